@@ -1,0 +1,108 @@
+package cms
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+)
+
+func TestSignVerifyRoundTrip(t *testing.T) {
+	pki := newTestPKI(t)
+	content := []byte("Cộng hòa Xã hội Chủ nghĩa Việt Nam — văn bản thử nghiệm")
+	for _, tc := range []struct {
+		name string
+		kind leafKind
+		opts Options
+	}{
+		{"rsa-pkcs1-sha256", leafRSA, Options{}},
+		{"rsa-pkcs1-sha512", leafRSA, Options{Hash: crypto.SHA512}},
+		{"rsa-pss-sha256", leafRSA, Options{PSS: true}},
+		{"rsa-pss-sha384", leafRSA, Options{PSS: true, Hash: crypto.SHA384}},
+		{"ecdsa-sha256", leafECDSA, Options{}},
+		{"ecdsa-sha384-signing-time", leafECDSA, Options{Hash: crypto.SHA384, SigningTime: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := pki.issue(t, tc.kind, "Nguyễn Văn An")
+			h := tc.opts.Hash
+			if h == 0 {
+				h = crypto.SHA256
+			}
+			digest := hashBytes(h, content)
+			der, err := Sign(context.Background(), s, digest, tc.opts)
+			require.NoError(t, err)
+
+			sd, err := Parse(der)
+			require.NoError(t, err)
+			require.NoError(t, sd.Verify(digest))
+			require.Len(t, sd.SignerInfos, 1)
+			si := sd.SignerInfos[0]
+			assert.Equal(t, 2, si.SigningCertificateVersion())
+			assert.Nil(t, sd.Content)
+			assert.Len(t, sd.Certificates, 2)
+			st, ok, err := si.SigningTime()
+			require.NoError(t, err)
+			assert.Equal(t, !tc.opts.SigningTime.IsZero(), ok)
+			if ok {
+				assert.True(t, st.Equal(tc.opts.SigningTime))
+			}
+
+			bad := append([]byte(nil), digest...)
+			bad[0] ^= 1
+			assert.ErrorIs(t, sd.Verify(bad), ErrHashMismatch)
+		})
+	}
+}
+
+func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	pki := newTestPKI(t)
+	dir := t.TempDir()
+	content := []byte("Quyết định số 123/QĐ-UBND\n")
+	contentPath := filepath.Join(dir, "content.txt")
+	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
+	ca := writePEM(t, dir, "ca.pem", pki.root)
+	for _, tc := range []struct {
+		name string
+		kind leafKind
+		opts Options
+	}{
+		{"rsa-pkcs1", leafRSA, Options{}},
+		{"rsa-pss", leafRSA, Options{PSS: true}},
+		{"ecdsa", leafECDSA, Options{Hash: crypto.SHA384}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := pki.issue(t, tc.kind, "Trần Thị Bình")
+			h := tc.opts.Hash
+			if h == 0 {
+				h = crypto.SHA256
+			}
+			der, err := Sign(context.Background(), s, hashBytes(h, content), tc.opts)
+			require.NoError(t, err)
+			sig := filepath.Join(dir, tc.name+".p7s")
+			require.NoError(t, os.WriteFile(sig, der, 0o600))
+			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
+				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			assert.Contains(t, string(out), "Verification successful")
+
+			// A changed content must fail in openssl as well.
+			other := filepath.Join(dir, "other.txt")
+			require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
+			out, err = exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
+				"-content", other, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+			assert.Error(t, err, "%s", out)
+		})
+	}
+}
+
+var _ = sha256.Sum256
