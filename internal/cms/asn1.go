@@ -172,4 +172,3 @@ func unmarshalExact(der []byte, v any, params ...string) error {
 	}
 	return nil
 }
-

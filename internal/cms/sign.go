@@ -386,5 +386,3 @@ func Sign(ctx context.Context, s signer.Signer, contentDigest []byte, opts Optio
 	}
 	return p.Finish(sig)
 }
-
-
