@@ -1,0 +1,238 @@
+package cms
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+)
+
+func TestTSAClientAcceptsGoodToken(t *testing.T) {
+	pki := newTestPKI(t)
+	tsa := newTestTSA(t, pki, leafTSA)
+	tsa.user, tsa.pass = "kyso", "mật khẩu"
+	digest := sha256.Sum256([]byte("dữ liệu"))
+	before := time.Now().Add(-2 * time.Second)
+	tok, err := tsa.client().Timestamp(context.Background(), digest[:], crypto.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, digest[:], tok.HashedMessage)
+	assert.Equal(t, crypto.SHA256, tok.HashAlgorithm)
+	assert.True(t, testPolicy.Equal(tok.Policy))
+	assert.Equal(t, 1500*time.Millisecond, tok.Accuracy)
+	assert.WithinRange(t, tok.GenTime, before, time.Now().Add(time.Second))
+	require.NotNil(t, tok.TSACertificate)
+	assert.Equal(t, "Kyso Test TSA", tok.TSACertificate.Subject.CommonName)
+	assert.NotNil(t, tok.SerialNumber)
+	require.NoError(t, tok.VerifyDigest(digest[:]))
+
+	// The stored token parses again and verifies on its own.
+	again, err := ParseToken(tok.DER)
+	require.NoError(t, err)
+	require.NoError(t, again.VerifyData([]byte("dữ liệu")))
+	assert.ErrorIs(t, again.VerifyData([]byte("khác")), ErrHashMismatch)
+
+	// Requested policy must come back.
+	c := tsa.client()
+	c.Policy = []int{1, 2, 3, 4}
+	tok, err = c.Timestamp(context.Background(), digest[:], crypto.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, "1.2.3.4", tok.Policy.String())
+
+	// Wrong credentials: the HTTP error is reported.
+	c.Password = "sai"
+	_, err = c.Timestamp(context.Background(), digest[:], crypto.SHA256)
+	assert.ErrorContains(t, err, "401")
+}
+
+func TestTSAClientRejectsBadResponses(t *testing.T) {
+	pki := newTestPKI(t)
+	digest := sha256.Sum256([]byte("x"))
+	for _, tc := range []struct {
+		name string
+		kind leafKind
+		mode tsaMode
+		is   []error
+	}{
+		{"bad-nonce", leafTSA, tsaBadNonce, []error{ErrTimestamp}},
+		{"no-nonce", leafTSA, tsaNoNonce, []error{ErrTimestamp}},
+		{"wrong-imprint", leafTSA, tsaBadImprint, []error{ErrTimestamp, ErrHashMismatch}},
+		{"rejection", leafTSA, tsaReject, []error{ErrTSARejected}},
+		{"missing-eku", leafECDSA, tsaGood, []error{ErrTimestamp}},
+		{"non-critical-eku", leafTSANonCritical, tsaGood, []error{ErrTimestamp}},
+		{"oversized", leafTSA, tsaHuge, []error{ErrFormat}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tsa := newTestTSA(t, pki, tc.kind)
+			tsa.mode.Store(int32(tc.mode))
+			tok, err := tsa.client().Timestamp(context.Background(), digest[:], crypto.SHA256)
+			require.Error(t, err)
+			assert.Nil(t, tok)
+			for _, want := range tc.is {
+				assert.ErrorIs(t, err, want)
+			}
+			if tc.mode == tsaReject {
+				var se *TSAStatusError
+				require.True(t, errors.As(err, &se))
+				assert.Equal(t, StatusRejection, se.Status)
+				assert.Equal(t, []string{"badAlg"}, se.FailInfo)
+				assert.Equal(t, []string{"thuật toán không hỗ trợ"}, se.Text)
+			}
+		})
+	}
+}
+
+func TestTSAClientHonoursContext(t *testing.T) {
+	pki := newTestPKI(t)
+	tsa := newTestTSA(t, pki, leafTSA)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	digest := sha256.Sum256(nil)
+	_, err := tsa.client().Timestamp(ctx, digest[:], crypto.SHA256)
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestAddTimestamp(t *testing.T) {
+	pki := newTestPKI(t)
+	tsa := newTestTSA(t, pki, leafTSA)
+	content := []byte("Công văn số 45/CV-STTTT")
+	for _, kind := range []leafKind{leafRSA, leafECDSA} {
+		s := pki.issue(t, kind, "Lê Văn Cường")
+		digest := hashBytes(crypto.SHA256, content)
+		der, err := Sign(context.Background(), s, digest, Options{})
+		require.NoError(t, err)
+		withTS, err := AddTimestamp(context.Background(), der, tsa.client())
+		require.NoError(t, err)
+
+		sd, err := Parse(withTS)
+		require.NoError(t, err)
+		si := sd.SignerInfos[0]
+		require.Len(t, si.Timestamps, 1)
+		require.NoError(t, sd.Verify(digest))
+		assert.Equal(t, hashBytes(crypto.SHA256, si.Signature), si.Timestamps[0].HashedMessage)
+
+		// The signed part is unchanged: the original SignerInfo's signed
+		// attributes and signature are in the new encoding.
+		orig, err := Parse(der)
+		require.NoError(t, err)
+		assert.Equal(t, orig.SignerInfos[0].RawSignedAttrs, si.RawSignedAttrs)
+		assert.Equal(t, orig.SignerInfos[0].Signature, si.Signature)
+
+		// A second time-stamp adds a second token.
+		twice, err := AddTimestamp(context.Background(), withTS, tsa.client())
+		require.NoError(t, err)
+		sd2, err := Parse(twice)
+		require.NoError(t, err)
+		assert.Len(t, sd2.SignerInfos[0].Timestamps, 2)
+		require.NoError(t, sd2.Verify(digest))
+
+		// A token over another signature value is caught.
+		otherDigest := hashBytes(crypto.SHA256, []byte("văn bản khác"))
+		other, err := Sign(context.Background(), s, otherDigest, Options{})
+		require.NoError(t, err)
+		swapped := graftTimestamp(t, other, si.Timestamps[0].DER)
+		sdx, err := Parse(swapped)
+		require.NoError(t, err)
+		err = sdx.Verify(otherDigest)
+		assert.ErrorIs(t, err, ErrTimestamp)
+		assert.ErrorIs(t, err, ErrHashMismatch)
+	}
+}
+
+// graftTimestamp puts token into der's SignerInfo as a signature time-stamp.
+func graftTimestamp(t *testing.T, der, token []byte) []byte {
+	var ci contentInfo
+	var raw signedDataASN
+	require.NoError(t, unmarshalExact(der, &ci))
+	require.NoError(t, unmarshalExact(ci.Content.Bytes, &raw))
+	u, err := encodeAttributes([]Attribute{{Type: OIDAttrTimestampToken, Values: []asn1.RawValue{{FullBytes: token}}}})
+	require.NoError(t, err)
+	raw.SignerInfos[0].UnsignedAttrs = asn1.RawValue{FullBytes: retag(u, 0xA1)}
+	out, err := marshalContentInfo(raw)
+	require.NoError(t, err)
+	return out
+}
+
+func TestOpenSSLAcceptsTimestampedSignedData(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	pki := newTestPKI(t)
+	tsa := newTestTSA(t, pki, leafTSA)
+	dir := t.TempDir()
+	content := []byte("Hợp đồng điện tử\n")
+	contentPath := filepath.Join(dir, "content.bin")
+	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
+	ca := writePEM(t, dir, "ca.pem", pki.root)
+	for _, tc := range []struct {
+		name string
+		kind leafKind
+		opts Options
+	}{
+		{"rsa-pkcs1", leafRSA, Options{}},
+		{"rsa-pss", leafRSA, Options{PSS: true}},
+		{"ecdsa", leafECDSA, Options{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := pki.issue(t, tc.kind, "Phạm Minh Đức")
+			der, err := Sign(context.Background(), s, hashBytes(crypto.SHA256, content), tc.opts)
+			require.NoError(t, err)
+			der, err = AddTimestamp(context.Background(), der, tsa.client())
+			require.NoError(t, err)
+			sigPath := filepath.Join(dir, tc.name+".p7s")
+			require.NoError(t, os.WriteFile(sigPath, der, 0o600))
+			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigPath,
+				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+
+			// openssl ts -verify accepts the embedded token over the
+			// signature value.
+			sd, err := Parse(der)
+			require.NoError(t, err)
+			si := sd.SignerInfos[0]
+			tokPath := filepath.Join(dir, tc.name+".tst")
+			require.NoError(t, os.WriteFile(tokPath, si.Timestamps[0].DER, 0o600))
+			out, err = exec.Command(openssl, "ts", "-verify", "-token_in", "-in", tokPath,
+				"-digest", hex.EncodeToString(hashBytes(crypto.SHA256, si.Signature)), "-CAfile", ca).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			assert.Contains(t, string(out), "Verification: OK")
+		})
+	}
+}
+
+func TestEstimateSize(t *testing.T) {
+	pki := newTestPKI(t)
+	tsa := newTestTSA(t, pki, leafTSA)
+	tsSize, err := tsa.client().TokenSize(context.Background())
+	require.NoError(t, err)
+	for _, kind := range []leafKind{leafRSA, leafECDSA} {
+		s := pki.issue(t, kind, "Hoàng Thị Em")
+		for _, withTS := range []bool{false, true} {
+			size := 0
+			if withTS {
+				size = tsSize
+			}
+			est, err := EstimateSize(s.Certificate(), s.Chain(), Options{}, size)
+			require.NoError(t, err)
+			for i := 0; i < 5; i++ {
+				der, err := Sign(context.Background(), s, make([]byte, 32), Options{})
+				require.NoError(t, err)
+				if withTS {
+					der, err = AddTimestamp(context.Background(), der, tsa.client())
+					require.NoError(t, err)
+				}
+				assert.LessOrEqual(t, len(der), est)
+				assert.Greater(t, len(der), est-200-size/8, "estimate far too large")
+			}
+		}
+	}
+}
