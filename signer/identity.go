@@ -1,0 +1,319 @@
+package signer
+
+import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Attribute types read from subject names.
+var (
+	// OIDUserID is the userId (UID) attribute, 0.9.2342.19200300.100.1.1,
+	// where Vietnamese CAs write "MST:…", "CCCD:…", "CMND:…", "HC:…", "MNS:…".
+	OIDUserID = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	// OIDOrganizationIdentifier is organizationIdentifier, 2.5.4.97
+	// (ETSI EN 319 412-1 form "VATVN-0100686209").
+	OIDOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+
+	oidCommonName   = asn1.ObjectIdentifier{2, 5, 4, 3}
+	oidSurname      = asn1.ObjectIdentifier{2, 5, 4, 4}
+	oidSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
+	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
+	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
+	oidProvince     = asn1.ObjectIdentifier{2, 5, 4, 8}
+	oidStreet       = asn1.ObjectIdentifier{2, 5, 4, 9}
+	oidOrganization = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidOrgUnit      = asn1.ObjectIdentifier{2, 5, 4, 11}
+	oidTitle        = asn1.ObjectIdentifier{2, 5, 4, 12}
+	oidPostalCode   = asn1.ObjectIdentifier{2, 5, 4, 17}
+	oidGivenName    = asn1.ObjectIdentifier{2, 5, 4, 42}
+	oidDomainComp   = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}
+	oidEmailAddress = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+)
+
+// Identifier types found in the UID attribute of Vietnamese certificates.
+const (
+	IDCitizen  = "CCCD" // căn cước công dân, citizen identity card (12 digits)
+	IDLegacyID = "CMND" // chứng minh nhân dân, the older identity card (9 or 12 digits)
+	IDTaxCode  = "MST"  // mã số thuế, tax code (10 digits, or 10 + "-" + 3 for a branch)
+	IDPassport = "HC"   // hộ chiếu, passport number
+	IDBudget   = "MNS"  // mã quan hệ ngân sách, budget-relationship code of a state body
+)
+
+// ID is one identifier from a subject name.
+type ID struct {
+	// Type is the prefix before ":" in a UID value, upper-cased ("MST",
+	// "CCCD", or any other prefix as written), or the scheme and country of
+	// an organizationIdentifier ("VATVN", "NTRVN"). It is empty when the
+	// value has no recognisable prefix.
+	Type string
+	// Value is the identifier after the prefix, trimmed, e.g. "0100686209-199".
+	Value string
+	// Raw is the attribute value exactly as found.
+	Raw string
+	// Attribute is the attribute type it came from: OIDUserID or
+	// OIDOrganizationIdentifier.
+	Attribute asn1.ObjectIdentifier
+}
+
+// Identity is what a certificate subject says about its holder. Text is in
+// Unicode NFC so that it compares equal however the CA composed the
+// Vietnamese diacritics. Where an attribute occurs several times the string
+// fields hold the first occurrence.
+type Identity struct {
+	CommonName          string
+	Organization        string
+	OrganizationalUnits []string
+	Title               string
+	Locality            string // localityName (L)
+	Province            string // stateOrProvinceName (ST): tỉnh / thành phố
+	Street              string
+	Country             string
+	Email               string // emailAddress attribute of the subject
+	SerialNumber        string
+	// IDs lists every UID and organizationIdentifier value, in the order of
+	// the name (certificate order), unknown prefixes included.
+	IDs []ID
+}
+
+// Get returns the first identifier of type typ (IDTaxCode, IDCitizen, …),
+// or "".
+func (id Identity) Get(typ string) string {
+	for _, x := range id.IDs {
+		if x.Type == typ {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// All returns every identifier of type typ, in name order.
+func (id Identity) All(typ string) []string {
+	var out []string
+	for _, x := range id.IDs {
+		if x.Type == typ {
+			out = append(out, x.Value)
+		}
+	}
+	return out
+}
+
+// TaxCode returns the holder's tax code (mã số thuế): the first "MST:" UID,
+// else the reference of a "VATVN-" organizationIdentifier, else "".
+func (id Identity) TaxCode() string {
+	if v := id.Get(IDTaxCode); v != "" {
+		return v
+	}
+	return id.Get("VATVN")
+}
+
+// ParseIdentity reads the holder's identity from a subject name, usually
+// cert.Subject. Attribute types are matched by OID, so UID and
+// organizationIdentifier are read although crypto/x509 leaves them in
+// Names only. UTF8String, PrintableString and BMPString values are all
+// decoded by crypto/x509 before they get here.
+func ParseIdentity(name pkix.Name) Identity {
+	var id Identity
+	for _, atv := range nameAttributes(name) {
+		v := norm.NFC.String(attrString(atv.Value))
+		t := atv.Type
+		switch {
+		case t.Equal(oidCommonName):
+			setFirst(&id.CommonName, v)
+		case t.Equal(oidOrganization):
+			setFirst(&id.Organization, v)
+		case t.Equal(oidOrgUnit):
+			id.OrganizationalUnits = append(id.OrganizationalUnits, v)
+		case t.Equal(oidTitle):
+			setFirst(&id.Title, v)
+		case t.Equal(oidLocality):
+			setFirst(&id.Locality, v)
+		case t.Equal(oidProvince):
+			setFirst(&id.Province, v)
+		case t.Equal(oidStreet):
+			setFirst(&id.Street, v)
+		case t.Equal(oidCountry):
+			setFirst(&id.Country, v)
+		case t.Equal(oidEmailAddress):
+			setFirst(&id.Email, v)
+		case t.Equal(oidSerialNumber):
+			setFirst(&id.SerialNumber, v)
+		case t.Equal(OIDUserID):
+			id.IDs = append(id.IDs, parseUID(v))
+		case t.Equal(OIDOrganizationIdentifier):
+			id.IDs = append(id.IDs, parseOrgID(v))
+		}
+	}
+	return id
+}
+
+func setFirst(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// parseUID splits "MST:0100686209-199" into its prefix and value. A prefix
+// is 1 to 16 letters, digits or '_'/'-' before the first ':'.
+func parseUID(raw string) ID {
+	id := ID{Raw: raw, Value: strings.TrimSpace(raw), Attribute: OIDUserID}
+	if i := strings.IndexByte(raw, ':'); i > 0 {
+		prefix := strings.TrimSpace(raw[:i])
+		if isPrefix(prefix) {
+			id.Type = strings.ToUpper(prefix)
+			id.Value = strings.TrimSpace(raw[i+1:])
+		}
+	}
+	return id
+}
+
+func isPrefix(s string) bool {
+	if s == "" || len([]rune(s)) > 16 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseOrgID reads an organizationIdentifier: ETSI EN 319 412-1 "VATVN-…"
+// (3-letter scheme, 2-letter country, '-'), or the UID-style "MST:…" some
+// CAs write there.
+func parseOrgID(raw string) ID {
+	v := strings.TrimSpace(raw)
+	if len(v) > 6 && v[5] == '-' && isUpperASCII(v[:5]) {
+		return ID{Type: v[:5], Value: strings.TrimSpace(v[6:]), Raw: raw, Attribute: OIDOrganizationIdentifier}
+	}
+	id := parseUID(raw)
+	id.Attribute = OIDOrganizationIdentifier
+	return id
+}
+
+func isUpperASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// nameAttributes returns the attributes of name in certificate (DER) order:
+// name.Names for a parsed name, else the attributes the name would be
+// encoded with (for names built in code, ExtraNames included).
+func nameAttributes(name pkix.Name) []pkix.AttributeTypeAndValue {
+	if len(name.Names) > 0 {
+		return name.Names
+	}
+	var out []pkix.AttributeTypeAndValue
+	for _, rdn := range name.ToRDNSequence() {
+		out = append(out, rdn...)
+	}
+	return out
+}
+
+func attrString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case fmt.Stringer:
+		return v.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// shortNames are the attribute keys DisplayName prints. The RFC 4514 set,
+// plus the names OpenSSL and Windows use for the others common in
+// Vietnamese certificates.
+var shortNames = []struct {
+	oid  asn1.ObjectIdentifier
+	name string
+}{
+	{oidCommonName, "CN"},
+	{oidSurname, "SN"},
+	{oidSerialNumber, "SERIALNUMBER"},
+	{oidCountry, "C"},
+	{oidLocality, "L"},
+	{oidProvince, "ST"},
+	{oidStreet, "STREET"},
+	{oidOrganization, "O"},
+	{oidOrgUnit, "OU"},
+	{oidTitle, "T"},
+	{oidPostalCode, "PostalCode"},
+	{oidGivenName, "G"},
+	{oidDomainComp, "DC"},
+	{OIDUserID, "UID"},
+	{OIDOrganizationIdentifier, "organizationIdentifier"},
+	{oidEmailAddress, "E"},
+}
+
+func attrKey(oid asn1.ObjectIdentifier) string {
+	for _, s := range shortNames {
+		if s.oid.Equal(oid) {
+			return s.name
+		}
+	}
+	return "OID." + oid.String()
+}
+
+// DisplayName renders a name as readable UTF-8 text in RFC 4514 order (the
+// last attribute of the certificate's name first, as OpenSSL's -nameopt
+// RFC2253 and Windows print it), separated by ", ":
+//
+//	C=VN, ST=Hà Nội, O=Công ty ABC, CN=Nguyễn Văn A, UID=MST:0100686209-199
+//
+// Unlike pkix.Name.String it prints UID, E (emailAddress), T (title),
+// SERIALNUMBER and organizationIdentifier by name and with their text
+// rather than as an OID and hex; other unknown types are printed as
+// OID.1.2.3=text. Values are in NFC and escaped as RFC 4514 §2.4 says (a
+// backslash before , + " \ < > ; and a leading # or space or a trailing
+// space); non-ASCII letters are kept as they are. This is the text
+// e-invoices carry in ds:X509SubjectName.
+func DisplayName(name pkix.Name) string {
+	attrs := nameAttributes(name)
+	parts := make([]string, 0, len(attrs))
+	for i := len(attrs) - 1; i >= 0; i-- {
+		a := attrs[i]
+		var val string
+		if s, ok := a.Value.(string); ok {
+			val = escapeDNValue(norm.NFC.String(s))
+		} else if der, err := asn1.Marshal(a.Value); err == nil {
+			val = "#" + hex.EncodeToString(der)
+		} else {
+			val = escapeDNValue(attrString(a.Value))
+		}
+		parts = append(parts, attrKey(a.Type)+"="+val)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func escapeDNValue(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == ',' || r == '+' || r == '"' || r == '\\' || r == '<' || r == '>' || r == ';':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case (r == '#' || r == ' ') && i == 0:
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == ' ' && i == len(s)-1:
+			b.WriteString("\\ ")
+		case r == 0:
+			b.WriteString("\\00")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,417 @@
+package signer
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"software.sslmate.com/src/go-pkcs12"
+)
+
+// Option adjusts how a software key is loaded.
+type Option func(*loadOptions)
+
+type loadOptions struct {
+	pss   bool
+	extra []*x509.Certificate
+}
+
+// WithPSS makes the loaded Signer prefer RSA-PSS: format packages that
+// consult [PrefersPSS] sign with RSASSA-PSS (salt length = hash length)
+// instead of PKCS#1 v1.5. It has no effect on ECDSA keys.
+func WithPSS() Option { return func(o *loadOptions) { o.pss = true } }
+
+// WithChain adds issuer certificates (intermediate and root CAs) to those
+// found in the file, for files that hold only the signer's certificate. They
+// are ordered into the chain like the file's own certificates.
+func WithChain(certs ...*x509.Certificate) Option {
+	return func(o *loadOptions) { o.extra = append(o.extra, certs...) }
+}
+
+// PSSPreferrer is implemented by Signers that ask for RSA-PSS. Format
+// packages check it through [PrefersPSS] when the caller has not chosen a
+// scheme. SignDigest itself always does what its opts say: a crypto.Hash
+// means PKCS#1 v1.5, a *rsa.PSSOptions means PSS.
+type PSSPreferrer interface {
+	PreferPSS() bool
+}
+
+// PrefersPSS reports whether s holds an RSA key and asks for RSA-PSS
+// signatures (see [WithPSS] and [PSS]).
+func PrefersPSS(s Signer) bool {
+	p, ok := s.(PSSPreferrer)
+	if !ok || !p.PreferPSS() {
+		return false
+	}
+	_, isRSA := s.Certificate().PublicKey.(*rsa.PublicKey)
+	return isRSA
+}
+
+// PSS returns s marked as preferring RSA-PSS (see [PSSPreferrer]). Use it for
+// Signers built with [New]; the loaders take [WithPSS] instead.
+func PSS(s Signer) Signer { return pssSigner{s} }
+
+type pssSigner struct{ Signer }
+
+func (pssSigner) PreferPSS() bool { return true }
+
+// LoadPKCS12 loads a key and its certificate chain from a PKCS#12 (.p12,
+// .pfx) file: legacy files (RC2/3DES, SHA-1 MAC, as Windows and the
+// Vietnamese CA tools export them), OpenSSL 3 files (PBES2 AES-256-CBC,
+// PBKDF2, SHA-256 MAC) and RFC 9579 files (PBMAC1). The file must be DER and
+// hold one private key; the signer's certificate is the one matching the
+// key, whatever its place in the file, and the other certificates are
+// ordered issuer by issuer, nearest first.
+//
+// Errors: ErrWrongPassword when the MAC does not verify with password,
+// ErrNoKey for a file without a key (a certificate export), ErrNoCertificate
+// for a file without certificates, ErrKeyMismatch when no certificate belongs
+// to the key, ErrUnsupportedAlgorithm for keys other than RSA and ECDSA
+// P-256/P-384/P-521. Anything else means a damaged or unsupported file.
+func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
+	key, cert, cas, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return nil, pkcs12Error(err)
+	}
+	k, err := checkedKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w (PKCS#12 file)", err)
+	}
+	return assemble(k, append([]*x509.Certificate{cert}, cas...), opts)
+}
+
+// LoadPKCS12File is [LoadPKCS12] on the contents of the file at path.
+func LoadPKCS12File(path, password string, opts ...Option) (Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	s, err := LoadPKCS12(data, password, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// pkcs12Error maps go-pkcs12's errors to the signer sentinels. Some are plain
+// strings in go-pkcs12 v0.7.4 and in crypto/x509; the tests pin them.
+func pkcs12Error(err error) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, pkcs12.ErrIncorrectPassword):
+		return fmt.Errorf("%w (PKCS#12 MAC does not verify)", ErrWrongPassword)
+	case strings.Contains(msg, "cannot be encoded in UCS-2"):
+		return fmt.Errorf("%w (PKCS#12: %v)", ErrWrongPassword, err)
+	case strings.HasSuffix(msg, "private key missing"):
+		return fmt.Errorf("%w in PKCS#12 file", ErrNoKey)
+	case strings.HasSuffix(msg, "certificate missing"):
+		return fmt.Errorf("%w in PKCS#12 file", ErrNoCertificate)
+	case strings.Contains(msg, "unknown algorithm"),
+		strings.Contains(msg, "unknown elliptic curve"),
+		strings.Contains(msg, "unsupported elliptic curve"),
+		strings.Contains(msg, "unknown private key type"):
+		return fmt.Errorf("%w: PKCS#12 key: %v", ErrUnsupportedAlgorithm, err)
+	case strings.Contains(msg, "indefinite length found"):
+		return fmt.Errorf("signer: PKCS#12 file is BER-encoded (as BouncyCastle and EJBCA write it); only DER is read: re-export it with `openssl pkcs12`: %w", err)
+	}
+	var ni pkcs12.NotImplementedError
+	if errors.As(err, &ni) && strings.Contains(msg, "algorithm") {
+		return fmt.Errorf("%w: %v", ErrUnsupportedAlgorithm, err)
+	}
+	return fmt.Errorf("signer: reading PKCS#12: %w", err)
+}
+
+// LoadPEM loads a key and its certificates from one PEM bundle, as written by
+// `openssl pkcs12 -nodes` or by concatenating a key file and certificate
+// files. The key may be PKCS#1, SEC 1, PKCS#8 or encrypted PKCS#8 (see
+// [ParsePrivateKey]); password is used only for an encrypted key. Blocks of
+// other types and text between blocks are ignored. The bundle must hold
+// exactly one private key.
+func LoadPEM(data []byte, password string, opts ...Option) (Signer, error) {
+	if !isPEM(data) {
+		return nil, fmt.Errorf("%w: input is not PEM", ErrNoKey)
+	}
+	var (
+		key      crypto.Signer
+		certs    []*x509.Certificate
+		rest     = data
+		keyBlock string
+	)
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		switch {
+		case isKeyBlock(block.Type):
+			if key != nil || keyBlock != "" {
+				return nil, fmt.Errorf("signer: PEM bundle holds more than one private key (%s and %s)", keyBlock, block.Type)
+			}
+			k, err := parsePEMKey(block, password)
+			if err != nil {
+				return nil, err
+			}
+			key, keyBlock = k, block.Type
+		default:
+			cs, err := parsePEMCertBlock(block)
+			if err != nil {
+				return nil, err
+			}
+			certs = append(certs, cs...)
+		}
+	}
+	if key == nil {
+		return nil, fmt.Errorf("%w in PEM bundle", ErrNoKey)
+	}
+	return assemble(key, certs, opts)
+}
+
+// LoadKeyPair loads a key and its certificates given separately, each in PEM
+// or DER: key as for [ParsePrivateKey], certs as one or more PEM
+// "CERTIFICATE" blocks, one DER certificate, concatenated DER certificates,
+// or a PKCS#7 certificate bundle (.p7b/.p7c, PEM or DER). password is used
+// only for an encrypted key.
+func LoadKeyPair(key, certs []byte, password string, opts ...Option) (Signer, error) {
+	k, err := ParsePrivateKey(key, password)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := ParseCertificates(certs)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(k, cs, opts)
+}
+
+// ParseCertificates parses certificates from PEM ("CERTIFICATE", "TRUSTED
+// CERTIFICATE" and "PKCS7" blocks) or DER (one certificate, concatenated
+// certificates, or a PKCS#7 certs-only SignedData). It fails with
+// ErrNoCertificate when there is none.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	if isPEM(data) {
+		rest := data
+		for {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			cs, err := parsePEMCertBlock(block)
+			if err != nil {
+				return nil, err
+			}
+			certs = append(certs, cs...)
+		}
+	} else if len(data) > 0 {
+		if p7, err := parsePKCS7Certs(data); err == nil {
+			certs = p7
+		} else {
+			cs, err := x509.ParseCertificates(data)
+			if err != nil {
+				return nil, fmt.Errorf("signer: parsing DER certificates: %w", err)
+			}
+			certs = cs
+		}
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%w in input", ErrNoCertificate)
+	}
+	return certs, nil
+}
+
+// parsePEMCertBlock returns the certificates in a certificate-bearing PEM
+// block, and nothing for other blocks.
+func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
+	switch block.Type {
+	case "CERTIFICATE", "X509 CERTIFICATE":
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
+		}
+		return []*x509.Certificate{c}, nil
+	case "TRUSTED CERTIFICATE":
+		// OpenSSL's trusted form: the certificate followed by trust settings.
+		var raw asn1.RawValue
+		if _, err := asn1.Unmarshal(block.Bytes, &raw); err != nil {
+			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
+		}
+		c, err := x509.ParseCertificate(raw.FullBytes)
+		if err != nil {
+			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
+		}
+		return []*x509.Certificate{c}, nil
+	case "PKCS7":
+		cs, err := parsePKCS7Certs(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("signer: parsing PEM PKCS7: %w", err)
+		}
+		return cs, nil
+	}
+	return nil, nil
+}
+
+var (
+	oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+)
+
+type p7ContentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     asn1.RawValue `asn1:"explicit,tag:0"`
+}
+
+type p7SignedData struct {
+	Version          int
+	DigestAlgorithms asn1.RawValue
+	EncapContent     asn1.RawValue
+	Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+}
+
+// parsePKCS7Certs reads the certificates of a DER PKCS#7/CMS SignedData
+// (the certs-only bundles CAs publish as .p7b/.p7c).
+func parsePKCS7Certs(der []byte) ([]*x509.Certificate, error) {
+	var ci p7ContentInfo
+	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("not a PKCS#7 ContentInfo: %v", errOr(err, "trailing data"))
+	}
+	if !ci.ContentType.Equal(oidSignedData) {
+		return nil, fmt.Errorf("PKCS#7 content type %s is not signedData", ci.ContentType)
+	}
+	var sd p7SignedData
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		return nil, fmt.Errorf("malformed PKCS#7 SignedData: %w", err)
+	}
+	if len(sd.Certificates.Bytes) == 0 {
+		return nil, fmt.Errorf("%w in PKCS#7 bundle", ErrNoCertificate)
+	}
+	var certs []*x509.Certificate
+	rest := sd.Certificates.Bytes
+	for len(rest) > 0 {
+		var raw asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &raw); err != nil {
+			return nil, fmt.Errorf("malformed PKCS#7 certificate set: %w", err)
+		}
+		if raw.Class != asn1.ClassUniversal || raw.Tag != asn1.TagSequence {
+			continue // attribute certificates and other choices
+		}
+		c, err := x509.ParseCertificate(raw.FullBytes)
+		if err != nil {
+			return nil, fmt.Errorf("PKCS#7 certificate: %w", err)
+		}
+		certs = append(certs, c)
+	}
+	return certs, nil
+}
+
+// assemble finds the certificate that belongs to key, orders the others into
+// its chain and builds the Signer.
+func assemble(key crypto.Signer, certs []*x509.Certificate, opts []Option) (Signer, error) {
+	var o loadOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	certs = append(certs, o.extra...)
+	if len(certs) == 0 {
+		return nil, ErrNoCertificate
+	}
+	leafIdx := -1
+	for i, c := range certs {
+		if c != nil && publicKeysEqual(key.Public(), c.PublicKey) {
+			leafIdx = i
+			break
+		}
+	}
+	if leafIdx < 0 {
+		first := certs[0]
+		return nil, fmt.Errorf("%w: none of the %d certificates (first %q) is for this key",
+			ErrKeyMismatch, len(certs), first.Subject.CommonName)
+	}
+	leaf := certs[leafIdx]
+	s, err := New(randKey{key}, leaf, orderChain(leaf, certs)...)
+	if err != nil {
+		return nil, err
+	}
+	if o.pss {
+		if _, ok := key.Public().(*rsa.PublicKey); ok {
+			s = pssSigner{s}
+		}
+	}
+	return s, nil
+}
+
+// randKey supplies crypto/rand when a caller passes a nil io.Reader to Sign:
+// the Signer built by New signs with Sign(nil, …), which rsa.SignPSS turns
+// into a nil-pointer panic.
+type randKey struct{ crypto.Signer }
+
+func (k randKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	return k.Signer.Sign(r, digest, opts)
+}
+
+// orderChain returns the certificates of pool other than leaf, issuer by
+// issuer starting from leaf's, then any that are not on that path in their
+// original order. Duplicates are dropped.
+func orderChain(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
+	seen := map[string]bool{string(leaf.Raw): true}
+	var rest []*x509.Certificate
+	for _, c := range pool {
+		if c == nil || seen[string(c.Raw)] {
+			continue
+		}
+		seen[string(c.Raw)] = true
+		rest = append(rest, c)
+	}
+	var chain []*x509.Certificate
+	cur := leaf
+	for len(rest) > 0 && !isSelfIssued(cur) {
+		i := findIssuer(cur, rest)
+		if i < 0 {
+			break
+		}
+		cur = rest[i]
+		chain = append(chain, cur)
+		rest = append(rest[:i:i], rest[i+1:]...)
+	}
+	return append(chain, rest...)
+}
+
+func isSelfIssued(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject)
+}
+
+// findIssuer returns the index of the certificate in cands that issued c:
+// one whose key verifies c's signature, else one whose subject (and key
+// identifier, when both are present) matches c's issuer, else -1.
+func findIssuer(c *x509.Certificate, cands []*x509.Certificate) int {
+	byName := -1
+	for i, cand := range cands {
+		if !bytes.Equal(cand.RawSubject, c.RawIssuer) {
+			continue
+		}
+		if len(c.AuthorityKeyId) > 0 && len(cand.SubjectKeyId) > 0 &&
+			!bytes.Equal(c.AuthorityKeyId, cand.SubjectKeyId) {
+			continue
+		}
+		if c.CheckSignatureFrom(cand) == nil {
+			return i
+		}
+		if byName < 0 {
+			byName = i
+		}
+	}
+	return byName
+}
