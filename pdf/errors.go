@@ -1,0 +1,38 @@
+package pdf
+
+import "errors"
+
+// Sentinel errors. Every error returned by this package wraps one of these
+// (or an error from the signer or the TSA), so callers can match them with
+// errors.Is.
+var (
+	// ErrMalformed: the input is not a readable PDF (bad xref, truncated
+	// objects, reference loops, …).
+	ErrMalformed = errors.New("pdf: malformed document")
+	// ErrUnsupported: the document uses a feature this package does not
+	// handle (an unknown security handler or stream filter, …).
+	ErrUnsupported = errors.New("pdf: unsupported feature")
+	// ErrWrongPassword: the document is encrypted and the given user
+	// password (empty by default) does not open it.
+	ErrWrongPassword = errors.New("pdf: wrong password for encrypted document")
+	// ErrFieldNotFound: Options.Field names no field and Options.Page is 0,
+	// or the named field is not a signature field.
+	ErrFieldNotFound = errors.New("pdf: signature field not found")
+	// ErrFieldSigned: the named signature field already holds a signature.
+	ErrFieldSigned = errors.New("pdf: signature field is already signed")
+	// ErrNotPermitted: the document's certification (DocMDP P=1) forbids
+	// further signatures, or certification was asked for a document that is
+	// already signed.
+	ErrNotPermitted = errors.New("pdf: operation not permitted by the document's signatures")
+	// ErrPlaceholderTooSmall: the finished CMS does not fit in the reserved
+	// /Contents space. Raise Options.Reserve.
+	ErrPlaceholderTooSmall = errors.New("pdf: signature does not fit in the reserved space")
+	// ErrInputChanged: Finish was given a different input from the one
+	// Prepare read.
+	ErrInputChanged = errors.New("pdf: input differs from the prepared document")
+	// ErrBadState: a serialised two-phase state could not be decoded.
+	ErrBadState = errors.New("pdf: invalid prepared state")
+	// ErrBadOptions: the options are inconsistent (bad rectangle, page out
+	// of range, unreadable image or font, …).
+	ErrBadOptions = errors.New("pdf: invalid options")
+)

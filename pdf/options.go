@@ -1,0 +1,132 @@
+package pdf
+
+import (
+	"crypto"
+	"net/http"
+	"time"
+)
+
+// Options control how a document is signed. The zero value makes an
+// invisible PAdES B-B approval signature with SHA-256 in a new field named
+// "Signature1" (or the next free "SignatureN") on page 1.
+type Options struct {
+	// Field names the signature field. When the document has an empty
+	// signature field with this (fully qualified) name, it is signed;
+	// otherwise a new field with this name is created. Empty means a new
+	// field named "SignatureN".
+	Field string
+	// Page is the page (1-based) that carries a new field's widget; -1 is
+	// the last page. Zero means 1.
+	Page int
+	// Appearance makes the signature visible. Nil means invisible.
+	Appearance *Appearance
+
+	// Name, Reason, Location and ContactInfo go into the signature
+	// dictionary as PDF text strings (UTF-16BE when not ASCII). Name
+	// defaults to the certificate's common name.
+	Name, Reason, Location, ContactInfo string
+	// SigningTime is the claimed signing time written to /M (and to the
+	// visible template). Zero means now. It is not a trusted time: use a
+	// TSA for that.
+	SigningTime time.Time
+
+	// Hash is the digest algorithm: crypto.SHA256 (default), SHA384 or
+	// SHA512.
+	Hash crypto.Hash
+	// PSS selects RSASSA-PSS for RSA keys.
+	PSS bool
+	// Legacy writes SubFilter adbe.pkcs7.detached (with a CMS signing-time
+	// attribute) instead of ETSI.CAdES.detached, for old consumers.
+	Legacy bool
+
+	// Certify makes this a certification signature with DocMDP
+	// permissions P (1: no changes, 2: form filling and signing, 3: also
+	// annotations). Only allowed on a document without signatures. Zero
+	// makes an approval signature.
+	Certify int
+	// Lock, when set, locks form fields once this signature is applied
+	// (/Lock in the field, FieldMDP transform in the signature).
+	Lock *FieldLock
+
+	// TimestampURL, when set, adds an RFC 3161 signature timestamp from
+	// that TSA (PAdES B-T). HTTPClient is used for the request
+	// (http.DefaultClient when nil).
+	TimestampURL string
+	HTTPClient   *http.Client
+
+	// Password opens an encrypted document (user or owner password).
+	// Empty is the empty user password.
+	Password string
+
+	// Reserve is the number of bytes reserved for the CMS signature. Zero
+	// means an estimate from the certificate chain, the signature size
+	// and a probe timestamp from the TSA, with headroom.
+	Reserve int
+}
+
+// LockAction selects which fields a FieldLock freezes.
+type LockAction int
+
+const (
+	// LockAll freezes every field in the document.
+	LockAll LockAction = iota
+	// LockInclude freezes the listed fields.
+	LockInclude
+	// LockExclude freezes every field except the listed ones.
+	LockExclude
+)
+
+// FieldLock describes the fields a signature locks.
+type FieldLock struct {
+	Action LockAction
+	// Fields are fully qualified field names (for Include and Exclude).
+	Fields []string
+}
+
+// Appearance describes a visible signature.
+type Appearance struct {
+	// Rect is the widget rectangle [llx lly urx ury] in the page's default
+	// user space (points, origin at the bottom left of the unrotated
+	// page). Ignored when an existing field is signed: its widget keeps
+	// its rectangle.
+	Rect [4]float64
+	// Lines are the text lines. Nil means the default Vietnamese template
+	// ("Ký bởi: <CN>", "Cơ quan: <O>", "Thời gian ký: dd/mm/yyyy hh:mm:ss");
+	// an empty non-nil slice means no text.
+	Lines []string
+	// Font is a TrueType font (.ttf) used for the text; it is embedded as
+	// a subset. Nil means Liberation Serif.
+	Font []byte
+	// FontSize in points; zero fits the text into the rectangle.
+	FontSize float64
+	// Image is a PNG (alpha is kept, for a red seal) or a JPEG.
+	Image []byte
+	// ImageLayout places the image relative to the text.
+	ImageLayout ImageLayout
+	// TimeZone for the template's signing time; nil means
+	// Asia/Ho_Chi_Minh.
+	TimeZone *time.Location
+}
+
+// ImageLayout places an appearance's image.
+type ImageLayout int
+
+const (
+	// ImageLeft puts the image in the left part of the rectangle and the
+	// text to its right.
+	ImageLeft ImageLayout = iota
+	// ImageBackground draws the image under the text, filling the
+	// rectangle (keeping its aspect ratio).
+	ImageBackground
+	// ImageOnly draws only the image.
+	ImageOnly
+)
+
+// vietnamTime returns the Asia/Ho_Chi_Minh zone, or UTC+7 when the system
+// has no time zone database (Vietnam has no daylight saving time).
+func vietnamTime() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Ho_Chi_Minh"); err == nil {
+		return loc
+	}
+	return time.FixedZone("ICT", 7*3600)
+}

@@ -1,0 +1,279 @@
+package pdf
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Navigation of the document structure: catalog, page tree, form fields.
+
+func (d *document) catalog() (ref, dict, error) {
+	r, _ := d.trailer["Root"].(ref)
+	o, err := d.resolveErr(r)
+	if err != nil {
+		return r, nil, fmt.Errorf("pdf: reading catalog: %w", err)
+	}
+	c, ok := o.(dict)
+	if !ok {
+		return r, nil, fmt.Errorf("%w: catalog %v is not a dictionary", ErrMalformed, r)
+	}
+	return r, c, nil
+}
+
+// pageInfo is one page with its inherited attributes.
+type pageInfo struct {
+	ref      ref
+	dict     dict
+	mediaBox [4]float64
+	rotate   int
+}
+
+// pages walks the page tree in order and calls fn for each page until fn
+// returns false. It guards against cycles and absurd depths.
+func (d *document) pages(fn func(i int, p pageInfo) bool) error {
+	_, cat, err := d.catalog()
+	if err != nil {
+		return err
+	}
+	root, ok := cat["Pages"].(ref)
+	if !ok {
+		return fmt.Errorf("%w: catalog has no /Pages reference", ErrMalformed)
+	}
+	seen := map[int]bool{}
+	idx := 0
+	type inh struct {
+		mb     object
+		rotate object
+	}
+	var walk func(r ref, in inh, depth int) (bool, error)
+	walk = func(r ref, in inh, depth int) (bool, error) {
+		if seen[r.Num] || depth > 64 {
+			return false, fmt.Errorf("%w: page tree loop at object %d", ErrMalformed, r.Num)
+		}
+		seen[r.Num] = true
+		o, err := d.resolveErr(r)
+		if err != nil {
+			return false, err
+		}
+		n, ok := o.(dict)
+		if !ok {
+			return false, fmt.Errorf("%w: page tree node %v is not a dictionary", ErrMalformed, r)
+		}
+		if v, ok := n["MediaBox"]; ok {
+			in.mb = v
+		}
+		if v, ok := n["Rotate"]; ok {
+			in.rotate = v
+		}
+		kids, isNode := d.resolve(n["Kids"]).(array)
+		if n.name("Type") == "Page" || !isNode {
+			p := pageInfo{ref: r, dict: n, mediaBox: [4]float64{0, 0, 612, 792}}
+			if box, ok := d.resolve(in.mb).(array); ok && len(box) == 4 {
+				for i := range box {
+					p.mediaBox[i], _ = d.numOf(box[i])
+				}
+			}
+			if rot, ok := d.intOf(in.rotate); ok {
+				p.rotate = int(((rot % 360) + 360) % 360)
+			}
+			cont := fn(idx, p)
+			idx++
+			return cont, nil
+		}
+		for _, k := range kids {
+			kr, ok := k.(ref)
+			if !ok {
+				return false, fmt.Errorf("%w: page tree kid is not a reference", ErrMalformed)
+			}
+			cont, err := walk(kr, in, depth+1)
+			if err != nil || !cont {
+				return cont, err
+			}
+		}
+		return true, nil
+	}
+	_, err = walk(root, inh{}, 0)
+	return err
+}
+
+// page returns page number n (1-based; -1 is the last page).
+func (d *document) page(n int) (pageInfo, error) {
+	var found pageInfo
+	ok := false
+	count := 0
+	err := d.pages(func(i int, p pageInfo) bool {
+		count++
+		if n > 0 && i == n-1 {
+			found, ok = p, true
+			return false
+		}
+		if n < 0 {
+			found, ok = p, true
+		}
+		return true
+	})
+	if err != nil {
+		return pageInfo{}, err
+	}
+	if !ok {
+		return pageInfo{}, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, n, count)
+	}
+	return found, nil
+}
+
+// pageOf finds the page whose /Annots holds the widget w.
+func (d *document) pageOf(w ref) (pageInfo, bool) {
+	var found pageInfo
+	ok := false
+	_ = d.pages(func(i int, p pageInfo) bool {
+		annots, _ := d.resolve(p.dict["Annots"]).(array)
+		for _, a := range annots {
+			if ar, isRef := a.(ref); isRef && ar.Num == w.Num {
+				found, ok = p, true
+				return false
+			}
+		}
+		return true
+	})
+	return found, ok
+}
+
+// field is a terminal form field found in the AcroForm tree.
+type field struct {
+	ref      ref
+	dict     dict
+	fullName string
+	ft       name // inherited field type
+}
+
+// fields walks the AcroForm field tree and returns the terminal fields.
+func (d *document) fields() ([]field, error) {
+	_, cat, err := d.catalog()
+	if err != nil {
+		return nil, err
+	}
+	af := d.dictOf(cat["AcroForm"])
+	if af == nil {
+		return nil, nil
+	}
+	top, _ := d.resolve(af["Fields"]).(array)
+	var out []field
+	seen := map[int]bool{}
+	var walk func(o object, parent string, ft name, depth int) error
+	walk = func(o object, parent string, ft name, depth int) error {
+		r, ok := o.(ref)
+		if !ok {
+			return nil // fields must be indirect; ignore junk
+		}
+		if seen[r.Num] || depth > 32 {
+			return fmt.Errorf("%w: form field loop at object %d", ErrMalformed, r.Num)
+		}
+		seen[r.Num] = true
+		f := d.dictOf(r)
+		if f == nil {
+			return nil
+		}
+		full := parent
+		if t, ok := d.resolve(f["T"]).(pdfString); ok {
+			if full != "" {
+				full += "."
+			}
+			full += decodeTextString(t)
+		}
+		if v := f.name("FT"); v != "" {
+			ft = v
+		}
+		kids, _ := d.resolve(f["Kids"]).(array)
+		hasFieldKids := false
+		for _, k := range kids {
+			if kd := d.dictOf(k); kd != nil {
+				if _, ok := kd["T"]; ok {
+					hasFieldKids = true
+				}
+			}
+		}
+		if hasFieldKids {
+			for _, k := range kids {
+				if err := walk(k, full, ft, depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		out = append(out, field{ref: r, dict: f, fullName: full, ft: ft})
+		return nil
+	}
+	for _, f := range top {
+		if err := walk(f, "", "", 0); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// signatureState summarises the signatures already in the document.
+type signatureState struct {
+	signed  int
+	docMDP  int // P of a certification signature, 0 when none
+	names   map[string]bool
+	sigRefs []ref
+}
+
+func (d *document) signatureState() (signatureState, error) {
+	st := signatureState{names: map[string]bool{}}
+	fs, err := d.fields()
+	if err != nil {
+		return st, err
+	}
+	for _, f := range fs {
+		st.names[f.fullName] = true
+		if f.ft != "Sig" {
+			continue
+		}
+		if v, ok := f.dict["V"]; ok && d.resolve(v) != nil {
+			st.signed++
+			if r, ok := v.(ref); ok {
+				st.sigRefs = append(st.sigRefs, r)
+			}
+		}
+	}
+	_, cat, err := d.catalog()
+	if err != nil {
+		return st, err
+	}
+	if perms := d.dictOf(cat["Perms"]); perms != nil {
+		if sig := d.dictOf(perms["DocMDP"]); sig != nil {
+			st.docMDP = 2
+			refs, _ := d.resolve(sig["Reference"]).(array)
+			for _, r := range refs {
+				rd := d.dictOf(r)
+				if rd == nil || rd.name("TransformMethod") != "DocMDP" {
+					continue
+				}
+				if tp := d.dictOf(rd["TransformParams"]); tp != nil {
+					if p, ok := d.intOf(tp["P"]); ok && p >= 1 && p <= 3 {
+						st.docMDP = int(p)
+					}
+				}
+			}
+		}
+	}
+	return st, nil
+}
+
+// uniqueFieldName returns "Signature<n>" not yet used in the form.
+func uniqueFieldName(names map[string]bool) string {
+	for i := 1; ; i++ {
+		n := fmt.Sprintf("Signature%d", i)
+		if !names[n] {
+			return n
+		}
+	}
+}
+
+func validFieldName(n string) error {
+	if n == "" || strings.Contains(n, ".") {
+		return fmt.Errorf("%w: field name %q must be non-empty and contain no '.'", ErrBadOptions, n)
+	}
+	return nil
+}
