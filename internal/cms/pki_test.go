@@ -82,6 +82,13 @@ const (
 // issue returns a signer for a new leaf of the given kind.
 func (p *testPKI) issue(t testing.TB, kind leafKind, cn string) signer.Signer {
 	t.Helper()
+	s, _ := p.issueWithKey(t, kind, cn)
+	return s
+}
+
+// issueWithKey is issue, also returning the private key.
+func (p *testPKI) issueWithKey(t testing.TB, kind leafKind, cn string) (signer.Signer, crypto.Signer) {
+	t.Helper()
 	var key crypto.Signer
 	if kind == leafRSA {
 		key = cachedRSAKey(t)
@@ -114,7 +121,7 @@ func (p *testPKI) issue(t testing.TB, kind leafKind, cn string) signer.Signer {
 	require.NoError(t, err)
 	s, err := signer.New(randKey{key}, cert, p.root)
 	require.NoError(t, err)
-	return s
+	return s, key
 }
 
 func mustEKU(t testing.TB) []byte {
