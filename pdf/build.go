@@ -2,8 +2,6 @@ package pdf
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -300,9 +298,9 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 			widget["AP"] = dict{"N": ap}
 		} else if newField {
 			empty := &stream{hdr: dict{
-				"Type":     name("XObject"),
-				"Subtype":  name("Form"),
-				"BBox":     array{int64(0), int64(0), int64(0), int64(0)},
+				"Type":      name("XObject"),
+				"Subtype":   name("Form"),
+				"BBox":      array{int64(0), int64(0), int64(0), int64(0)},
 				"Resources": dict{},
 			}, data: []byte{}}
 			widget["AP"] = dict{"N": u.add(empty)}
@@ -409,31 +407,4 @@ func (d *document) pageByRef(p ref) (pageInfo, error) {
 		return pageInfo{}, fmt.Errorf("%w: widget page %v is not in the page tree", ErrMalformed, p)
 	}
 	return found, nil
-}
-
-// estimateReserve returns the number of bytes to reserve for the CMS:
-// certificates, signature value, signed attributes, an optional timestamp
-// token, plus headroom.
-func estimateReserve(cert *x509.Certificate, chain []*x509.Certificate, tsaSize int) int {
-	n := 0
-	if cert != nil {
-		n += len(cert.Raw) + 2*len(cert.RawIssuer)
-		switch k := cert.PublicKey.(type) {
-		case *rsa.PublicKey:
-			n += k.Size()
-		case *ecdsa.PublicKey:
-			n += 2*((k.Curve.Params().BitSize+7)/8) + 9
-		default:
-			n += 1024
-		}
-	}
-	for _, c := range chain {
-		if c != nil {
-			n += len(c.Raw)
-		}
-	}
-	n += 1024 // structure, algorithm identifiers, signed attributes
-	n += tsaSize
-	n += n/4 + 2048 // headroom
-	return (n + 1023) / 1024 * 1024
 }

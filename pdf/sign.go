@@ -98,7 +98,16 @@ func layout(ctx context.Context, r io.ReaderAt, size int64, cert *x509.Certifica
 				return nil, fmt.Errorf("pdf: sizing the timestamp: %w", err)
 			}
 		}
-		reserve = estimateReserve(cert, chain, tsaSize)
+		o := cms.Options{Hash: h, PSS: opts.PSS}
+		if opts.Legacy {
+			o.SigningTime = time.Now()
+		}
+		n, err := cms.EstimateSize(cert, chain, o, tsaSize)
+		if err != nil {
+			return nil, fmt.Errorf("pdf: sizing the signature: %w", err)
+		}
+		// Headroom for a backend that returns a whole CMS of its own.
+		reserve = (n + n/8 + 1024 + 1023) / 1024 * 1024
 	}
 	pl, err := build(r, size, cert, chain, opts, reserve)
 	if err != nil {

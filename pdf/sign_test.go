@@ -3,8 +3,15 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"testing"
 )
 
@@ -77,4 +84,109 @@ func openBytes(t testing.TB, b []byte) *document {
 	d, err := open(bytes.NewReader(b), int64(len(b)), nil)
 	require.NoError(t, err)
 	return d
+}
+
+func TestSequentialSignatures(t *testing.T) {
+	leader := testSigner(t, pkitest.Person("Trần Thị Bình", "001190004567"), pkitest.RSAKey(2048))
+	clerk := testSigner(t, pkitest.Organization("Ủy ban nhân dân tỉnh Đồng Nai", "3600999888"))
+	third := testSigner(t, pkitest.Person("Lê Văn Ĩ", "079201000111"))
+	for _, name := range []string{"simple.pdf", "objstm.pdf", "hybrid.pdf", "aes256.pdf", "linearized.pdf"} {
+		t.Run(name, func(t *testing.T) {
+			doc := corpus(t, name)
+			for i, s := range []signer.Signer{leader, clerk, third} {
+				next := signBytes(t, doc, s, &Options{Reason: "Ký duyệt lần " + string(rune('1'+i))})
+				doc = next
+				if i >= 1 {
+					checkTools(t, doc, i+1, "")
+				}
+			}
+			sigs := readSignatures(t, doc, "")
+			require.Len(t, sigs, 3)
+			names := map[string]bool{}
+			for _, s := range sigs {
+				names[s.field] = true
+			}
+			require.Equal(t, map[string]bool{"Signature1": true, "Signature2": true, "Signature3": true}, names)
+			require.Equal(t, int64(len(doc)), sigs[2].byteRange[2]+sigs[2].byteRange[3])
+		})
+	}
+}
+
+func TestSignatureDictionary(t *testing.T) {
+	s := testSigner(t)
+	at := time.Date(2026, 3, 9, 8, 30, 5, 0, vietnamTime())
+	out := signBytes(t, corpus(t, "simple.pdf"), s, &Options{
+		Name: "Nguyễn Văn Ĩ", Reason: "Đồng ý ban hành", Location: "Đà Nẵng", ContactInfo: "vanphong@danang.gov.vn",
+		SigningTime: at,
+	})
+	sigs := readSignatures(t, out, "")
+	require.Len(t, sigs, 1)
+	sd := sigs[0].dict
+	require.Equal(t, name("ETSI.CAdES.detached"), sd["SubFilter"])
+	require.Equal(t, name("Adobe.PPKLite"), sd["Filter"])
+	require.Equal(t, pdfString("D:20260309083005+07'00'"), sd["M"])
+	require.Equal(t, "Nguyễn Văn Ĩ", decodeTextString(sd["Name"].(pdfString)))
+	require.Equal(t, []byte{0xfe, 0xff}, []byte(sd["Reason"].(pdfString))[:2], "UTF-16BE with BOM")
+	require.Equal(t, "Đồng ý ban hành", decodeTextString(sd["Reason"].(pdfString)))
+	require.Equal(t, "Đà Nẵng", decodeTextString(sd["Location"].(pdfString)))
+	require.Equal(t, pdfString("vanphong@danang.gov.vn"), sd["ContactInfo"])
+	si := sigs[0].cms.SignerInfos[0]
+	_, has, err := si.SigningTime()
+	require.NoError(t, err)
+	require.False(t, has, "PAdES forbids the CMS signing-time attribute")
+	require.Equal(t, 2, si.SigningCertificateVersion())
+	require.Empty(t, si.Timestamps)
+}
+
+func TestSignTimestampAndLegacy(t *testing.T) {
+	pki := sharedPKI(t)
+	s := testSigner(t, pkitest.RSAKey(3072))
+	out := signBytes(t, corpus(t, "objstm.pdf"), s, &Options{TimestampURL: pki.TSAURL()})
+	checkTools(t, out, 1, "")
+	sigs := readSignatures(t, out, "")
+	require.Len(t, sigs[0].cms.SignerInfos[0].Timestamps, 1, "PAdES B-T: one signature timestamp")
+
+	out = signBytes(t, out, s, &Options{Legacy: true, Hash: crypto.SHA512})
+	checkTools(t, out, 2, "")
+	sigs = readSignatures(t, out, "")
+	require.Equal(t, name("adbe.pkcs7.detached"), sigs[1].dict["SubFilter"])
+	_, has, err := sigs[1].cms.SignerInfos[0].SigningTime()
+	require.NoError(t, err)
+	require.True(t, has, "adbe.pkcs7.detached carries the CMS signing time")
+	require.Equal(t, crypto.SHA512, sigs[1].cms.SignerInfos[0].Hash)
+}
+
+func TestSignFileAtomic(t *testing.T) {
+	s := testSigner(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.pdf")
+	in := corpus(t, "objstm.pdf")
+	require.NoError(t, os.WriteFile(src, in, 0o644))
+	dst := filepath.Join(dir, "out.pdf")
+	require.NoError(t, SignFile(context.Background(), dst, src, s, nil))
+	out, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(out, in))
+	checkTools(t, out, 1, "")
+
+	// In place, twice.
+	require.NoError(t, SignFile(context.Background(), dst, dst, s, nil))
+	out2, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(out2, out))
+	checkTools(t, out2, 2, "")
+
+	// A failure (the signer refuses) leaves nothing behind.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	bad := filepath.Join(dir, "bad.pdf")
+	err = SignFile(ctx, bad, src, s, nil)
+	require.ErrorIs(t, err, context.Canceled)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.ElementsMatch(t, []string{"in.pdf", "out.pdf"}, names)
 }

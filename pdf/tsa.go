@@ -3,16 +3,20 @@ package pdf
 import (
 	"context"
 	"crypto"
-	"errors"
 	"net/http"
+
+	"github.com/kyso-vn/kyso/internal/cms"
 )
 
-var errNoTSA = errors.New("pdf: RFC 3161 client not available yet")
-
+// probeTimestampSize asks the TSA for one token over a dummy digest and
+// returns its size, so the placeholder fits the real token.
 func probeTimestampSize(ctx context.Context, url string, c *http.Client, h crypto.Hash) (int, error) {
-	return 0, errNoTSA
+	tc := &cms.TSAClient{URL: url, HTTPClient: c, Hash: h}
+	return tc.TokenSize(ctx)
 }
 
+// addTimestamp adds a signature timestamp (PAdES B-T) to the CMS.
 func addTimestamp(ctx context.Context, der []byte, url string, c *http.Client, h crypto.Hash) ([]byte, error) {
-	return nil, errNoTSA
+	tc := &cms.TSAClient{URL: url, HTTPClient: c, Hash: h}
+	return cms.AddTimestamp(ctx, der, tc)
 }
