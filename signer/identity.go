@@ -279,22 +279,52 @@ func attrKey(oid asn1.ObjectIdentifier) string {
 // backslash before , + " \ < > ; and a leading # or space or a trailing
 // space); non-ASCII letters are kept as they are. This is the text
 // e-invoices carry in ds:X509SubjectName.
+//
+// A pkix.Name does not keep multi-valued RDNs (CN=…+UID=…) together; use
+// [DisplayRawName] on cert.RawSubject to print them joined with "+".
 func DisplayName(name pkix.Name) string {
 	attrs := nameAttributes(name)
 	parts := make([]string, 0, len(attrs))
 	for i := len(attrs) - 1; i >= 0; i-- {
-		a := attrs[i]
-		var val string
-		if s, ok := a.Value.(string); ok {
-			val = escapeDNValue(norm.NFC.String(s))
-		} else if der, err := asn1.Marshal(a.Value); err == nil {
-			val = "#" + hex.EncodeToString(der)
-		} else {
-			val = escapeDNValue(attrString(a.Value))
-		}
-		parts = append(parts, attrKey(a.Type)+"="+val)
+		parts = append(parts, formatATV(attrs[i]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// DisplayRawName is [DisplayName] for a DER-encoded name such as
+// cert.RawSubject or cert.RawIssuer; the attributes of a multi-valued RDN
+// are joined with "+", last first like the RDNs themselves (as OpenSSL
+// prints them).
+func DisplayRawName(der []byte) (string, error) {
+	var seq pkix.RDNSequence
+	rest, err := asn1.Unmarshal(der, &seq)
+	if err != nil {
+		return "", fmt.Errorf("signer: parsing distinguished name: %w", err)
+	}
+	if len(rest) != 0 {
+		return "", fmt.Errorf("signer: parsing distinguished name: %d bytes of trailing data", len(rest))
+	}
+	parts := make([]string, 0, len(seq))
+	for i := len(seq) - 1; i >= 0; i-- {
+		members := make([]string, 0, len(seq[i]))
+		for j := len(seq[i]) - 1; j >= 0; j-- {
+			members = append(members, formatATV(seq[i][j]))
+		}
+		parts = append(parts, strings.Join(members, "+"))
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+func formatATV(a pkix.AttributeTypeAndValue) string {
+	var val string
+	if s, ok := a.Value.(string); ok {
+		val = escapeDNValue(norm.NFC.String(s))
+	} else if der, err := asn1.Marshal(a.Value); err == nil {
+		val = "#" + hex.EncodeToString(der)
+	} else {
+		val = escapeDNValue(attrString(a.Value))
+	}
+	return attrKey(a.Type) + "=" + val
 }
 
 func escapeDNValue(s string) string {
