@@ -1,0 +1,506 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+)
+
+// RevocationStatus is the outcome of a revocation check of one certificate.
+type RevocationStatus string
+
+const (
+	StatusGood    RevocationStatus = "good"
+	StatusRevoked RevocationStatus = "revoked"
+	// StatusUnknown: no authentic, applicable and fresh revocation data.
+	StatusUnknown RevocationStatus = "unknown"
+	// StatusNotChecked: the certificate needs no check (a trust anchor, or
+	// an OCSP responder certificate with id-pkix-ocsp-nocheck).
+	StatusNotChecked RevocationStatus = "not-checked"
+)
+
+// RevocationInfo is the revocation evidence used for one certificate.
+type RevocationInfo struct {
+	Subject string           `json:"subject"`
+	Serial  string           `json:"serial"`
+	Status  RevocationStatus `json:"status"`
+	// RevokedAt and Reason are set for revoked certificates.
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	// Source is "OCSP" or "CRL"; Origin "embedded", "options" or "fetched".
+	Source string `json:"source,omitempty"`
+	Origin string `json:"origin,omitempty"`
+	URL    string `json:"url,omitempty"`
+	// Issuer of the CRL or OCSP responder that answered.
+	Responder  string     `json:"responder,omitempty"`
+	ProducedAt *time.Time `json:"producedAt,omitempty"`
+	ThisUpdate *time.Time `json:"thisUpdate,omitempty"`
+	NextUpdate *time.Time `json:"nextUpdate,omitempty"`
+	// Nonce says whether an online OCSP response echoed our nonce.
+	Nonce string `json:"nonce,omitempty"`
+	// Problems lists data that was rejected and why, and fetch failures.
+	Problems []string `json:"problems,omitempty"`
+	// FetchFailed is true when an online fetch failed.
+	FetchFailed bool `json:"fetchFailed,omitempty"`
+}
+
+var reasonNames = map[int]string{
+	0: "unspecified", 1: "keyCompromise", 2: "cACompromise", 3: "affiliationChanged",
+	4: "superseded", 5: "cessationOfOperation", 6: "certificateHold", 8: "removeFromCRL",
+	9: "privilegeWithdrawn", 10: "aACompromise",
+}
+
+func reasonName(r int) string {
+	if n, ok := reasonNames[r]; ok {
+		return n
+	}
+	return fmt.Sprintf("reason %d", r)
+}
+
+// revData is the pool of revocation data available to one validation.
+type revData struct {
+	crls     []revCRL
+	ocsps    []revOCSP
+	problems []string // unparsable items
+}
+
+type revCRL struct {
+	crl    *x509.RevocationList
+	origin string
+	url    string
+}
+
+type revOCSP struct {
+	resp   *ocspResponse
+	origin string
+	url    string
+	nonce  string
+}
+
+func (d *revData) addCRL(der []byte, origin, url string) error {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		// Some CAs publish PEM CRLs.
+		if b := pemBlock(der, "X509 CRL"); b != nil {
+			crl, err = x509.ParseRevocationList(b)
+		}
+	}
+	if err != nil {
+		d.problems = append(d.problems, fmt.Sprintf("%s CRL unparsable: %v", origin, err))
+		return err
+	}
+	d.crls = append(d.crls, revCRL{crl: crl, origin: origin, url: url})
+	return nil
+}
+
+func (d *revData) addOCSP(der []byte, origin, url string) (*ocspResponse, error) {
+	r, err := parseOCSPResponse(der)
+	if err != nil {
+		d.problems = append(d.problems, fmt.Sprintf("%s %v", origin, err))
+		return nil, err
+	}
+	d.ocsps = append(d.ocsps, revOCSP{resp: r, origin: origin, url: url})
+	return r, nil
+}
+
+// answer is one conclusive or inconclusive revocation answer.
+type answer struct {
+	status    RevocationStatus
+	revokedAt time.Time
+	reason    int
+	covers    bool // a "good" answer that covers the time in question
+}
+
+// checkRevocation finds the status of cert (issued by issuer) at time at,
+// from the data pool and, online, from the network. now is the validation
+// time.
+func (r *run) checkRevocation(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, data *revData) RevocationInfo {
+	info := RevocationInfo{Subject: displayName(cert), Serial: serialHex(cert.SerialNumber), Status: StatusUnknown}
+	if conclude(&info, r.fromPool(cert, issuer, at, data, &info)) {
+		return info
+	}
+	if r.v.opts.Revocation == RevocationOnline {
+		r.fetchRevocation(ctx, cert, issuer, at, data, &info)
+	}
+	if info.Status == StatusUnknown && len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
+		info.Problems = append(info.Problems, "certificate names no OCSP responder and no CRL distribution point")
+	}
+	return info
+}
+
+// conclude reports whether info holds a conclusive answer.
+func conclude(info *RevocationInfo, ok bool) bool {
+	return ok && (info.Status == StatusGood || info.Status == StatusRevoked)
+}
+
+// fromPool evaluates every item in data; revoked wins over good.
+func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revData, info *RevocationInfo) bool {
+	found := false
+	for _, o := range data.ocsps {
+		a, err := r.evalOCSP(o.resp, cert, issuer, at)
+		if err != nil {
+			if !errors.Is(err, errNotApplicable) {
+				info.Problems = append(info.Problems, fmt.Sprintf("%s OCSP response rejected: %v", o.origin, err))
+			}
+			continue
+		}
+		if a.status == StatusGood && !a.covers {
+			info.Problems = append(info.Problems, fmt.Sprintf("%s OCSP response is too old to speak for %s", o.origin, at.UTC().Format(time.RFC3339)))
+		}
+		if record(info, a, "OCSP", o.origin, o.url) {
+			info.Responder = responderName(o.resp)
+			info.ProducedAt = timePtr(o.resp.producedAt)
+			info.Nonce = o.nonce
+			found = true
+			if a.status == StatusRevoked {
+				return true
+			}
+		}
+	}
+	for _, c := range data.crls {
+		a, err := r.evalCRL(c.crl, cert, issuer, at)
+		if err != nil {
+			if !errors.Is(err, errNotApplicable) {
+				info.Problems = append(info.Problems, fmt.Sprintf("%s CRL from %q rejected: %v", c.origin, c.crl.Issuer.CommonName, err))
+			}
+			continue
+		}
+		if a.status == StatusGood && !a.covers {
+			info.Problems = append(info.Problems, fmt.Sprintf("%s CRL (thisUpdate %s, nextUpdate %s) is too old to speak for %s", c.origin,
+				c.crl.ThisUpdate.UTC().Format(time.RFC3339), c.crl.NextUpdate.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+		}
+		if record(info, a, "CRL", c.origin, c.url) {
+			info.Responder = c.crl.Issuer.String()
+			info.ProducedAt = nil
+			info.Nonce = ""
+			found = true
+			if a.status == StatusRevoked {
+				return true
+			}
+		}
+	}
+	return found
+}
+
+// record stores a into info when it improves on what info holds: revoked
+// beats good beats unknown. It reports whether a was stored.
+func record(info *RevocationInfo, a answer, source, origin, url string) bool {
+	switch {
+	case a.status == StatusRevoked:
+		info.Status = StatusRevoked
+		info.RevokedAt = timePtr(a.revokedAt)
+		info.Reason = reasonName(a.reason)
+	case a.status == StatusGood && a.covers && info.Status != StatusRevoked && info.Status != StatusGood:
+		info.Status = StatusGood
+	default:
+		return false
+	}
+	info.Source, info.Origin, info.URL = source, origin, url
+	return true
+}
+
+var errNotApplicable = errors.New("not about this certificate")
+
+// evalCRL checks a CRL's issuer, signature, scope and freshness and looks
+// cert up in it.
+func (r *run) evalCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, at time.Time) (answer, error) {
+	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
+		return answer{}, errNotApplicable
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return answer{}, fmt.Errorf("signature: %w", err)
+	}
+	partial := false
+	for _, e := range crl.Extensions {
+		switch {
+		case e.Id.Equal(oidDeltaCRLIndicator):
+			return answer{}, errors.New("delta CRLs are not used")
+		case e.Id.Equal(oidIssuingDistributionPoint):
+			idp, err := parseIDP(e.Value)
+			if err != nil {
+				return answer{}, fmt.Errorf("issuing distribution point: %w", err)
+			}
+			if idp.indirect {
+				return answer{}, errors.New("indirect CRLs are not supported")
+			}
+			if idp.onlyAttr || (idp.onlyUser && cert.IsCA) || (idp.onlyCA && !cert.IsCA) {
+				return answer{}, errNotApplicable
+			}
+			if len(idp.uris) > 0 && len(cert.CRLDistributionPoints) > 0 && !slices.ContainsFunc(idp.uris, func(u string) bool {
+				return slices.Contains(cert.CRLDistributionPoints, u)
+			}) {
+				return answer{}, errNotApplicable
+			}
+			partial = idp.someReasons
+		}
+	}
+	now, skew := r.now, r.skew
+	if crl.ThisUpdate.After(now.Add(skew)) {
+		return answer{}, fmt.Errorf("thisUpdate %s is in the future", crl.ThisUpdate.UTC().Format(time.RFC3339))
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && e.ReasonCode != 8 {
+			return answer{status: StatusRevoked, revokedAt: e.RevocationTime, reason: e.ReasonCode}, nil
+		}
+	}
+	if partial {
+		return answer{}, errors.New("CRL covers only some revocation reasons")
+	}
+	return answer{status: StatusGood, covers: covers(crl.ThisUpdate, crl.NextUpdate, at, skew)}, nil
+}
+
+// covers reports whether data issued at thisUpdate, valid until nextUpdate,
+// speaks for time at: it was issued after at, or at falls in its window.
+func covers(thisUpdate, nextUpdate, at time.Time, skew time.Duration) bool {
+	if !thisUpdate.Before(at.Add(-skew)) {
+		return true
+	}
+	return !nextUpdate.IsZero() && !at.After(nextUpdate.Add(skew))
+}
+
+// evalOCSP checks an OCSP response's CertID (issuer name hash, issuer key
+// hash and serial), the authorisation of its signer (the CA itself, or a
+// delegated responder certified by the CA for id-kp-OCSPSigning and valid
+// when the response was produced) and its freshness, and returns its
+// answer for cert.
+func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at time.Time) (answer, error) {
+	var single *ocspSingleResponse
+	for i := range resp.singles {
+		if matchCertID(resp.singles[i].CertID, cert, issuer) {
+			single = &resp.singles[i]
+			break
+		}
+	}
+	if single == nil {
+		return answer{}, errNotApplicable
+	}
+	if err := r.checkResponder(resp, issuer); err != nil {
+		return answer{}, err
+	}
+	now, skew := r.now, r.skew
+	if resp.producedAt.After(now.Add(skew)) || single.ThisUpdate.After(now.Add(skew)) {
+		return answer{}, errors.New("response produced in the future")
+	}
+	if !single.NextUpdate.IsZero() && single.NextUpdate.Before(single.ThisUpdate) {
+		return answer{}, errors.New("nextUpdate before thisUpdate")
+	}
+	for _, e := range single.SingleExtensions {
+		if e.Critical {
+			return answer{}, fmt.Errorf("unknown critical extension %v", e.Id)
+		}
+	}
+	switch {
+	case bool(single.Good):
+		return answer{status: StatusGood, covers: covers(single.ThisUpdate, single.NextUpdate, at, skew)}, nil
+	case bool(single.Unknown):
+		return answer{}, errors.New("responder does not know the certificate")
+	default:
+		return answer{status: StatusRevoked, revokedAt: single.Revoked.RevocationTime, reason: int(single.Revoked.Reason)}, nil
+	}
+}
+
+// checkResponder verifies who signed resp and whether they may.
+func (r *run) checkResponder(resp *ocspResponse, issuer *x509.Certificate) error {
+	if issuer.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) == nil {
+		if !responderIDMatches(resp, issuer) {
+			return errors.New("responder ID does not name the signing CA")
+		}
+		return nil
+	}
+	for _, d := range resp.certs {
+		if d.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) != nil {
+			continue
+		}
+		if !responderIDMatches(resp, d) {
+			return errors.New("responder ID does not name the responder certificate")
+		}
+		if err := d.CheckSignatureFrom(issuer); err != nil {
+			return fmt.Errorf("delegated responder %q is not certified by the CA: %v", displayName(d), err)
+		}
+		if !slices.Contains(d.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+			return fmt.Errorf("delegated responder %q lacks id-kp-OCSPSigning", displayName(d))
+		}
+		t := resp.producedAt
+		if t.Before(d.NotBefore.Add(-r.skew)) || t.After(d.NotAfter.Add(r.skew)) {
+			return fmt.Errorf("delegated responder %q was not valid when the response was produced", displayName(d))
+		}
+		if err := r.v.policy.checkKey(d.PublicKey, time.Time{}); err != nil {
+			return fmt.Errorf("delegated responder key: %v", err)
+		}
+		return nil
+	}
+	return errors.New("signature made neither by the CA nor by a certificate it carries")
+}
+
+func responderIDMatches(resp *ocspResponse, c *x509.Certificate) bool {
+	if resp.responderName != nil {
+		return bytes.Equal(resp.responderName, c.RawSubject)
+	}
+	h := sha1.Sum(subjectPublicKeyBits(c))
+	return bytes.Equal(resp.responderKey, h[:])
+}
+
+func responderName(resp *ocspResponse) string {
+	for _, c := range resp.certs {
+		if responderIDMatches(resp, c) {
+			return displayName(c)
+		}
+	}
+	return ""
+}
+
+// fetchRevocation asks the certificate's OCSP responders, then its CRL
+// distribution points, until one gives a conclusive answer.
+func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, data *revData, info *RevocationInfo) {
+	for _, u := range cert.OCSPServer {
+		if !isHTTP(u) {
+			continue
+		}
+		req, nonce, err := newOCSPRequest(cert, issuer)
+		if err != nil {
+			info.Problems = append(info.Problems, "building OCSP request: "+err.Error())
+			continue
+		}
+		body, err := r.v.fetch.postOCSP(ctx, u, req)
+		if err != nil {
+			info.Problems = append(info.Problems, err.Error())
+			info.FetchFailed = true
+			continue
+		}
+		resp, err := parseOCSPResponse(body)
+		if err != nil {
+			info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: %v", u, err))
+			info.FetchFailed = true
+			continue
+		}
+		nonceNote := "not echoed"
+		if resp.nonce != nil {
+			if !nonceMatches(resp.nonce, nonce) {
+				info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: nonce does not match the request (replayed?)", u))
+				continue
+			}
+			nonceNote = "matched"
+		}
+		data.ocsps = append(data.ocsps, revOCSP{resp: resp, origin: "fetched", url: u, nonce: nonceNote})
+		if conclude(info, r.fromPool(cert, issuer, at, &revData{ocsps: data.ocsps[len(data.ocsps)-1:]}, info)) {
+			return
+		}
+	}
+	for _, u := range cert.CRLDistributionPoints {
+		if !isHTTP(u) {
+			continue
+		}
+		body, err := r.v.fetch.get(ctx, u)
+		if err != nil {
+			info.Problems = append(info.Problems, err.Error())
+			info.FetchFailed = true
+			continue
+		}
+		one := &revData{}
+		if err := one.addCRL(body, "fetched", u); err != nil {
+			info.Problems = append(info.Problems, fmt.Sprintf("CRL from %s: %v", u, err))
+			info.FetchFailed = true
+			continue
+		}
+		data.crls = append(data.crls, one.crls...)
+		if conclude(info, r.fromPool(cert, issuer, at, one, info)) {
+			return
+		}
+	}
+}
+
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+}
+
+var (
+	oidDeltaCRLIndicator        = []int{2, 5, 29, 27}
+	oidIssuingDistributionPoint = []int{2, 5, 29, 28}
+)
+
+type idpInfo struct {
+	uris                                              []string
+	onlyUser, onlyCA, onlyAttr, indirect, someReasons bool
+}
+
+// parseIDP reads an IssuingDistributionPoint extension (RFC 5280 §5.2.5).
+func parseIDP(der []byte) (idpInfo, error) {
+	var out idpInfo
+	s := cryptobyte.String(der)
+	var seq cryptobyte.String
+	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() {
+		return out, errors.New("malformed")
+	}
+	var dp cryptobyte.String
+	var has bool
+	if !seq.ReadOptionalASN1(&dp, &has, cbasn1.Tag(0).Constructed().ContextSpecific()) {
+		return out, errors.New("malformed distributionPoint")
+	}
+	if has {
+		var full cryptobyte.String
+		var hasFull bool
+		if !dp.ReadOptionalASN1(&full, &hasFull, cbasn1.Tag(0).Constructed().ContextSpecific()) {
+			return out, errors.New("malformed fullName")
+		}
+		for hasFull && !full.Empty() {
+			var gn cryptobyte.String
+			var tag cbasn1.Tag
+			if !full.ReadAnyASN1(&gn, &tag) {
+				return out, errors.New("malformed GeneralName")
+			}
+			if tag == cbasn1.Tag(6).ContextSpecific() {
+				out.uris = append(out.uris, string(gn))
+			}
+		}
+	}
+	readBool := func(tag int, dst *bool) bool {
+		var v cryptobyte.String
+		var present bool
+		if !seq.ReadOptionalASN1(&v, &present, cbasn1.Tag(tag).ContextSpecific()) {
+			return false
+		}
+		if present {
+			if len(v) != 1 {
+				return false
+			}
+			*dst = v[0] != 0
+		}
+		return true
+	}
+	if !readBool(1, &out.onlyUser) || !readBool(2, &out.onlyCA) {
+		return out, errors.New("malformed flags")
+	}
+	var reasons cryptobyte.String
+	if !seq.ReadOptionalASN1(&reasons, &out.someReasons, cbasn1.Tag(3).ContextSpecific()) {
+		return out, errors.New("malformed onlySomeReasons")
+	}
+	if !readBool(4, &out.indirect) || !readBool(5, &out.onlyAttr) || !seq.Empty() {
+		return out, errors.New("malformed flags")
+	}
+	return out, nil
+}
+
+func serialHex(n *big.Int) string {
+	if n == nil {
+		return ""
+	}
+	return strings.ToUpper(n.Text(16))
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
