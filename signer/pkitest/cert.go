@@ -354,13 +354,13 @@ func (p *PKI) newCA(parent *CA, name string, opts []CertOption) (*CA, error) {
 	switch {
 	case parent == nil:
 		c.cn = "Kyso Test Root CA"
-		c.validity = func(now time.Time) (time.Time, time.Time) { return now.Add(-2 * time.Hour), now.AddDate(20, 0, 0) }
+		c.validity = func(now time.Time) (time.Time, time.Time) { return now.AddDate(-5, 0, 0), now.AddDate(20, 0, 0) }
 	case name == "ca":
 		c.cn = "Kyso Test CA G1"
-		c.validity = func(now time.Time) (time.Time, time.Time) { return now.Add(-2 * time.Hour), now.AddDate(10, 0, 0) }
+		c.validity = func(now time.Time) (time.Time, time.Time) { return now.AddDate(-5, 0, 0), now.AddDate(10, 0, 0) }
 	default:
 		c.cn = "Kyso Test CA " + name
-		c.validity = func(now time.Time) (time.Time, time.Time) { return now.Add(-2 * time.Hour), now.AddDate(10, 0, 0) }
+		c.validity = func(now time.Time) (time.Time, time.Time) { return now.AddDate(-5, 0, 0), now.AddDate(10, 0, 0) }
 	}
 	c.issuer = parent
 	for _, o := range opts {
@@ -487,7 +487,13 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 		BasicConstraintsValid: true,
 		IsCA:                  c.isCA,
 		SubjectKeyId:          ski,
-		PolicyIdentifiers:     c.policies,
+	}
+	for _, oid := range c.policies {
+		o, err := x509.OIDFromInts(toUint64s(oid))
+		if err != nil {
+			return nil, fmt.Errorf("pkitest: policy %v: %w", oid, err)
+		}
+		tmpl.Policies = append(tmpl.Policies, o)
 	}
 	if c.critEKU {
 		ext, err := ekuExtension(c.eku, c.ekuOIDs)
@@ -503,9 +509,9 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 	if parent == nil { // self-signed
 		parent = tmpl
 	} else if !c.noRevInfo {
-		tmpl.CRLDistributionPoints = []string{p.CRLURLFor(issuer)}
-		tmpl.OCSPServer = []string{p.OCSPURL()}
-		tmpl.IssuingCertificateURL = []string{p.caIssuersURL(issuer)}
+		tmpl.CRLDistributionPoints = []string{p.certCRLURL(issuer)}
+		tmpl.OCSPServer = []string{p.certOCSPURL()}
+		tmpl.IssuingCertificateURL = []string{p.certCAIssuersURL(issuer)}
 	}
 	switch {
 	case c.weak:
@@ -550,4 +556,12 @@ func ekuExtension(ekus []x509.ExtKeyUsage, oids []asn1.ObjectIdentifier) (pkix.E
 		return pkix.Extension{}, err
 	}
 	return pkix.Extension{Id: oidExtKeyUsage, Critical: true, Value: v}, nil
+}
+
+func toUint64s(oid asn1.ObjectIdentifier) []uint64 {
+	out := make([]uint64, len(oid))
+	for i, v := range oid {
+		out[i] = uint64(v)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package pkitest
 
 import (
+	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -248,23 +251,74 @@ func (p *PKI) Intermediates() *x509.CertPool {
 	return pool
 }
 
+// Host names placed in the certificates of a deterministic PKI instead of
+// the servers' loopback addresses (which change from run to run); the
+// client from [PKI.HTTPClient] resolves them to the servers.
+const (
+	DeterministicRepositoryHost = "repository.pkitest.invalid"
+	DeterministicOCSPHost       = "ocsp.pkitest.invalid"
+)
+
 // CRLURL returns the URL of the issuing CA's CRL. Every CA has its own CRL,
 // whose URL is in the CRL distribution point of the certificates it issues
 // (see [PKI.CRLURLFor]).
 func (p *PKI) CRLURL() string { return p.CRLURLFor(p.CA) }
 
-// CRLURLFor returns the URL of ca's CRL.
+// CRLURLFor returns the loopback URL of ca's CRL.
 func (p *PKI) CRLURLFor(ca *CA) string { return p.crlSrv.URL + "/crl/" + ca.name + ".crl" }
 
-// caIssuersURL returns the URL serving ca's certificate (AIA caIssuers).
-func (p *PKI) caIssuersURL(ca *CA) string { return p.crlSrv.URL + "/cert/" + ca.name + ".crt" }
-
-// OCSPURL returns the OCSP responder's URL (one responder answers for every
-// CA of the PKI; it picks the CA from the request's issuer hashes).
+// OCSPURL returns the OCSP responder's loopback URL. One responder answers
+// for every CA of the PKI; it picks the CA from the request's issuer hashes.
 func (p *PKI) OCSPURL() string { return p.ocspSrv.URL + "/ocsp" }
 
-// TSAURL returns the RFC 3161 time-stamping service URL.
+// TSAURL returns the RFC 3161 time-stamping service's loopback URL.
 func (p *PKI) TSAURL() string { return p.tsaSrv.URL + "/tsa" }
+
+// The URLs placed in certificates: the loopback URLs, except in
+// deterministic mode.
+func (p *PKI) certCRLURL(ca *CA) string {
+	if p.det != nil {
+		return "http://" + DeterministicRepositoryHost + "/crl/" + ca.name + ".crl"
+	}
+	return p.CRLURLFor(ca)
+}
+
+func (p *PKI) certCAIssuersURL(ca *CA) string {
+	if p.det != nil {
+		return "http://" + DeterministicRepositoryHost + "/cert/" + ca.name + ".crt"
+	}
+	return p.crlSrv.URL + "/cert/" + ca.name + ".crt"
+}
+
+func (p *PKI) certOCSPURL() string {
+	if p.det != nil {
+		return "http://" + DeterministicOCSPHost + "/ocsp"
+	}
+	return p.OCSPURL()
+}
+
+// HTTPClient returns a client that reaches the PKI's servers by every URL
+// the PKI hands out, including the fixed host names that a deterministic
+// PKI writes into its certificates. Other hosts are dialled normally.
+func (p *PKI) HTTPClient() *http.Client {
+	alias := map[string]string{
+		DeterministicRepositoryHost + ":80": p.crlSrv.Listener.Addr().String(),
+		DeterministicOCSPHost + ":80":       p.ocspSrv.Listener.Addr().String(),
+	}
+	var d net.Dialer
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy: nil,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if a, ok := alias[addr]; ok {
+					addr = a
+				}
+				return d.DialContext(ctx, network, addr)
+			},
+		},
+	}
+}
 
 // nextSerial returns a fresh positive serial number: random 128-bit numbers
 // normally, a counter-derived number in deterministic mode.
