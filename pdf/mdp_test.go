@@ -1,0 +1,73 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCertification(t *testing.T) {
+	s := testSigner(t)
+	in := corpus(t, "objstm.pdf")
+	for _, p := range []int{1, 2, 3} {
+		out := signBytes(t, in, s, &Options{Certify: p})
+		checkTools(t, out, 1, "")
+		d := openBytes(t, out)
+		st, err := d.signatureState()
+		require.NoError(t, err)
+		require.Equal(t, p, st.docMDP)
+		sigs := readSignatures(t, out, "")
+		refs := sigs[0].dict["Reference"].(array)
+		require.Len(t, refs, 1)
+		require.Equal(t, name("DocMDP"), refs[0].(dict)["TransformMethod"])
+
+		var buf bytes.Buffer
+		err = Sign(context.Background(), &buf, bytes.NewReader(out), int64(len(out)), s, nil)
+		if p == 1 {
+			require.ErrorIs(t, err, ErrNotPermitted, "P=1 forbids any change")
+			continue
+		}
+		require.NoError(t, err, "P=%d allows approval signatures", p)
+		checkTools(t, buf.Bytes(), 2, "")
+		// Certification only as the first signature.
+		err = Sign(context.Background(), &bytes.Buffer{}, bytes.NewReader(buf.Bytes()), int64(buf.Len()), s, &Options{Certify: 2})
+		require.ErrorIs(t, err, ErrNotPermitted)
+	}
+	err := Sign(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), s, &Options{Certify: 4})
+	require.ErrorIs(t, err, ErrBadOptions)
+	signed := corpus(t, "mutool-signed.pdf")
+	err = Sign(context.Background(), &bytes.Buffer{}, bytes.NewReader(signed), int64(len(signed)), s, &Options{Certify: 2})
+	require.ErrorIs(t, err, ErrNotPermitted)
+}
+
+func TestFieldLock(t *testing.T) {
+	s := testSigner(t)
+	in := corpus(t, "form-empty-field.pdf")
+	out := signBytes(t, in, s, &Options{Field: "LanhDao", Lock: &FieldLock{Action: LockInclude, Fields: []string{"SoVanBan"}}})
+	checkTools(t, out, 1, "")
+	sigs := readSignatures(t, out, "")
+	refs := sigs[0].dict["Reference"].(array)
+	require.Len(t, refs, 1)
+	ref0 := refs[0].(dict)
+	require.Equal(t, name("FieldMDP"), ref0["TransformMethod"])
+	tp := ref0["TransformParams"].(dict)
+	require.Equal(t, name("Include"), tp["Action"])
+	require.Equal(t, array{pdfString("SoVanBan")}, tp["Fields"])
+	d := openBytes(t, out)
+	fs, err := d.fields()
+	require.NoError(t, err)
+	for _, f := range fs {
+		if f.fullName == "LanhDao" {
+			lock := d.dictOf(f.dict["Lock"])
+			require.NotNil(t, lock)
+			require.Equal(t, name("SigFieldLock"), lock["Type"])
+		}
+	}
+	// A new field that locks everything, on top.
+	out2 := signBytes(t, out, s, &Options{Lock: &FieldLock{Action: LockAll}, Certify: 0})
+	checkTools(t, out2, 2, "")
+	sigs = readSignatures(t, out2, "")
+	require.Equal(t, name("All"), sigs[1].dict["Reference"].(array)[0].(dict)["TransformParams"].(dict)["Action"])
+}
