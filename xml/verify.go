@@ -1,0 +1,735 @@
+package xml
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// Verification errors. A Signature's Err wraps one of them.
+var (
+	// ErrNoSignature: the document (or the chosen path) holds no Signature.
+	ErrNoSignature = errors.New("xml: no signature found")
+	// ErrMalformedSignature: a Signature does not have the XML-DSig shape.
+	ErrMalformedSignature = errors.New("xml: malformed signature")
+	// ErrReference: a Reference cannot be dereferenced (unknown, ambiguous or
+	// external URI) or uses a transform outside the whitelist.
+	ErrReference = errors.New("xml: bad reference")
+	// ErrDigestMismatch: the data a Reference covers was changed.
+	ErrDigestMismatch = errors.New("xml: digest mismatch")
+	// ErrSignatureInvalid: SignatureValue does not verify over SignedInfo.
+	ErrSignatureInvalid = errors.New("xml: signature value does not verify")
+	// ErrKeyInfo: no usable certificate, or KeyValue disagrees with it.
+	ErrKeyInfo = errors.New("xml: key information")
+)
+
+// DefaultIDAttrs are the attribute names that carry element Ids.
+var DefaultIDAttrs = []string{"Id", "ID", "id"}
+
+// VerifyOptions tune verification. The zero value is the strict default.
+type VerifyOptions struct {
+	// IDAttrs are the attribute names that carry Ids (default Id, ID, id;
+	// xml:id always counts). An Id value carried by two elements, under any
+	// of these names, is ambiguous and fails the reference.
+	IDAttrs []string
+	// AllowSHA1 accepts rsa-sha1/ecdsa-sha1 and sha1 digests, for
+	// invoices signed in 2021 and earlier.
+	AllowSHA1 bool
+	// Path selects one signature: the path of its Signature element or of
+	// the slot that holds it, e.g. "//HDon/DSCKS/NBan".
+	Path string
+	// Certificates are used when a Signature carries no X509Certificate.
+	Certificates []*x509.Certificate
+	// Limits bound parsing and signature processing.
+	Limits Limits
+}
+
+// Signature is the cryptographic result for one ds:Signature. Trust in the
+// certificate is not decided here (see package verify).
+type Signature struct {
+	// Element is the ds:Signature element; Path its location.
+	Element *Node
+	Path    string
+	// ID is the Signature's Id attribute.
+	ID string
+	// CanonicalizationMethod and SignatureMethod are the SignedInfo URIs.
+	CanonicalizationMethod string
+	SignatureMethod        string
+	// SignedInfo is the canonical SignedInfo whose signature was checked.
+	SignedInfo []byte
+	// Certificate is the signer's certificate (from KeyInfo, or from
+	// VerifyOptions.Certificates); Certificates all certificates in KeyInfo.
+	Certificate  *x509.Certificate
+	Certificates []*x509.Certificate
+	// SubjectName is X509SubjectName as written (informative only).
+	SubjectName string
+	// SigningTime is the time the signer claims, read from a SigningTime
+	// element covered by the signature (a self-declared time, not a trusted
+	// one); SigningTimeText is its text. Times without a zone are read in
+	// Vietnam time (UTC+7).
+	SigningTime     time.Time
+	SigningTimeText string
+	// References lists every Reference with its own result.
+	References []Reference
+	// XAdES holds XAdES qualifying properties, when present.
+	XAdES *XAdESInfo
+	// Err is nil when SignatureValue and every Reference verify.
+	Err error
+}
+
+// Reference is the result for one ds:Reference.
+type Reference struct {
+	URI        string
+	Type       string
+	Transforms []string
+	// DigestMethod is the digest algorithm URI.
+	DigestMethod string
+	// Element is the element the reference covers (the document element for
+	// URI=""). Excluded is the subtree the enveloped transform left out.
+	Element  *Node
+	Excluded *Node
+	// Canonical is the exact byte string that was digested.
+	Canonical []byte
+	Err       error
+}
+
+// Valid reports whether the signature verified.
+func (s *Signature) Valid() bool { return s != nil && s.Err == nil }
+
+// Covers reports whether element n lies in the data a verified Reference of
+// this signature covers. It is false for an invalid signature.
+func (s *Signature) Covers(n *Node) bool {
+	if !s.Valid() || n == nil {
+		return false
+	}
+	for i := range s.References {
+		r := &s.References[i]
+		if r.Err != nil || r.Element == nil {
+			continue
+		}
+		if r.Element.IsAncestorOf(n) && (r.Excluded == nil || !r.Excluded.IsAncestorOf(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is the outcome of verifying a document.
+type Result struct {
+	// Document is the parsed document: consume the data from here (or from
+	// the References' Canonical bytes), never from a second parse.
+	Document   *Document
+	Signatures []*Signature
+}
+
+// Valid reports whether there is at least one signature and all verified.
+func (r *Result) Valid() bool {
+	if r == nil || len(r.Signatures) == 0 {
+		return false
+	}
+	for _, s := range r.Signatures {
+		if !s.Valid() {
+			return false
+		}
+	}
+	return true
+}
+
+// Covered reports whether the element at path is covered by a valid
+// signature whose Signature element or slot matches sigPath (any signature
+// when sigPath is ""). The path must match exactly one element.
+func (r *Result) Covered(path, sigPath string) (bool, error) {
+	el, err := r.Document.FindOne(path)
+	if err != nil {
+		return false, err
+	}
+	var slots []*Node
+	if sigPath != "" {
+		if slots, err = r.Document.Find(sigPath); err != nil {
+			return false, err
+		}
+	}
+	for _, s := range r.Signatures {
+		if sigPath != "" {
+			match := false
+			for _, sl := range slots {
+				if sl == s.Element || sl == s.Element.parent {
+					match = true
+				}
+			}
+			if !match {
+				continue
+			}
+		}
+		if s.Covers(el) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Verify parses doc and verifies every signature in it (or the one chosen
+// by opts.Path). The error is non-nil only when the document cannot be
+// parsed or holds no signature; each Signature carries its own Err.
+func Verify(doc []byte, opts *VerifyOptions) (*Result, error) {
+	if opts == nil {
+		opts = &VerifyOptions{}
+	}
+	lim := opts.Limits.withDefaults()
+	d, err := ParseWithLimits(doc, lim)
+	if err != nil {
+		return nil, err
+	}
+	return VerifyDocument(d, opts)
+}
+
+// VerifyDocument is Verify over an already parsed document.
+func VerifyDocument(d *Document, opts *VerifyOptions) (*Result, error) {
+	if opts == nil {
+		opts = &VerifyOptions{}
+	}
+	lim := opts.Limits.withDefaults()
+	sigs, err := findSignatures(d, opts.Path)
+	if err != nil {
+		return nil, err
+	}
+	if len(sigs) > lim.MaxSignatures {
+		return nil, fmt.Errorf("%w: %d signatures, limit %d", ErrLimit, len(sigs), lim.MaxSignatures)
+	}
+	v := &verifier{doc: d, opts: opts, lim: lim, ids: newIDIndex(d, opts.IDAttrs)}
+	res := &Result{Document: d}
+	for _, el := range sigs {
+		res.Signatures = append(res.Signatures, v.verify(el))
+	}
+	return res, nil
+}
+
+func findSignatures(d *Document, path string) ([]*Node, error) {
+	var out []*Node
+	if path == "" {
+		walkElements(d.root, func(n *Node) bool {
+			if n.Is(NamespaceDSig, "Signature") {
+				out = append(out, n)
+			}
+			return true
+		})
+		if len(out) == 0 {
+			return nil, ErrNoSignature
+		}
+		return out, nil
+	}
+	els, err := d.Find(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range els {
+		if e.Is(NamespaceDSig, "Signature") {
+			out = append(out, e)
+			continue
+		}
+		for c := e.first; c != nil; c = c.next {
+			if c.Is(NamespaceDSig, "Signature") {
+				out = append(out, c)
+			}
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil, fmt.Errorf("%w at %s", ErrNoSignature, path)
+	case 1:
+		return out, nil
+	}
+	return nil, fmt.Errorf("xml: %w: %s holds %d signatures", ErrAmbiguous, path, len(out))
+}
+
+// idIndex resolves same-document Ids over all Id attribute names.
+type idIndex struct {
+	m map[string][]*Node
+}
+
+func newIDIndex(d *Document, names []string) *idIndex {
+	if len(names) == 0 {
+		names = DefaultIDAttrs
+	}
+	ix := &idIndex{m: make(map[string][]*Node)}
+	walkElements(d.root, func(n *Node) bool {
+		for i := range n.attrs {
+			a := &n.attrs[i]
+			isID := a.Name == "xml:id"
+			if !isID {
+				for _, nm := range names {
+					if a.Name == nm {
+						isID = true
+						break
+					}
+				}
+			}
+			if !isID {
+				continue
+			}
+			list := ix.m[a.Value]
+			if len(list) > 0 && list[len(list)-1] == n {
+				continue
+			}
+			ix.m[a.Value] = append(list, n)
+		}
+		return true
+	})
+	return ix
+}
+
+func (ix *idIndex) lookup(id string) (*Node, error) {
+	list := ix.m[id]
+	switch len(list) {
+	case 0:
+		return nil, fmt.Errorf("%w: no element with Id %q", ErrReference, id)
+	case 1:
+		return list[0], nil
+	}
+	return nil, fmt.Errorf("%w: Id %q is carried by %d elements (%s, %s)", ErrReference, id, len(list), list[0].Path(), list[1].Path())
+}
+
+type verifier struct {
+	doc  *Document
+	opts *VerifyOptions
+	lim  Limits
+	ids  *idIndex
+}
+
+// dsChildren returns the element children of n, failing on anything that is
+// not whitespace text or an element (comments are tolerated).
+func dsChildren(n *Node) ([]*Node, error) {
+	var out []*Node
+	for c := n.first; c != nil; c = c.next {
+		switch c.kind {
+		case ElementNode:
+			out = append(out, c)
+		case TextNode:
+			if strings.TrimSpace(c.data) != "" {
+				return nil, fmt.Errorf("%w: text inside <%s>", ErrMalformedSignature, n.name)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (v *verifier) verify(sigEl *Node) *Signature {
+	s := &Signature{Element: sigEl, Path: sigEl.Path()}
+	s.ID, _ = sigEl.Attr("Id")
+	s.Err = v.verifyInto(s)
+	return s
+}
+
+func (v *verifier) verifyInto(s *Signature) error {
+	kids, err := dsChildren(s.Element)
+	if err != nil {
+		return err
+	}
+	if len(kids) < 2 || !kids[0].Is(NamespaceDSig, "SignedInfo") || !kids[1].Is(NamespaceDSig, "SignatureValue") {
+		return fmt.Errorf("%w: Signature must start with SignedInfo and SignatureValue", ErrMalformedSignature)
+	}
+	signedInfo, sigValue := kids[0], kids[1]
+	var keyInfo *Node
+	var objects []*Node
+	for i, k := range kids[2:] {
+		switch {
+		case k.Is(NamespaceDSig, "KeyInfo") && i == 0:
+			keyInfo = k
+		case k.Is(NamespaceDSig, "Object"):
+			objects = append(objects, k)
+		default:
+			return fmt.Errorf("%w: unexpected <%s> in Signature", ErrMalformedSignature, k.name)
+		}
+	}
+	_ = objects
+
+	// SignedInfo shape.
+	siKids, err := dsChildren(signedInfo)
+	if err != nil {
+		return err
+	}
+	if len(siKids) < 3 || !siKids[0].Is(NamespaceDSig, "CanonicalizationMethod") || !siKids[1].Is(NamespaceDSig, "SignatureMethod") {
+		return fmt.Errorf("%w: SignedInfo must hold CanonicalizationMethod, SignatureMethod and References", ErrMalformedSignature)
+	}
+	refs := siKids[2:]
+	if len(refs) > v.lim.MaxReferences {
+		return fmt.Errorf("%w: %d references, limit %d", ErrLimit, len(refs), v.lim.MaxReferences)
+	}
+	for _, r := range refs {
+		if !r.Is(NamespaceDSig, "Reference") {
+			return fmt.Errorf("%w: unexpected <%s> in SignedInfo", ErrMalformedSignature, r.name)
+		}
+	}
+	s.CanonicalizationMethod, _ = siKids[0].Attr("Algorithm")
+	s.SignatureMethod, _ = siKids[1].Attr("Algorithm")
+	prefixes, err := inclusivePrefixes(siKids[0])
+	if err != nil {
+		return err
+	}
+	if _, _, err := c14nMethod(s.CanonicalizationMethod); err != nil {
+		return err
+	}
+	alg, ok := sigAlgs[s.SignatureMethod]
+	if !ok {
+		return fmt.Errorf("%w: signature method %q", ErrUnsupportedAlgorithm, s.SignatureMethod)
+	}
+	if alg.hash == crypto.SHA1 && !v.opts.AllowSHA1 {
+		return ErrSHA1
+	}
+	if siKids[1].first != nil {
+		if k, _ := dsChildren(siKids[1]); len(k) > 0 {
+			return fmt.Errorf("%w: SignatureMethod parameters are not supported", ErrUnsupportedAlgorithm)
+		}
+	}
+
+	// Canonical SignedInfo.
+	var si byteSink
+	si.b = make([]byte, 0, 2048)
+	if err := (Canonicalizer{Method: s.CanonicalizationMethod, InclusivePrefixes: prefixes}).Element(&si, signedInfo); err != nil {
+		return err
+	}
+	s.SignedInfo = si.b
+
+	// Key.
+	if keyInfo != nil {
+		if err := v.readKeyInfo(s, keyInfo); err != nil {
+			return err
+		}
+	}
+	if s.Certificate == nil {
+		if len(v.opts.Certificates) == 0 {
+			return fmt.Errorf("%w: no X509Certificate in KeyInfo and none supplied", ErrKeyInfo)
+		}
+	}
+
+	// SignatureValue.
+	value, err := decodeBase64(sigValue.Text())
+	if err != nil {
+		return fmt.Errorf("%w: SignatureValue: %v", ErrMalformedSignature, err)
+	}
+	h := alg.hash.New()
+	h.Write(s.SignedInfo)
+	digest := h.Sum(nil)
+	if s.Certificate != nil {
+		if err := verifySignatureValue(s.Certificate.PublicKey, alg, digest, value); err != nil {
+			return fmt.Errorf("%w: %v", ErrSignatureInvalid, err)
+		}
+	} else {
+		var lastErr error
+		for _, c := range v.opts.Certificates {
+			if lastErr = verifySignatureValue(c.PublicKey, alg, digest, value); lastErr == nil {
+				s.Certificate = c
+				break
+			}
+		}
+		if s.Certificate == nil {
+			return fmt.Errorf("%w: %v", ErrSignatureInvalid, lastErr)
+		}
+	}
+
+	// References.
+	var firstErr error
+	for _, r := range refs {
+		ref := v.reference(s, r)
+		if ref.Err != nil && firstErr == nil {
+			firstErr = ref.Err
+		}
+		s.References = append(s.References, ref)
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	v.signingTime(s)
+	if err := v.xades(s); err != nil {
+		return err
+	}
+	return nil
+}
+
+func inclusivePrefixes(method *Node) ([]string, error) {
+	var out []string
+	for c := method.first; c != nil; c = c.next {
+		if c.kind != ElementNode {
+			continue
+		}
+		if c.Is(ExcC14N, "InclusiveNamespaces") {
+			pl, _ := c.Attr("PrefixList")
+			out = append(out, strings.Fields(pl)...)
+			continue
+		}
+		return nil, fmt.Errorf("%w: unexpected <%s> in %s", ErrMalformedSignature, c.name, method.name)
+	}
+	return out, nil
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	clean := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	return base64.StdEncoding.DecodeString(clean)
+}
+
+func (v *verifier) reference(s *Signature, r *Node) Reference {
+	ref := Reference{}
+	ref.URI, _ = r.Attr("URI")
+	ref.Type, _ = r.Attr("Type")
+	fail := func(err error) Reference {
+		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
+		return ref
+	}
+	kids, err := dsChildren(r)
+	if err != nil {
+		return fail(err)
+	}
+	var transforms, digestMethod, digestValue *Node
+	for _, k := range kids {
+		switch {
+		case k.Is(NamespaceDSig, "Transforms") && transforms == nil && digestMethod == nil:
+			transforms = k
+		case k.Is(NamespaceDSig, "DigestMethod") && digestMethod == nil:
+			digestMethod = k
+		case k.Is(NamespaceDSig, "DigestValue") && digestMethod != nil && digestValue == nil:
+			digestValue = k
+		default:
+			return fail(fmt.Errorf("%w: unexpected <%s> in Reference", ErrMalformedSignature, k.name))
+		}
+	}
+	if digestMethod == nil || digestValue == nil {
+		return fail(fmt.Errorf("%w: Reference without DigestMethod/DigestValue", ErrMalformedSignature))
+	}
+	if _, hasURI := r.Attr("URI"); !hasURI {
+		return fail(fmt.Errorf("%w: Reference without URI (detached data is not supported)", ErrReference))
+	}
+	// Dereference.
+	switch {
+	case ref.URI == "":
+		ref.Element = v.doc.root
+	case strings.HasPrefix(ref.URI, "#") && len(ref.URI) > 1 && !strings.HasPrefix(ref.URI, "#xpointer("):
+		el, err := v.ids.lookup(ref.URI[1:])
+		if err != nil {
+			return fail(err)
+		}
+		ref.Element = el
+	default:
+		return fail(fmt.Errorf("%w: only same-document references (\"\" or \"#Id\") are allowed", ErrReference))
+	}
+	// Transforms.
+	c := Canonicalizer{Method: C14N10}
+	if transforms != nil {
+		tks, err := dsChildren(transforms)
+		if err != nil {
+			return fail(err)
+		}
+		if len(tks) > v.lim.MaxTransforms {
+			return fail(fmt.Errorf("%w: %d transforms, limit %d", ErrLimit, len(tks), v.lim.MaxTransforms))
+		}
+		seenC14N := false
+		for i, t := range tks {
+			if !t.Is(NamespaceDSig, "Transform") {
+				return fail(fmt.Errorf("%w: unexpected <%s> in Transforms", ErrMalformedSignature, t.name))
+			}
+			alg, _ := t.Attr("Algorithm")
+			ref.Transforms = append(ref.Transforms, alg)
+			if seenC14N {
+				return fail(fmt.Errorf("%w: transform after canonicalization", ErrReference))
+			}
+			switch alg {
+			case TransformEnveloped:
+				if i != 0 {
+					return fail(fmt.Errorf("%w: enveloped-signature must be the first transform", ErrReference))
+				}
+				if k, _ := dsChildren(t); len(k) > 0 {
+					return fail(fmt.Errorf("%w: enveloped-signature takes no parameters", ErrReference))
+				}
+				c.Exclude = s.Element
+			case C14N10, C14N10Comments, C14N11, C14N11Comments, ExcC14N, ExcC14NComments:
+				p, err := inclusivePrefixes(t)
+				if err != nil {
+					return fail(err)
+				}
+				// Same-document "" and "#Id" node-sets carry no comments.
+				c.Method = strings.TrimSuffix(alg, "#WithComments")
+				if alg == ExcC14NComments {
+					c.Method = ExcC14N
+				}
+				c.InclusivePrefixes = p
+				seenC14N = true
+			default:
+				return fail(fmt.Errorf("%w: transform %q is not allowed", ErrReference, alg))
+			}
+		}
+	}
+	if c.Exclude != nil {
+		ref.Excluded = c.Exclude
+	}
+	ref.DigestMethod, _ = digestMethod.Attr("Algorithm")
+	hash, ok := digestAlgs[ref.DigestMethod]
+	if !ok {
+		return fail(fmt.Errorf("%w: digest %q", ErrUnsupportedAlgorithm, ref.DigestMethod))
+	}
+	if hash == crypto.SHA1 && !v.opts.AllowSHA1 {
+		return fail(ErrSHA1)
+	}
+	want, err := decodeBase64(digestValue.Text())
+	if err != nil {
+		return fail(fmt.Errorf("%w: DigestValue: %v", ErrMalformedSignature, err))
+	}
+	var out byteSink
+	out.b = make([]byte, 0, estimateSize(ref.Element))
+	if ref.URI == "" {
+		err = c.Document(&out, v.doc)
+	} else {
+		err = c.Element(&out, ref.Element)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	h := hash.New()
+	h.Write(out.b)
+	if !bytes.Equal(h.Sum(nil), want) {
+		return fail(ErrDigestMismatch)
+	}
+	ref.Canonical = out.b
+	return ref
+}
+
+func estimateSize(n *Node) int {
+	if n == nil || n.end <= n.start {
+		return 1024
+	}
+	return int(n.end-n.start) + int(n.end-n.start)/16 + 512
+}
+
+// readKeyInfo extracts the certificates and checks that a KeyValue, when
+// present, names the certificate's key.
+func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) error {
+	var keyValue *Node
+	walkElements(keyInfo, func(n *Node) bool {
+		switch {
+		case n.Is(NamespaceDSig, "X509Certificate"):
+			der, err := decodeBase64(n.Text())
+			if err != nil {
+				return true
+			}
+			if c, err := x509.ParseCertificate(der); err == nil {
+				s.Certificates = append(s.Certificates, c)
+			}
+		case n.Is(NamespaceDSig, "X509SubjectName") && s.SubjectName == "":
+			s.SubjectName = strings.TrimSpace(n.Text())
+		case n.Is(NamespaceDSig, "KeyValue"):
+			keyValue = n
+		}
+		return true
+	})
+	if len(s.Certificates) == 0 {
+		return nil
+	}
+	s.Certificate = leafCertificate(s.Certificates)
+	if keyValue != nil {
+		if err := checkKeyValue(keyValue, s.Certificate.PublicKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leafCertificate picks the certificate that issued none of the others.
+func leafCertificate(certs []*x509.Certificate) *x509.Certificate {
+	for _, c := range certs {
+		issuer := false
+		for _, o := range certs {
+			if o != c && bytes.Equal(o.RawIssuer, c.RawSubject) && o.CheckSignatureFrom(c) == nil {
+				issuer = true
+				break
+			}
+		}
+		if !issuer {
+			return c
+		}
+	}
+	return certs[0]
+}
+
+func checkKeyValue(kv *Node, pub crypto.PublicKey) error {
+	rsaKV := kv.Child("RSAKeyValue")
+	if rsaKV == nil {
+		if kv.Child("ECKeyValue") != nil {
+			if _, ok := pub.(*ecdsa.PublicKey); !ok {
+				return fmt.Errorf("%w: ECKeyValue beside a non-EC certificate", ErrKeyInfo)
+			}
+		}
+		return nil
+	}
+	rk, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("%w: RSAKeyValue beside a non-RSA certificate", ErrKeyInfo)
+	}
+	mod, err1 := decodeBase64(textOf(rsaKV.Child("Modulus")))
+	exp, err2 := decodeBase64(textOf(rsaKV.Child("Exponent")))
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("%w: malformed RSAKeyValue", ErrKeyInfo)
+	}
+	if new(big.Int).SetBytes(mod).Cmp(rk.N) != 0 || new(big.Int).SetBytes(exp).Int64() != int64(rk.E) {
+		return fmt.Errorf("%w: RSAKeyValue does not match the certificate", ErrKeyInfo)
+	}
+	return nil
+}
+
+func textOf(n *Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.Text()
+}
+
+// signingTime reads a SigningTime element from the data the signature
+// covers inside itself (Object/SignatureProperties or XAdES).
+func (v *verifier) signingTime(s *Signature) {
+	for i := range s.References {
+		r := &s.References[i]
+		if r.Element == nil || !s.Element.IsAncestorOf(r.Element) {
+			continue
+		}
+		var found *Node
+		walkElements(r.Element, func(n *Node) bool {
+			if n.LocalName() == "SigningTime" {
+				found = n
+				return false
+			}
+			return true
+		})
+		if found != nil {
+			s.SigningTimeText = strings.TrimSpace(found.Text())
+			s.SigningTime, _ = parseSigningTime(s.SigningTimeText)
+			return
+		}
+	}
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// parseSigningTime accepts the formats Vietnamese producers write.
+func parseSigningTime(t string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z07:00"} {
+		if tm, err := time.Parse(layout, t); err == nil {
+			return tm, nil
+		}
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if tm, err := time.ParseInLocation(layout, t, vietnam); err == nil {
+			return tm, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("xml: unrecognized SigningTime %q", t)
+}

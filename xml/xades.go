@@ -1,0 +1,249 @@
+package xml
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/internal/cms"
+)
+
+// XAdES levels for SignOptions.XAdES.
+type XAdESLevel int
+
+const (
+	// XAdESNone produces plain XML-DSig (what Vietnamese invoices use).
+	XAdESNone XAdESLevel = iota
+	// XAdESBaselineB adds SignedProperties with SigningTime and
+	// SigningCertificateV2 (ETSI EN 319 132-1 B-B).
+	XAdESBaselineB
+	// XAdESBaselineT adds a signature time-stamp from SignOptions.TSA (B-T).
+	XAdESBaselineT
+)
+
+// TypeSignedProperties is the Reference Type of XAdES SignedProperties.
+const TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
+
+// TypeSignatureProperties is the Reference Type Vietnamese invoices give the
+// reference to their SigningTime object.
+const TypeSignatureProperties = "http://www.w3.org/2000/09/xmldsig#SignatureProperties"
+
+// Timestamper obtains RFC 3161 time-stamp tokens (DER ContentInfo) over a
+// digest. TSA returns one for an HTTP time-stamping authority.
+type Timestamper interface {
+	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
+}
+
+// TSA returns a Timestamper that asks the RFC 3161 server at url (POST,
+// application/timestamp-query). client may be nil for a default client with
+// a 60-second timeout.
+func TSA(url string, client *http.Client) Timestamper {
+	return &tsaClient{c: &cms.TSAClient{URL: url, HTTPClient: client}}
+}
+
+type tsaClient struct{ c *cms.TSAClient }
+
+func (t *tsaClient) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
+	tok, err := t.c.Timestamp(ctx, digest, hash)
+	if err != nil {
+		return nil, err
+	}
+	return tok.DER, nil
+}
+
+// XAdESInfo reports the XAdES qualifying properties of a signature.
+type XAdESInfo struct {
+	// SignedPropertiesID is the Id of the signed SignedProperties.
+	SignedPropertiesID string
+	// SigningTime is the claimed xades:SigningTime.
+	SigningTime time.Time
+	// SigningCertificateMatched: SigningCertificateV2 names the certificate
+	// that verified the signature.
+	SigningCertificateMatched bool
+	// Timestamps are the SignatureTimeStamp tokens, each checked over the
+	// canonical SignatureValue (cryptographically; trust in the TSA is for
+	// package verify).
+	Timestamps []Timestamp
+}
+
+// Timestamp is a signature time-stamp and its cryptographic result.
+type Timestamp struct {
+	Token []byte // DER RFC 3161 token
+	Time  time.Time
+	// Certificate is the TSA certificate the token carries.
+	Certificate *x509.Certificate
+	Err         error
+}
+
+type issuerSerialV2 struct {
+	Issuer []asn1.RawValue
+	Serial *big.Int
+}
+
+func issuerSerialDER(c *x509.Certificate) ([]byte, error) {
+	return asn1.Marshal(issuerSerialV2{
+		Issuer: []asn1.RawValue{{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: c.RawIssuer}},
+		Serial: c.SerialNumber,
+	})
+}
+
+// xadesSignedProperties renders the SignedProperties element.
+func xadesSignedProperties(b *strings.Builder, id string, signingTime time.Time, cert *x509.Certificate, h crypto.Hash) error {
+	dURI, err := digestURI(h)
+	if err != nil {
+		return err
+	}
+	hh := h.New()
+	hh.Write(cert.Raw)
+	is, err := issuerSerialDER(cert)
+	if err != nil {
+		return err
+	}
+	b.WriteString(`<xades:SignedProperties Id="`)
+	b.Write(appendAttrEscaped(nil, id))
+	b.WriteString(`"><xades:SignedSignatureProperties><xades:SigningTime>`)
+	b.WriteString(signingTime.UTC().Format("2006-01-02T15:04:05Z"))
+	b.WriteString(`</xades:SigningTime><xades:SigningCertificateV2><xades:Cert><xades:CertDigest><DigestMethod Algorithm="`)
+	b.WriteString(dURI)
+	b.WriteString(`"/><DigestValue>`)
+	b.WriteString(base64.StdEncoding.EncodeToString(hh.Sum(nil)))
+	b.WriteString(`</DigestValue></xades:CertDigest><xades:IssuerSerialV2>`)
+	b.WriteString(base64.StdEncoding.EncodeToString(is))
+	b.WriteString(`</xades:IssuerSerialV2></xades:Cert></xades:SigningCertificateV2></xades:SignedSignatureProperties></xades:SignedProperties>`)
+	return nil
+}
+
+// xades checks the XAdES properties of a verified signature.
+func (v *verifier) xades(s *Signature) error {
+	var qp *Node
+	for c := s.Element.first; c != nil; c = c.next {
+		if !c.Is(NamespaceDSig, "Object") {
+			continue
+		}
+		for q := c.first; q != nil; q = q.next {
+			if q.kind == ElementNode && q.LocalName() == "QualifyingProperties" && strings.HasPrefix(q.NamespaceURI(), "http://uri.etsi.org/01903/") {
+				if qp != nil {
+					return fmt.Errorf("%w: more than one QualifyingProperties", ErrMalformedSignature)
+				}
+				qp = q
+			}
+		}
+	}
+	if qp == nil {
+		return nil
+	}
+	ns := qp.NamespaceURI()
+	info := &XAdESInfo{}
+	s.XAdES = info
+	sp := qp.Child("SignedProperties")
+	if sp == nil || sp.NamespaceURI() != ns {
+		return fmt.Errorf("%w: QualifyingProperties without SignedProperties", ErrMalformedSignature)
+	}
+	if !s.Covers(sp) {
+		return fmt.Errorf("%w: XAdES SignedProperties is not covered by the signature", ErrReference)
+	}
+	info.SignedPropertiesID, _ = sp.Attr("Id")
+	ssp := sp.Child("SignedSignatureProperties")
+	if ssp != nil {
+		if st := ssp.Child("SigningTime"); st != nil {
+			info.SigningTime, _ = parseSigningTime(strings.TrimSpace(st.Text()))
+			s.SigningTime = info.SigningTime
+			s.SigningTimeText = strings.TrimSpace(st.Text())
+		}
+		sc := ssp.Child("SigningCertificateV2")
+		if sc == nil {
+			sc = ssp.Child("SigningCertificate")
+		}
+		if sc != nil {
+			matched := false
+			for _, cert := range sc.Elements() {
+				cd := cert.Child("CertDigest")
+				if cd == nil {
+					continue
+				}
+				dm := cd.Child("DigestMethod")
+				alg, _ := "", false
+				if dm != nil {
+					alg, _ = dm.Attr("Algorithm")
+				}
+				h, ok := digestAlgs[alg]
+				if !ok {
+					continue
+				}
+				want, err := decodeBase64(textOf(cd.Child("DigestValue")))
+				if err != nil {
+					continue
+				}
+				hh := h.New()
+				hh.Write(s.Certificate.Raw)
+				if bytes.Equal(hh.Sum(nil), want) {
+					matched = true
+				}
+			}
+			if !matched {
+				return fmt.Errorf("%w: XAdES SigningCertificate does not name the signing certificate", ErrKeyInfo)
+			}
+			info.SigningCertificateMatched = true
+		}
+	}
+	// Signature time-stamps.
+	if up := qp.Child("UnsignedProperties"); up != nil {
+		if usp := up.Child("UnsignedSignatureProperties"); usp != nil {
+			for _, ts := range usp.Elements() {
+				if ts.LocalName() != "SignatureTimeStamp" {
+					continue
+				}
+				info.Timestamps = append(info.Timestamps, v.signatureTimestamp(s, ts))
+			}
+		}
+	}
+	return nil
+}
+
+func (v *verifier) signatureTimestamp(s *Signature, ts *Node) Timestamp {
+	var out Timestamp
+	method := C14N10
+	if cm := ts.Child("CanonicalizationMethod"); cm != nil {
+		method, _ = cm.Attr("Algorithm")
+	}
+	enc := ts.Child("EncapsulatedTimeStamp")
+	if enc == nil {
+		out.Err = fmt.Errorf("%w: SignatureTimeStamp without EncapsulatedTimeStamp", ErrMalformedSignature)
+		return out
+	}
+	der, err := decodeBase64(enc.Text())
+	if err != nil {
+		out.Err = fmt.Errorf("%w: EncapsulatedTimeStamp: %v", ErrMalformedSignature, err)
+		return out
+	}
+	out.Token = der
+	tok, err := cms.ParseToken(der)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	out.Time = tok.GenTime
+	out.Certificate = tok.TSACertificate
+	var sv *Node
+	for c := s.Element.first; c != nil; c = c.next {
+		if c.Is(NamespaceDSig, "SignatureValue") {
+			sv = c
+			break
+		}
+	}
+	var buf byteSink
+	if err := (Canonicalizer{Method: method}).Element(&buf, sv); err != nil {
+		out.Err = err
+		return out
+	}
+	out.Err = tok.VerifyData(buf.b)
+	return out
+}
