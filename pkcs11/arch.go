@@ -82,9 +82,14 @@ func libArchs(path string) ([]string, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return libArchsFrom(f)
+}
+
+// libArchsFrom reads the header of a library.
+func libArchsFrom(f io.ReaderAt) ([]string, error) {
 	var magic [4]byte
-	if _, err := io.ReadFull(f, magic[:]); err != nil {
-		return nil, fmt.Errorf("%w (%d bytes)", errNotExecutable, 0)
+	if _, err := f.ReadAt(magic[:], 0); err != nil {
+		return nil, fmt.Errorf("%w (file shorter than 4 bytes)", errNotExecutable)
 	}
 	switch {
 	case string(magic[:]) == elf.ELFMAG:
