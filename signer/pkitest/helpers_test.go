@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -54,3 +55,9 @@ func writeFile(t *testing.T, dir, name string, data []byte) string {
 }
 
 const cryptoSHA256 = crypto.SHA256
+
+// runCmd runs a command and returns its combined output and error.
+func runCmd(name string, args ...string) (string, error) {
+	out, err := osexec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
