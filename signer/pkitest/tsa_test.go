@@ -5,7 +5,12 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"github.com/digitorus/timestamp"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
 	"os/exec"
@@ -101,4 +106,151 @@ func hexString(b []byte) string {
 		out = append(out, digits[c>>4], digits[c&15])
 	}
 	return string(out)
+}
+
+// tsq builds a DER TimeStampReq.
+func tsq(t *testing.T, h crypto.Hash, digest []byte, nonce int64, policy asn1.ObjectIdentifier) []byte {
+	t.Helper()
+	req := timeStampReq{Version: 1, CertReq: true, ReqPolicy: policy, MessageImprint: messageImprint{
+		HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidByHash[h], Parameters: asn1.NullRawValue},
+		HashedMessage: digest,
+	}}
+	if nonce != 0 {
+		req.Nonce = big.NewInt(nonce)
+	}
+	der, err := asn1.Marshal(req)
+	require.NoError(t, err)
+	return der
+}
+
+// TestTSAResponseFields parses our replies with digitorus/timestamp, an
+// independent RFC 3161 implementation (it also checks the token signature).
+func TestTSAResponseFields(t *testing.T) {
+	t0 := time.Date(2026, 7, 1, 1, 2, 3, 0, time.UTC)
+	p := New(t, WithClock(func() time.Time { return t0 }))
+	sum := sha256.Sum256([]byte("hóa đơn điện tử"))
+	body := postTSQ(t, p.TSAURL(), tsq(t, crypto.SHA256, sum[:], 987654321, OIDTSAPolicy))
+	ts, err := timestamp.ParseResponse(body)
+	require.NoError(t, err)
+	assert.Equal(t, crypto.SHA256, ts.HashAlgorithm)
+	assert.Equal(t, sum[:], ts.HashedMessage)
+	assert.Equal(t, int64(987654321), ts.Nonce.Int64())
+	assert.Equal(t, t0, ts.Time.UTC())
+	assert.Equal(t, time.Second, ts.Accuracy)
+	assert.True(t, ts.Policy.Equal(OIDTSAPolicy))
+	assert.NotZero(t, ts.SerialNumber.Sign())
+	require.NotEmpty(t, ts.Certificates)
+	assert.Equal(t, p.TSA.Cert.Raw, ts.Certificates[0].Raw)
+
+	// The TSA certificate: the critical EKU id-kp-timeStamping only.
+	assert.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, p.TSA.Cert.ExtKeyUsage)
+	assert.Empty(t, p.TSA.Cert.UnknownExtKeyUsage)
+	for _, e := range p.TSA.Cert.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			assert.True(t, e.Critical)
+		}
+	}
+	require.NoError(t, verifyAtEKU(p, p.TSA.Cert, t0, x509.ExtKeyUsageTimeStamping))
+
+	// Serial numbers differ between tokens; a request without nonce gets none.
+	body2 := postTSQ(t, p.TSAURL(), tsq(t, crypto.SHA256, sum[:], 0, nil))
+	ts2, err := timestamp.ParseResponse(body2)
+	require.NoError(t, err)
+	assert.Nil(t, ts2.Nonce)
+	assert.NotEqual(t, ts.SerialNumber, ts2.SerialNumber)
+}
+
+func verifyAtEKU(p *PKI, cert *x509.Certificate, at time.Time, eku x509.ExtKeyUsage) error {
+	_, err := cert.Verify(x509.VerifyOptions{Roots: p.Roots(), Intermediates: p.Intermediates(), CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{eku}})
+	return err
+}
+
+// TestTSARejections: bad requests get a rejection with the right failInfo.
+func TestTSARejections(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	p := New(t)
+	sum := sha256.Sum256([]byte("x"))
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, failure string
+		req           []byte
+	}{
+		{"policy", "unaccepted policy", tsq(t, crypto.SHA256, sum[:], 1, asn1.ObjectIdentifier{1, 2, 3})},
+		{"imprint-length", "the data submitted has the wrong format", tsq(t, crypto.SHA512, sum[:], 1, nil)},
+		{"garbage", "the data submitted has the wrong format", []byte("not a request")},
+		{"hash", "unrecognized or unsupported algorithm", func() []byte {
+			der, err := asn1.Marshal(timeStampReq{Version: 1, MessageImprint: messageImprint{
+				HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}}, // MD5
+				HashedMessage: make([]byte, 16)}})
+			require.NoError(t, err)
+			return der
+		}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := postTSQ(t, p.TSAURL(), tc.req)
+			_, err := timestamp.ParseResponse(body)
+			assert.Error(t, err)
+			f := writeFile(t, dir, tc.name+".tsr", body)
+			text := runOpenSSL(t, openssl, "ts", "-reply", "-in", f, "-text")
+			assert.Contains(t, text, "Status: Rejected.")
+			assert.Contains(t, text, tc.failure)
+		})
+	}
+
+	// Transport errors.
+	resp, err := http.Get(p.TSAURL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	resp, err = http.Post(p.TSAURL(), "application/octet-stream", bytes.NewReader(tsq(t, crypto.SHA256, sum[:], 1, nil)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+}
+
+// TestTSAModes: each failure mode is caught by openssl ts -verify (or is a
+// transport or status failure).
+func TestTSAModes(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	p := New(t)
+	dir := t.TempDir()
+	data := writeFile(t, dir, "data.txt", []byte("dữ liệu"))
+	query := filepath.Join(dir, "q.tsq")
+	runOpenSSL(t, openssl, "ts", "-query", "-data", data, "-sha256", "-cert", "-out", query)
+	req, err := os.ReadFile(query)
+	require.NoError(t, err)
+	chain := writeFile(t, dir, "chain.pem", PEM(p.CA.Cert, p.Root.Cert))
+
+	for _, tc := range []struct {
+		mode TSAMode
+		want string
+	}{
+		{TSABadNonce, "nonce mismatch"},
+		{TSAWrongImprint, "message imprint mismatch"},
+		{TSABadSignature, "signature failure"},
+	} {
+		p.SetTSAMode(tc.mode)
+		f := writeFile(t, dir, "r.tsr", postTSQ(t, p.TSAURL(), req))
+		out, err := runCmd(openssl, "ts", "-verify", "-in", f, "-queryfile", query, "-CAfile", chain)
+		assert.Error(t, err, "mode %d", tc.mode)
+		assert.Contains(t, out, tc.want, "mode %d", tc.mode)
+	}
+
+	p.SetTSAMode(TSARejection)
+	f := writeFile(t, dir, "r.tsr", postTSQ(t, p.TSAURL(), req))
+	assert.Contains(t, runOpenSSL(t, openssl, "ts", "-reply", "-in", f, "-text"), "system failure")
+
+	p.SetTSAMode(TSAMalformed)
+	_, err = timestamp.ParseResponse(postTSQ(t, p.TSAURL(), req))
+	assert.Error(t, err)
+
+	p.SetTSAMode(TSAUnavailable)
+	resp, err := http.Post(p.TSAURL(), "application/timestamp-query", bytes.NewReader(req))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+
+	p.SetTSAMode(TSANormal)
+	f = writeFile(t, dir, "r.tsr", postTSQ(t, p.TSAURL(), req))
+	assert.Contains(t, runOpenSSL(t, openssl, "ts", "-verify", "-in", f, "-queryfile", query, "-CAfile", chain), "Verification: OK")
 }
