@@ -1,0 +1,283 @@
+package simpki
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/simpki/internal/wire"
+)
+
+// CertificateSource says where New finds the subscriber's certificate.
+type CertificateSource int
+
+const (
+	// CertAuto uses Options.Certificate when set, else asks the MSSP
+	// (CertFromProfileQuery), else — when the MSSP offers no query — asks
+	// the user to sign a challenge once (CertFromSignature).
+	CertAuto CertificateSource = iota
+	// CertFromConfig uses Options.Certificate and Options.Chain only.
+	CertFromConfig
+	// CertFromProfileQuery asks the MSSP with an MSS_ProfileQuery for the
+	// subscriber's certificates (the Kiuru/Swisscom "certs" extension).
+	// The user sees nothing.
+	CertFromProfileQuery
+	// CertFromSignature asks the user to sign a random challenge in CMS
+	// format and takes the certificate from the MSSP's CMS, after checking
+	// the challenge signature under it. The phone shows
+	// Options.DiscoveryDisplay.
+	CertFromSignature
+)
+
+// Options configures New.
+type Options struct {
+	// Certificate and Chain, when known from configuration (a directory,
+	// an earlier session), spare a round trip to the MSSP.
+	Certificate *x509.Certificate
+	Chain       []*x509.Certificate
+	// Source selects where the certificate comes from; zero is CertAuto.
+	Source CertificateSource
+	// Display is the text shown on the phone for each signature unless
+	// the context carries one (WithDisplay): typically the document title.
+	// The Signer appends a short verification code (VerificationCode) that
+	// the application shows on its own screen too, so the user can tell
+	// the request is theirs. Empty means DefaultDisplay.
+	Display string
+	// NoVerificationCode leaves the code out of the displayed text.
+	NoVerificationCode bool
+	// DiscoveryDisplay is the text shown for a CertFromSignature challenge
+	// (default: DefaultDiscoveryDisplay).
+	DiscoveryDisplay string
+}
+
+// Texts shown on the phone by default.
+const (
+	DefaultDisplay          = "Ký số tài liệu"
+	DefaultDiscoveryDisplay = "Xác nhận lấy chứng thư số để ký tài liệu"
+)
+
+// Signer is a SIM-held key as a signer.Signer: each SignDigest is one
+// MSS_Signature round trip, lasting until the user enters the PIN on the
+// phone (or declines, or the request expires). It is safe for concurrent
+// use; each call is its own MSSP transaction.
+type Signer struct {
+	client *Client
+	msisdn string
+	cert   *x509.Certificate
+	chain  []*x509.Certificate
+	opts   Options
+}
+
+var _ signer.Signer = (*Signer)(nil)
+
+// New returns the Signer for the subscriber msisdn (any form
+// NormalizeMSISDN accepts), finding the certificate as opts.Source says.
+func New(ctx context.Context, c *Client, msisdn string, opts Options) (*Signer, error) {
+	n, err := NormalizeMSISDN(msisdn)
+	if err != nil {
+		return nil, err
+	}
+	s := &Signer{client: c, msisdn: n, opts: opts}
+	switch opts.Source {
+	case CertAuto, CertFromConfig:
+		if opts.Certificate != nil {
+			s.cert, s.chain = opts.Certificate, append([]*x509.Certificate(nil), opts.Chain...)
+			return s, nil
+		}
+		if opts.Source == CertFromConfig {
+			return nil, fmt.Errorf("simpki: CertFromConfig without Options.Certificate: %w", signer.ErrNoCertificate)
+		}
+		cert, chain, err := c.QueryCertificate(ctx, n)
+		if err == nil {
+			s.cert, s.chain = cert, chain
+			return s, nil
+		}
+		if !queryUnsupported(err) {
+			return nil, err
+		}
+		if s.cert, s.chain, err = s.discover(ctx); err != nil {
+			return nil, err
+		}
+		return s, nil
+	case CertFromProfileQuery:
+		if s.cert, s.chain, err = c.QueryCertificate(ctx, n); err != nil {
+			return nil, err
+		}
+		return s, nil
+	case CertFromSignature:
+		if s.cert, s.chain, err = s.discover(ctx); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("simpki: unknown certificate source %d", opts.Source)
+}
+
+// queryUnsupported reports whether a profile query failed because the MSSP
+// does not offer it (rather than because of the subscriber or the caller).
+func queryUnsupported(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch se.Code {
+		case WrongParam, MissingParam, IncompatibleInterface, UnsupportedProfile, InappropriateData:
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, errNoQueryCertificate) {
+		return true
+	}
+	// HTTP 404/405 and other non-SOAP answers from an endpoint that does
+	// not implement the operation.
+	return errors.Is(err, ErrProtocol) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+var errNoQueryCertificate = errors.New("the profile query returned no certificate")
+
+// QueryCertificate asks the MSSP for the subscriber's certificate with an
+// MSS_ProfileQuery carrying Params "certs" and returns the first active
+// certificate and its issuers. The user sees nothing.
+func (c *Client) QueryCertificate(ctx context.Context, msisdn string) (*x509.Certificate, []*x509.Certificate, error) {
+	n, err := NormalizeMSISDN(msisdn)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := c.call(ctx, c.cfg.ProfileURL, &wire.ProfileReq{
+		Header: c.header(newTransID()), MSISDN: c.msisdn(n), Params: "certs",
+	}, c.cfg.RequestTimeout)
+	if err != nil {
+		return nil, nil, c.ctxErr(ctx, err)
+	}
+	pr, ok := env.Message.(*wire.ProfileResp)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: expected MSS_ProfileResp, got %T", ErrProtocol, env.Message)
+	}
+	if code := StatusCode(pr.Status.Code); code != RequestOK {
+		return nil, nil, statusError(pr.Status, "")
+	}
+	for _, uc := range pr.Certificates {
+		if (uc.State != "" && uc.State != "ACTIVE") || len(uc.Chain) == 0 {
+			continue
+		}
+		var certs []*x509.Certificate
+		for _, der := range uc.Chain {
+			x, err := x509.ParseCertificate(der)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: certificate in the profile response: %v", ErrProtocol, err)
+			}
+			certs = append(certs, x)
+		}
+		return certs[0], certs[1:], nil
+	}
+	return nil, nil, fmt.Errorf("simpki: %s: %w", n, errNoQueryCertificate)
+}
+
+func (s *Signer) discover(ctx context.Context) (*x509.Certificate, []*x509.Certificate, error) {
+	var challenge [32]byte
+	if _, err := rand.Read(challenge[:]); err != nil {
+		return nil, nil, err
+	}
+	digest := sha256.Sum256(append([]byte("kyso simpki certificate discovery\x00"), challenge[:]...))
+	text := s.opts.DiscoveryDisplay
+	if text == "" {
+		text = DefaultDiscoveryDisplay
+	}
+	resp, err := s.client.Sign(ctx, &Request{
+		MSISDN: s.msisdn, Digest: digest[:], Hash: crypto.SHA256,
+		Display: s.display(text, digest[:]), Format: FormatCMS,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("simpki: asking %s for the certificate: %w", s.msisdn, err)
+	}
+	if resp.Certificate == nil || !resp.Verified {
+		return nil, nil, fmt.Errorf("%w: the MSSP returned no certificate for %s", ErrProtocol, s.msisdn)
+	}
+	return resp.Certificate, resp.Chain, nil
+}
+
+// MSISDN returns the subscriber's normalised number.
+func (s *Signer) MSISDN() string { return s.msisdn }
+
+// Certificate returns the subscriber's certificate.
+func (s *Signer) Certificate() *x509.Certificate { return s.cert }
+
+// Chain returns the issuing certificates known for it.
+func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate(nil), s.chain...) }
+
+// SignDigest asks the subscriber to sign digest and waits for the answer.
+// opts must be a crypto.Hash (SHA-1, SHA-256, SHA-384, SHA-512): SIM keys
+// sign RSA PKCS#1 v1.5 or ECDSA, never RSA-PSS. The phone shows the text of
+// WithDisplay(ctx, …) or Options.Display, with the verification code.
+//
+// The returned signature has been checked under Certificate(); a signature
+// that does not verify is refused with an error matching
+// signer.ErrBadSignature. Errors the MSSP reports match ErrUserCancel,
+// ErrExpired, ErrPINBlocked and the other sentinels of this package.
+func (s *Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if opts == nil {
+		return nil, fmt.Errorf("simpki: %w: no hash given", signer.ErrUnsupportedAlgorithm)
+	}
+	if _, ok := opts.(*rsa.PSSOptions); ok {
+		return nil, fmt.Errorf("simpki: %w: SIM keys do not sign RSA-PSS", signer.ErrUnsupportedAlgorithm)
+	}
+	h := opts.HashFunc()
+	if DigestMimeType(h) == "" {
+		return nil, fmt.Errorf("simpki: %w: hash %v", signer.ErrUnsupportedAlgorithm, h)
+	}
+	if len(digest) != h.Size() {
+		return nil, fmt.Errorf("simpki: digest is %d bytes, %v needs %d", len(digest), h, h.Size())
+	}
+	text := s.opts.Display
+	if t, ok := ctx.Value(displayKey{}).(string); ok && t != "" {
+		text = t
+	}
+	if text == "" {
+		text = DefaultDisplay
+	}
+	resp, err := s.client.Sign(ctx, &Request{
+		MSISDN: s.msisdn, Digest: digest, Hash: h,
+		Display: s.display(text, digest), Certificate: s.cert,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Signature == nil {
+		return nil, fmt.Errorf("%w [transaction %s]", ErrNotRawSignature, resp.MSSPTransID)
+	}
+	if err := signer.CheckSignature(s.cert.PublicKey, digest, h, resp.Signature); err != nil {
+		return nil, fmt.Errorf("simpki: refusing the MSSP's signature [transaction %s]: %w", resp.MSSPTransID, err)
+	}
+	return resp.Signature, nil
+}
+
+func (s *Signer) display(text string, digest []byte) string {
+	if s.opts.NoVerificationCode {
+		return text
+	}
+	return text + " - Mã xác nhận: " + VerificationCode(digest)
+}
+
+type displayKey struct{}
+
+// WithDisplay returns a context whose SignDigest calls show text on the
+// phone (for example the title of the document being signed). Format
+// packages pass the context through untouched, so this is how an
+// application sets the text per document.
+func WithDisplay(ctx context.Context, text string) context.Context {
+	return context.WithValue(ctx, displayKey{}, text)
+}
+
+// VerificationCode returns the six-digit code a Signer shows on the phone
+// for digest. An application shows the same code on its own screen so the
+// user can check that the request on the phone is the one they started.
+func VerificationCode(digest []byte) string {
+	sum := sha256.Sum256(digest)
+	return fmt.Sprintf("%06d", binary.BigEndian.Uint32(sum[:4])%1000000)
+}
