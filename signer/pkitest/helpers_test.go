@@ -1,6 +1,7 @@
 package pkitest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
@@ -61,3 +62,13 @@ func runCmd(name string, args ...string) (string, error) {
 	out, err := osexec.Command(name, args...).CombinedOutput()
 	return string(out), err
 }
+
+func parseCRL(der []byte, p *PKI) (*x509.RevocationList, error) {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return nil, err
+	}
+	return crl, crl.CheckSignatureFrom(p.CA.Cert)
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
