@@ -299,5 +299,5 @@ func displayName(c *x509.Certificate) string {
 	if c.Subject.CommonName != "" {
 		return c.Subject.CommonName
 	}
-	return c.Subject.String()
+	return formatName(c.Subject)
 }

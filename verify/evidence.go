@@ -38,6 +38,10 @@ type Evidence struct {
 	// the signature does not identify one that was found.
 	// INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND.
 	SignerCert *x509.Certificate
+	// SignerCertErr explains why the signer certificate could not be
+	// identified (absent, or not the one the signed attributes bind).
+	// INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND.
+	SignerCertErr error
 	// Certificates are the other certificates the document carries
 	// (candidate intermediates), in any order.
 	Certificates []*x509.Certificate

@@ -142,7 +142,7 @@ func signerInfo(c *x509.Certificate) *SignerInfo {
 	s := &SignerInfo{
 		Name: id.CommonName, Organization: id.Organization, OrganizationalUnits: id.OrganizationalUnits,
 		Title: id.Title, Locality: id.Locality, Province: id.Province, Country: id.Country, Email: id.Email,
-		Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: serialHex(c.SerialNumber),
+		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
 	}
 	if s.Email == "" && len(c.EmailAddresses) > 0 {
 		s.Email = c.EmailAddresses[0]
@@ -168,7 +168,7 @@ type CertificateInfo struct {
 
 func certInfo(c *x509.Certificate) CertificateInfo {
 	return CertificateInfo{
-		Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: serialHex(c.SerialNumber),
+		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), SHA256: Fingerprint(c),
 		SignatureAlgorithm: c.SignatureAlgorithm.String(), PublicKey: keyDescription(c.PublicKey),
 	}

@@ -180,7 +180,7 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 				c.crl.ThisUpdate.UTC().Format(time.RFC3339), c.crl.NextUpdate.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
 		}
 		if record(info, a, "CRL", c.origin, c.url) {
-			info.Responder = c.crl.Issuer.String()
+			info.Responder = formatName(c.crl.Issuer)
 			info.ProducedAt = nil
 			info.Nonce = ""
 			found = true

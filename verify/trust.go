@@ -47,7 +47,7 @@ func (a *Anchor) Name() string {
 	if a.Cert.Subject.CommonName != "" {
 		return a.Cert.Subject.CommonName
 	}
-	return a.Cert.Subject.String()
+	return formatName(a.Cert.Subject)
 }
 
 // TrustStore is a set of trust anchors. Nothing is trusted by default and

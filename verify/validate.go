@@ -143,6 +143,10 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 	case ev.SignatureErr != nil:
 		r.fail(SigCryptoFailure, "the signature value does not verify: %v", ev.SignatureErr)
 		rep.Integrity.Detail = ev.SignatureErr.Error()
+	case ev.SignerCertErr != nil:
+		r.fail(NoSigningCertificateFound, "signer certificate: %v", ev.SignerCertErr)
+		rep.Integrity.Detail = ev.SignerCertErr.Error()
+		return
 	case ev.SignerCert == nil:
 		r.fail(NoSigningCertificateFound, "the signer's certificate is not in the signature")
 		return
