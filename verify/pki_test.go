@@ -192,7 +192,7 @@ func TestPKISituations(t *testing.T) {
 			},
 		},
 		{
-			name: "OCSP only (online, CRL server down)",
+			name:  "OCSP only (online, CRL server down)",
 			setup: signed(person, full, func(e *env, _ *pkitest.Identity) { e.pki.SetCRLMode(pkitest.CRLUnavailable) }),
 			ind:   TotalPassed,
 			check: func(t *testing.T, r *SignatureReport) {
@@ -249,9 +249,12 @@ func TestPKISituations(t *testing.T) {
 			ind: TotalPassed,
 		},
 		{
-			name:  "OCSP with a wrong nonce is refused",
-			setup: signed(person, full, func(e *env, _ *pkitest.Identity) { e.pki.SetOCSPMode(pkitest.OCSPBadNonce); e.pki.SetCRLMode(pkitest.CRLUnavailable) }),
-			ind:   Indeterminate, sub: TryLater,
+			name: "OCSP with a wrong nonce is refused",
+			setup: signed(person, full, func(e *env, _ *pkitest.Identity) {
+				e.pki.SetOCSPMode(pkitest.OCSPBadNonce)
+				e.pki.SetCRLMode(pkitest.CRLUnavailable)
+			}),
+			ind: Indeterminate, sub: TryLater,
 		},
 		{
 			name: "revoked before the timestamp, signer claims a later time: REVOKED",
