@@ -257,12 +257,6 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 		o.ObjectID = "SigningTime-" + randomID()
 	}
 	spID := o.SignatureID + "-SignedProperties"
-	for _, id := range []string{o.SignatureID, o.ObjectID, spID} {
-		if len(ids.m[id]) > 0 {
-			return nil, fmt.Errorf("xml: Id %q is already used in the document", id)
-		}
-	}
-
 	// Where the signature goes.
 	host, missing, err := resolveLocation(d, o.Location)
 	if err != nil {
@@ -275,6 +269,12 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 			}
 		}
 	}
+	for _, id := range []string{o.SignatureID, o.ObjectID, spID} {
+		if len(ids.m[id]) > 0 {
+			return nil, fmt.Errorf("xml: Id %q is already used in the document", id)
+		}
+	}
+
 
 	var edits []edit
 	// MCCQT for the tax-authority profile.

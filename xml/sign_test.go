@@ -1,0 +1,242 @@
+package xml
+
+import (
+	"context"
+	"crypto"
+	"testing"
+	"time"
+
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// checkWithXMLSec verifies sig's signature with xmlsec1 and compares every
+// pre-digest buffer with our canonical bytes.
+func checkWithXMLSec(t *testing.T, doc []byte, s *Signature, idElems ...string) {
+	t.Helper()
+	bufs := xmlsecVerify(t, doc, s.Certificate, s.ID, idElems...)
+	require.Len(t, bufs, len(s.References))
+	for i, r := range s.References {
+		assert.Equal(t, string(bufs[i]), string(r.Canonical), "reference %d (%s)", i, r.URI)
+	}
+}
+
+func TestSignSellerAllAlgorithms(t *testing.T) {
+	p := newPKI(t)
+	type algCase struct {
+		name string
+		key  []pkitest.CertOption
+		hash crypto.Hash
+		pss  bool
+		want string
+	}
+	cases := []algCase{
+		{"RSA-SHA256", []pkitest.CertOption{pkitest.RSAKey(2048)}, crypto.SHA256, false, SigRSASHA256},
+		{"RSA-SHA384", []pkitest.CertOption{pkitest.RSAKey(2048)}, crypto.SHA384, false, SigRSASHA384},
+		{"RSA-SHA512", []pkitest.CertOption{pkitest.RSAKey(3072)}, crypto.SHA512, false, SigRSASHA512},
+		{"ECDSA-P256-SHA256", []pkitest.CertOption{pkitest.ECDSAKey(elliptic256())}, crypto.SHA256, false, SigECDSASHA256},
+		{"ECDSA-P384-SHA384", []pkitest.CertOption{pkitest.ECDSAKey(elliptic384())}, crypto.SHA384, false, SigECDSASHA384},
+		{"RSA-PSS-SHA256", []pkitest.CertOption{pkitest.RSAKey(2048)}, crypto.SHA256, true, SigRSAPSSSHA256},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := p.MustIssue(append(c.key, pkitest.Organization("Công ty TNHH Kiểm thử Ký số", "0106324653"))...)
+			opts := Seller()
+			opts.Hash, opts.PSS = c.hash, c.pss
+			opts.IncludeSubjectName, opts.IncludeChain = true, true
+			out, err := Sign(context.Background(), gen.Invoice(3, true), id.Signer(), opts)
+			require.NoError(t, err)
+			s := mustVerifyOne(t, out, "NBan", nil)
+			assert.Equal(t, c.want, s.SignatureMethod)
+			assert.Len(t, s.References, 2)
+			assert.Equal(t, id.Cert.Raw, s.Certificate.Raw)
+			assert.Contains(t, s.SubjectName, "UID=MST:0106324653")
+			assert.WithinDuration(t, time.Now(), s.SigningTime, 5*time.Second)
+			if !c.pss { // xmlsec1 1.2 has no RSA-PSS
+				checkWithXMLSec(t, out, s, "DLHDon")
+			}
+		})
+	}
+}
+
+func TestSignProfiles(t *testing.T) {
+	p := newPKI(t)
+	for _, kc := range keyCases {
+		t.Run(kc.name, func(t *testing.T) {
+			seller := p.MustIssue(append(kc.opts, pkitest.Organization("Công ty Bán", "0106324653"))...)
+			buyer := p.MustIssue(append(kc.opts, pkitest.Organization("Công ty Mua", "0106322455"))...)
+			cqt := p.MustIssue(append(kc.opts, pkitest.Organization("Tổng cục Thuế", "0100231226"))...)
+			ctx := context.Background()
+
+			inv, err := Sign(ctx, gen.Invoice(5, true), seller.Signer(), Seller())
+			require.NoError(t, err)
+			inv2, err := Sign(ctx, inv, buyer.Signer(), Buyer())
+			require.NoError(t, err)
+			inv3, err := Sign(ctx, inv2, cqt.Signer(), TaxAuthority("00474597D7E6A041A1A4AC3C9A8A72AA71"))
+			require.NoError(t, err)
+
+			// The seller's signature is byte for byte unchanged.
+			sellerSig := mustVerifyOne(t, inv, "NBan", nil)
+			raw := string(inv[sellerSig.Element.start:sellerSig.Element.end])
+			assert.Contains(t, string(inv3), raw)
+
+			res, err := Verify(inv3, nil)
+			require.NoError(t, err)
+			require.Len(t, res.Signatures, 3)
+			assert.True(t, res.Valid())
+			for _, s := range res.Signatures {
+				checkWithXMLSec(t, inv3, s, "DLHDon", "MCCQT")
+			}
+			for _, c := range []struct{ el, sig string }{
+				{"//HDon/DLHDon", "//DSCKS/NBan"}, {"//HDon/DLHDon", "//DSCKS/NMua"},
+				{"//HDon/DLHDon", "//DSCKS/CQT"}, {"//HDon/MCCQT", "//DSCKS/CQT"},
+			} {
+				ok, err := res.Covered(c.el, c.sig)
+				require.NoError(t, err)
+				assert.True(t, ok, "%s by %s", c.el, c.sig)
+			}
+			ok, err := res.Covered("/TDiep/TTChung", "")
+			require.NoError(t, err)
+			assert.False(t, ok, "the TDiep wrapper stays unsigned")
+
+			// Registration form and tax notice.
+			tk, err := Sign(ctx, gen.Registration(), seller.Signer(), Registrant())
+			require.NoError(t, err)
+			res, err = Verify(tk, nil)
+			require.NoError(t, err)
+			require.True(t, res.Valid())
+			checkWithXMLSec(t, tk, res.Signatures[0], "DLTKhai")
+
+			tb, err := Sign(ctx, gen.Notice(), cqt.Signer(), TaxNoticeOfficer())
+			require.NoError(t, err)
+			tb, err = Sign(ctx, tb, cqt.Signer(), TaxNoticeAgency())
+			require.NoError(t, err)
+			res, err = Verify(tb, nil)
+			require.NoError(t, err)
+			require.Len(t, res.Signatures, 2)
+			require.True(t, res.Valid())
+			assert.Len(t, res.Signatures[0].References, 2)
+			assert.Len(t, res.Signatures[1].References, 3)
+			for _, s := range res.Signatures {
+				checkWithXMLSec(t, tb, s, "DLTBao", "STBao")
+			}
+		})
+	}
+}
+
+func TestSignLocationsAndReferences(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	ctx := context.Background()
+	doc := []byte(`<HDon><DLHDon><A>1</A></DLHDon></HDon>`)
+
+	// Missing Id and missing DSCKS/NBan: created.
+	out, err := Sign(ctx, doc, id.Signer(), Seller())
+	require.NoError(t, err)
+	s := mustVerifyOne(t, out, "NBan", nil)
+	assert.Equal(t, "/HDon/DSCKS/NBan/Signature", s.Path)
+	checkWithXMLSec(t, out, s, "DLHDon")
+
+	// Without AddMissingIDs a missing Id is an error.
+	o := Seller()
+	o.AddMissingIDs = false
+	_, err = Sign(ctx, doc, id.Signer(), o)
+	assert.Error(t, err)
+
+	// The slot is taken.
+	_, err = Sign(ctx, out, id.Signer(), Seller())
+	assert.ErrorIs(t, err, ErrSlotOccupied)
+
+	// Enveloped whole-document signature, several references, custom Id
+	// attribute name, placement not as the last child of the signed data.
+	doc2 := []byte("<?xml version=\"1.0\"?>\n<!-- head -->\n<r xmlns=\"urn:r\"><a ID=\"A1\">x</a><b ID=\"B1\">y</b><sig/><c>z</c></r>\n<?pi tail?>")
+	o = &SignOptions{Location: "/r/sig", References: []Ref{{Path: ""}, {Path: "/r/a"}, {Path: "/r/b"}}, SignatureID: "S1",
+		CanonicalizationMethod: ExcC14N, ReferenceC14N: ExcC14N}
+	out, err = Sign(ctx, doc2, id.Signer(), o)
+	require.NoError(t, err)
+	s = mustVerifyOne(t, out, "S1", nil)
+	assert.Len(t, s.References, 3)
+	assert.Equal(t, "/r/sig/Signature", s.Path)
+	checkWithXMLSec(t, out, s, "ID=urn:r:a", "ID=urn:r:b")
+
+	// An ambiguous Id is refused when signing.
+	dup := []byte(`<HDon><DLHDon Id="X"/><Other id="X"/><DSCKS><NBan/></DSCKS></HDon>`)
+	_, err = Sign(ctx, dup, id.Signer(), Seller())
+	assert.ErrorIs(t, err, ErrReference)
+}
+
+func TestTwoPhase(t *testing.T) {
+	p := newPKI(t)
+	for _, kc := range keyCases {
+		t.Run(kc.name, func(t *testing.T) {
+			id := p.MustIssue(kc.opts...)
+			prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, Seller())
+			require.NoError(t, err)
+			state, err := prep.MarshalBinary()
+			require.NoError(t, err)
+
+			// Elsewhere: sign the digest with the key.
+			sig, err := id.Signer().SignDigest(context.Background(), prep.Digest(), prep.SignerOpts())
+			require.NoError(t, err)
+
+			var later Prepared
+			require.NoError(t, later.UnmarshalBinary(state))
+			// A wrong signature is refused.
+			bad := append([]byte(nil), sig...)
+			bad[len(bad)/2] ^= 1
+			_, err = later.Finish(context.Background(), bad)
+			assert.Error(t, err)
+			out, err := later.Finish(context.Background(), sig)
+			require.NoError(t, err)
+			s := mustVerifyOne(t, out, "NBan", nil)
+			checkWithXMLSec(t, out, s, "DLHDon")
+
+			// Corrupt state is refused.
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary(state[:len(state)-3]), ErrState)
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary([]byte("junk")), ErrState)
+		})
+	}
+}
+
+func TestXAdES(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	ctx := context.Background()
+
+	o := Seller()
+	o.XAdES = XAdESBaselineB
+	out, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
+	require.NoError(t, err)
+	s := mustVerifyOne(t, out, "NBan", nil)
+	require.NotNil(t, s.XAdES)
+	assert.True(t, s.XAdES.SigningCertificateMatched)
+	assert.Equal(t, "NBan-SignedProperties", s.XAdES.SignedPropertiesID)
+	assert.Len(t, s.References, 3)
+	checkWithXMLSec(t, out, s, "DLHDon")
+
+	o = Seller()
+	o.XAdES = XAdESBaselineT
+	o.TSA = TSA(p.TSAURL(), nil)
+	out, err = Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
+	require.NoError(t, err)
+	s = mustVerifyOne(t, out, "NBan", nil)
+	require.Len(t, s.XAdES.Timestamps, 1)
+	require.NoError(t, s.XAdES.Timestamps[0].Err)
+	assert.WithinDuration(t, time.Now(), s.XAdES.Timestamps[0].Time, time.Minute)
+	checkWithXMLSec(t, out, s, "DLHDon")
+
+	// A changed SignatureValue breaks the time-stamp imprint too.
+	o.XAdES = XAdESBaselineB
+	o.TSA = nil
+	_, err = Prepare(gen.Invoice(1, false), id.Cert, nil, &SignOptions{XAdES: XAdESBaselineT})
+	assert.Error(t, err, "B-T without a TSA")
+
+	// Signing certificate mismatch: swap the certificate in KeyInfo.
+	other := p.MustIssue(pkitest.RSAKey(2048))
+	forged := replaceOnce(t, out, b64(id.Cert.Raw), b64(other.Cert.Raw))
+	res, err := Verify(forged, nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrSignatureInvalid)
+}
