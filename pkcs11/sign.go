@@ -165,7 +165,7 @@ func (s *Signer) sign(ctx context.Context, sess *session, mech *p11.Mechanism, i
 		switch rv(err) {
 		case p11.CKR_MECHANISM_INVALID:
 			return nil, true, fmt.Errorf("%w: token %q refused %s: %w: %w", ErrMechanismNotSupported, s.tok.name, mechName(mech.Mechanism), signer.ErrUnsupportedAlgorithm, err)
-		case p11.CKR_MECHANISM_PARAM_INVALID, p11.CKR_KEY_TYPE_INCONSISTENT, p11.CKR_KEY_FUNCTION_NOT_PERMITTED, p11.CKR_KEY_SIZE_RANGE:
+		case p11.CKR_MECHANISM_PARAM_INVALID, p11.CKR_ARGUMENTS_BAD, p11.CKR_KEY_TYPE_INCONSISTENT, p11.CKR_KEY_FUNCTION_NOT_PERMITTED, p11.CKR_KEY_SIZE_RANGE:
 			return nil, true, fmt.Errorf("%w: token %q refused %s with key %q: %w", signer.ErrUnsupportedAlgorithm, s.tok.name, mechName(mech.Mechanism), key.label, err)
 		}
 		return nil, true, wrapLoss(fmt.Sprintf("C_SignInit on token %q", s.tok.name), err)
