@@ -208,7 +208,10 @@ func newFixture(module string) (_ *fixture, err error) {
 	}
 	// Keys generated on the token; certificates are issued once the module
 	// can read their public keys (see generated).
-	gens := []struct{ name, id, typ string; always bool }{
+	gens := []struct {
+		name, id, typ string
+		always        bool
+	}{
 		{"gen-rsa2048", "11", "rsa:2048", false},
 		{"gen-rsa3072", "12", "rsa:3072", false},
 		{"gen-p256", "13", "EC:prime256v1", false},

@@ -199,18 +199,18 @@ func TestSelectToken(t *testing.T) {
 
 func TestCleanText(t *testing.T) {
 	for in, want := range map[string]string{
-		"kyso-main                       ":           "kyso-main",
-		"VNPT-CA\x00\x00\x00\x00\x00\x00":            "VNPT-CA",
-		"VNPT-CA\x00garbage after the terminator":    "VNPT-CA",
-		"Viettel-CA  \x00\x00":                       "Viettel-CA",
-		viLabel + "       ":                          viLabel,
-		norm.NFD.String(viLabel):                     viLabel,
-		"Nguy\xe1\xbb":                               "Nguy", // ễ cut by the 32-byte field
-		"Tr\xe1\xba\xa7n \xc3":                       "Trần",
-		"bad \xff byte":                              "bad \uFFFD byte",
-		"":                                           "",
-		"\x00\x00":                                   "",
-		"ASCII exactly thirty-two bytes!!":           "ASCII exactly thirty-two bytes!!",
+		"kyso-main                       ":          "kyso-main",
+		"VNPT-CA\x00\x00\x00\x00\x00\x00":           "VNPT-CA",
+		"VNPT-CA\x00garbage after the terminator":   "VNPT-CA",
+		"Viettel-CA  \x00\x00":                      "Viettel-CA",
+		viLabel + "       ":                         viLabel,
+		norm.NFD.String(viLabel):                    viLabel,
+		"Nguy\xe1\xbb":                              "Nguy", // ễ cut by the 32-byte field
+		"Tr\xe1\xba\xa7n \xc3":                      "Trần",
+		"bad \xff byte":                             "bad \uFFFD byte",
+		"":                                          "",
+		"\x00\x00":                                  "",
+		"ASCII exactly thirty-two bytes!!":          "ASCII exactly thirty-two bytes!!",
 		"Ch\xe1\xbb\xaf k\xc3\xbd s\xe1\xbb\x91   ": "Chữ ký số",
 	} {
 		assert.Equal(t, want, cleanText(in), "%q", in)
@@ -247,7 +247,7 @@ func elfHeader(t testing.TB, bits int, machine uint16) []byte {
 	var b []byte
 	if bits == 32 {
 		b = make([]byte, 52)
-		b[4] = 1 // ELFCLASS32
+		b[4] = 1                                  // ELFCLASS32
 		binary.LittleEndian.PutUint16(b[40:], 52) // e_ehsize
 	} else {
 		b = make([]byte, 64)
@@ -255,8 +255,8 @@ func elfHeader(t testing.TB, bits int, machine uint16) []byte {
 		binary.LittleEndian.PutUint16(b[52:], 64)
 	}
 	copy(b, "\x7fELF")
-	b[5] = 1 // little endian
-	b[6] = 1 // EV_CURRENT
+	b[5] = 1                                 // little endian
+	b[6] = 1                                 // EV_CURRENT
 	binary.LittleEndian.PutUint16(b[16:], 3) // ET_DYN
 	binary.LittleEndian.PutUint16(b[18:], machine)
 	binary.LittleEndian.PutUint32(b[20:], 1)

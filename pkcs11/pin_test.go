@@ -1,0 +1,272 @@
+package pkcs11
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	p11 "github.com/miekg/pkcs11"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// spyModule returns OpenSC's pkcs11-spy, which logs every PKCS#11 call the
+// application makes to the real module.
+func spyModule(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{
+		"/usr/lib/x86_64-linux-gnu/pkcs11-spy.so",
+		"/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so",
+		"/usr/lib/aarch64-linux-gnu/pkcs11-spy.so",
+		"/usr/lib64/pkcs11-spy.so",
+		"/usr/lib/pkcs11-spy.so",
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	testutil.Missing(t, "pkcs11-spy.so not found; install Debian package opensc-pkcs11")
+	return ""
+}
+
+// TestWrongPINIsNeverRetried counts, with pkcs11-spy between kyso and
+// SoftHSM, the C_Login calls the token really receives: one per PIN the
+// user typed, never more, so the token's retry counter only moves when
+// the user tries.
+func TestWrongPINIsNeverRetried(t *testing.T) {
+	f := setup(t)
+	spy := spyModule(t)
+	logFile := filepath.Join(t.TempDir(), "spy.log")
+	t.Setenv("PKCS11SPY", f.module)
+	t.Setenv("PKCS11SPY_OUTPUT", logFile)
+	m, err := Open(spy)
+	require.NoError(t, err)
+	defer m.Close()
+	logins := func() int {
+		b, err := os.ReadFile(logFile)
+		require.NoError(t, err)
+		return strings.Count(string(b), "C_Login")
+	}
+
+	pin := newPIN("000000")
+	tok, err := m.OpenToken(TokenSpec{Label: "kyso-spy"}, Options{PIN: pin.fn, MaxSessions: 4})
+	require.NoError(t, err)
+	defer tok.Close()
+	k := f.keys["kyso-spy/p256"]
+	ctx := context.Background()
+
+	for attempt := 1; attempt <= 3; attempt++ {
+		_, err = tok.Signer(ctx, Certificate{Cert: k.cert, ID: k.id})
+		require.ErrorIs(t, err, ErrPINIncorrect)
+		require.ErrorIs(t, err, signer.ErrWrongPassword)
+		var pe *PINError
+		require.ErrorAs(t, err, &pe)
+		// What SoftHSM really does: it sets CKF_USER_PIN_COUNT_LOW after a
+		// wrong PIN, and has no retry limit (never FINAL_TRY or LOCKED).
+		assert.True(t, pe.CountLow)
+		assert.ErrorIs(t, err, ErrPINCountLow)
+		assert.False(t, pe.FinalTry)
+		assert.False(t, pe.Locked)
+		assert.Equal(t, int32(attempt), pin.user.Load(), "one callback per attempt")
+		assert.Equal(t, attempt, logins(), "one C_Login per attempt")
+	}
+	// The next prompt is told that a wrong PIN was entered.
+	pin.pin.Store(testPIN)
+	sg, err := tok.Signer(ctx, Certificate{Cert: k.cert, ID: k.id})
+	require.NoError(t, err)
+	req := pin.lastReq.Load().(PINRequest)
+	assert.True(t, req.CountLow, "the callback sees CKF_USER_PIN_COUNT_LOW before the login")
+	assert.False(t, req.FinalTry)
+	assert.Equal(t, 4, logins())
+	// A successful login clears the flag.
+	ti, err := tok.Refresh()
+	require.NoError(t, err)
+	assert.False(t, ti.PINCountLow())
+
+	d := digestOf(crypto.SHA256, "after wrong PINs")
+	for range 5 {
+		_, err = sg.SignDigest(ctx, d, crypto.SHA256)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 4, logins(), "no login per signature")
+	assert.Equal(t, int32(4), pin.user.Load())
+}
+
+func TestWrongPINOnSignature(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-pin", Options{PIN: pin.fn, MaxSessions: 1})
+	sg := keySigner(t, f, tok, "kyso-pin/p256")
+	ctx := context.Background()
+	d := digestOf(crypto.SHA256, "pin")
+
+	// Lose the login (all sessions closed elsewhere), then type it wrong.
+	closeAllSessions(t, f, tok.Info().Slot)
+	pin.pin.Store("999999")
+	_, err := sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	assert.Equal(t, int32(2), pin.user.Load())
+	_, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	assert.Equal(t, int32(3), pin.user.Load(), "each SignDigest is one attempt, no retries")
+
+	// The callback can cancel; the error says so and nothing is signed.
+	pin.failWith = errors.New("người dùng hủy")
+	_, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, pin.failWith)
+	pin.failWith = nil
+
+	// An empty PIN is not sent (it would reach the token as NULL).
+	pin.pin.Store("")
+	_, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	ti, err := tok.Refresh()
+	require.NoError(t, err)
+	assert.True(t, ti.PINCountLow(), "still set by the earlier wrong PINs")
+
+	pin.pin.Store(testPIN)
+	_, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+
+	// No callback at all.
+	tok2 := openToken(t, m, "kyso-pin", Options{})
+	closeAllSessions(t, f, tok2.Info().Slot)
+	_, err = tok2.Signer(ctx, Certificate{Cert: f.keys["kyso-pin/p256"].cert})
+	require.ErrorIs(t, err, ErrPINRequired)
+}
+
+// TestPINFlagsBeforeLogin: a token that says its PIN is locked is refused
+// without asking the user or calling C_Login; final-try and count-low
+// reach the callback. SoftHSM never sets these flags, so the flags are
+// given here as a token would report them.
+func TestPINFlagsBeforeLogin(t *testing.T) {
+	locked := TokenInfo{Label: "VNPT-CA", Flags: p11.CKF_LOGIN_REQUIRED | p11.CKF_USER_PIN_LOCKED | p11.CKF_USER_PIN_COUNT_LOW}
+	err := preLoginCheck(locked, false)
+	require.ErrorIs(t, err, ErrPINLocked)
+	var pe *PINError
+	require.ErrorAs(t, err, &pe)
+	assert.True(t, pe.Locked)
+	assert.NotErrorIs(t, err, signer.ErrWrongPassword)
+	require.NoError(t, preLoginCheck(TokenInfo{Flags: p11.CKF_USER_PIN_FINAL_TRY}, false))
+
+	final := &PINError{Err: ErrPINIncorrect, Token: "BkavCA", CountLow: true, FinalTry: true}
+	assert.ErrorIs(t, final, ErrPINFinalTry)
+	assert.ErrorIs(t, final, ErrPINCountLow)
+	assert.ErrorIs(t, final, signer.ErrWrongPassword)
+	assert.Contains(t, final.Error(), "one more incorrect PIN locks the token")
+	nowLocked := &PINError{Err: ErrPINIncorrect, Token: "BkavCA", Locked: true}
+	assert.ErrorIs(t, nowLocked, ErrPINLocked)
+	assert.Contains(t, nowLocked.Error(), "now locked")
+
+	// The request a PIN callback gets for a pinpad token: the PIN it
+	// returns is ignored and C_Login receives NULL.
+	var got PINRequest
+	tok := &Token{opts: Options{PIN: func(_ context.Context, r PINRequest) (string, error) {
+		got = r
+		return "ignored", nil
+	}}}
+	pin, err := tok.askPIN(context.Background(), PINRequest{Token: TokenInfo{Label: "pinpad"}, ProtectedPath: true, FinalTry: true})
+	require.NoError(t, err)
+	assert.Equal(t, "", pin)
+	assert.True(t, got.ProtectedPath)
+	assert.True(t, got.FinalTry)
+	tok.opts.PIN = nil
+	pin, err = tok.askPIN(context.Background(), PINRequest{ProtectedPath: true})
+	require.NoError(t, err, "a pinpad needs no callback")
+	assert.Equal(t, "", pin)
+}
+
+// TestLoginResultMapping feeds C_Login failures through the real token so
+// the flags are read back from SoftHSM.
+func TestLoginResultMapping(t *testing.T) {
+	_, m := openModuleTB(t)
+	tok := openToken(t, m, "kyso-pin", Options{})
+	slot := tok.Info().Slot
+	for code, want := range map[uint]error{
+		p11.CKR_PIN_INCORRECT: ErrPINIncorrect,
+		p11.CKR_PIN_LEN_RANGE: ErrPINIncorrect,
+		p11.CKR_PIN_LOCKED:    ErrPINLocked,
+		p11.CKR_PIN_EXPIRED:   ErrPINExpired,
+	} {
+		err := tok.loginResult(slot, "kyso-pin", false, p11.Error(code))
+		require.ErrorIs(t, err, want)
+		var pe *PINError
+		require.ErrorAs(t, err, &pe)
+		var raw p11.Error
+		require.ErrorAs(t, err, &raw)
+		assert.Equal(t, p11.Error(code), raw)
+	}
+	require.NoError(t, tok.loginResult(slot, "kyso-pin", false, p11.Error(p11.CKR_USER_ALREADY_LOGGED_IN)))
+	err := tok.loginResult(slot, "kyso-pin", false, p11.Error(p11.CKR_DEVICE_REMOVED))
+	require.ErrorIs(t, err, ErrTokenNotPresent)
+}
+
+// TestNullPINReachesModule shows that the login kyso makes for a pinpad
+// token passes a NULL PIN: SoftHSM, which has no pinpad, answers
+// CKR_ARGUMENTS_BAD to exactly that.
+func TestNullPINReachesModule(t *testing.T) {
+	_, m := openModuleTB(t)
+	tok := openToken(t, m, "kyso-pin", Options{})
+	s, err := tok.acquire(context.Background(), false)
+	require.NoError(t, err)
+	defer tok.release(s, nil, true)
+	err = m.lib.ctx.Login(s.h, p11.CKU_USER, "")
+	assert.Equal(t, p11.Error(p11.CKR_ARGUMENTS_BAD), err)
+}
+
+// TestAlwaysAuthenticate: a key with CKA_ALWAYS_AUTHENTICATE gets a
+// context-specific login before every signature.
+func TestAlwaysAuthenticate(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-main", Options{PIN: pin.fn})
+	sg := keySigner(t, f, tok, "kyso-main/always-auth")
+	require.True(t, sg.key.alwaysAuth)
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		d := digestOf(crypto.SHA256, "always "+string(rune('0'+i)))
+		_, err := sg.SignDigest(ctx, d, crypto.SHA256)
+		require.NoError(t, err)
+		assert.Equal(t, int32(i), pin.context.Load())
+	}
+	req := pin.lastReq.Load().(PINRequest)
+	assert.True(t, req.ContextSpecific)
+	assert.Equal(t, "always-auth", req.KeyLabel)
+	assert.Equal(t, int32(1), pin.user.Load(), "one user login")
+
+	// A wrong context PIN fails that signature only.
+	pin.pin.Store("111111")
+	_, err := sg.SignDigest(ctx, digestOf(crypto.SHA256, "x"), crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	var pe *PINError
+	require.ErrorAs(t, err, &pe)
+	assert.True(t, pe.Context)
+	pin.pin.Store(testPIN)
+	_, err = sg.SignDigest(ctx, digestOf(crypto.SHA256, "y"), crypto.SHA256)
+	require.NoError(t, err)
+
+	// Other keys on the token sign without a context login.
+	before := pin.context.Load()
+	_, err = keySigner(t, f, tok, "kyso-main/p256").SignDigest(ctx, digestOf(crypto.SHA256, "z"), crypto.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, before, pin.context.Load())
+}
+
+// closeAllSessions closes every session of this process on slot through a
+// second handle on the module, as another library in the same process (or
+// a middleware reset) does.
+func closeAllSessions(t testing.TB, f *fixture, slot uint) {
+	t.Helper()
+	raw := p11.New(f.module)
+	require.NotNil(t, raw)
+	defer raw.Destroy()
+	require.Equal(t, p11.Error(p11.CKR_CRYPTOKI_ALREADY_INITIALIZED), raw.Initialize())
+	require.NoError(t, raw.CloseAllSessions(slot))
+}
