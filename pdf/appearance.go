@@ -1,10 +1,374 @@
 package pdf
 
 import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
 	"crypto/x509"
+	"fmt"
+	"image/color"
+	"image/png"
+	"math"
+	"sort"
+	"strings"
 	"time"
+	"unicode/utf16"
+
+	"github.com/go-fonts/liberation/liberationserifregular"
+	"golang.org/x/text/unicode/norm"
 )
 
+// buildAppearance adds the normal appearance of a visible signature (form
+// XObject, font, image) to u and returns its reference. rect is the widget
+// rectangle; rotate the page rotation, which the appearance undoes so the
+// text reads upright.
 func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cert *x509.Certificate, t time.Time) (ref, error) {
-	return ref{}, ErrUnsupported
+	w, h := rect[2]-rect[0], rect[3]-rect[1]
+	var matrix array
+	switch rotate {
+	case 90:
+		w, h = h, w
+		matrix = array{int64(0), int64(1), int64(-1), int64(0), int64(0), int64(0)}
+	case 180:
+		matrix = array{int64(-1), int64(0), int64(0), int64(-1), int64(0), int64(0)}
+	case 270:
+		w, h = h, w
+		matrix = array{int64(0), int64(-1), int64(1), int64(0), int64(0), int64(0)}
+	}
+	lines := ap.Lines
+	if lines == nil {
+		lines = defaultLines(cert, t, ap.TimeZone)
+	}
+	if ap.ImageLayout == ImageOnly {
+		lines = nil
+		if ap.Image == nil {
+			return ref{}, fmt.Errorf("%w: ImageOnly appearance without an image", ErrBadOptions)
+		}
+	}
+	var content bytes.Buffer
+	res := dict{}
+	textBox := [4]float64{2, 2, w - 2, h - 2} // llx lly urx ury
+	if ap.Image != nil {
+		img, err := embedImage(u, ap.Image)
+		if err != nil {
+			return ref{}, err
+		}
+		res["XObject"] = dict{"Im1": img.ref}
+		aspect := float64(img.w) / float64(img.h)
+		var box [4]float64
+		switch ap.ImageLayout {
+		case ImageLeft:
+			if len(lines) == 0 {
+				box = [4]float64{0, 0, w, h}
+			} else {
+				iw := math.Min(h*aspect, w*0.4)
+				box = [4]float64{0, 0, iw, h}
+				textBox[0] = iw + 4
+			}
+		case ImageBackground, ImageOnly:
+			box = [4]float64{0, 0, w, h}
+		default:
+			return ref{}, fmt.Errorf("%w: unknown image layout %d", ErrBadOptions, ap.ImageLayout)
+		}
+		// Fit the image in box, keeping its aspect ratio, centred.
+		bw, bh := box[2]-box[0], box[3]-box[1]
+		dw, dh := bw, bw/aspect
+		if dh > bh {
+			dh, dw = bh, bh*aspect
+		}
+		x, y := box[0]+(bw-dw)/2, box[1]+(bh-dh)/2
+		fmt.Fprintf(&content, "q %s 0 0 %s %s %s cm /Im1 Do Q\n", formatReal(dw), formatReal(dh), formatReal(x), formatReal(y))
+	}
+	if len(lines) > 0 {
+		fontData := ap.Font
+		if fontData == nil {
+			fontData = liberationserifregular.TTF
+		}
+		tt, err := parseTrueType(fontData)
+		if err != nil {
+			return ref{}, err
+		}
+		// Map each line to glyphs.
+		glyphLines := make([][]uint16, len(lines))
+		used := map[uint16]bool{}
+		toUni := map[uint16][]rune{}
+		for i, l := range lines {
+			l = norm.NFC.String(l)
+			for _, r := range l {
+				if r == '\t' {
+					r = ' '
+				}
+				g := tt.glyph(r)
+				if g == 0 {
+					return ref{}, fmt.Errorf("%w: font %s has no glyph for %q", ErrBadOptions, tt.psName, r)
+				}
+				glyphLines[i] = append(glyphLines[i], g)
+				used[g] = true
+				if _, ok := toUni[g]; !ok {
+					toUni[g] = []rune{r}
+				}
+			}
+		}
+		tbw, tbh := textBox[2]-textBox[0], textBox[3]-textBox[1]
+		if tbw < 4 || tbh < 4 {
+			return ref{}, fmt.Errorf("%w: appearance rectangle too small for text", ErrBadOptions)
+		}
+		size := ap.FontSize
+		if size <= 0 {
+			size = math.Min(14, tbh/(1.2*float64(len(lines))))
+			for _, gl := range glyphLines {
+				lw := 0.0
+				for _, g := range gl {
+					lw += tt.width(g)
+				}
+				if lw > 0 {
+					size = math.Min(size, tbw*1000/lw)
+				}
+			}
+		}
+		size = math.Floor(size*10) / 10
+		if size < 1 {
+			return ref{}, fmt.Errorf("%w: appearance rectangle too small for the text", ErrBadOptions)
+		}
+		fontRef, err := embedFont(u, tt, used, toUni)
+		if err != nil {
+			return ref{}, err
+		}
+		res["Font"] = dict{"F1": fontRef}
+		lead := size * 1.2
+		block := lead * float64(len(lines))
+		y := textBox[1] + (tbh+block)/2 - size*float64(tt.ascent)/float64(tt.unitsPerEm)
+		content.WriteString("BT 0 g\n")
+		fmt.Fprintf(&content, "/F1 %s Tf\n", formatReal(size))
+		for _, gl := range glyphLines {
+			fmt.Fprintf(&content, "1 0 0 1 %s %s Tm <", formatReal(textBox[0]), formatReal(y))
+			for _, g := range gl {
+				fmt.Fprintf(&content, "%04X", g)
+			}
+			content.WriteString("> Tj\n")
+			y -= lead
+		}
+		content.WriteString("ET\n")
+	}
+	form := dict{
+		"Type":      name("XObject"),
+		"Subtype":   name("Form"),
+		"BBox":      array{int64(0), int64(0), w, h},
+		"Resources": res,
+		"Filter":    name("FlateDecode"),
+	}
+	if matrix != nil {
+		form["Matrix"] = matrix
+	}
+	return u.add(&stream{hdr: form, data: deflate(content.Bytes())}), nil
+}
+
+// defaultLines is the Vietnamese template.
+func defaultLines(cert *x509.Certificate, t time.Time, tz *time.Location) []string {
+	if tz == nil {
+		tz = vietnamTime()
+	}
+	var lines []string
+	if cert != nil {
+		lines = append(lines, "Ký bởi: "+cert.Subject.CommonName)
+		if len(cert.Subject.Organization) > 0 && cert.Subject.Organization[0] != "" {
+			lines = append(lines, "Cơ quan: "+cert.Subject.Organization[0])
+		}
+	}
+	lines = append(lines, "Thời gian ký: "+t.In(tz).Format("02/01/2006 15:04:05"))
+	return lines
+}
+
+func deflate(b []byte) []byte {
+	var out bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&out, zlib.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return out.Bytes()
+}
+
+// embedFont writes the Type0 / CIDFontType2 font with Identity-H encoding,
+// a subset font program, widths and a ToUnicode CMap.
+func embedFont(u *update, tt *trueType, used map[uint16]bool, toUni map[uint16][]rune) (ref, error) {
+	gids := make([]int, 0, len(used))
+	for g := range used {
+		gids = append(gids, int(g))
+	}
+	sort.Ints(gids)
+	// Subset tag: six letters derived from the glyph set.
+	hsum := sha256.New()
+	for _, g := range gids {
+		hsum.Write([]byte{byte(g >> 8), byte(g)})
+	}
+	sum := hsum.Sum(nil)
+	tag := make([]byte, 6)
+	for i := range tag {
+		tag[i] = 'A' + sum[i]%26
+	}
+	baseName := name(string(tag) + "+" + tt.psName)
+	program := tt.subset(used)
+	fontFile := u.add(&stream{hdr: dict{"Length1": int64(len(program)), "Filter": name("FlateDecode")}, data: deflate(program)})
+	scale := 1000 / float64(tt.unitsPerEm)
+	desc := u.add(dict{
+		"Type":        name("FontDescriptor"),
+		"FontName":    baseName,
+		"Flags":       int64(32),
+		"FontBBox":    array{float64(tt.bbox[0]) * scale, float64(tt.bbox[1]) * scale, float64(tt.bbox[2]) * scale, float64(tt.bbox[3]) * scale},
+		"ItalicAngle": tt.italic,
+		"Ascent":      float64(tt.ascent) * scale,
+		"Descent":     float64(tt.descent) * scale,
+		"CapHeight":   float64(tt.capHeight) * scale,
+		"StemV":       int64(80),
+		"FontFile2":   fontFile,
+	})
+	var widths array
+	for _, g := range gids {
+		widths = append(widths, int64(g), array{tt.width(uint16(g))})
+	}
+	cid := u.add(dict{
+		"Type":           name("Font"),
+		"Subtype":        name("CIDFontType2"),
+		"BaseFont":       baseName,
+		"CIDSystemInfo":  dict{"Registry": pdfString("Adobe"), "Ordering": pdfString("Identity"), "Supplement": int64(0)},
+		"FontDescriptor": desc,
+		"W":              widths,
+		"DW":             int64(1000),
+		"CIDToGIDMap":    name("Identity"),
+	})
+	var cm strings.Builder
+	cm.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n")
+	cm.WriteString("/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n")
+	cm.WriteString("/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n")
+	cm.WriteString("1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n")
+	for i := 0; i < len(gids); i += 100 {
+		j := min(i+100, len(gids))
+		fmt.Fprintf(&cm, "%d beginbfchar\n", j-i)
+		for _, g := range gids[i:j] {
+			fmt.Fprintf(&cm, "<%04X> <", g)
+			for _, c := range utf16.Encode(toUni[uint16(g)]) {
+				fmt.Fprintf(&cm, "%04X", c)
+			}
+			cm.WriteString(">\n")
+		}
+		cm.WriteString("endbfchar\n")
+	}
+	cm.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	toUnicode := u.add(&stream{hdr: dict{"Filter": name("FlateDecode")}, data: deflate([]byte(cm.String()))})
+	return u.add(dict{
+		"Type":            name("Font"),
+		"Subtype":         name("Type0"),
+		"BaseFont":        baseName,
+		"Encoding":        name("Identity-H"),
+		"DescendantFonts": array{cid},
+		"ToUnicode":       toUnicode,
+	}), nil
+}
+
+type embeddedImage struct {
+	ref  ref
+	w, h int
+}
+
+// embedImage writes a JPEG (passed through as DCTDecode) or a PNG (decoded;
+// colour as Flate RGB or gray, alpha as an SMask) image XObject.
+func embedImage(u *update, data []byte) (embeddedImage, error) {
+	if len(data) > 3 && data[0] == 0xff && data[1] == 0xd8 {
+		w, h, comps, err := jpegInfo(data)
+		if err != nil {
+			return embeddedImage{}, err
+		}
+		cs := name("DeviceRGB")
+		hdr := dict{"Type": name("XObject"), "Subtype": name("Image"), "Width": int64(w), "Height": int64(h),
+			"BitsPerComponent": int64(8), "Filter": name("DCTDecode")}
+		switch comps {
+		case 1:
+			cs = "DeviceGray"
+		case 4:
+			cs = "DeviceCMYK"
+			// Adobe-style inverted CMYK, as Photoshop writes it.
+			hdr["Decode"] = array{int64(1), int64(0), int64(1), int64(0), int64(1), int64(0), int64(1), int64(0)}
+		}
+		hdr["ColorSpace"] = cs
+		return embeddedImage{ref: u.add(&stream{hdr: hdr, data: bytes.Clone(data)}), w: w, h: h}, nil
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return embeddedImage{}, fmt.Errorf("%w: image is neither a JPEG nor a readable PNG: %v", ErrBadOptions, err)
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 1 || h < 1 || w*h > 64<<20 {
+		return embeddedImage{}, fmt.Errorf("%w: image of %dx%d pixels", ErrBadOptions, w, h)
+	}
+	gray := true
+	opaque := true
+	switch img.ColorModel() {
+	case color.GrayModel, color.Gray16Model:
+	default:
+		gray = false
+	}
+	rgb := make([]byte, 0, w*h*3)
+	alpha := make([]byte, 0, w*h)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if gray {
+				rgb = append(rgb, c.R)
+			} else {
+				rgb = append(rgb, c.R, c.G, c.B)
+			}
+			alpha = append(alpha, c.A)
+			if c.A != 0xff {
+				opaque = false
+			}
+		}
+	}
+	hdr := dict{"Type": name("XObject"), "Subtype": name("Image"), "Width": int64(w), "Height": int64(h),
+		"BitsPerComponent": int64(8), "ColorSpace": name("DeviceRGB"), "Filter": name("FlateDecode")}
+	if gray {
+		hdr["ColorSpace"] = name("DeviceGray")
+	}
+	if !opaque {
+		hdr["SMask"] = u.add(&stream{hdr: dict{"Type": name("XObject"), "Subtype": name("Image"), "Width": int64(w), "Height": int64(h),
+			"BitsPerComponent": int64(8), "ColorSpace": name("DeviceGray"), "Filter": name("FlateDecode")}, data: deflate(alpha)})
+	}
+	return embeddedImage{ref: u.add(&stream{hdr: hdr, data: deflate(rgb)}), w: w, h: h}, nil
+}
+
+// jpegInfo reads the frame header of a JPEG.
+func jpegInfo(data []byte) (w, h, comps int, err error) {
+	p := 2
+	for p+4 <= len(data) {
+		if data[p] != 0xff {
+			return 0, 0, 0, fmt.Errorf("%w: corrupt JPEG", ErrBadOptions)
+		}
+		m := data[p+1]
+		if m == 0xff {
+			p++
+			continue
+		}
+		if m == 0xd8 || m == 0x01 || (m >= 0xd0 && m <= 0xd7) {
+			p += 2
+			continue
+		}
+		l := int(data[p+2])<<8 | int(data[p+3])
+		if l < 2 || p+2+l > len(data) {
+			break
+		}
+		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
+			seg := data[p+4 : p+2+l]
+			if len(seg) < 6 {
+				break
+			}
+			h = int(seg[1])<<8 | int(seg[2])
+			w = int(seg[3])<<8 | int(seg[4])
+			comps = int(seg[5])
+			if w < 1 || h < 1 || (comps != 1 && comps != 3 && comps != 4) {
+				break
+			}
+			return w, h, comps, nil
+		}
+		p += 2 + l
+	}
+	return 0, 0, 0, fmt.Errorf("%w: no JPEG frame header", ErrBadOptions)
 }
