@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
+	"math/big"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -72,3 +73,5 @@ func parseCRL(der []byte, p *PKI) (*x509.RevocationList, error) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func bigOne() *big.Int { return big.NewInt(1) }
