@@ -64,7 +64,7 @@ func (r *run) buildChain(ctx context.Context, leaf *x509.Certificate, extra []*x
 	// crypto/x509 will not build through SHA-1 (or MD5) signatures. Look for
 	// such a path ourselves so that it is reported as an algorithm problem,
 	// not as an unknown issuer — or accepted when POE predates the sunset.
-	chain, weakAlg, err := r.legacyChain(leaf, cands, at)
+	chain, weakAlg, err := r.legacyChain(leaf, cands)
 	if err != nil {
 		return res
 	}
@@ -180,7 +180,8 @@ func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, 
 // signature algorithms crypto/x509 refuses. It returns the chain and the
 // weakest signature algorithm on it, or an error when there is no path or
 // the path uses no weak algorithm (then crypto/x509's verdict stands).
-func (r *run) legacyChain(leaf *x509.Certificate, cands []*x509.Certificate, at time.Time) ([]*x509.Certificate, x509.SignatureAlgorithm, error) {
+// Validity periods are not checked here: the caller judges them.
+func (r *run) legacyChain(leaf *x509.Certificate, cands []*x509.Certificate) ([]*x509.Certificate, x509.SignatureAlgorithm, error) {
 	anchors := r.v.opts.Trust.certs()
 	chain := []*x509.Certificate{leaf}
 	weak := x509.UnknownSignatureAlgorithm
@@ -202,9 +203,6 @@ func (r *run) legacyChain(leaf *x509.Certificate, cands []*x509.Certificate, at 
 				return nil, 0, errors.New("no weak algorithm on the path")
 			}
 			return chain, weak, nil
-		}
-		if at.Before(next.NotBefore) || at.After(next.NotAfter) {
-			return nil, 0, errors.New("intermediate out of validity")
 		}
 		cur = next
 	}
