@@ -44,9 +44,10 @@ var knownModules = []string{
 
 // testKey is a key on a fixture token with its certificate.
 type testKey struct {
-	name string
-	id   []byte // CKA_ID of the certificate
-	cert *x509.Certificate
+	name  string
+	id    []byte // CKA_ID of the certificate
+	cert  *x509.Certificate
+	ident *pkitest.Identity // nil for keys generated on the token
 }
 
 type fixture struct {
@@ -276,7 +277,7 @@ func (f *fixture) importKey(token, name, keyID, certID string, id *pkitest.Ident
 	if err := f.writeCert(token, name, certID, id.Cert); err != nil {
 		return err
 	}
-	f.keys[token+"/"+name] = testKey{name: name, id: mustHex(certID), cert: id.Cert}
+	f.keys[token+"/"+name] = testKey{name: name, id: mustHex(certID), cert: id.Cert, ident: id}
 	return nil
 }
 

@@ -138,6 +138,15 @@ func (s *Signer) keyFor(sess *session, refresh bool) (keyRef, error) {
 	k, err := s.tok.findKey(sess, s.cert.Cert, s.cert.ID)
 	if err != nil {
 		s.found = false
+		if errors.Is(err, signer.ErrNoKey) {
+			// Private objects vanish from a session whose login was lost
+			// (another application logged out): that is not a missing key.
+			if si, serr := s.tok.lib.ctx.GetSessionInfo(sess.h); serr != nil {
+				return keyRef{}, wrapLoss("C_GetSessionInfo", serr)
+			} else if si.State != p11.CKS_RO_USER_FUNCTIONS && si.State != p11.CKS_RW_USER_FUNCTIONS && s.tok.Info().LoginRequired() {
+				return keyRef{}, fmt.Errorf("pkcs11: token %q: the key is hidden because the login was lost: %w: %w", s.tok.name, ErrSessionLost, p11.Error(p11.CKR_USER_NOT_LOGGED_IN))
+			}
+		}
 		return keyRef{}, err
 	}
 	s.key, s.keyGen, s.found = k, sess.gen, true

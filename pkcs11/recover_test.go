@@ -1,0 +1,135 @@
+package pkcs11
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"testing"
+
+	p11 "github.com/miekg/pkcs11"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// TestRecoverAfterSessionsClosed: another handle on the module closes all
+// sessions of the slot (SoftHSM then also forgets the login). The next
+// signature opens a new session and logs in again through the callback.
+func TestRecoverAfterSessionsClosed(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
+	sg := keySigner(t, f, tok, "kyso-lost/p256")
+	ctx := context.Background()
+	d := digestOf(crypto.SHA256, "lost")
+	_, err := sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, int32(1), pin.user.Load())
+
+	// Found dead before signing: replaced within the call.
+	closeAllSessions(t, f, tok.Info().Slot)
+	sig, err := sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, signer.CheckSignature(sg.Certificate().PublicKey, d, crypto.SHA256, sig))
+	assert.Equal(t, int32(2), pin.user.Load(), "logged in again through the callback")
+
+	// Lost in the middle of a signature: that call fails with a clear
+	// error, the next one recovers.
+	s, err := tok.acquire(ctx, true)
+	require.NoError(t, err)
+	closeAllSessions(t, f, tok.Info().Slot)
+	mech, input, err := sg.mechanism(d, crypto.SHA256)
+	require.NoError(t, err)
+	_, keep, err := sg.sign(ctx, s, mech, input)
+	tok.release(s, err, keep)
+	require.ErrorIs(t, err, ErrSessionLost)
+	var code p11.Error
+	require.ErrorAs(t, err, &code)
+	assert.Equal(t, p11.Error(p11.CKR_SESSION_HANDLE_INVALID), code)
+
+	sig, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, signer.CheckSignature(sg.Certificate().PublicKey, d, crypto.SHA256, sig))
+	assert.Equal(t, int32(3), pin.user.Load())
+}
+
+// TestRecoverAfterLogout: another session logs out, which ends the login of
+// the whole application (CKR_USER_NOT_LOGGED_IN).
+func TestRecoverAfterLogout(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-logout", Options{PIN: pin.fn, MaxSessions: 2})
+	sg := keySigner(t, f, tok, "kyso-logout/rsa2048")
+	ctx := context.Background()
+	d := digestOf(crypto.SHA384, "logout")
+	_, err := sg.SignDigest(ctx, d, crypto.SHA384)
+	require.NoError(t, err)
+
+	logout := func() {
+		h, err := m.lib.ctx.OpenSession(tok.Info().Slot, p11.CKF_SERIAL_SESSION)
+		require.NoError(t, err)
+		require.NoError(t, m.lib.ctx.Logout(h))
+		require.NoError(t, m.lib.ctx.CloseSession(h))
+	}
+	logout()
+	_, err = sg.SignDigest(ctx, d, crypto.SHA384)
+	require.NoError(t, err)
+	assert.Equal(t, int32(2), pin.user.Load())
+
+	s, err := tok.acquire(ctx, true)
+	require.NoError(t, err)
+	logout()
+	mech, input, err := sg.mechanism(d, crypto.SHA384)
+	require.NoError(t, err)
+	_, keep, err := sg.sign(ctx, s, mech, input)
+	tok.release(s, err, keep)
+	require.ErrorIs(t, err, ErrSessionLost)
+	var code p11.Error
+	require.ErrorAs(t, err, &code)
+	assert.Equal(t, p11.Error(p11.CKR_USER_NOT_LOGGED_IN), code)
+
+	_, err = sg.SignDigest(ctx, d, crypto.SHA384)
+	require.NoError(t, err)
+	assert.Equal(t, int32(3), pin.user.Load())
+}
+
+// TestTokenReinitialised: another process re-initialises the token
+// (softhsm2-util --init-token on its slot), wiping its objects, as a user
+// resetting a token with the vendor tool does. Signing then fails with
+// signer.ErrNoKey; a different key put under the certificate's CKA_ID is
+// not used; once the certificate's own key is back, signing works again.
+func TestTokenReinitialised(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-reinit", Options{PIN: pin.fn})
+	sg := keySigner(t, f, tok, "kyso-reinit/p256")
+	ctx := context.Background()
+	d := digestOf(crypto.SHA256, "reinit")
+	_, err := sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	slot := tok.Info().Slot
+	out, err := run("softhsm2-util", "--init-token", "--slot", fmt.Sprint(slot), "--label", "kyso-reinit", "--so-pin", testSOPIN, "--pin", testPIN)
+	require.NoError(t, err, out)
+
+	sig, err := sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, signer.ErrNoKey)
+	assert.Nil(t, sig)
+	certs, err := tok.Certificates(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, certs)
+
+	// Another key under the certificate's CKA_ID: not the certificate's key.
+	stranger := f.pki.MustIssue()
+	require.NoError(t, f.importKey("kyso-reinit", "stranger", "01", "01", stranger))
+	sig, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.ErrorIs(t, err, signer.ErrNoKey)
+	assert.Nil(t, sig)
+
+	// The certificate's own key comes back (under another CKA_ID).
+	require.NoError(t, f.importKeyOnly("kyso-reinit", "p256", "02", f.keys["kyso-reinit/p256"].ident))
+	sig, err = sg.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, signer.CheckSignature(sg.Certificate().PublicKey, d, crypto.SHA256, sig))
+	assert.Equal(t, "p256", sg.key.label)
+}
