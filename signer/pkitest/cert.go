@@ -321,7 +321,8 @@ func (p *PKI) MustIssue(opts ...CertOption) *Identity {
 // [PKI.Revoke]. Issue certificates from it with [IssuedBy].
 func (p *PKI) NewCA(opts ...CertOption) (*CA, error) {
 	p.mu.Lock()
-	name := fmt.Sprintf("ca-%d", len(p.cas))
+	p.caCount++
+	name := fmt.Sprintf("ca-%d", p.caCount+1)
 	p.mu.Unlock()
 	parent := p.Root
 	probe := &certConfig{}
@@ -368,7 +369,11 @@ func (p *PKI) newCA(parent *CA, name string, opts []CertOption) (*CA, error) {
 	}
 	c.isCA = true
 	ca := &CA{name: name, parent: parent, issued: map[string]*x509.Certificate{}, revoked: map[string]revocation{}}
-	key, err := p.newKey(c.key)
+	spec := c.key
+	if c.weak {
+		spec = keySpec{rsaBits: 1024}
+	}
+	key, err := p.newKey(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ocsp"
 )
 
 func TestDefaultIdentityProfile(t *testing.T) {
@@ -214,6 +215,10 @@ func TestCAVariants(t *testing.T) {
 	require.Len(t, crl.RevokedCertificateEntries, 1)
 	assert.Equal(t, revokedCA.Cert.SerialNumber, crl.RevokedCertificateEntries[0].SerialNumber)
 	assert.Equal(t, 2, crl.RevokedCertificateEntries[0].ReasonCode)
+	r := queryOCSP(t, p, revokedCA.Cert, p.Root.Cert)
+	assert.Equal(t, ocsp.Revoked, r.Status, "the root's OCSP responder reports the CA revoked")
+	assert.Equal(t, ocsp.CACompromise, r.RevocationReason)
+	assert.NotEqual(t, revokedCA.name, expiredCA.name)
 
 	// Intermediates holds every non-root CA.
 	pool := p.Intermediates()

@@ -136,4 +136,3 @@ func ExamplePKI_WriteDir() {
 	// Output:
 	// root.pem chain.pem tsa.pem signer.p12
 }
-

@@ -51,6 +51,7 @@ type PKI struct {
 	serial    uint64
 	tsaSerial uint64
 	cas       []*CA
+	caCount   int
 	ocspMode  OCSPMode
 	tsaMode   TSAMode
 	crlMode   CRLMode

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	"io"
 	"math/big"
@@ -142,6 +143,22 @@ func TestTSAResponseFields(t *testing.T) {
 	require.NotEmpty(t, ts.Certificates)
 	assert.Equal(t, p.TSA.Cert.Raw, ts.Certificates[0].Raw)
 
+	// Signed attributes, read by digitorus/pkcs7: content type TSTInfo,
+	// message digest, and ESS signing-certificate-v2 naming the TSA
+	// certificate by SHA-256 hash and issuer/serial.
+	p7, err := pkcs7.Parse(ts.RawToken)
+	require.NoError(t, err)
+	require.NoError(t, p7.VerifyWithChainAtTime(certPool(p.Root.Cert, p.CA.Cert), t0))
+	var ct asn1.ObjectIdentifier
+	require.NoError(t, p7.UnmarshalSignedAttribute(oidAttrContentType, &ct))
+	assert.True(t, ct.Equal(oidTSTInfo))
+	var ess signingCertificateV2
+	require.NoError(t, p7.UnmarshalSignedAttribute(oidAttrSigningCertV, &ess))
+	require.Len(t, ess.Certs, 1)
+	certHash := sha256.Sum256(p.TSA.Cert.Raw)
+	assert.Equal(t, certHash[:], ess.Certs[0].CertHash)
+	assert.Equal(t, p.TSA.Cert.SerialNumber, ess.Certs[0].IssuerSerial.Serial)
+
 	// The TSA certificate: the critical EKU id-kp-timeStamping only.
 	assert.Equal(t, []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, p.TSA.Cert.ExtKeyUsage)
 	assert.Empty(t, p.TSA.Cert.UnknownExtKeyUsage)
@@ -253,4 +270,12 @@ func TestTSAModes(t *testing.T) {
 	p.SetTSAMode(TSANormal)
 	f = writeFile(t, dir, "r.tsr", postTSQ(t, p.TSAURL(), req))
 	assert.Contains(t, runOpenSSL(t, openssl, "ts", "-verify", "-in", f, "-queryfile", query, "-CAfile", chain), "Verification: OK")
+}
+
+func certPool(certs ...*x509.Certificate) *x509.CertPool {
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool
 }
