@@ -169,7 +169,9 @@ func TestMessageSignatureDetectsTampering(t *testing.T) {
 	for _, tamper := range []func([]byte) []byte{
 		func(b []byte) []byte { return bytes.Replace(b, []byte("84912345678"), []byte("84987654321"), 1) },
 		func(b []byte) []byte { return bytes.Replace(b, []byte(`ID="req-1"`), []byte(`ID="req-2"`), 1) },
-		func(b []byte) []byte { return bytes.Replace(b, []byte("<ds:SignatureValue>"), []byte("<ds:SignatureValue>AAAA"), 1) },
+		func(b []byte) []byte {
+			return bytes.Replace(b, []byte("<ds:SignatureValue>"), []byte("<ds:SignatureValue>AAAA"), 1)
+		},
 		func(b []byte) []byte { return bytes.Replace(b, []byte(`URI="#req-1"`), []byte(`URI="#other"`), 1) },
 	} {
 		env, err := Decode(tamper(data))
