@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,6 +256,8 @@ func TestVerifyOpenSSLSignedData(t *testing.T) {
 		{"ecdsa-sha384-cades", leafECDSA, []string{"-md", "sha384", "-cades"}, crypto.SHA384, 2, false},
 		{"ecdsa-sha512", leafECDSA, []string{"-md", "sha512"}, crypto.SHA512, 0, false},
 		{"rsa-no-signed-attrs", leafRSA, []string{"-md", "sha256", "-noattr"}, crypto.SHA256, 0, false},
+		{"ecdsa-streamed-ber", leafECDSA, []string{"-md", "sha256", "-stream"}, crypto.SHA256, 0, false},
+		{"rsa-encapsulated-ber", leafRSA, []string{"-md", "sha256", "-stream", "-nodetach"}, crypto.SHA256, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, key := pki.issueWithKey(t, tc.kind, "Openssl Người Ký")
@@ -274,6 +277,10 @@ func TestVerifyOpenSSLSignedData(t *testing.T) {
 
 			sd, err := Parse(der)
 			require.NoError(t, err)
+			assert.Equal(t, strings.Contains(tc.name, "ber"), sd.BER)
+			if strings.Contains(tc.name, "encapsulated") {
+				assert.Equal(t, content, sd.Content)
+			}
 			require.Len(t, sd.SignerInfos, 1)
 			si := sd.SignerInfos[0]
 			assert.Equal(t, tc.hash, si.Hash)

@@ -24,6 +24,8 @@ func seedSignedData(t testing.TB) [][]byte {
 		der, err := Sign(ctx, s, digest, Options{SigningTime: time.Unix(1700000000, 0)})
 		require.NoError(t, err)
 		out = append(out, der)
+		ber := append(append([]byte{0x30, 0x80}, der[4:]...), 0, 0)
+		out = append(out, ber)
 		ts, err := AddTimestamp(ctx, der, tsa.client())
 		require.NoError(t, err)
 		out = append(out, ts)

@@ -35,6 +35,9 @@ type SignedData struct {
 	// RawCRLs holds each RevocationInfoChoice as DER.
 	RawCRLs     [][]byte
 	SignerInfos []*SignerInfo
+	// BER reports that the input was not DER and was parsed after
+	// conversion to DER (a conformance finding, not a failure in itself).
+	BER bool
 }
 
 // SignerInfo is one parsed SignerInfo.
@@ -62,10 +65,11 @@ type SignerInfo struct {
 	raw signerInfoASN
 }
 
-// Parse decodes a DER ContentInfo holding a SignedData. It checks structure
-// only (no cryptography): call Verify for that. It refuses BER
-// (indefinite lengths, constructed strings), trailing data and input over
-// MaxInputSize, and never panics.
+// Parse decodes a ContentInfo holding a SignedData. It checks structure
+// only (no cryptography): call Verify for that. It refuses trailing data and
+// input over MaxInputSize, and never panics. BER input (indefinite lengths,
+// constructed OCTET STRINGs, as streaming encoders write) is converted to
+// DER and parsed, with SignedData.BER set; Raw keeps the input as given.
 func Parse(der []byte) (*SignedData, error) {
 	return parse(der, 0)
 }
@@ -74,6 +78,36 @@ func parse(der []byte, depth int) (*SignedData, error) {
 	if len(der) > MaxInputSize {
 		return nil, formatErr("input of %d bytes exceeds %d", len(der), MaxInputSize)
 	}
+	sd, err := parseDER(der, depth)
+	if err == nil {
+		return sd, nil
+	}
+	conv, cerr := berToDER(der)
+	if cerr != nil || string(conv) == string(der) {
+		return nil, err
+	}
+	sd, err2 := parseDER(conv, depth)
+	if err2 != nil {
+		return nil, err
+	}
+	sd.Raw = append([]byte(nil), der...)
+	sd.BER = true
+	return sd, nil
+}
+
+// toDER returns der, or its DER conversion when it is BER.
+func toDER(der []byte) []byte {
+	var ci contentInfo
+	if unmarshalExact(der, &ci) == nil {
+		return der
+	}
+	if conv, err := berToDER(der); err == nil {
+		return conv
+	}
+	return der
+}
+
+func parseDER(der []byte, depth int) (*SignedData, error) {
 	var ci contentInfo
 	if err := unmarshalExact(der, &ci); err != nil {
 		return nil, formatErr("ContentInfo: %v", err)

@@ -267,6 +267,7 @@ func AddTimestamp(ctx context.Context, cmsDER []byte, client *TSAClient) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	cmsDER = toDER(cmsDER)
 	var ci contentInfo
 	var raw signedDataASN
 	if err := unmarshalExact(cmsDER, &ci); err != nil {

@@ -147,6 +147,7 @@ func TestAddTimestamp(t *testing.T) {
 		err = sdx.Verify(otherDigest)
 		assert.ErrorIs(t, err, ErrTimestamp)
 		assert.ErrorIs(t, err, ErrHashMismatch)
+		require.NoError(t, sdx.VerifySignerInfo(sdx.SignerInfos[0], otherDigest), "the signature itself is intact")
 	}
 }
 

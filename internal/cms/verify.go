@@ -44,6 +44,18 @@ func (sd *SignedData) Verify(contentDigest []byte) error {
 	return nil
 }
 
+// VerifySignerInfo checks one SignerInfo of sd as Verify does, but without
+// its time-stamp tokens (check those with Token.VerifyData over
+// si.Signature), so a verifier can report a broken time-stamp apart from an
+// intact signature.
+func (sd *SignedData) VerifySignerInfo(si *SignerInfo, contentDigest []byte) error {
+	cert, err := sd.SignerCertificate(si)
+	if err != nil {
+		return err
+	}
+	return sd.verifySignature(si, cert, contentDigest)
+}
+
 func (sd *SignedData) verifySigner(si *SignerInfo, contentDigest []byte) error {
 	cert, err := sd.SignerCertificate(si)
 	if err != nil {

@@ -134,10 +134,20 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 	t.Run("trailing-data-and-ber", func(t *testing.T) {
 		_, err := Parse(append(append([]byte(nil), good...), 0))
 		assert.ErrorIs(t, err, ErrFormat)
-		ber := append([]byte{0x30, 0x80}, good[4:]...) // indefinite length
+		// Indefinite length at the top: parsed as BER, flagged, verifies.
+		ber := append([]byte{0x30, 0x80}, good[4:]...)
 		ber = append(ber, 0, 0)
-		_, err = Parse(ber)
+		sd, err := Parse(ber)
+		require.NoError(t, err)
+		assert.True(t, sd.BER)
+		assert.Equal(t, ber, sd.Raw)
+		require.NoError(t, sd.Verify(digest))
+		// Broken BER (no end-of-contents) is refused.
+		_, err = Parse(ber[:len(ber)-2])
 		assert.ErrorIs(t, err, ErrFormat)
+		sd, err = Parse(good)
+		require.NoError(t, err)
+		assert.False(t, sd.BER)
 	})
 	t.Run("wrong-digest-length", func(t *testing.T) {
 		sd, err := Parse(good)
