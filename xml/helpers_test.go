@@ -136,3 +136,23 @@ func replaceOnce(t *testing.T, doc []byte, old, new string) []byte {
 	require.Contains(t, s, old)
 	return []byte(strings.Replace(s, old, new, 1))
 }
+
+// xmlsecSign signs a template with `xmlsec1 --sign` and returns the result.
+func xmlsecSign(t *testing.T, template []byte, id *pkitest.Identity, idElems ...string) []byte {
+	t.Helper()
+	bin := testutil.Tool(t, "xmlsec1", "xmlsec1")
+	dir := t.TempDir()
+	keyDER, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	require.NoError(t, err)
+	keyPath := writePEM(t, dir, "key.pem", "PRIVATE KEY", keyDER)
+	certPath := writePEM(t, dir, "cert.pem", "CERTIFICATE", id.Cert.Raw)
+	in := filepath.Join(dir, "tmpl.xml")
+	out := filepath.Join(dir, "out.xml")
+	require.NoError(t, os.WriteFile(in, template, 0o600))
+	args := append([]string{"--sign", "--privkey-pem", keyPath + "," + certPath, "--output", out}, idArgs(idElems)...)
+	res, err := exec.Command(bin, append(args, in)...).CombinedOutput()
+	require.NoError(t, err, "xmlsec1 --sign: %s", tail(string(res)))
+	signed, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return signed
+}

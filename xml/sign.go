@@ -275,7 +275,6 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 		}
 	}
 
-
 	var edits []edit
 	// MCCQT for the tax-authority profile.
 	if o.TaxAuthorityCode != "" {

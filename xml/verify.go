@@ -216,7 +216,7 @@ func findSignatures(d *Document, path string) ([]*Node, error) {
 	var out []*Node
 	if path == "" {
 		walkElements(d.root, func(n *Node) bool {
-			if n.Is(NamespaceDSig, "Signature") {
+			if strings.HasSuffix(n.name, "Signature") && n.Is(NamespaceDSig, "Signature") {
 				out = append(out, n)
 			}
 			return true
@@ -390,6 +390,17 @@ func (v *verifier) verifyInto(s *Signature) error {
 		}
 	}
 
+	// Every Reference is checked for shape, URI and algorithm whitelist
+	// before anything is digested or verified.
+	plans := make([]*refPlan, 0, len(refs))
+	for _, r := range refs {
+		p, err := v.plan(s, r)
+		if err != nil {
+			return err
+		}
+		plans = append(plans, p)
+	}
+
 	// Canonical SignedInfo.
 	var si byteSink
 	si.b = make([]byte, 0, 2048)
@@ -437,8 +448,8 @@ func (v *verifier) verifyInto(s *Signature) error {
 
 	// References.
 	var firstErr error
-	for _, r := range refs {
-		ref := v.reference(s, r)
+	for _, p := range plans {
+		ref := v.digest(p)
 		if ref.Err != nil && firstErr == nil {
 			firstErr = ref.Err
 		}
@@ -480,13 +491,45 @@ func decodeBase64(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(clean)
 }
 
-func (v *verifier) reference(s *Signature, r *Node) Reference {
+// refPlan is a Reference checked for shape and whitelist, dereferenced but
+// not yet digested.
+type refPlan struct {
+	ref  Reference
+	c    Canonicalizer
+	hash crypto.Hash
+	want []byte
+}
+
+func (v *verifier) digest(p *refPlan) Reference {
+	ref := p.ref
+	var out byteSink
+	out.b = make([]byte, 0, estimateSize(ref.Element))
+	var err error
+	if ref.URI == "" {
+		err = p.c.Document(&out, v.doc)
+	} else {
+		err = p.c.Element(&out, ref.Element)
+	}
+	if err != nil {
+		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
+		return ref
+	}
+	h := p.hash.New()
+	h.Write(out.b)
+	if !bytes.Equal(h.Sum(nil), p.want) {
+		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, ErrDigestMismatch)
+		return ref
+	}
+	ref.Canonical = out.b
+	return ref
+}
+
+func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 	ref := Reference{}
 	ref.URI, _ = r.Attr("URI")
 	ref.Type, _ = r.Attr("Type")
-	fail := func(err error) Reference {
-		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
-		return ref
+	fail := func(err error) (*refPlan, error) {
+		return nil, fmt.Errorf("reference %q: %w", ref.URI, err)
 	}
 	kids, err := dsChildren(r)
 	if err != nil {
@@ -585,23 +628,7 @@ func (v *verifier) reference(s *Signature, r *Node) Reference {
 	if err != nil {
 		return fail(fmt.Errorf("%w: DigestValue: %v", ErrMalformedSignature, err))
 	}
-	var out byteSink
-	out.b = make([]byte, 0, estimateSize(ref.Element))
-	if ref.URI == "" {
-		err = c.Document(&out, v.doc)
-	} else {
-		err = c.Element(&out, ref.Element)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	h := hash.New()
-	h.Write(out.b)
-	if !bytes.Equal(h.Sum(nil), want) {
-		return fail(ErrDigestMismatch)
-	}
-	ref.Canonical = out.b
-	return ref
+	return &refPlan{ref: ref, c: c, hash: hash, want: want}, nil
 }
 
 func estimateSize(n *Node) int {

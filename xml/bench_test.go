@@ -1,0 +1,135 @@
+package xml
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+	"github.com/stretchr/testify/require"
+)
+
+// The 18 MB invoice: 100k line items, as the performance target names.
+var (
+	bigOnce sync.Once
+	bigDoc  []byte
+)
+
+func bigInvoice() []byte {
+	bigOnce.Do(func() { bigDoc = gen.Invoice(100_000, false) })
+	return bigDoc
+}
+
+type benchFixture struct {
+	id        *pkitest.Identity
+	s         signer.Signer
+	signed    []byte
+	dir       string
+	keyPEM    string
+	certPEM   string
+	template  string
+	signedXML string
+}
+
+func newBenchFixture(b *testing.B) *benchFixture {
+	b.Helper()
+	p := pkitest.New(b)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	f := &benchFixture{id: id, s: id.Signer(), dir: b.TempDir()}
+	signed, err := Sign(context.Background(), bigInvoice(), f.s, Seller())
+	require.NoError(b, err)
+	f.signed = signed
+	return f
+}
+
+// xmlsecFiles writes what xmlsec1 needs: key, certificate, a template (the
+// invoice with an empty Signature in NBan) and the signed invoice.
+func (f *benchFixture) xmlsecFiles(b *testing.B) {
+	keyDER, err := x509MarshalPKCS8(f.id.Key)
+	require.NoError(b, err)
+	f.keyPEM = writePEM(&testing.T{}, f.dir, "key.pem", "PRIVATE KEY", keyDER)
+	f.certPEM = writePEM(&testing.T{}, f.dir, "cert.pem", "CERTIFICATE", f.id.Cert.Raw)
+	tmpl := string(bigInvoice())
+	sig := `<Signature xmlns="http://www.w3.org/2000/09/xmldsig#" Id="NBan"><SignedInfo><CanonicalizationMethod Algorithm="` + C14N10 +
+		`"/><SignatureMethod Algorithm="` + SigRSASHA256 + `"/><Reference URI="#K24TAA-0000123"><Transforms><Transform Algorithm="` + TransformEnveloped +
+		`"/></Transforms><DigestMethod Algorithm="` + DigestSHA256 + `"/><DigestValue></DigestValue></Reference></SignedInfo><SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>`
+	tmpl = replaceFirst(tmpl, "<NBan/>", "<NBan>"+sig+"</NBan>")
+	f.template = filepath.Join(f.dir, "template.xml")
+	require.NoError(b, os.WriteFile(f.template, []byte(tmpl), 0o600))
+	f.signedXML = filepath.Join(f.dir, "signed.xml")
+	require.NoError(b, os.WriteFile(f.signedXML, f.signed, 0o600))
+}
+
+func BenchmarkSign18MB(b *testing.B) {
+	f := newBenchFixture(b)
+	doc := bigInvoice()
+	ctx := context.Background()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Sign(ctx, doc, f.s, Seller()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify18MB(b *testing.B) {
+	f := newBenchFixture(b)
+	b.SetBytes(int64(len(f.signed)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Verify(f.signed, nil)
+		if err != nil || !res.Valid() {
+			b.Fatal(err, res.Signatures[0].Err)
+		}
+	}
+}
+
+func BenchmarkParse18MB(b *testing.B) {
+	doc := bigInvoice()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(doc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkXmlsec1Sign18MB(b *testing.B) {
+	bin := testutil.Tool(b, "xmlsec1", "xmlsec1")
+	f := newBenchFixture(b)
+	f.xmlsecFiles(b)
+	out := filepath.Join(f.dir, "out.xml")
+	b.SetBytes(int64(len(bigInvoice())))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "--sign", "--privkey-pem", f.keyPEM+","+f.certPEM, "--id-attr:Id", "DLHDon", "--output", out, f.template)
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, o)
+		}
+	}
+}
+
+func BenchmarkXmlsec1Verify18MB(b *testing.B) {
+	bin := testutil.Tool(b, "xmlsec1", "xmlsec1")
+	f := newBenchFixture(b)
+	f.xmlsecFiles(b)
+	b.SetBytes(int64(len(f.signed)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "--verify", "--pubkey-cert-pem", f.certPEM, "--id-attr:Id", "DLHDon",
+			f.signedXML)
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, o)
+		}
+	}
+}
