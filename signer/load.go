@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
 	"strings"
 
@@ -78,6 +79,9 @@ func (pssSigner) PreferPSS() bool { return true }
 // to the key, ErrUnsupportedAlgorithm for keys other than RSA and ECDSA
 // P-256/P-384/P-521. Anything else means a damaged or unsupported file.
 func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
+	if err := checkPKCS12Work(data, 0); err != nil {
+		return nil, err
+	}
 	key, cert, cas, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		return nil, pkcs12Error(err)
@@ -414,4 +418,48 @@ func findIssuer(c *x509.Certificate, cands []*x509.Certificate) int {
 		}
 	}
 	return byName
+}
+
+// maxPKCS12Iterations bounds the iteration counts a PKCS#12 file may ask for
+// (its MAC and PBE parameters): go-pkcs12 applies them unbounded, so a
+// hostile or damaged file could pin a CPU for hours. Real files use 1 to
+// 100 000 (OpenSSL and Windows 2048, Java 10 000).
+const maxPKCS12Iterations = 1 << 22
+
+// checkPKCS12Work walks the DER of a PKCS#12 file, descending into OCTET
+// STRINGs that hold DER (the authenticated safe), and rejects any iteration
+// count above maxPKCS12Iterations. An iteration count is an INTEGER that
+// directly follows an OCTET STRING (salt) in a SEQUENCE: pkcs-12PbeParams,
+// PBKDF2-params and MacData all have that shape. Parameters inside
+// encrypted content are not visible here.
+func checkPKCS12Work(der []byte, depth int) error {
+	if depth > 24 {
+		return nil
+	}
+	prevOctets := false
+	for len(der) > 0 {
+		var v asn1.RawValue
+		rest, err := asn1.Unmarshal(der, &v)
+		if err != nil {
+			return nil // malformed: let the decoder report it
+		}
+		der = rest
+		switch {
+		case v.Class == asn1.ClassUniversal && v.Tag == asn1.TagInteger && prevOctets:
+			if n := new(big.Int).SetBytes(v.Bytes); len(v.Bytes) > 4 ||
+				(len(v.Bytes) > 0 && v.Bytes[0]&0x80 == 0 && n.Cmp(big.NewInt(maxPKCS12Iterations)) > 0) {
+				return fmt.Errorf("signer: PKCS#12 iteration count above %d", maxPKCS12Iterations)
+			}
+		case v.IsCompound:
+			if err := checkPKCS12Work(v.Bytes, depth+1); err != nil {
+				return err
+			}
+		case v.Class == asn1.ClassUniversal && v.Tag == asn1.TagOctetString && len(v.Bytes) > 0 && v.Bytes[0] == 0x30:
+			if err := checkPKCS12Work(v.Bytes, depth+1); err != nil {
+				return err
+			}
+		}
+		prevOctets = v.Class == asn1.ClassUniversal && v.Tag == asn1.TagOctetString && !v.IsCompound
+	}
+	return nil
 }

@@ -445,3 +445,30 @@ func TestErrorsAreDistinct(t *testing.T) {
 	assert.False(t, errors.Is(err, signer.ErrNoKey))
 	assert.True(t, strings.HasPrefix(err.Error(), "signer:"), err.Error())
 }
+
+// TestLoadPKCS12BoundsWork gives a file whose MAC asks for 2^30 iterations:
+// it is refused at once instead of keeping a CPU busy for an hour.
+func TestLoadPKCS12BoundsWork(t *testing.T) {
+	var pfx struct {
+		Version  int
+		AuthSafe asn1.RawValue
+		MacData  struct {
+			Mac        asn1.RawValue
+			Salt       []byte
+			Iterations int
+		}
+	}
+	_, err := asn1.Unmarshal(fixture(t, "rsa-legacy.p12"), &pfx)
+	require.NoError(t, err)
+	pfx.MacData.Iterations = 1 << 30
+	der, err := asn1.Marshal(pfx)
+	require.NoError(t, err)
+	_, err = signer.LoadPKCS12(der, fixturePassword)
+	assert.ErrorContains(t, err, "iteration count")
+
+	pfx.MacData.Iterations = 2048 // unchanged file: loads
+	der, err = asn1.Marshal(pfx)
+	require.NoError(t, err)
+	_, err = signer.LoadPKCS12(der, fixturePassword)
+	require.NoError(t, err)
+}
