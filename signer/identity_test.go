@@ -50,11 +50,11 @@ func uid(v string) pkix.AttributeTypeAndValue {
 
 func TestParseIdentitySeveralUIDs(t *testing.T) {
 	name := pkix.Name{
-		Country:            []string{"VN"},
-		Province:           []string{"Hà Nội"},
-		Locality:           []string{"Quận Ba Đình"},
-		Organization:       []string{"Bộ Khoa học và Công nghệ"},
-		CommonName:         "Phạm Thị Hồng Nhung",
+		Country:      []string{"VN"},
+		Province:     []string{"Hà Nội"},
+		Locality:     []string{"Quận Ba Đình"},
+		Organization: []string{"Bộ Khoa học và Công nghệ"},
+		CommonName:   "Phạm Thị Hồng Nhung",
 		ExtraNames: []pkix.AttributeTypeAndValue{
 			// Each OU its own RDN: in the OrganizationalUnit field they would
 			// share one SET, which DER sorts.
@@ -65,7 +65,7 @@ func TestParseIdentitySeveralUIDs(t *testing.T) {
 			uid("HC:B1234567"),
 			uid("MNS:1234567"),
 			uid(" cccd : 079201000001 "), // second CCCD, sloppy spacing and case
-			uid("BHXH:0123456789"),        // unknown prefix, kept
+			uid("BHXH:0123456789"),       // unknown prefix, kept
 			uid("no prefix here"),
 			{Type: signer.OIDOrganizationIdentifier, Value: "VATVN-0100686209"},
 			{Type: asn1.ObjectIdentifier{2, 5, 4, 12}, Value: "Giám đốc"},
