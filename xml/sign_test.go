@@ -17,9 +17,16 @@ import (
 func checkWithXMLSec(t *testing.T, doc []byte, s *Signature, idElems ...string) {
 	t.Helper()
 	bufs := xmlsecVerify(t, doc, s.Certificate, s.ID, idElems...)
-	require.Len(t, bufs, len(s.References))
-	for i, r := range s.References {
-		assert.Equal(t, string(bufs[i]), string(r.Canonical), "reference %d (%s)", i, r.URI)
+	// xmlsec1 prints no buffer for an empty node-set.
+	var refs []Reference
+	for _, r := range s.References {
+		if len(r.Canonical) > 0 {
+			refs = append(refs, r)
+		}
+	}
+	require.Equal(t, len(refs), len(bufs), "pre-digest buffers")
+	for i, r := range refs {
+		assert.True(t, string(bufs[i]) == string(r.Canonical), "reference %d (%s): canonical bytes differ from xmlsec1's", i, r.URI)
 	}
 }
 
