@@ -256,6 +256,7 @@ func TestVerifyOpenSSLSignedData(t *testing.T) {
 		{"ecdsa-sha384-cades", leafECDSA, []string{"-md", "sha384", "-cades"}, crypto.SHA384, 2, false},
 		{"ecdsa-sha512", leafECDSA, []string{"-md", "sha512"}, crypto.SHA512, 0, false},
 		{"rsa-no-signed-attrs", leafRSA, []string{"-md", "sha256", "-noattr"}, crypto.SHA256, 0, false},
+		{"rsa-sha1-legacy", leafRSA, []string{"-md", "sha1"}, crypto.SHA1, 0, false},
 		{"ecdsa-streamed-ber", leafECDSA, []string{"-md", "sha256", "-stream"}, crypto.SHA256, 0, false},
 		{"rsa-encapsulated-ber", leafRSA, []string{"-md", "sha256", "-stream", "-nodetach"}, crypto.SHA256, 0, false},
 	} {
