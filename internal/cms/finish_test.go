@@ -214,6 +214,14 @@ func TestFinishHandlesBackendCMS(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, theirs, der, "adopted as it is")
 	})
+	t.Run("full-cms-in-ber", func(t *testing.T) {
+		theirs, err := Sign(ctx, s, contentDigest, Options{})
+		require.NoError(t, err)
+		ber := append(append([]byte{0x30, 0x80}, theirs[4:]...), 0, 0)
+		der, err := p.Finish(ber)
+		require.NoError(t, err)
+		assert.Equal(t, theirs, der, "adopted, as DER")
+	})
 	t.Run("full-cms-over-our-digest", func(t *testing.T) {
 		theirs, err := Sign(ctx, s, p.Digest(), Options{})
 		require.NoError(t, err)

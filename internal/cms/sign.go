@@ -190,7 +190,7 @@ func (p *Prepared) SignedAttributes() []byte { return append([]byte(nil), p.sign
 //   - a SignedData without signed attributes has its signature value taken
 //     (it must sign Digest());
 //   - a SignedData whose message-digest is the original content digest is
-//     verified and returned as it is;
+//     verified and returned as it is (re-encoded as DER if it was BER);
 //   - anything else fails with ErrUnusableCMS.
 //
 // The signature is always verified against the certificate first; a
@@ -200,9 +200,14 @@ func (p *Prepared) Finish(sig []byte) ([]byte, error) {
 	if len(sig) == 0 {
 		return nil, fmt.Errorf("cms: finish: empty signature: %w", signer.ErrBadSignature)
 	}
-	if isContentInfo(sig) {
+	if isContentInfo(toDER(sig)) {
 		return p.finishFromCMS(sig)
 	}
+	return p.finishRaw(sig)
+}
+
+// finishRaw checks and embeds a raw signature value.
+func (p *Prepared) finishRaw(sig []byte) ([]byte, error) {
 	sig = normalizeSignature(p.cert.PublicKey, sig)
 	if err := signer.CheckSignature(p.cert.PublicKey, p.digest, p.SignerOpts(), sig); err != nil {
 		return nil, fmt.Errorf("cms: finish: signature for %q: %w", p.cert.Subject.CommonName, err)
@@ -237,7 +242,7 @@ func (p *Prepared) finishFromCMS(der []byte) ([]byte, error) {
 	if si.RawSignedAttrs == nil {
 		// The backend signed our digest as opaque data; its signature
 		// value is the raw signature we asked for.
-		return p.Finish(si.Signature)
+		return p.finishRaw(si.Signature)
 	}
 	md, err := si.MessageDigest()
 	if err != nil {
@@ -249,7 +254,7 @@ func (p *Prepared) finishFromCMS(der []byte) ([]byte, error) {
 	if err := sd.Verify(p.contentDigest); err != nil {
 		return nil, fmt.Errorf("cms: finish: backend CMS does not verify: %w", err)
 	}
-	return append([]byte(nil), der...), nil
+	return append([]byte(nil), toDER(der)...), nil
 }
 
 // normalizeSignature converts a raw r‖s ECDSA signature to ASN.1 DER; other
