@@ -472,3 +472,36 @@ func TestLoadPKCS12BoundsWork(t *testing.T) {
 	_, err = signer.LoadPKCS12(der, fixturePassword)
 	require.NoError(t, err)
 }
+
+// TestConcurrentSigning signs from many goroutines with one loaded Signer
+// (run it with -race): every signature verifies over its own digest.
+func TestConcurrentSigning(t *testing.T) {
+	for _, file := range []string{"rsa-modern.p12", "ec-legacy.p12"} {
+		s, err := signer.LoadPKCS12(fixture(t, file), fixturePassword, signer.WithPSS())
+		require.NoError(t, err)
+		errs := make(chan error, 16)
+		for g := 0; g < 16; g++ {
+			go func() {
+				var opts crypto.SignerOpts = crypto.SHA256
+				if signer.PrefersPSS(s) {
+					opts = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+				}
+				for i := 0; i < 5; i++ {
+					d := sha256.Sum256([]byte{byte(g), byte(i)})
+					sig, err := s.SignDigest(context.Background(), d[:], opts)
+					if err == nil {
+						err = signer.CheckSignature(s.Certificate().PublicKey, d[:], opts, sig)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for g := 0; g < 16; g++ {
+			require.NoError(t, <-errs)
+		}
+	}
+}
