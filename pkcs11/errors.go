@@ -73,7 +73,7 @@ var (
 // ErrPINFinalTry when the corresponding flag is set, and
 // signer.ErrWrongPassword for an incorrect PIN.
 type PINError struct {
-	Err      error  // ErrPINIncorrect, ErrPINLocked or ErrPINExpired
+	Err      error  // ErrPINIncorrect, ErrPINLocked, ErrPINExpired or ErrPINFinalTry (refused by FixedPIN)
 	Token    string // token label
 	CountLow bool   // CKF_USER_PIN_COUNT_LOW after the attempt
 	FinalTry bool   // CKF_USER_PIN_FINAL_TRY after the attempt

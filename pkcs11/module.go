@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	p11 "github.com/miekg/pkcs11"
@@ -30,7 +31,16 @@ type library struct {
 	ownsInit bool // we called C_Initialize successfully and must finalize
 
 	loginMu sync.Mutex
-	logins  map[uint]chan struct{} // per-slot login locks: login state is application-wide
+	logins  map[uint]*slotLogin // per-slot login state: a login is application-wide
+}
+
+// slotLogin serialises logins on a slot. seq counts attempts and lastErr
+// is the result of the latest, so callers that queued behind a failed
+// attempt share its error instead of each spending a PIN try.
+type slotLogin struct {
+	lock    chan struct{}
+	seq     atomic.Uint64 // attempts made; written under lock
+	lastErr error         // guarded by lock
 }
 
 var registry = struct {
@@ -76,7 +86,7 @@ func Open(path string) (*Module, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: %s: the dynamic loader refused it or it exports no C_GetFunctionList (missing dependency libraries?)", ErrModuleLoad, path)
 	}
-	lib := &library{path: resolved, ctx: ctx, refs: 1, logins: map[uint]chan struct{}{}}
+	lib := &library{path: resolved, ctx: ctx, refs: 1, logins: map[uint]*slotLogin{}}
 	switch err := ctx.Initialize(); rv(err) {
 	case p11.CKR_OK:
 		if err != nil {
@@ -121,16 +131,16 @@ func (l *library) release() error {
 	return err
 }
 
-// loginLock returns the lock that serialises logins on slot.
-func (l *library) loginLock(slot uint) chan struct{} {
+// slotLogin returns the login state of slot.
+func (l *library) slotLogin(slot uint) *slotLogin {
 	l.loginMu.Lock()
 	defer l.loginMu.Unlock()
-	ch, ok := l.logins[slot]
+	sl, ok := l.logins[slot]
 	if !ok {
-		ch = make(chan struct{}, 1)
-		l.logins[slot] = ch
+		sl = &slotLogin{lock: make(chan struct{}, 1)}
+		l.logins[slot] = sl
 	}
-	return ch
+	return sl
 }
 
 // Close releases this handle. The module is finalised and unloaded when

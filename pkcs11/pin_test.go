@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 	"testing"
 
 	p11 "github.com/miekg/pkcs11"
@@ -269,4 +272,54 @@ func closeAllSessions(t testing.TB, f *fixture, slot uint) {
 	defer raw.Destroy()
 	require.Equal(t, p11.Error(p11.CKR_CRYPTOKI_ALREADY_INITIALIZED), raw.Initialize())
 	require.NoError(t, raw.CloseAllSessions(slot))
+}
+
+// TestConcurrentWrongPINTriedOnce: goroutines that need a login at the same
+// time wait for one attempt and share its failure; a wrong PIN is not
+// tried once per goroutine (the pkcs11key lock-out trap).
+func TestConcurrentWrongPINTriedOnce(t *testing.T) {
+	f, m := openModuleTB(t)
+	var calls atomic.Int32
+	wrong := func(context.Context, PINRequest) (string, error) {
+		calls.Add(1)
+		time.Sleep(100 * time.Millisecond) // the user typing
+		return "000000", nil
+	}
+	good := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-pin", Options{PIN: wrong, MaxSessions: 8})
+	k := f.keys["kyso-pin/p256"]
+	// Log in first, so the Signer exists; then lose the login.
+	tokGood := openToken(t, m, "kyso-pin", Options{PIN: good.fn})
+	sg, err := tokGood.Signer(context.Background(), Certificate{Cert: k.cert, ID: k.id})
+	require.NoError(t, err)
+	sg.tok = tok
+	closeAllSessions(t, f, tok.Info().Slot)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "c"), crypto.SHA256)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrPINIncorrect)
+	}
+	assert.Equal(t, int32(1), calls.Load(), "one PIN attempt for eight waiting signatures")
+
+	// A later call is a new attempt.
+	_, err = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "c"), crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	assert.Equal(t, int32(2), calls.Load())
+}
+
+func TestFixedPIN(t *testing.T) {
+	fn := FixedPIN("246810")
+	pin, err := fn(context.Background(), PINRequest{CountLow: true})
+	require.NoError(t, err)
+	assert.Equal(t, "246810", pin)
+	_, err = fn(context.Background(), PINRequest{Token: TokenInfo{Label: "FPT-CA"}, FinalTry: true})
+	require.ErrorIs(t, err, ErrPINFinalTry)
+	assert.NotErrorIs(t, err, signer.ErrWrongPassword)
 }

@@ -133,3 +133,39 @@ func TestTokenReinitialised(t *testing.T) {
 	require.NoError(t, signer.CheckSignature(sg.Certificate().PublicKey, d, crypto.SHA256, sig))
 	assert.Equal(t, "p256", sg.key.label)
 }
+
+// TestTokenMovedToAnotherSlot: a re-inserted token often comes back under
+// a new slot ID; the module then answers CKR_SLOT_ID_INVALID for the old
+// one. The Token finds it again by serial number.
+func TestTokenMovedToAnotherSlot(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
+	sg := keySigner(t, f, tok, "kyso-lost/p256")
+	real := tok.Info().Slot
+	d := digestOf(crypto.SHA256, "moved")
+
+	// Forget the sessions and point the Token at a slot that no longer
+	// exists, as after unplugging.
+	tok.mu.Lock()
+	tok.slot = real + 1000
+	tok.mu.Unlock()
+	tok.invalidate(tok.gen)
+	sig, err := sg.SignDigest(context.Background(), d, crypto.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, signer.CheckSignature(sg.Certificate().PublicKey, d, crypto.SHA256, sig))
+	assert.Equal(t, real, tok.Info().Slot)
+
+	// A token that is really gone: a clear error naming the serial.
+	tok2 := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
+	sg2 := keySigner(t, f, tok2, "kyso-lost/p256")
+	tok2.mu.Lock()
+	tok2.slot = real + 1000
+	tok2.serial = "0000000000000000"
+	tok2.mu.Unlock()
+	tok2.invalidate(tok2.gen)
+	_, err = sg2.SignDigest(context.Background(), d, crypto.SHA256)
+	require.ErrorIs(t, err, ErrTokenNotPresent)
+	require.ErrorIs(t, err, ErrTokenNotFound)
+	t.Log(err)
+}

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	p11 "github.com/miekg/pkcs11"
-	"golang.org/x/text/unicode/norm"
 )
 
 // TokenSpec selects a token. Every non-zero field must match; a spec with no
@@ -49,7 +48,7 @@ func (s TokenSpec) matches(ti TokenInfo) bool {
 	if s.Serial != "" && cleanText(s.Serial) != ti.Serial {
 		return false
 	}
-	if s.Label != "" && norm.NFC.String(strings.TrimRight(s.Label, " ")) != ti.Label {
+	if s.Label != "" && cleanText(s.Label) != ti.Label {
 		return false
 	}
 	return true
@@ -79,6 +78,20 @@ type PINRequest struct {
 	// CKF_USER_PIN_FINAL_TRY flags, read just before the login.
 	CountLow bool
 	FinalTry bool
+}
+
+// FixedPIN returns a PINFunc for unattended use (a signing server with the
+// PIN in its secret store). Because nobody is there to notice a wrong PIN,
+// it refuses with ErrPINFinalTry when the token says one more wrong PIN
+// locks it; with a wrong PIN configured, each operation spends at most one
+// attempt and concurrent operations share one.
+func FixedPIN(pin string) PINFunc {
+	return func(_ context.Context, req PINRequest) (string, error) {
+		if req.FinalTry && !req.ProtectedPath {
+			return "", &PINError{Err: ErrPINFinalTry, Token: req.Token.Label, FinalTry: true, CountLow: req.CountLow, Context: req.ContextSpecific}
+		}
+		return pin, nil
+	}
 }
 
 // Options configure a Token.
@@ -198,6 +211,9 @@ func resolveToken(ctx *p11.Ctx, spec TokenSpec) (TokenInfo, error) {
 		if err != nil {
 			continue // a token that cannot be read cannot be selected
 		}
+		if !ti.Initialized() {
+			continue // a blank token (SoftHSM's free slot, a factory-new card)
+		}
 		all = append(all, ti)
 		if spec.matches(ti) {
 			match = append(match, ti)
@@ -274,15 +290,20 @@ func (t *Token) Close() error {
 }
 
 func (t *Token) loadMechanisms() {
-	list, err := t.lib.ctx.GetMechanismList(t.slot)
-	if err != nil {
-		return // unknown: let C_SignInit decide
+	t.mu.Lock()
+	slot := t.slot
+	t.mu.Unlock()
+	list, err := t.lib.ctx.GetMechanismList(slot)
+	var mechs map[uint]bool
+	if err == nil { // else unknown: let C_SignInit decide
+		mechs = make(map[uint]bool, len(list))
+		for _, m := range list {
+			mechs[m.Mechanism] = true
+		}
 	}
-	t.mechs = make(map[uint]bool, len(list))
-	t.minfo = map[uint]p11.MechanismInfo{}
-	for _, m := range list {
-		t.mechs[m.Mechanism] = true
-	}
+	t.mu.Lock()
+	t.mechs, t.minfo = mechs, map[uint]p11.MechanismInfo{}
+	t.mu.Unlock()
 }
 
 // checkMechanism reports an ErrMechanismNotSupported error when the token
@@ -521,18 +542,30 @@ func (t *Token) ensureLogin(ctx context.Context, s *session) error {
 	if ok, err := loggedIn(); ok || err != nil {
 		return err
 	}
-	lock := t.lib.loginLock(s.slot)
+	sl := t.lib.slotLogin(s.slot)
+	seen := sl.seq.Load()
 	select {
-	case lock <- struct{}{}:
+	case sl.lock <- struct{}{}:
 	case <-ctx.Done():
 		return fmt.Errorf("pkcs11: waiting to log in to token %q: %w", t.name, ctx.Err())
 	}
-	defer func() { <-lock }()
+	defer func() { <-sl.lock }()
 	// Another goroutine (or Token on the same slot) may have logged in.
 	if ok, err := loggedIn(); ok || err != nil {
 		return err
 	}
-	return t.login(ctx, s, p11.CKU_USER, "")
+	// An attempt made while this caller waited failed: share its result
+	// rather than spend another PIN try on the same (likely wrong) PIN.
+	if sl.seq.Load() != seen && sl.lastErr != nil {
+		return fmt.Errorf("pkcs11: not logging in again after a concurrent attempt failed: %w", sl.lastErr)
+	}
+	err := t.login(ctx, s, p11.CKU_USER, "")
+	sl.seq.Add(1)
+	sl.lastErr = err
+	if errorsIsAny(err, context.Canceled, context.DeadlineExceeded) {
+		sl.lastErr = nil // that caller gave up; others may still try
+	}
+	return err
 }
 
 // login performs one C_Login (user or context-specific). It reads the PIN
