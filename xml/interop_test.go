@@ -96,7 +96,7 @@ func TestXMLSecSignedVerifiesWithUs(t *testing.T) {
 			keyInfo: x509KI,
 			objects: `<Object><SignatureProperties><SignatureProperty Id="nguoiban" Target="#S"><SigningTime xmlns="">2021-11-05 14:48:47</SigningTime></SignatureProperty></SignatureProperties></Object>`},
 		{name: "signingtime-example-ns-zulu", id: ecID, c14n: C14N10, method: SigECDSASHA256,
-			refs: []tmplRef{{uri: "#" + dlID, digest: DigestSHA256}, {uri: "#ST", digest: DigestSHA256}},
+			refs:    []tmplRef{{uri: "#" + dlID, digest: DigestSHA256}, {uri: "#ST", digest: DigestSHA256}},
 			keyInfo: x509KI, objects: obj("ST", `<SigningTime xmlns="http://example.org/#signatureProperties">2021-11-05T07:48:47Z</SigningTime>`),
 			wantTime: "2021-11-05T07:48:47Z"},
 		// KeyValue beside X509Data.

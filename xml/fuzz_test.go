@@ -1,0 +1,126 @@
+package xml
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+)
+
+var fuzzSeeds = []string{
+	"<?xml version=\"1.0\"?>\n<?xml-stylesheet href=\"doc.xsl\"\n type=\"text/xsl\"   ?>\n<doc>Hello, world!<!-- Comment 1 --></doc>\n<?pi-without-data     ?>\n<!-- Comment 2 -->",
+	`<doc><e5 a:attr="out" b:attr="sorted" attr2="all" attr="I'm" xmlns:b="http://www.ietf.org" xmlns:a="http://www.w3.org" xmlns="http://example.org"/><e6 xmlns="" xmlns:a="http://www.w3.org"><e7 xmlns="http://www.ietf.org"><e8 xmlns="" xmlns:a="http://www.w3.org"><e9 xmlns="" xmlns:a="http://www.ietf.org"/></e8></e7></e6></doc>`,
+	`<doc><text>First line&#x0d;&#10;Second line</text><compute><![CDATA[value>"0" && value<"10" ?"valid":"error"]]></compute><norm attr=' &apos;   &#x20;&#13;&#xa;&#9;   &apos; '/></doc>`,
+	`<n0:local xmlns:n0="foo:bar" xmlns:n3="ftp://example.org"><n1:elem2 xmlns:n1="http://example.net" xml:lang="en"><n3:stuff xmlns:n3="ftp://example.org"/></n1:elem2></n0:local>`,
+	`<a xml:base="http://x.example/a/" xml:lang="vi"><b xml:base="b/"><c xml:space="preserve">Tiếng Việt</c></b></a>`,
+}
+
+// FuzzParse checks that the parser never panics and that canonical output
+// is a fixed point: canonicalizing the parse of C14N(x) gives C14N(x).
+func FuzzParse(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add(gen.Invoice(2, true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := ParseWithLimits(data, Limits{MaxDepth: 64, MaxNodes: 10000})
+		if err != nil {
+			return
+		}
+		for _, m := range []string{C14N10, C14N11Comments, ExcC14N} {
+			var a bytes.Buffer
+			if err := (Canonicalizer{Method: m}).Document(&a, d); err != nil {
+				t.Fatalf("%s: %v", m, err)
+			}
+			d2, err := Parse(a.Bytes())
+			if err != nil {
+				t.Fatalf("%s output does not parse: %v\n%q", m, err, a.Bytes())
+			}
+			var b bytes.Buffer
+			if err := (Canonicalizer{Method: m}).Document(&b, d2); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Fatalf("%s is not a fixed point:\n%q\n%q", m, a.Bytes(), b.Bytes())
+			}
+		}
+	})
+}
+
+// FuzzCanonicalize canonicalizes the subtree at a chosen element with a
+// chosen method; the output must parse and be a fixed point.
+func FuzzCanonicalize(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add([]byte(s), uint16(i), uint8(i))
+	}
+	methods := []string{C14N10, C14N10Comments, C14N11, C14N11Comments, ExcC14N, ExcC14NComments}
+	f.Fuzz(func(t *testing.T, data []byte, pick uint16, method uint8) {
+		d, err := ParseWithLimits(data, Limits{MaxDepth: 64, MaxNodes: 10000})
+		if err != nil {
+			return
+		}
+		var els []*Node
+		walkElements(d.Root(), func(n *Node) bool { els = append(els, n); return true })
+		el := els[int(pick)%len(els)]
+		c := Canonicalizer{Method: methods[int(method)%len(methods)]}
+		if c.Method == ExcC14N && method%2 == 0 {
+			c.InclusivePrefixes = []string{"#default", "a", "n0"}
+		}
+		var a bytes.Buffer
+		if err := c.Element(&a, el); err != nil {
+			t.Fatal(err)
+		}
+		d2, err := Parse(a.Bytes())
+		if err != nil {
+			t.Fatalf("output does not parse: %v\n%q", err, a.Bytes())
+		}
+		var b bytes.Buffer
+		if err := c.Element(&b, d2.Root()); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Fatalf("not a fixed point:\n%q\n%q", a.Bytes(), b.Bytes())
+		}
+	})
+}
+
+// FuzzVerify mutates signed documents: verification must never panic, and
+// a signature reported valid must cover what its references name.
+func FuzzVerify(f *testing.F) {
+	p := pkitest.New(f)
+	id := p.MustIssue()
+	ctx := context.Background()
+	inv, err := Sign(ctx, gen.Invoice(2, true), id.Signer(), Seller())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(inv)
+	o := Seller()
+	o.XAdES = XAdESBaselineB
+	o.ReferenceC14N = ExcC14N
+	if x, err := Sign(ctx, gen.Invoice(1, false), id.Signer(), o); err == nil {
+		f.Add(x)
+	}
+	if rw, err := os.ReadFile("../../shared/realworld/ts24_tdiep202.xml"); err == nil {
+		f.Add(rw)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Verify(data, &VerifyOptions{Limits: Limits{MaxDepth: 64, MaxNodes: 20000}})
+		if err != nil {
+			return
+		}
+		for _, s := range res.Signatures {
+			if !s.Valid() {
+				continue
+			}
+			for _, r := range s.References {
+				if r.Element != nil && (r.Excluded == nil || !r.Excluded.IsAncestorOf(r.Element)) && !s.Covers(r.Element) {
+					t.Fatalf("valid signature does not cover its reference %q", r.URI)
+				}
+			}
+		}
+	})
+}
