@@ -31,15 +31,15 @@ var (
 	// example arc 2.999 and means nothing outside tests.
 	OIDTestPolicy = asn1.ObjectIdentifier{2, 999, 1, 1}
 
-	oidCountry          = asn1.ObjectIdentifier{2, 5, 4, 6}
-	oidState            = asn1.ObjectIdentifier{2, 5, 4, 8}
-	oidLocality         = asn1.ObjectIdentifier{2, 5, 4, 7}
-	oidOrganization     = asn1.ObjectIdentifier{2, 5, 4, 10}
-	oidOrgUnit          = asn1.ObjectIdentifier{2, 5, 4, 11}
-	oidCommonName       = asn1.ObjectIdentifier{2, 5, 4, 3}
-	oidExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
-	oidKPTimeStamping   = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
-	errIssuerKeyMissing = errors.New("issuer has no private key")
+	oidCountry        = asn1.ObjectIdentifier{2, 5, 4, 6}
+	oidState          = asn1.ObjectIdentifier{2, 5, 4, 8}
+	oidLocality       = asn1.ObjectIdentifier{2, 5, 4, 7}
+	oidOrganization   = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidOrgUnit        = asn1.ObjectIdentifier{2, 5, 4, 11}
+	oidCommonName     = asn1.ObjectIdentifier{2, 5, 4, 3}
+	oidExtKeyUsage    = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidKPTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+	errForeignCA      = errors.New("pkitest: the issuing CA does not belong to this PKI")
 )
 
 // Default identity data: a civil servant of a Vietnamese provincial
@@ -332,6 +332,9 @@ func (p *PKI) NewCA(opts ...CertOption) (*CA, error) {
 	if probe.issuer != nil {
 		parent = probe.issuer
 	}
+	if !p.owns(parent) {
+		return nil, errForeignCA
+	}
 	return p.newCA(parent, name, opts)
 }
 
@@ -434,6 +437,9 @@ func (p *PKI) issue(c *certConfig) (*Identity, error) {
 	if issuer == nil {
 		issuer = p.CA
 	}
+	if !p.owns(issuer) {
+		return nil, errForeignCA
+	}
 	var key crypto.Signer
 	pub := c.pub
 	if pub == nil {
@@ -466,7 +472,7 @@ func (p *PKI) issue(c *certConfig) (*Identity, error) {
 // issuer.Cert is nil for a self-signed root.
 func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certificate, error) {
 	if issuer.Key == nil {
-		return nil, errIssuerKeyMissing
+		return nil, fmt.Errorf("pkitest: issuer %q has no private key", c.cn)
 	}
 	raw, err := c.rawSubject()
 	if err != nil {
@@ -569,4 +575,16 @@ func toUint64s(oid asn1.ObjectIdentifier) []uint64 {
 		out[i] = uint64(v)
 	}
 	return out
+}
+
+// owns reports whether ca is one of p's CAs.
+func (p *PKI) owns(ca *CA) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.cas {
+		if c == ca {
+			return true
+		}
+	}
+	return false
 }

@@ -262,6 +262,10 @@ func TestRevokeErrors(t *testing.T) {
 	assert.ErrorContains(t, p.Revoke(p.MustIssue().Cert, time.Now(), 7), "invalid CRL reason")
 	_, err := p.OCSP(foreign.Cert)
 	assert.ErrorIs(t, err, ErrNotIssued)
+	_, err = p.Issue(IssuedBy(q.CA))
+	assert.ErrorContains(t, err, "does not belong to this PKI")
+	_, err = p.NewCA(IssuedBy(q.Root))
+	assert.ErrorContains(t, err, "does not belong to this PKI")
 	// Two PKIs never validate each other's certificates, even with shared RSA keys.
 	r1, r2 := New(t, CAOptions(RSAKey(2048))), New(t, CAOptions(RSAKey(2048)))
 	assert.Error(t, verifyAt(r1, r2.MustIssue().Cert, time.Now()))

@@ -152,3 +152,40 @@ func TestPEMHelpersAndWriteDir(t *testing.T) {
 		assert.Contains(t, out, ": OK")
 	}
 }
+
+// TestConcurrentUse issues, revokes and queries from many goroutines (run
+// with -race).
+func TestConcurrentUse(t *testing.T) {
+	p := New(t)
+	errs := make(chan error, 16)
+	for i := 0; i < 8; i++ {
+		go func() {
+			id, err := p.Issue()
+			if err == nil {
+				err = p.Revoke(id.Cert, p.Now(), 1)
+			}
+			if err == nil {
+				_, err = p.OCSP(id.Cert)
+			}
+			if err == nil {
+				_, err = p.CRL(p.CA)
+			}
+			if err == nil {
+				_, err = p.NewCA()
+			}
+			if err == nil {
+				sum := sha256.Sum256([]byte{byte(i)})
+				_, err = p.Timestamp(crypto.SHA256, sum[:])
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		require.NoError(t, <-errs)
+	}
+	der, err := p.CRL(p.CA)
+	require.NoError(t, err)
+	crl, err := x509.ParseRevocationList(der)
+	require.NoError(t, err)
+	assert.Len(t, crl.RevokedCertificateEntries, 8)
+}
