@@ -41,7 +41,10 @@
 // client sends the MSSP an MSS_ReceiptReq with status 401 and a message for
 // the phone. TS 102 204 has no cancel operation; MSSPs that honour such a
 // receipt (and the simulator in simpki/mssptest) stop the prompt, others
-// ignore it. [Config.DisableCancelReceipt] turns it off.
+// ignore it. [Config.DisableCancelReceipt] turns it off. In Synch mode the
+// MSSP_TransID only arrives with the final answer, so a synch request the
+// caller abandons cannot be called off: prefer AsynchClientServer when
+// callers may give up.
 //
 // SIM keys sign RSA PKCS#1 v1.5 or ECDSA over SHA-1/SHA-2 digests; RSA-PSS
 // is refused with signer.ErrUnsupportedAlgorithm.
