@@ -311,8 +311,9 @@ func EstimateSize(cert *x509.Certificate, chain []*x509.Certificate, opts Option
 	if opts.Content == nil {
 		digest = make([]byte, h.Size())
 	}
-	if opts.SigningTime.IsZero() {
-		// GeneralizedTime is the longest form.
+	if !opts.SigningTime.IsZero() {
+		// The time itself is not known yet: size its longest form
+		// (GeneralizedTime).
 		opts.SigningTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	p, err := Prepare(cert, chain, digest, opts)

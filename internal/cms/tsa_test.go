@@ -218,21 +218,27 @@ func TestEstimateSize(t *testing.T) {
 	for _, kind := range []leafKind{leafRSA, leafECDSA} {
 		s := pki.issue(t, kind, "Hoàng Thị Em")
 		for _, withTS := range []bool{false, true} {
-			size := 0
-			if withTS {
-				size = tsSize
-			}
-			est, err := EstimateSize(s.Certificate(), s.Chain(), Options{}, size)
-			require.NoError(t, err)
-			for i := 0; i < 5; i++ {
-				der, err := Sign(context.Background(), s, make([]byte, 32), Options{})
-				require.NoError(t, err)
+			for _, opts := range []Options{{}, {SigningTime: time.Now()}, {Hash: crypto.SHA512}} {
+				size := 0
 				if withTS {
-					der, err = AddTimestamp(context.Background(), der, tsa.client())
-					require.NoError(t, err)
+					size = tsSize
 				}
-				assert.LessOrEqual(t, len(der), est)
-				assert.Greater(t, len(der), est-200-size/8, "estimate far too large")
+				est, err := EstimateSize(s.Certificate(), s.Chain(), opts, size)
+				require.NoError(t, err)
+				for i := 0; i < 3; i++ {
+					h := opts.Hash
+				if h == 0 {
+					h = crypto.SHA256
+				}
+				der, err := Sign(context.Background(), s, make([]byte, h.Size()), opts)
+					require.NoError(t, err)
+					if withTS {
+						der, err = AddTimestamp(context.Background(), der, tsa.client())
+						require.NoError(t, err)
+					}
+					assert.LessOrEqual(t, len(der), est)
+					assert.Greater(t, len(der), est-100-size/8, "estimate far too large")
+				}
 			}
 		}
 	}
