@@ -227,10 +227,10 @@ func TestEstimateSize(t *testing.T) {
 				require.NoError(t, err)
 				for i := 0; i < 3; i++ {
 					h := opts.Hash
-				if h == 0 {
-					h = crypto.SHA256
-				}
-				der, err := Sign(context.Background(), s, make([]byte, h.Size()), opts)
+					if h == 0 {
+						h = crypto.SHA256
+					}
+					der, err := Sign(context.Background(), s, make([]byte, h.Size()), opts)
 					require.NoError(t, err)
 					if withTS {
 						der, err = AddTimestamp(context.Background(), der, tsa.client())
