@@ -71,16 +71,6 @@ type keySpec struct {
 	curve   elliptic.Curve
 }
 
-func (k keySpec) String() string {
-	if k.rsaBits > 0 {
-		return fmt.Sprintf("RSA-%d", k.rsaBits)
-	}
-	if k.curve == nil {
-		return "ECDSA P-256"
-	}
-	return "ECDSA " + k.curve.Params().Name
-}
-
 // newKey returns a fresh key for spec. RSA keys come from the embedded
 // pool: each PKI takes distinct keys, starting at a random offset (or at an
 // offset derived from the seed in deterministic mode); past the pool,

@@ -113,10 +113,16 @@ func WithClock(now func() time.Time) Option {
 //     [DeterministicEpoch] unless [WithClock] is given.
 //   - Certificates and CRLs are signed deterministically: RSA PKCS#1 v1.5 is
 //     deterministic by nature and ECDSA signs with RFC 6979 nonces.
+//   - Certificates name the fixed hosts [DeterministicRepositoryHost] and
+//     [DeterministicOCSPHost] in their CRL distribution point and AIA
+//     instead of the servers' loopback ports; [PKI.HTTPClient] reaches the
+//     servers through those names. TSAURL, OCSPURL and CRLURL still return
+//     the loopback URLs.
 //
 // Not deterministic: RSA-PSS signatures (random salt), OCSP responses and
 // time-stamp tokens (signed with random ECDSA nonces, and carrying request
-// nonces), and PKCS#12 files (random salts).
+// nonces), PKCS#12 files (random salts), and anything made from several
+// goroutines at once (the order of calls decides keys and serials).
 func Deterministic(seed uint64) Option {
 	return func(c *config) { c.seed = &seed }
 }
