@@ -181,7 +181,7 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
-		trailer, form, err := d.readSection(off)
+		trailer, form, free, err := d.readSection(off)
 		if err != nil {
 			return fmt.Errorf("pdf: reading xref at %d: %w", off, err)
 		}
@@ -201,9 +201,14 @@ func (d *document) readChain(off int64) error {
 		}
 		if xs, ok := trailer["XRefStm"].(int64); ok && !seen[xs] {
 			seen[xs] = true
-			if _, _, err := d.readSection(xs); err != nil {
+			if _, _, _, err := d.readSection(xs); err != nil {
 				return fmt.Errorf("pdf: reading hybrid xref stream at %d: %w", xs, err)
 			}
+		}
+		// Free entries hide older definitions; in a hybrid section the
+		// xref stream's entries come first.
+		for _, n := range free {
+			d.setEntry(n, xrefEntry{typ: 0})
 		}
 		prev, ok := trailer["Prev"].(int64)
 		if !ok {
@@ -214,7 +219,11 @@ func (d *document) readChain(off int64) error {
 		}
 		off = prev
 	}
-	for n := range d.xref {
+	for n, e := range d.xref {
+		if e.typ == 0 {
+			delete(d.xref, n)
+			continue
+		}
 		if n+1 > d.maxSize {
 			d.maxSize = n + 1
 		}
@@ -233,21 +242,22 @@ func (d *document) setEntry(n int, e xrefEntry) {
 
 // readSection reads one xref section (table or stream) at off and returns
 // its trailer dictionary.
-func (d *document) readSection(off int64) (dict, xrefForm, error) {
+func (d *document) readSection(off int64) (dict, xrefForm, []int, error) {
 	buf, _, err := d.readAt(off, 16)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	if bytes.HasPrefix(bytes.TrimLeft(buf, " \r\n\t\f"), []byte("xref")) {
-		t, err := d.readTable(off)
-		return t, formTable, err
+		t, free, err := d.readTable(off)
+		return t, formTable, free, err
 	}
 	t, err := d.readXrefStream(off)
-	return t, formStream, err
+	return t, formStream, nil, err
 }
 
-func (d *document) readTable(off int64) (dict, error) {
+func (d *document) readTable(off int64) (dict, []int, error) {
 	var trailer dict
+	var free []int
 	// Tables can be long (20 bytes per entry): parse them in a streaming
 	// fashion with a growing window only when needed.
 	err := d.parseAt(off, func(l *lexer) error {
@@ -294,10 +304,13 @@ func (d *document) readTable(off int64) (dict, error) {
 					return fmt.Errorf("%w: bad xref entry for object %d", ErrMalformed, t.i+i)
 				}
 				n := int(t.i + i)
+				if _, dup := entries[n]; dup {
+					continue
+				}
 				if c.s[0] == 'n' && a.i > 0 {
-					if _, dup := entries[n]; !dup {
-						entries[n] = xrefEntry{typ: 1, offset: a.i, gen: int(b.i)}
-					}
+					entries[n] = xrefEntry{typ: 1, offset: a.i, gen: int(b.i)}
+				} else {
+					entries[n] = xrefEntry{typ: 0}
 				}
 			}
 		}
@@ -310,12 +323,17 @@ func (d *document) readTable(off int64) (dict, error) {
 			return fmt.Errorf("%w: trailer is not a dictionary", ErrMalformed)
 		}
 		trailer = td
+		free = free[:0]
 		for n, e := range entries {
-			d.setEntry(n, e)
+			if e.typ == 0 {
+				free = append(free, n)
+			} else {
+				d.setEntry(n, e)
+			}
 		}
 		return nil
 	})
-	return trailer, err
+	return trailer, free, err
 }
 
 func (d *document) readXrefStream(off int64) (dict, error) {
@@ -383,6 +401,8 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 			pos += total
 			n := int(start + j)
 			switch typ {
+			case 0:
+				d.setEntry(n, xrefEntry{typ: 0})
 			case 1:
 				if f2 > 0 {
 					d.setEntry(n, xrefEntry{typ: 1, offset: f2, gen: int(f3)})
