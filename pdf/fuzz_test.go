@@ -88,7 +88,6 @@ func FuzzSignLayout(f *testing.F) {
 	})
 }
 
-
 func fuzzCert(tb testing.TB) *x509.Certificate {
 	return testSigner(tb).Certificate()
 }
