@@ -18,6 +18,7 @@ package signer
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -110,9 +111,9 @@ func (s *keySigner) SignDigest(ctx context.Context, digest []byte, opts crypto.S
 	if cs, ok := s.key.(interface {
 		SignContext(context.Context, io.Reader, []byte, crypto.SignerOpts) ([]byte, error)
 	}); ok {
-		sig, err = cs.SignContext(ctx, nil, digest, opts)
+		sig, err = cs.SignContext(ctx, rand.Reader, digest, opts)
 	} else {
-		sig, err = s.key.Sign(nil, digest, opts)
+		sig, err = s.key.Sign(rand.Reader, digest, opts)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("signer: signing with %q: %w", s.cert.Subject.CommonName, err)
@@ -122,7 +123,7 @@ func (s *keySigner) SignDigest(ctx context.Context, digest []byte, opts crypto.S
 
 // CryptoSigner returns s as a standard crypto.Signer whose Sign method signs
 // with ctx. The rand argument of Sign is ignored: the backend chooses its own
-// randomness.
+// randomness (software keys use crypto/rand).
 func CryptoSigner(ctx context.Context, s Signer) crypto.Signer {
 	return &cryptoSigner{ctx: ctx, s: s}
 }
