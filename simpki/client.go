@@ -93,7 +93,8 @@ type Config struct {
 	// Mode is the messaging mode; zero means Synch.
 	Mode Mode
 	// TimeOut is how long the MSSP waits for the user (the TimeOut
-	// attribute, whole seconds). Zero means 80 s.
+	// attribute, whole seconds). Zero means 80 s. A caller's context
+	// deadline that comes sooner shortens it for that request.
 	TimeOut time.Duration
 
 	// PollDelay is the wait before the first MSS_StatusReq (default 2 s);
@@ -356,7 +357,7 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 		DataToBeSigned:   wire.Data{Value: base64.StdEncoding.EncodeToString(req.Digest), MimeType: mime, Encoding: "base64"},
 		SignatureProfile: profile,
 		MSSFormat:        string(format),
-		TimeOut:          int((c.cfg.TimeOut + time.Second - 1) / time.Second),
+		TimeOut:          timeOutSeconds(ctx, c.cfg.TimeOut),
 		MessagingMode:    mode.String(),
 	}
 	if req.Display != "" {
@@ -402,6 +403,22 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 	}
 	out, err := c.finish(req, tx, st.Signature, format, StatusCode(st.Status.Code), resp.SignatureProfile)
 	return out, err
+}
+
+// timeOutSeconds is the TimeOut attribute: the configured time-out, cut
+// to the caller's deadline so that the MSSP withdraws the prompt from the
+// phone when the caller stops waiting.
+func timeOutSeconds(ctx context.Context, d time.Duration) int {
+	if dl, ok := ctx.Deadline(); ok {
+		if rest := time.Until(dl); rest < d {
+			d = rest
+		}
+	}
+	n := int(d / time.Second)
+	if n < 1 {
+		n = 1
+	}
+	return n
 }
 
 // ctxErr prefers the caller's context error over the transport's.

@@ -10,6 +10,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
@@ -52,6 +55,11 @@ type Options struct {
 	Display string
 	// NoVerificationCode leaves the code out of the displayed text.
 	NoVerificationCode bool
+	// MaxDisplayRunes, when positive, caps the displayed text (SIM toolkit
+	// screens are small, and an MSSP may refuse a long text with 103
+	// WRONG_DATA_LENGTH): the title is shortened with "…" so that the
+	// whole text, verification code included, fits.
+	MaxDisplayRunes int
 	// DiscoveryDisplay is the text shown for a CertFromSignature challenge
 	// (default: DefaultDiscoveryDisplay).
 	DiscoveryDisplay string
@@ -258,10 +266,22 @@ func (s *Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.Sign
 }
 
 func (s *Signer) display(text string, digest []byte) string {
-	if s.opts.NoVerificationCode {
-		return text
+	text = norm.NFC.String(text)
+	suffix := ""
+	if !s.opts.NoVerificationCode {
+		suffix = " - Mã xác nhận: " + VerificationCode(digest)
 	}
-	return text + " - Mã xác nhận: " + VerificationCode(digest)
+	if limit := s.opts.MaxDisplayRunes; limit > 0 {
+		room := limit - utf8.RuneCountInString(suffix)
+		if r := []rune(text); len(r) > room {
+			if room < 1 {
+				text = ""
+			} else {
+				text = string(r[:room-1]) + "…"
+			}
+		}
+	}
+	return text + suffix
 }
 
 type displayKey struct{}

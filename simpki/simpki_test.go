@@ -5,7 +5,7 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"crypto/sha256"
-	"crypto/x509"
+	"strings"
 	"testing"
 	"time"
 
@@ -284,14 +284,30 @@ func TestNewClientValidation(t *testing.T) {
 	}
 }
 
-func certsEqual(a, b []*x509.Certificate) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !a[i].Equal(b[i]) {
-			return false
-		}
-	}
-	return true
+func TestDisplayLimitKeepsTheCode(t *testing.T) {
+	e := newEnv(t, mssptest.Config{})
+	id := e.subscriber("0912345678", nil)
+	s, err := simpki.New(context.Background(), e.client(), "0912345678", simpki.Options{Certificate: id.Cert, MaxDisplayRunes: 40})
+	require.NoError(t, err)
+	d := digestOf("x")
+	ctx := simpki.WithDisplay(context.Background(), "Quyết định về việc phê duyệt kế hoạch đầu tư công trung hạn giai đoạn 2026-2030")
+	_, err = s.SignDigest(ctx, d, crypto.SHA256)
+	require.NoError(t, err)
+	shown := e.srv.Phone("0912345678")[0]
+	require.Equal(t, 40, len([]rune(shown)))
+	require.True(t, strings.HasSuffix(shown, "… - Mã xác nhận: "+simpki.VerificationCode(d)), shown)
+	require.True(t, strings.HasPrefix(shown, "Quyết định"), shown)
+}
+
+func TestTimeOutFollowsCallerDeadline(t *testing.T) {
+	e := newEnv(t, mssptest.Config{})
+	id := e.subscriber("0912345678", nil)
+	s, err := simpki.New(context.Background(), e.client(), "0912345678", simpki.Options{Certificate: id.Cert})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5500*time.Millisecond)
+	defer cancel()
+	_, err = s.SignDigest(ctx, digestOf("x"), crypto.SHA256)
+	require.NoError(t, err)
+	to := e.srv.Requests()[0].TimeOut
+	require.True(t, to >= 1 && to <= 5, "TimeOut %d", to)
 }

@@ -120,6 +120,9 @@ type Config struct {
 	ECDSAPlain bool
 	// DefaultTimeOut applies to requests without a TimeOut (default 80 s).
 	DefaultTimeOut time.Duration
+	// NotificationClient posts asynchServerServer notifications to the
+	// AP_URL (default: http.DefaultClient).
+	NotificationClient *http.Client
 }
 
 // DefaultMSSPID is the simulator's MSSP_ID.
@@ -762,7 +765,11 @@ func (s *Server) notify(tx *transaction) {
 		return
 	}
 	req.Header.Set("Content-Type", wire.ContentType)
-	resp, err := http.DefaultClient.Do(req)
+	hc := s.cfg.NotificationClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return
 	}
