@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
@@ -287,4 +288,60 @@ func TestSharedNotificationHandler(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+}
+
+// TestCMSWithSignedAttributes: an MSSP that returns a CAdES-style CMS whose
+// messageDigest is the requested digest. Client.Sign checks and returns the
+// CMS; the Signer refuses it as a raw signature, because its signature
+// covers the MSSP's signed attributes, not the digest.
+func TestCMSWithSignedAttributes(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	digest := digestOf("x")
+	good, err := cms.Sign(context.Background(), id.Signer(), digest, cms.Options{Hash: crypto.SHA256})
+	require.NoError(t, err)
+	other, err := cms.Sign(context.Background(), id.Signer(), digestOf("y"), cms.Options{Hash: crypto.SHA256})
+	require.NoError(t, err)
+	serve := func(der []byte) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, sigResp(500, `<mss:MSS_Signature><mss:Base64Signature>`+base64.StdEncoding.EncodeToString(der)+`</mss:Base64Signature></mss:MSS_Signature>`))
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+
+	c, err := simpki.NewClient(simpki.Config{URL: serve(good), APID: "kyso-ap", Format: simpki.FormatCMS})
+	require.NoError(t, err)
+	resp, err := c.Sign(context.Background(), &simpki.Request{MSISDN: "0912345678", Digest: digest, Hash: crypto.SHA256})
+	require.NoError(t, err)
+	require.Nil(t, resp.Signature)
+	require.Equal(t, good, resp.CMS)
+	require.True(t, resp.Verified)
+	require.True(t, resp.Certificate.Equal(id.Cert))
+
+	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
+	require.NoError(t, err)
+	_, err = s.SignDigest(context.Background(), digest, crypto.SHA256)
+	require.ErrorIs(t, err, simpki.ErrNotRawSignature)
+
+	c, err = simpki.NewClient(simpki.Config{URL: serve(other), APID: "kyso-ap", Format: simpki.FormatCMS})
+	require.NoError(t, err)
+	_, err = c.Sign(context.Background(), &simpki.Request{MSISDN: "0912345678", Digest: digest, Hash: crypto.SHA256})
+	require.ErrorIs(t, err, simpki.ErrProtocol)
+}
+
+// TestSimulatorCMSVerifiesWithInternalCMS: the simulator's CMS is accepted
+// by the project's CMS verifier too (no signed attributes, signature over
+// the content digest).
+func TestSimulatorCMSVerifiesWithInternalCMS(t *testing.T) {
+	e := newEnv(t, mssptest.Config{})
+	id := e.subscriber("0912345678", nil, pkitest.RSAKey(2048))
+	c := e.client(format(simpki.FormatCMS))
+	digest := digestOf("x")
+	resp, err := c.Sign(context.Background(), &simpki.Request{MSISDN: "0912345678", Digest: digest, Hash: crypto.SHA256, Certificate: id.Cert})
+	require.NoError(t, err)
+	sd, err := cms.Parse(resp.CMS)
+	require.NoError(t, err)
+	require.NoError(t, sd.Verify(digest))
+	require.Error(t, sd.Verify(digestOf("y")))
 }
