@@ -1,0 +1,69 @@
+// Package verify decides whether digital signatures count: trust anchors,
+// certification paths, revocation, algorithm policy and signing time, with
+// verdicts in the ETSI EN 319 102-1 model and reports in Vietnamese and
+// English.
+//
+// Format packages extract each signature with its evidence — certificates,
+// the cryptographic result, the claimed signing time, time-stamp tokens,
+// embedded CRLs and OCSP responses, what the signature covers — into an
+// [Evidence]; [Validator.Validate] alone decides trust and returns a
+// [SignatureReport]. The format verifiers here ([Validator.VerifyDetached]
+// for CMS, [XMLVerifier] for XML-DSig/XAdES) and the sniffing [Mux]
+// implement [Verifier] and return a [Report] per document.
+//
+// # The law it encodes
+//
+// Decree 130/2018 Art. 9, Law 20/2023, Decree 23/2025 and Circular
+// 15/2025/TT-BKHCN: a signature counts when it was made while the signer's
+// certificate was valid, verifies with that certificate's key, chains to a
+// recognised root, and uses RSA ≥ 2048 / ECDSA ≥ 256 with SHA-2 or SHA-3.
+// Results are shown in Vietnamese ([Report.Text] with [Vietnamese]).
+//
+// # Entry points
+//
+//   - [NewTrustStore] and its loaders ([TrustStore.Add], AddFile, AddDir for
+//     PEM, DER and .p7b bundles; [TrustStore.AddPinned]; [TrustStore.AddKnown]
+//     for the built-in Vietnamese roots of [KnownAnchors], accepted only when
+//     the SHA-256 fingerprint matches). Nothing is trusted by default and
+//     system roots are never used.
+//   - [New] with [Options]: validation time, offline or online revocation
+//     (timeouts, size caps, a shared [Cache]), extra intermediates,
+//     clock-skew tolerance, key-usage requirement, [AlgorithmPolicy].
+//   - [Validator.Validate] on an [Evidence]; [Validator.VerifyDetached];
+//     [NewXMLVerifier]; [Mux] with [IsPDF] and [IsXML].
+//
+// # How the verdict is reached
+//
+// The best signature time is the earliest valid signature time-stamp (its
+// TSA chained to an anchor, with the timeStamping EKU, not revoked at its
+// time and with known revocation status, strong algorithms). Without one,
+// validation happens at the validation time and any claimed time is
+// reported as self-declared.
+//
+// The signer's certificate is checked at that time, the path is built with
+// crypto/x509 (Roots always set, ExtKeyUsageAny), then what crypto/x509
+// leaves out is checked here: keyUsage (signer: digitalSignature or
+// nonRepudiation; CAs: keyCertSign), revocation of every certificate below
+// the anchor — CRLs (issuer, signature, scope, thisUpdate/nextUpdate) and
+// OCSP (CertID issuer name and key hashes and serial, responder
+// authorisation: the CA or a delegated responder it certified for
+// id-kp-OCSPSigning, valid when the response was produced; nonce when
+// fetched online) — and the algorithm policy. SHA-1 chains, which
+// crypto/x509 refuses to build, are found by a separate path builder so
+// they are reported as CRYPTO_CONSTRAINTS_FAILURE (or accepted when a
+// time-stamp proves existence before the SHA-1 sunset).
+//
+// A claimed signing time is never used as proof, only against the signer:
+// when the signer declares signing after the certificate expired or was
+// revoked, the verdict is TOTAL_FAILED/EXPIRED or REVOKED. When only the
+// best signature time falls after expiry or revocation, nothing proves the
+// signature was made before, and the verdict is INDETERMINATE with
+// OUT_OF_BOUNDS_NO_POE or REVOKED_NO_POE (REVOKED_CA_NO_POE for a CA).
+// Missing revocation data never passes: INDETERMINATE/TRY_LATER. Revocation
+// data issued after the best signature time speaks for it even when its
+// nextUpdate has passed (a certificate not listed then was not revoked
+// before).
+//
+// Every failed check is listed in [SignatureReport.Findings]; the verdict
+// is the most serious one (proven failures first).
+package verify

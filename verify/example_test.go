@@ -1,0 +1,128 @@
+package verify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/verify"
+	kxml "github.com/kyso-vn/kyso/xml"
+)
+
+// A detached CMS signature made with a test PKI, verified online (OCSP and
+// CRLs fetched from the PKI's loopback servers).
+func ExampleValidator_VerifyDetached() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	id := p.MustIssue()
+	doc := []byte("Công văn số 42/UBND-VP")
+	digest := sha256.Sum256(doc)
+	sig, err := cms.Sign(context.Background(), id.Signer(), digest[:], cms.Options{SigningTime: time.Now()})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	trust := verify.NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "test root")
+	v, err := verify.New(verify.Options{Trust: trust, Revocation: verify.RevocationOnline, HTTPClient: p.HTTPClient()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := v.VerifyDetached(context.Background(), sig, bytes.NewReader(doc))
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	fmt.Println(s.Indication, s.Signer.Name, s.TimeSource)
+	fmt.Println(verify.Describe(verify.Vietnamese, s.Indication, s.SubIndication))
+	// Output:
+	// TOTAL_PASSED Nguyễn Văn An validation-time
+	// Chữ ký hợp lệ
+}
+
+// Trust anchors from a bundle, keeping only the pinned root.
+func ExampleTrustStore_AddPinned() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	bundle := pkitest.PEM(p.CA.Cert, p.Root.Cert) // as downloaded
+	trust := verify.NewTrustStore()
+	a, err := trust.AddPinned(bundle, verify.Fingerprint(p.Root.Cert))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(trust.Len(), a.Name())
+	// Output: 1 Kyso Test Root CA
+}
+
+// The built-in Vietnamese anchors are names and fingerprints only; where
+// the full fingerprint is not known, AddKnown refuses to guess.
+func ExampleTrustStore_AddKnown() {
+	trust := verify.NewTrustStore()
+	_, err := trust.AddKnown("Vietnam National Root CA", []byte("…downloaded vnrca256.p7b…"))
+	fmt.Println(err != nil)
+	for _, k := range verify.KnownAnchors()[:2] {
+		fmt.Println(k.Family, k.Name, k.Verified)
+	}
+	// Output:
+	// true
+	// NEAC MIC National Root CA false
+	// NEAC Vietnam National Root CA false
+}
+
+// A sniffing verifier: XML documents go to the XML verifier.
+func ExampleMux() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	id := p.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	invoice := []byte(`<HDon><DLHDon Id="data"><SHDon>1</SHDon></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
+	opts := kxml.Seller()
+	opts.IncludeChain = true // else pass the CA in Options.Intermediates
+	signed, err := kxml.Sign(context.Background(), invoice, id.Signer(), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	trust := verify.NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "test root")
+	v, err := verify.New(verify.Options{Trust: trust}) // offline, no revocation data
+	if err != nil {
+		log.Fatal(err)
+	}
+	var m verify.Mux
+	m.Handle("XML", verify.IsXML, verify.NewXMLVerifier(v))
+	rep, err := verify.VerifyBytes(context.Background(), &m, signed)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	fmt.Println(s.Integrity.Intact, s.Indication, s.SubIndication)
+	// Output: true INDETERMINATE TRY_LATER
+}
+
+// Validate works on evidence from any format.
+func ExampleValidator_Validate() {
+	v, err := verify.New(verify.Options{Trust: verify.NewTrustStore()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := v.Validate(context.Background(), &verify.Evidence{Format: "PAdES", FormatErr: fmt.Errorf("ByteRange does not start at 0")})
+	fmt.Println(r.Indication, r.SubIndication)
+	fmt.Println(verify.Describe(verify.English, r.Indication, r.SubIndication))
+	// Output:
+	// TOTAL_FAILED FORMAT_FAILURE
+	// Signature invalid: The signature or document structure is malformed, or the document was modified after signing in a way that is not permitted
+}
