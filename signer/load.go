@@ -68,8 +68,10 @@ func (pssSigner) PreferPSS() bool { return true }
 // LoadPKCS12 loads a key and its certificate chain from a PKCS#12 (.p12,
 // .pfx) file: legacy files (RC2/3DES, SHA-1 MAC, as Windows and the
 // Vietnamese CA tools export them), OpenSSL 3 files (PBES2 AES-256-CBC,
-// PBKDF2, SHA-256 MAC) and RFC 9579 files (PBMAC1). The file must be DER and
-// hold one private key; the signer's certificate is the one matching the
+// PBKDF2, SHA-256 MAC) and RFC 9579 files (PBMAC1). The file must hold one
+// private key. BER files (indefinite lengths, chunked strings, as
+// BouncyCastle and EJBCA write them) are re-encoded as DER after their MAC
+// has been checked. The signer's certificate is the one matching the
 // key, whatever its place in the file, and the other certificates are
 // ordered issuer by issuer, nearest first.
 //
@@ -83,6 +85,16 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 		return nil, err
 	}
 	key, cert, cas, err := pkcs12.DecodeChain(data, password)
+	if err != nil && strings.Contains(err.Error(), "asn1:") {
+		// Perhaps BER, as BouncyCastle and EJBCA write it.
+		der, berErr := pkcs12FromBER(data, password)
+		switch {
+		case berErr == nil:
+			key, cert, cas, err = pkcs12.DecodeChain(der, password)
+		case !errors.Is(berErr, errBER):
+			return nil, berErr
+		}
+	}
 	if err != nil {
 		return nil, pkcs12Error(err)
 	}
@@ -124,8 +136,6 @@ func pkcs12Error(err error) error {
 		strings.Contains(msg, "unsupported elliptic curve"),
 		strings.Contains(msg, "unknown private key type"):
 		return fmt.Errorf("%w: PKCS#12 key: %v", ErrUnsupportedAlgorithm, err)
-	case strings.Contains(msg, "indefinite length found"):
-		return fmt.Errorf("signer: PKCS#12 file is BER-encoded (as BouncyCastle and EJBCA write it); only DER is read: re-export it with `openssl pkcs12`: %w", err)
 	}
 	var ni pkcs12.NotImplementedError
 	if errors.As(err, &ni) && strings.Contains(msg, "algorithm") {
