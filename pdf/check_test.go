@@ -37,6 +37,9 @@ func TestMain(m *testing.M) {
 	if testPKI != nil {
 		testPKI.Close()
 	}
+	if largeDir != "" {
+		os.RemoveAll(largeDir)
+	}
 	os.Exit(code)
 }
 

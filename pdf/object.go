@@ -68,7 +68,7 @@ func (d dict) name(k name) name {
 type contentsHole struct{ size int } // hex string of size bytes, never encrypted
 type byteRangeHole struct{}          // [0 a b c] padded to a fixed width
 
-const byteRangeWidth = 3*12 + 5 // "[0 " + three numbers up to 12 digits + spaces + "]"
+const byteRangeWidth = 3*12 + 6 // "[0 a b c]" with three numbers of up to 12 digits
 
 // rawToken is written verbatim (used for pre-serialised values).
 type rawToken []byte

@@ -391,7 +391,7 @@ func writeAtomic(dst string, fn func(f *os.File) error) (err error) {
 
 // copyRange copies n bytes of r starting at off to w in chunks.
 func copyRange(w io.Writer, r io.ReaderAt, off, n int64) error {
-	buf := make([]byte, chunkSize)
+	buf := make([]byte, min(chunkSize, max(n, 1)))
 	for n > 0 {
 		k := int64(len(buf))
 		if k > n {

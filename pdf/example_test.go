@@ -1,0 +1,110 @@
+package pdf_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+)
+
+// exampleInput returns a small PDF from the test corpus.
+func exampleInput() []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", "simple.pdf"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return b
+}
+
+// Sign a document with an invisible PAdES B-B signature.
+func ExampleSign() {
+	pki, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pki.Close()
+	s := pki.MustIssue().Signer() // any signer.Signer: PKCS#12, token, SIM
+
+	in := exampleInput()
+	var out bytes.Buffer
+	err = pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), s, &pdf.Options{
+		Reason:   "Phê duyệt văn bản",
+		Location: "Hà Nội",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("original bytes kept:", bytes.HasPrefix(out.Bytes(), in))
+	// Output: original bytes kept: true
+}
+
+// Sign a file in place with a visible signature and a timestamp (PAdES B-T):
+// the leader's name, agency and signing time next to the red seal.
+func ExampleSignFile() {
+	pki, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pki.Close()
+	dir, err := os.MkdirTemp("", "kyso-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "quyet-dinh.pdf")
+	if err := os.WriteFile(path, exampleInput(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	err = pdf.SignFile(context.Background(), path, path, pki.MustIssue().Signer(), &pdf.Options{
+		Page:         -1, // last page
+		Appearance:   &pdf.Appearance{Rect: [4]float64{320, 60, 560, 140}},
+		TimestampURL: pki.TSAURL(),
+	})
+	fmt.Println("signed:", err == nil)
+	// Output: signed: true
+}
+
+// Two-phase signing: the server prepares the document and keeps the state;
+// the user's token (or SIM) signs the digest; the server finishes later,
+// possibly in another process.
+func ExamplePrepare() {
+	pki, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pki.Close()
+	id := pki.MustIssue()
+	in := exampleInput()
+
+	// Phase 1: only the certificate is needed.
+	p, err := pdf.Prepare(bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &pdf.Options{Field: "LanhDao"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	state, _ := p.MarshalBinary()
+	digest, opts := p.Digest(), p.SignerOpts()
+
+	// Elsewhere: the key holder signs the digest.
+	sig, err := id.Signer().SignDigest(context.Background(), digest, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// Phase 2: restore the state and write the signed document.
+	var q pdf.Prepared
+	if err := q.UnmarshalBinary(state); err != nil {
+		log.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := q.Finish(context.Background(), &out, bytes.NewReader(in), int64(len(in)), sig); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("finished:", out.Len() > len(in))
+	// Output: finished: true
+}
