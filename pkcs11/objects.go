@@ -69,15 +69,25 @@ func SelectCertificate(certs []Certificate, query string) (Certificate, error) {
 	return Certificate{}, fmt.Errorf("pkcs11: %d certificates match %q; use the SHA-256 thumbprint", len(found), query)
 }
 
-// Certificates lists the X.509 certificates on the token. It does not log
-// in: most tokens keep certificates public. Objects that do not parse as
-// X.509 are skipped.
+// Certificates lists the X.509 certificates on the token. Most tokens keep
+// certificates public, so it does not log in; when none is visible, the
+// token needs a login and a PIN callback is set, it logs in (the
+// certificates may be private objects) and looks again. Objects that do
+// not parse as X.509 are skipped.
 func (t *Token) Certificates(ctx context.Context) ([]Certificate, error) {
 	s, err := t.acquire(ctx, false)
 	if err != nil {
 		return nil, err
 	}
 	certs, err := t.certificates(s)
+	t.release(s, err, true)
+	if err != nil || len(certs) > 0 || t.opts.PIN == nil || !t.Info().LoginRequired() {
+		return certs, err
+	}
+	if s, err = t.acquire(ctx, true); err != nil {
+		return nil, err
+	}
+	certs, err = t.certificates(s)
 	t.release(s, err, true)
 	return certs, err
 }
