@@ -277,8 +277,12 @@ func attrKey(oid asn1.ObjectIdentifier) string {
 // rather than as an OID and hex; other unknown types are printed as
 // OID.1.2.3=text. Values are in NFC and escaped as RFC 4514 §2.4 says (a
 // backslash before , + " \ < > ; and a leading # or space or a trailing
-// space); non-ASCII letters are kept as they are. This is the text
-// e-invoices carry in ds:X509SubjectName.
+// space); non-ASCII letters are kept as they are.
+//
+// It suits ds:X509SubjectName in e-invoices: the tax authority's TDiep 202
+// test message carries the same attributes in the same order, written by a
+// .NET producer that spells ST as S, UID as OID.0.9.2342.19200300.100.1.1
+// and quotes values instead of escaping them.
 //
 // A pkix.Name does not keep multi-valued RDNs (CN=…+UID=…) together; use
 // [DisplayRawName] on cert.RawSubject to print them joined with "+".

@@ -75,7 +75,8 @@ func (pssSigner) PreferPSS() bool { return true }
 // key, whatever its place in the file, and the other certificates are
 // ordered issuer by issuer, nearest first.
 //
-// Errors: ErrWrongPassword when the MAC does not verify with password,
+// Errors: ErrWrongPassword when the MAC does not verify with password (as
+// it also does not for a file altered after export),
 // ErrNoKey for a file without a key (a certificate export), ErrNoCertificate
 // for a file without certificates, ErrKeyMismatch when no certificate belongs
 // to the key, ErrUnsupportedAlgorithm for keys other than RSA and ECDSA

@@ -108,3 +108,24 @@ func TestOpenSSLFreshKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenSSLPBMAC1 loads a PBMAC1 file written by OpenSSL itself when the
+// installed OpenSSL can write one (3.4 and later, `-pbmac1_pbkdf2`).
+func TestOpenSSLPBMAC1(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	help, _ := exec.Command(openssl, "pkcs12", "-help").CombinedOutput()
+	if !strings.Contains(string(help), "pbmac1_pbkdf2") {
+		version, _ := exec.Command(openssl, "version").Output()
+		t.Skipf("%s cannot write PBMAC1 (needs OpenSSL 3.4+); PBMAC1 is covered by the RFC 9579 vectors in TestLoadPKCS12Fixtures",
+			strings.TrimSpace(string(version)))
+	}
+	f := filepath.Join(t.TempDir(), "pbmac1.p12")
+	out, err := exec.Command(openssl, "pkcs12", "-export", "-pbmac1_pbkdf2",
+		"-inkey", "testdata/ec-pkcs8.pem", "-in", "testdata/ec.crt", "-passout", "pass:"+fixturePassword, "-out", f).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	s, err := signer.LoadPKCS12File(f, fixturePassword)
+	require.NoError(t, err)
+	assertSigns(t, s)
+	_, err = signer.LoadPKCS12File(f, "wrong")
+	assert.ErrorIs(t, err, signer.ErrWrongPassword)
+}
