@@ -122,7 +122,9 @@ type parser struct {
 	nodes int
 	// slabs amortize allocations.
 	nodeSlab []Node
+	slabSize int
 	attrSlab []Attr
+	attrSize int
 	// ns is the stack of in-scope namespace declarations (prefix, uri).
 	ns []Attr
 	// scratch for duplicate-attribute detection.
@@ -143,7 +145,10 @@ func (p *parser) newNode(kind NodeKind) (*Node, error) {
 		return nil, p.errf(ErrLimit, p.pos, "more than %d nodes", p.lim.MaxNodes)
 	}
 	if len(p.nodeSlab) == 0 {
-		p.nodeSlab = make([]Node, 1024)
+		// Slabs double up to 64Ki nodes: few allocations for big documents,
+		// little waste for small ones.
+		p.slabSize = min(max(2*p.slabSize, 64), 1<<16)
+		p.nodeSlab = make([]Node, p.slabSize)
 	}
 	n := &p.nodeSlab[0]
 	p.nodeSlab = p.nodeSlab[1:]
@@ -153,38 +158,36 @@ func (p *parser) newNode(kind NodeKind) (*Node, error) {
 
 func (p *parser) allocAttrs(n int) []Attr {
 	if n > len(p.attrSlab) {
-		size := 1024
-		if n > size {
-			size = n
-		}
-		p.attrSlab = make([]Attr, size)
+		p.attrSize = min(max(2*p.attrSize, 32), 1<<14)
+		p.attrSlab = make([]Attr, max(p.attrSize, n))
 	}
 	a := p.attrSlab[:n:n]
 	p.attrSlab = p.attrSlab[n:]
 	return a
 }
 
-// checkChars validates UTF-8 and refuses control characters that XML 1.0
-// does not allow.
+// checkChars validates UTF-8 and refuses characters that XML 1.0 does not
+// allow (C0 controls other than tab, LF and CR; U+FFFE and U+FFFF).
 func (p *parser) checkChars() error {
 	s := p.s
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				return p.errf(ErrSyntax, i, "control character %#x", c)
+	if !utf8.ValidString(s) {
+		for i := 0; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return p.errf(ErrEncoding, i, "invalid UTF-8")
 			}
-			i++
-			continue
+			i += size
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			return p.errf(ErrEncoding, i, "invalid UTF-8")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return p.errf(ErrSyntax, i, "control character %#x", c)
 		}
-		if r == 0xFFFE || r == 0xFFFF {
-			return p.errf(ErrSyntax, i, "character U+%04X is not allowed", r)
+	}
+	for _, bad := range []string{"\uFFFE", "\uFFFF"} {
+		if i := strings.Index(s, bad); i >= 0 {
+			return p.errf(ErrSyntax, i, "character %U is not allowed", []rune(bad)[0])
 		}
-		i += size
 	}
 	return nil
 }
