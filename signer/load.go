@@ -3,14 +3,12 @@ package signer
 import (
 	"bytes"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"os"
 	"strings"
@@ -353,7 +351,7 @@ func assemble(key crypto.Signer, certs []*x509.Certificate, opts []Option) (Sign
 			ErrKeyMismatch, len(certs), first.Subject.CommonName)
 	}
 	leaf := certs[leafIdx]
-	s, err := New(randKey{key}, leaf, orderChain(leaf, certs)...)
+	s, err := New(key, leaf, orderChain(leaf, certs)...)
 	if err != nil {
 		return nil, err
 	}
@@ -363,18 +361,6 @@ func assemble(key crypto.Signer, certs []*x509.Certificate, opts []Option) (Sign
 		}
 	}
 	return s, nil
-}
-
-// randKey supplies crypto/rand when a caller passes a nil io.Reader to Sign:
-// the Signer built by New signs with Sign(nil, …), which rsa.SignPSS turns
-// into a nil-pointer panic.
-type randKey struct{ crypto.Signer }
-
-func (k randKey) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	if r == nil {
-		r = rand.Reader
-	}
-	return k.Signer.Sign(r, digest, opts)
 }
 
 // orderChain returns the certificates of pool other than leaf, issuer by
