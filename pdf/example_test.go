@@ -83,7 +83,7 @@ func ExamplePrepare() {
 	in := exampleInput()
 
 	// Phase 1: only the certificate is needed.
-	p, err := pdf.Prepare(bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &pdf.Options{Field: "LanhDao"})
+	p, err := pdf.Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &pdf.Options{Field: "LanhDao"})
 	if err != nil {
 		log.Fatal(err)
 	}

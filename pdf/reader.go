@@ -449,9 +449,24 @@ func (d *document) readIndirect(off int64, want int, decrypt bool) (object, erro
 				return out
 			}
 		}
+		start := l.pos
 		o, err := l.parseObject(0, dec)
 		if err != nil {
 			return err
+		}
+		if sd, ok := o.(dict); ok && dec != nil {
+			// A signature's /Contents is never encrypted (ISO 32000-2
+			// §7.6.2): take it as written.
+			if _, isSig := sd["ByteRange"]; isSig {
+				if _, has := sd["Contents"]; has {
+					raw := &lexer{buf: l.buf[start:l.pos], final: true}
+					if ro, err := raw.parseObject(0, nil); err == nil {
+						if rd, ok := ro.(dict); ok {
+							sd["Contents"] = rd["Contents"]
+						}
+					}
+				}
+			}
 		}
 		t, err := l.next()
 		if err != nil {

@@ -54,15 +54,16 @@ type Prepared struct {
 // Prepare lays out a signature on the document in r (size bytes) for the
 // certificate cert issued by chain, and hashes the signed byte ranges. It
 // reads the input once. The key holder must sign p.Digest() with
-// p.SignerOpts(); then p.Finish writes the signed document.
-func Prepare(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Certificate, opts *Options) (*Prepared, error) {
+// p.SignerOpts(); then p.Finish writes the signed document. ctx bounds the
+// probe request to the TSA, when one is configured.
+func Prepare(ctx context.Context, r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Certificate, opts *Options) (*Prepared, error) {
 	if cert == nil {
 		return nil, fmt.Errorf("pdf: prepare: %w", signer.ErrNoCertificate)
 	}
 	if opts == nil {
 		opts = &Options{}
 	}
-	p, err := layout(context.Background(), r, size, cert, chain, opts)
+	p, err := layout(ctx, r, size, cert, chain, opts)
 	if err != nil {
 		return nil, err
 	}

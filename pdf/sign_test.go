@@ -40,8 +40,16 @@ func TestSignCorpus(t *testing.T) {
 	for _, c := range corpusFiles {
 		t.Run(c.name, func(t *testing.T) {
 			in := corpus(t, c.name)
-			out := signBytes(t, in, s, &Options{Password: c.password, Reason: "Phê duyệt văn bản", Location: "Hà Nội"})
+			out := signBytes(t, in, s, &Options{Password: c.password, Reason: "Phê duyệt văn bản", Location: "Approved in Hanoi"})
 			checkTools(t, out, c.prior+1, c.password)
+			sigs := readSignatures(t, out, c.password)
+			require.Len(t, sigs, c.prior+1)
+			last := sigs[len(sigs)-1]
+			require.Equal(t, "Approved in Hanoi", decodeTextString(last.dict["Location"].(pdfString)))
+			if d := openBytes(t, in, c.password); d.sec != nil {
+				// New strings are encrypted; the signature is not.
+				require.NotContains(t, string(out[len(in):]), "Approved in Hanoi")
+			}
 		})
 	}
 }
@@ -79,9 +87,13 @@ func TestSignExistingField(t *testing.T) {
 	require.ErrorIs(t, err, ErrFieldNotFound)
 }
 
-func openBytes(t testing.TB, b []byte) *document {
+func openBytes(t testing.TB, b []byte, password ...string) *document {
 	t.Helper()
-	d, err := open(bytes.NewReader(b), int64(len(b)), nil)
+	var pw []byte
+	if len(password) > 0 {
+		pw = []byte(password[0])
+	}
+	d, err := open(bytes.NewReader(b), int64(len(b)), pw)
 	require.NoError(t, err)
 	return d
 }

@@ -22,7 +22,7 @@ func TestTwoPhaseAcrossProcesses(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, vietnamTime())
 
 	// Phase 1 (the server): only the certificate is known.
-	p, err := Prepare(bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &Options{
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &Options{
 		Field: "LanhDao", SigningTime: at, TimestampURL: pki.TSAURL(),
 	})
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestTwoPhaseAcrossProcesses(t *testing.T) {
 func TestTwoPhaseWholeCMSAndECDSA(t *testing.T) {
 	id := sharedPKI(t).MustIssue() // ECDSA P-256
 	in := corpus(t, "objstm.pdf")
-	p, err := Prepare(bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
 	require.NoError(t, err)
 	// A backend that builds its own CMS over the document digest.
 	whole, err := cms.Sign(context.Background(), id.Signer(), p.DocumentDigest(), cms.Options{})
@@ -76,7 +76,7 @@ func TestTwoPhaseErrors(t *testing.T) {
 	id := sharedPKI(t).MustIssue()
 	other := sharedPKI(t).MustIssue()
 	in := corpus(t, "simple.pdf")
-	p, err := Prepare(bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
 	require.NoError(t, err)
 	sig, err := id.Signer().SignDigest(context.Background(), p.Digest(), p.SignerOpts())
 	require.NoError(t, err)
