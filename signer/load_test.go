@@ -432,6 +432,13 @@ func TestParseCertificates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Nguyễn Văn Thử", "Kyso Test Issuing CA"}, subjects(certs))
 
+	// OpenSSL's `x509 -trustout` form: the certificate followed by trust settings.
+	trusted := pem.EncodeToMemory(&pem.Block{Type: "TRUSTED CERTIFICATE",
+		Bytes: append(fixture(t, "rsa.der"), 0x30, 0x03, 0xa0, 0x01, 0x00)})
+	certs, err = signer.ParseCertificates(trusted)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Nguyễn Văn Thử"}, subjects(certs))
+
 	_, err = signer.ParseCertificates([]byte("not a certificate"))
 	require.Error(t, err)
 	_, err = signer.ParseCertificates(fixture(t, "rsa-pkcs8.pem"))
