@@ -19,8 +19,9 @@ import (
 // C_Initialize runs once; C_Finalize runs when the last Module and Token
 // using it are closed. A Module is safe for concurrent use.
 type Module struct {
-	lib  *library
-	once sync.Once
+	lib    *library
+	once   sync.Once
+	closed atomic.Bool
 }
 
 // library is the process-wide state of one loaded module.
@@ -147,7 +148,10 @@ func (l *library) slotLogin(slot uint) *slotLogin {
 // the last handle (including open Tokens) is released. Close is idempotent.
 func (m *Module) Close() error {
 	var err error
-	m.once.Do(func() { err = m.lib.release() })
+	m.once.Do(func() {
+		m.closed.Store(true)
+		err = m.lib.release()
+	})
 	return err
 }
 
@@ -164,6 +168,9 @@ type ModuleInfo struct {
 
 // Info returns the module's self-description.
 func (m *Module) Info() (ModuleInfo, error) {
+	if m.closed.Load() {
+		return ModuleInfo{}, ErrClosed
+	}
 	in, err := m.lib.ctx.GetInfo()
 	if err != nil {
 		return ModuleInfo{}, fmt.Errorf("pkcs11: C_GetInfo: %w", err)
@@ -237,6 +244,9 @@ func (t TokenInfo) String() string {
 
 // Slots lists the module's slots with their tokens.
 func (m *Module) Slots() ([]Slot, error) {
+	if m.closed.Load() {
+		return nil, ErrClosed
+	}
 	ids, err := m.lib.ctx.GetSlotList(false)
 	if err != nil {
 		return nil, fmt.Errorf("pkcs11: C_GetSlotList: %w", err)

@@ -59,6 +59,10 @@ func TestModuleRegistryInitialisesOncePerProcess(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, m1.Close())
 	require.NoError(t, m1.Close(), "Close is idempotent")
+	_, err = m1.Slots()
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = m1.OpenToken(TokenSpec{Label: "kyso-main"}, Options{})
+	require.ErrorIs(t, err, ErrClosed)
 	require.NoError(t, m2.Close())
 	// The open token keeps the module initialised.
 	_, ok = registered(lib.path)

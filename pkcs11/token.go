@@ -147,12 +147,9 @@ type session struct {
 // It does not log in: the PIN callback runs on the first operation that
 // needs a login.
 func (m *Module) OpenToken(spec TokenSpec, opts Options) (*Token, error) {
-	registry.mu.Lock()
-	if m.lib.refs <= 0 {
-		registry.mu.Unlock()
+	if m.closed.Load() {
 		return nil, ErrClosed
 	}
-	registry.mu.Unlock()
 	ti, err := resolveToken(m.lib.ctx, spec)
 	if err != nil {
 		return nil, err
