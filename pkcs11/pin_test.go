@@ -9,8 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	p11 "github.com/miekg/pkcs11"
 	"github.com/stretchr/testify/assert"
