@@ -2,6 +2,7 @@ package xml
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,4 +133,44 @@ func BenchmarkXmlsec1Verify18MB(b *testing.B) {
 			b.Fatalf("%v: %s", err, o)
 		}
 	}
+}
+
+// BenchmarkVerifyScaling shows verification time and allocations growing
+// linearly (time) and logarithmically (allocation count) with size.
+func BenchmarkVerifyScaling(b *testing.B) {
+	s := selfSigned(b)
+	for _, items := range []int{1_000, 10_000, 100_000} {
+		doc, err := Sign(context.Background(), gen.Invoice(items, false), s, Seller())
+		require.NoError(b, err)
+		b.Run(fmt.Sprintf("items=%d", items), func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if res, err := Verify(doc, nil); err != nil || !res.Valid() {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestAllocationsDoNotGrowWithSize: parsing and verifying a document ten
+// times larger costs only a handful more allocations (nodes come from
+// doubling slabs, names and text are substrings of the input).
+func TestAllocationsDoNotGrowWithSize(t *testing.T) {
+	s := selfSigned(t)
+	small, err := Sign(context.Background(), gen.Invoice(1_000, false), s, Seller())
+	require.NoError(t, err)
+	large, err := Sign(context.Background(), gen.Invoice(10_000, false), s, Seller())
+	require.NoError(t, err)
+	count := func(doc []byte) float64 {
+		return testing.AllocsPerRun(2, func() {
+			if _, err := Verify(doc, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	a, b := count(small), count(large)
+	t.Logf("allocations: %d items %v, %d items %v", 1_000, a, 10_000, b)
+	require.Less(t, b, a+40, "allocations grow with document size")
 }

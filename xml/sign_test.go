@@ -3,9 +3,15 @@ package xml
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/xml/internal/gen"
 	"github.com/stretchr/testify/assert"
@@ -61,8 +67,12 @@ func TestSignSellerAllAlgorithms(t *testing.T) {
 			assert.Equal(t, id.Cert.Raw, s.Certificate.Raw)
 			assert.Contains(t, s.SubjectName, "UID=MST:0106324653")
 			assert.WithinDuration(t, time.Now(), s.SigningTime, 5*time.Second)
-			if !c.pss { // xmlsec1 1.2 has no RSA-PSS
+			if !c.pss {
 				checkWithXMLSec(t, out, s, "DLHDon")
+			} else {
+				// xmlsec1 1.2 has no RSA-PSS: check SignatureValue over our
+				// canonical SignedInfo with openssl instead.
+				opensslVerifyPSS(t, s, out)
 			}
 		})
 	}
@@ -240,10 +250,67 @@ func TestXAdES(t *testing.T) {
 	_, err = Prepare(gen.Invoice(1, false), id.Cert, nil, &SignOptions{XAdES: XAdESBaselineT})
 	assert.Error(t, err, "B-T without a TSA")
 
+	// A time-stamp over another signature does not verify here.
+	out2, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), func() *SignOptions {
+		o := Seller()
+		o.XAdES, o.TSA = XAdESBaselineT, TSA(p.TSAURL(), nil)
+		return o
+	}())
+	require.NoError(t, err)
+	tok := func(doc []byte) string {
+		s := string(doc)
+		i := strings.Index(s, "<xades:EncapsulatedTimeStamp>")
+		j := strings.Index(s, "</xades:EncapsulatedTimeStamp>")
+		return s[i:j]
+	}
+	swapped := strings.Replace(string(out), tok(out), tok(out2), 1)
+	s = mustVerifyOne(t, []byte(swapped), "NBan", nil)
+	require.Len(t, s.XAdES.Timestamps, 1)
+	assert.Error(t, s.XAdES.Timestamps[0].Err)
+
 	// Signing certificate mismatch: swap the certificate in KeyInfo.
 	other := p.MustIssue(pkitest.RSAKey(2048))
 	forged := replaceOnce(t, out, b64(id.Cert.Raw), b64(other.Cert.Raw))
 	res, err := Verify(forged, nil)
 	require.NoError(t, err)
 	assert.ErrorIs(t, res.Signatures[0].Err, ErrSignatureInvalid)
+}
+
+func opensslVerifyPSS(t *testing.T, s *Signature, doc []byte) {
+	t.Helper()
+	bin := testutil.Tool(t, "openssl", "openssl")
+	dir := t.TempDir()
+	pubDER, err := x509.MarshalPKIXPublicKey(s.Certificate.PublicKey)
+	require.NoError(t, err)
+	pub := writePEM(t, dir, "pub.pem", "PUBLIC KEY", pubDER)
+	si := filepath.Join(dir, "si.bin")
+	require.NoError(t, os.WriteFile(si, s.SignedInfo, 0o600))
+	d := mustParse(t, doc)
+	sv, err := d.FindOne("//Signature/SignatureValue")
+	require.NoError(t, err)
+	raw, err := decodeBase64(sv.Text())
+	require.NoError(t, err)
+	sig := filepath.Join(dir, "sig.bin")
+	require.NoError(t, os.WriteFile(sig, raw, 0o600))
+	out, err := exec.Command(bin, "dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+		"-verify", pub, "-signature", sig, si).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.Contains(t, string(out), "Verified OK")
+}
+
+func TestVerifyWithSuppliedCertificate(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	out, err := Sign(context.Background(), gen.Invoice(1, false), id.Signer(), Seller())
+	require.NoError(t, err)
+	s := string(out)
+	noKI := s[:strings.Index(s, "<KeyInfo>")] + s[strings.Index(s, "</KeyInfo>")+len("</KeyInfo>"):]
+	res, err := Verify([]byte(noKI), nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrKeyInfo)
+	other := p.MustIssue()
+	res, err = Verify([]byte(noKI), &VerifyOptions{Certificates: []*x509.Certificate{other.Cert, id.Cert}})
+	require.NoError(t, err)
+	require.NoError(t, res.Signatures[0].Err)
+	assert.Equal(t, id.Cert.Raw, res.Signatures[0].Certificate.Raw)
 }
