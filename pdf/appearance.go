@@ -273,7 +273,7 @@ type embeddedImage struct {
 // colour as Flate RGB or gray, alpha as an SMask) image XObject.
 func embedImage(u *update, data []byte) (embeddedImage, error) {
 	if len(data) > 3 && data[0] == 0xff && data[1] == 0xd8 {
-		w, h, comps, err := jpegInfo(data)
+		w, h, comps, adobe, err := jpegInfo(data)
 		if err != nil {
 			return embeddedImage{}, err
 		}
@@ -285,8 +285,10 @@ func embedImage(u *update, data []byte) (embeddedImage, error) {
 			cs = "DeviceGray"
 		case 4:
 			cs = "DeviceCMYK"
-			// Adobe-style inverted CMYK, as Photoshop writes it.
-			hdr["Decode"] = array{int64(1), int64(0), int64(1), int64(0), int64(1), int64(0), int64(1), int64(0)}
+			if adobe {
+				// Adobe (APP14) CMYK JPEGs store inverted values.
+				hdr["Decode"] = array{int64(1), int64(0), int64(1), int64(0), int64(1), int64(0), int64(1), int64(0)}
+			}
 		}
 		hdr["ColorSpace"] = cs
 		return embeddedImage{ref: u.add(&stream{hdr: hdr, data: bytes.Clone(data)}), w: w, h: h}, nil
@@ -336,11 +338,11 @@ func embedImage(u *update, data []byte) (embeddedImage, error) {
 }
 
 // jpegInfo reads the frame header of a JPEG.
-func jpegInfo(data []byte) (w, h, comps int, err error) {
+func jpegInfo(data []byte) (w, h, comps int, adobe bool, err error) {
 	p := 2
 	for p+4 <= len(data) {
 		if data[p] != 0xff {
-			return 0, 0, 0, fmt.Errorf("%w: corrupt JPEG", ErrBadOptions)
+			return 0, 0, 0, false, fmt.Errorf("%w: corrupt JPEG", ErrBadOptions)
 		}
 		m := data[p+1]
 		if m == 0xff {
@@ -355,6 +357,9 @@ func jpegInfo(data []byte) (w, h, comps int, err error) {
 		if l < 2 || p+2+l > len(data) {
 			break
 		}
+		if m == 0xee && l >= 7 && bytes.HasPrefix(data[p+4:], []byte("Adobe")) {
+			adobe = true
+		}
 		if m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc {
 			seg := data[p+4 : p+2+l]
 			if len(seg) < 6 {
@@ -366,9 +371,9 @@ func jpegInfo(data []byte) (w, h, comps int, err error) {
 			if w < 1 || h < 1 || (comps != 1 && comps != 3 && comps != 4) {
 				break
 			}
-			return w, h, comps, nil
+			return w, h, comps, adobe, nil
 		}
 		p += 2 + l
 	}
-	return 0, 0, 0, fmt.Errorf("%w: no JPEG frame header", ErrBadOptions)
+	return 0, 0, 0, false, fmt.Errorf("%w: no JPEG frame header", ErrBadOptions)
 }

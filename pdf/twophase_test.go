@@ -120,3 +120,40 @@ func TestPlaceholderTooSmall(t *testing.T) {
 	require.ErrorIs(t, err, ErrPlaceholderTooSmall)
 	require.Zero(t, out.Len(), "no partial output")
 }
+
+func TestTimestampFailures(t *testing.T) {
+	pki := pkitest.New(t)
+	id := pki.MustIssue()
+	in := corpus(t, "simple.pdf")
+	opts := &Options{TimestampURL: pki.TSAURL()}
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, opts)
+	require.NoError(t, err)
+	sig, err := id.Signer().SignDigest(context.Background(), p.Digest(), p.SignerOpts())
+	require.NoError(t, err)
+	for _, c := range []struct {
+		mode pkitest.TSAMode
+		want error
+	}{
+		{pkitest.TSARejection, cms.ErrTSARejected},
+		{pkitest.TSAWrongImprint, cms.ErrTimestamp},
+		{pkitest.TSABadNonce, cms.ErrTimestamp},
+		{pkitest.TSAUnavailable, nil},
+	} {
+		pki.SetTSAMode(c.mode)
+		var out bytes.Buffer
+		err := p.Finish(context.Background(), &out, bytes.NewReader(in), int64(len(in)), sig)
+		require.Error(t, err, "mode %d", c.mode)
+		if c.want != nil {
+			require.ErrorIs(t, err, c.want, "mode %d", c.mode)
+		}
+		require.Zero(t, out.Len(), "no output when the TSA fails")
+		// The one-call path fails while sizing the placeholder.
+		err = Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(), opts)
+		require.Error(t, err)
+		require.Zero(t, out.Len())
+	}
+	pki.SetTSAMode(pkitest.TSANormal)
+	var out bytes.Buffer
+	require.NoError(t, p.Finish(context.Background(), &out, bytes.NewReader(in), int64(len(in)), sig))
+	checkTools(t, out.Bytes(), 1, "")
+}
