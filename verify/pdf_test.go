@@ -1,0 +1,278 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+)
+
+// minimalPDF returns a one-page PDF written by hand: objects 1–5 (catalog,
+// pages, page, content stream, font).
+func minimalPDF(text string) []byte {
+	content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (%s) Tj ET", text)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	x := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
+	return b.Bytes()
+}
+
+var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF`)
+
+// appendUpdate appends an incremental update redefining objs (number →
+// body) to doc, as an attacker (or a careless tool) would.
+func appendUpdate(t *testing.T, doc []byte, objs map[int]string) []byte {
+	t.Helper()
+	m := startxrefRE.FindAllSubmatch(doc, -1)
+	require.NotEmpty(t, m)
+	prev, err := strconv.Atoi(string(m[len(m)-1][1]))
+	require.NoError(t, err)
+	sizeRE := regexp.MustCompile(`/Size (\d+)`)
+	sz := sizeRE.FindAllSubmatch(doc, -1)
+	size := 0
+	if len(sz) > 0 {
+		size, _ = strconv.Atoi(string(sz[len(sz)-1][1]))
+	}
+	var b bytes.Buffer
+	b.Write(doc)
+	if !bytes.HasSuffix(doc, []byte("\n")) {
+		b.WriteString("\n")
+	}
+	offs := map[int]int{}
+	nums := []int{}
+	for n := range objs {
+		nums = append(nums, n)
+	}
+	for _, n := range sortInts(nums) {
+		offs[n] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, objs[n])
+		if n+1 > size {
+			size = n + 1
+		}
+	}
+	x := b.Len()
+	b.WriteString("xref\n")
+	for _, n := range sortInts(nums) {
+		fmt.Fprintf(&b, "%d 1\n%010d 00000 n \n", n, offs[n])
+	}
+	root := regexp.MustCompile(`/Root (\d+ \d+ R)`).FindAllSubmatch(doc, -1)
+	require.NotEmpty(t, root)
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n", size, root[len(root)-1][1], prev, x)
+	return b.Bytes()
+}
+
+func sortInts(a []int) []int {
+	for i := range a {
+		for j := i + 1; j < len(a); j++ {
+			if a[j] < a[i] {
+				a[i], a[j] = a[j], a[i]
+			}
+		}
+	}
+	return a
+}
+
+func (e *env) signPDF(t *testing.T, doc []byte, id *pkitest.Identity, o *pdf.Options) []byte {
+	t.Helper()
+	if o == nil {
+		o = &pdf.Options{}
+	}
+	if o.TimestampURL == "" {
+		o.TimestampURL, o.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
+	}
+	var out bytes.Buffer
+	require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), id.Signer(), o))
+	return out.Bytes()
+}
+
+func verifyPDF(t *testing.T, o Options, doc []byte) *Report {
+	t.Helper()
+	v, err := New(o)
+	require.NoError(t, err)
+	rep, err := NewPDFVerifier(v).Verify(context.Background(), bytes.NewReader(doc), int64(len(doc)))
+	require.NoError(t, err)
+	return rep
+}
+
+func TestPDFSignatures(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	bob := e.pki.MustIssue(pkitest.Person("Trần Thị Bình", "001190012345"))
+	e.pki.SetTime(signAt)
+	one := e.signPDF(t, minimalPDF("Hello"), alice, &pdf.Options{Field: "Alice"})
+	two := e.signPDF(t, one, bob, &pdf.Options{Field: "Bob"})
+	e.pki.SetTime(checkAt)
+
+	rep := verifyPDF(t, e.online(), one)
+	require.Len(t, rep.Signatures, 1)
+	s := rep.Signatures[0]
+	assert.Equal(t, TotalPassed, s.Indication, "%+v", s.Findings)
+	assert.Equal(t, "Alice", s.ID)
+	assert.True(t, s.Coverage.WholeDocument)
+	assert.Equal(t, TimeFromTimestamp, s.TimeSource)
+
+	rep = verifyPDF(t, e.online(), two)
+	require.Len(t, rep.Signatures, 2)
+	for _, s := range rep.Signatures {
+		assert.Equal(t, TotalPassed, s.Indication, "%s: %+v %v", s.ID, s.Findings, s.Coverage.ModifiedAfterSigning)
+	}
+	first := rep.Signatures[0]
+	assert.False(t, first.Coverage.WholeDocument)
+	assert.Empty(t, first.Coverage.ModifiedAfterSigning)
+	assert.Contains(t, first.Coverage.AllowedChanges, "signature added")
+	assert.Equal(t, "Trần Thị Bình", rep.Signatures[1].Signer.Name)
+
+	// Through the Mux.
+	var m Mux
+	v, err := New(e.online())
+	require.NoError(t, err)
+	m.Handle("PDF", IsPDF, NewPDFVerifier(v))
+	m.Handle("XML", IsXML, NewXMLVerifier(v))
+	r2, err := VerifyBytes(context.Background(), &m, two)
+	require.NoError(t, err)
+	assert.Equal(t, TotalPassed, r2.Indication())
+
+	// Unsigned PDF.
+	r3 := verifyPDF(t, e.online(), minimalPDF("x"))
+	assert.Equal(t, NoSignatureFound, r3.Indication())
+}
+
+// Attacks on signed PDFs, each a generated file: the verdict must never be
+// TOTAL_PASSED.
+func TestPDFAttacks(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	signed := e.signPDF(t, minimalPDF("Pay 100 VND"), alice, &pdf.Options{Field: "Alice"})
+	certified := e.signPDF(t, minimalPDF("Pay 100 VND"), alice, &pdf.Options{Field: "Cert", Certify: 1})
+	certified3 := e.signPDF(t, minimalPDF("Pay 100 VND"), alice, &pdf.Options{Field: "Cert", Certify: 3})
+	e.pki.SetTime(checkAt)
+
+	same := func(doc []byte, old, new string) []byte {
+		require.Equal(t, len(old), len(new))
+		i := bytes.Index(doc, []byte(old))
+		require.GreaterOrEqual(t, i, 0, old)
+		out := bytes.Clone(doc)
+		copy(out[i:], new)
+		return out
+	}
+	br := regexp.MustCompile(`/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+(\d+)\s*\]`).FindSubmatch(signed)
+	require.NotNil(t, br)
+	contentsAt, _ := strconv.Atoi(string(br[1]))
+	gapEnd, _ := strconv.Atoi(string(br[2]))
+	lastLen := string(br[3])
+
+	type attack struct {
+		name string
+		doc  []byte
+		ind  Indication
+		sub  SubIndication
+		want string // substring of a finding or change
+	}
+	zeroContents := bytes.Clone(signed)
+	for i := contentsAt + 1; i < gapEnd-1; i++ {
+		zeroContents[i] = '0'
+	}
+	hidden := bytes.Clone(signed)
+	copy(hidden[gapEnd-5:], "41")
+	shorter := strconv.Itoa(mustAtoi(t, lastLen) - 20)
+	for len(shorter) < len(lastLen) {
+		shorter = " " + shorter
+	}
+	attacks := []attack{
+		{"USF: /Contents all zeros", zeroContents, TotalFailed, FormatFailure, "DER"},
+		{"USF: no /Filter", same(signed, "/Filter", "/Filtex"), TotalFailed, FormatFailure, "/Filter"},
+		{"USF: no /ByteRange", same(signed, "/ByteRange", "/ByteRangX"), TotalFailed, FormatFailure, "/ByteRange"},
+		{"SWA: ByteRange not starting at 0", same(signed, "/ByteRange [0 ", "/ByteRange [1 "), TotalFailed, FormatFailure, ""},
+		{"SWA: ByteRange short of the revision end", same(signed, " "+lastLen+"]", " "+shorter+"]"), TotalFailed, FormatFailure, ""},
+		{"hidden data after the CMS in /Contents", hidden, TotalFailed, FormatFailure, "hidden data"},
+		{"ISA: page content replaced", appendUpdate(t, signed, map[int]string{
+			4: "<< /Length 40 >>\nstream\nBT /F1 24 Tf 72 720 Td (Pay 1000000) Tj ET\nendstream"}), TotalFailed, FormatFailure, "object 4"},
+		{"shadow: page added", appendUpdate(t, signed, map[int]string{
+			2:  "<< /Type /Pages /Kids [3 0 R 20 0 R] /Count 2 >>",
+			20: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"}), TotalFailed, FormatFailure, "page"},
+		{"shadow: resources replaced (hide and replace)", appendUpdate(t, signed, map[int]string{
+			5: "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"}), TotalFailed, FormatFailure, "object 5"},
+		{"overlay annotation after an approval signature", appendUpdate(t, signed, map[int]string{
+			3:  "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [21 0 R] >>",
+			21: "<< /Type /Annot /Subtype /FreeText /Rect [72 700 400 760] /Contents (Pay 1000000) /DA (/Helv 24 Tf) >>"}), TotalFailed, FormatFailure, "annotation"},
+		{"certification P=1: later signature forbidden (sneaky signature)", appendUpdate(t, certified, map[int]string{
+			30: "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Contents <3000> /ByteRange [0 1 2 3] >>"}), TotalFailed, FormatFailure, "P=1"},
+	}
+	for _, a := range attacks {
+		t.Run(a.name, func(t *testing.T) {
+			rep := verifyPDF(t, e.online(), a.doc)
+			require.NotEmpty(t, rep.Signatures)
+			s := rep.Signatures[0]
+			assert.Equal(t, a.ind, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
+			assert.Equal(t, a.sub, s.SubIndication)
+			all := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			for _, f := range s.Findings {
+				all += "\n" + f.Detail
+			}
+			assert.Contains(t, all, a.want)
+		})
+	}
+
+	// Certification P=3 permits annotations: the overlay is allowed, and
+	// reported.
+	withAnnot := appendUpdate(t, certified3, map[int]string{
+		3:  pageWithAnnot(t, certified3, "21 0 R"),
+		21: "<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /Contents (ok) >>"})
+	rep := verifyPDF(t, e.online(), withAnnot)
+	s := rep.Signatures[0]
+	assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
+	assert.Contains(t, strings.Join(s.Coverage.AllowedChanges, "\n"), "certification level")
+
+	// Junk after %%EOF is reported, not a change of the signed revision.
+	junk := append(bytes.Clone(signed), []byte("garbage after the end")...)
+	rep = verifyPDF(t, e.online(), junk)
+	assert.Equal(t, TotalPassed, rep.Signatures[0].Indication, "%+v", rep.Signatures[0].Findings)
+	assert.NotEmpty(t, rep.Warnings)
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	require.NoError(t, err)
+	return n
+}
+
+// pageWithAnnot returns the latest body of object 3 (the page) in doc with
+// ref added to its /Annots.
+func pageWithAnnot(t *testing.T, doc []byte, ref string) string {
+	i := bytes.LastIndex(doc, []byte("\n3 0 obj"))
+	require.GreaterOrEqual(t, i, 0)
+	body := doc[i+len("\n3 0 obj"):]
+	body = body[:bytes.Index(body, []byte("endobj"))]
+	s := string(bytes.TrimSpace(body))
+	if strings.Contains(s, "/Annots [") {
+		return strings.Replace(s, "/Annots [", "/Annots ["+ref+" ", 1)
+	}
+	return strings.TrimSuffix(s, ">>") + " /Annots [" + ref + "] >>"
+}

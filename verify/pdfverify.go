@@ -1,0 +1,595 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	dpdf "github.com/digitorus/pdf"
+
+	"github.com/kyso-vn/kyso/internal/cms"
+)
+
+// PDFVerifier verifies the signatures of a PDF (PAdES, adbe.pkcs7.detached,
+// adbe.pkcs7.sha1, and ETSI.RFC3161 document time-stamps). It implements
+// Verifier.
+//
+// Signatures are found through the AcroForm field tree of the final
+// revision (never by scanning for signature dictionaries). For each one:
+//
+//   - /Filter, /ByteRange and /Contents must be present and well typed
+//     (universal signature forgery leaves one of them out);
+//   - /ByteRange must be [0 a b c] with 0 < a < b, the gap [a, b) exactly
+//     the hex string "<…>" whose value is /Contents, and b+c the end of a
+//     revision ("startxref n %%EOF"): the signature covers its whole
+//     revision (signature wrapping moves or shrinks the ranges);
+//   - /Contents must hold one DER CMS (or time-stamp token) followed only
+//     by zero bytes;
+//   - the covered bytes are hashed in chunks straight from the io.ReaderAt
+//     (memory does not grow with the file), and the CMS is checked by
+//     internal/cms;
+//   - every later revision is diffed object by object against the signed
+//     one, reject-by-default: allowed are later signatures (new signature
+//     fields, widgets, their appearance streams, AcroForm /Fields
+//     additions), DSS/VRI validation data, document time-stamps, and, as
+//     the certification level permits (DocMDP P=2, or no certification),
+//     filling in form fields, and with P=3 annotations. Any other change
+//     (page content, resources, added or removed pages, replaced objects,
+//     catalog entries) is listed in Coverage.ModifiedAfterSigning and the
+//     verdict is TOTAL_FAILED/FORMAT_FAILURE.
+//
+// Revocation data and certificates in the document's DSS are used as
+// embedded evidence.
+type PDFVerifier struct {
+	Validator *Validator
+}
+
+// NewPDFVerifier returns a PDFVerifier using v.
+func NewPDFVerifier(v *Validator) *PDFVerifier { return &PDFVerifier{Validator: v} }
+
+// ErrPDF wraps failures to read a PDF's structure.
+var ErrPDF = errors.New("verify: unreadable PDF")
+
+// hashChunk is the read size when hashing signed byte ranges.
+const hashChunk = 1 << 20
+
+// maxContentsHex bounds the /Contents gap read into memory (a CMS with a
+// long chain, time-stamp and revocation data fits easily).
+const maxContentsHex = 8 << 20
+
+// Verify implements Verifier.
+func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (*Report, error) {
+	rep := p.Validator.NewReport("PDF")
+	final, err := openPDF(doc, size)
+	if err != nil {
+		return nil, err
+	}
+	var sigs []pdfSigField
+	if err := safely(func() error {
+		var err error
+		sigs, err = signatureFields(final)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("%w: reading the AcroForm: %v", ErrPDF, err)
+	}
+	dss := readDSS(final)
+	docMDP := docMDPLevel(final)
+	for _, f := range sigs {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+		var ev *Evidence
+		if err := safely(func() error {
+			ev = p.evidence(ctx, doc, size, final, f, dss, docMDP)
+			return nil
+		}); err != nil {
+			ev = &Evidence{Format: "PAdES", ID: f.name, FormatErr: fmt.Errorf("malformed signature: %v", err)}
+		}
+		rep.Signatures = append(rep.Signatures, p.Validator.Validate(ctx, ev))
+	}
+	if tail := trailingBytes(doc, size); tail > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d bytes after the last %%%%EOF are not part of any revision", tail))
+	}
+	return rep, nil
+}
+
+// openPDF opens the revision of doc that ends at size.
+func openPDF(doc io.ReaderAt, size int64) (r *dpdf.Reader, err error) {
+	err = safely(func() error {
+		var e error
+		r, e = dpdf.NewReader(io.NewSectionReader(doc, 0, size), size)
+		return e
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPDF, err)
+	}
+	return r, nil
+}
+
+// safely runs f, turning a panic of the PDF reader into an error.
+func safely(f func() error) (err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("malformed PDF: %v", e)
+		}
+	}()
+	return f()
+}
+
+type pdfSigField struct {
+	name  string
+	field dpdf.Value
+	sig   dpdf.Value
+}
+
+// signatureFields walks the AcroForm field tree (Fields and Kids) and
+// returns the signature fields that hold a value.
+func signatureFields(r *dpdf.Reader) ([]pdfSigField, error) {
+	root := r.Trailer().Key("Root")
+	if root.Kind() != dpdf.Dict {
+		return nil, errors.New("no document catalog")
+	}
+	var out []pdfSigField
+	seen := map[uint32]bool{}
+	var walk func(v dpdf.Value, parentName, inheritedFT string, depth int) error
+	walk = func(v dpdf.Value, parentName, inheritedFT string, depth int) error {
+		if depth > 32 {
+			return errors.New("field tree deeper than 32 levels")
+		}
+		if v.Kind() != dpdf.Dict {
+			return nil
+		}
+		if id := v.GetPtr().GetID(); id != 0 {
+			if seen[id] {
+				return nil
+			}
+			seen[id] = true
+		}
+		name := parentName
+		if t := v.Key("T"); t.Kind() == dpdf.String {
+			if name != "" {
+				name += "."
+			}
+			name += t.Text()
+		}
+		ft := inheritedFT
+		if f := v.Key("FT"); f.Kind() == dpdf.Name {
+			ft = f.Name()
+		}
+		kids := v.Key("Kids")
+		if ft == "Sig" {
+			if sv := v.Key("V"); !sv.IsNull() {
+				out = append(out, pdfSigField{name: name, field: v, sig: sv})
+			}
+		}
+		for i := 0; i < kids.Len(); i++ {
+			if err := walk(kids.Index(i), name, ft, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	fields := root.Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		if err := walk(fields.Index(i), "", "", 0); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// evidence extracts one signature's evidence.
+func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) *Evidence {
+	ev := &Evidence{Format: "PAdES", ID: f.name}
+	sig := f.sig
+	if sig.Kind() != dpdf.Dict {
+		ev.FormatErr = errors.New("signature value /V is not a dictionary")
+		return ev
+	}
+	subFilter := sig.Key("SubFilter").Name()
+	isDocTS := sig.Key("Type").Name() == "DocTimeStamp" || subFilter == "ETSI.RFC3161"
+	if isDocTS {
+		ev.Format = "PAdES document time-stamp"
+	}
+	if sig.Key("Filter").Kind() != dpdf.Name {
+		ev.FormatErr = errors.New("signature dictionary without /Filter")
+		return ev
+	}
+	contentsV := sig.Key("Contents")
+	if contentsV.Kind() != dpdf.String || len(contentsV.RawString()) == 0 {
+		ev.FormatErr = errors.New("signature dictionary without /Contents")
+		return ev
+	}
+	contents := []byte(contentsV.RawString())
+	br, err := byteRange(sig.Key("ByteRange"), size)
+	if err != nil {
+		ev.FormatErr = err
+		return ev
+	}
+	end := br[2] + br[3]
+	ev.Coverage.References = []string{fmt.Sprintf("bytes %d–%d", 0, br[1]), fmt.Sprintf("bytes %d–%d", br[2], end)}
+	ev.Coverage.WholeDocument = end == size
+	ev.Coverage.Description = fmt.Sprintf("bytes 0–%d and %d–%d of %d (the revision ending at byte %d)", br[1], br[2], end, size, end)
+	if err := checkGap(doc, br, contents); err != nil {
+		ev.FormatErr = err
+		return ev
+	}
+	if err := checkRevisionEnd(doc, end, size); err != nil {
+		ev.FormatErr = err
+		return ev
+	}
+	der, err := derPrefix(contents)
+	if err != nil {
+		ev.FormatErr = err
+		return ev
+	}
+
+	// Changes after the signed revision.
+	if end < size {
+		signedRev, err := openPDF(doc, end)
+		if err != nil {
+			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %v", err)
+			return ev
+		}
+		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP)
+		ev.Coverage.AllowedChanges = allowed
+		ev.Coverage.ModifiedAfterSigning = disallowed
+	}
+
+	var out *Evidence
+	if isDocTS {
+		out = docTimestampEvidence(doc, br, der)
+	} else {
+		out = cmsPDFEvidence(doc, br, der, subFilter)
+	}
+	out.ID, out.Coverage = f.name, ev.Coverage
+	if out.ClaimedTime.IsZero() && !isDocTS {
+		if m := sig.Key("M"); m.Kind() == dpdf.String {
+			if t, err := parsePDFDate(m.Text()); err == nil {
+				out.ClaimedTime = t
+			}
+		}
+	}
+	out.CRLs = append(out.CRLs, dss.crls...)
+	out.OCSPResponses = append(out.OCSPResponses, dss.ocsps...)
+	out.Certificates = append(out.Certificates, dss.certs...)
+	return out
+}
+
+// byteRange reads and checks /ByteRange: [0 a b c], 0 < a < b, b+c ≤ size.
+func byteRange(v dpdf.Value, size int64) ([4]int64, error) {
+	var br [4]int64
+	if v.Kind() != dpdf.Array || v.Len() != 4 {
+		return br, errors.New("/ByteRange is not an array of four integers")
+	}
+	for i := range br {
+		e := v.Index(i)
+		if e.Kind() != dpdf.Integer {
+			return br, errors.New("/ByteRange is not an array of four integers")
+		}
+		br[i] = e.Int64()
+	}
+	switch {
+	case br[0] != 0:
+		return br, fmt.Errorf("/ByteRange starts at %d, not 0", br[0])
+	case br[1] <= 0 || br[2] <= br[1]+1 || br[3] < 0:
+		return br, fmt.Errorf("/ByteRange %v is not increasing", br)
+	case br[2]+br[3] > size:
+		return br, fmt.Errorf("/ByteRange %v reaches past the end of the file (%d bytes)", br, size)
+	case br[2]-br[1] > maxContentsHex:
+		return br, fmt.Errorf("/ByteRange gap of %d bytes is too large", br[2]-br[1])
+	}
+	return br, nil
+}
+
+// checkGap verifies that the gap between the ranges is exactly the hex
+// string holding /Contents.
+func checkGap(doc io.ReaderAt, br [4]int64, contents []byte) error {
+	gap := make([]byte, br[2]-br[1])
+	if _, err := doc.ReadAt(gap, br[1]); err != nil {
+		return fmt.Errorf("reading /Contents: %v", err)
+	}
+	if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
+		return errors.New("the /ByteRange gap is not exactly the /Contents hex string")
+	}
+	raw, err := hex.DecodeString(string(gap[1 : len(gap)-1]))
+	if err != nil {
+		return errors.New("the /ByteRange gap is not a plain hex string")
+	}
+	if !bytes.Equal(raw, contents) {
+		return errors.New("the /ByteRange gap does not hold this signature's /Contents")
+	}
+	return nil
+}
+
+// checkRevisionEnd verifies that end closes a revision: "startxref", an
+// offset and "%%EOF" (with an optional end-of-line) just before it.
+func checkRevisionEnd(doc io.ReaderAt, end, size int64) error {
+	n := int64(64)
+	if end < n {
+		n = end
+	}
+	tail := make([]byte, n)
+	if _, err := doc.ReadAt(tail, end-n); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading the end of the signed revision: %v", err)
+	}
+	t := bytes.TrimRight(tail, "\r\n")
+	if len(tail)-len(t) > 2 || !bytes.HasSuffix(t, []byte("%%EOF")) || !bytes.Contains(t, []byte("startxref")) {
+		return fmt.Errorf("the signed range ends at byte %d, which is not the end of a revision", end)
+	}
+	if end < size {
+		// A revision ends at the first end-of-line after %%EOF: the rest of
+		// a CRLF pair must not be left out.
+		next := make([]byte, 1)
+		if _, err := doc.ReadAt(next, end); err == nil && next[0] == '\n' && bytes.HasSuffix(tail, []byte("\r")) {
+			return errors.New("the signed range splits the end-of-line after %%EOF")
+		}
+	}
+	return nil
+}
+
+// derPrefix returns the DER element at the start of contents and checks
+// that everything after it is zero padding.
+func derPrefix(contents []byte) ([]byte, error) {
+	if len(contents) < 2 || contents[0] != 0x30 {
+		return nil, errors.New("/Contents does not start with a DER SEQUENCE")
+	}
+	l := int(contents[1])
+	hdr := 2
+	if l&0x80 != 0 {
+		n := l & 0x7f
+		if n == 0 || n > 4 || len(contents) < 2+n {
+			return nil, errors.New("/Contents has an unsupported DER length")
+		}
+		l = 0
+		for _, b := range contents[2 : 2+n] {
+			l = l<<8 | int(b)
+		}
+		hdr += n
+	}
+	total := hdr + l
+	if l < 0 || total > len(contents) {
+		return nil, errors.New("/Contents DER length exceeds the string")
+	}
+	for _, b := range contents[total:] {
+		if b != 0 {
+			return nil, errors.New("non-zero bytes after the signature in /Contents (hidden data)")
+		}
+	}
+	return contents[:total], nil
+}
+
+// hashRanges hashes the two signed ranges with every hash in hs, reading
+// in chunks.
+func hashRanges(doc io.ReaderAt, br [4]int64, hs []crypto.Hash) (map[crypto.Hash][]byte, error) {
+	type hw struct {
+		h crypto.Hash
+		w interface {
+			io.Writer
+			Sum([]byte) []byte
+		}
+	}
+	var ws []hw
+	var mw []io.Writer
+	for _, h := range hs {
+		if h == 0 || !h.Available() {
+			continue
+		}
+		dup := false
+		for _, x := range ws {
+			dup = dup || x.h == h
+		}
+		if dup {
+			continue
+		}
+		w := h.New()
+		ws = append(ws, hw{h, w})
+		mw = append(mw, w)
+	}
+	dst := io.MultiWriter(mw...)
+	buf := make([]byte, hashChunk)
+	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
+		if _, err := io.CopyBuffer(dst, io.NewSectionReader(doc, rg[0], rg[1]), buf); err != nil {
+			return nil, fmt.Errorf("reading signed bytes: %w", err)
+		}
+	}
+	out := map[crypto.Hash][]byte{}
+	for _, x := range ws {
+		out[x.h] = x.w.Sum(nil)
+	}
+	return out, nil
+}
+
+// cmsPDFEvidence checks a CMS signature over the byte ranges.
+func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) *Evidence {
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return &Evidence{Format: "PAdES", FormatErr: err}
+	}
+	if len(sd.SignerInfos) != 1 {
+		return &Evidence{Format: "PAdES", FormatErr: fmt.Errorf("%d SignerInfos; a PDF signature has exactly one", len(sd.SignerInfos))}
+	}
+	hs := []crypto.Hash{sd.SignerInfos[0].Hash}
+	if subFilter == "adbe.pkcs7.sha1" {
+		hs = append(hs, crypto.SHA1)
+	}
+	digests, err := hashRanges(doc, br, hs)
+	if err != nil {
+		return &Evidence{Format: "PAdES", SignedDataErr: err}
+	}
+	format := "PAdES"
+	if subFilter != "ETSI.CAdES.detached" {
+		format = "PDF " + subFilter
+	}
+	if subFilter == "adbe.pkcs7.sha1" {
+		// The CMS signs (encapsulates) the SHA-1 digest of the ranges.
+		ev := CMSEvidence(sd, map[crypto.Hash][]byte{}, format)[0]
+		if sd.Content == nil {
+			ev.FormatErr = errors.New("adbe.pkcs7.sha1 signature without encapsulated digest")
+		} else if !bytes.Equal(sd.Content, digests[crypto.SHA1]) && ev.FormatErr == nil {
+			ev.DigestErr = errors.New("the encapsulated SHA-1 digest does not match the signed bytes")
+		}
+		if ev.DigestAlgorithm != crypto.SHA1 {
+			ev.Warnings = append(ev.Warnings, "adbe.pkcs7.sha1: the document is hashed with SHA-1")
+		}
+		ev.DigestAlgorithm = crypto.SHA1
+		return ev
+	}
+	if sd.Content != nil {
+		return &Evidence{Format: format, FormatErr: errors.New("detached PDF signature with encapsulated content")}
+	}
+	return CMSEvidence(sd, digests, format)[0]
+}
+
+// docTimestampEvidence checks an ETSI.RFC3161 document time-stamp.
+func docTimestampEvidence(doc io.ReaderAt, br [4]int64, der []byte) *Evidence {
+	const format = "PAdES document time-stamp"
+	tok, err := cms.ParseToken(der)
+	if err != nil {
+		return &Evidence{Format: format, FormatErr: err}
+	}
+	digests, err := hashRanges(doc, br, []crypto.Hash{tok.HashAlgorithm})
+	if err != nil {
+		return &Evidence{Format: format, SignedDataErr: err}
+	}
+	ev := &Evidence{Format: format, SignerCert: tok.TSACertificate, DigestAlgorithm: tok.HashAlgorithm,
+		SignatureAlgorithm: "RFC 3161 time-stamp token", ClaimedTime: tok.GenTime}
+	for _, c := range tok.Certificates {
+		if c != tok.TSACertificate {
+			ev.Certificates = append(ev.Certificates, c)
+		}
+	}
+	verr := tok.VerifyDigest(digests[tok.HashAlgorithm])
+	switch {
+	case verr == nil:
+	case errors.Is(verr, cms.ErrHashMismatch):
+		ev.DigestErr = verr
+	case errors.Is(verr, cms.ErrNoSignerCertificate):
+		ev.SignerCertErr = verr
+	case errors.Is(verr, cms.ErrSignatureInvalid):
+		ev.SignatureErr = verr
+	default:
+		ev.FormatErr = verr
+	}
+	ts := tokenEvidence(tok, nil)
+	ts.Kind, ts.Err = "document", verr
+	ev.Timestamps = []Timestamp{ts}
+	return ev
+}
+
+// pdfDSS is the validation data of a PDF's Document Security Store.
+type pdfDSS struct {
+	certs       []*x509.Certificate
+	crls, ocsps [][]byte
+}
+
+// readDSS reads /DSS /Certs, /CRLs and /OCSPs of the final revision.
+func readDSS(r *dpdf.Reader) pdfDSS {
+	var out pdfDSS
+	_ = safely(func() error {
+		dss := r.Trailer().Key("Root").Key("DSS")
+		if dss.Kind() != dpdf.Dict {
+			return nil
+		}
+		streams := func(key string) [][]byte {
+			var res [][]byte
+			a := dss.Key(key)
+			for i := 0; i < a.Len() && i < 10000; i++ {
+				if s := a.Index(i); s.Kind() == dpdf.Stream {
+					if b, err := io.ReadAll(io.LimitReader(s.Reader(), 16<<20)); err == nil {
+						res = append(res, b)
+					}
+				}
+			}
+			return res
+		}
+		for _, b := range streams("Certs") {
+			if c, err := x509.ParseCertificate(b); err == nil {
+				out.certs = append(out.certs, c)
+			}
+		}
+		out.crls = streams("CRLs")
+		out.ocsps = streams("OCSPs")
+		return nil
+	})
+	return out
+}
+
+// docMDPLevel returns the DocMDP permission level P (1–3) of a
+// certification signature, or 0 when the document is not certified.
+func docMDPLevel(r *dpdf.Reader) int {
+	level := 0
+	_ = safely(func() error {
+		sig := r.Trailer().Key("Root").Key("Perms").Key("DocMDP")
+		if sig.Kind() != dpdf.Dict {
+			return nil
+		}
+		level = 2 // the default when P is absent
+		refs := sig.Key("Reference")
+		for i := 0; i < refs.Len(); i++ {
+			ref := refs.Index(i)
+			if ref.Key("TransformMethod").Name() != "DocMDP" {
+				continue
+			}
+			if pv := ref.Key("TransformParams").Key("P"); pv.Kind() == dpdf.Integer && pv.Int64() >= 1 && pv.Int64() <= 3 {
+				level = int(pv.Int64())
+			}
+		}
+		return nil
+	})
+	return level
+}
+
+// trailingBytes counts bytes after the last %%EOF (and its end-of-line).
+func trailingBytes(doc io.ReaderAt, size int64) int64 {
+	n := int64(1024)
+	if size < n {
+		n = size
+	}
+	tail := make([]byte, n)
+	if _, err := doc.ReadAt(tail, size-n); err != nil && !errors.Is(err, io.EOF) {
+		return 0
+	}
+	i := bytes.LastIndex(tail, []byte("%%EOF"))
+	if i < 0 {
+		return 0
+	}
+	rest := bytes.TrimLeft(tail[i+5:], "\r\n")
+	return int64(len(bytes.TrimRight(rest, "\x00 \t\r\n")))
+}
+
+// parsePDFDate reads a PDF date string "D:YYYYMMDDHHmmSSOHH'mm'".
+func parsePDFDate(s string) (time.Time, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "D:")
+	if len(s) < 4 {
+		return time.Time{}, errors.New("short date")
+	}
+	digits := func(i, n, def int) int {
+		if len(s) < i+n {
+			return def
+		}
+		v, err := strconv.Atoi(s[i : i+n])
+		if err != nil {
+			return def
+		}
+		return v
+	}
+	t := time.Date(digits(0, 4, 0), time.Month(digits(4, 2, 1)), digits(6, 2, 1), digits(8, 2, 0), digits(10, 2, 0), digits(12, 2, 0), 0, time.UTC)
+	if len(s) > 14 && (s[14] == '+' || s[14] == '-') {
+		off := time.Duration(digits(15, 2, 0))*time.Hour + time.Duration(digits(18, 2, 0))*time.Minute
+		if s[14] == '+' {
+			t = t.Add(-off)
+		} else {
+			t = t.Add(off)
+		}
+	}
+	return t, nil
+}
