@@ -440,4 +440,3 @@ func describe(v dpdf.Value) string {
 	}
 	return "value"
 }
-
