@@ -1,6 +1,7 @@
 package signer_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -94,6 +95,20 @@ func pfxMacAlgorithm(t *testing.T, der []byte) string {
 	return pfx.MacData.Mac.Algorithm.Algorithm.String()
 }
 
+// containsOID reports whether the DER encoding of oid occurs in der: the
+// encryption algorithms of a PKCS#12 file are in clear.
+func containsOID(der []byte, oid asn1.ObjectIdentifier) bool {
+	enc, err := asn1.Marshal(oid)
+	return err == nil && bytes.Contains(der, enc)
+}
+
+var (
+	oidPBEWithSHA3DES  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
+	oidPBEWithSHARC240 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 6}
+	oidPBES2           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidAES256CBC       = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+)
+
 const (
 	macSHA1   = "1.3.14.3.2.26"
 	macSHA256 = "2.16.840.1.101.3.4.2.1"
@@ -123,6 +138,13 @@ func TestLoadPKCS12Fixtures(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			data := fixture(t, tc.file)
 			require.Equal(t, tc.mac, pfxMacAlgorithm(t, data))
+			switch tc.mac {
+			case macSHA1: // legacy: RC2-40 certificates, 3DES key
+				require.True(t, containsOID(data, oidPBEWithSHARC240) && containsOID(data, oidPBEWithSHA3DES))
+			case macSHA256: // OpenSSL 3: PBES2 with AES-256-CBC
+				require.True(t, containsOID(data, oidPBES2) && containsOID(data, oidAES256CBC))
+				require.False(t, containsOID(data, oidPBEWithSHA3DES))
+			}
 
 			s, err := signer.LoadPKCS12(data, tc.password)
 			require.NoError(t, err)
