@@ -284,7 +284,7 @@ func (d *document) readTable(off int64) (dict, []int, error) {
 			if err != nil {
 				return err
 			}
-			if t2.kind != tokInt || t.i < 0 || t2.i < 0 || t.i+t2.i > maxObjectNumber+1 {
+			if t2.kind != tokInt || t.i < 0 || t2.i < 0 || t.i > maxObjectNumber || t2.i > maxObjectNumber+1 || t.i+t2.i > maxObjectNumber+1 {
 				return fmt.Errorf("%w: bad xref subsection header", ErrMalformed)
 			}
 			for i := int64(0); i < t2.i; i++ {
@@ -385,7 +385,7 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 	for i := 0; i < len(index); i += 2 {
 		start, ok1 := index[i].(int64)
 		count, ok2 := index[i+1].(int64)
-		if !ok1 || !ok2 || start < 0 || count < 0 || start+count > maxObjectNumber+1 {
+		if !ok1 || !ok2 || start < 0 || count < 0 || start > maxObjectNumber || count > maxObjectNumber+1 || start+count > maxObjectNumber+1 {
 			return nil, fmt.Errorf("%w: bad /Index in xref stream", ErrMalformed)
 		}
 		for j := int64(0); j < count; j++ {

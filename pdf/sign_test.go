@@ -46,7 +46,13 @@ func TestSignCorpus(t *testing.T) {
 			require.Len(t, sigs, c.prior+1)
 			last := sigs[len(sigs)-1]
 			require.Equal(t, "Approved in Hanoi", decodeTextString(last.dict["Location"].(pdfString)))
-			if d := openBytes(t, in, c.password); d.sec != nil {
+			din, dout := openBytes(t, in, c.password), openBytes(t, out, c.password)
+			require.Equal(t, din.xrefForm, dout.xrefForm, "same xref form as the source")
+			require.Equal(t, din.trailer["Root"], dout.trailer["Root"], "catalog keeps its object number")
+			require.Equal(t, din.trailer["ID"], dout.trailer["ID"], "/ID kept")
+			require.Equal(t, din.trailer["Encrypt"], dout.trailer["Encrypt"], "/Encrypt kept")
+			require.Equal(t, din.startxref, dout.trailer["Prev"], "/Prev is the previous startxref")
+			if d := din; d.sec != nil {
 				// New strings are encrypted; the signature is not.
 				require.NotContains(t, string(out[len(in):]), "Approved in Hanoi")
 			}
