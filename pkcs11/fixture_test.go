@@ -136,7 +136,7 @@ func newFixture(module string) (_ *fixture, err error) {
 		return nil, err
 	}
 
-	for _, label := range []string{"kyso-main", "kyso-pin", "kyso-spy", "kyso-lost", "kyso-logout", "kyso-reinit", viLabel, "twin", "twin"} {
+	for _, label := range []string{"kyso-main", "kyso-pin", "kyso-spy", "kyso-lost", "kyso-logout", "kyso-reinit", "kyso-private", viLabel, "twin", "twin"} {
 		if _, err := run("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", testSOPIN, "--pin", testPIN); err != nil {
 			return nil, err
 		}
@@ -203,6 +203,19 @@ func newFixture(module string) (_ *fixture, err error) {
 			return nil, err
 		}
 	}
+	// A token that keeps its certificate private (CKA_PRIVATE=true).
+	{
+		id, err := f.pki.Issue(pkitest.Person("Đỗ Thị Riêng", "001207000000"), pkitest.ECDSAKey(elliptic.P256()))
+		if err != nil {
+			return nil, err
+		}
+		if err := f.importKeyOnly("kyso-private", "p256", "01", id); err != nil {
+			return nil, err
+		}
+		// Written through the module below: pkcs11-tool ignores --private
+		// for certificates.
+		f.keys["kyso-private/p256"] = testKey{name: "p256", id: []byte{1}, cert: id.Cert, ident: id}
+	}
 	// The issuing CA certificate, for chain building from the token.
 	if err := f.writeCert("kyso-main", "ca", "ca", f.pki.CA.Cert); err != nil {
 		return nil, err
@@ -237,6 +250,9 @@ func newFixture(module string) (_ *fixture, err error) {
 	defer m.Close()
 	for _, ti := range mustTokens(m) {
 		f.slots[ti.Label] = ti.Slot
+	}
+	if err := writePrivateCert(m, f.slots["kyso-private"], f.keys["kyso-private/p256"]); err != nil {
+		return nil, fmt.Errorf("private certificate: %w", err)
 	}
 	for _, g := range gens {
 		pub, err := readPublicKey(m, f.slots["kyso-main"], g.id)
@@ -296,14 +312,15 @@ func (f *fixture) importKeyOnly(token, name, keyID string, id *pkitest.Identity)
 	return err
 }
 
-func (f *fixture) writeCert(token, label, id string, c *x509.Certificate) error {
+func (f *fixture) writeCert(token, label, id string, c *x509.Certificate, extra ...string) error {
 	p := filepath.Join(f.dir, "cert.der")
 	if err := os.WriteFile(p, c.Raw, 0o600); err != nil {
 		return err
 	}
 	defer os.Remove(p)
-	_, err := run("pkcs11-tool", "--module", f.module, "--token-label", token, "--login", "--pin", testPIN,
-		"--write-object", p, "--type", "cert", "--id", id, "--label", label)
+	args := []string{"--module", f.module, "--token-label", token, "--login", "--pin", testPIN,
+		"--write-object", p, "--type", "cert", "--id", id, "--label", label}
+	_, err := run("pkcs11-tool", append(args, extra...)...)
 	return err
 }
 
@@ -360,4 +377,29 @@ func readPublicKey(m *Module, slot uint, id string) (any, error) {
 		return nil, err
 	}
 	return ecdsaPublic(curve, pt)
+}
+
+// writePrivateCert stores k's certificate with CKA_PRIVATE=true.
+func writePrivateCert(m *Module, slot uint, k testKey) error {
+	c := m.lib.ctx
+	h, err := c.OpenSession(slot, p11.CKF_SERIAL_SESSION|p11.CKF_RW_SESSION)
+	if err != nil {
+		return err
+	}
+	defer c.CloseSession(h)
+	if err := c.Login(h, p11.CKU_USER, testPIN); err != nil {
+		return err
+	}
+	defer c.Logout(h)
+	_, err = c.CreateObject(h, []*p11.Attribute{
+		p11.NewAttribute(p11.CKA_CLASS, p11.CKO_CERTIFICATE),
+		p11.NewAttribute(p11.CKA_CERTIFICATE_TYPE, p11.CKC_X_509),
+		p11.NewAttribute(p11.CKA_TOKEN, true),
+		p11.NewAttribute(p11.CKA_PRIVATE, true),
+		p11.NewAttribute(p11.CKA_ID, k.id),
+		p11.NewAttribute(p11.CKA_LABEL, k.name),
+		p11.NewAttribute(p11.CKA_SUBJECT, k.cert.RawSubject),
+		p11.NewAttribute(p11.CKA_VALUE, k.cert.Raw),
+	})
+	return err
 }

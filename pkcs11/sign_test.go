@@ -420,3 +420,40 @@ func FuzzECPointEqual(f *testing.F) {
 		}
 	})
 }
+
+// TestPrivateCertificates: a token that keeps its certificates private
+// shows none before the login; Certificates then logs in and lists them.
+func TestPrivateCertificates(t *testing.T) {
+	f, m := openModuleTB(t)
+	noPIN := openToken(t, m, "kyso-private", Options{})
+	certs, err := noPIN.Certificates(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, certs, "private objects are hidden before login")
+
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-private", Options{PIN: pin.fn})
+	certs, err = tok.Certificates(context.Background())
+	require.NoError(t, err)
+	require.Len(t, certs, 1)
+	assert.True(t, certs[0].Cert.Equal(f.keys["kyso-private/p256"].cert))
+	assert.Equal(t, int32(1), pin.user.Load())
+	sg, err := tok.Signer(context.Background(), certs[0])
+	require.NoError(t, err)
+	_, err = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "private"), crypto.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), pin.user.Load())
+}
+
+// TestExplicitLogin: Login asks for the PIN up front, once.
+func TestExplicitLogin(t *testing.T) {
+	f, m := openModuleTB(t)
+	pin := newPIN(testPIN)
+	tok := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
+	closeAllSessions(t, f, tok.Info().Slot)
+	require.NoError(t, tok.Login(context.Background()))
+	require.NoError(t, tok.Login(context.Background()))
+	assert.Equal(t, int32(1), pin.user.Load())
+	_, err := keySigner(t, f, tok, "kyso-lost/p256").SignDigest(context.Background(), digestOf(crypto.SHA256, "l"), crypto.SHA256)
+	require.NoError(t, err)
+	assert.Equal(t, int32(1), pin.user.Load())
+}
