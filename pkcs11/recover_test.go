@@ -169,3 +169,27 @@ func TestTokenMovedToAnotherSlot(t *testing.T) {
 	require.ErrorIs(t, err, ErrTokenNotFound)
 	t.Log(err)
 }
+
+func TestLossClassification(t *testing.T) {
+	for code, want := range map[uint]error{
+		p11.CKR_DEVICE_REMOVED:         ErrTokenNotPresent,
+		p11.CKR_TOKEN_NOT_PRESENT:      ErrTokenNotPresent,
+		p11.CKR_SLOT_ID_INVALID:        ErrTokenNotPresent,
+		p11.CKR_SESSION_HANDLE_INVALID: ErrSessionLost,
+		p11.CKR_SESSION_CLOSED:         ErrSessionLost,
+		p11.CKR_USER_NOT_LOGGED_IN:     ErrSessionLost,
+		p11.CKR_PIN_INCORRECT:          nil,
+		p11.CKR_FUNCTION_FAILED:        nil,
+	} {
+		err := wrapLoss("C_Sign", p11.Error(code))
+		if want == nil {
+			assert.NotErrorIs(t, err, ErrSessionLost)
+			assert.NotErrorIs(t, err, ErrTokenNotPresent)
+		} else {
+			assert.ErrorIs(t, err, want)
+		}
+		var raw p11.Error
+		require.ErrorAs(t, err, &raw)
+		assert.Equal(t, p11.Error(code), raw)
+	}
+}
