@@ -10,12 +10,13 @@ package xml
 // sellers' software writes it) and its own SigningTime object.
 func Seller() *SignOptions {
 	return &SignOptions{
-		Location:          "//HDon/DSCKS/NBan",
-		References:        []Ref{{Path: "//HDon/DLHDon"}},
-		Enveloped:         true,
-		SignatureID:       "NBan",
-		SigningTimeObject: true,
-		AddMissingIDs:     true,
+		Location:           "//HDon/DSCKS/NBan",
+		References:         []Ref{{Path: "//HDon/DLHDon"}},
+		Enveloped:          true,
+		SignatureID:        "NBan",
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
+		AddMissingIDs:      true,
 	}
 }
 
@@ -23,11 +24,12 @@ func Seller() *SignOptions {
 // its SigningTime object.
 func Buyer() *SignOptions {
 	return &SignOptions{
-		Location:          "//HDon/DSCKS/NMua",
-		References:        []Ref{{Path: "//HDon/DLHDon"}},
-		Enveloped:         true,
-		SignatureID:       "NMua-" + randomID(),
-		SigningTimeObject: true,
+		Location:           "//HDon/DSCKS/NMua",
+		References:         []Ref{{Path: "//HDon/DLHDon"}},
+		Enveloped:          true,
+		SignatureID:        "NMua-" + randomID(),
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
 	}
 }
 
@@ -37,11 +39,12 @@ func Buyer() *SignOptions {
 // TaxAuthorityCode to insert MCCQT when the invoice has none yet.
 func TaxAuthority(code string) *SignOptions {
 	return &SignOptions{
-		Location:          "//HDon/DSCKS/CQT",
-		References:        []Ref{{Path: "//HDon/DLHDon"}, {Path: "//HDon/MCCQT"}},
-		SignatureID:       "Tct-" + randomID(),
-		SigningTimeObject: true,
-		TaxAuthorityCode:  code,
+		Location:           "//HDon/DSCKS/CQT",
+		References:         []Ref{{Path: "//HDon/DLHDon"}, {Path: "//HDon/MCCQT"}},
+		SignatureID:        "Tct-" + randomID(),
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
+		TaxAuthorityCode:   code,
 	}
 }
 
@@ -49,12 +52,13 @@ func TaxAuthority(code string) *SignOptions {
 // taxpayer: TKhai/DSCKS/NNT, covering TKhai/DLTKhai and its SigningTime.
 func Registrant() *SignOptions {
 	return &SignOptions{
-		Location:          "//TKhai/DSCKS/NNT",
-		References:        []Ref{{Path: "//TKhai/DLTKhai"}},
-		Enveloped:         true,
-		SignatureID:       "NNT-" + randomID(),
-		SigningTimeObject: true,
-		AddMissingIDs:     true,
+		Location:           "//TKhai/DSCKS/NNT",
+		References:         []Ref{{Path: "//TKhai/DLTKhai"}},
+		Enveloped:          true,
+		SignatureID:        "NNT-" + randomID(),
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
+		AddMissingIDs:      true,
 	}
 }
 
@@ -62,11 +66,12 @@ func Registrant() *SignOptions {
 // TBao/DSCKS/TTCQT, covering DLTBao and its SigningTime.
 func TaxNoticeOfficer() *SignOptions {
 	return &SignOptions{
-		Location:          "//TBao/DSCKS/TTCQT",
-		References:        []Ref{{Path: "//TBao/DLTBao"}},
-		SignatureID:       "TTCQT-" + randomID(),
-		SigningTimeObject: true,
-		AddMissingIDs:     true,
+		Location:           "//TBao/DSCKS/TTCQT",
+		References:         []Ref{{Path: "//TBao/DLTBao"}},
+		SignatureID:        "TTCQT-" + randomID(),
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
+		AddMissingIDs:      true,
 	}
 }
 
@@ -74,10 +79,11 @@ func TaxNoticeOfficer() *SignOptions {
 // TBao/DSCKS/CQT, covering DLTBao, STBao (when present) and its SigningTime.
 func TaxNoticeAgency() *SignOptions {
 	return &SignOptions{
-		Location:          "//TBao/DSCKS/CQT",
-		References:        []Ref{{Path: "//TBao/DLTBao"}, {Path: "//TBao/STBao", Optional: true}},
-		SignatureID:       "CQT-" + randomID(),
-		SigningTimeObject: true,
-		AddMissingIDs:     true,
+		Location:           "//TBao/DSCKS/CQT",
+		References:         []Ref{{Path: "//TBao/DLTBao"}, {Path: "//TBao/STBao", Optional: true}},
+		SignatureID:        "CQT-" + randomID(),
+		SigningTimeObject:  true,
+		IncludeSubjectName: true,
+		AddMissingIDs:      true,
 	}
 }

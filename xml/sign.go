@@ -124,6 +124,9 @@ func (p *Prepared) SetTimestamper(t Timestamper) { p.tsa = t }
 // The signature is checked against the certificate first; a signature that
 // does not verify is refused and no document is returned.
 func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
+	if p == nil || p.cert == nil {
+		return nil, fmt.Errorf("%w: not prepared", ErrState)
+	}
 	value := sig
 	if k, ok := p.cert.PublicKey.(*ecdsa.PublicKey); ok {
 		raw, err := ecdsaRaw(k, sig)
