@@ -342,29 +342,29 @@ func marshalContentInfo(sd signedDataASN) ([]byte, error) {
 	return out, nil
 }
 
-// certificateSet encodes [0] IMPLICIT CertificateSet, leaf first, without
-// duplicates.
+// certificateSet encodes [0] IMPLICIT CertificateSet without duplicates, in
+// DER order: a SET OF is DER only when its elements are sorted by their
+// encodings (X.690 §11.6), and ISO 32000 wants a DER PKCS#7 object in a PDF.
+// The order carries no meaning: verifiers find the signer certificate by
+// the SignerInfo's sid.
 func certificateSet(certs []*x509.Certificate) asn1.RawValue {
-	var b []byte
-	var seen [][]byte
+	var items [][]byte
 	for _, c := range certs {
 		if c == nil {
 			continue
 		}
 		dup := false
-		for _, s := range seen {
+		for _, s := range items {
 			if bytes.Equal(s, c.Raw) {
 				dup = true
 				break
 			}
 		}
-		if dup {
-			continue
+		if !dup {
+			items = append(items, c.Raw)
 		}
-		seen = append(seen, c.Raw)
-		b = append(b, c.Raw...)
 	}
-	return asn1.RawValue{FullBytes: encodeTLV(0xA0, b)}
+	return asn1.RawValue{FullBytes: encodeTLV(0xA0, sortedConcat(items))}
 }
 
 // retag returns a copy of der with its (one-byte) tag replaced.
