@@ -47,7 +47,8 @@ type ecPrivateKey struct {
 // ParsePrivateKey parses a private key in any of the encodings software keys
 // come in, PEM or DER (detected): PKCS#1 ("RSA PRIVATE KEY"), SEC 1 ("EC
 // PRIVATE KEY"), PKCS#8 ("PRIVATE KEY"), encrypted PKCS#8 ("ENCRYPTED PRIVATE
-// KEY", PBES2 with PBKDF2 or scrypt and AES-CBC or 3DES-CBC) and legacy
+// KEY": PBES2 with PBKDF2 or scrypt and AES-CBC or 3DES-CBC, or the PKCS#12
+// schemes pbeWithSHAAnd3-KeyTripleDES-CBC and -2-KeyTripleDES-CBC) and legacy
 // OpenSSL-encrypted PEM (Proc-Type/DEK-Info headers). password is used only
 // for encrypted keys. With PEM input the first private key block is used.
 //

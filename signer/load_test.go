@@ -258,6 +258,7 @@ func TestLoadKeyPair(t *testing.T) {
 		{"rsa-enc-aes256.pem", fixturePassword, rsaCert, true},
 		{"rsa-enc-3des.pem", fixturePassword, append(append([]byte(nil), rsaCert...), chain...), true},
 		{"rsa-enc-scrypt.pem", fixturePassword, rsaCert, true},
+		{"rsa-enc-pbes1.pem", fixturePassword, rsaCert, true}, // pbeWithSHAAnd3-KeyTripleDES-CBC
 		{"rsa-enc.der", fixturePassword, rsaDER, true},
 		{"rsa-legacy-enc.pem", fixturePassword, rsaCert, true},
 		{"ec-sec1.pem", "", ecCert, false},
@@ -311,7 +312,7 @@ func TestLoadKeyPair(t *testing.T) {
 func TestParsePrivateKeyUnsupported(t *testing.T) {
 	for _, name := range []string{
 		"ed25519-pkcs8.pem", "dsa-pkcs8.pem", "p224-sec1.pem", "rsa512-pkcs8.pem",
-		"rsapss-pkcs8.pem", "rsa-enc-pbes1.pem",
+		"rsapss-pkcs8.pem", "rsa-enc-camellia.pem",
 	} {
 		t.Run(name, func(t *testing.T) {
 			k, err := signer.ParsePrivateKey(fixture(t, name), fixturePassword)

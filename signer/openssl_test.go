@@ -51,6 +51,8 @@ func TestOpenSSLFreshKeys(t *testing.T) {
 			run(t, "pkcs12", "-export", "-inkey", p("key.pem"), "-in", p("cert.pem"), "-passout", "pass:"+pw, "-out", p("modern.p12"))
 			run(t, "pkcs12", "-export", "-legacy", "-inkey", p("key.pem"), "-in", p("cert.pem"), "-passout", "pass:"+pw, "-out", p("legacy.p12"))
 			run(t, "pkcs8", "-topk8", "-in", p("key.pem"), "-v2", "aes-256-cbc", "-passout", "pass:"+pw, "-out", p("enc.pem"))
+			run(t, "pkcs8", "-topk8", "-in", p("key.pem"), "-v1", "PBE-SHA1-3DES", "-passout", "pass:"+pw, "-out", p("enc3des.pem"))
+			run(t, "pkcs8", "-topk8", "-in", p("key.pem"), "-v1", "PBE-SHA1-2DES", "-passout", "pass:"+pw, "-outform", "DER", "-out", p("enc2des.der"))
 			run(t, "pkey", "-in", p("key.pem"), "-traditional", "-out", p("trad.pem")) // PKCS#1 or SEC 1
 			run(t, "pkcs8", "-topk8", "-nocrypt", "-in", p("key.pem"), "-outform", "DER", "-out", p("key.der"))
 			read := func(name string) []byte {
@@ -61,11 +63,13 @@ func TestOpenSSLFreshKeys(t *testing.T) {
 			cert := read("cert.pem")
 
 			loaded := map[string]func() (signer.Signer, error){
-				"PKCS#12 OpenSSL 3": func() (signer.Signer, error) { return signer.LoadPKCS12File(p("modern.p12"), pw) },
-				"PKCS#12 legacy":    func() (signer.Signer, error) { return signer.LoadPKCS12File(p("legacy.p12"), pw) },
-				"encrypted PKCS#8":  func() (signer.Signer, error) { return signer.LoadKeyPair(read("enc.pem"), cert, pw) },
-				"traditional PEM":   func() (signer.Signer, error) { return signer.LoadKeyPair(read("trad.pem"), cert, "") },
-				"PKCS#8 DER":        func() (signer.Signer, error) { return signer.LoadKeyPair(read("key.der"), cert, "") },
+				"PKCS#12 OpenSSL 3":    func() (signer.Signer, error) { return signer.LoadPKCS12File(p("modern.p12"), pw) },
+				"PKCS#12 legacy":       func() (signer.Signer, error) { return signer.LoadPKCS12File(p("legacy.p12"), pw) },
+				"encrypted PKCS#8":     func() (signer.Signer, error) { return signer.LoadKeyPair(read("enc.pem"), cert, pw) },
+				"PKCS#8 PBE-SHA1-3DES": func() (signer.Signer, error) { return signer.LoadKeyPair(read("enc3des.pem"), cert, pw) },
+				"PKCS#8 PBE-SHA1-2DES": func() (signer.Signer, error) { return signer.LoadKeyPair(read("enc2des.der"), cert, pw) },
+				"traditional PEM":      func() (signer.Signer, error) { return signer.LoadKeyPair(read("trad.pem"), cert, "") },
+				"PKCS#8 DER":           func() (signer.Signer, error) { return signer.LoadKeyPair(read("key.der"), cert, "") },
 				"PEM bundle": func() (signer.Signer, error) {
 					return signer.LoadPEM(append(append([]byte(nil), cert...), read("enc.pem")...), pw)
 				},

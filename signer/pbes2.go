@@ -17,7 +17,8 @@ import (
 	"golang.org/x/crypto/scrypt"
 )
 
-// Encrypted PKCS#8 (RFC 5958 EncryptedPrivateKeyInfo with PBES2, RFC 8018).
+// Encrypted PKCS#8 (RFC 5958 EncryptedPrivateKeyInfo with PBES2, RFC 8018,
+// or the PKCS#12 3DES schemes of RFC 7292 Appendix C).
 //
 // This is implemented here rather than through github.com/youmark/pkcs8
 // because, at the pinned version, that package panics on a malformed IV or a
@@ -29,9 +30,12 @@ import (
 // count or the scrypt cost taken from the file.
 
 var (
-	oidPBES2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
-	oidPBKDF2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
-	oidScrypt = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 4, 11}
+	oidPBES2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+
+	oidPBEWithSHA3KeyTripleDES = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3}
+	oidPBEWithSHA2KeyTripleDES = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 4}
+	oidPBKDF2                  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	oidScrypt                  = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11591, 4, 11}
 
 	oidHMACSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
 	oidHMACSHA224 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}
@@ -98,9 +102,12 @@ func decryptPKCS8(der []byte, password string) ([]byte, error) {
 	if err != nil || len(rest) != 0 {
 		return nil, fmt.Errorf("signer: malformed encrypted PKCS#8 key: %v", errOr(err, "trailing data"))
 	}
-	if !epki.Algo.Algorithm.Equal(oidPBES2) {
-		return nil, fmt.Errorf("%w: encrypted PKCS#8 scheme %s (only PBES2 is supported; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`)",
-			ErrUnsupportedAlgorithm, epki.Algo.Algorithm)
+	switch alg := epki.Algo.Algorithm; {
+	case alg.Equal(oidPBEWithSHA3KeyTripleDES), alg.Equal(oidPBEWithSHA2KeyTripleDES):
+		return decryptPKCS12PBE(epki, password)
+	case !alg.Equal(oidPBES2):
+		return nil, fmt.Errorf("%w: encrypted PKCS#8 scheme %s (PBES2 and the PKCS#12 3DES schemes are supported; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`)",
+			ErrUnsupportedAlgorithm, alg)
 	}
 	var params pbes2Params
 	if rest, err := asn1.Unmarshal(epki.Algo.Parameters.FullBytes, &params); err != nil || len(rest) != 0 {
@@ -124,11 +131,50 @@ func decryptPKCS8(der []byte, password string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signer: PBES2 cipher: %w", err)
 	}
-	bs := block.BlockSize()
-	if len(iv) != bs {
-		return nil, fmt.Errorf("signer: malformed PBES2 cipher parameters: IV of %d bytes, want %d", len(iv), bs)
+	if len(iv) != block.BlockSize() {
+		return nil, fmt.Errorf("signer: malformed PBES2 cipher parameters: IV of %d bytes, want %d", len(iv), block.BlockSize())
 	}
-	ct := epki.EncryptedData
+	return cbcDecryptKey(block, iv, epki.EncryptedData)
+}
+
+// decryptPKCS12PBE decrypts a key encrypted with pbeWithSHAAnd3-KeyTripleDES-CBC
+// or pbeWithSHAAnd2-KeyTripleDES-CBC (RFC 7292 Appendix C), as
+// `openssl pkcs8 -v1 PBE-SHA1-3DES` and older Java and Windows tools write.
+func decryptPKCS12PBE(epki encryptedPrivateKeyInfo, password string) ([]byte, error) {
+	var params struct {
+		Salt       []byte
+		Iterations int
+	}
+	if rest, err := asn1.Unmarshal(epki.Algo.Parameters.FullBytes, &params); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("signer: malformed PKCS#12 PBE parameters: %v", errOr(err, "trailing data"))
+	}
+	if params.Iterations < 1 || params.Iterations > maxPKCS12Iterations {
+		return nil, fmt.Errorf("signer: PKCS#12 PBE iteration count %d out of range [1, %d]", params.Iterations, maxPKCS12Iterations)
+	}
+	bmp, err := bmpPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	keyLen := 24
+	if epki.Algo.Algorithm.Equal(oidPBEWithSHA2KeyTripleDES) {
+		keyLen = 16
+	}
+	key := pkcs12KDF(sha1.New, params.Salt, bmp, params.Iterations, 1, keyLen)
+	if keyLen == 16 {
+		key = append(key, key[:8]...) // two-key 3DES: K1 K2 K1
+	}
+	iv := pkcs12KDF(sha1.New, params.Salt, bmp, params.Iterations, 2, des.BlockSize)
+	block, err := des.NewTripleDESCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("signer: PKCS#12 PBE cipher: %w", err)
+	}
+	return cbcDecryptKey(block, iv, epki.EncryptedData)
+}
+
+// cbcDecryptKey decrypts the CBC ciphertext of an encrypted private key and
+// checks that the result is a padded PrivateKeyInfo.
+func cbcDecryptKey(block cipher.Block, iv, ct []byte) ([]byte, error) {
+	bs := block.BlockSize()
 	if len(ct) == 0 || len(ct)%bs != 0 {
 		return nil, fmt.Errorf("signer: malformed encrypted PKCS#8 key: ciphertext of %d bytes is not a whole number of %d-byte blocks", len(ct), bs)
 	}

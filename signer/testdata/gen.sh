@@ -51,6 +51,7 @@ openssl pkcs8 -topk8 -in rsa-pkcs8.pem -v2 des3 -v2prf hmacWithSHA1 -passout $P 
 openssl pkcs8 -topk8 -in rsa-pkcs8.pem -scrypt -passout $P -out rsa-enc-scrypt.pem
 openssl pkcs8 -topk8 -in rsa-pkcs8.pem -v2 aes-256-cbc -outform DER -passout $P -out rsa-enc.der
 openssl pkcs8 -topk8 -in rsa-pkcs8.pem -v1 PBE-SHA1-3DES -passout $P -out rsa-enc-pbes1.pem
+openssl pkcs8 -topk8 -in rsa-pkcs8.pem -v2 camellia-256-cbc -passout $P -out rsa-enc-camellia.pem
 openssl rsa -in rsa-pkcs8.pem -traditional -aes256 -passout $P -out rsa-legacy-enc.pem 2>/dev/null
 openssl pkcs12 -export -legacy -inkey rsa-pkcs8.pem -in rsa.crt -certfile ca-sub.pem -passout $P -out rsa-legacy.p12
 cat ca-root.pem ca-sub.pem > "$tmp/chain.pem"
