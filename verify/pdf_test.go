@@ -3,15 +3,21 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -19,14 +25,22 @@ import (
 // minimalPDF returns a one-page PDF written by hand: objects 1–5 (catalog,
 // pages, page, content stream, font).
 func minimalPDF(text string) []byte {
+	return buildPDF(pageObjects(text, "", ""))
+}
+
+func pageObjects(text, catalogExtra, pageExtra string) []string {
 	content := fmt.Sprintf("BT /F1 24 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
+	return []string{
+		"<< /Type /Catalog /Pages 2 0 R " + catalogExtra + ">>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> " + pageExtra + ">>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
+}
+
+// buildPDF writes objects 1…n (object 1 the catalog) with an xref table.
+func buildPDF(objs []string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	offs := make([]int, len(objs))
@@ -275,4 +289,52 @@ func pageWithAnnot(t *testing.T, doc []byte, ref string) string {
 		return strings.Replace(s, "/Annots [", "/Annots ["+ref+" ", 1)
 	}
 	return strings.TrimSuffix(s, ">>") + " /Annots [" + ref + "] >>"
+}
+
+// formPDF is minimalPDF with an empty signature field (object 6) on the
+// page, for producers that sign existing fields.
+func formPDF() []byte {
+	objs := pageObjects("Form", "/AcroForm << /Fields [6 0 R] /SigFlags 3 >> ", "/Annots [6 0 R] ")
+	objs = append(objs, "<< /FT /Sig /T (Sig1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /F 132 >>")
+	return buildPDF(objs)
+}
+
+// Signatures made by another producer (mutool sign) verify.
+func TestPDFFromMutool(t *testing.T) {
+	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.RSAKey(2048)) // mutool signs with RSA keys only
+	dir := t.TempDir()
+	p12, err := id.PKCS12Legacy("pw")
+	require.NoError(t, err)
+	in, out, pfx := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf"), filepath.Join(dir, "id.p12")
+	require.NoError(t, os.WriteFile(in, formPDF(), 0o644))
+	require.NoError(t, os.WriteFile(pfx, p12, 0o600))
+	e.pki.SetTime(time.Now())
+	res, err := exec.Command(mutool, "sign", "-s", pfx, "-P", "pw", "-o", out, in, "6").CombinedOutput()
+	require.NoError(t, err, string(res))
+	signed, err := os.ReadFile(out)
+	require.NoError(t, err)
+
+	o := e.online()
+	o.Time = time.Now()
+	o.Intermediates = id.Chain
+	rep := verifyPDF(t, o, signed)
+	require.Len(t, rep.Signatures, 1, "%s", rep.Text(English))
+	s := rep.Signatures[0]
+	assert.Equal(t, "Sig1", s.ID)
+	assert.True(t, s.Integrity.Intact, "%+v", s.Findings)
+	assert.Equal(t, pkitest.DefaultPersonName, s.Signer.Name)
+	require.NotNil(t, s.Anchor)
+	// mutool hashes with SHA-1, which Circular 15/2025 no longer accepts.
+	assert.Equal(t, Indeterminate, s.Indication, "%+v\n%s", s.Findings, s.Text(English))
+	assert.Equal(t, CryptoConstraintsFailure, s.SubIndication)
+	assert.Contains(t, s.Findings[0].Detail, "SHA-1")
+
+	// Everything else holds: under a policy that still accepts SHA-1 it passes.
+	lax := VietnamPolicy()
+	lax.Hashes = append(lax.Hashes, crypto.SHA1)
+	o.Algorithms = lax
+	s = verifyPDF(t, o, signed).Signatures[0]
+	assert.Equal(t, TotalPassed, s.Indication, "%+v", s.Findings)
 }

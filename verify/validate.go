@@ -105,6 +105,8 @@ func (v *Validator) Validate(ctx context.Context, ev *Evidence) *SignatureReport
 	rep := &SignatureReport{
 		ID: ev.ID, Format: ev.Format, Coverage: ev.Coverage,
 		ClaimedSigningTime: timePtr(ev.ClaimedTime),
+		BestSignatureTime:  v.now(),
+		TimeSource:         TimeFromValidation,
 		Integrity: Integrity{
 			DigestAlgorithm: hashName(ev.DigestAlgorithm), SignatureAlgorithm: ev.SignatureAlgorithm,
 		},
