@@ -281,3 +281,68 @@ func TestByteRangeWidth(t *testing.T) {
 	require.Equal(t, array{int64(0), base + int64(s.contentsAt), base + int64(s.contentsAt+s.contentsLen),
 		int64(len(s.data) - s.contentsAt - s.contentsLen)}, br)
 }
+
+// BenchmarkSmallVsRawRSA interleaves one small-PDF signature and one raw
+// RSA-2048 signature per iteration (so machine load hits both alike) and
+// reports the signing rate as a percentage of the raw RSA rate.
+func BenchmarkSmallVsRawRSA(b *testing.B) {
+	id := sharedPKI(b).MustIssue(pkitest.RSAKey(2048))
+	s, err := signer.New(id.Key, id.Cert, id.Chain...)
+	require.NoError(b, err)
+	key := id.Key.(*rsa.PrivateKey)
+	digest := sha256.Sum256([]byte("kyso"))
+	in := corpus(b, "simple.pdf")
+	var out bytes.Buffer
+	var signT, rawT time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		out.Reset()
+		t0 := time.Now()
+		if err := Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), s, nil); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, digest[:]); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		signT += t1.Sub(t0)
+		rawT += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(signT.Microseconds())/float64(b.N), "sign-µs/op")
+	b.ReportMetric(float64(rawT.Microseconds())/float64(b.N), "rawRSA-µs/op")
+	b.ReportMetric(100*float64(rawT)/float64(signT), "rate-%-of-raw")
+}
+
+// BenchmarkSign100MBVsSha256sum interleaves sha256sum and SignFile on the
+// same 100 MB file per iteration and reports the time ratio and the peak
+// heap of signing.
+func BenchmarkSign100MBVsSha256sum(b *testing.B) {
+	tool := testutil.Tool(b, "sha256sum", "coreutils")
+	src := largePDF(b)
+	s := benchSigner(b)
+	dst := filepath.Join(b.TempDir(), "out.pdf")
+	var signT, shaT time.Duration
+	var peak uint64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if out, err := exec.Command(tool, src).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		t1 := time.Now()
+		p := peakHeap(func() {
+			if err := SignFile(context.Background(), dst, src, s, nil); err != nil {
+				b.Fatal(err)
+			}
+		})
+		t2 := time.Now()
+		peak = max(peak, p)
+		shaT += t1.Sub(t0)
+		signT += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(shaT.Milliseconds())/float64(b.N), "sha256sum-ms/op")
+	b.ReportMetric(float64(signT.Milliseconds())/float64(b.N), "sign-ms/op")
+	b.ReportMetric(float64(signT)/float64(shaT), "sign/sha256sum")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
