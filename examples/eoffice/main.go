@@ -1,0 +1,161 @@
+// Command eoffice signs an official letter the way e-office systems (hệ
+// thống quản lý văn bản và điều hành) do under Decree 30/2020: first the
+// leader's personal visible signature, then the organisation's signature
+// shown as its red seal, stamped over the left part of the leader's
+// signature. It then verifies the document and shows both signatures.
+//
+//	go run ./examples/eoffice [-out DIR]
+//
+// The seal is a PNG drawn by the program (rings, the agency's name set
+// around the edge, a star), placed with its transparency kept. Both
+// signatures are PAdES B-T (time-stamped by the test TSA); a throwaway test
+// PKI issues the certificates. The leader-signed and the final PDF are
+// written to DIR (a new temporary directory by default).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kyso-vn/kyso/examples/internal/pdfverify"
+	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/verify"
+)
+
+const (
+	agency    = "Sở Thông tin và Truyền thông tỉnh Đồng Nai"
+	agencyMST = "3600123456"
+)
+
+// Where the signatures go on the page (points, origin bottom left): the
+// leader's under "GIAM DOC", the seal over its left third.
+var (
+	leaderRect = [4]float64{340, 140, 560, 240}
+	sealRect   = [4]float64{250, 140, 360, 250}
+)
+
+func main() {
+	out := flag.String("out", "", "directory for the signed PDFs (default: a new temporary directory)")
+	flag.Parse()
+	dir := *out
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "kyso-eoffice-"); err != nil {
+			fmt.Fprintln(os.Stderr, "eoffice:", err)
+			os.Exit(1)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := run(ctx, os.Stdout, dir); err != nil {
+		fmt.Fprintln(os.Stderr, "eoffice:", err)
+		os.Exit(1)
+	}
+}
+
+// result is what run produced, for the test.
+type result struct {
+	Final  string // path of the PDF with both signatures
+	Report *verify.Report
+}
+
+var errNotPassed = errors.New("not every signature verified as TOTAL_PASSED")
+
+func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	pki, err := pkitest.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting the test PKI: %w", err)
+	}
+	defer pki.Close()
+	leader, err := pki.Issue(pkitest.Person("Lê Văn Hùng", "075078001122")) // of pkitest.DefaultOrganization, this agency
+	if err != nil {
+		return nil, err
+	}
+	org, err := pki.Issue(pkitest.Organization(agency, agencyMST))
+	if err != nil {
+		return nil, err
+	}
+
+	src, err := sample.Path(sample.PDF)
+	if err != nil {
+		return nil, err
+	}
+	leaderPDF := filepath.Join(dir, "congvan-lanhdao.pdf")
+	finalPDF := filepath.Join(dir, "congvan-daky.pdf")
+
+	// 1. The leader signs: the default Vietnamese template ("Ký bởi",
+	// "Cơ quan", "Thời gian ký") in a box on page 1.
+	err = pdf.SignFile(ctx, leaderPDF, src, leader.Signer(), &pdf.Options{
+		Field:        "LanhDao",
+		Page:         1,
+		Appearance:   &pdf.Appearance{Rect: leaderRect},
+		Reason:       "Ký ban hành văn bản",
+		Location:     "Biên Hòa, Đồng Nai",
+		TimestampURL: pki.TSAURL(),
+		HTTPClient:   pki.HTTPClient(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("leader's signature: %w", err)
+	}
+	fmt.Fprintf(w, "1. Lãnh đạo %s ký (chữ ký hiển thị tại %v) → %s\n", leader.Cert.Subject.CommonName, leaderRect, leaderPDF)
+
+	// 2. The clerk applies the organisation's signature, shown as its seal.
+	seal, err := makeSeal(300, "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "TỈNH ĐỒNG NAI")
+	if err != nil {
+		return nil, err
+	}
+	err = pdf.SignFile(ctx, finalPDF, leaderPDF, org.Signer(), &pdf.Options{
+		Field:        "CoQuan",
+		Page:         1,
+		Appearance:   &pdf.Appearance{Rect: sealRect, Image: seal, ImageLayout: pdf.ImageOnly},
+		Reason:       "Đóng dấu cơ quan",
+		Location:     "Biên Hòa, Đồng Nai",
+		TimestampURL: pki.TSAURL(),
+		HTTPClient:   pki.HTTPClient(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("organisation's signature: %w", err)
+	}
+	fmt.Fprintf(w, "2. Văn thư ký số của cơ quan %s (con dấu %d byte PNG tại %v) → %s\n\n", agency, len(seal), sealRect, finalPDF)
+
+	// 3. Verify the final document: both signatures, each against the
+	// test root, revocation online.
+	trust := verify.NewTrustStore()
+	trust.AddCertificate(pki.Root.Cert, "test root")
+	v, err := verify.New(verify.Options{Trust: trust, Revocation: verify.RevocationOnline, HTTPClient: pki.HTTPClient()})
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(finalPDF)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := verify.VerifyBytes(ctx, pdfverify.New(v), data)
+	if err != nil {
+		return nil, fmt.Errorf("verifying: %w", err)
+	}
+	for i, s := range rep.Signatures {
+		who := "?"
+		if s.Signer != nil {
+			who = s.Signer.Name
+		}
+		fmt.Fprintf(w, "Chữ ký %d: %-14s %s — %s\n", i+1, s.Indication, who, verify.Describe(verify.Vietnamese, s.Indication, s.SubIndication))
+	}
+	fmt.Fprintf(w, "\n%s", rep.Text(verify.Vietnamese))
+	res := &result{Final: finalPDF, Report: rep}
+	if rep.Indication() != verify.TotalPassed || len(rep.Signatures) != 2 {
+		return res, errNotPassed
+	}
+	return res, nil
+}

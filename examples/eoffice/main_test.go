@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/examples/internal/check"
+	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/verify"
+)
+
+func TestEOffice(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	res, err := run(ctx, &out, t.TempDir())
+	require.NoError(t, err, out.String())
+
+	require.Len(t, res.Report.Signatures, 2)
+	for _, s := range res.Report.Signatures {
+		assert.Equal(t, verify.TotalPassed, s.Indication, s.ID)
+		assert.Equal(t, verify.TimeFromTimestamp, s.TimeSource, s.ID)
+	}
+	assert.Equal(t, "Lê Văn Hùng", res.Report.Signatures[0].Signer.Name)
+	assert.Equal(t, agency, res.Report.Signatures[1].Signer.Name)
+	assert.False(t, res.Report.Signatures[0].Coverage.WholeDocument, "the leader signed revision 1 of 2")
+	assert.True(t, res.Report.Signatures[1].Coverage.WholeDocument)
+
+	pdfsig := check.PDFSig(t, res.Final, 2)
+	assert.Contains(t, pdfsig, "Signature Field Name: LanhDao")
+	assert.Contains(t, pdfsig, "Signature Field Name: CoQuan")
+
+	// Render the page: the seal is red where it was placed, and the
+	// leader's text is drawn to the right of it.
+	tool := testutil.Tool(t, "pdftoppm", "poppler-utils")
+	prefix := filepath.Join(t.TempDir(), "page")
+	const dpi = 72 // one pixel per point
+	outb, err := exec.Command(tool, "-r", "72", "-png", "-singlefile", res.Final, prefix).CombinedOutput()
+	require.NoError(t, err, string(outb))
+	f, err := os.Open(prefix + ".png")
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	h := img.Bounds().Dy()
+	toPx := func(r [4]float64) image.Rectangle { // PDF points → pixels (y flipped)
+		return image.Rect(int(r[0]*dpi/72), h-int(r[3]*dpi/72), int(r[2]*dpi/72), h-int(r[1]*dpi/72))
+	}
+	count := func(area image.Rectangle, pred func(r, g, b uint32) bool) int {
+		n := 0
+		for y := area.Min.Y; y < area.Max.Y; y++ {
+			for x := area.Min.X; x < area.Max.X; x++ {
+				r, g, b, _ := img.At(x, y).RGBA()
+				if pred(r>>8, g>>8, b>>8) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	red := count(toPx(sealRect), func(r, g, b uint32) bool { return r > 150 && g < 110 && b < 110 })
+	right := leaderRect
+	right[0] = sealRect[2] // the part of the leader's box the seal leaves free
+	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 })
+	area := toPx(sealRect)
+	assert.Greater(t, red, area.Dx()*area.Dy()/8, "seal drawn in red")
+	assert.Greater(t, dark, 100, "leader's signature text drawn")
+}
