@@ -1,15 +1,15 @@
 // Command einvoice walks an e-invoice through its three signatures, as
 // Circular 78/2021 lays them out, and verifies them:
 //
-//	go run ./examples/einvoice [-out DIR]
+//		go run ./examples/einvoice [-out DIR]
 //
-//  1. the seller signs the invoice data (HDon/DLHDon) in HDon/DSCKS/NBan;
-//  2. the tax authority (CQT) assigns its code (MCCQT, inserted after
-//     DLHDon) and countersigns DLHDon and MCCQT in HDon/DSCKS/CQT — the
-//     seller's signature stays valid because it covers only DLHDon;
-//  3. the buyer signs DLHDon in HDon/DSCKS/NMua;
-//  4. every signature is verified against the test root with online
-//     revocation checks, and the report is printed in Vietnamese.
+//	 1. the seller signs the invoice data (HDon/DLHDon) in HDon/DSCKS/NBan;
+//	 2. the tax authority (CQT) assigns its code (MCCQT, inserted after
+//	    DLHDon) and countersigns DLHDon and MCCQT in HDon/DSCKS/CQT — the
+//	    seller's signature stays valid because it covers only DLHDon;
+//	 3. the buyer signs DLHDon in HDon/DSCKS/NMua;
+//	 4. every signature is verified against the test root with online
+//	    revocation checks, and the report is printed in Vietnamese.
 //
 // The test PKI (with its OCSP responder and CRL server on loopback) is
 // created for the run and thrown away. The invoice after each step is
