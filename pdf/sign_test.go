@@ -33,6 +33,7 @@ var corpusFiles = []struct {
 	{"aes128-objstm.pdf", "", 0},
 	{"aes256.pdf", "", 0},
 	{"aes256-userpw.pdf", "nguoidung", 0},
+	{"aes256-r5.pdf", "", 0},
 }
 
 func TestSignCorpus(t *testing.T) {

@@ -27,6 +27,7 @@ qpdf --encrypt "" owner 128 --use-aes=y -- simple.pdf aes128.pdf
 qpdf --encrypt "" owner 256 -- simple.pdf aes256.pdf
 qpdf --encrypt "nguoidung" owner 256 -- simple.pdf aes256-userpw.pdf
 qpdf --object-streams=generate --encrypt "" owner 128 --use-aes=y -- simple.pdf aes128-objstm.pdf
+qpdf --allow-weak-crypto --encrypt "" owner 256 --force-R5 -- simple.pdf aes256-r5.pdf
 python3 mkpdf.py .
 # A document signed by another tool (mutool, self-signed RSA key) in its
 # own empty field, leaving none to fill.
