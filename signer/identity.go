@@ -19,10 +19,13 @@ var (
 	// OIDOrganizationIdentifier is organizationIdentifier, 2.5.4.97
 	// (ETSI EN 319 412-1 form "VATVN-0100686209").
 	OIDOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+	// OIDSerialNumber is the subject serialNumber attribute, 2.5.4.5; for
+	// natural persons ETSI EN 319 412-1 writes it as "IDCVN-…", "PASVN-…",
+	// "TINVN-…", and some CAs write "CCCD:…" there.
+	OIDSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
 
 	oidCommonName   = asn1.ObjectIdentifier{2, 5, 4, 3}
 	oidSurname      = asn1.ObjectIdentifier{2, 5, 4, 4}
-	oidSerialNumber = asn1.ObjectIdentifier{2, 5, 4, 5}
 	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
 	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
 	oidProvince     = asn1.ObjectIdentifier{2, 5, 4, 8}
@@ -56,8 +59,8 @@ type ID struct {
 	Value string
 	// Raw is the attribute value exactly as found.
 	Raw string
-	// Attribute is the attribute type it came from: OIDUserID or
-	// OIDOrganizationIdentifier.
+	// Attribute is the attribute type it came from: OIDUserID,
+	// OIDOrganizationIdentifier or OIDSerialNumber.
 	Attribute asn1.ObjectIdentifier
 }
 
@@ -76,8 +79,9 @@ type Identity struct {
 	Country             string
 	Email               string // emailAddress attribute of the subject
 	SerialNumber        string
-	// IDs lists every UID and organizationIdentifier value, in the order of
-	// the name (certificate order), unknown prefixes included.
+	// IDs lists every UID and organizationIdentifier value, and serialNumber
+	// values of a recognisable form, in the order of the name (certificate
+	// order), unknown UID prefixes included.
 	IDs []ID
 }
 
@@ -103,13 +107,16 @@ func (id Identity) All(typ string) []string {
 	return out
 }
 
-// TaxCode returns the holder's tax code (mã số thuế): the first "MST:" UID,
-// else the reference of a "VATVN-" organizationIdentifier, else "".
+// TaxCode returns the holder's tax code (mã số thuế): the first "MST:"
+// identifier, else the reference of a "VATVN-" organizationIdentifier or a
+// "TINVN-" serialNumber, else "".
 func (id Identity) TaxCode() string {
-	if v := id.Get(IDTaxCode); v != "" {
-		return v
+	for _, typ := range []string{IDTaxCode, "VATVN", "TINVN"} {
+		if v := id.Get(typ); v != "" {
+			return v
+		}
 	}
-	return id.Get("VATVN")
+	return ""
 }
 
 // ParseIdentity reads the holder's identity from a subject name, usually
@@ -141,8 +148,11 @@ func ParseIdentity(name pkix.Name) Identity {
 			setFirst(&id.Country, v)
 		case t.Equal(oidEmailAddress):
 			setFirst(&id.Email, v)
-		case t.Equal(oidSerialNumber):
+		case t.Equal(OIDSerialNumber):
 			setFirst(&id.SerialNumber, v)
+			if x, ok := parseSerialID(v); ok {
+				id.IDs = append(id.IDs, x)
+			}
 		case t.Equal(OIDUserID):
 			id.IDs = append(id.IDs, parseUID(v))
 		case t.Equal(OIDOrganizationIdentifier):
@@ -197,6 +207,27 @@ func parseOrgID(raw string) ID {
 	return id
 }
 
+// parseSerialID reads an identifier from a subject serialNumber when it has
+// a recognisable form: ETSI EN 319 412-1 §5.1.3 ("PASVN-…", "IDCVN-…",
+// "PNOVN-…", "TAXVN-…", "TINVN-…") or a UID-style prefix of the known
+// Vietnamese types. Other serial numbers stay only in Identity.SerialNumber.
+func parseSerialID(raw string) (ID, bool) {
+	v := strings.TrimSpace(raw)
+	if len(v) > 6 && v[5] == '-' && isUpperASCII(v[:5]) {
+		switch v[:3] {
+		case "PAS", "IDC", "PNO", "TAX", "TIN":
+			return ID{Type: v[:5], Value: strings.TrimSpace(v[6:]), Raw: raw, Attribute: OIDSerialNumber}, true
+		}
+	}
+	id := parseUID(raw)
+	switch id.Type {
+	case IDCitizen, IDLegacyID, IDTaxCode, IDPassport, IDBudget:
+		id.Attribute = OIDSerialNumber
+		return id, true
+	}
+	return ID{}, false
+}
+
 func isUpperASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 'A' || s[i] > 'Z' {
@@ -241,7 +272,7 @@ var shortNames = []struct {
 }{
 	{oidCommonName, "CN"},
 	{oidSurname, "SN"},
-	{oidSerialNumber, "SERIALNUMBER"},
+	{OIDSerialNumber, "SERIALNUMBER"},
 	{oidCountry, "C"},
 	{oidLocality, "L"},
 	{oidProvince, "ST"},

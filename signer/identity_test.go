@@ -240,3 +240,27 @@ func realworldCert(t *testing.T, name string) *x509.Certificate {
 	require.NoError(t, err)
 	return cert
 }
+
+func TestParseIdentitySerialNumber(t *testing.T) {
+	for _, tc := range []struct {
+		serial, typ, value string
+	}{
+		{"IDCVN-001099012345", "IDCVN", "001099012345"},
+		{"PASVN-B1234567", "PASVN", "B1234567"},
+		{"TINVN-0100686209", "TINVN", "0100686209"},
+		{"CCCD:079201000001", signer.IDCitizen, "079201000001"},
+		{"MST:0312345678", signer.IDTaxCode, "0312345678"},
+	} {
+		id := signer.ParseIdentity(selfSigned(t, pkix.Name{CommonName: "x", SerialNumber: tc.serial}, nil).Subject)
+		assert.Equal(t, tc.serial, id.SerialNumber)
+		require.Len(t, id.IDs, 1, tc.serial)
+		assert.Equal(t, tc.typ, id.IDs[0].Type)
+		assert.Equal(t, tc.value, id.IDs[0].Value)
+		assert.True(t, id.IDs[0].Attribute.Equal(signer.OIDSerialNumber))
+	}
+	// An ordinary serial number is not an identifier.
+	id := signer.ParseIdentity(pkix.Name{SerialNumber: "ABC-123:4"})
+	assert.Equal(t, "ABC-123:4", id.SerialNumber)
+	assert.Empty(t, id.IDs)
+	assert.Equal(t, "0100686209", signer.ParseIdentity(pkix.Name{SerialNumber: "TINVN-0100686209"}).TaxCode())
+}
