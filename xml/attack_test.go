@@ -2,6 +2,7 @@ package xml
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -144,4 +145,36 @@ func TestAttackParserAndReferences(t *testing.T) {
 	assert.ErrorIs(t, firstErr(t, []byte(strings.Replace(s, "</KeyInfo>", "</KeyInfo><Foo/>", 1))), ErrMalformedSignature)
 	// Unknown algorithms.
 	assert.ErrorIs(t, firstErr(t, []byte(strings.Replace(s, DigestSHA256, "http://www.w3.org/2001/04/xmldsig-more#md5", 1))), ErrUnsupportedAlgorithm)
+}
+
+// A signed document whose references make the verifier canonicalize the
+// whole document again and again is stopped by the canonical-data budget;
+// identical references are served from the cache.
+func TestAttackCanonicalizationBudget(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	inv := string(gen.Invoice(600, false))
+	build := func(distinct bool) []byte {
+		var refs strings.Builder
+		for i := 0; i < 30; i++ {
+			pl := "a"
+			if distinct {
+				pl = fmt.Sprintf("p%d", i)
+			}
+			refs.WriteString(`<Reference URI=""><Transforms><Transform Algorithm="` + TransformEnveloped + `"/><Transform Algorithm="` + ExcC14N +
+				`"><InclusiveNamespaces xmlns="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="` + pl + `"/></Transform></Transforms><DigestMethod Algorithm="` +
+				DigestSHA256 + `"/><DigestValue/></Reference>`)
+		}
+		sig := `<Signature xmlns="` + NamespaceDSig + `" Id="S"><SignedInfo><CanonicalizationMethod Algorithm="` + C14N10 + `"/><SignatureMethod Algorithm="` +
+			SigECDSASHA256 + `"/>` + refs.String() + `</SignedInfo><SignatureValue/><KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature>`
+		return xmlsecSign(t, []byte(strings.Replace(inv, "<NBan/>", "<NBan>"+sig+"</NBan>", 1)), id)
+	}
+	res, err := Verify(build(false), nil)
+	require.NoError(t, err)
+	require.NoError(t, res.Signatures[0].Err, "30 identical references are cheap")
+	assert.Len(t, res.Signatures[0].References, 30)
+
+	res, err = Verify(build(true), nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrLimit)
 }

@@ -204,7 +204,7 @@ func VerifyDocument(d *Document, opts *VerifyOptions) (*Result, error) {
 	if len(sigs) > lim.MaxSignatures {
 		return nil, fmt.Errorf("%w: %d signatures, limit %d", ErrLimit, len(sigs), lim.MaxSignatures)
 	}
-	v := &verifier{doc: d, opts: opts, lim: lim, ids: newIDIndex(d, opts.IDAttrs)}
+	v := &verifier{doc: d, opts: opts, lim: lim, ids: newIDIndex(d, opts.IDAttrs), budget: canonBudgetFactor*len(d.src) + 1<<20}
 	res := &Result{Document: d}
 	for _, el := range sigs {
 		res.Signatures = append(res.Signatures, v.verify(el))
@@ -298,11 +298,18 @@ func (ix *idIndex) lookup(id string) (*Node, error) {
 }
 
 type verifier struct {
-	doc  *Document
-	opts *VerifyOptions
-	lim  Limits
-	ids  *idIndex
+	doc    *Document
+	opts   *VerifyOptions
+	lim    Limits
+	ids    *idIndex
+	cache  map[canonKey][]byte
+	budget int // bytes of canonical output left
 }
+
+// canonBudgetFactor caps the canonical data one verification produces, in
+// multiples of the document size (distinct forms only: repeated references
+// to the same data are served from a cache).
+const canonBudgetFactor = 16
 
 // dsChildren returns the element children of n, failing on anything that is
 // not whitespace text or an element (comments are tolerated).
@@ -500,27 +507,55 @@ type refPlan struct {
 	want []byte
 }
 
+// canonKey identifies a canonical form, so that data referenced by several
+// signatures (DLHDon in a countersigned invoice) is canonicalized once.
+type canonKey struct {
+	el       *Node
+	whole    bool
+	method   string
+	prefixes string
+	exclude  *Node
+}
+
 func (v *verifier) digest(p *refPlan) Reference {
 	ref := p.ref
-	var out byteSink
-	out.b = make([]byte, 0, estimateSize(ref.Element))
-	var err error
-	if ref.URI == "" {
-		err = p.c.Document(&out, v.doc)
-	} else {
-		err = p.c.Element(&out, ref.Element)
+	c := p.c
+	if c.Exclude != nil && ref.URI != "" && !ref.Element.IsAncestorOf(c.Exclude) && !c.Exclude.IsAncestorOf(ref.Element) {
+		c.Exclude = nil // the enveloped transform is a no-op here
 	}
-	if err != nil {
-		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
-		return ref
+	key := canonKey{el: ref.Element, whole: ref.URI == "", method: c.Method, prefixes: strings.Join(c.InclusivePrefixes, " "), exclude: c.Exclude}
+	out, ok := v.cache[key]
+	if !ok {
+		var sink byteSink
+		sink.b = make([]byte, 0, estimateSize(ref.Element))
+		var err error
+		if ref.URI == "" {
+			err = c.Document(&sink, v.doc)
+		} else {
+			err = c.Element(&sink, ref.Element)
+		}
+		if err != nil {
+			ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
+			return ref
+		}
+		out = sink.b
+		v.budget -= len(out)
+		if v.budget < 0 {
+			ref.Err = fmt.Errorf("reference %q: %w: canonicalized data exceeds %d times the document size", ref.URI, ErrLimit, canonBudgetFactor)
+			return ref
+		}
+		if v.cache == nil {
+			v.cache = make(map[canonKey][]byte)
+		}
+		v.cache[key] = out
 	}
 	h := p.hash.New()
-	h.Write(out.b)
+	h.Write(out)
 	if !bytes.Equal(h.Sum(nil), p.want) {
 		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, ErrDigestMismatch)
 		return ref
 	}
-	ref.Canonical = out.b
+	ref.Canonical = out
 	return ref
 }
 
