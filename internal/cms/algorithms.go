@@ -10,6 +10,7 @@ import (
 
 	_ "crypto/sha1" // SHA-1 digests of legacy data (verification only)
 	_ "crypto/sha256"
+	_ "crypto/sha3" // SHA3-256/384/512 (Circular 15/2025 allows SHA-3)
 	_ "crypto/sha512"
 )
 
@@ -37,6 +38,10 @@ var (
 	oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 	oidSHA384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
 	oidSHA512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
+	// id-sha3-256/384/512 (NIST CSOR).
+	oidSHA3_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 8}
+	oidSHA3_384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 9}
+	oidSHA3_512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 10}
 
 	oidRSAEncryption   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidSHA1WithRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
@@ -50,21 +55,46 @@ var (
 	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	oidECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+
+	// id-rsassa-pkcs1-v1_5-with-sha3-* and id-ecdsa-with-sha3-* (NIST
+	// CSOR sigAlgs arc).
+	oidSHA3_256WithRSA   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 14}
+	oidSHA3_384WithRSA   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 15}
+	oidSHA3_512WithRSA   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 16}
+	oidECDSAWithSHA3_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 10}
+	oidECDSAWithSHA3_384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 11}
+	oidECDSAWithSHA3_512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 12}
 )
+
+// hashOIDs maps every supported digest algorithm to its identifier.
+var hashOIDs = []struct {
+	hash crypto.Hash
+	oid  asn1.ObjectIdentifier
+	// rsa and ecdsa are the PKCS#1 v1.5 and ECDSA signature algorithms.
+	rsa, ecdsa asn1.ObjectIdentifier
+}{
+	{crypto.SHA1, oidSHA1, oidSHA1WithRSA, oidECDSAWithSHA1},
+	{crypto.SHA256, oidSHA256, oidSHA256WithRSA, oidECDSAWithSHA256},
+	{crypto.SHA384, oidSHA384, oidSHA384WithRSA, oidECDSAWithSHA384},
+	{crypto.SHA512, oidSHA512, oidSHA512WithRSA, oidECDSAWithSHA512},
+	{crypto.SHA3_256, oidSHA3_256, oidSHA3_256WithRSA, oidECDSAWithSHA3_256},
+	{crypto.SHA3_384, oidSHA3_384, oidSHA3_384WithRSA, oidECDSAWithSHA3_384},
+	{crypto.SHA3_512, oidSHA3_512, oidSHA3_512WithRSA, oidECDSAWithSHA3_512},
+}
+
+// isSHA3 reports whether h is a SHA-3 hash.
+func isSHA3(h crypto.Hash) bool {
+	return h == crypto.SHA3_256 || h == crypto.SHA3_384 || h == crypto.SHA3_512
+}
 
 var asn1NULL = asn1.RawValue{FullBytes: []byte{0x05, 0x00}}
 
 // hashOID returns the digest algorithm identifier of h.
 func hashOID(h crypto.Hash) (asn1.ObjectIdentifier, error) {
-	switch h {
-	case crypto.SHA1:
-		return oidSHA1, nil
-	case crypto.SHA256:
-		return oidSHA256, nil
-	case crypto.SHA384:
-		return oidSHA384, nil
-	case crypto.SHA512:
-		return oidSHA512, nil
+	for _, e := range hashOIDs {
+		if e.hash == h {
+			return e.oid, nil
+		}
 	}
 	return nil, fmt.Errorf("cms: digest algorithm %v: %w", h, ErrUnsupportedAlgorithm)
 }
@@ -82,15 +112,10 @@ func hashFromAlgorithm(a pkix.AlgorithmIdentifier) (crypto.Hash, error) {
 	if len(a.Parameters.FullBytes) != 0 && !isNULL(a.Parameters) {
 		return 0, fmt.Errorf("cms: digest algorithm %v has parameters: %w", a.Algorithm, ErrFormat)
 	}
-	switch {
-	case a.Algorithm.Equal(oidSHA1):
-		return crypto.SHA1, nil
-	case a.Algorithm.Equal(oidSHA256):
-		return crypto.SHA256, nil
-	case a.Algorithm.Equal(oidSHA384):
-		return crypto.SHA384, nil
-	case a.Algorithm.Equal(oidSHA512):
-		return crypto.SHA512, nil
+	for _, e := range hashOIDs {
+		if a.Algorithm.Equal(e.oid) {
+			return e.hash, nil
+		}
 	}
 	return 0, fmt.Errorf("cms: digest algorithm %v: %w", a.Algorithm, ErrUnsupportedAlgorithm)
 }
@@ -102,7 +127,7 @@ func isNULL(v asn1.RawValue) bool {
 // checkSigningHash refuses hashes that new signatures must not use.
 func checkSigningHash(h crypto.Hash) error {
 	switch h {
-	case crypto.SHA256, crypto.SHA384, crypto.SHA512:
+	case crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512:
 		return nil
 	}
 	return fmt.Errorf("cms: signing with %v: %w", h, ErrUnsupportedAlgorithm)
@@ -125,7 +150,12 @@ func signatureAlgorithmID(pub any, h crypto.Hash, pss bool) (pkix.AlgorithmIdent
 			if err != nil {
 				return pkix.AlgorithmIdentifier{}, err
 			}
+			// RFC 4055 writes the SHA-2 identifiers in RSASSA-PSS-params
+			// with NULL parameters; SHA-3 identifiers have none.
 			hashAlg := pkix.AlgorithmIdentifier{Algorithm: hashOID, Parameters: asn1NULL}
+			if isSHA3(h) {
+				hashAlg.Parameters = asn1.RawValue{}
+			}
 			mgfParam, err := asn1.Marshal(hashAlg)
 			if err != nil {
 				return pkix.AlgorithmIdentifier{}, err
@@ -141,17 +171,8 @@ func signatureAlgorithmID(pub any, h crypto.Hash, pss bool) (pkix.AlgorithmIdent
 			}
 			return pkix.AlgorithmIdentifier{Algorithm: oidRSAPSS, Parameters: asn1.RawValue{FullBytes: params}}, nil
 		}
-		var oid asn1.ObjectIdentifier
-		switch h {
-		case crypto.SHA1:
-			oid = oidSHA1WithRSA
-		case crypto.SHA256:
-			oid = oidSHA256WithRSA
-		case crypto.SHA384:
-			oid = oidSHA384WithRSA
-		case crypto.SHA512:
-			oid = oidSHA512WithRSA
-		default:
+		oid := sigOID(h, false)
+		if oid == nil {
 			return pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: RSA with %v: %w", h, ErrUnsupportedAlgorithm)
 		}
 		return pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1NULL}, nil
@@ -159,17 +180,8 @@ func signatureAlgorithmID(pub any, h crypto.Hash, pss bool) (pkix.AlgorithmIdent
 		if pss {
 			return pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: PSS requested for an ECDSA key: %w", ErrUnsupportedAlgorithm)
 		}
-		var oid asn1.ObjectIdentifier
-		switch h {
-		case crypto.SHA1:
-			oid = oidECDSAWithSHA1
-		case crypto.SHA256:
-			oid = oidECDSAWithSHA256
-		case crypto.SHA384:
-			oid = oidECDSAWithSHA384
-		case crypto.SHA512:
-			oid = oidECDSAWithSHA512
-		default:
+		oid := sigOID(h, true)
+		if oid == nil {
 			return pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: ECDSA with %v: %w", h, ErrUnsupportedAlgorithm)
 		}
 		return pkix.AlgorithmIdentifier{Algorithm: oid}, nil
@@ -185,63 +197,52 @@ func signerOptsFor(alg pkix.AlgorithmIdentifier, h crypto.Hash, pub any) (crypto
 	mismatch := func() (crypto.SignerOpts, error) {
 		return nil, fmt.Errorf("cms: signature algorithm %v does not match digest algorithm %v: %w", alg.Algorithm, h, ErrFormat)
 	}
+	var ecdsaKey bool
 	switch pub.(type) {
 	case *rsa.PublicKey:
 		switch {
 		case alg.Algorithm.Equal(oidRSAEncryption):
 			return h, nil
-		case alg.Algorithm.Equal(oidSHA1WithRSA):
-			if h != crypto.SHA1 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidSHA256WithRSA):
-			if h != crypto.SHA256 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidSHA384WithRSA):
-			if h != crypto.SHA384 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidSHA512WithRSA):
-			if h != crypto.SHA512 {
-				return mismatch()
-			}
-			return h, nil
 		case alg.Algorithm.Equal(oidRSAPSS):
 			return parsePSS(alg, h)
 		}
 	case *ecdsa.PublicKey:
-		switch {
-		case alg.Algorithm.Equal(oidECPublicKey):
-			return h, nil
-		case alg.Algorithm.Equal(oidECDSAWithSHA1):
-			if h != crypto.SHA1 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidECDSAWithSHA256):
-			if h != crypto.SHA256 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidECDSAWithSHA384):
-			if h != crypto.SHA384 {
-				return mismatch()
-			}
-			return h, nil
-		case alg.Algorithm.Equal(oidECDSAWithSHA512):
-			if h != crypto.SHA512 {
-				return mismatch()
-			}
+		ecdsaKey = true
+		if alg.Algorithm.Equal(oidECPublicKey) {
 			return h, nil
 		}
 	default:
 		return nil, fmt.Errorf("cms: public key type %T: %w", pub, ErrUnsupportedAlgorithm)
 	}
+	// A signature algorithm that names its hash must name the digest
+	// algorithm's.
+	for _, e := range hashOIDs {
+		oid := e.rsa
+		if ecdsaKey {
+			oid = e.ecdsa
+		}
+		if alg.Algorithm.Equal(oid) {
+			if e.hash != h {
+				return mismatch()
+			}
+			return h, nil
+		}
+	}
 	return nil, fmt.Errorf("cms: signature algorithm %v for %T: %w", alg.Algorithm, pub, ErrUnsupportedAlgorithm)
+}
+
+// sigOID returns the PKCS#1 v1.5 (or, with ecdsa set, the ECDSA) signature
+// algorithm identifier for h, nil if there is none.
+func sigOID(h crypto.Hash, ecdsa bool) asn1.ObjectIdentifier {
+	for _, e := range hashOIDs {
+		if e.hash == h {
+			if ecdsa {
+				return e.ecdsa
+			}
+			return e.rsa
+		}
+	}
+	return nil
 }
 
 func parsePSS(alg pkix.AlgorithmIdentifier, h crypto.Hash) (crypto.SignerOpts, error) {

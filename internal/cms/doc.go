@@ -23,9 +23,12 @@
 // before embedding it.
 //
 // The SignedData has one SignerInfo (issuerAndSerialNumber, version 1), the
-// signer certificate and its chain, and SHA-256/384/512 with
-// sha*WithRSAEncryption, id-RSASSA-PSS (full parameters, salt = hash length)
-// or ecdsa-with-SHA*. It is detached (eContentType id-data, no content) as
+// signer certificate and its chain (a SET OF in DER order), and
+// SHA-256/384/512 with sha*WithRSAEncryption, id-RSASSA-PSS (full
+// parameters, salt = hash length) or ecdsa-with-SHA*, or SHA3-256/384/512
+// with id-rsassa-pkcs1-v1_5-with-sha3-*, id-RSASSA-PSS or
+// id-ecdsa-with-sha3-*. Digest algorithm identifiers have absent
+// parameters (RFC 5754). It is detached (eContentType id-data, no content) as
 // PAdES ETSI.CAdES.detached and adbe.pkcs7.detached both need, unless
 // [Options.Content] asks for encapsulated content with any eContentType
 // (a TSTInfo, for instance). Options.SigningTime zero leaves signing-time

@@ -20,7 +20,9 @@ import (
 // Options control the SignedData that Prepare and Sign build.
 type Options struct {
 	// Hash is the digest algorithm of the content digest and of the
-	// signature: crypto.SHA256 (the default when zero), SHA384 or SHA512.
+	// signature: crypto.SHA256 (the default when zero), SHA384, SHA512,
+	// or SHA3_256, SHA3_384, SHA3_512 (Circular 15/2025 allows SHA-3; the
+	// signer backend must support it too).
 	Hash crypto.Hash
 	// PSS selects RSASSA-PSS (salt length = hash length) for RSA keys
 	// instead of PKCS#1 v1.5.

@@ -28,7 +28,10 @@ type preparedState struct {
 	Unsigned      []byte   `json:"unsignedAttrs,omitempty"`
 }
 
-var hashNames = map[string]crypto.Hash{"SHA-256": crypto.SHA256, "SHA-384": crypto.SHA384, "SHA-512": crypto.SHA512}
+var hashNames = map[string]crypto.Hash{
+	"SHA-256": crypto.SHA256, "SHA-384": crypto.SHA384, "SHA-512": crypto.SHA512,
+	"SHA3-256": crypto.SHA3_256, "SHA3-384": crypto.SHA3_384, "SHA3-512": crypto.SHA3_512,
+}
 
 // MarshalBinary serialises p (as versioned JSON) so that another process
 // can finish the signature with UnmarshalBinary and Finish.

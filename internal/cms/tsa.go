@@ -112,9 +112,13 @@ func TimestampRequest(digest []byte, hash crypto.Hash, nonce *big.Int, policy as
 	if len(digest) != hash.Size() {
 		return nil, fmt.Errorf("cms: time-stamp digest is %d bytes, %v needs %d", len(digest), hash, hash.Size())
 	}
+	alg := pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1NULL}
+	if isSHA3(hash) {
+		alg.Parameters = asn1.RawValue{} // SHA-3 identifiers have no parameters
+	}
 	return asn1.Marshal(timeStampReq{
 		Version:        1,
-		MessageImprint: messageImprint{HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1NULL}, HashedMessage: digest},
+		MessageImprint: messageImprint{HashAlgorithm: alg, HashedMessage: digest},
 		ReqPolicy:      policy,
 		Nonce:          nonce,
 		CertReq:        true,
