@@ -314,3 +314,49 @@ func TestVerifyWithSuppliedCertificate(t *testing.T) {
 	require.NoError(t, res.Signatures[0].Err)
 	assert.Equal(t, id.Cert.Raw, res.Signatures[0].Certificate.Raw)
 }
+
+func TestCustomIDAttributeNames(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	doc := []byte(`<HoSo><DuLieu ma="dl-1"><A>1</A></DuLieu><Khac Id="dl-1"/><ChuKy/></HoSo>`)
+	o := &SignOptions{Location: "/HoSo/ChuKy", References: []Ref{{Path: "/HoSo/DuLieu"}}, IDAttrs: []string{"ma"}, SignatureID: "CK"}
+	out, err := Sign(context.Background(), doc, id.Signer(), o)
+	require.NoError(t, err)
+	// With the same Id names the reference resolves; with the defaults the
+	// "dl-1" Id names another element and the digest fails.
+	s := mustVerifyOne(t, out, "CK", &VerifyOptions{IDAttrs: []string{"ma"}})
+	assert.Equal(t, "DuLieu", s.References[0].Element.LocalName())
+	res, err := Verify(out, nil)
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrDigestMismatch)
+	// Both names at once: "dl-1" is ambiguous.
+	res, err = Verify(out, &VerifyOptions{IDAttrs: []string{"ma", "Id"}})
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrReference)
+	checkWithXMLSec(t, out, s, "ma=DuLieu")
+}
+
+func TestTwoPhaseXAdESBT(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	o := Seller()
+	o.XAdES, o.TSA = XAdESBaselineT, TSA(p.TSAURL(), nil)
+	prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, o)
+	require.NoError(t, err)
+	state, err := prep.MarshalBinary()
+	require.NoError(t, err)
+	sig, err := id.Signer().SignDigest(context.Background(), prep.Digest(), prep.SignerOpts())
+	require.NoError(t, err)
+
+	var later Prepared
+	require.NoError(t, later.UnmarshalBinary(state))
+	_, err = later.Finish(context.Background(), sig)
+	assert.Error(t, err, "B-T needs a time-stamper after unmarshalling")
+	later.SetTimestamper(TSA(p.TSAURL(), nil))
+	out, err := later.Finish(context.Background(), sig)
+	require.NoError(t, err)
+	s := mustVerifyOne(t, out, "NBan", nil)
+	require.Len(t, s.XAdES.Timestamps, 1)
+	require.NoError(t, s.XAdES.Timestamps[0].Err)
+	checkWithXMLSec(t, out, s, "DLHDon")
+}
