@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,7 +99,22 @@ func FuzzDisplayRawName(f *testing.F) {
 		f.Add(certs[0].RawSubject)
 	}
 	f.Fuzz(func(t *testing.T, der []byte) {
-		_, _ = signer.DisplayRawName(der)
+		if _, err := signer.DisplayRawName(der); err != nil {
+			return
+		}
+		var seq pkix.RDNSequence
+		if _, err := asn1.Unmarshal(der, &seq); err != nil {
+			t.Fatalf("DisplayRawName accepted what asn1 rejects: %v", err)
+		}
+		var name pkix.Name
+		name.FillFromRDNSequence(&seq)
+		id := signer.ParseIdentity(name)
+		for _, x := range id.IDs {
+			if x.Raw == "" && x.Value != "" {
+				t.Fatalf("identifier %+v lost its raw value", x)
+			}
+		}
+		_ = signer.DisplayName(name)
 	})
 }
 
