@@ -102,8 +102,9 @@ type Options struct {
 	PIN PINFunc
 	// MaxSessions bounds the session pool; 0 means 4. The pool is further
 	// bounded by the token's ulMaxSessionCount (and ulMaxRwSessionCount
-	// with ReadWrite), and shrinks at run time if the token answers
-	// CKR_SESSION_COUNT.
+	// with ReadWrite) minus the sessions already open. When the token still
+	// answers CKR_SESSION_COUNT, a caller waits for a session this Token
+	// holds to come back (ErrNoSession if it holds none).
 	MaxSessions int
 	// ReadWrite opens read/write sessions, for middleware that refuses to
 	// sign in read-only ones. Many USB tokens allow a single R/W session.
