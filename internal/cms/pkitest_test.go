@@ -33,6 +33,16 @@ func TestPKITestTSATokensAccepted(t *testing.T) {
 	sha512 := &TSAClient{URL: p.TSAURL(), HTTPClient: p.HTTPClient(), Hash: crypto.SHA512}
 	_, err = sha512.Timestamp(context.Background(), hashBytes(crypto.SHA512, []byte("x")), 0)
 	require.NoError(t, err)
+
+	sha3 := &TSAClient{URL: p.TSAURL(), HTTPClient: p.HTTPClient(), Hash: crypto.SHA3_256}
+	tok, err = sha3.Timestamp(context.Background(), hashBytes(crypto.SHA3_256, []byte("x")), 0)
+	require.NoError(t, err)
+	assert.Equal(t, crypto.SHA3_256, tok.HashAlgorithm)
+	direct, err := p.Timestamp(crypto.SHA3_512, hashBytes(crypto.SHA3_512, []byte("x")))
+	require.NoError(t, err)
+	tok, err = ParseToken(direct)
+	require.NoError(t, err)
+	require.NoError(t, tok.VerifyData([]byte("x")))
 }
 
 func TestPKITestTSAFailuresRejected(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/rand"
+	_ "crypto/sha3" // SHA-3 message imprints and CertIDs
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -58,16 +59,22 @@ var (
 	oidOCSPNonce = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 2}
 	oidOCSPBasic = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 1}
 	hashByOID    = map[string]crypto.Hash{
-		"1.3.14.3.2.26":          crypto.SHA1,
-		"2.16.840.1.101.3.4.2.1": crypto.SHA256,
-		"2.16.840.1.101.3.4.2.2": crypto.SHA384,
-		"2.16.840.1.101.3.4.2.3": crypto.SHA512,
+		"1.3.14.3.2.26":           crypto.SHA1,
+		"2.16.840.1.101.3.4.2.1":  crypto.SHA256,
+		"2.16.840.1.101.3.4.2.2":  crypto.SHA384,
+		"2.16.840.1.101.3.4.2.3":  crypto.SHA512,
+		"2.16.840.1.101.3.4.2.8":  crypto.SHA3_256,
+		"2.16.840.1.101.3.4.2.9":  crypto.SHA3_384,
+		"2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
 	}
 	oidByHash = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1:   {1, 3, 14, 3, 2, 26},
-		crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
-		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2},
-		crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
+		crypto.SHA1:     {1, 3, 14, 3, 2, 26},
+		crypto.SHA256:   {2, 16, 840, 1, 101, 3, 4, 2, 1},
+		crypto.SHA384:   {2, 16, 840, 1, 101, 3, 4, 2, 2},
+		crypto.SHA512:   {2, 16, 840, 1, 101, 3, 4, 2, 3},
+		crypto.SHA3_256: {2, 16, 840, 1, 101, 3, 4, 2, 8},
+		crypto.SHA3_384: {2, 16, 840, 1, 101, 3, 4, 2, 9},
+		crypto.SHA3_512: {2, 16, 840, 1, 101, 3, 4, 2, 10},
 	}
 	errBadOCSPRequest = errors.New("pkitest: malformed OCSP request")
 )

@@ -244,8 +244,12 @@ func (p *PKI) Timestamp(h crypto.Hash, digest []byte) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("pkitest: TSA: unsupported hash %v", h)
 	}
+	alg := pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.NullRawValue}
+	if h == crypto.SHA3_256 || h == crypto.SHA3_384 || h == crypto.SHA3_512 {
+		alg.Parameters = asn1.RawValue{} // SHA-3 identifiers have no parameters
+	}
 	req := &timeStampReq{Version: 1, CertReq: true, MessageImprint: messageImprint{
-		HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.NullRawValue},
+		HashAlgorithm: alg,
 		HashedMessage: digest,
 	}}
 	return p.timestamp(req, TSANormal)

@@ -55,6 +55,8 @@ func TestTSAOpenSSLVerify(t *testing.T) {
 		{"ecdsa-sha256", nil, "-sha256"},
 		{"rsa-sha512", []Option{CAOptions(RSAKey(2048)), TSAOptions(RSAKey(2048))}, "-sha512"},
 		{"p384-sha1-imprint", []Option{TSAOptions(ECDSAKey(elliptic.P384()))}, "-sha1"},
+		{"sha3-256-imprint", nil, "-sha3-256"},
+		{"rsa-sha3-512-imprint", []Option{CAOptions(RSAKey(2048)), TSAOptions(RSAKey(2048))}, "-sha3-512"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(t, tc.opts...)
