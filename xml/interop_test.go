@@ -1,6 +1,8 @@
 package xml
 
 import (
+	"context"
+	"crypto"
 	"crypto/elliptic"
 	"crypto/rsa"
 	"strings"
@@ -160,4 +162,49 @@ func mustParse(t *testing.T, b []byte) *Document {
 	d, err := Parse(b)
 	require.NoError(t, err)
 	return d
+}
+
+// The .NET reading of an enveloped transform on a SignatureProperty inside
+// the Signature (the element itself is digested) is tolerated, and the
+// SigningTime it holds is then covered; with the spec's reading (empty
+// node-set, as xmlsec1 signs it) the SigningTime is not reported.
+func TestDotNetEnvelopedSignatureProperty(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	inv := string(gen.Invoice(1, false))
+	objects := `<Object><SignatureProperties><SignatureProperty Id="nguoiban" Target="#S"><SigningTime>2021-11-05T14:48:47</SigningTime></SignatureProperty></SignatureProperties></Object>`
+	refs := []tmplRef{{uri: "#" + dlID, transforms: []string{TransformEnveloped}, digest: DigestSHA256},
+		{uri: "#nguoiban", transforms: []string{TransformEnveloped}, digest: DigestSHA256}}
+	tmpl := template(inv, "", "S", C14N10, SigRSASHA256, refs, `<KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo>`, objects)
+
+	// Spec reading (xmlsec1): the property is not covered.
+	specDoc := xmlsecSign(t, tmpl, id, "DLHDon", "SignatureProperty")
+	s := mustVerifyOne(t, specDoc, "S", nil)
+	assert.Empty(t, s.References[1].Canonical)
+	assert.Empty(t, s.SigningTimeText, "an uncovered SigningTime is not reported")
+
+	// .NET reading: build the digests ourselves and sign SignedInfo.
+	d := mustParse(t, tmpl)
+	dig := func(el *Node, excl *Node) string {
+		h := crypto.SHA256.New()
+		require.NoError(t, Canonicalizer{Method: C14N10, Exclude: excl}.Element(h, el))
+		return b64(h.Sum(nil))
+	}
+	sigEl, _ := d.FindOne("//Signature")
+	dl, _ := d.FindOne("//DLHDon")
+	prop, _ := d.FindOne("//SignatureProperty")
+	doc := strings.Replace(string(tmpl), "<DigestValue/>", "<DigestValue>"+dig(dl, sigEl)+"</DigestValue>", 1)
+	doc = strings.Replace(doc, "<DigestValue/>", "<DigestValue>"+dig(prop, nil)+"</DigestValue>", 1)
+	doc = strings.Replace(doc, "<X509Certificate/>", "<X509Certificate>"+b64(id.Cert.Raw)+"</X509Certificate>", 1)
+	d2 := mustParse(t, []byte(doc))
+	si, _ := d2.FindOne("//Signature/SignedInfo")
+	h := crypto.SHA256.New()
+	require.NoError(t, Canonicalizer{Method: C14N10}.Element(h, si))
+	sig, err := id.Signer().SignDigest(context.Background(), h.Sum(nil), crypto.SHA256)
+	require.NoError(t, err)
+	doc = strings.Replace(doc, "<SignatureValue/>", "<SignatureValue>"+b64(sig)+"</SignatureValue>", 1)
+	s = mustVerifyOne(t, []byte(doc), "S", nil)
+	assert.NotEmpty(t, s.References[1].Note)
+	assert.True(t, s.Covers(s.References[1].Element))
+	assert.Equal(t, "2021-11-05T14:48:47", s.SigningTimeText)
 }

@@ -98,7 +98,9 @@ type Reference struct {
 	Excluded *Node
 	// Canonical is the exact byte string that was digested.
 	Canonical []byte
-	Err       error
+	// Note explains a tolerated producer quirk, "" normally.
+	Note string
+	Err  error
 }
 
 // Valid reports whether the signature verified.
@@ -552,6 +554,23 @@ func (v *verifier) digest(p *refPlan) Reference {
 	h := p.hash.New()
 	h.Write(out)
 	if !bytes.Equal(h.Sum(nil), p.want) {
+		// .NET-based producers reference a SignatureProperty inside their
+		// own Signature with the enveloped transform and digest the element
+		// itself, where the spec leaves an empty node-set. Accept that
+		// reading too: the data is then fully covered.
+		if c.Exclude != nil && ref.URI != "" && c.Exclude.IsAncestorOf(ref.Element) {
+			var sink byteSink
+			if err := (Canonicalizer{Method: c.Method, InclusivePrefixes: c.InclusivePrefixes}).Element(&sink, ref.Element); err == nil {
+				h2 := p.hash.New()
+				h2.Write(sink.b)
+				if bytes.Equal(h2.Sum(nil), p.want) {
+					ref.Canonical = sink.b
+					ref.Excluded = nil
+					ref.Note = "enveloped-signature transform on data inside the signature digested as the whole element (.NET behaviour)"
+					return ref
+				}
+			}
+		}
 		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, ErrDigestMismatch)
 		return ref
 	}
@@ -765,7 +784,9 @@ func (v *verifier) signingTime(s *Signature) {
 		}
 		var found *Node
 		walkElements(r.Element, func(n *Node) bool {
-			if n.LocalName() == "SigningTime" {
+			// Only a SigningTime the signature really covers counts (not
+			// one left out by an enveloped transform).
+			if n.LocalName() == "SigningTime" && s.Covers(n) {
 				found = n
 				return false
 			}
