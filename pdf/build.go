@@ -211,6 +211,12 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 				}
 			}
 		}
+		if widget != nil && widgetRef != target.ref {
+			// The value belongs to the field (the widget's parent), but
+			// poppler and MuPDF read it from the widget, as MuPDF writes it:
+			// put it on both.
+			widget["V"] = sigRef
+		}
 		if widget != nil {
 			if p, ok := widget["P"].(ref); ok {
 				if pd := d.dictOf(p); pd != nil {

@@ -209,3 +209,24 @@ func TestSignFileAtomic(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"in.pdf", "out.pdf"}, names)
 }
+
+func TestSignHierarchicalFields(t *testing.T) {
+	s := testSigner(t)
+	in := corpus(t, "form-hierarchy.pdf")
+	// A field whose widget is a separate kid, signed visibly in its rectangle.
+	out := signBytes(t, in, s, &Options{Field: "VanThu", Appearance: &Appearance{Lines: []string{"Văn thư đã ký"}}})
+	checkTools(t, out, 1, "")
+	require.Contains(t, pdftotext(t, out, ""), "Văn thư đã ký")
+	// A terminal field under a parent: fully qualified name; its widget has no /P.
+	out = signBytes(t, out, s, &Options{Field: "CoQuan.PhoGiamDoc", Appearance: &Appearance{Lines: []string{"Phó Giám đốc"}}})
+	checkTools(t, out, 2, "")
+	require.Contains(t, pdftotext(t, out, ""), "Phó Giám đốc")
+	sigs := readSignatures(t, out, "")
+	require.Len(t, sigs, 2)
+	require.Equal(t, "VanThu", sigs[0].field)
+	require.Equal(t, "CoQuan.PhoGiamDoc", sigs[1].field)
+	d := openBytes(t, out)
+	fs, err := d.fields()
+	require.NoError(t, err)
+	require.Len(t, fs, 2, "no new field was created")
+}

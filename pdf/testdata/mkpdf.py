@@ -61,6 +61,20 @@ write(sys.argv[1] + "/form-empty-field.pdf", [
     (7, b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>"),
 ])
 
+content = b"BT /F1 18 Tf 72 760 Td (kyso corpus: hierarchical form fields) Tj ET"
+write(sys.argv[1] + "/form-hierarchy.pdf", [
+    (1, b"<</Type/Catalog/Pages 2 0 R/AcroForm 10 0 R>>"),
+    (2, b"<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+    (3, b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 7 0 R>>>>/Annots[8 0 R 9 0 R]>>"),
+    (4, b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream"),
+    (5, b"<</FT/Sig/T(VanThu)/Kids[8 0 R]>>"),
+    (6, b"<</T(CoQuan)/Kids[9 0 R]>>"),
+    (7, b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica/Encoding/WinAnsiEncoding>>"),
+    (8, b"<</Type/Annot/Subtype/Widget/Parent 5 0 R/Rect[320 80 560 160]/F 4/P 3 0 R>>"),
+    (9, b"<</Type/Annot/Subtype/Widget/FT/Sig/Parent 6 0 R/T(PhoGiamDoc)/Rect[40 80 280 160]/F 4>>"),
+    (10, b"<</Fields[5 0 R 6 0 R]/SigFlags 1>>"),
+])
+
 content = b"BT /F1 18 Tf 72 760 Td (kyso corpus: hybrid-reference file) Tj ET"
 write(sys.argv[1] + "/hybrid.pdf", [
     (4, b"<</Length %d>>stream\n" % len(content) + content + b"\nendstream"),
