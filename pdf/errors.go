@@ -12,11 +12,11 @@ var (
 	// ErrUnsupported: the document uses a feature this package does not
 	// handle (an unknown security handler or stream filter, …).
 	ErrUnsupported = errors.New("pdf: unsupported feature")
-	// ErrWrongPassword: the document is encrypted and the given user
-	// password (empty by default) does not open it.
+	// ErrWrongPassword: the document is encrypted and Options.Password
+	// (empty by default) is neither its user nor its owner password.
 	ErrWrongPassword = errors.New("pdf: wrong password for encrypted document")
-	// ErrFieldNotFound: Options.Field names no field and Options.Page is 0,
-	// or the named field is not a signature field.
+	// ErrFieldNotFound: Options.Field names an existing field that is not a
+	// signature field.
 	ErrFieldNotFound = errors.New("pdf: signature field not found")
 	// ErrFieldSigned: the named signature field already holds a signature.
 	ErrFieldSigned = errors.New("pdf: signature field is already signed")

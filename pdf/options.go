@@ -12,8 +12,8 @@ import (
 type Options struct {
 	// Field names the signature field. When the document has an empty
 	// signature field with this (fully qualified) name, it is signed;
-	// otherwise a new field with this name is created. Empty means a new
-	// field named "SignatureN".
+	// otherwise a new top-level field with this name (which must not
+	// contain '.') is created. Empty means a new field named "SignatureN".
 	Field string
 	// Page is the page (1-based) that carries a new field's widget; -1 is
 	// the last page. Zero means 1.
