@@ -141,6 +141,9 @@ func (v *verifier) xades(s *Signature) error {
 		return nil
 	}
 	ns := qp.NamespaceURI()
+	if target, _ := qp.Attr("Target"); s.ID == "" || target != "#"+s.ID {
+		return fmt.Errorf("%w: QualifyingProperties Target %q does not name this signature", ErrMalformedSignature, target)
+	}
 	info := &XAdESInfo{}
 	s.XAdES = info
 	sp := qp.Child("SignedProperties")
