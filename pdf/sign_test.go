@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/elliptic"
 	"os"
 	"path/filepath"
 	"time"
@@ -229,4 +230,41 @@ func TestSignHierarchicalFields(t *testing.T) {
 	fs, err := d.fields()
 	require.NoError(t, err)
 	require.Len(t, fs, 2, "no new field was created")
+}
+
+func TestKeyAlgorithms(t *testing.T) {
+	in := corpus(t, "objstm.pdf")
+	cases := []struct {
+		name string
+		s    signer.Signer
+		opts Options
+		// MuPDF 1.21 cannot verify RSASSA-PSS ("Digest error: Unknown
+		// error"); pdfsig (NSS) and our CMS check do.
+		noMutool bool
+	}{
+		{"RSA-2048 PSS", testSigner(t, pkitest.RSAKey(2048)), Options{PSS: true}, true},
+		{"RSA-4096 SHA-512", testSigner(t, pkitest.RSAKey(4096)), Options{Hash: crypto.SHA512}, false},
+		{"ECDSA P-384 SHA-384", testSigner(t, pkitest.ECDSAKey(elliptic.P384())), Options{Hash: crypto.SHA384}, false},
+		{"ECDSA P-521", testSigner(t, pkitest.ECDSAKey(elliptic.P521())), Options{Hash: crypto.SHA512}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opts := c.opts
+			out := signBytes(t, in, c.s, &opts)
+			if c.noMutool {
+				path := filepath.Join(t.TempDir(), "signed.pdf")
+				require.NoError(t, os.WriteFile(path, out, 0o644))
+				checkPdfsig(t, path, 1, "")
+				checkQpdf(t, path, "")
+			} else {
+				checkTools(t, out, 1, "")
+			}
+			sigs := readSignatures(t, out, "")
+			h := opts.Hash
+			if h == 0 {
+				h = crypto.SHA256
+			}
+			require.Equal(t, h, sigs[0].cms.SignerInfos[0].Hash)
+		})
+	}
 }
