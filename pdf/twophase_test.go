@@ -3,7 +3,11 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -156,4 +161,26 @@ func TestTimestampFailures(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, p.Finish(context.Background(), &out, bytes.NewReader(in), int64(len(in)), sig))
 	checkTools(t, out.Bytes(), 1, "")
+}
+
+// TestTimestampOpenSSL checks the PAdES B-T signature timestamp with an
+// independent tool: openssl ts -verify over the hash of the signature value.
+func TestTimestampOpenSSL(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	pki := sharedPKI(t)
+	out := signBytes(t, corpus(t, "simple.pdf"), testSigner(t), &Options{TimestampURL: pki.TSAURL()})
+	si := readSignatures(t, out, "")[0].cms.SignerInfos[0]
+	require.Len(t, si.Timestamps, 1)
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token.der")
+	require.NoError(t, os.WriteFile(tok, si.Timestamps[0].DER, 0o644))
+	root := filepath.Join(dir, "root.pem")
+	require.NoError(t, os.WriteFile(root, pkitest.PEM(pki.Root.Cert), 0o644))
+	chain := filepath.Join(dir, "chain.pem")
+	require.NoError(t, os.WriteFile(chain, pkitest.PEM(append([]*x509.Certificate{pki.TSA.Cert}, pki.TSA.Chain...)...), 0o644))
+	sum := sha256.Sum256(si.Signature)
+	res, err := exec.Command(openssl, "ts", "-verify", "-token_in", "-in", tok, "-digest", hex.EncodeToString(sum[:]),
+		"-CAfile", root, "-untrusted", chain).CombinedOutput()
+	require.NoError(t, err, "%s", res)
+	require.Contains(t, string(res), "Verification: OK")
 }
