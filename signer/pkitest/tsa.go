@@ -360,10 +360,13 @@ func (p *PKI) timestamp(req *timeStampReq, mode TSAMode) ([]byte, error) {
 	sha256ID := pkix.AlgorithmIdentifier{Algorithm: oidByHash[crypto.SHA256], Parameters: asn1.NullRawValue}
 	var certs []byte
 	if req.CertReq {
-		certs = append(certs, tsa.Cert.Raw...)
+		// CertificateSet is a SET OF: DER wants the encodings sorted.
+		list := [][]byte{tsa.Cert.Raw}
 		for _, c := range tsa.Chain {
-			certs = append(certs, c.Raw...)
+			list = append(list, c.Raw)
 		}
+		sort.Slice(list, func(i, j int) bool { return bytes.Compare(list[i], list[j]) < 0 })
+		certs = bytes.Join(list, nil)
 	}
 	sd := signedData{
 		Version:          3,

@@ -143,7 +143,7 @@ func TestTSAResponseFields(t *testing.T) {
 	assert.True(t, ts.Policy.Equal(OIDTSAPolicy))
 	assert.NotZero(t, ts.SerialNumber.Sign())
 	require.NotEmpty(t, ts.Certificates)
-	assert.Equal(t, p.TSA.Cert.Raw, ts.Certificates[0].Raw)
+	assert.Contains(t, ts.Certificates, p.TSA.Cert)
 
 	// Signed attributes, read by digitorus/pkcs7: content type TSTInfo,
 	// message digest, and ESS signing-certificate-v2 naming the TSA
@@ -280,4 +280,56 @@ func certPool(certs ...*x509.Certificate) *x509.CertPool {
 		pool.AddCert(c)
 	}
 	return pool
+}
+
+// TestTSATokenIsDER: the SET OF fields of a token are in DER order (sorted
+// encodings). An RSA TSA certificate encodes larger than its ECDSA CA's, so
+// a TSA-first certificate set would not be DER.
+func TestTSATokenIsDER(t *testing.T) {
+	p := New(t, TSAOptions(RSAKey(2048)))
+	sum := sha256.Sum256([]byte("DER"))
+	tok, err := p.Timestamp(crypto.SHA256, sum[:])
+	require.NoError(t, err)
+	var ci contentInfo
+	_, err = asn1.Unmarshal(tok, &ci)
+	require.NoError(t, err)
+	var sd struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		Content          asn1.RawValue
+		Certificates     asn1.RawValue `asn1:"optional,tag:0"`
+		SignerInfos      asn1.RawValue
+	}
+	rest, err := asn1.Unmarshal(ci.Content.Bytes, &sd)
+	require.NoError(t, err)
+	require.Empty(t, rest)
+	var si struct {
+		Version     int
+		SID         asn1.RawValue
+		DigestAlg   asn1.RawValue
+		SignedAttrs asn1.RawValue `asn1:"tag:0"`
+		SigAlg      asn1.RawValue
+		Signature   []byte
+	}
+	_, err = asn1.Unmarshal(sd.SignerInfos.Bytes, &si)
+	require.NoError(t, err)
+	for name, set := range map[string][]byte{
+		"digestAlgorithms": sd.DigestAlgorithms.Bytes,
+		"certificates":     sd.Certificates.Bytes,
+		"signerInfos":      sd.SignerInfos.Bytes,
+		"signedAttrs":      si.SignedAttrs.Bytes,
+	} {
+		var prev []byte
+		n := 0
+		for b := set; len(b) > 0; n++ {
+			var v asn1.RawValue
+			b, err = asn1.Unmarshal(b, &v)
+			require.NoError(t, err)
+			assert.LessOrEqual(t, bytes.Compare(prev, v.FullBytes), 0, "%s: element %d sorts before element %d", name, n, n-1)
+			prev = v.FullBytes
+		}
+	}
+	ts, err := timestamp.Parse(tok)
+	require.NoError(t, err)
+	assert.Len(t, ts.Certificates, 2)
 }
