@@ -70,7 +70,7 @@ func TestTwoPhasePDFThroughSimulator(t *testing.T) {
 
 			in := minimalPDF("Quyet dinh so 15/QD-UBND")
 			// Phase 1: the e-office server knows only the certificate.
-			p, err := pdf.Prepare(bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), &pdf.Options{
+			p, err := pdf.Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), &pdf.Options{
 				Reason: "Phê duyệt", Location: "Hà Nội",
 			})
 			require.NoError(t, err)

@@ -124,7 +124,7 @@ func run(in, out, msisdn, title, user, modeName string) error {
 	fmt.Printf("Người ký: %s (%s)\n", s.Certificate().Subject.CommonName, s.MSISDN())
 
 	// Phase 1: lay out the signature and compute the digest.
-	p, err := pdf.Prepare(bytes.NewReader(doc), int64(len(doc)), s.Certificate(), s.Chain(), &pdf.Options{
+	p, err := pdf.Prepare(ctx, bytes.NewReader(doc), int64(len(doc)), s.Certificate(), s.Chain(), &pdf.Options{
 		Reason: "Ký hợp đồng", Location: "Hà Nội",
 	})
 	if err != nil {
