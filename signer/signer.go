@@ -13,6 +13,17 @@
 //   - [CryptoSigner] turns any Signer back into a standard crypto.Signer.
 //   - [LoadPKCS12], [LoadPEM] and friends load software keys.
 //   - [ParseIdentity] reads Vietnamese subject identifiers (CCCD, MST, …).
+//
+// Software keys: [LoadPKCS12] and [LoadPKCS12File] read legacy (3DES/RC2,
+// SHA-1 MAC), OpenSSL 3 (AES-256, PBKDF2), PBMAC1 and BER files; [LoadPEM]
+// and [LoadKeyPair] read PKCS#1, PKCS#8, SEC 1 and encrypted PKCS#8. The chain
+// is ordered from the key's certificate up, nearest issuer first.
+//
+// RSA-PSS: a Signer that wants PSS implements [PSSPreferrer] (set with
+// [WithPSS], or [PSS]); format packages call [PrefersPSS] when their caller
+// has not chosen a scheme and then pass *rsa.PSSOptions with
+// rsa.PSSSaltLengthEqualsHash to SignDigest, which always signs as its opts
+// say.
 package signer
 
 import (
@@ -73,7 +84,8 @@ type keySigner struct {
 // New returns a Signer for key, whose certificate is cert, issued by chain
 // (nearest issuer first). It fails with ErrKeyMismatch when key's public key
 // is not the one in cert, and with ErrUnsupportedAlgorithm for keys other
-// than RSA (2048 bits and more) and ECDSA (P-256, P-384, P-521).
+// than RSA (1024 to 8192 bits, so that old material still loads; weak keys
+// are refused by the verification policy) and ECDSA (P-256, P-384, P-521).
 //
 // key may be any crypto.Signer: an *rsa.PrivateKey, an *ecdsa.PrivateKey, an
 // HSM or cloud KMS client. Keys that do not honour context cancellation are
