@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"os"
@@ -90,6 +91,28 @@ func TestUnmarshalBinaryRejectsTamperedState(t *testing.T) {
 	} {
 		assert.ErrorIs(t, q.UnmarshalBinary(bad), ErrState, "%s", bad)
 	}
+}
+
+// TestUnmarshalBinaryRejectsSwappedCertificate: a state whose certificate
+// is not the one the ESS signing-certificate-v2 attribute names would
+// finish into a SignedData that can never verify; it is refused up front.
+func TestUnmarshalBinaryRejectsSwappedCertificate(t *testing.T) {
+	pki := newTestPKI(t)
+	s := pki.issue(t, leafECDSA, "Đỗ Thị Giang")
+	other := pki.issue(t, leafECDSA, "Kẻ Mạo Danh")
+	p, err := Prepare(s.Certificate(), s.Chain(), make([]byte, 32), Options{})
+	require.NoError(t, err)
+	state, err := p.MarshalBinary()
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, json.Unmarshal(state, &st))
+	st["cert"] = other.Certificate().Raw
+	swapped, err := json.Marshal(st)
+	require.NoError(t, err)
+	var q Prepared
+	err = q.UnmarshalBinary(swapped)
+	assert.ErrorIs(t, err, ErrState)
+	assert.ErrorIs(t, err, ErrESSMismatch)
 }
 
 func bytesReplace(b []byte, old, new string) []byte {

@@ -62,7 +62,8 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 
 // UnmarshalBinary restores a state written by MarshalBinary. It re-checks
 // the state: the certificates parse, the hash is supported, and the signed
-// attributes still bind the content digest and content type.
+// attributes still bind the content digest, the content type and (ESS
+// signing-certificate-v2) the certificate.
 func (p *Prepared) UnmarshalBinary(data []byte) error {
 	var st preparedState
 	if err := json.Unmarshal(data, &st); err != nil {
@@ -126,6 +127,11 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	}
 	if got, err := si.ContentTypeAttr(); err != nil || !got.Equal(ct) {
 		return bad("content-type attribute", err)
+	}
+	// The ESS signing-certificate(-v2) attribute must name the state's
+	// certificate, or Finish would build a SignedData that never verifies.
+	if err := checkESS(si, cert); err != nil {
+		return fmt.Errorf("cms: prepared state: signed attributes name another certificate: %w: %w", ErrState, err)
 	}
 	var unsigned []Attribute
 	if len(st.Unsigned) > 0 {
