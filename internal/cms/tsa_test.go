@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/signer"
 )
 
 func TestTSAClientAcceptsGoodToken(t *testing.T) {
@@ -242,4 +245,49 @@ func TestEstimateSize(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTokenBindsTSACertificate: a token's ESS signing-certificate must name
+// the certificate that verifies it, and its signed content-type must be
+// id-ct-TSTInfo; a token signed for one TSA certificate but carrying
+// another is refused.
+func TestTokenBindsTSACertificate(t *testing.T) {
+	pki := newTestPKI(t)
+	tsaSigner := pki.issue(t, leafTSA, "Kyso Test TSA")
+	otherTSA := pki.issue(t, leafTSA, "Kyso Other TSA")
+	data := []byte("chữ ký")
+	info, err := asn1.Marshal(tstInfoASN{
+		Version:        1,
+		Policy:         testPolicy,
+		MessageImprint: messageImprint{HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA256}, HashedMessage: hashBytes(crypto.SHA256, data)},
+		SerialNumber:   big.NewInt(7),
+		GenTime:        time.Now().UTC().Truncate(time.Second),
+	})
+	require.NoError(t, err)
+	token := func(essFor signer.Signer, ct asn1.ObjectIdentifier) []byte {
+		p, err := Prepare(essFor.Certificate(), nil, nil, Options{ContentType: ct, Content: info})
+		require.NoError(t, err)
+		p.cert, p.contentType = tsaSigner.Certificate(), OIDTSTInfo
+		sig, err := tsaSigner.SignDigest(context.Background(), p.Digest(), p.SignerOpts())
+		require.NoError(t, err)
+		der, err := p.Finish(sig)
+		require.NoError(t, err)
+		return der
+	}
+
+	good, err := ParseToken(token(tsaSigner, OIDTSTInfo))
+	require.NoError(t, err)
+	require.NoError(t, good.VerifyData(data))
+
+	wrongESS, err := ParseToken(token(otherTSA, OIDTSTInfo))
+	require.NoError(t, err)
+	err = wrongESS.VerifyData(data)
+	assert.ErrorIs(t, err, ErrTimestamp)
+	assert.ErrorIs(t, err, ErrESSMismatch)
+
+	wrongCT, err := ParseToken(token(tsaSigner, OIDData))
+	require.NoError(t, err)
+	err = wrongCT.VerifyData(data)
+	assert.ErrorIs(t, err, ErrTimestamp)
+	assert.ErrorIs(t, err, ErrFormat)
 }

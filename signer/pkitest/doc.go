@@ -47,7 +47,8 @@
 //
 // Each CA has a delegated OCSP responder certificate (id-kp-OCSPSigning and
 // id-pkix-ocsp-nocheck) unless [OCSPSignedByCA] is given. The TSA
-// certificate has the critical extended key usage id-kp-timeStamping only.
+// certificate has the critical extended key usage id-kp-timeStamping only;
+// the TSA takes SHA-1, SHA-2 and SHA-3 message imprints.
 //
 // # Speed
 //
