@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kyso-vn/kyso/examples/internal/pdfverify"
 	"github.com/kyso-vn/kyso/examples/internal/sample"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
@@ -141,7 +140,7 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := verify.VerifyBytes(ctx, pdfverify.New(v), data)
+	rep, err := verify.VerifyBytes(ctx, verify.NewPDFVerifier(v), data)
 	if err != nil {
 		return nil, fmt.Errorf("verifying: %w", err)
 	}

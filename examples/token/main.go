@@ -27,7 +27,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/examples/internal/pdfverify"
 	"github.com/kyso-vn/kyso/examples/internal/sample"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/pkcs11"
@@ -158,7 +157,7 @@ func run(ctx context.Context, w io.Writer, c config) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Report, err = verify.VerifyBytes(ctx, pdfverify.New(v), data); err != nil {
+	if res.Report, err = verify.VerifyBytes(ctx, verify.NewPDFVerifier(v), data); err != nil {
 		return nil, err
 	}
 	fmt.Fprint(w, res.Report.Text(verify.Vietnamese))

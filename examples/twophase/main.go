@@ -41,7 +41,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/kyso-vn/kyso/examples/internal/pdfverify"
 	"github.com/kyso-vn/kyso/examples/internal/sample"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer"
@@ -149,7 +148,7 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		return nil, err
 	}
 	var mux verify.Mux
-	mux.Handle("PDF", verify.IsPDF, pdfverify.New(v))
+	mux.Handle("PDF", verify.IsPDF, verify.NewPDFVerifier(v))
 	mux.Handle("XML", verify.IsXML, verify.NewXMLVerifier(v))
 	res := &result{Dir: dir}
 	fmt.Fprintln(w, "4. Kiểm tra:")
