@@ -1,10 +1,12 @@
 package xml
 
 import (
+	"context"
 	"os"
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,4 +54,27 @@ func TestRealworldTS24(t *testing.T) {
 	require.Len(t, one.Signatures, 1)
 	assert.True(t, one.Valid())
 	assert.Len(t, one.Signatures[0].References, 3)
+}
+
+// Adding a buyer signature to the real document keeps the seller's and the
+// tax authority's signatures valid (for us and for xmlsec1).
+func TestRealworldTS24AddBuyerSignature(t *testing.T) {
+	data, err := os.ReadFile(testutil.Realworld(t, "ts24_tdiep202.xml"))
+	require.NoError(t, err)
+	p := newPKI(t)
+	buyer := p.MustIssue(pkitest.Organization("Công ty test", "0106322455"))
+	o := Buyer()
+	o.SignatureID = "NMua"
+	out, err := Sign(context.Background(), data, buyer.Signer(), o)
+	require.NoError(t, err)
+	res, err := Verify(out, nil)
+	require.NoError(t, err)
+	require.Len(t, res.Signatures, 3)
+	require.True(t, res.Valid())
+	for _, s := range res.Signatures {
+		checkWithXMLSec(t, out, s, "DLHDon", "MCCQT")
+	}
+	ok, err := res.Covered("//HDon/DLHDon", "//DSCKS/NMua")
+	require.NoError(t, err)
+	assert.True(t, ok)
 }
