@@ -45,9 +45,10 @@
 // # Parser and canonicalization
 //
 // The parser is hand-written over the input bytes (one copy to a string;
-// names and most text are substrings of it, nodes come from slabs), so
-// parsing and canonicalization are linear in time and allocate a number of
-// blocks independent of document size. It refuses DOCTYPE (no DTD, no
+// names and most text are substrings of it, nodes come from doubling slabs),
+// so parsing and canonicalization are linear in time and the number of
+// allocations grows only logarithmically (about 240 to verify an 18 MB
+// invoice, against 150 for a 180 KB one). It refuses DOCTYPE (no DTD, no
 // entities, no XXE), duplicate attributes (also a:x and b:x bound to one
 // namespace), undeclared prefixes, non-UTF-8 input and control characters,
 // and enforces [Limits] on size, depth, node count and attributes. It
@@ -80,5 +81,19 @@
 // SignatureProperty, SigningTime in the dsig namespace, in no namespace or
 // another one, with or without a zone (a time without a zone is read as
 // Vietnam time, UTC+7), Microsoft-style X509SubjectName (reported, never
-// relied on), empty slots and stray DSCKS elements.
+// relied on), empty slots and stray DSCKS elements, and the .NET reading of
+// an enveloped transform on a SignatureProperty inside its own Signature
+// (the element digested whole; reported in Reference.Note). A SigningTime is
+// reported only when the signature covers it. Data referenced by several
+// signatures is canonicalized once, and the total canonical output of one
+// verification is capped at 16 times the document size.
+//
+// # Performance
+//
+// BenchmarkSign18MB and BenchmarkVerify18MB run side by side with
+// BenchmarkXmlsec1Sign18MB and BenchmarkXmlsec1Verify18MB on the same
+// generated 18 MB invoice (100,000 line items, internal/gen). On the shared
+// 2-core test machine signing took 0.6–0.8 s against 2.3–4.7 s for xmlsec1
+// --sign, and verification 0.6–1.1 s against 5.8–24 s for xmlsec1 --verify,
+// with about 240 allocations and 240–310 MB allocated per operation.
 package xml
