@@ -5,11 +5,16 @@ import (
 	"context"
 	"crypto"
 	"encoding/asn1"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
 // assertSortedSet fails unless the DER elements in content are in the
@@ -91,5 +96,85 @@ func TestSignedDataIsDER(t *testing.T) {
 		ts, err := AddTimestamp(ctx, der, tsa.client())
 		require.NoError(t, err)
 		assertDERSets(t, ts)
+	}
+}
+
+// reverseSet returns the SET OF (tag 0x31) der with its elements in
+// reverse order: the same value, not DER-encoded.
+func reverseSet(t *testing.T, der []byte) []byte {
+	t.Helper()
+	var set asn1.RawValue
+	require.NoError(t, unmarshalExact(der, &set))
+	items, err := splitDER(set.Bytes)
+	require.NoError(t, err)
+	var out []byte
+	for i := len(items) - 1; i >= 0; i-- {
+		out = append(out, items[i].FullBytes...)
+	}
+	return encodeTLV(0x31, out)
+}
+
+// TestSignedAttributesVerifiedAsWritten: the signature is checked over the
+// signed attributes exactly as the SignerInfo carries them (with the SET OF
+// tag), as openssl does (it keeps the received order when re-encoding). A
+// producer that wrote its attributes out of DER order and signed what it
+// wrote verifies; one that signed another order than it wrote does not, in
+// both implementations.
+func TestSignedAttributesVerifiedAsWritten(t *testing.T) {
+	pki := newTestPKI(t)
+	ctx := context.Background()
+	content := []byte("thứ tự thuộc tính")
+	digest := hashBytes(crypto.SHA256, content)
+	for _, kind := range []leafKind{leafRSA, leafECDSA} {
+		s := pki.issue(t, kind, "Hồ Xuân Hương")
+		p, err := Prepare(s.Certificate(), s.Chain(), digest, Options{SigningTime: time.Now()})
+		require.NoError(t, err)
+		unsorted := reverseSet(t, p.signedAttrs)
+		require.NotEqual(t, p.signedAttrs, unsorted)
+		sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
+		require.NoError(t, err)
+		der, err := p.Finish(sig)
+		require.NoError(t, err)
+
+		// Signed over the unsorted bytes it carries.
+		asWritten, err := s.SignDigest(ctx, hashBytes(crypto.SHA256, unsorted), p.SignerOpts())
+		require.NoError(t, err)
+		own := mutate(t, der, func(sd *signedDataASN) {
+			sd.SignerInfos[0].SignedAttrs = asn1.RawValue{FullBytes: retag(unsorted, 0xA0)}
+			sd.SignerInfos[0].Signature = asWritten
+		})
+		sd, err := Parse(own)
+		require.NoError(t, err)
+		require.NoError(t, sd.Verify(digest))
+		assert.ErrorIs(t, sd.Verify(hashBytes(crypto.SHA256, []byte("khác"))), ErrHashMismatch)
+
+		// Signed over the DER order, carrying another order.
+		moved := mutate(t, der, func(sd *signedDataASN) {
+			sd.SignerInfos[0].SignedAttrs = asn1.RawValue{FullBytes: retag(unsorted, 0xA0)}
+		})
+		sd, err = Parse(moved)
+		require.NoError(t, err)
+		assert.ErrorIs(t, sd.Verify(digest), ErrSignatureInvalid)
+
+		t.Run("openssl-agrees", func(t *testing.T) {
+			openssl := testutil.Tool(t, "openssl", "openssl")
+			dir := t.TempDir()
+			contentPath := filepath.Join(dir, "c.bin")
+			require.NoError(t, os.WriteFile(contentPath, content, 0o600))
+			for name, tc := range map[string]struct {
+				der []byte
+				ok  bool
+			}{"own": {own, true}, "moved": {moved, false}} {
+				sigPath := filepath.Join(dir, name+".p7s")
+				require.NoError(t, os.WriteFile(sigPath, tc.der, 0o600))
+				out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigPath,
+					"-content", contentPath, "-noverify", "-out", os.DevNull).CombinedOutput()
+				if tc.ok {
+					assert.NoError(t, err, "%s: %s", name, out)
+				} else {
+					assert.Error(t, err, "%s: %s", name, out)
+				}
+			}
+		})
 	}
 }
