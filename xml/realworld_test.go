@@ -48,6 +48,10 @@ func TestRealworldTS24(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 
+	// Our canonical bytes equal xmlsec1's pre-digest buffers.
+	checkWithXMLSec(t, data, seller, "DLHDon", "MCCQT")
+	checkWithXMLSec(t, data, cqt, "DLHDon", "MCCQT")
+
 	// One signature by path.
 	one, err := Verify(data, &VerifyOptions{Path: "//HDon/DSCKS/CQT"})
 	require.NoError(t, err)
