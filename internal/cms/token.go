@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"math"
 	"math/big"
 	"time"
 )
@@ -97,7 +98,10 @@ func parseToken(der []byte, depth int) (*Token, error) {
 		return nil, formatErr("TSTInfo without serial number")
 	}
 	acc := info.Accuracy
-	if acc.Seconds < 0 || acc.Millis < 0 || acc.Millis > 999 || acc.Micros < 0 || acc.Micros > 999 {
+	// maxAccuracySeconds keeps the accuracy within a time.Duration.
+	const maxAccuracySeconds = math.MaxInt64/int64(time.Second) - 1
+	if acc.Seconds < 0 || int64(acc.Seconds) > maxAccuracySeconds ||
+		acc.Millis < 0 || acc.Millis > 999 || acc.Micros < 0 || acc.Micros > 999 {
 		return nil, formatErr("TSTInfo accuracy out of range")
 	}
 	t := &Token{

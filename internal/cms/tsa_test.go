@@ -291,3 +291,33 @@ func TestTokenBindsTSACertificate(t *testing.T) {
 	assert.ErrorIs(t, err, ErrTimestamp)
 	assert.ErrorIs(t, err, ErrFormat)
 }
+
+// TestTokenAccuracyOutOfRange: an accuracy that time.Duration cannot hold
+// is a malformed token, not a wrapped-around (negative) accuracy.
+func TestTokenAccuracyOutOfRange(t *testing.T) {
+	pki := newTestPKI(t)
+	tsaSigner := pki.issue(t, leafTSA, "Kyso Test TSA")
+	for _, tc := range []struct {
+		seconds int
+		ok      bool
+	}{{3600, true}, {1 << 40, false}, {int(^uint(0) >> 1), false}} {
+		info, err := asn1.Marshal(tstInfoASN{
+			Version:        1,
+			Policy:         testPolicy,
+			MessageImprint: messageImprint{HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: oidSHA256}, HashedMessage: make([]byte, 32)},
+			SerialNumber:   big.NewInt(1),
+			GenTime:        time.Now().UTC().Truncate(time.Second),
+			Accuracy:       accuracyASN{Seconds: tc.seconds},
+		})
+		require.NoError(t, err)
+		der, err := Sign(context.Background(), tsaSigner, nil, Options{ContentType: OIDTSTInfo, Content: info})
+		require.NoError(t, err)
+		tok, err := ParseToken(der)
+		if tc.ok {
+			require.NoError(t, err)
+			assert.Equal(t, time.Duration(tc.seconds)*time.Second, tok.Accuracy)
+			continue
+		}
+		assert.ErrorIs(t, err, ErrFormat, "accuracy %d s", tc.seconds)
+	}
+}
