@@ -30,6 +30,11 @@ type TSAClient struct {
 	// HTTPClient is used for the request; nil means a client with a
 	// 60-second timeout. Cancellation follows the ctx given to Timestamp.
 	HTTPClient *http.Client
+	// Timeout bounds each request (connection, query and response)
+	// whatever HTTPClient and the ctx say, so a TSA that stops answering
+	// cannot hang a signature. Zero means DefaultTSATimeout; a negative
+	// value leaves the bound to the ctx and HTTPClient.
+	Timeout time.Duration
 	// Hash is the message-imprint hash used by AddTimestamp and
 	// TokenSize; zero means SHA-256.
 	Hash crypto.Hash
@@ -43,7 +48,11 @@ type TSAClient struct {
 	MaxResponseSize int64
 }
 
-var defaultHTTPClient = &http.Client{Timeout: 60 * time.Second}
+// DefaultTSATimeout bounds a time-stamp request when TSAClient.Timeout is
+// zero.
+const DefaultTSATimeout = 60 * time.Second
+
+var defaultHTTPClient = &http.Client{Timeout: DefaultTSATimeout}
 
 type timeStampReq struct {
 	Version        int
@@ -208,6 +217,15 @@ func (c *TSAClient) hash() crypto.Hash {
 func (c *TSAClient) post(ctx context.Context, body []byte) ([]byte, error) {
 	if c.URL == "" {
 		return nil, errors.New("cms: TSAClient has no URL")
+	}
+	if c.Timeout >= 0 {
+		d := c.Timeout
+		if d == 0 {
+			d = DefaultTSATimeout
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {

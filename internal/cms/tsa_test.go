@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -319,5 +321,33 @@ func TestTokenAccuracyOutOfRange(t *testing.T) {
 			continue
 		}
 		assert.ErrorIs(t, err, ErrFormat, "accuracy %d s", tc.seconds)
+	}
+}
+
+// TestTSAClientTimeout: a TSA that never answers does not hang the caller,
+// even with an http.Client without a Timeout and a context without a
+// deadline.
+func TestTSAClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := &TSAClient{URL: srv.URL, HTTPClient: &http.Client{}, Timeout: 200 * time.Millisecond}
+	digest := sha256.Sum256(nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Timestamp(context.Background(), digest[:], crypto.SHA256)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Timestamp did not return: no timeout")
 	}
 }
