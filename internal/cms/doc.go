@@ -37,9 +37,9 @@
 // # Time-stamps
 //
 // [TSAClient] asks an RFC 3161 TSA for a token over HTTP (nonce, certReq,
-// basic auth, size cap, a timeout of its own) and checks the answer: PKIStatus, nonce, message
-// imprint, token signature, and the TSA certificate's critical
-// id-kp-timeStamping EKU. [AddTimestamp] adds a signature time-stamp
+// basic auth, size cap, a timeout of its own) and checks the answer:
+// PKIStatus, nonce, message imprint, token signature, and the TSA
+// certificate's critical id-kp-timeStamping EKU. [AddTimestamp] adds a signature time-stamp
 // (id-aa-signatureTimeStampToken over the signature value) to a SignedData;
 // [EstimateSize] and [TSAClient.TokenSize] size a PDF placeholder.
 //
