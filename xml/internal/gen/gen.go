@@ -29,7 +29,7 @@ func Invoice(items int, wrapped bool) []byte {
 		price := 1000 + (i*7919)%900000
 		qty := 1 + i%9
 		total += price * qty
-		fmt.Fprintf(&b, `<HHDVu><TChat>1</TChat><STT>%d</STT><MHHDVu>MH%06d</MHHDVu><THHDVu>Hàng hoá dịch vụ số %d</THHDVu><DVTinh>Cái</DVTinh><SLuong>%d</SLuong><DGia>%d</DGia><ThTien>%d</ThTien><TSuat>10%%</TSuat></HHDVu>`,
+		fmt.Fprintf(&b, `<HHDVu><TChat>1</TChat><STT>%d</STT><MHHDVu>MH%06d</MHHDVu><THHDVu>Hàng hoá %d</THHDVu><DVTinh>Cái</DVTinh><SLuong>%d</SLuong><DGia>%d</DGia><ThTien>%d</ThTien></HHDVu>`,
 			i, i, i, qty, price, price*qty)
 	}
 	fmt.Fprintf(&b, `</DSHHDVu><TToan><TgTCThue>%d</TgTCThue><TgTThue>%d</TgTThue><TgTTTBSo>%d</TgTTTBSo><TgTTTBChu>Số tiền bằng chữ</TgTTTBChu></TToan></NDHDon></DLHDon>`,
