@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/pkcs11"
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/simpki"
+)
+
+// keyFlags are the key-source flags shared by "sign pdf" and "sign xml".
+type keyFlags struct {
+	p12, passEnv, passFile string
+
+	module, token, serial, cert, pinEnv string
+
+	sim, mssp, apID, apPassEnv, msspID, display string
+	simWait                                     time.Duration
+}
+
+func (k *keyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.p12, "p12", "", "PKCS#12 (.p12/.pfx) file holding the key and certificate")
+	fs.StringVar(&k.passEnv, "pass-env", "", "environment variable holding the PKCS#12 password")
+	fs.StringVar(&k.passFile, "pass-file", "", "file holding the PKCS#12 password (first line)")
+
+	fs.StringVar(&k.module, "pkcs11", "", "PKCS#11 module (USB token middleware library)")
+	fs.StringVar(&k.token, "token", "", "token label (with --pkcs11)")
+	fs.StringVar(&k.serial, "serial", "", "token serial number (with --pkcs11)")
+	fs.StringVar(&k.cert, "cert", "", "certificate SHA-1/SHA-256 thumbprint or serial (with --pkcs11; default: the only end-entity certificate)")
+	fs.StringVar(&k.pinEnv, "pin-env", "", "environment variable holding the token PIN (default: ask on standard input)")
+
+	fs.StringVar(&k.sim, "sim", "", "mobile number of the SIM holding the key (SIM PKI)")
+	fs.StringVar(&k.mssp, "mssp", "", "MSSP endpoint URL (with --sim)")
+	fs.StringVar(&k.apID, "ap-id", "kyso-ap", "application provider id at the MSSP (with --sim)")
+	fs.StringVar(&k.apPassEnv, "ap-pass-env", "", "environment variable holding the AP password (with --sim)")
+	fs.StringVar(&k.msspID, "mssp-id", "", "MSSP_ID URI assigned by the operator (with --sim)")
+	fs.StringVar(&k.display, "display", "", "text shown on the phone (with --sim; default: the file name)")
+	fs.DurationVar(&k.simWait, "sim-timeout", 2*time.Minute, "how long to wait for the user to confirm on the phone")
+}
+
+// open returns the Signer the flags select and a function releasing it.
+func (k *keyFlags) open(ctx context.Context, e *env, docName string) (signer.Signer, func(), error) {
+	n := 0
+	for _, s := range []string{k.p12, k.module, k.sim} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, nil, usagef("give exactly one key source: --p12 FILE, --pkcs11 MODULE or --sim MSISDN")
+	}
+	switch {
+	case k.p12 != "":
+		return k.openP12()
+	case k.module != "":
+		return k.openPKCS11(ctx, e)
+	default:
+		return k.openSIM(ctx, e, docName)
+	}
+}
+
+func (k *keyFlags) openP12() (signer.Signer, func(), error) {
+	var pass string
+	switch {
+	case k.passEnv != "" && k.passFile != "":
+		return nil, nil, usagef("give --pass-env or --pass-file, not both")
+	case k.passEnv != "":
+		v, ok := os.LookupEnv(k.passEnv)
+		if !ok {
+			return nil, nil, usagef("--pass-env: environment variable %s is not set", k.passEnv)
+		}
+		pass = v
+	case k.passFile != "":
+		b, err := os.ReadFile(k.passFile)
+		if err != nil {
+			return nil, nil, inputErr(fmt.Errorf("--pass-file: %w", err))
+		}
+		pass, _, _ = strings.Cut(string(b), "\n")
+		pass = strings.TrimSuffix(pass, "\r")
+	default:
+		return nil, nil, usagef("--p12 needs the password: --pass-env VAR or --pass-file FILE")
+	}
+	s, err := signer.LoadPKCS12File(k.p12, pass)
+	switch {
+	case errors.Is(err, signer.ErrWrongPassword):
+		return nil, nil, inputErr(fmt.Errorf("%s: wrong password (check --pass-env / --pass-file): %w", k.p12, err))
+	case err != nil:
+		return nil, nil, inputErr(fmt.Errorf("%s: %w", k.p12, err))
+	}
+	return s, func() {}, nil
+}
+
+func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(), error) {
+	if k.token == "" && k.serial == "" {
+		return nil, nil, usagef("--pkcs11 needs --token LABEL or --serial SERIAL")
+	}
+	mod, err := pkcs11.Open(k.module)
+	if err != nil {
+		return nil, nil, inputErr(err)
+	}
+	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: k.token, Serial: k.serial}, pkcs11.Options{PIN: k.pinFunc(e)})
+	if err != nil {
+		mod.Close()
+		return nil, nil, inputErr(err)
+	}
+	release := func() { tok.Close(); mod.Close() }
+	certs, err := tok.Certificates(ctx)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	var c pkcs11.Certificate
+	if k.cert != "" {
+		c, err = pkcs11.SelectCertificate(certs, k.cert)
+	} else {
+		var ee []pkcs11.Certificate
+		for _, x := range certs {
+			if !x.Cert.IsCA {
+				ee = append(ee, x)
+			}
+		}
+		if len(ee) == 1 {
+			c = ee[0]
+		} else {
+			err = fmt.Errorf("%d end-entity certificates on the token; choose one with --cert (see kyso tokens)", len(ee))
+		}
+	}
+	if err != nil {
+		release()
+		return nil, nil, inputErr(err)
+	}
+	s, err := tok.Signer(ctx, c)
+	if err != nil {
+		release()
+		if errors.Is(err, signer.ErrWrongPassword) || errors.Is(err, pkcs11.ErrPINLocked) {
+			return nil, nil, inputErr(err)
+		}
+		return nil, nil, err
+	}
+	return s, release, nil
+}
+
+func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
+	return func(ctx context.Context, req pkcs11.PINRequest) (string, error) {
+		if req.ProtectedPath {
+			fmt.Fprintf(e.stderr, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+			return "", nil
+		}
+		if req.FinalTry {
+			fmt.Fprintln(e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
+		}
+		if k.pinEnv != "" {
+			v, ok := os.LookupEnv(k.pinEnv)
+			if !ok {
+				return "", usagef("--pin-env: environment variable %s is not set", k.pinEnv)
+			}
+			return v, nil
+		}
+		fmt.Fprintf(e.stderr, "PIN cho / for %q: ", req.Token.Label)
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", usagef("no PIN given (use --pin-env VAR): %v", err)
+		}
+		return strings.TrimSpace(line), nil
+	}
+}
+
+func (k *keyFlags) openSIM(ctx context.Context, e *env, docName string) (signer.Signer, func(), error) {
+	if k.mssp == "" {
+		return nil, nil, usagef("--sim needs --mssp URL")
+	}
+	var pass string
+	if k.apPassEnv != "" {
+		v, ok := os.LookupEnv(k.apPassEnv)
+		if !ok {
+			return nil, nil, usagef("--ap-pass-env: environment variable %s is not set", k.apPassEnv)
+		}
+		pass = v
+	}
+	c, err := simpki.NewClient(simpki.Config{
+		URL: k.mssp, APID: k.apID, APPassword: pass, MSSPID: k.msspID,
+		Mode: simpki.AsynchClientServer, TimeOut: k.simWait, PollDelay: time.Second,
+	})
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	display := k.display
+	if display == "" {
+		display = "Ký số " + docName
+	}
+	s, err := simpki.New(ctx, c, k.sim, simpki.Options{Display: display, MaxDisplayRunes: 160})
+	if err != nil {
+		if errors.Is(err, simpki.ErrInvalidMSISDN) {
+			return nil, nil, inputErr(err)
+		}
+		return nil, nil, err
+	}
+	return &simNotice{Signer: s, w: e.stderr, msisdn: s.MSISDN()}, func() {}, nil
+}
+
+// simNotice tells the user to look at their phone, with the verification
+// code the phone shows, before each SIM signature.
+type simNotice struct {
+	signer.Signer
+	w      io.Writer
+	msisdn string
+}
+
+func (s *simNotice) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	fmt.Fprintf(s.w, "Xác nhận trên điện thoại %s, mã xác minh %s / confirm on the phone, code %s\n",
+		s.msisdn, simpki.VerificationCode(digest), simpki.VerificationCode(digest))
+	return s.Signer.SignDigest(ctx, digest, opts)
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kyso-vn/kyso/signer/pkitest"
+)
+
+// pkiState is written by "kyso pki init" next to the certificates: with the
+// seed and the creation time, "kyso pki serve" rebuilds the very same PKI
+// (pkitest.Deterministic) and serves its TSA, OCSP and CRL.
+type pkiState struct {
+	Note    string    `json:"note"`
+	Seed    uint64    `json:"seed"`
+	Created time.Time `json:"created"`
+	Signer  string    `json:"signer"`
+	CCCD    string    `json:"cccd"`
+}
+
+const pkiStateFile = "kyso-pki.json"
+
+func (e *env) pki(ctx context.Context, args []string) (int, error) {
+	if len(args) == 0 {
+		return 0, usagef("pki: want init DIR or serve DIR")
+	}
+	switch args[0] {
+	case "init":
+		return e.pkiInit(args[1:])
+	case "serve":
+		return e.pkiServe(ctx, args[1:])
+	}
+	return 0, usagef("pki: unknown command %q (init or serve)", args[0])
+}
+
+// buildPKI builds the test PKI of st. Its clock reads st.Created while the
+// certificates are issued (so that they come out byte for byte the same
+// every time) and the real time afterwards (for OCSP, CRLs and time-stamps).
+func buildPKI(st pkiState) (*pkitest.PKI, *pkitest.Identity, error) {
+	var live atomic.Bool
+	clock := func() time.Time {
+		if live.Load() {
+			return time.Now()
+		}
+		return st.Created
+	}
+	p, err := pkitest.Start(pkitest.Deterministic(st.Seed), pkitest.WithClock(clock))
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := p.Issue(pkitest.Person(st.Signer, st.CCCD), pkitest.Validity(st.Created.Add(-time.Hour), st.Created.AddDate(2, 0, 0)))
+	if err != nil {
+		p.Close()
+		return nil, nil, err
+	}
+	live.Store(true)
+	return p, id, nil
+}
+
+func (e *env) pkiInit(args []string) (int, error) {
+	fs := flag.NewFlagSet("pki init", flag.ContinueOnError)
+	name := fs.String("name", pkitest.DefaultPersonName, "signer's name")
+	cccd := fs.String("cccd", pkitest.DefaultCCCD, "signer's citizen identity number (CCCD)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, helpFor(fs, e.stdout, "kyso pki init DIR [--name NAME] [--cccd NUMBER]", err)
+	}
+	if len(pos) != 1 {
+		return 0, usagef("pki init: want one directory")
+	}
+	dir := pos[0]
+	if _, err := os.Stat(filepath.Join(dir, pkiStateFile)); err == nil {
+		return 0, usagef("pki init: %s already holds a test PKI", dir)
+	}
+	var seed [8]byte
+	if _, err := rand.Read(seed[:]); err != nil {
+		return 0, err
+	}
+	st := pkiState{
+		Note:    "kyso test PKI: for trying kyso only; never trust these certificates. The seed regenerates every key.",
+		Seed:    binary.BigEndian.Uint64(seed[:]),
+		Created: time.Now().UTC().Truncate(time.Second),
+		Signer:  *name,
+		CCCD:    *cccd,
+	}
+	p, id, err := buildPKI(st)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	password, err := randomPassword()
+	if err != nil {
+		return 0, err
+	}
+	if err := p.WriteDir(dir, id, password); err != nil {
+		return 0, inputErr(err)
+	}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, pkiStateFile), b, 0o600); err != nil {
+		return 0, inputErr(err)
+	}
+	fmt.Fprintf(e.stdout, `Test PKI written to %s (for trying kyso only — never trust it elsewhere):
+  %-11s root CA (give it to kyso verify --trust)
+  %-11s issuing CA
+  %-11s signer %s: key and certificate chain
+  %-11s time-stamping authority certificate
+PKCS#12 password: %s
+
+Next:
+  kyso pki serve %s        # TSA, OCSP and CRL on loopback
+  KYSO_P12_PASS=%s kyso sign pdf in.pdf out.pdf --p12 %s --pass-env KYSO_P12_PASS --tsa URL
+`, dir, pkitest.FileRoot, pkitest.FileCA, pkitest.FileSigner, id.Cert.Subject.CommonName, pkitest.FileTSA, password,
+		dir, password, filepath.Join(dir, pkitest.FileSigner))
+	return exitOK, nil
+}
+
+// randomPassword returns 16 characters from an unambiguous alphabet.
+func randomPassword() (string, error) {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b), nil
+}
+
+func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("pki serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback only)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, helpFor(fs, e.stdout, "kyso pki serve DIR [--addr 127.0.0.1:PORT]", err)
+	}
+	if len(pos) != 1 {
+		return 0, usagef("pki serve: want one directory")
+	}
+	dir := pos[0]
+	b, err := os.ReadFile(filepath.Join(dir, pkiStateFile))
+	if err != nil {
+		return 0, inputErr(fmt.Errorf("%w (was the directory made by kyso pki init?)", err))
+	}
+	var st pkiState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return 0, inputErr(fmt.Errorf("%s: %w", pkiStateFile, err))
+	}
+	p, _, err := buildPKI(st)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	root, err := os.ReadFile(filepath.Join(dir, pkitest.FileRoot))
+	if err != nil {
+		return 0, inputErr(err)
+	}
+	if !bytes.Equal(root, pkitest.PEM(p.Root.Cert)) {
+		return 0, inputErr(errors.New("the rebuilt PKI does not match " + pkitest.FileRoot + " (files changed, or another kyso version)"))
+	}
+
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return 0, usagef("--addr: %v", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return 0, usagef("--addr %s: the test PKI is served on loopback only", *addr)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: newPKIProxy(p), ReadHeaderTimeout: 10 * time.Second}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, `Serving the test PKI of %s (Ctrl-C to stop):
+  TSA   %s/tsa
+  OCSP  %s/ocsp
+  CRL   %s/crl/
+The certificates name the hosts %s and %s; for online
+revocation checks let kyso reach them through this server as an HTTP proxy:
+  HTTP_PROXY=%s kyso verify --trust %s FILE
+`, dir, base, base, base, pkitest.DeterministicRepositoryHost, pkitest.DeterministicOCSPHost,
+		base, filepath.Join(dir, pkitest.FileRoot))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		fmt.Fprintln(e.stdout, "Stopped.")
+		return exitOK, nil
+	case err := <-errc:
+		return 0, err
+	}
+}
+
+// pkiProxy answers the TSA, OCSP and CRL paths directly, and acts as an
+// HTTP proxy for the fixed host names a deterministic pkitest PKI writes
+// into its certificates. It forwards everything to the PKI's loopback
+// servers and refuses other hosts.
+type pkiProxy struct {
+	p      *pkitest.PKI
+	client *http.Client
+	direct map[string]string // path prefix → base URL of the server
+}
+
+func newPKIProxy(p *pkitest.PKI) *pkiProxy {
+	base := func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return ""
+		}
+		return u.Scheme + "://" + u.Host
+	}
+	return &pkiProxy{p: p, client: p.HTTPClient(), direct: map[string]string{
+		"/tsa":  base(p.TSAURL()),
+		"/ocsp": base(p.OCSPURL()),
+		"/crl/": base(p.CRLURL()),
+	}}
+}
+
+func (h *pkiProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var target string
+	if r.URL.IsAbs() { // proxy request: GET http://ocsp.pkitest.invalid/… HTTP/1.1
+		host := r.URL.Hostname()
+		if host != pkitest.DeterministicRepositoryHost && host != pkitest.DeterministicOCSPHost {
+			http.Error(w, "this proxy serves only the kyso test PKI", http.StatusForbidden)
+			return
+		}
+		target = r.URL.String()
+	} else {
+		for prefix, base := range h.direct {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				target = base + r.URL.RequestURI()
+				break
+			}
+		}
+		if target == "" {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target, bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for _, k := range []string{"Content-Type", "Cache-Control", "Expires", "Last-Modified"} {
+		if v := resp.Header.Get(k); v != "" {
+			w.Header().Set(k, v)
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer"
+	kxml "github.com/kyso-vn/kyso/xml"
+)
+
+func (e *env) sign(ctx context.Context, args []string) (int, error) {
+	if len(args) == 0 {
+		return 0, usagef("sign: say what to sign: kyso sign pdf IN OUT | kyso sign xml IN OUT")
+	}
+	switch args[0] {
+	case "pdf":
+		return e.signPDF(ctx, args[1:])
+	case "xml":
+		return e.signXML(ctx, args[1:])
+	}
+	return 0, usagef("sign: unknown format %q (pdf or xml)", args[0])
+}
+
+func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("sign pdf", flag.ContinueOnError)
+	var k keyFlags
+	k.register(fs)
+	level := fs.String("level", "", "PAdES level: B-B, B-T (default B-T with --tsa, else B-B); B-LT and B-LTA are not available in this build")
+	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (needed for B-T)")
+	reason := fs.String("reason", "", "reason for signing (Lý do)")
+	location := fs.String("location", "", "place of signing (Nơi ký)")
+	field := fs.String("field", "", "signature field to sign or create (default SignatureN)")
+	visible := fs.String("visible", "", "visible signature: PAGE:X,Y,W,H in points from the bottom left (PAGE -1 = last)")
+	image := fs.String("image", "", "PNG or JPEG drawn in the visible signature (a seal or a handwritten signature)")
+	certify := fs.Int("certify", 0, "certification signature with DocMDP permissions 1, 2 or 3 (default: approval signature)")
+	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, helpFor(fs, e.stdout, "kyso sign pdf IN OUT [flags]", err)
+	}
+	if len(pos) != 2 {
+		return 0, usagef("sign pdf: want IN and OUT, got %d arguments", len(pos))
+	}
+	in, out := pos[0], pos[1]
+
+	opts := &pdf.Options{Reason: *reason, Location: *location, Field: *field, Certify: *certify}
+	switch *level {
+	case "":
+		opts.TimestampURL = *tsa
+	case "B-B":
+		if *tsa != "" {
+			return 0, usagef("--level B-B takes no --tsa (use B-T)")
+		}
+	case "B-T":
+		if *tsa == "" {
+			return 0, usagef("--level B-T needs --tsa URL")
+		}
+		opts.TimestampURL = *tsa
+	case "B-LT", "B-LTA":
+		return 0, usagef("--level %s is not available in this build: embedding validation data (DSS) and document time-stamps is not implemented yet; use B-T", *level)
+	default:
+		return 0, usagef("--level %q: want B-B, B-T, B-LT or B-LTA", *level)
+	}
+	if *certify < 0 || *certify > 3 {
+		return 0, usagef("--certify %d: want 1, 2 or 3", *certify)
+	}
+	if *visible != "" {
+		page, rect, err := parseVisible(*visible)
+		if err != nil {
+			return 0, usageError{err}
+		}
+		opts.Page = page
+		opts.Appearance = &pdf.Appearance{Rect: rect}
+	}
+	if *image != "" {
+		if opts.Appearance == nil {
+			return 0, usagef("--image needs --visible PAGE:X,Y,W,H")
+		}
+		b, err := os.ReadFile(*image)
+		if err != nil {
+			return 0, inputErr(fmt.Errorf("--image: %w", err))
+		}
+		opts.Appearance.Image = b
+	}
+
+	f, err := os.Open(in)
+	if err != nil {
+		return 0, inputErr(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, inputErr(err)
+	}
+	s, release, err := k.open(ctx, e, filepath.Base(in))
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+
+	// pdf.Sign reads the input twice (hash, then copy).
+	r := io.ReaderAt(f)
+	var prog *progress
+	if !*quiet && st.Size() > progressMin {
+		prog = newProgress(e.stderr, "ký / signing "+filepath.Base(in), 2*st.Size())
+		r = prog.readerAt(f)
+	}
+	err = writeAtomic(out, func(w io.Writer) error {
+		return pdf.Sign(ctx, w, r, st.Size(), s, opts)
+	})
+	prog.done()
+	if err != nil {
+		return 0, classifySignErr(fmt.Errorf("signing %s: %w", in, err))
+	}
+	lvl := "B-B"
+	if opts.TimestampURL != "" {
+		lvl = "B-T"
+	}
+	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (PAdES %s) by %s\n", in, out, lvl, s.Certificate().Subject.CommonName)
+	return exitOK, nil
+}
+
+// parseVisible parses PAGE:X,Y,W,H.
+func parseVisible(v string) (int, [4]float64, error) {
+	var rect [4]float64
+	pageS, rest, ok := strings.Cut(v, ":")
+	if !ok {
+		return 0, rect, fmt.Errorf("--visible %q: want PAGE:X,Y,W,H", v)
+	}
+	page, err := strconv.Atoi(pageS)
+	if err != nil || page == 0 || page < -1 {
+		return 0, rect, fmt.Errorf("--visible %q: page must be 1, 2, … or -1 for the last", v)
+	}
+	parts := strings.Split(rest, ",")
+	if len(parts) != 4 {
+		return 0, rect, fmt.Errorf("--visible %q: want four numbers X,Y,W,H", v)
+	}
+	var n [4]float64
+	for i, p := range parts {
+		if n[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
+			return 0, rect, fmt.Errorf("--visible %q: %q is not a number", v, p)
+		}
+	}
+	if n[2] <= 0 || n[3] <= 0 {
+		return 0, rect, fmt.Errorf("--visible %q: width and height must be positive", v)
+	}
+	return page, [4]float64{n[0], n[1], n[0] + n[2], n[1] + n[3]}, nil
+}
+
+// classifySignErr makes errors caused by the input or the options exit
+// with status 2.
+func classifySignErr(err error) error {
+	for _, target := range []error{
+		pdf.ErrMalformed, pdf.ErrUnsupported, pdf.ErrWrongPassword, pdf.ErrFieldNotFound,
+		pdf.ErrFieldSigned, pdf.ErrNotPermitted, pdf.ErrBadOptions,
+		kxml.ErrSyntax, kxml.ErrDOCTYPE, kxml.ErrNotFound, kxml.ErrAmbiguous, kxml.ErrSlotOccupied,
+		kxml.ErrLimit, kxml.ErrEncoding, kxml.ErrUndeclaredPrefix, kxml.ErrDuplicateAttr,
+		signer.ErrWrongPassword,
+	} {
+		if errors.Is(err, target) {
+			return usageError{err}
+		}
+	}
+	return err
+}
+
+// writeAtomic writes a file through a temporary file in the same
+// directory, renamed over path only when write succeeded.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return inputErr(err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func (e *env) signXML(ctx context.Context, args []string) (int, error) {
+	fs := flag.NewFlagSet("sign xml", flag.ContinueOnError)
+	var k keyFlags
+	k.register(fs)
+	profile := fs.String("profile", "seller", "signature layout: seller (NBan), buyer (NMua), cqt (tax authority), nnt (taxpayer registration), generic")
+	var refs multiFlag
+	fs.Var(&refs, "ref", "data to sign: '#ID' (element with that Id), a path such as //HDon/DLHDon, or '' for the whole document; repeatable (default: the profile's)")
+	into := fs.String("into", "", "path of the element that receives the Signature, e.g. //HDon/DSCKS/NBan (default: the profile's; the document element for generic)")
+	xades := fs.String("xades", "", "add XAdES qualifying properties: B-B, or B-T (with --tsa)")
+	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (for --xades B-T)")
+	mccqt := fs.String("mccqt", "", "tax-authority code to insert as MCCQT when the invoice has none (--profile cqt)")
+	chain := fs.Bool("chain", true, "include the issuer certificates in KeyInfo")
+	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 0, helpFor(fs, e.stdout, "kyso sign xml IN OUT [flags]", err)
+	}
+	if len(pos) != 2 {
+		return 0, usagef("sign xml: want IN and OUT, got %d arguments", len(pos))
+	}
+	in, out := pos[0], pos[1]
+
+	var opts *kxml.SignOptions
+	switch *profile {
+	case "seller":
+		opts = kxml.Seller()
+	case "buyer":
+		opts = kxml.Buyer()
+	case "cqt":
+		opts = kxml.TaxAuthority(*mccqt)
+	case "nnt":
+		opts = kxml.Registrant()
+	case "generic":
+		opts = &kxml.SignOptions{Enveloped: true, AddMissingIDs: false}
+		if len(refs) == 0 {
+			opts.References = []kxml.Ref{{Path: ""}}
+		}
+	default:
+		return 0, usagef("--profile %q: want seller, buyer, cqt, nnt or generic", *profile)
+	}
+	if *mccqt != "" && *profile != "cqt" {
+		return 0, usagef("--mccqt is for --profile cqt")
+	}
+	if *into != "" {
+		opts.Location = *into
+	}
+	opts.IncludeChain = *chain
+	switch *xades {
+	case "":
+		if *tsa != "" {
+			return 0, usagef("--tsa needs --xades B-T")
+		}
+	case "B-B":
+		opts.XAdES = kxml.XAdESBaselineB
+	case "B-T":
+		if *tsa == "" {
+			return 0, usagef("--xades B-T needs --tsa URL")
+		}
+		opts.XAdES = kxml.XAdESBaselineT
+		opts.TSA = kxml.TSA(*tsa, nil)
+	default:
+		return 0, usagef("--xades %q: want B-B or B-T", *xades)
+	}
+
+	doc, err := readFile(in, e.stderr, *quiet, "đọc / reading "+filepath.Base(in))
+	if err != nil {
+		return 0, inputErr(err)
+	}
+	if len(refs) > 0 {
+		if opts.References, err = resolveRefs(doc, refs); err != nil {
+			return 0, inputErr(err)
+		}
+	}
+	s, release, err := k.open(ctx, e, filepath.Base(in))
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	signed, err := kxml.Sign(ctx, doc, s, opts)
+	if err != nil {
+		return 0, classifySignErr(fmt.Errorf("signing %s: %w", in, err))
+	}
+	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(signed); return err }); err != nil {
+		return 0, err
+	}
+	where := opts.Location
+	if where == "" {
+		where = "the document element"
+	}
+	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (%s, in %s) by %s\n", in, out, *profile, where, s.Certificate().Subject.CommonName)
+	return exitOK, nil
+}
+
+// resolveRefs turns --ref values into references: "#ID" names the element
+// whose Id (or ID, id) attribute is ID, "" the whole document, anything else
+// is a path.
+func resolveRefs(doc []byte, refs []string) ([]kxml.Ref, error) {
+	var d *kxml.Document
+	var out []kxml.Ref
+	for _, r := range refs {
+		if !strings.HasPrefix(r, "#") {
+			out = append(out, kxml.Ref{Path: r})
+			continue
+		}
+		id := r[1:]
+		if id == "" {
+			return nil, fmt.Errorf("--ref %q: empty Id (use '' for the whole document)", r)
+		}
+		if d == nil {
+			var err error
+			if d, err = kxml.Parse(doc); err != nil {
+				return nil, err
+			}
+		}
+		var found []*kxml.Node
+		var walk func(n *kxml.Node)
+		walk = func(n *kxml.Node) {
+			for _, a := range kxml.DefaultIDAttrs {
+				if v, ok := n.Attr(a); ok && v == id {
+					found = append(found, n)
+					break
+				}
+			}
+			for _, c := range n.Elements() {
+				walk(c)
+			}
+		}
+		walk(d.Root())
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("--ref %q: no element has this Id: %w", r, kxml.ErrNotFound)
+		case 1:
+			out = append(out, kxml.Ref{Path: found[0].Path()})
+		default:
+			return nil, fmt.Errorf("--ref %q: %d elements have this Id: %w", r, len(found), kxml.ErrAmbiguous)
+		}
+	}
+	return out, nil
+}
