@@ -114,9 +114,11 @@ type ocspSingleResponse struct {
 	NextUpdate time.Time `asn1:"generalized,explicit,tag:0,optional"`
 }
 
+// ocspRevokedInfo is RevokedInfo. The reason unspecified (0) is left out,
+// as RFC 5280 §5.3.1 asks of CRL entries (and as the CRL does).
 type ocspRevokedInfo struct {
 	Time   time.Time       `asn1:"generalized"`
-	Reason asn1.Enumerated `asn1:"explicit,tag:0"`
+	Reason asn1.Enumerated `asn1:"explicit,tag:0,optional,default:0"`
 }
 
 type ocspResponseData struct {

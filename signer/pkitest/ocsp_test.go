@@ -275,3 +275,49 @@ func TestOpenSSLOCSP(t *testing.T) {
 		})
 	}
 }
+
+// TestOCSPUnspecifiedReasonOmitted: like the CRL entry (RFC 5280 §5.3.1),
+// a revocation for the reason unspecified (0) carries no revocationReason
+// in the OCSP RevokedInfo; other reasons do.
+func TestOCSPUnspecifiedReasonOmitted(t *testing.T) {
+	p := New(t)
+	for _, reason := range []int{ocsp.Unspecified, ocsp.Superseded} {
+		id := p.MustIssue()
+		require.NoError(t, p.Revoke(id.Cert, p.Now().Add(-time.Minute), reason))
+		der, err := p.OCSP(id.Cert)
+		require.NoError(t, err)
+		var resp ocspResponse
+		_, err = asn1.Unmarshal(der, &resp)
+		require.NoError(t, err)
+		var basic ocspBasicResponse
+		_, err = asn1.Unmarshal(resp.Bytes.Response, &basic)
+		require.NoError(t, err)
+		var data struct {
+			ResponderID asn1.RawValue
+			ProducedAt  time.Time `asn1:"generalized"`
+			Responses   []ocspSingleResponse
+			Extensions  asn1.RawValue `asn1:"optional,explicit,tag:1"`
+		}
+		_, err = asn1.Unmarshal(basic.TBS.FullBytes, &data)
+		require.NoError(t, err)
+		require.Len(t, data.Responses, 1)
+		status := data.Responses[0].Status
+		require.Equal(t, 1, status.Tag, "revoked")
+		var fields []asn1.RawValue
+		for b := status.Bytes; len(b) > 0; {
+			var v asn1.RawValue
+			b, err = asn1.Unmarshal(b, &v)
+			require.NoError(t, err)
+			fields = append(fields, v)
+		}
+		if reason == ocsp.Unspecified {
+			assert.Len(t, fields, 1, "revocationTime only")
+		} else {
+			assert.Len(t, fields, 2, "revocationTime and revocationReason")
+		}
+		r, err := ocsp.ParseResponseForCert(der, id.Cert, p.CA.Cert)
+		require.NoError(t, err)
+		assert.Equal(t, ocsp.Revoked, r.Status)
+		assert.Equal(t, reason, r.RevocationReason)
+	}
+}
