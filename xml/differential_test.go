@@ -11,14 +11,15 @@ import (
 // Documents that stress canonicalization corners. Each has an element with
 // Id="target"; the signature template goes before the root's end tag.
 var c14nCorpus = map[string]string{
-	"namespaces":    `<r xmlns="urn:default" xmlns:a="urn:a" xmlns:b="urn:b"><x:wrap xmlns:x="urn:x" a:k="1"><mid xmlns=""><t Id="target" b:z="2" a:y="3" z="4" y="5"><in xmlns="urn:default"><deep xmlns=""/></in><a:e xmlns:a="urn:a">same</a:e><a:f xmlns:a="urn:a2">changed</a:f></t></mid></x:wrap></r>`,
-	"xml-attrs":     `<r xml:lang="vi" xml:space="preserve" xml:base="http://hoadon.example.vn/a/b/"><s xml:base="c/d/" xml:lang="en"><t Id="target" xml:id="tid"><u xml:lang="fr">x</u></t></s></r>`,
-	"escaping":      "<r><t Id=\"target\" a=\"&#9;tab&#10;nl&#13;cr &lt; &gt; &amp; &quot; '\" b='\"'>text &lt; &gt; &amp; &#13; \" ' <![CDATA[<cdata> & ]]>]]&gt; é đ ư 𝄞</t></r>",
-	"comments-pis":  "<?pi-before data?><!-- before --><r><!-- c1 --><t Id=\"target\">a<!-- inside -->b<?pi inside?>c</t><?pi-after?></r><!-- after --><?tail?>",
-	"whitespace":    "<r>\n  <t Id=\"target\">\n    <a   x = \"1\"   />\n\t<b></b>\r\n  </t>\n</r>",
-	"redundant-ns":  `<r xmlns:a="urn:a" xmlns="urn:d"><t Id="target" xmlns:a="urn:a" xmlns="urn:d"><a:x xmlns:a="urn:a" a:q="1"/><y xmlns=""><z xmlns=""/></y></t></r>`,
-	"xml-base-dots": `<r xml:base="http://ex.vn/a/b/c/"><s xml:base="../../d/./e/"><s2 xml:base="f/../g"><t Id="target"/></s2></s></r>`,
-	"invoice-like":  `<TDiep><DLieu><HDon xmlns:inv="http://laphoadon.gdt.gov.vn/2014/09/invoicexml/v1" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><DLHDon Id="target"><TTChung><THDon>Hóa đơn giá trị gia tăng</THDon></TTChung><NDHDon><NMua><Ten>Công ty A &amp; B</Ten></NMua></NDHDon></DLHDon></HDon></DLieu></TDiep>`,
+	"namespaces":         `<r xmlns="urn:default" xmlns:a="urn:a" xmlns:b="urn:b"><x:wrap xmlns:x="urn:x" a:k="1"><mid xmlns=""><t Id="target" b:z="2" a:y="3" z="4" y="5"><in xmlns="urn:default"><deep xmlns=""/></in><a:e xmlns:a="urn:a">same</a:e><a:f xmlns:a="urn:a2">changed</a:f></t></mid></x:wrap></r>`,
+	"xml-attrs":          `<r xml:lang="vi" xml:space="preserve" xml:base="http://hoadon.example.vn/a/b/"><s xml:base="c/d/" xml:lang="en"><t Id="target" xml:id="tid"><u xml:lang="fr">x</u></t></s></r>`,
+	"escaping":           "<r><t Id=\"target\" a=\"&#9;tab&#10;nl&#13;cr &lt; &gt; &amp; &quot; '\" b='\"'>text &lt; &gt; &amp; &#13; \" ' <![CDATA[<cdata> & ]]>]]&gt; é đ ư 𝄞</t></r>",
+	"comments-pis":       "<?pi-before data?><!-- before --><r><!-- c1 --><t Id=\"target\">a<!-- inside -->b<?pi inside?>c</t><?pi-after?></r><!-- after --><?tail?>",
+	"whitespace":         "<r>\n  <t Id=\"target\">\n    <a   x = \"1\"   />\n\t<b></b>\r\n  </t>\n</r>",
+	"redundant-ns":       `<r xmlns:a="urn:a" xmlns="urn:d"><t Id="target" xmlns:a="urn:a" xmlns="urn:d"><a:x xmlns:a="urn:a" a:q="1"/><y xmlns=""><z xmlns=""/></y></t></r>`,
+	"xml-base-dots":      `<r xml:base="http://ex.vn/a/b/c/"><s xml:base="../../d/./e/"><s2 xml:base="f/../g"><t Id="target"/></s2></s></r>`,
+	"attr-normalization": "<r><t Id=\"target\" a=\"x\ty\nz\r\nw\" b=\"&#9;&#10;\">line1\r\nline2\rline3</t></r>",
+	"invoice-like":       `<TDiep><DLieu><HDon xmlns:inv="http://laphoadon.gdt.gov.vn/2014/09/invoicexml/v1" xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><DLHDon Id="target"><TTChung><THDon>Hóa đơn giá trị gia tăng</THDon></TTChung><NDHDon><NMua><Ten>Công ty A &amp; B</Ten></NMua></NDHDon></DLHDon></HDon></DLieu></TDiep>`,
 }
 
 func TestCanonicalBytesMatchXMLSec(t *testing.T) {
