@@ -470,3 +470,73 @@ func TestSIM(t *testing.T) {
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.NoFileExists(t, filepath.Join(dir, "no.pdf"))
 }
+
+// bigPDF writes a valid one-page PDF of about size bytes (an incompressible
+// image XObject on the page).
+func bigPDF(t *testing.T, size int) string {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	noise := make([]byte, size)
+	x := uint32(2463534242)
+	for i := range noise { // xorshift: incompressible enough, no crypto needed
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		noise[i] = byte(x)
+	}
+	side := 1
+	for (side+1)*(side+1)*3 <= len(noise) {
+		side++
+	}
+	noise = noise[:side*side*3]
+	content := "q 200 0 0 200 100 400 cm /Im1 Do Q"
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream", side, side, len(noise), noise),
+	}
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
+	p := filepath.Join(t.TempDir(), "big.pdf")
+	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o644))
+	return p
+}
+
+// Files over 4 MiB show progress on standard error, unless --quiet.
+func TestProgress(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	r := kyso(t, nil, "", "pki", "init", pkiDir)
+	require.Equal(t, 0, r.code, r.stderr)
+	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	env := []string{"KYSO_TEST_PASS=" + pass}
+	p12 := filepath.Join(pkiDir, pkitest.FileSigner)
+	big := bigPDF(t, 6<<20)
+
+	out := filepath.Join(dir, "big-signed.pdf")
+	r = kyso(t, env, "", "sign", "pdf", big, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "signing big.pdf: 100%")
+	r = kyso(t, env, "", "sign", "pdf", big, filepath.Join(dir, "quiet.pdf"), "--quiet", "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Empty(t, r.stderr)
+
+	r = kyso(t, nil, "", "verify", "--offline", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), out)
+	assert.Equal(t, 1, r.code, "offline: revocation unknown")
+	assert.Contains(t, r.stderr, "verifying big-signed.pdf: 100%")
+	assert.Contains(t, r.stdout, "toàn vẹn")
+	r = kyso(t, nil, "", "verify", "--quiet", "--offline", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), out)
+	assert.NotContains(t, r.stderr, "verifying")
+}
