@@ -281,11 +281,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	var edits []edit
 	// MCCQT for the tax-authority profile.
 	if o.TaxAuthorityCode != "" {
-		e, err := insertTaxCode(d, o.TaxAuthorityCode, ids, lim, &edits)
-		if err != nil {
+		if err := insertTaxCode(d, o.TaxAuthorityCode, ids, lim, &edits); err != nil {
 			return nil, err
 		}
-		_ = e
 	}
 
 	// References.
@@ -341,7 +339,10 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 
 	// Pass 1: fragment with empty digests, linked into the tree, to digest
 	// the references (the Object and SignedProperties live in it).
-	text1, _ := f.render(nil, false)
+	text1, err := f.render(nil, false)
+	if err != nil {
+		return nil, err
+	}
 	frag1, err := parseFragment(text1, host, lim)
 	if err != nil {
 		return nil, fmt.Errorf("xml: internal: signature template: %w", err)
@@ -386,12 +387,14 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	unlinkLastChild(host, frag1)
 
 	// Pass 2: the final fragment, to canonicalize SignedInfo.
-	text2, marks := f.render(digests, true)
+	text2, err := f.render(digests, true)
+	if err != nil {
+		return nil, err
+	}
 	frag2, err := parseFragment(strings.Replace(strings.Replace(text2, markValue, "", 1), markUnsigned, "", 1), host, lim)
 	if err != nil {
 		return nil, fmt.Errorf("xml: internal: signature template: %w", err)
 	}
-	_ = marks
 	sig2 := findDS(frag2, "Signature")
 	si := findDS(sig2, "SignedInfo")
 	h := o.Hash.New()
@@ -478,7 +481,7 @@ func textEsc(s string) string { return string(appendTextEscaped(nil, s)) }
 // render returns the fragment text; with marks, it holds markValue where the
 // SignatureValue text goes and markUnsigned where XAdES unsigned
 // properties go.
-func (f *fragment) render(digests [][]byte, marks bool) (string, bool) {
+func (f *fragment) render(digests [][]byte, marks bool) (string, error) {
 	o := f.o
 	var b strings.Builder
 	for _, m := range f.missing {
@@ -537,7 +540,9 @@ func (f *fragment) render(digests [][]byte, marks bool) (string, bool) {
 	}
 	if o.XAdES != XAdESNone {
 		b.WriteString(`<Object><xades:QualifyingProperties xmlns:xades="` + NamespaceXAdES + `" Target="#` + attrEsc(o.SignatureID) + `">`)
-		_ = xadesSignedProperties(&b, f.spID, o.SigningTime, f.certs[0], o.Hash)
+		if err := xadesSignedProperties(&b, f.spID, o.SigningTime, f.certs[0], o.Hash); err != nil {
+			return "", err
+		}
 		if marks {
 			b.WriteString(markUnsigned)
 		}
@@ -547,7 +552,7 @@ func (f *fragment) render(digests [][]byte, marks bool) (string, bool) {
 	for j := len(f.missing) - 1; j >= 0; j-- {
 		b.WriteString("</" + f.missing[j] + ">")
 	}
-	return b.String(), marks
+	return b.String(), nil
 }
 
 // resolveLocation finds the element that will hold the signature and the
@@ -584,29 +589,29 @@ func resolveLocation(d *Document, loc string) (*Node, []string, error) {
 
 // insertTaxCode inserts <MCCQT Id="…">code</MCCQT> after HDon/DLHDon when
 // the invoice has no MCCQT yet.
-func insertTaxCode(d *Document, code string, ids *idIndex, lim Limits, edits *[]edit) (*Node, error) {
+func insertTaxCode(d *Document, code string, ids *idIndex, lim Limits, edits *[]edit) error {
 	dl, err := d.FindOne("//HDon/DLHDon")
 	if err != nil {
-		return nil, fmt.Errorf("xml: tax-authority code: %w", err)
+		return fmt.Errorf("xml: tax-authority code: %w", err)
 	}
 	hdon := dl.parent
 	if m := hdon.Child("MCCQT"); m != nil {
 		if strings.TrimSpace(m.Text()) != code {
-			return nil, fmt.Errorf("xml: invoice already has MCCQT %q", m.Text())
+			return fmt.Errorf("xml: invoice already has MCCQT %q", m.Text())
 		}
-		return m, nil
+		return nil
 	}
 	id := "Id-" + randomID()
 	text := `<MCCQT Id="` + id + `">` + textEsc(code) + `</MCCQT>`
 	n, err := parseFragment(text, hdon, lim)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	n.next = dl.next
 	dl.next = n
 	ids.m[id] = []*Node{n}
 	*edits = append(*edits, edit{off: int(dl.end), end: int(dl.end), text: text})
-	return n, nil
+	return nil
 }
 
 // parseFragment parses an element written for insertion under parent.

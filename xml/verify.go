@@ -347,18 +347,15 @@ func (v *verifier) verifyInto(s *Signature) error {
 	}
 	signedInfo, sigValue := kids[0], kids[1]
 	var keyInfo *Node
-	var objects []*Node
 	for i, k := range kids[2:] {
 		switch {
 		case k.Is(NamespaceDSig, "KeyInfo") && i == 0:
 			keyInfo = k
 		case k.Is(NamespaceDSig, "Object"):
-			objects = append(objects, k)
 		default:
 			return fmt.Errorf("%w: unexpected <%s> in Signature", ErrMalformedSignature, k.name)
 		}
 	}
-	_ = objects
 
 	// SignedInfo shape.
 	siKids, err := dsChildren(signedInfo)
