@@ -12,7 +12,7 @@ import (
 // Id="target"; the signature template goes before the root's end tag.
 var c14nCorpus = map[string]string{
 	"namespaces":         `<r xmlns="urn:default" xmlns:a="urn:a" xmlns:b="urn:b"><x:wrap xmlns:x="urn:x" a:k="1"><mid xmlns=""><t Id="target" b:z="2" a:y="3" z="4" y="5"><in xmlns="urn:default"><deep xmlns=""/></in><a:e xmlns:a="urn:a">same</a:e><a:f xmlns:a="urn:a2">changed</a:f></t></mid></x:wrap></r>`,
-	"xml-attrs":          `<r xml:lang="vi" xml:space="preserve" xml:base="http://hoadon.example.vn/a/b/"><s xml:base="c/d/" xml:lang="en"><t Id="target" xml:id="tid"><u xml:lang="fr">x</u></t></s></r>`,
+	"xml-attrs":          `<r xml:lang="vi" xml:space="preserve" xml:base="http://hoadon.example.vn/a/b/"><s xml:base="c/d/" xml:lang="en" xml:id="sid"><t Id="target" xml:id="tid"><u xml:lang="fr">x</u></t></s></r>`,
 	"escaping":           "<r><t Id=\"target\" a=\"&#9;tab&#10;nl&#13;cr &lt; &gt; &amp; &quot; '\" b='\"'>text &lt; &gt; &amp; &#13; \" ' <![CDATA[<cdata> & ]]>]]&gt; é đ ư 𝄞</t></r>",
 	"comments-pis":       "<?pi-before data?><!-- before --><r><!-- c1 --><t Id=\"target\">a<!-- inside -->b<?pi inside?>c</t><?pi-after?></r><!-- after --><?tail?>",
 	"whitespace":         "<r>\n  <t Id=\"target\">\n    <a   x = \"1\"   />\n\t<b></b>\r\n  </t>\n</r>",
