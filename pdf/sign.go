@@ -220,7 +220,10 @@ func (p *Prepared) FinishFile(ctx context.Context, dst, src string, sig []byte) 
 		if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 			return ErrInputChanged
 		}
-		return p.writeUpdate(f, contents)
+		if err := p.writeUpdate(f, contents); err != nil {
+			return err
+		}
+		return in.Close() // before the rename, which may replace src
 	})
 }
 
@@ -340,7 +343,10 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		if err != nil {
 			return err
 		}
-		return p.writeUpdate(f, contents)
+		if err := p.writeUpdate(f, contents); err != nil {
+			return err
+		}
+		return in.Close() // before the rename, which may replace src
 	})
 }
 
@@ -381,7 +387,11 @@ func writeAtomic(dst string, fn func(f *os.File) error) (err error) {
 	if err = f.Close(); err != nil {
 		return fmt.Errorf("pdf: writing output: %w", err)
 	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
+	mode := os.FileMode(0o644)
+	if fi, statErr := os.Stat(dst); statErr == nil {
+		mode = fi.Mode().Perm() // signing in place keeps the permissions
+	}
+	if err = os.Chmod(tmp, mode); err != nil {
 		return fmt.Errorf("pdf: writing output: %w", err)
 	}
 	if err = os.Rename(tmp, dst); err != nil {

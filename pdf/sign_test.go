@@ -268,3 +268,13 @@ func TestKeyAlgorithms(t *testing.T) {
 		})
 	}
 }
+
+func TestSignFileKeepsPermissions(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rieng.pdf")
+	require.NoError(t, os.WriteFile(path, corpus(t, "simple.pdf"), 0o600))
+	require.NoError(t, SignFile(context.Background(), path, path, testSigner(t), nil))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
