@@ -61,6 +61,13 @@ type SignerInfo struct {
 	UnsignedAttributes []Attribute
 	// Timestamps are the parsed id-aa-signatureTimeStampToken values.
 	Timestamps []*Token
+	// TimestampErrors holds why each id-aa-signatureTimeStampToken value
+	// that did not parse was left out of Timestamps (malformed, or an
+	// imprint hash this package does not implement). Unsigned attributes
+	// lie outside the signature, so such a token costs the time-stamp, not
+	// the signature: Verify fails with ErrTimestamp, VerifySignerInfo does
+	// not look at time-stamps.
+	TimestampErrors []error
 
 	raw signerInfoASN
 }
@@ -272,7 +279,8 @@ func parseSignerInfo(r signerInfoASN, sd *SignedData, depth int) (*SignerInfo, e
 				for _, v := range a.Values {
 					t, err := parseToken(v.FullBytes, depth+1)
 					if err != nil {
-						return nil, fmt.Errorf("cms: signature time-stamp token: %w", err)
+						si.TimestampErrors = append(si.TimestampErrors, fmt.Errorf("cms: signature time-stamp token: %w", err))
+						continue
 					}
 					si.Timestamps = append(si.Timestamps, t)
 				}

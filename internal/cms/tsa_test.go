@@ -351,3 +351,49 @@ func TestTSAClientTimeout(t *testing.T) {
 		t.Fatal("Timestamp did not return: no timeout")
 	}
 }
+
+// TestUnparsableTimestampKeepsSignature: unsigned attributes lie outside
+// the signature (in a PDF, outside the ByteRange too), so anyone can put a
+// broken or unsupported token there. It costs the time-stamp, not the
+// signature: Parse succeeds, the token's error is reported, Verify fails
+// with ErrTimestamp and VerifySignerInfo still passes.
+func TestUnparsableTimestampKeepsSignature(t *testing.T) {
+	pki := newTestPKI(t)
+	tsaSigner := pki.issue(t, leafTSA, "Kyso Test TSA")
+	s := pki.issue(t, leafECDSA, "Bùi Thị Xuân")
+	digest := hashBytes(crypto.SHA256, []byte("văn bản"))
+	der, err := Sign(context.Background(), s, digest, Options{})
+	require.NoError(t, err)
+
+	// A token whose imprint uses SHA-224, which this package does not
+	// implement.
+	info, err := asn1.Marshal(tstInfoASN{
+		Version: 1, Policy: testPolicy, SerialNumber: big.NewInt(1), GenTime: time.Now().UTC().Truncate(time.Second),
+		MessageImprint: messageImprint{HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 4}}, HashedMessage: make([]byte, 28)},
+	})
+	require.NoError(t, err)
+	sha224Token, err := Sign(context.Background(), tsaSigner, nil, Options{ContentType: OIDTSTInfo, Content: info})
+	require.NoError(t, err)
+
+	for _, tc := range []struct {
+		name  string
+		token []byte
+		is    error
+	}{
+		{"garbage", []byte{0x30, 0x03, 0x02, 0x01, 0x01}, ErrFormat},
+		{"sha-224-imprint", sha224Token, ErrUnsupportedAlgorithm},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sd, err := Parse(graftTimestamp(t, der, tc.token))
+			require.NoError(t, err)
+			si := sd.SignerInfos[0]
+			assert.Empty(t, si.Timestamps)
+			require.Len(t, si.TimestampErrors, 1)
+			assert.ErrorIs(t, si.TimestampErrors[0], tc.is)
+			err = sd.Verify(digest)
+			assert.ErrorIs(t, err, ErrTimestamp)
+			assert.ErrorIs(t, err, tc.is)
+			require.NoError(t, sd.VerifySignerInfo(si, digest))
+		})
+	}
+}

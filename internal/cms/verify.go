@@ -20,8 +20,8 @@ import (
 //     the signature covers the DER SET OF signed attributes;
 //   - without signed attributes (old PKCS#7): the content type is id-data
 //     and the signature covers the content digest directly;
-//   - each embedded signature time-stamp token verifies and its imprint is
-//     the hash of the signature value.
+//   - each embedded signature time-stamp token parses, verifies and its
+//     imprint is the hash of the signature value.
 //
 // contentDigest is the digest of the detached content, made with the
 // SignerInfo's digest algorithm. For encapsulated content it may be nil (the
@@ -68,6 +68,9 @@ func (sd *SignedData) verifySigner(si *SignerInfo, contentDigest []byte) error {
 		if err := t.VerifyData(si.Signature); err != nil {
 			return fmt.Errorf("cms: signature time-stamp %d: %w", i, err)
 		}
+	}
+	if len(si.TimestampErrors) > 0 {
+		return fmt.Errorf("%w: %w", ErrTimestamp, si.TimestampErrors[0])
 	}
 	return nil
 }
