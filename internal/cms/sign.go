@@ -29,6 +29,7 @@ type Options struct {
 	PSS bool
 	// SigningTime, when not zero, adds the signing-time signed attribute.
 	// PAdES forbids it (the time goes into the PDF /M entry): leave it zero.
+	// A CAdES baseline signature (a .p7s, ETSI EN 319 122-1 B-B) needs it.
 	SigningTime time.Time
 	// ContentType is the eContentType; nil means id-data.
 	ContentType asn1.ObjectIdentifier
