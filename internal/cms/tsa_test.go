@@ -223,7 +223,7 @@ func TestEstimateSize(t *testing.T) {
 	for _, kind := range []leafKind{leafRSA, leafECDSA} {
 		s := pki.issue(t, kind, "Hoàng Thị Em")
 		for _, withTS := range []bool{false, true} {
-			for _, opts := range []Options{{}, {SigningTime: time.Now()}, {Hash: crypto.SHA512}} {
+			for _, opts := range []Options{{}, {SigningTime: time.Now()}, {Hash: crypto.SHA512}, {Hash: crypto.SHA3_384}} {
 				size := 0
 				if withTS {
 					size = tsSize
