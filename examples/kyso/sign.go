@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -145,8 +146,8 @@ func parseVisible(v string) (int, [4]float64, error) {
 	}
 	var n [4]float64
 	for i, p := range parts {
-		if n[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil {
-			return 0, rect, fmt.Errorf("--visible %q: %q is not a number", v, p)
+		if n[i], err = strconv.ParseFloat(strings.TrimSpace(p), 64); err != nil || math.IsNaN(n[i]) || math.IsInf(n[i], 0) || math.Abs(n[i]) > 1e6 {
+			return 0, rect, fmt.Errorf("--visible %q: %q is not a coordinate", v, p)
 		}
 	}
 	if n[2] <= 0 || n[3] <= 0 {
