@@ -246,8 +246,18 @@ func TestEndToEnd(t *testing.T) {
 	r = kyso(t, []string{passEnv}, "", "sign", "xml", xmlIn, seller, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
 		"--profile", "seller", "--xades", "B-T", "--tsa", tsa)
 	require.Equal(t, 0, r.code, r.stderr)
+	r = kyso(t, []string{passEnv}, "", "sign", "xml", seller, filepath.Join(dir, "x.xml"), "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS", "--profile", "cqt")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "needs --mccqt CODE")
+	coded := filepath.Join(dir, "coded.xml")
+	r = kyso(t, []string{passEnv}, "", "sign", "xml", seller, coded, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
+		"--profile", "cqt", "--mccqt", "00ABCDEF0123456789ABCDEF0123456789")
+	require.Equal(t, 0, r.code, r.stderr)
 	both := filepath.Join(dir, "both.xml")
-	r = kyso(t, []string{passEnv}, "", "sign", "xml", seller, both, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS", "--profile", "buyer")
+	r = kyso(t, []string{passEnv}, "", "sign", "xml", coded, both, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS", "--profile", "buyer")
+	require.Equal(t, 0, r.code, r.stderr)
+	whole := filepath.Join(dir, "whole.xml")
+	r = kyso(t, []string{passEnv}, "", "sign", "xml", xmlIn, whole, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS", "--profile", "generic")
 	require.Equal(t, 0, r.code, r.stderr)
 	// A generic signature of one element by Id, into a chosen parent.
 	generic := filepath.Join(dir, "generic.xml")
@@ -256,11 +266,11 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 
 	// Verify online through the served PKI: everything passes.
-	r = kyso(t, []string{proxy}, "", "verify", "--json", "--trust", root, signed2, both, generic)
+	r = kyso(t, []string{proxy}, "", "verify", "--json", "--trust", root, signed2, both, generic, whole)
 	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	v := parseVerifyJSON(t, r)
-	require.Len(t, v.Files, 3)
-	wantSigs := []int{2, 2, 1}
+	require.Len(t, v.Files, 4)
+	wantSigs := []int{2, 3, 1, 1}
 	for i, f := range v.Files {
 		assert.Equal(t, "TOTAL_PASSED", f.Indication, f.File)
 		require.Len(t, f.Signatures, wantSigs[i], f.File)
@@ -272,7 +282,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	assert.NotNil(t, v.Files[0].Signatures[0].TimestampTime, "PAdES B-T signature time from the TSA")
 	assert.NotNil(t, v.Files[1].Signatures[0].TimestampTime, "XAdES B-T signature time from the TSA")
-	assert.NotNil(t, v.Files[1].Signatures[1].ClaimedSigningTime, "buyer's self-declared time")
+	for _, s := range v.Files[1].Signatures[1:] {
+		assert.NotNil(t, s.ClaimedSigningTime, "tax authority's and buyer's self-declared times")
+	}
 
 	// Text reports in both languages.
 	r = kyso(t, []string{proxy}, "", "verify", "--trust-dir", pkiDir, signed)

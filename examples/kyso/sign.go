@@ -279,6 +279,9 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	defer release()
 	signed, err := kxml.Sign(ctx, doc, s, opts)
 	if err != nil {
+		if *profile == "cqt" && *mccqt == "" && errors.Is(err, kxml.ErrNotFound) {
+			err = fmt.Errorf("%w (an invoice without MCCQT needs --mccqt CODE)", err)
+		}
 		return 0, classifySignErr(fmt.Errorf("signing %s: %w", in, err))
 	}
 	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(signed); return err }); err != nil {
