@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	dpdf "github.com/digitorus/pdf"
+	dpdf "github.com/kyso-vn/kyso/verify/internal/pdfread"
 )
 
 // maxUpdateBytes bounds how much appended data change analysis reads.

@@ -11,9 +11,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	dpdf "github.com/digitorus/pdf"
+	dpdf "github.com/kyso-vn/kyso/verify/internal/pdfread"
 
 	"github.com/kyso-vn/kyso/internal/cms"
 )
@@ -102,16 +103,48 @@ func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 }
 
 // openPDF opens the revision of doc that ends at size.
+//
+// The PDF reader loops forever on some truncated objects (its lexer treats
+// end of input as white space when it may meet end of file). It is given a
+// view one byte longer than the data whose reads past the end fail with
+// io.EOF and are counted: after maxEOFReads of them the view panics, which
+// safely (or the reader's own recovery) turns into an error.
 func openPDF(doc io.ReaderAt, size int64) (r *dpdf.Reader, err error) {
+	g := &eofGuard{r: doc, size: size}
 	err = safely(func() error {
 		var e error
-		r, e = dpdf.NewReader(io.NewSectionReader(doc, 0, size), size)
+		r, e = dpdf.NewReader(g, size+1)
 		return e
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrPDF, err)
 	}
 	return r, nil
+}
+
+const maxEOFReads = 4096
+
+type eofGuard struct {
+	r    io.ReaderAt
+	size int64
+	eofs atomic.Int64
+}
+
+func (g *eofGuard) ReadAt(p []byte, off int64) (int, error) {
+	if off >= g.size {
+		if g.eofs.Add(1) > maxEOFReads {
+			panic("PDF reader stuck at end of input")
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > g.size-off {
+		n, err := g.r.ReadAt(p[:g.size-off], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
+	}
+	return g.r.ReadAt(p, off)
 }
 
 // safely runs f, turning a panic of the PDF reader into an error.
