@@ -379,10 +379,15 @@ func retag(der []byte, tag byte) []byte {
 
 // Sign builds a detached (or, with opts.Content, encapsulating) CMS
 // SignedData over content whose digest is contentDigest, signed by s. It is
-// Prepare, s.SignDigest and Finish in one call.
+// Prepare, s.SignDigest and Finish in one call. RSA-PSS is used when
+// opts.PSS is set or when s prefers it (signer.PrefersPSS, e.g. a key loaded
+// with signer.WithPSS).
 func Sign(ctx context.Context, s signer.Signer, contentDigest []byte, opts Options) ([]byte, error) {
 	if s == nil {
 		return nil, fmt.Errorf("cms: sign: %w", signer.ErrNoKey)
+	}
+	if !opts.PSS && signer.PrefersPSS(s) {
+		opts.PSS = true
 	}
 	p, err := Prepare(s.Certificate(), s.Chain(), contentDigest, opts)
 	if err != nil {
