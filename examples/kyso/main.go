@@ -23,8 +23,9 @@
 //	--sim MSISDN --mssp URL [--ap-id ID] [--ap-pass-env VAR] [--mssp-id URI]
 //
 // Exit status: 0 on success (for verify: every signature of every file is
-// TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, or an
-// operation failed (a TSA or MSSP error, a cancelled request); 2 for a usage
+// TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, a file
+// holds no signature, or an operation failed (a TSA or MSSP error, a
+// cancelled request); 2 for a usage
 // or input error (bad flags, unreadable or malformed file, wrong password or
 // PIN). Run "kyso help" or "kyso COMMAND -h" for the flags.
 //

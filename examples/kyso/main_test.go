@@ -324,6 +324,11 @@ func TestEndToEnd(t *testing.T) {
 	r = kyso(t, []string{proxy}, "", "verify", "--json", "--trust", root, "--at", "2020-01-01T00:00:00+07:00", signed2)
 	assert.Equal(t, 1, r.code, r.stderr)
 
+	// An unsigned document is not a pass.
+	r = kyso(t, nil, "", "verify", "--json", "--trust", root, pdfIn)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Equal(t, "NO_SIGNATURE_FOUND", parseVerifyJSON(t, r).Files[0].Indication)
+
 	// Input errors exit 2, with the other files still reported.
 	notDoc := filepath.Join(dir, "notes.txt")
 	require.NoError(t, os.WriteFile(notDoc, []byte("not a document"), 0o644))
