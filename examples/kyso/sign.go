@@ -205,7 +205,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	k.register(fs)
 	profile := fs.String("profile", "seller", "signature layout: seller (NBan), buyer (NMua), cqt (tax authority), nnt (taxpayer registration), generic")
 	var refs multiFlag
-	fs.Var(&refs, "ref", "data to sign: '#ID' (element with that Id), a path such as //HDon/DLHDon, or '' for the whole document; repeatable (default: the profile's)")
+	fs.Var(&refs, "ref", "data to sign: `'#ID'` (element with that Id), a path such as //HDon/DLHDon, or '' for the whole document; repeatable (default: the profile's)")
 	into := fs.String("into", "", "path of the element that receives the Signature, e.g. //HDon/DSCKS/NBan (default: the profile's; the document element for generic)")
 	xades := fs.String("xades", "", "add XAdES qualifying properties: B-B, or B-T (with --tsa)")
 	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (for --xades B-T)")

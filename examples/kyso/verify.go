@@ -33,7 +33,7 @@ type jsonOutput struct {
 func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	var trust multiFlag
-	fs.Var(&trust, "trust", "trusted root certificate(s): PEM, DER or .p7b file; repeatable")
+	fs.Var(&trust, "trust", "trusted root certificate(s) in `FILE` (PEM, DER or .p7b); repeatable")
 	trustDir := fs.String("trust-dir", "", "directory of trusted root certificates (.pem .crt .cer .der .p7b .p7c)")
 	offline := fs.Bool("offline", false, "no network: use only revocation data embedded in the documents")
 	at := fs.String("at", "", "validate as of this time (RFC 3339, e.g. 2026-01-31T09:00:00+07:00); default now")
