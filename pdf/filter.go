@@ -10,7 +10,7 @@ import (
 // maxDecoded bounds the decoded size of the streams this package decodes
 // (xref streams and object streams), so a compression bomb cannot exhaust
 // memory.
-const maxDecoded = 256 << 20
+var maxDecoded int64 = 256 << 20
 
 // decodeStream applies the stream's filters to data. Only the filters that
 // real producers use for xref and object streams are supported: FlateDecode
@@ -69,7 +69,7 @@ func flateDecode(data []byte) ([]byte, error) {
 	}
 	defer zr.Close()
 	out, err := io.ReadAll(io.LimitReader(zr, maxDecoded+1))
-	if len(out) > maxDecoded {
+	if int64(len(out)) > maxDecoded {
 		return nil, fmt.Errorf("%w: decoded stream larger than %d bytes", ErrUnsupported, maxDecoded)
 	}
 	if err != nil && len(out) == 0 {

@@ -47,6 +47,8 @@ func TestDecodeStream(t *testing.T) {
 	require.ErrorIs(t, err, ErrMalformed)
 
 	// A compression bomb stops at the limit.
+	defer func(m int64) { maxDecoded = m }(maxDecoded)
+	maxDecoded = 1 << 20
 	bomb := zlibBytes(make([]byte, maxDecoded+1024))
 	_, err = decodeStream(dict{"Filter": name("FlateDecode")}, bomb, id)
 	require.ErrorIs(t, err, ErrUnsupported)
