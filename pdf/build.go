@@ -184,7 +184,6 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		sigDict["Reference"] = refs
 	}
 	u.set(sigRef, sigDict)
-	u.sigObj = sigRef.Num
 
 	// The widget and its page.
 	var widgetRef ref

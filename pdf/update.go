@@ -14,15 +14,10 @@ type update struct {
 	d    *document
 	objs map[int]object
 	next int
-	// noEncrypt lists objects written without string/stream encryption.
-	noEncrypt map[int]bool
-	// sigObj is the object whose serialisation holds the /Contents and
-	// /ByteRange holes.
-	sigObj int
 }
 
 func newUpdate(d *document) *update {
-	return &update{d: d, objs: map[int]object{}, next: d.maxSize, noEncrypt: map[int]bool{}}
+	return &update{d: d, objs: map[int]object{}, next: d.maxSize}
 }
 
 // alloc reserves a new object number.
@@ -91,13 +86,13 @@ func (u *update) serialize(base int64, prefixNL bool) (*serialized, error) {
 		fmt.Fprintf(&buf, "%d %d obj\n", r.Num, r.Gen)
 		s := &serializer{buf: &buf, contentsAt: -1, byteRangeAt: -1}
 		sec := u.d.sec
-		if sec != nil && !u.noEncrypt[n] && sec.strM != cryptNone {
+		if sec != nil && sec.strM != cryptNone {
 			s.encrypt = func(b []byte) ([]byte, error) { return sec.encrypt(r, sec.strM, b) }
 		}
 		o := u.objs[n]
 		if st, ok := o.(*stream); ok {
 			data := st.data
-			if sec != nil && !u.noEncrypt[n] {
+			if sec != nil {
 				var err error
 				if data, err = sec.encrypt(r, sec.stmM, data); err != nil {
 					return nil, err
