@@ -60,7 +60,9 @@ type Options struct {
 
 	// Reserve is the number of bytes reserved for the CMS signature. Zero
 	// means an estimate from the certificate chain, the signature size
-	// and a probe timestamp from the TSA, with headroom.
+	// and a probe timestamp from the TSA, with headroom. Setting it saves
+	// the probe request (one per signature) on busy servers; a CMS that
+	// does not fit fails with ErrPlaceholderTooSmall.
 	Reserve int
 }
 
