@@ -33,11 +33,13 @@ var (
 // when nothing was found and with a wrapped parse error when a block that
 // claims to be a certificate or bundle is malformed.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	trimmed := bytes.TrimSpace(data)
-	if bytes.HasPrefix(trimmed, []byte("-----BEGIN")) {
-		return parsePEMCertificates(trimmed)
+	// DER starts with a SEQUENCE tag; anything else is read as PEM (which
+	// may carry text such as OpenSSL "Bag Attributes" before its blocks).
+	// DER is never trimmed: its last bytes may look like white space.
+	if len(data) > 0 && data[0] != 0x30 && bytes.Contains(data, []byte("-----BEGIN")) {
+		return parsePEMCertificates(data)
 	}
-	certs, err := parseDERCertificates(trimmed)
+	certs, err := parseDERCertificates(data)
 	if err != nil {
 		return nil, err
 	}

@@ -147,14 +147,14 @@ func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, 
 		ku := leaf.KeyUsage
 		var ok bool
 		switch r.v.opts.KeyUsage {
-		case KeyUsageNonRepudiation:
+		case KeyUsageNonRepudiation, KeyUsageWarn:
 			ok = ku&x509.KeyUsageContentCommitment != 0
 		default:
 			ok = ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) != 0
 		}
 		if !ok {
 			msg := fmt.Sprintf("signer certificate %q lacks the keyUsage needed for signing (digitalSignature or nonRepudiation)", displayName(leaf))
-			if r.v.opts.KeyUsage == KeyUsageNonRepudiation {
+			if r.v.opts.KeyUsage != KeyUsageSigning {
 				msg = fmt.Sprintf("signer certificate %q lacks keyUsage nonRepudiation", displayName(leaf))
 			}
 			if r.v.opts.KeyUsage == KeyUsageWarn {

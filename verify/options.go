@@ -39,7 +39,8 @@ const (
 	KeyUsageSigning KeyUsagePolicy = iota
 	// KeyUsageNonRepudiation requires nonRepudiation, as pyHanko does.
 	KeyUsageNonRepudiation
-	// KeyUsageWarn only warns when the bits are missing.
+	// KeyUsageWarn only warns when nonRepudiation is missing (EU DSS's
+	// default level) and never fails on the signer's key usage.
 	KeyUsageWarn
 )
 

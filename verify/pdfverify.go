@@ -59,6 +59,8 @@ func NewPDFVerifier(v *Validator) *PDFVerifier { return &PDFVerifier{Validator: 
 // ErrPDF wraps failures to read a PDF's structure.
 var ErrPDF = errors.New("verify: unreadable PDF")
 
+const docTimestampFormat = "PAdES document time-stamp"
+
 // hashChunk is the read size when hashing signed byte ranges.
 const hashChunk = 1 << 20
 
@@ -83,17 +85,34 @@ func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 	}
 	dss := readDSS(final)
 	docMDP := docMDPLevel(final)
-	for _, f := range sigs {
+	evs := make([]*Evidence, len(sigs))
+	ends := make([]int64, len(sigs))
+	for i, f := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
 		var ev *Evidence
 		if err := safely(func() error {
-			ev = p.evidence(ctx, doc, size, final, f, dss, docMDP)
+			ev, ends[i] = p.evidence(ctx, doc, size, final, f, dss, docMDP)
 			return nil
 		}); err != nil {
 			ev = &Evidence{Format: "PAdES", ID: f.name, FormatErr: fmt.Errorf("malformed signature: %v", err)}
 		}
+		evs[i] = ev
+	}
+	// A document time-stamp is proof of existence for every signature in
+	// the revisions it covers (PAdES-LTA).
+	for i, dt := range evs {
+		if dt.Format != docTimestampFormat || dt.FormatErr != nil || len(dt.Timestamps) == 0 {
+			continue
+		}
+		for j, ev := range evs {
+			if j != i && ev.Format != docTimestampFormat && ends[j] > 0 && ends[j] <= ends[i] {
+				ev.Timestamps = append(ev.Timestamps, dt.Timestamps[0])
+			}
+		}
+	}
+	for _, ev := range evs {
 		rep.Signatures = append(rep.Signatures, p.Validator.Validate(ctx, ev))
 	}
 	if tail := trailingBytes(doc, size); tail > 0 {
@@ -220,32 +239,42 @@ func signatureFields(r *dpdf.Reader) ([]pdfSigField, error) {
 }
 
 // evidence extracts one signature's evidence.
-func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) *Evidence {
+// It returns the evidence and the end of the signed revision (0 when the
+// byte range is unusable).
+func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) (*Evidence, int64) {
+	ev, end := p.extract(ctx, doc, size, final, f, dss, docMDP)
+	if ev.FormatErr != nil {
+		end = 0
+	}
+	return ev, end
+}
+
+func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) (*Evidence, int64) {
 	ev := &Evidence{Format: "PAdES", ID: f.name}
 	sig := f.sig
 	if sig.Kind() != dpdf.Dict {
 		ev.FormatErr = errors.New("signature value /V is not a dictionary")
-		return ev
+		return ev, 0
 	}
 	subFilter := sig.Key("SubFilter").Name()
 	isDocTS := sig.Key("Type").Name() == "DocTimeStamp" || subFilter == "ETSI.RFC3161"
 	if isDocTS {
-		ev.Format = "PAdES document time-stamp"
+		ev.Format = docTimestampFormat
 	}
 	if sig.Key("Filter").Kind() != dpdf.Name {
 		ev.FormatErr = errors.New("signature dictionary without /Filter")
-		return ev
+		return ev, 0
 	}
 	contentsV := sig.Key("Contents")
 	if contentsV.Kind() != dpdf.String || len(contentsV.RawString()) == 0 {
 		ev.FormatErr = errors.New("signature dictionary without /Contents")
-		return ev
+		return ev, 0
 	}
 	contents := []byte(contentsV.RawString())
 	br, err := byteRange(sig.Key("ByteRange"), size)
 	if err != nil {
 		ev.FormatErr = err
-		return ev
+		return ev, 0
 	}
 	end := br[2] + br[3]
 	ev.Coverage.References = []string{fmt.Sprintf("bytes %d–%d", 0, br[1]), fmt.Sprintf("bytes %d–%d", br[2], end)}
@@ -253,16 +282,16 @@ func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64,
 	ev.Coverage.Description = fmt.Sprintf("bytes 0–%d and %d–%d of %d (the revision ending at byte %d)", br[1], br[2], end, size, end)
 	if err := checkGap(doc, br, contents); err != nil {
 		ev.FormatErr = err
-		return ev
+		return ev, 0
 	}
 	if err := checkRevisionEnd(doc, end, size); err != nil {
 		ev.FormatErr = err
-		return ev
+		return ev, 0
 	}
 	der, err := derPrefix(contents)
 	if err != nil {
 		ev.FormatErr = err
-		return ev
+		return ev, 0
 	}
 
 	// Changes after the signed revision.
@@ -270,7 +299,7 @@ func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64,
 		signedRev, err := openPDF(doc, end)
 		if err != nil {
 			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %v", err)
-			return ev
+			return ev, 0
 		}
 		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP)
 		ev.Coverage.AllowedChanges = allowed
@@ -294,7 +323,7 @@ func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64,
 	out.CRLs = append(out.CRLs, dss.crls...)
 	out.OCSPResponses = append(out.OCSPResponses, dss.ocsps...)
 	out.Certificates = append(out.Certificates, dss.certs...)
-	return out
+	return out, end
 }
 
 // byteRange reads and checks /ByteRange: [0 a b c], 0 < a < b, b+c ≤ size.
@@ -484,7 +513,7 @@ func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) 
 
 // docTimestampEvidence checks an ETSI.RFC3161 document time-stamp.
 func docTimestampEvidence(doc io.ReaderAt, br [4]int64, der []byte) *Evidence {
-	const format = "PAdES document time-stamp"
+	const format = docTimestampFormat
 	tok, err := cms.ParseToken(der)
 	if err != nil {
 		return &Evidence{Format: format, FormatErr: err}
