@@ -26,8 +26,9 @@ type Options struct {
 	// defaults to the certificate's common name.
 	Name, Reason, Location, ContactInfo string
 	// SigningTime is the claimed signing time written to /M (and to the
-	// visible template). Zero means now. It is not a trusted time: use a
-	// TSA for that.
+	// visible template). Zero means now. A time in UTC or in the local
+	// zone is written in Vietnam time (UTC+07:00); any other zone is kept.
+	// It is not a trusted time: use a TSA for that.
 	SigningTime time.Time
 
 	// Hash is the digest algorithm: crypto.SHA256 (default), SHA384 or
