@@ -7,9 +7,11 @@
 // the cryptographic result, the claimed signing time, time-stamp tokens,
 // embedded CRLs and OCSP responses, what the signature covers — into an
 // [Evidence]; [Validator.Validate] alone decides trust and returns a
-// [SignatureReport]. The format verifiers here ([Validator.VerifyDetached]
-// for CMS, [XMLVerifier] for XML-DSig/XAdES) and the sniffing [Mux]
-// implement [Verifier] and return a [Report] per document.
+// [SignatureReport]. The format verifiers here ([PDFVerifier] for PAdES and
+// PDF signatures with change analysis, [XMLVerifier] for XML-DSig/XAdES,
+// [Validator.VerifyDetached] for CMS) and the sniffing [Mux] return a
+// [Report] per document; PDFVerifier, XMLVerifier and Mux implement
+// [Verifier].
 //
 // # The law it encodes
 //
@@ -29,8 +31,19 @@
 //   - [New] with [Options]: validation time, offline or online revocation
 //     (timeouts, size caps, a shared [Cache]), extra intermediates,
 //     clock-skew tolerance, key-usage requirement, [AlgorithmPolicy].
-//   - [Validator.Validate] on an [Evidence]; [Validator.VerifyDetached];
-//     [NewXMLVerifier]; [Mux] with [IsPDF] and [IsXML].
+//   - [Validator.Validate] on an [Evidence]; [NewPDFVerifier];
+//     [NewXMLVerifier]; [Validator.VerifyDetached]; [Mux] with [IsPDF] and
+//     [IsXML].
+//
+// # PDF
+//
+// PDFVerifier reads the document through io.ReaderAt and hashes signed
+// ranges in chunks, so memory stays flat in the file size. The structural
+// checks (ByteRange, /Contents, revision boundaries) and the
+// reject-by-default analysis of later revisions are described on
+// [PDFVerifier]. PDF objects are read with internal/pdfread, a trimmed and
+// hardened copy of github.com/digitorus/pdf (package pdf does not export
+// its reader).
 //
 // # How the verdict is reached
 //

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
 	kxml "github.com/kyso-vn/kyso/xml"
@@ -125,4 +126,57 @@ func ExampleValidator_Validate() {
 	// Output:
 	// TOTAL_FAILED FORMAT_FAILURE
 	// Signature invalid: The signature or document structure is malformed, or the document was modified after signing in a way that is not permitted
+}
+
+// A PDF signed with package pdf, verified offline with the CRLs supplied
+// by the caller.
+func ExamplePDFVerifier() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	id := p.MustIssue()
+	doc := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" +
+		"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
+		"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")
+	doc = append(doc, xrefFor(doc)...)
+	var signed bytes.Buffer
+	if err := pdf.Sign(context.Background(), &signed, bytes.NewReader(doc), int64(len(doc)), id.Signer(), &pdf.Options{Field: "Chữ ký 1"}); err != nil {
+		log.Fatal(err)
+	}
+
+	trust := verify.NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "test root")
+	opts := verify.Options{Trust: trust}
+	for _, ca := range []*pkitest.CA{p.CA, p.Root} {
+		crl, err := p.CRL(ca)
+		if err != nil {
+			log.Fatal(err)
+		}
+		opts.CRLs = append(opts.CRLs, crl)
+	}
+	v, err := verify.New(opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := verify.NewPDFVerifier(v).Verify(context.Background(), bytes.NewReader(signed.Bytes()), int64(signed.Len()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	fmt.Println(s.ID, s.Indication, s.Coverage.WholeDocument)
+	// Output: Chữ ký 1 TOTAL_PASSED true
+}
+
+// xrefFor writes the xref table and trailer for a document of objects
+// 1…3 written in order.
+func xrefFor(doc []byte) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "xref\n0 4\n0000000000 65535 f \n")
+	for n := 1; n <= 3; n++ {
+		fmt.Fprintf(&b, "%010d 00000 n \n", bytes.Index(doc, []byte(fmt.Sprintf("\n%d 0 obj", n)))+1)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(doc))
+	return b.Bytes()
 }
