@@ -254,6 +254,16 @@ func TestPDFAttacks(t *testing.T) {
 		})
 	}
 
+	// Objects appended without cross-reference data, behind a stray %%EOF.
+	stray := append(bytes.Clone(signed), []byte("4 0 obj\n<< /Length 10 >>\nstream\nBT ET q Q\nendstream\nendobj\n%%EOF\n")...)
+	rep0 := verifyPDF(t, e.online(), stray)
+	assert.Equal(t, TotalFailed, rep0.Signatures[0].Indication)
+	assert.Contains(t, strings.Join(rep0.Signatures[0].Coverage.ModifiedAfterSigning, "\n"), "stray")
+	lin := appendUpdate(t, signed, map[int]string{40: "<< /Linearized 1 /L 1000 /O 3 /E 100 /N 1 /T 900 /H [0 0] >>"})
+	rep0 = verifyPDF(t, e.online(), lin)
+	assert.Equal(t, TotalFailed, rep0.Signatures[0].Indication)
+	assert.Contains(t, strings.Join(rep0.Signatures[0].Coverage.ModifiedAfterSigning, "\n"), "linearization")
+
 	// Certification P=3 permits annotations: the overlay is allowed, and
 	// reported.
 	withAnnot := appendUpdate(t, certified3, map[int]string{
@@ -337,4 +347,33 @@ func TestPDFFromMutool(t *testing.T) {
 	o.Algorithms = lax
 	s = verifyPDF(t, o, signed).Signatures[0]
 	assert.Equal(t, TotalPassed, s.Indication, "%+v", s.Findings)
+}
+
+// Form filling after a certification signature: allowed with P=2,
+// forbidden with P=1.
+func TestPDFFormFilling(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	objs := pageObjects("Form", "/AcroForm << /Fields [6 0 R] >> ", "/Annots [6 0 R] ")
+	objs = append(objs, "<< /FT /Tx /T (HoTen) /V (a) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R >>")
+	doc := buildPDF(objs)
+	filled := "<< /FT /Tx /T (HoTen) /V (Nguyễn Văn An) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R >>"
+	e.pki.SetTime(signAt)
+	p2 := e.signPDF(t, doc, alice, &pdf.Options{Field: "Cert", Certify: 2})
+	p1 := e.signPDF(t, doc, alice, &pdf.Options{Field: "Cert", Certify: 1})
+	e.pki.SetTime(checkAt)
+
+	s := verifyPDF(t, e.online(), appendUpdate(t, p2, map[int]string{6: filled})).Signatures[0]
+	assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
+	assert.Contains(t, s.Coverage.AllowedChanges, "form fields filled in")
+
+	s = verifyPDF(t, e.online(), appendUpdate(t, p1, map[int]string{6: filled})).Signatures[0]
+	assert.Equal(t, TotalFailed, s.Indication)
+	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "P=1")
+
+	// Changing more than the value (moving the field) is not form filling.
+	moved := strings.Replace(filled, "[72 600 300 620]", "[72 100 300 120]", 1)
+	s = verifyPDF(t, e.online(), appendUpdate(t, p2, map[int]string{6: moved})).Signatures[0]
+	assert.Equal(t, TotalFailed, s.Indication)
+	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "/Rect")
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -29,6 +30,27 @@ func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader
 	upd := make([]byte, size-end)
 	if _, err := doc.ReadAt(upd, end); err != nil && err != io.EOF {
 		return nil, []string{"the data appended after signing cannot be read: " + err.Error()}
+	}
+	// Every piece appended after signing must be a complete incremental
+	// update: objects, then xref data, "startxref" and "%%EOF". Objects in
+	// a piece without it (a stray %%EOF) are invisible to this reader but
+	// shown by viewers that repair files.
+	rest := upd
+	for len(rest) > 0 {
+		i := bytes.Index(rest, []byte("%%EOF"))
+		piece := rest
+		if i >= 0 {
+			piece = rest[:i]
+			rest = rest[i+5:]
+		} else {
+			rest = nil
+		}
+		if objHeader.Match(piece) && !bytes.Contains(piece, []byte("startxref")) {
+			disallowed = append(disallowed, "objects appended after signing outside any revision (stray %%EOF or missing cross-reference data)")
+		}
+		if bytes.Contains(piece, []byte("/Linearized")) {
+			disallowed = append(disallowed, "a linearization dictionary appended after signing")
+		}
 	}
 	ids := map[uint32]bool{}
 	for _, m := range objHeader.FindAllSubmatch(upd, -1) {
