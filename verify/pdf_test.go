@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -376,4 +378,64 @@ func TestPDFFormFilling(t *testing.T) {
 	s = verifyPDF(t, e.online(), appendUpdate(t, p2, map[int]string{6: moved})).Signatures[0]
 	assert.Equal(t, TotalFailed, s.Indication)
 	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "/Rect")
+}
+
+// A PAdES-LTA style document time-stamp, added by hand as an incremental
+// update (ETSI.RFC3161 over the whole revision): it verifies, and it is the
+// proof of existence of the earlier signature, which has no time-stamp of
+// its own.
+func TestPDFDocumentTimestamp(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	doc := minimalPDF("LTA")
+	var out bytes.Buffer
+	require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), alice.Signer(), &pdf.Options{Field: "Alice"}))
+	signed := out.Bytes()
+	require.Contains(t, string(signed), "/Fields [8 0 R]", "layout written by package pdf")
+
+	e.pki.SetTime(signAt.Add(time.Hour))
+	const hexLen = 16384
+	placeholder := "[0 0000000000 0000000000 0000000000]"
+	withTS := appendUpdate(t, signed, map[int]string{
+		3:  pageWithAnnot(t, signed, "11 0 R"),
+		6:  "<</Fields [8 0 R 11 0 R]/SigFlags 3>>",
+		10: "<</Type /DocTimeStamp/Filter /Adobe.PPKLite/SubFilter /ETSI.RFC3161/ByteRange " + placeholder + "/Contents <" + strings.Repeat("0", hexLen) + ">>>",
+		11: "<</Type /Annot/FT /Sig/F 132/P 3 0 R/Rect [0 0 0 0]/Subtype /Widget/T (DocTS)/V 10 0 R>>",
+	})
+	at := bytes.LastIndex(withTS, []byte("/Contents <")) + len("/Contents ")
+	a, b := at, at+hexLen+2
+	c := len(withTS) - b
+	br := fmt.Sprintf("[0 %d %d %d", a, b, c)
+	br += strings.Repeat(" ", len(placeholder)-len(br)-1) + "]"
+	i := bytes.LastIndex(withTS, []byte(placeholder))
+	copy(withTS[i:], br)
+	h := sha256.New()
+	h.Write(withTS[:a])
+	h.Write(withTS[b:])
+	tok, err := e.pki.Timestamp(crypto.SHA256, h.Sum(nil))
+	require.NoError(t, err)
+	copy(withTS[a+1:], hex.EncodeToString(tok))
+	e.pki.SetTime(checkAt)
+
+	rep := verifyPDF(t, e.online(), withTS)
+	require.Len(t, rep.Signatures, 2)
+	sig, ts := rep.Signatures[0], rep.Signatures[1]
+	assert.Equal(t, "DocTS", ts.ID)
+	assert.Equal(t, docTimestampFormat, ts.Format)
+	assert.Equal(t, TotalPassed, ts.Indication, "%+v", ts.Findings)
+	assert.True(t, ts.Coverage.WholeDocument)
+
+	assert.Equal(t, TotalPassed, sig.Indication, "%+v %v", sig.Findings, sig.Coverage.ModifiedAfterSigning)
+	assert.Contains(t, sig.Coverage.AllowedChanges, "document time-stamp added")
+	assert.Equal(t, TimeFromTimestamp, sig.TimeSource, "the document time-stamp is the signature's POE")
+	assert.Equal(t, signAt.Add(time.Hour), sig.BestSignatureTime)
+
+	// Tampering with the time-stamped revision breaks the time-stamp.
+	bad := bytes.Clone(withTS)
+	bad[bytes.LastIndex(bad, []byte("/Rect [0 0 0 0]/Subtype"))+7] = '1'
+	rep = verifyPDF(t, e.online(), bad)
+	require.Len(t, rep.Signatures, 2)
+	assert.Equal(t, TotalFailed, rep.Signatures[1].Indication)
+	assert.Equal(t, HashFailure, rep.Signatures[1].SubIndication)
 }
