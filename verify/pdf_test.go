@@ -165,12 +165,9 @@ func TestPDFSignatures(t *testing.T) {
 	assert.Equal(t, "Trần Thị Bình", rep.Signatures[1].Signer.Name)
 
 	// Through the Mux.
-	var m Mux
 	v, err := New(e.online())
 	require.NoError(t, err)
-	m.Handle("PDF", IsPDF, NewPDFVerifier(v))
-	m.Handle("XML", IsXML, NewXMLVerifier(v))
-	r2, err := VerifyBytes(context.Background(), &m, two)
+	r2, err := VerifyBytes(context.Background(), NewMux(v), two)
 	require.NoError(t, err)
 	assert.Equal(t, TotalPassed, r2.Indication())
 

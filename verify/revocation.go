@@ -118,7 +118,8 @@ type answer struct {
 	status    RevocationStatus
 	revokedAt time.Time
 	reason    int
-	covers    bool // a "good" answer that covers the time in question
+	covers    bool   // a "good" answer that covers the time in question
+	note      string // a remark for the report
 }
 
 // checkRevocation finds the status of cert (issued by issuer) at time at,
@@ -156,6 +157,9 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 		}
 		if a.status == StatusGood && !a.covers {
 			info.Problems = append(info.Problems, fmt.Sprintf("%s OCSP response is too old to speak for %s", o.origin, at.UTC().Format(time.RFC3339)))
+		}
+		if a.note != "" && !slices.Contains(info.Problems, a.note) {
+			info.Problems = append(info.Problems, a.note)
 		}
 		if record(info, a, "OCSP", o.origin, o.url) {
 			info.Responder = responderName(o.resp)
@@ -284,7 +288,8 @@ func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at ti
 	if single == nil {
 		return answer{}, errNotApplicable
 	}
-	if err := r.checkResponder(resp, issuer); err != nil {
+	note, err := r.checkResponder(resp, issuer)
+	if err != nil {
 		return answer{}, err
 	}
 	now, skew := r.now, r.skew
@@ -301,45 +306,50 @@ func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at ti
 	}
 	switch {
 	case bool(single.Good):
-		return answer{status: StatusGood, covers: covers(single.ThisUpdate, single.NextUpdate, at, skew)}, nil
+		return answer{status: StatusGood, covers: covers(single.ThisUpdate, single.NextUpdate, at, skew), note: note}, nil
 	case bool(single.Unknown):
 		return answer{}, errors.New("responder does not know the certificate")
 	default:
-		return answer{status: StatusRevoked, revokedAt: single.Revoked.RevocationTime, reason: int(single.Revoked.Reason)}, nil
+		return answer{status: StatusRevoked, revokedAt: single.Revoked.RevocationTime, reason: int(single.Revoked.Reason), note: note}, nil
 	}
 }
 
-// checkResponder verifies who signed resp and whether they may.
-func (r *run) checkResponder(resp *ocspResponse, issuer *x509.Certificate) error {
+// checkResponder verifies who signed resp and whether they may. note
+// says what was not checked (a delegated responder's own revocation status
+// when it lacks id-pkix-ocsp-nocheck).
+func (r *run) checkResponder(resp *ocspResponse, issuer *x509.Certificate) (note string, err error) {
 	if issuer.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) == nil {
 		if !responderIDMatches(resp, issuer) {
-			return errors.New("responder ID does not name the signing CA")
+			return "", errors.New("responder ID does not name the signing CA")
 		}
-		return nil
+		return "", nil
 	}
 	for _, d := range resp.certs {
 		if d.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) != nil {
 			continue
 		}
 		if !responderIDMatches(resp, d) {
-			return errors.New("responder ID does not name the responder certificate")
+			return "", errors.New("responder ID does not name the responder certificate")
 		}
 		if err := d.CheckSignatureFrom(issuer); err != nil {
-			return fmt.Errorf("delegated responder %q is not certified by the CA: %v", displayName(d), err)
+			return "", fmt.Errorf("delegated responder %q is not certified by the CA: %v", displayName(d), err)
 		}
 		if !slices.Contains(d.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return fmt.Errorf("delegated responder %q lacks id-kp-OCSPSigning", displayName(d))
+			return "", fmt.Errorf("delegated responder %q lacks id-kp-OCSPSigning", displayName(d))
 		}
 		t := resp.producedAt
 		if t.Before(d.NotBefore.Add(-r.skew)) || t.After(d.NotAfter.Add(r.skew)) {
-			return fmt.Errorf("delegated responder %q was not valid when the response was produced", displayName(d))
+			return "", fmt.Errorf("delegated responder %q was not valid when the response was produced", displayName(d))
 		}
 		if err := r.v.policy.checkKey(d.PublicKey, time.Time{}); err != nil {
-			return fmt.Errorf("delegated responder key: %v", err)
+			return "", fmt.Errorf("delegated responder key: %v", err)
 		}
-		return nil
+		if !hasOCSPNoCheck(d) {
+			return fmt.Sprintf("delegated OCSP responder %q lacks id-pkix-ocsp-nocheck; its own revocation status was not checked", displayName(d)), nil
+		}
+		return "", nil
 	}
-	return errors.New("signature made neither by the CA nor by a certificate it carries")
+	return "", errors.New("signature made neither by the CA nor by a certificate it carries")
 }
 
 func responderIDMatches(resp *ocspResponse, c *x509.Certificate) bool {

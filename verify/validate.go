@@ -300,7 +300,7 @@ func (r *run) checkChainRevocation(ctx context.Context, chain []*x509.Certificat
 				switch {
 				case i > 0:
 					r.fail(RevokedCANoPOE, "CA certificate %q was revoked at %s (%s), before the signature time %s", info.Subject, rt.Format(time.RFC3339), info.Reason, at.Format(time.RFC3339))
-				case !claimed.IsZero() && claimed.After(rt):
+				case !claimed.IsZero() && claimed.After(rt.Add(r.skew)):
 					r.fail(Revoked, "the signer certificate was revoked at %s (%s); the signer declares signing later, at %s", rt.Format(time.RFC3339), info.Reason, claimed.UTC().Format(time.RFC3339))
 				default:
 					r.fail(RevokedNoPOE, "the signer certificate was revoked at %s (%s) and nothing proves the signature existed before that", rt.Format(time.RFC3339), info.Reason)

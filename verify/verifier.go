@@ -90,3 +90,12 @@ func (m *Mux) Verify(ctx context.Context, doc io.ReaderAt, size int64) (*Report,
 	}
 	return nil, ErrUnknownFormat
 }
+
+// NewMux returns a Mux that sends PDF documents to a PDFVerifier and XML
+// documents to an XMLVerifier, both using v.
+func NewMux(v *Validator) *Mux {
+	m := &Mux{}
+	m.Handle("PDF", IsPDF, NewPDFVerifier(v))
+	m.Handle("XML", IsXML, NewXMLVerifier(v))
+	return m
+}

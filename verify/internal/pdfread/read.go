@@ -153,6 +153,9 @@ func NewReaderEncrypted(f io.ReaderAt, size int64, pw func() string) (*Reader, e
 
 	// Some PDF's are quite broken and have a lot of stuff after %%EOF.
 	searchSize := int64(200)
+	if searchSize > end { // kyso: files shorter than 200 bytes
+		searchSize = end
+	}
 	searchSizeRead := int(0)
 
 EOFDetect:
@@ -160,12 +163,12 @@ EOFDetect:
 		buf = make([]byte, searchSize)
 
 		searchSizeRead, _ = f.ReadAt(buf, end-searchSize)
-		for len(buf) > 0 && buf[len(buf)-1] == '\n' || buf[len(buf)-1] == '\r' {
+		for len(buf) > 0 && (buf[len(buf)-1] == '\n' || buf[len(buf)-1] == '\r') { // kyso: precedence
 			buf = buf[:len(buf)-1]
 		}
 		buf = bytes.TrimRight(buf, "\r\n\t ")
 		for {
-			if len(buf) == 5 {
+			if len(buf) <= 5 { // kyso: was == 5
 				break
 			}
 
@@ -176,10 +179,12 @@ EOFDetect:
 			buf = buf[0 : len(buf)-1]
 		}
 
-		searchSize += 200
-
-		if searchSize > end {
+		if searchSize >= end {
 			return nil, fmt.Errorf("not a PDF file: missing %%%%EOF")
+		}
+		searchSize += 200
+		if searchSize > end { // kyso
+			searchSize = end
 		}
 	}
 
