@@ -30,7 +30,7 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 	if err != nil {
 		return nil, err
 	}
-	if st.docMDP == 1 {
+	if st.docMDP == 1 && !opts.docTimestamp {
 		return nil, fmt.Errorf("%w: the document is certified with DocMDP P=1 (no changes allowed)", ErrNotPermitted)
 	}
 	if opts.Certify != 0 {
@@ -116,9 +116,23 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 	if opts.Legacy {
 		sigDict["SubFilter"] = name("adbe.pkcs7.detached")
 	}
+	if opts.docTimestamp {
+		// ISO 32000-2 §12.8.5: no /M, /Name or signer details; the time
+		// is the token's.
+		sigDict = dict{
+			"Type":      name("DocTimeStamp"),
+			"Filter":    name("Adobe.PPKLite"),
+			"SubFilter": name("ETSI.RFC3161"),
+			"ByteRange": byteRangeHole{},
+			"Contents":  contentsHole{size: reserve},
+		}
+	}
 	signerName := opts.Name
 	if signerName == "" && cert != nil {
 		signerName = cert.Subject.CommonName
+	}
+	if opts.docTimestamp {
+		signerName = ""
 	}
 	for k, v := range map[name]string{"Name": signerName, "Reason": opts.Reason, "Location": opts.Location, "ContactInfo": opts.ContactInfo} {
 		if v != "" {
@@ -248,7 +262,11 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		}
 		fieldName := opts.Field
 		if fieldName == "" {
-			fieldName = uniqueFieldName(st.names)
+			prefix := "Signature"
+			if opts.docTimestamp {
+				prefix = "DocTimestamp"
+			}
+			fieldName = uniqueFieldName(st.names, prefix)
 		}
 		widgetRef = u.alloc()
 		widget = dict{

@@ -55,6 +55,18 @@ type Options struct {
 	TimestampURL string
 	HTTPClient   *http.Client
 
+	// Level is the PAdES baseline level. The zero value is B-B (B-T when
+	// TimestampURL is set). LevelT, LevelLT and LevelLTA need
+	// TimestampURL; LevelLT and LevelLTA append a DSS update with the
+	// validation data of the new signature and of every earlier one, and
+	// LevelLTA then a document time-stamp from the same TSA. Each is its
+	// own incremental update, after the signature's.
+	Level Level
+	// LTV controls how B-LT validation data is collected (supplied
+	// evidence, offline mode, VRI). Nil means: fetched online with
+	// HTTPClient, no VRI. Its Password defaults to Password.
+	LTV *LTVOptions
+
 	// Password opens an encrypted document (user or owner password).
 	// Empty is the empty user password.
 	Password string
@@ -65,6 +77,9 @@ type Options struct {
 	// the probe request (one per signature) on busy servers; a CMS that
 	// does not fit fails with ErrPlaceholderTooSmall.
 	Reserve int
+
+	// docTimestamp lays out a document time-stamp instead of a signature.
+	docTimestamp bool
 }
 
 // LockAction selects which fields a FieldLock freezes.

@@ -43,12 +43,20 @@ type Prepared struct {
 	chain       []*x509.Certificate
 	docDigest   []byte // hash of the byte ranges
 	tsaURL      string
+	level       Level
+	password    string // not serialised
 
 	cms *cms.Prepared
 
-	// HTTPClient, when set, is used to reach the TSA in Finish. It is not
-	// part of the serialised state.
+	// HTTPClient, when set, is used to reach the TSA in Finish (and the
+	// OCSP responders and CRL servers for B-LT). It is not part of the
+	// serialised state.
 	HTTPClient *http.Client
+	// LTV, when set, controls the validation data of a B-LT or B-LTA
+	// Finish (see Options.LTV). It is not part of the serialised state: to
+	// finish an encrypted document at B-LT in another process, set it with
+	// the document's Password.
+	LTV *LTVOptions
 }
 
 // Prepare lays out a signature on the document in r (size bytes) for the
@@ -89,6 +97,15 @@ func layout(ctx context.Context, r io.ReaderAt, size int64, cert *x509.Certifica
 	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
 		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", signer.ErrUnsupportedAlgorithm, h)
 	}
+	switch opts.Level {
+	case LevelB:
+	case LevelT, LevelLT, LevelLTA:
+		if opts.TimestampURL == "" {
+			return nil, fmt.Errorf("%w: level %v needs TimestampURL", ErrBadOptions, opts.Level)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown level %d", ErrBadOptions, int(opts.Level))
+	}
 	reserve := opts.Reserve
 	if reserve <= 0 {
 		tsaSize := 0
@@ -126,7 +143,10 @@ func layout(ctx context.Context, r io.ReaderAt, size int64, cert *x509.Certifica
 		cert:        cert,
 		chain:       append([]*x509.Certificate(nil), chain...),
 		tsaURL:      opts.TimestampURL,
+		level:       opts.Level,
+		password:    opts.Password,
 		HTTPClient:  opts.HTTPClient,
+		LTV:         opts.LTV,
 	}
 	return p, nil
 }
@@ -194,7 +214,18 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 		return ErrInputChanged
 	}
-	return p.writeUpdate(w, contents)
+	if p.level < LevelLT {
+		return p.writeUpdate(w, contents)
+	}
+	var upd bytes.Buffer
+	if err := p.writeUpdate(&upd, contents); err != nil {
+		return err
+	}
+	tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
+	if err != nil {
+		return err
+	}
+	return writeAll(w, tail)
 }
 
 // FinishFile is Finish from the file src to the file dst, written
@@ -223,6 +254,9 @@ func (p *Prepared) FinishFile(ctx context.Context, dst, src string, sig []byte) 
 		if err := p.writeUpdate(f, contents); err != nil {
 			return err
 		}
+		if err := p.appendLTV(ctx, f, size); err != nil {
+			return err
+		}
 		return in.Close() // before the rename, which may replace src
 	})
 }
@@ -247,6 +281,43 @@ func (p *Prepared) contents(ctx context.Context, sig []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: CMS is %d bytes, %d reserved", ErrPlaceholderTooSmall, len(der), room)
 	}
 	return der, nil
+}
+
+// ltvTail returns sigUpdate followed by the B-LT / B-LTA updates for the
+// document r (size bytes) signed by sigUpdate.
+func (p *Prepared) ltvTail(ctx context.Context, r io.ReaderAt, size int64, sigUpdate []byte) ([]byte, error) {
+	if p.level < LevelLT {
+		return sigUpdate, nil
+	}
+	lo := LTVOptions{HTTPClient: p.HTTPClient}
+	if p.LTV != nil {
+		lo = *p.LTV
+		if lo.HTTPClient == nil {
+			lo.HTTPClient = p.HTTPClient
+		}
+	}
+	if lo.Password == "" {
+		lo.Password = p.password
+	}
+	dts := &DocTimestampOptions{TimestampURL: p.tsaURL, HTTPClient: p.HTTPClient, Hash: p.hash, Password: lo.Password}
+	tail, err := augmentTail(ctx, r, size, sigUpdate, p.level, &lo, dts)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: %v: %w", p.level, err)
+	}
+	return tail, nil
+}
+
+// appendLTV appends the B-LT / B-LTA updates to f, which holds the input
+// (size bytes) followed by the signature update.
+func (p *Prepared) appendLTV(ctx context.Context, f *os.File, size int64) error {
+	if p.level < LevelLT {
+		return nil
+	}
+	tail, err := p.ltvTail(ctx, f, size+int64(len(p.update)), nil)
+	if err != nil {
+		return err
+	}
+	return writeAll(f, tail)
 }
 
 // writeUpdate writes the appended section with contents in the hole.
@@ -301,6 +372,20 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if err != nil {
 		return err
 	}
+	if p.level >= LevelLT {
+		var upd bytes.Buffer
+		if err := p.writeUpdate(&upd, contents); err != nil {
+			return err
+		}
+		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
+		if err != nil {
+			return err
+		}
+		if err := copyRange(w, r, 0, size); err != nil {
+			return err
+		}
+		return writeAll(w, tail)
+	}
 	if err := copyRange(w, r, 0, size); err != nil {
 		return err
 	}
@@ -344,6 +429,9 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 			return err
 		}
 		if err := p.writeUpdate(f, contents); err != nil {
+			return err
+		}
+		if err := p.appendLTV(ctx, f, size); err != nil {
 			return err
 		}
 		return in.Close() // before the rename, which may replace src
@@ -439,6 +527,7 @@ type preparedState struct {
 	Chain       [][]byte  `json:"chain,omitempty"`
 	DocDigest   []byte    `json:"docDigest"`
 	TSAURL      string    `json:"tsa,omitempty"`
+	Level       int       `json:"level,omitempty"`
 }
 
 // MarshalBinary serialises the prepared state (JSON). It holds the appended
@@ -451,7 +540,7 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 	st := preparedState{
 		Version: 1, Base: p.base, Update: p.update, ContentsAt: p.contentsAt, ContentsLen: p.contentsLen,
 		Hash: uint(p.hash), PSS: p.pss, Legacy: p.legacy, SigningTime: p.signingTime,
-		Cert: p.cert.Raw, DocDigest: p.docDigest, TSAURL: p.tsaURL,
+		Cert: p.cert.Raw, DocDigest: p.docDigest, TSAURL: p.tsaURL, Level: int(p.level),
 	}
 	for _, c := range p.chain {
 		st.Chain = append(st.Chain, c.Raw)
@@ -492,7 +581,10 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	np := Prepared{
 		base: st.Base, update: st.Update, contentsAt: st.ContentsAt, contentsLen: st.ContentsLen,
 		hash: h, pss: st.PSS, legacy: st.Legacy, signingTime: st.SigningTime, cert: cert, chain: chain,
-		docDigest: st.DocDigest, tsaURL: st.TSAURL, HTTPClient: p.HTTPClient,
+		docDigest: st.DocDigest, tsaURL: st.TSAURL, level: Level(st.Level), HTTPClient: p.HTTPClient, LTV: p.LTV,
+	}
+	if np.level < LevelB || np.level > LevelLTA || np.level >= LevelT && np.tsaURL == "" {
+		return fmt.Errorf("%w: level %d", ErrBadState, st.Level)
 	}
 	if err := np.prepareCMS(); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadState, err)

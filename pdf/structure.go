@@ -261,10 +261,10 @@ func (d *document) signatureState() (signatureState, error) {
 	return st, nil
 }
 
-// uniqueFieldName returns "Signature<n>" not yet used in the form.
-func uniqueFieldName(names map[string]bool) string {
+// uniqueFieldName returns "<prefix><n>" not yet used in the form.
+func uniqueFieldName(names map[string]bool, prefix string) string {
 	for i := 1; ; i++ {
-		n := fmt.Sprintf("Signature%d", i)
+		n := fmt.Sprintf("%s%d", prefix, i)
 		if !names[n] {
 			return n
 		}

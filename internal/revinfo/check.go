@@ -1,0 +1,255 @@
+package revinfo
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	_ "crypto/sha1" // OCSP CertIDs are usually SHA-1
+	_ "crypto/sha256"
+	_ "crypto/sha512"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// Errors. Every error of this package wraps one of them.
+var (
+	// ErrBadResponse: an OCSP response or CRL is malformed, not for the
+	// certificate, not signed by an authorised key, or not current.
+	ErrBadResponse = errors.New("revinfo: unusable revocation data")
+	// ErrNoRevocationInfo: no usable OCSP response or CRL could be found
+	// or fetched for a certificate.
+	ErrNoRevocationInfo = errors.New("revinfo: no revocation data for a certificate")
+	// ErrNoIssuer: the issuer of a certificate is neither among the given
+	// certificates nor reachable through its AIA caIssuers URL.
+	ErrNoIssuer = errors.New("revinfo: issuer certificate not found")
+)
+
+// Status is what an answer says about a certificate.
+type Status int
+
+const (
+	// Good: not revoked when the answer was made.
+	Good Status = iota
+	// Revoked: revoked at Answer.RevokedAt.
+	Revoked
+)
+
+func (s Status) String() string {
+	if s == Revoked {
+		return "revoked"
+	}
+	return "good"
+}
+
+// Answer is a checked OCSP response or CRL for one certificate.
+type Answer struct {
+	// OCSP is true for an OCSP response, false for a CRL.
+	OCSP   bool
+	Status Status
+	// RevokedAt is set when Status is Revoked.
+	RevokedAt time.Time
+	// ThisUpdate and NextUpdate bound the answer's validity (NextUpdate
+	// zero: none given).
+	ThisUpdate, NextUpdate time.Time
+	// Responder is the delegated OCSP responder certificate, nil when the
+	// CA signed the answer itself (always nil for CRLs).
+	Responder *x509.Certificate
+}
+
+type certID struct {
+	HashAlgorithm pkix.AlgorithmIdentifier
+	NameHash      []byte
+	KeyHash       []byte
+	Serial        *big.Int
+}
+
+type singleResponse struct {
+	CertID     certID
+	Status     asn1.RawValue
+	ThisUpdate time.Time        `asn1:"generalized"`
+	NextUpdate time.Time        `asn1:"generalized,explicit,tag:0,optional"`
+	Extensions []pkix.Extension `asn1:"explicit,tag:1,optional"`
+}
+
+type responseData struct {
+	Version     int `asn1:"optional,default:0,explicit,tag:0"`
+	ResponderID asn1.RawValue
+	ProducedAt  time.Time `asn1:"generalized"`
+	Responses   []singleResponse
+	Extensions  []pkix.Extension `asn1:"explicit,tag:1,optional"`
+}
+
+var hashes = map[string]crypto.Hash{
+	"1.3.14.3.2.26":          crypto.SHA1,
+	"2.16.840.1.101.3.4.2.1": crypto.SHA256,
+	"2.16.840.1.101.3.4.2.2": crypto.SHA384,
+	"2.16.840.1.101.3.4.2.3": crypto.SHA512,
+}
+
+// issuerHashes returns the CertID name and key hashes of issuer under h.
+func issuerHashes(issuer *x509.Certificate, h crypto.Hash) (name, key []byte, err error) {
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(issuer.RawSubjectPublicKeyInfo, &spki); err != nil {
+		return nil, nil, fmt.Errorf("%w: issuer public key: %v", ErrBadResponse, err)
+	}
+	nh := h.New()
+	nh.Write(issuer.RawSubject)
+	kh := h.New()
+	kh.Write(spki.PublicKey.RightAlign())
+	return nh.Sum(nil), kh.Sum(nil), nil
+}
+
+// CheckOCSP checks that der is a usable OCSP response for cert, issued by
+// issuer, at time now (see the package documentation) and returns what it
+// says. skew is the tolerance on time comparisons.
+func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
+	if cert == nil || issuer == nil {
+		return nil, fmt.Errorf("%w: OCSP check without certificate or issuer", ErrBadResponse)
+	}
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
+	}
+	// x/crypto/ocsp matches the serial number only: check the issuer
+	// hashes of the CertID too.
+	var rd responseData
+	if rest, err := asn1.Unmarshal(resp.TBSResponseData, &rd); err != nil || len(rest) != 0 {
+		return nil, fmt.Errorf("%w: OCSP response data: %v", ErrBadResponse, err)
+	}
+	var single *singleResponse
+	for i := range rd.Responses {
+		sr := &rd.Responses[i]
+		if sr.CertID.Serial == nil || sr.CertID.Serial.Cmp(cert.SerialNumber) != 0 {
+			continue
+		}
+		h, ok := hashes[sr.CertID.HashAlgorithm.Algorithm.String()]
+		if !ok {
+			continue
+		}
+		nh, kh, err := issuerHashes(issuer, h)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(nh, sr.CertID.NameHash) && bytes.Equal(kh, sr.CertID.KeyHash) {
+			single = sr
+			break
+		}
+	}
+	if single == nil {
+		return nil, fmt.Errorf("%w: OCSP response does not name %q issued by %q", ErrBadResponse, cert.Subject.CommonName, issuer.Subject.CommonName)
+	}
+	a := &Answer{OCSP: true, ThisUpdate: single.ThisUpdate, NextUpdate: single.NextUpdate}
+	if resp.Certificate != nil && !resp.Certificate.Equal(issuer) {
+		// A delegated responder: ParseResponseForCert checked that the
+		// issuer signed its certificate; it must be authorised and valid.
+		rc := resp.Certificate
+		authorised := false
+		for _, u := range rc.ExtKeyUsage {
+			if u == x509.ExtKeyUsageOCSPSigning {
+				authorised = true
+			}
+		}
+		if !authorised {
+			return nil, fmt.Errorf("%w: OCSP responder %q is not authorised for id-kp-OCSPSigning", ErrBadResponse, rc.Subject.CommonName)
+		}
+		if resp.ProducedAt.Before(rc.NotBefore.Add(-skew)) || resp.ProducedAt.After(rc.NotAfter.Add(skew)) {
+			return nil, fmt.Errorf("%w: OCSP responder %q was not valid when the response was produced", ErrBadResponse, rc.Subject.CommonName)
+		}
+		a.Responder = rc
+	}
+	switch resp.Status {
+	case ocsp.Good:
+		a.Status = Good
+	case ocsp.Revoked:
+		a.Status, a.RevokedAt = Revoked, resp.RevokedAt
+	default:
+		return nil, fmt.Errorf("%w: OCSP status of %q is unknown", ErrBadResponse, cert.Subject.CommonName)
+	}
+	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
+	}
+	return a, nil
+}
+
+func current(this, next, now time.Time, skew time.Duration) error {
+	if this.After(now.Add(skew)) {
+		return fmt.Errorf("thisUpdate %s is in the future", this.UTC().Format(time.RFC3339))
+	}
+	if !next.IsZero() && next.Add(skew).Before(now) {
+		return fmt.Errorf("nextUpdate %s has passed", next.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// CheckCRL checks that der is a current CRL of issuer that covers cert
+// (issuer name, signature, no partitioning distribution point scope) and
+// returns what it says about cert.
+func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
+	if cert == nil || issuer == nil {
+		return nil, fmt.Errorf("%w: CRL check without certificate or issuer", ErrBadResponse)
+	}
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: CRL: %v", ErrBadResponse, err)
+	}
+	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return nil, fmt.Errorf("%w: CRL signature: %v", ErrBadResponse, err)
+	}
+	for _, e := range crl.Extensions {
+		// issuingDistributionPoint and deltaCRLIndicator narrow the scope;
+		// such CRLs are not complete evidence on their own.
+		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 27}) {
+			return nil, fmt.Errorf("%w: delta CRL", ErrBadResponse)
+		}
+		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 28}) && e.Critical && !idpCoversAll(e.Value, cert) {
+			return nil, fmt.Errorf("%w: CRL with a partial scope", ErrBadResponse)
+		}
+	}
+	a := &Answer{ThisUpdate: crl.ThisUpdate, NextUpdate: crl.NextUpdate}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			a.Status, a.RevokedAt = Revoked, e.RevocationTime
+			break
+		}
+	}
+	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrBadResponse, issuer.Subject.CommonName, err)
+	}
+	return a, nil
+}
+
+// idpCoversAll accepts an issuingDistributionPoint that only restricts the
+// CRL to end-entity or CA certificates when cert is of that kind.
+func idpCoversAll(v []byte, cert *x509.Certificate) bool {
+	var idp struct {
+		DistributionPoint asn1.RawValue `asn1:"optional,tag:0"`
+		OnlyUser          bool          `asn1:"optional,tag:1"`
+		OnlyCA            bool          `asn1:"optional,tag:2"`
+		OnlySomeReasons   asn1.RawValue `asn1:"optional,tag:3"`
+		Indirect          bool          `asn1:"optional,tag:4"`
+		OnlyAttr          bool          `asn1:"optional,tag:5"`
+	}
+	if _, err := asn1.Unmarshal(v, &idp); err != nil {
+		return false
+	}
+	if len(idp.OnlySomeReasons.FullBytes) > 0 || idp.Indirect || idp.OnlyAttr {
+		return false
+	}
+	if idp.OnlyUser && cert.IsCA || idp.OnlyCA && !cert.IsCA {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,364 @@
+package revinfo
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// Defaults of a Fetcher.
+const (
+	DefaultTimeout         = 10 * time.Second
+	DefaultMaxResponseSize = 16 << 20
+	DefaultClockSkew       = 5 * time.Minute
+	maxChainLength         = 10
+)
+
+// Fetcher collects validation data. The zero value fetches with a default
+// HTTP client. A Fetcher is safe for concurrent use and caches what it
+// fetched.
+type Fetcher struct {
+	// HTTPClient is used for OCSP, CRL and caIssuers requests; nil means a
+	// client without proxy settings beyond the environment's.
+	HTTPClient *http.Client
+	// Timeout bounds each request; zero means DefaultTimeout.
+	Timeout time.Duration
+	// MaxResponseSize caps each response body; zero means
+	// DefaultMaxResponseSize.
+	MaxResponseSize int64
+	// ClockSkew is the tolerance on thisUpdate/nextUpdate; zero means
+	// DefaultClockSkew.
+	ClockSkew time.Duration
+	// Now is the clock answers are judged against; nil means time.Now.
+	Now func() time.Time
+	// Offline forbids network access: only supplied evidence is used.
+	Offline bool
+	// NoAIA forbids fetching missing issuer certificates from caIssuers
+	// URLs.
+	NoAIA bool
+
+	mu    sync.Mutex
+	cache map[string][]byte // URL (+ request) -> body
+}
+
+func (f *Fetcher) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+func (f *Fetcher) skew() time.Duration {
+	if f.ClockSkew > 0 {
+		return f.ClockSkew
+	}
+	return DefaultClockSkew
+}
+
+// Collect gathers validation data for each target certificate: its chain up
+// to a self-signed certificate, built from targets, candidates,
+// supplied.Certs and (unless NoAIA or Offline) caIssuers URLs, and one
+// answer for every certificate of the chain below the root: a supplied
+// OCSP response or CRL that passes CheckOCSP / CheckCRL, else a fetched
+// OCSP response, else a fetched CRL. Delegated OCSP responder certificates
+// are included; responder certificates with id-pkix-ocsp-nocheck need no
+// answer of their own.
+//
+// The returned Set holds the certificates of the chains (targets included)
+// and the answers used. It fails with ErrNoIssuer or ErrNoRevocationInfo
+// (wrapping the last fetch error) when a chain or an answer is missing.
+func (f *Fetcher) Collect(ctx context.Context, targets, candidates []*x509.Certificate, supplied *Set) (*Set, error) {
+	pool := append(append([]*x509.Certificate(nil), targets...), candidates...)
+	var sup struct {
+		ocsps, crls [][]byte
+	}
+	if supplied != nil {
+		for _, d := range supplied.Certs {
+			if c, err := x509.ParseCertificate(d); err == nil {
+				pool = append(pool, c)
+			}
+		}
+		sup.ocsps, sup.crls = supplied.OCSPs, supplied.CRLs
+	}
+	out := &Set{}
+	done := map[string]bool{}
+	for _, t := range targets {
+		if t == nil {
+			continue
+		}
+		chain, err := f.chain(ctx, t, &pool)
+		if err != nil {
+			return nil, err
+		}
+		for i, c := range chain {
+			out.AddCertificate(c)
+			if i == len(chain)-1 || done[string(c.Raw)] {
+				continue // the root, or already answered
+			}
+			done[string(c.Raw)] = true
+			if isNoCheckResponder(c) {
+				continue
+			}
+			issuer := chain[i+1]
+			raw, a, err := f.answer(ctx, c, issuer, sup.ocsps, sup.crls)
+			if err != nil {
+				return nil, err
+			}
+			if a.OCSP {
+				out.AddOCSP(raw)
+			} else {
+				out.AddCRL(raw)
+			}
+			if a.Responder != nil {
+				out.AddCertificate(a.Responder)
+			}
+		}
+	}
+	return out, nil
+}
+
+// chain builds the chain of leaf from pool, fetching missing issuers.
+func (f *Fetcher) chain(ctx context.Context, leaf *x509.Certificate, pool *[]*x509.Certificate) ([]*x509.Certificate, error) {
+	chain := []*x509.Certificate{leaf}
+	c := leaf
+	for len(chain) < maxChainLength {
+		if isSelfSigned(c) {
+			return chain, nil
+		}
+		issuer := findIssuer(c, *pool)
+		if issuer == nil {
+			var err error
+			issuer, err = f.fetchIssuer(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			*pool = append(*pool, issuer)
+		}
+		for _, x := range chain {
+			if x.Equal(issuer) {
+				return nil, fmt.Errorf("%w: certificate loop at %q", ErrNoIssuer, issuer.Subject.CommonName)
+			}
+		}
+		chain = append(chain, issuer)
+		c = issuer
+	}
+	return nil, fmt.Errorf("%w: chain of %q longer than %d", ErrNoIssuer, leaf.Subject.CommonName, maxChainLength)
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+func findIssuer(c *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
+	for _, p := range pool {
+		if p.Equal(c) || !bytes.Equal(p.RawSubject, c.RawIssuer) {
+			continue
+		}
+		if c.CheckSignatureFrom(p) == nil {
+			return p
+		}
+	}
+	return nil
+}
+
+var oidOCSPNoCheck = []int{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
+
+func isNoCheckResponder(c *x509.Certificate) bool {
+	ocspSigning := false
+	for _, u := range c.ExtKeyUsage {
+		if u == x509.ExtKeyUsageOCSPSigning {
+			ocspSigning = true
+		}
+	}
+	if !ocspSigning {
+		return false
+	}
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidOCSPNoCheck) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *Fetcher) fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.Certificate, error) {
+	if f.Offline || f.NoAIA || len(c.IssuingCertificateURL) == 0 {
+		return nil, fmt.Errorf("%w: issuer of %q (%s)", ErrNoIssuer, c.Subject.CommonName, c.Issuer.CommonName)
+	}
+	var last error
+	for _, u := range c.IssuingCertificateURL {
+		body, err := f.get(ctx, u, nil)
+		if err != nil {
+			last = err
+			continue
+		}
+		for _, cand := range parseCerts(body) {
+			if bytes.Equal(cand.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(cand) == nil {
+				return cand, nil
+			}
+		}
+		last = fmt.Errorf("no issuer certificate at %s", u)
+	}
+	return nil, fmt.Errorf("%w: issuer of %q: %v", ErrNoIssuer, c.Subject.CommonName, last)
+}
+
+// parseCerts reads one DER certificate, several concatenated, or PEM.
+func parseCerts(b []byte) []*x509.Certificate {
+	if cs, err := x509.ParseCertificates(b); err == nil {
+		return cs
+	}
+	var out []*x509.Certificate
+	for _, blk := range pemBlocks(b) {
+		if c, err := x509.ParseCertificate(blk); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// answer finds or fetches one answer for c.
+func (f *Fetcher) answer(ctx context.Context, c, issuer *x509.Certificate, ocsps, crls [][]byte) ([]byte, *Answer, error) {
+	now, skew := f.now(), f.skew()
+	for _, d := range ocsps {
+		if a, err := CheckOCSP(d, c, issuer, now, skew); err == nil {
+			return d, a, nil
+		}
+	}
+	for _, d := range crls {
+		if a, err := CheckCRL(d, c, issuer, now, skew); err == nil {
+			return d, a, nil
+		}
+	}
+	if f.Offline {
+		return nil, nil, fmt.Errorf("%w: %q (offline, and no supplied answer fits)", ErrNoRevocationInfo, c.Subject.CommonName)
+	}
+	var errs []error
+	if len(c.OCSPServer) > 0 {
+		req, err := ocsp.CreateRequest(c, issuer, nil)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			for _, u := range c.OCSPServer {
+				body, err := f.post(ctx, u, req)
+				if err == nil {
+					var a *Answer
+					if a, err = CheckOCSP(body, c, issuer, now, skew); err == nil {
+						return body, a, nil
+					}
+				}
+				errs = append(errs, fmt.Errorf("OCSP %s: %w", u, err))
+			}
+		}
+	}
+	for _, u := range c.CRLDistributionPoints {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			continue
+		}
+		body, err := f.get(ctx, u, nil)
+		if err == nil {
+			var a *Answer
+			if a, err = CheckCRL(body, c, issuer, now, skew); err == nil {
+				return body, a, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("CRL %s: %w", u, err))
+	}
+	if len(errs) == 0 {
+		return nil, nil, fmt.Errorf("%w: %q names no OCSP responder or CRL distribution point", ErrNoRevocationInfo, c.Subject.CommonName)
+	}
+	return nil, nil, fmt.Errorf("%w: %q: %w", ErrNoRevocationInfo, c.Subject.CommonName, errors.Join(errs...))
+}
+
+func (f *Fetcher) post(ctx context.Context, url string, body []byte) ([]byte, error) {
+	return f.do(ctx, http.MethodPost, url, body)
+}
+
+func (f *Fetcher) get(ctx context.Context, url string, _ []byte) ([]byte, error) {
+	return f.do(ctx, http.MethodGet, url, nil)
+}
+
+// do performs one request, caching successful bodies per Fetcher.
+func (f *Fetcher) do(ctx context.Context, method, url string, body []byte) ([]byte, error) {
+	key := method + " " + url + " " + string(body)
+	f.mu.Lock()
+	if b, ok := f.cache[key]; ok {
+		f.mu.Unlock()
+		return b, nil
+	}
+	f.mu.Unlock()
+	timeout := f.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/ocsp-request")
+	}
+	hc := f.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	max := f.MaxResponseSize
+	if max <= 0 {
+		max = DefaultMaxResponseSize
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("response larger than %d bytes", max)
+	}
+	f.mu.Lock()
+	if f.cache == nil {
+		f.cache = map[string][]byte{}
+	}
+	if len(f.cache) > 256 {
+		f.cache = map[string][]byte{}
+	}
+	f.cache[key] = data
+	f.mu.Unlock()
+	return data, nil
+}
+
+func pemBlocks(b []byte) [][]byte {
+	var out [][]byte
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return out
+		}
+		if blk.Type == "CERTIFICATE" {
+			out = append(out, blk.Bytes)
+		}
+	}
+}
