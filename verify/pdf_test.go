@@ -263,6 +263,24 @@ func TestPDFAttacks(t *testing.T) {
 	assert.Equal(t, TotalFailed, rep0.Signatures[0].Indication)
 	assert.Contains(t, strings.Join(rep0.Signatures[0].Coverage.ModifiedAfterSigning, "\n"), "linearization")
 
+	// A copy of the signature dictionary added in a later revision, under a
+	// new field, is not a second signature.
+	sigBody := func(doc []byte) string {
+		i := bytes.LastIndex(doc, []byte("/Type /Sig"))
+		j := bytes.LastIndex(doc[:i], []byte("<<"))
+		k := bytes.Index(doc[i:], []byte("endobj"))
+		return string(bytes.TrimSpace(doc[j : i+k]))
+	}
+	dup := appendUpdate(t, signed, map[int]string{
+		6:  "<</Fields [8 0 R 31 0 R]/SigFlags 3>>",
+		30: sigBody(signed),
+		31: "<</Type /Annot/FT /Sig/F 132/P 3 0 R/Rect [0 0 0 0]/Subtype /Widget/T (Copy)/V 30 0 R>>",
+	})
+	rep0 = verifyPDF(t, e.online(), dup)
+	require.Len(t, rep0.Signatures, 2)
+	assert.Equal(t, TotalFailed, rep0.Signatures[1].Indication, "%+v", rep0.Signatures[1].Findings)
+	assert.Contains(t, rep0.Signatures[1].Findings[0].Detail, "not part of the revision it signs")
+
 	// Certification P=3 permits annotations: the overlay is allowed, and
 	// reported.
 	withAnnot := appendUpdate(t, certified3, map[int]string{

@@ -301,6 +301,15 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %v", err)
 			return ev, 0
 		}
+		// The signature dictionary must be part of the revision it signs
+		// (a copy added later, pointing at an old revision, is not).
+		if id := sig.GetPtr().GetID(); id != 0 {
+			old, err := signedRev.GetObject(id)
+			if err != nil || canon(old, id, 0) != canon(sig, id, 0) {
+				ev.FormatErr = errors.New("the signature dictionary is not part of the revision it signs")
+				return ev, 0
+			}
+		}
 		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP)
 		ev.Coverage.AllowedChanges = allowed
 		ev.Coverage.ModifiedAfterSigning = disallowed
