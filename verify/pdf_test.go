@@ -454,3 +454,36 @@ func TestPDFDocumentTimestamp(t *testing.T) {
 	assert.Equal(t, TotalFailed, rep.Signatures[1].Indication)
 	assert.Equal(t, HashFailure, rep.Signatures[1].SubIndication)
 }
+
+// PAdES B-LTA made by package pdf (signature time-stamp, DSS with OCSP
+// responses, document time-stamp) verifies offline from the embedded data
+// alone, long after signing.
+func TestPDFLongTermOffline(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	signed := e.signPDF(t, minimalPDF("LTV"), alice, &pdf.Options{Field: "Alice"})
+	var lta bytes.Buffer
+	err := pdf.Augment(context.Background(), &lta, bytes.NewReader(signed), int64(len(signed)), pdf.LevelLTA,
+		&pdf.LTVOptions{HTTPClient: e.pki.HTTPClient(), Time: signAt},
+		&pdf.DocTimestampOptions{TimestampURL: e.pki.TSAURL(), HTTPClient: e.pki.HTTPClient()})
+	require.NoError(t, err)
+	e.pki.SetTime(checkAt)
+
+	rep := verifyPDF(t, e.offline(), lta.Bytes())
+	require.Len(t, rep.Signatures, 2, rep.Text(English))
+	for _, s := range rep.Signatures {
+		assert.Equal(t, TotalPassed, s.Indication, "%s: %+v %v", s.ID, s.Findings, s.Coverage.ModifiedAfterSigning)
+	}
+	s := rep.Signatures[0]
+	assert.Equal(t, TimeFromTimestamp, s.TimeSource)
+	for _, rv := range s.Revocation {
+		assert.Equal(t, "embedded", rv.Origin, rv.Subject)
+	}
+	assert.Contains(t, s.Coverage.AllowedChanges, "validation data (DSS/VRI) added")
+	assert.Contains(t, s.Coverage.AllowedChanges, "document time-stamp added")
+
+	// The same signature without its DSS is INDETERMINATE offline.
+	rep = verifyPDF(t, e.offline(), signed)
+	assert.Equal(t, TryLater, rep.Signatures[0].SubIndication)
+}
