@@ -18,14 +18,14 @@ import (
 
 var oidRIOCSPResponse = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 16, 2}
 
-// CMSEvidence returns the evidence of every SignerInfo of sd, whose
+// cmsEvidence returns the evidence of every SignerInfo of sd, whose
 // detached (or encapsulated) content hashed to digests[hash] for each
 // SignerInfo's digest algorithm. format names the signature format in the
 // report ("CMS", "PAdES", …). The cryptographic checks are internal/cms's
 // SignedData.Verify, applied to one SignerInfo at a time with its
 // time-stamps checked separately, so a bad time-stamp does not hide an
 // intact signature (it only stops counting as proof of existence).
-func CMSEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format string) []*Evidence {
+func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format string) []*Evidence {
 	var out []*Evidence
 	for i, si := range sd.SignerInfos {
 		ev := &Evidence{Format: format, ID: fmt.Sprintf("SignerInfo %d", i+1), DigestAlgorithm: si.Hash}
@@ -201,7 +201,7 @@ func (v *Validator) VerifyDetached(ctx context.Context, signature []byte, conten
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range CMSEvidence(sd, digests, "CMS") {
+	for _, ev := range cmsEvidence(sd, digests, "CMS") {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}

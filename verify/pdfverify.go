@@ -502,7 +502,7 @@ func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) 
 	}
 	if subFilter == "adbe.pkcs7.sha1" {
 		// The CMS signs (encapsulates) the SHA-1 digest of the ranges.
-		ev := CMSEvidence(sd, map[crypto.Hash][]byte{}, format)[0]
+		ev := cmsEvidence(sd, map[crypto.Hash][]byte{}, format)[0]
 		if sd.Content == nil {
 			ev.FormatErr = errors.New("adbe.pkcs7.sha1 signature without encapsulated digest")
 		} else if !bytes.Equal(sd.Content, digests[crypto.SHA1]) && ev.FormatErr == nil {
@@ -517,7 +517,7 @@ func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) 
 	if sd.Content != nil {
 		return &Evidence{Format: format, FormatErr: errors.New("detached PDF signature with encapsulated content")}
 	}
-	return CMSEvidence(sd, digests, format)[0]
+	return cmsEvidence(sd, digests, format)[0]
 }
 
 // docTimestampEvidence checks an ETSI.RFC3161 document time-stamp.
