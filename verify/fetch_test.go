@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,4 +92,28 @@ func TestKeyUsagePolicy(t *testing.T) {
 	r := verifyOne(t, o, sig, content)
 	assert.Equal(t, TotalPassed, r.Indication)
 	assert.NotEmpty(t, r.Warnings)
+}
+
+type stallingTransport struct{}
+
+func (stallingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// A responder that never answers costs at most FetchTimeout per request.
+func TestFetchTimeout(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	sig := e.sign(t, id, signSpec{claimed: true})
+	e.pki.SetTime(checkAt)
+	o := e.online()
+	o.HTTPClient = &http.Client{Transport: stallingTransport{}}
+	o.FetchTimeout = 100 * time.Millisecond
+	start := time.Now()
+	r := verifyOne(t, o, sig, content)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, TryLater, r.SubIndication)
+	assert.True(t, r.Revocation[0].FetchFailed)
 }
