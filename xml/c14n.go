@@ -61,6 +61,10 @@ type Canonicalizer struct {
 	// Exclude, when set, is an element whose whole subtree is left out, as
 	// the enveloped-signature transform leaves out its Signature.
 	Exclude *Node
+	// limit, when positive, bounds the canonical output in bytes: past it
+	// canonicalization stops with ErrLimit (checked while writing, so an
+	// amplifying document never sits whole in memory).
+	limit int
 }
 
 // Document writes the canonical form of the whole document.
@@ -123,7 +127,7 @@ func (c Canonicalizer) start(w io.Writer) (*canon, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &canon{w: w, kind: kind, comments: comments, exclude: c.Exclude}
+	st := &canon{w: w, kind: kind, comments: comments, exclude: c.Exclude, limit: c.limit}
 	if kind == kindExc {
 		for _, p := range c.InclusivePrefixes {
 			if p == "#default" {
@@ -135,6 +139,7 @@ func (c Canonicalizer) start(w io.Writer) (*canon, error) {
 	if bw, ok := w.(*byteSink); ok {
 		st.out = bw.b
 		st.direct = bw
+		st.base = len(bw.b)
 	} else {
 		st.out = make([]byte, 0, 64<<10)
 	}
@@ -157,6 +162,9 @@ type canon struct {
 	comments  bool
 	exclude   *Node
 	inclusive []string
+	limit     int         // output bound in bytes (0: none)
+	base      int         // len(out) when a direct sink started
+	written   int         // bytes already passed to w
 	scope     []nsBinding // in-scope declarations, innermost last
 	rendered  []nsBinding // exclusive c14n: rendered declarations
 	nsOut     []nsBinding // scratch
@@ -170,16 +178,25 @@ type sortAttr struct {
 const flushAt = 256 << 10
 
 func (c *canon) maybeFlush() {
-	if c.direct == nil && len(c.out) >= flushAt && c.err == nil {
+	if c.err != nil {
+		return
+	}
+	if c.limit > 0 && c.written+len(c.out)-c.base > c.limit {
+		c.err = fmt.Errorf("%w: canonical output exceeds %d bytes", ErrLimit, c.limit)
+		return
+	}
+	if c.direct == nil && len(c.out) >= flushAt {
 		_, c.err = c.w.Write(c.out)
+		c.written += len(c.out)
 		c.out = c.out[:0]
 	}
 }
 
 func (c *canon) flush() error {
+	c.maybeFlush()
 	if c.direct != nil {
 		c.direct.b = c.out
-		return nil
+		return c.err
 	}
 	if c.err == nil && len(c.out) > 0 {
 		_, c.err = c.w.Write(c.out)
@@ -225,6 +242,9 @@ func (c *canon) lookup(list []nsBinding, prefix string) (string, bool) {
 // element writes n and its subtree. apex is true for the top of the subset
 // (its parent is not in the node-set).
 func (c *canon) element(n *Node, apex bool) {
+	if c.err != nil {
+		return
+	}
 	parentScope := len(c.scope)
 	renderedMark := len(c.rendered)
 	for i := range n.attrs {
@@ -344,6 +364,9 @@ func (c *canon) element(n *Node, apex bool) {
 			c.misc(ch)
 		}
 		c.maybeFlush()
+		if c.err != nil {
+			break
+		}
 	}
 	c.out = append(c.out, "</"...)
 	c.out = append(c.out, n.name...)

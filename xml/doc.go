@@ -51,7 +51,8 @@
 // invoice, against 150 for a 180 KB one). It refuses DOCTYPE (no DTD, no
 // entities, no XXE), duplicate attributes (also a:x and b:x bound to one
 // namespace), undeclared prefixes, non-UTF-8 input and control characters,
-// and enforces [Limits] on size, depth, node count and attributes. It
+// and enforces [Limits] on size, depth, node count, attributes and
+// namespace declarations in scope. It
 // normalizes attribute values (a literal tab or newline becomes a space) and
 // line ends as XML 1.0 says, as libxml2 and .NET do.
 //
@@ -86,7 +87,9 @@
 // (the element digested whole; reported in Reference.Note). A SigningTime is
 // reported only when the signature covers it. Data referenced by several
 // signatures is canonicalized once, and the total canonical output of one
-// verification is capped at 16 times the document size.
+// verification is capped at 16 times the document size, checked while the
+// output is written (exclusive C14N can repeat a long namespace URI on every
+// element); KeyInfo may hold at most [Limits].MaxCertificates certificates.
 //
 // # Performance
 //

@@ -34,7 +34,8 @@ type Node struct {
 	next   *Node
 	// name is the qualified name of an element or the target of a PI.
 	name string
-	// data is the decoded text of a text node, comment or PI.
+	// data is the decoded text of a text node, comment or PI, and the
+	// namespace URI of an element.
 	data string
 	// attrs holds the attributes of an element in document order,
 	// namespace declarations included.
@@ -93,8 +94,13 @@ func (n *Node) Name() string { return n.name }
 func (n *Node) LocalName() string { _, l := splitName(n.name); return l }
 
 // Data returns the decoded text of a text node, comment or processing
-// instruction.
-func (n *Node) Data() string { return n.data }
+// instruction ("" for an element).
+func (n *Node) Data() string {
+	if n.kind == ElementNode {
+		return ""
+	}
+	return n.data
+}
 
 // Attrs returns the element's attributes in document order, namespace
 // declarations included. The slice must not be modified.
@@ -110,26 +116,14 @@ func (n *Node) Attr(name string) (string, bool) {
 	return "", false
 }
 
-// NamespaceURI returns the namespace URI of an element ("" when none).
+// NamespaceURI returns the namespace URI of an element ("" when none). The
+// parser resolves it once (an element's data field holds it), so this does
+// not walk the ancestors.
 func (n *Node) NamespaceURI() string {
-	p, _ := splitName(n.name)
-	return n.lookupNS(p)
-}
-
-// lookupNS resolves prefix in the scope of element n.
-func (n *Node) lookupNS(prefix string) string {
-	if prefix == "xml" {
-		return NamespaceXML
+	if n.kind != ElementNode {
+		return ""
 	}
-	for e := n; e != nil; e = e.parent {
-		for i := range e.attrs {
-			a := &e.attrs[i]
-			if a.isNSDecl() && a.nsPrefix() == prefix {
-				return a.Value
-			}
-		}
-	}
-	return ""
+	return n.data
 }
 
 // Is reports whether n is an element with namespace ns and local name local.

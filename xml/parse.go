@@ -39,18 +39,25 @@ type Limits struct {
 	MaxReferences int // References per SignedInfo
 	MaxTransforms int // Transforms per Reference
 	MaxSignatures int // Signature elements per document
+	// MaxNamespaces bounds the namespace declarations in scope at any
+	// element (prefix resolution walks them).
+	MaxNamespaces int
+	// MaxCertificates bounds the X509Certificate elements in one KeyInfo.
+	MaxCertificates int
 }
 
 // DefaultLimits are generous enough for a 100 MB invoice and strict enough to
 // stop nesting and reference bombs.
 var DefaultLimits = Limits{
-	MaxBytes:      1 << 30,
-	MaxDepth:      256,
-	MaxNodes:      50_000_000,
-	MaxAttrs:      256,
-	MaxReferences: 30,
-	MaxTransforms: 5,
-	MaxSignatures: 64,
+	MaxBytes:        1 << 30,
+	MaxDepth:        256,
+	MaxNodes:        50_000_000,
+	MaxAttrs:        256,
+	MaxReferences:   30,
+	MaxTransforms:   5,
+	MaxSignatures:   64,
+	MaxNamespaces:   256,
+	MaxCertificates: 16,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -75,6 +82,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSignatures > 0 {
 		d.MaxSignatures = l.MaxSignatures
+	}
+	if l.MaxNamespaces > 0 {
+		d.MaxNamespaces = l.MaxNamespaces
+	}
+	if l.MaxCertificates > 0 {
+		d.MaxCertificates = l.MaxCertificates
 	}
 	return d
 }
@@ -667,16 +680,22 @@ func (p *parser) startTag() (*Node, bool, error) {
 			return nil, false, p.errf(ErrSyntax, start, "prefix %s undeclared with an empty URI (XML Namespaces 1.1 only)", pfx)
 		}
 		p.ns = append(p.ns, Attr{Name: pfx, Value: a.Value})
-	}
-	if pfx, _ := splitName(name); pfx != "" {
-		if pfx == "xmlns" {
-			return nil, false, p.errf(ErrSyntax, start, "element name %s uses the xmlns prefix", name)
-		}
-		if _, ok := p.resolve(pfx); !ok {
-			p.popNS(n)
-			return nil, false, p.errf(ErrUndeclaredPrefix, start, "prefix %q of <%s>", pfx, name)
+		if len(p.ns) > p.lim.MaxNamespaces {
+			return nil, false, p.errf(ErrLimit, start, "more than %d namespace declarations in scope", p.lim.MaxNamespaces)
 		}
 	}
+	pfx, _ := splitName(name)
+	if pfx == "xmlns" {
+		return nil, false, p.errf(ErrSyntax, start, "element name %s uses the xmlns prefix", name)
+	}
+	// An element's data holds its namespace URI, resolved once here so
+	// that NamespaceURI does not walk the ancestors.
+	uri, ok := p.resolve(pfx)
+	if !ok {
+		p.popNS(n)
+		return nil, false, p.errf(ErrUndeclaredPrefix, start, "prefix %q of <%s>", pfx, name)
+	}
+	n.data = uri
 	// Expanded-name duplicate check (a:x and b:x bound to the same URI).
 	prefixed := 0
 	for i := range n.attrs {

@@ -525,8 +525,14 @@ func (v *verifier) digest(p *refPlan) Reference {
 	key := canonKey{el: ref.Element, whole: ref.URI == "", method: c.Method, prefixes: strings.Join(c.InclusivePrefixes, " "), exclude: c.Exclude}
 	out, ok := v.cache[key]
 	if !ok {
+		if v.budget <= 0 {
+			ref.Err = fmt.Errorf("reference %q: %w: canonicalized data exceeds %d times the document size", ref.URI, ErrLimit, canonBudgetFactor)
+			return ref
+		}
+		// The budget bounds the output while it is written.
+		c.limit = v.budget
 		var sink byteSink
-		sink.b = make([]byte, 0, estimateSize(ref.Element))
+		sink.b = make([]byte, 0, min(estimateSize(ref.Element), v.budget))
 		var err error
 		if ref.URI == "" {
 			err = c.Document(&sink, v.doc)
@@ -557,7 +563,7 @@ func (v *verifier) digest(p *refPlan) Reference {
 		// reading too: the data is then fully covered.
 		if c.Exclude != nil && ref.URI != "" && c.Exclude.IsAncestorOf(ref.Element) {
 			var sink byteSink
-			if err := (Canonicalizer{Method: c.Method, InclusivePrefixes: c.InclusivePrefixes}).Element(&sink, ref.Element); err == nil {
+			if err := (Canonicalizer{Method: c.Method, InclusivePrefixes: c.InclusivePrefixes, limit: max(v.budget, 1)}).Element(&sink, ref.Element); err == nil {
 				h2 := p.hash.New()
 				h2.Write(sink.b)
 				if bytes.Equal(h2.Sum(nil), p.want) {
@@ -693,6 +699,17 @@ func estimateSize(n *Node) int {
 // present, names the certificate's key.
 func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) error {
 	var keyValue *Node
+	count := 0
+	walkElements(keyInfo, func(n *Node) bool {
+		if n.Is(NamespaceDSig, "X509Certificate") {
+			count++
+		}
+		return true
+	})
+	if count > v.lim.MaxCertificates {
+		// Picking the leaf compares every pair of certificates.
+		return fmt.Errorf("%w: %w: %d certificates in KeyInfo, limit %d", ErrKeyInfo, ErrLimit, count, v.lim.MaxCertificates)
+	}
 	walkElements(keyInfo, func(n *Node) bool {
 		switch {
 		case n.Is(NamespaceDSig, "X509Certificate"):

@@ -1,0 +1,158 @@
+package xml
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Exclusive C14N renders a visibly used prefix again on every element whose
+// output parent did not render it, so a long namespace URI declared once
+// is repeated thousands of times: a 50 KB document canonicalizes to 30 MB.
+// The canonical-data budget must stop that while canonicalizing, not after
+// the whole output sits in memory.
+func TestAttackExclusiveNamespaceAmplification(t *testing.T) {
+	long := "urn:" + strings.Repeat("x", 10000)
+	var b strings.Builder
+	b.WriteString(`<r xmlns:p="` + long + `"><t Id="target">`)
+	for i := 0; i < 3000; i++ {
+		b.WriteString("<x><p:y/></x>")
+	}
+	b.WriteString("</t><sig/></r>")
+	s := selfSigned(t)
+	signed, err := Sign(context.Background(), []byte(b.String()), s, &SignOptions{
+		Location: "/r/sig", References: []Ref{{Path: "/r/t"}}, SignatureID: "S", ReferenceC14N: ExcC14N,
+	})
+	require.NoError(t, err)
+
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := Verify(signed, nil)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	require.Len(t, res.Signatures, 1)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrLimit)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(16<<20), "verification allocated %d MB for a %d KB document", allocated>>20, len(signed)>>10)
+}
+
+// nsHeavyDoc nests depth elements; the outermost declares width prefixes,
+// every inner one width other prefixes, and leaves elements at the bottom
+// use the outermost prefixes in their attributes.
+func nsHeavyDoc(depth, width, leaves int) string {
+	var b strings.Builder
+	for i := 0; i < depth; i++ {
+		b.WriteString("<a")
+		for j := 0; j < width; j++ {
+			if i == 0 {
+				fmt.Fprintf(&b, ` xmlns:n%d="u%d"`, j, j)
+			} else {
+				fmt.Fprintf(&b, ` xmlns:m%d="v%d"`, j, j)
+			}
+		}
+		b.WriteString(">")
+	}
+	for k := 0; k < leaves; k++ {
+		b.WriteString("<n0:e")
+		for j := 0; j < width; j++ {
+			fmt.Fprintf(&b, ` n%d:a="1"`, j)
+		}
+		b.WriteString("/>")
+	}
+	b.WriteString(strings.Repeat("</a>", depth))
+	return b.String()
+}
+
+// Prefix resolution walks the in-scope declarations, so a document with
+// tens of thousands of declarations in scope made parsing quadratic (16 s
+// for 1.6 MB). The number of in-scope declarations is limited.
+func TestAttackNamespaceDeclarationsLimited(t *testing.T) {
+	doc := nsHeavyDoc(250, 250, 200)
+	start := time.Now()
+	_, err := Parse([]byte(doc))
+	assert.ErrorIs(t, err, ErrLimit)
+	assert.Less(t, time.Since(start), 2*time.Second)
+
+	// Within the limit everything parses; the limit is configurable.
+	_, err = Parse([]byte(nsHeavyDoc(4, 50, 10)))
+	assert.NoError(t, err)
+	_, err = ParseWithLimits([]byte(nsHeavyDoc(4, 50, 10)), Limits{MaxNamespaces: 100})
+	assert.ErrorIs(t, err, ErrLimit)
+}
+
+// cyclicCAs makes n CA certificates with one name, each signed by the key
+// of the one before it (the first by the last), so that every certificate
+// issued another one and the issuer search meets a failing check per pair.
+func cyclicCAs(t *testing.T, n int) [][]byte {
+	keys := make([]*ecdsa.PrivateKey, n)
+	for i := range keys {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		require.NoError(t, err)
+		keys[i] = k
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "same"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	out := make([][]byte, n)
+	for i := range out {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &keys[i].PublicKey, keys[(i+n-1)%n])
+		require.NoError(t, err)
+		out[i] = der
+	}
+	return out
+}
+
+// Picking the leaf among KeyInfo certificates tried every pair, with a
+// signature check per pair that shares a name: hundreds of certificates in
+// an unsigned document cost minutes, before any signature was checked.
+// The number of certificates per KeyInfo is limited.
+func TestAttackKeyInfoCertificateCount(t *testing.T) {
+	doc := signedInvoice(t)
+	var many strings.Builder
+	for _, der := range cyclicCAs(t, 300) {
+		many.WriteString("<X509Certificate>" + base64.StdEncoding.EncodeToString(der) + "</X509Certificate>")
+	}
+	forged := replaceOnce(t, doc, "<X509Data>", "<X509Data>"+many.String())
+	start := time.Now()
+	err := firstErr(t, forged)
+	assert.ErrorIs(t, err, ErrLimit)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// Resolving an element's namespace walked every attribute of every
+// ancestor, so 100,000 Signature-named elements under 250 levels of 250
+// attributes (1.7 MB, no real signature) took 11 s before verification
+// found nothing to check. The parser now resolves each element's namespace
+// once.
+func TestAttackNamespaceLookupUnderHeavyAncestors(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 250; i++ {
+		b.WriteString("<a")
+		for j := 0; j < 250; j++ {
+			fmt.Fprintf(&b, ` a%d="1"`, j)
+		}
+		b.WriteString(">")
+	}
+	for k := 0; k < 100000; k++ {
+		b.WriteString("<Signature/>")
+	}
+	b.WriteString(strings.Repeat("</a>", 250))
+	start := time.Now()
+	_, err := Verify([]byte(b.String()), nil)
+	assert.ErrorIs(t, err, ErrNoSignature)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
