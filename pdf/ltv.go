@@ -118,9 +118,15 @@ type DocTimestampOptions struct {
 	Reserve int
 }
 
-// ErrNoSignatures: validation data was asked for a document without
-// signatures or document time-stamps.
-var ErrNoSignatures = errors.New("pdf: the document has no signatures")
+var (
+	// ErrNoSignatures: validation data was asked for a document without
+	// signatures or document time-stamps.
+	ErrNoSignatures = errors.New("pdf: the document has no signatures")
+	// ErrValidationData: a certificate chain or a revocation answer needed
+	// for B-LT could not be found, fetched or checked (the error says
+	// which certificate and why).
+	ErrValidationData = errors.New("pdf: validation data unavailable")
+)
 
 // AddDSS adds validation data for every signature and document time-stamp
 // of the PDF in r (size bytes) and writes the result to w: the original
@@ -215,7 +221,26 @@ func augmentTail(ctx context.Context, r io.ReaderAt, size int64, pre []byte, lev
 	}
 	tail := append([]byte(nil), pre...)
 	cur := &tailReader{r: r, size: size, tail: tail}
-	dss, err := dssUpdate(ctx, cur, cur.Size(), ltv)
+	var tsa []*x509.Certificate
+	if level == LevelLTA {
+		// Ask the TSA once now: the probe token sizes the placeholder and
+		// names the TSA certificate, whose validation data then goes into
+		// this DSS, so the new document time-stamp can be validated from
+		// the file alone (not only after the next renewal).
+		probe := *dts
+		tok, err := probeTSA(ctx, &probe)
+		if err != nil {
+			return nil, err
+		}
+		if probe.Reserve <= 0 {
+			probe.Reserve = reserveFor(len(tok.DER))
+		}
+		dts = &probe
+		if tok.TSACertificate != nil {
+			tsa = append([]*x509.Certificate{tok.TSACertificate}, tok.Certificates...)
+		}
+	}
+	dss, err := dssUpdate(ctx, cur, cur.Size(), ltv, tsa...)
 	if err != nil {
 		return nil, err
 	}
@@ -382,9 +407,32 @@ func sigEvidence(e sigEntry) (targets, candidates []*x509.Certificate, err error
 	return targets, candidates, nil
 }
 
+// probeTSA asks the TSA of opts for a token over a dummy digest.
+func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error) {
+	h := opts.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
+		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
+	}
+	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
+	tok, err := client.Timestamp(ctx, make([]byte, h.Size()), h)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: asking the TSA for the document time-stamp: %w", err)
+	}
+	return tok, nil
+}
+
+// reserveFor is the placeholder size for a token of n bytes: tokens of one
+// TSA vary by a few bytes.
+func reserveFor(n int) int { return (n + n/8 + 1024 + 1023) / 1024 * 1024 }
+
 // dssUpdate builds the incremental update that adds validation data for
-// every signature of the document. It returns nil when nothing is new.
-func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions) ([]byte, error) {
+// every signature of the document, and for the certificate tsa[0] (with
+// tsa[1:] as candidate issuers) when given. It returns nil when nothing is
+// new.
+func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions, tsa ...*x509.Certificate) ([]byte, error) {
 	if opts == nil {
 		opts = &LTVOptions{}
 	}
@@ -424,9 +472,16 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions)
 		}
 		set, err := f.Collect(ctx, targets, append(cands, opts.Certificates...), supplied)
 		if err != nil {
-			return nil, fmt.Errorf("pdf: validation data for %q: %w", e.field, err)
+			return nil, fmt.Errorf("%w: signature %q: %w", ErrValidationData, e.field, err)
 		}
 		perSig[i] = set
+		all.Merge(set)
+	}
+	if len(tsa) > 0 {
+		set, err := f.Collect(ctx, tsa[:1], append(tsa[1:], opts.Certificates...), supplied)
+		if err != nil {
+			return nil, fmt.Errorf("%w: TSA %q: %w", ErrValidationData, tsa[0].Subject.CommonName, err)
+		}
 		all.Merge(set)
 	}
 
@@ -574,7 +629,7 @@ func docTimestampUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *Do
 		if err != nil {
 			return nil, fmt.Errorf("pdf: sizing the document time-stamp: %w", err)
 		}
-		reserve = (n + n/8 + 1024 + 1023) / 1024 * 1024
+		reserve = reserveFor(n)
 	}
 	pl, err := build(r, size, nil, nil, &Options{Field: opts.Field, Password: opts.Password, Hash: h, docTimestamp: true}, reserve)
 	if err != nil {
