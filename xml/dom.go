@@ -22,6 +22,10 @@ const (
 	NamespaceXMLNS = "http://www.w3.org/2000/xmlns/"
 	NamespaceDSig  = "http://www.w3.org/2000/09/xmldsig#"
 	NamespaceXAdES = "http://uri.etsi.org/01903/v1.3.2#"
+	// NamespaceDSig11 is the XML Signature 1.1 namespace (ECKeyValue).
+	NamespaceDSig11 = "http://www.w3.org/2009/xmldsig11#"
+	// NamespaceDSigMore is the RFC 4051/4050 namespace (ECDSAKeyValue).
+	NamespaceDSigMore = "http://www.w3.org/2001/04/xmldsig-more#"
 )
 
 // Node is one node of a parsed document: an element, a text run (character

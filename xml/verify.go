@@ -416,8 +416,9 @@ func (v *verifier) verifyInto(s *Signature) error {
 	s.SignedInfo = si.b
 
 	// Key.
+	var keyValues []*Node
 	if keyInfo != nil {
-		if err := v.readKeyInfo(s, keyInfo); err != nil {
+		if keyValues, err = v.readKeyInfo(s, keyInfo); err != nil {
 			return err
 		}
 	}
@@ -449,6 +450,13 @@ func (v *verifier) verifyInto(s *Signature) error {
 		}
 		if s.Certificate == nil {
 			return fmt.Errorf("%w: %v", ErrSignatureInvalid, lastErr)
+		}
+	}
+	// KeyInfo is not signed: every KeyValue in it must name the key that
+	// verified, or it is a second, contradicting key statement.
+	for _, kv := range keyValues {
+		if err := checkKeyValue(kv, s.Certificate.PublicKey); err != nil {
+			return err
 		}
 	}
 
@@ -697,8 +705,8 @@ func estimateSize(n *Node) int {
 
 // readKeyInfo extracts the certificates and checks that a KeyValue, when
 // present, names the certificate's key.
-func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) error {
-	var keyValue *Node
+func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) ([]*Node, error) {
+	var keyValues []*Node
 	count := 0
 	walkElements(keyInfo, func(n *Node) bool {
 		if n.Is(NamespaceDSig, "X509Certificate") {
@@ -708,7 +716,7 @@ func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) error {
 	})
 	if count > v.lim.MaxCertificates {
 		// Picking the leaf compares every pair of certificates.
-		return fmt.Errorf("%w: %w: %d certificates in KeyInfo, limit %d", ErrKeyInfo, ErrLimit, count, v.lim.MaxCertificates)
+		return nil, fmt.Errorf("%w: %w: %d certificates in KeyInfo, limit %d", ErrKeyInfo, ErrLimit, count, v.lim.MaxCertificates)
 	}
 	walkElements(keyInfo, func(n *Node) bool {
 		switch {
@@ -723,20 +731,14 @@ func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) error {
 		case n.Is(NamespaceDSig, "X509SubjectName") && s.SubjectName == "":
 			s.SubjectName = strings.TrimSpace(n.Text())
 		case n.Is(NamespaceDSig, "KeyValue"):
-			keyValue = n
+			keyValues = append(keyValues, n)
 		}
 		return true
 	})
-	if len(s.Certificates) == 0 {
-		return nil
+	if len(s.Certificates) > 0 {
+		s.Certificate = leafCertificate(s.Certificates)
 	}
-	s.Certificate = leafCertificate(s.Certificates)
-	if keyValue != nil {
-		if err := checkKeyValue(keyValue, s.Certificate.PublicKey); err != nil {
-			return err
-		}
-	}
-	return nil
+	return keyValues, nil
 }
 
 // leafCertificate picks the certificate that issued none of the others.
@@ -756,29 +758,94 @@ func leafCertificate(certs []*x509.Certificate) *x509.Certificate {
 	return certs[0]
 }
 
+// checkKeyValue checks that a KeyValue names pub: RSAKeyValue, the XML-DSig
+// 1.1 ECKeyValue (named curve and uncompressed point) or the RFC 4050
+// ECDSAKeyValue that .NET writes. Anything else (DSAKeyValue, unknown
+// content, several key values) cannot be matched and is refused.
 func checkKeyValue(kv *Node, pub crypto.PublicKey) error {
-	rsaKV := kv.Child("RSAKeyValue")
-	if rsaKV == nil {
-		if kv.Child("ECKeyValue") != nil {
-			if _, ok := pub.(*ecdsa.PublicKey); !ok {
-				return fmt.Errorf("%w: ECKeyValue beside a non-EC certificate", ErrKeyInfo)
+	kids, err := dsChildren(kv)
+	if err != nil || len(kids) != 1 {
+		return fmt.Errorf("%w: KeyValue must hold exactly one key value", ErrKeyInfo)
+	}
+	k := kids[0]
+	switch {
+	case k.Is(NamespaceDSig, "RSAKeyValue"):
+		rk, ok := pub.(*rsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("%w: RSAKeyValue beside a non-RSA certificate", ErrKeyInfo)
+		}
+		mod, err1 := decodeBase64(textOf(k.Child("Modulus")))
+		exp, err2 := decodeBase64(textOf(k.Child("Exponent")))
+		if err1 != nil || err2 != nil || len(exp) > 8 {
+			return fmt.Errorf("%w: malformed RSAKeyValue", ErrKeyInfo)
+		}
+		if new(big.Int).SetBytes(mod).Cmp(rk.N) != 0 || new(big.Int).SetBytes(exp).Cmp(big.NewInt(int64(rk.E))) != 0 {
+			return fmt.Errorf("%w: RSAKeyValue does not match the certificate", ErrKeyInfo)
+		}
+		return nil
+	case k.Is(NamespaceDSig11, "ECKeyValue"):
+		ek, ok := pub.(*ecdsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("%w: ECKeyValue beside a non-EC certificate", ErrKeyInfo)
+		}
+		if nc := k.Child("NamedCurve"); nc != nil {
+			uri, _ := nc.Attr("URI")
+			if want, ok := curveURN(ek); !ok || uri != want {
+				return fmt.Errorf("%w: ECKeyValue names curve %q, the certificate's key is on %s", ErrKeyInfo, uri, ek.Curve.Params().Name)
 			}
+		}
+		pt, err := decodeBase64(textOf(k.Child("PublicKey")))
+		if err != nil {
+			return fmt.Errorf("%w: malformed ECKeyValue", ErrKeyInfo)
+		}
+		ed, err := ek.ECDH()
+		if err != nil || !bytes.Equal(pt, ed.Bytes()) {
+			return fmt.Errorf("%w: ECKeyValue does not match the certificate", ErrKeyInfo)
+		}
+		return nil
+	case k.LocalName() == "ECDSAKeyValue" && k.NamespaceURI() == NamespaceDSigMore:
+		ek, ok := pub.(*ecdsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("%w: ECDSAKeyValue beside a non-EC certificate", ErrKeyInfo)
+		}
+		if dp := k.Child("DomainParameters"); dp != nil {
+			urn := ""
+			if nc := dp.Child("NamedCurve"); nc != nil {
+				urn, _ = nc.Attr("URN")
+			}
+			if want, ok := curveURN(ek); !ok || urn != want {
+				return fmt.Errorf("%w: ECDSAKeyValue names curve %q, the certificate's key is on %s", ErrKeyInfo, urn, ek.Curve.Params().Name)
+			}
+		}
+		coord := func(name string) (*big.Int, bool) {
+			pk := k.Child("PublicKey")
+			if pk == nil || pk.Child(name) == nil {
+				return nil, false
+			}
+			v, _ := pk.Child(name).Attr("Value")
+			return new(big.Int).SetString(v, 10)
+		}
+		x, okx := coord("X")
+		y, oky := coord("Y")
+		if !okx || !oky || x.Cmp(ek.X) != 0 || y.Cmp(ek.Y) != 0 {
+			return fmt.Errorf("%w: ECDSAKeyValue does not match the certificate", ErrKeyInfo)
 		}
 		return nil
 	}
-	rk, ok := pub.(*rsa.PublicKey)
-	if !ok {
-		return fmt.Errorf("%w: RSAKeyValue beside a non-RSA certificate", ErrKeyInfo)
+	return fmt.Errorf("%w: <%s> in KeyValue cannot be matched against the certificate", ErrKeyInfo, k.name)
+}
+
+// curveURN returns the urn:oid: name of the key's curve.
+func curveURN(k *ecdsa.PublicKey) (string, bool) {
+	switch k.Curve.Params().Name {
+	case "P-256":
+		return "urn:oid:1.2.840.10045.3.1.7", true
+	case "P-384":
+		return "urn:oid:1.3.132.0.34", true
+	case "P-521":
+		return "urn:oid:1.3.132.0.35", true
 	}
-	mod, err1 := decodeBase64(textOf(rsaKV.Child("Modulus")))
-	exp, err2 := decodeBase64(textOf(rsaKV.Child("Exponent")))
-	if err1 != nil || err2 != nil {
-		return fmt.Errorf("%w: malformed RSAKeyValue", ErrKeyInfo)
-	}
-	if new(big.Int).SetBytes(mod).Cmp(rk.N) != 0 || new(big.Int).SetBytes(exp).Int64() != int64(rk.E) {
-		return fmt.Errorf("%w: RSAKeyValue does not match the certificate", ErrKeyInfo)
-	}
-	return nil
+	return "", false
 }
 
 func textOf(n *Node) string {
