@@ -18,6 +18,12 @@
 //     [Prepared.UnmarshalBinary], so Finish may run minutes later in another
 //     process, with a raw signature or a whole CMS.
 //
+//   - [Options.Level] signs at PAdES B-B, B-T, B-LT or B-LTA in one call.
+//     [AddDSS] (B-LT), [AddDocumentTimestamp] and [Augment] /
+//     [AugmentFile] (B-LT, B-LTA, and renewal of an archived file) raise a
+//     document signed earlier — by kyso or any other tool — without
+//     touching its revisions.
+//
 // [Options] selects the field (an existing empty signature field by name, or
 // a new one), PAdES B-B (ETSI.CAdES.detached, no CMS signing-time, /M in the
 // signature dictionary) or B-T (TimestampURL), the legacy
@@ -38,6 +44,28 @@
 // the signature size and a probe token from the TSA, with headroom: if the
 // final CMS still does not fit, signing fails with [ErrPlaceholderTooSmall]
 // instead of starting over.
+//
+// # Long-term validation
+//
+// B-LT appends, after the signature's update, a second update with the
+// Document Security Store: /Certs, /OCSPs and /CRLs streams with the
+// certificates of the signer's chain and of every time-stamp authority's
+// chain up to the root, and an OCSP response (preferred) or a CRL for each
+// certificate below the root, deduplicated against what the DSS already
+// holds (VRI dictionaries only when [LTVOptions.VRI] asks). The evidence is
+// fetched online (package internal/revinfo: AIA OCSP and CRL distribution
+// points, timeouts, size caps, and each answer checked to be for that
+// certificate, signed by its CA or an authorised responder, and current) or
+// supplied by the caller. B-LTA appends a third update with a document
+// time-stamp (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161, its token's
+// imprint the hash of the byte ranges as for a signature); the TSA is asked
+// once before the DSS is written, so that the DSS also holds the evidence
+// for the document time-stamp's own TSA chain and the file validates
+// offline as it is. Renewal ([Augment] with LevelLTA on an archived file)
+// adds fresh evidence for every signature and document time-stamp, then a
+// new document time-stamp. These updates are allowed on certified
+// documents, including DocMDP P=1 (ISO 32000-2 and PAdES allow DSS and
+// document time-stamps; Acrobat nevertheless flags P=1 files).
 //
 // Encrypted documents (RC4 40/128-bit, AES-128, AES-256 with the standard
 // security handler) are signed with the empty user password or

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -169,4 +170,53 @@ func TestWrongPassword(t *testing.T) {
 	// The owner password opens it too.
 	out := signBytes(t, in, s, &Options{Password: "owner"})
 	checkTools(t, out, 1, "nguoidung")
+}
+
+// FuzzDSS reads the DSS and the signatures of arbitrary documents the way
+// AddDSS does (offline, no evidence): it must fail with a typed error or
+// succeed, never panic or hang.
+func FuzzDSS(f *testing.F) {
+	addCorpusSeeds(f)
+	for _, name := range []string{"simple.pdf", "objstm.pdf"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			continue
+		}
+		// Hand-made DSS variants: arrays of junk, loops, non-streams.
+		for _, dss := range []string{
+			"<</Type/DSS/Certs[1 0 R 2 0 R]/OCSPs 3 0 R/CRLs[(x) 7]/VRI<</AB<</Cert[1 0 R]>>>>>>",
+			"<</Certs 99 0 R/VRI 1 0 R>>",
+		} {
+			f.Add(appendCatalogKey(b, "DSS", dss))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := dssUpdate(context.Background(), bytes.NewReader(data), int64(len(data)), &LTVOptions{Offline: true})
+		if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) &&
+			!errors.Is(err, ErrWrongPassword) && !errors.Is(err, ErrNoSignatures) && !errors.Is(err, ErrValidationData) {
+			t.Fatalf("untyped error: %v", err)
+		}
+	})
+}
+
+// appendCatalogKey appends an update that sets key in the catalog of a
+// table-xref document (a crude writer for fuzz seeds).
+func appendCatalogKey(b []byte, key, value string) []byte {
+	d, err := open(bytes.NewReader(b), int64(len(b)), nil)
+	if err != nil {
+		return b
+	}
+	rootRef, cat, err := d.catalog()
+	if err != nil {
+		return b
+	}
+	u := newUpdate(d)
+	cat = cat.clone()
+	cat[name(key)] = rawToken(value)
+	u.set(rootRef, cat)
+	s, err := u.serialize(int64(len(b)), !bytes.HasSuffix(b, []byte("\n")))
+	if err != nil {
+		return b
+	}
+	return append(append([]byte(nil), b...), s.data...)
 }

@@ -385,7 +385,7 @@ func trimPadding(b []byte) []byte {
 func sigEvidence(e sigEntry) (targets, candidates []*x509.Certificate, err error) {
 	sd, err := cms.Parse(e.der)
 	if err != nil {
-		return nil, nil, fmt.Errorf("pdf: signature %q: %w", e.field, err)
+		return nil, nil, fmt.Errorf("%w: signature %q: %w", ErrMalformed, e.field, err)
 	}
 	if len(sd.SignerInfos) == 0 {
 		return nil, nil, fmt.Errorf("%w: signature %q has no SignerInfo", ErrMalformed, e.field)
@@ -394,7 +394,7 @@ func sigEvidence(e sigEntry) (targets, candidates []*x509.Certificate, err error
 	for _, si := range sd.SignerInfos {
 		c, err := sd.SignerCertificate(si)
 		if err != nil {
-			return nil, nil, fmt.Errorf("pdf: signature %q: %w", e.field, err)
+			return nil, nil, fmt.Errorf("%w: signature %q: %w", ErrMalformed, e.field, err)
 		}
 		targets = append(targets, c)
 		for _, t := range si.Timestamps {
