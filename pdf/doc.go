@@ -17,7 +17,6 @@
 //     to sign; the state survives [Prepared.MarshalBinary] and
 //     [Prepared.UnmarshalBinary], so Finish may run minutes later in another
 //     process, with a raw signature or a whole CMS.
-//
 //   - [Options.Level] signs at PAdES B-B, B-T, B-LT or B-LTA in one call.
 //     [AddDSS] (B-LT), [AddDocumentTimestamp] and [Augment] /
 //     [AugmentFile] (B-LT, B-LTA, and renewal of an archived file) raise a
