@@ -37,7 +37,11 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary restores a state written by MarshalBinary. A B-T
-// signature needs SetTimestamper before Finish.
+// signature needs SetTimestamper before Finish. The state is checked for
+// consistency (it parses the prepared document once): a state whose
+// SignedInfo, SignatureValue slot or certificate do not fit together is
+// refused with ErrState rather than finished into a document that cannot
+// verify.
 func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if len(data) < len(stateMagic) || string(data[:len(stateMagic)]) != stateMagic {
 		return fmt.Errorf("%w: bad header", ErrState)
@@ -100,6 +104,98 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if q.cert, err = x509.ParseCertificate(certDER); err != nil {
 		return fmt.Errorf("%w: certificate: %v", ErrState, err)
 	}
+	if err := q.checkConsistent(); err != nil {
+		return err
+	}
 	*p = q
+	return nil
+}
+
+// checkConsistent checks that a restored state is what Prepare produces:
+// the SignatureValue slot is an empty SignatureValue right after the
+// SignedInfo whose canonical form hashes to the digest, with the state's
+// signature method, and KeyInfo names the state's certificate first (and,
+// for B-T, the unsigned-properties slot closes that signature's
+// QualifyingProperties). Otherwise Finish would return a document whose
+// signature cannot verify.
+func (q *Prepared) checkConsistent() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, args...))
+	}
+	lim := DefaultLimits
+	lim.MaxBytes = max(lim.MaxBytes, len(q.out))
+	d, err := ParseWithLimits([]byte(q.out), lim)
+	if err != nil {
+		return bad("prepared document: %v", err)
+	}
+	var sv *Node
+	walkElements(d.root, func(n *Node) bool {
+		if int(n.tagEnd)+1 == q.valueOff && int(n.closeStart) == q.valueOff && n.Is(NamespaceDSig, "SignatureValue") {
+			sv = n
+			return false
+		}
+		return true
+	})
+	if sv == nil || sv.parent == nil || !sv.parent.Is(NamespaceDSig, "Signature") {
+		return bad("the SignatureValue slot is not an empty SignatureValue")
+	}
+	sig := sv.parent
+	kids, err := dsChildren(sig)
+	if err != nil || len(kids) < 3 || !kids[0].Is(NamespaceDSig, "SignedInfo") || kids[1] != sv || !kids[2].Is(NamespaceDSig, "KeyInfo") {
+		return bad("the prepared Signature does not have the shape Prepare writes")
+	}
+	si := kids[0]
+	siKids, err := dsChildren(si)
+	if err != nil || len(siKids) < 2 || !siKids[0].Is(NamespaceDSig, "CanonicalizationMethod") || !siKids[1].Is(NamespaceDSig, "SignatureMethod") {
+		return bad("malformed SignedInfo")
+	}
+	if m, _ := siKids[1].Attr("Algorithm"); m != q.method {
+		return bad("SignedInfo names %q, the state %q", m, q.method)
+	}
+	cm, _ := siKids[0].Attr("Algorithm")
+	prefixes, err := inclusivePrefixes(siKids[0])
+	if err != nil {
+		return bad("%v", err)
+	}
+	h := q.hash.New()
+	if err := (Canonicalizer{Method: cm, InclusivePrefixes: prefixes}).Element(h, si); err != nil {
+		return bad("canonicalizing SignedInfo: %v", err)
+	}
+	if string(h.Sum(nil)) != string(q.digest) {
+		return bad("the digest is not that of the prepared SignedInfo")
+	}
+	var first *Node
+	walkElements(kids[2], func(n *Node) bool {
+		if n.Is(NamespaceDSig, "X509Certificate") {
+			first = n
+			return false
+		}
+		return true
+	})
+	if first == nil {
+		return bad("KeyInfo holds no certificate")
+	}
+	if der, err := decodeBase64(first.Text()); err != nil || string(der) != string(q.cert.Raw) {
+		return bad("KeyInfo names another certificate than the state")
+	}
+	if q.level == XAdESBaselineT {
+		var buf byteSink
+		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil || string(buf.b) != q.svPrefix+q.svSuffix {
+			return bad("the time-stamped SignatureValue form does not match")
+		}
+		ok := false
+		for _, o := range kids[3:] {
+			for c := o.first; c != nil; c = c.next {
+				if c.kind == ElementNode && c.LocalName() == "QualifyingProperties" && int(c.closeStart) == q.unsignedOff {
+					ok = true
+				}
+			}
+		}
+		if !ok {
+			return bad("the unsigned-properties slot does not close QualifyingProperties")
+		}
+	} else if q.unsignedOff != -1 {
+		return bad("unsigned-properties slot without XAdES B-T")
+	}
 	return nil
 }
