@@ -241,6 +241,30 @@ func TestEndToEnd(t *testing.T) {
 	assert.Contains(t, r.stdout, "PAdES B-B")
 	check.PDFSig(t, signed2, 2)
 
+	// B-LTA: the signature, a DSS with the evidence fetched through the
+	// served PKI, a document time-stamp. It then verifies offline from the
+	// embedded evidence alone (exit 0), where the B-T file gives
+	// INDETERMINATE/TRY_LATER (below).
+	archived := filepath.Join(dir, "archived.pdf")
+	r = kyso(t, []string{passEnv, proxy}, "", "sign", "pdf", pdfIn, archived, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
+		"--level", "B-LTA", "--tsa", tsa, "--vri")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "PAdES B-LTA")
+	r = kyso(t, nil, "", "verify", "--json", "--offline", "--trust", root, archived)
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	v := parseVerifyJSON(t, r)
+	require.Len(t, v.Files[0].Signatures, 2, "the signature and the document time-stamp")
+	for _, s := range v.Files[0].Signatures {
+		assert.Equal(t, "TOTAL_PASSED", s.Indication, s.ID)
+	}
+	lt := filepath.Join(dir, "lt.pdf")
+	r = kyso(t, []string{passEnv, proxy}, "", "sign", "pdf", pdfIn, lt, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
+		"--level", "B-LT", "--tsa", tsa)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "PAdES B-LT")
+	r = kyso(t, nil, "", "verify", "--json", "--offline", "--trust", root, lt)
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+
 	// The invoice: seller with XAdES B-T, then the buyer.
 	seller := filepath.Join(dir, "seller.xml")
 	r = kyso(t, []string{passEnv}, "", "sign", "xml", xmlIn, seller, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
@@ -268,7 +292,7 @@ func TestEndToEnd(t *testing.T) {
 	// Verify online through the served PKI: everything passes.
 	r = kyso(t, []string{proxy}, "", "verify", "--json", "--trust", root, signed2, both, generic, whole)
 	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
-	v := parseVerifyJSON(t, r)
+	v = parseVerifyJSON(t, r)
 	require.Len(t, v.Files, 4)
 	wantSigs := []int{2, 3, 1, 1}
 	for i, f := range v.Files {
@@ -366,8 +390,9 @@ func TestSignErrors(t *testing.T) {
 		{"no password source", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12}, "--pass-env VAR or --pass-file FILE"},
 		{"no key source", nil, []string{"sign", "pdf", pdfIn, out}, "exactly one key source"},
 		{"two key sources", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--sim", "0912345678"}, "exactly one key source"},
-		{"B-LT", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--level", "B-LT"}, "not available in this build"},
-		{"B-LTA", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--level", "B-LTA"}, "not available in this build"},
+		{"B-LT without TSA", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--level", "B-LT"}, "needs --tsa"},
+		{"B-LTA without TSA", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--level", "B-LTA"}, "needs --tsa"},
+		{"VRI without LT", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--vri"}, "--vri needs --level"},
 		{"B-T without TSA", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--level", "B-T"}, "needs --tsa"},
 		{"bad visible", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--visible", "1:10,10"}, "X,Y,W,H"},
 		{"image without visible", nil, []string{"sign", "pdf", pdfIn, out, "--p12", p12, "--image", "x.png"}, "--image needs --visible"},

@@ -34,7 +34,8 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("sign pdf", flag.ContinueOnError)
 	var k keyFlags
 	k.register(fs)
-	level := fs.String("level", "", "PAdES level: B-B, B-T (default B-T with --tsa, else B-B); B-LT and B-LTA are not available in this build")
+	level := fs.String("level", "", "PAdES level: B-B, B-T (default B-T with --tsa, else B-B), B-LT (B-T plus certificates and OCSP/CRL answers in a DSS) or B-LTA (B-LT plus a document time-stamp)")
+	vri := fs.Bool("vri", false, "with B-LT/B-LTA: also write per-signature VRI dictionaries")
 	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (needed for B-T)")
 	reason := fs.String("reason", "", "reason for signing (Lý do)")
 	location := fs.String("location", "", "place of signing (Nơi ký)")
@@ -66,9 +67,19 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		}
 		opts.TimestampURL = *tsa
 	case "B-LT", "B-LTA":
-		return 0, usagef("--level %s is not available in this build: embedding validation data (DSS) and document time-stamps is not implemented yet; use B-T", *level)
+		if *tsa == "" {
+			return 0, usagef("--level %s needs --tsa URL (the signature time-stamp, and the document time-stamp of B-LTA)", *level)
+		}
+		opts.TimestampURL = *tsa
+		opts.Level, _ = pdf.ParseLevel(*level)
+		// OCSP responses and CRLs are fetched with the default client,
+		// which honours HTTP_PROXY / HTTPS_PROXY.
+		opts.LTV = &pdf.LTVOptions{VRI: *vri}
 	default:
 		return 0, usagef("--level %q: want B-B, B-T, B-LT or B-LTA", *level)
+	}
+	if *vri && opts.Level < pdf.LevelLT {
+		return 0, usagef("--vri needs --level B-LT or B-LTA")
 	}
 	if *certify < 0 || *certify > 3 {
 		return 0, usagef("--certify %d: want 1, 2 or 3", *certify)
@@ -124,6 +135,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	lvl := "B-B"
 	if opts.TimestampURL != "" {
 		lvl = "B-T"
+	}
+	if opts.Level >= pdf.LevelLT {
+		lvl = opts.Level.String()
 	}
 	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (PAdES %s) by %s\n", in, out, lvl, s.Certificate().Subject.CommonName)
 	return exitOK, nil
