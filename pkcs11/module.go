@@ -22,6 +22,21 @@ type Module struct {
 	lib    *library
 	once   sync.Once
 	closed atomic.Bool
+	// use is held (shared) by every call into the library, and
+	// exclusively by Close around releasing it, so the last Close cannot
+	// finalise and unload the library under a call still running.
+	use sync.RWMutex
+}
+
+// enter guards a call into the library against a concurrent Close; the
+// caller must call the returned function when done.
+func (m *Module) enter() (func(), error) {
+	m.use.RLock()
+	if m.closed.Load() {
+		m.use.RUnlock()
+		return nil, ErrClosed
+	}
+	return m.use.RUnlock, nil
 }
 
 // library is the process-wide state of one loaded module.
@@ -150,7 +165,9 @@ func (m *Module) Close() error {
 	var err error
 	m.once.Do(func() {
 		m.closed.Store(true)
+		m.use.Lock() // wait for calls in flight
 		err = m.lib.release()
+		m.use.Unlock()
 	})
 	return err
 }
@@ -168,9 +185,11 @@ type ModuleInfo struct {
 
 // Info returns the module's self-description.
 func (m *Module) Info() (ModuleInfo, error) {
-	if m.closed.Load() {
-		return ModuleInfo{}, ErrClosed
+	leave, err := m.enter()
+	if err != nil {
+		return ModuleInfo{}, err
 	}
+	defer leave()
 	in, err := m.lib.ctx.GetInfo()
 	if err != nil {
 		return ModuleInfo{}, fmt.Errorf("pkcs11: C_GetInfo: %w", err)
@@ -244,9 +263,11 @@ func (t TokenInfo) String() string {
 
 // Slots lists the module's slots with their tokens.
 func (m *Module) Slots() ([]Slot, error) {
-	if m.closed.Load() {
-		return nil, ErrClosed
+	leave, err := m.enter()
+	if err != nil {
+		return nil, err
 	}
+	defer leave()
 	ids, err := m.lib.ctx.GetSlotList(false)
 	if err != nil {
 		return nil, fmt.Errorf("pkcs11: C_GetSlotList: %w", err)

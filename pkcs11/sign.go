@@ -104,6 +104,9 @@ func (s *Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.Sign
 		return nil, err
 	}
 	if err := s.tok.checkMechanism(mech.Mechanism); err != nil {
+		if errors.Is(err, ErrClosed) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: %w", err, signer.ErrUnsupportedAlgorithm)
 	}
 	sess, err := s.tok.acquire(ctx, true)

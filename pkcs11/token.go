@@ -136,6 +136,26 @@ type Token struct {
 	mechs  map[uint]bool
 	minfo  map[uint]p11.MechanismInfo
 	closed bool
+
+	// use is held (shared) by calls into the library made without a
+	// borrowed session (which Close waits for anyway), and exclusively by
+	// Close around releasing the library.
+	use sync.RWMutex
+}
+
+// enter guards a call into the library made outside a borrowed session
+// against a concurrent Close; the caller must call the returned function
+// when done. It must not be called with t.mu held.
+func (t *Token) enter() (func(), error) {
+	t.use.RLock()
+	t.mu.Lock()
+	closed := t.closed
+	t.mu.Unlock()
+	if closed {
+		t.use.RUnlock()
+		return nil, ErrClosed
+	}
+	return t.use.RUnlock, nil
 }
 
 type session struct {
@@ -148,9 +168,11 @@ type session struct {
 // It does not log in: the PIN callback runs on the first operation that
 // needs a login.
 func (m *Module) OpenToken(spec TokenSpec, opts Options) (*Token, error) {
-	if m.closed.Load() {
-		return nil, ErrClosed
+	leave, err := m.enter()
+	if err != nil {
+		return nil, err
 	}
+	defer leave()
 	ti, err := resolveToken(m.lib.ctx, spec)
 	if err != nil {
 		return nil, err
@@ -248,6 +270,11 @@ func (t *Token) Info() TokenInfo {
 // Refresh re-reads the token's description (flags such as the PIN counters
 // change with every login).
 func (t *Token) Refresh() (TokenInfo, error) {
+	leave, err := t.enter()
+	if err != nil {
+		return TokenInfo{}, err
+	}
+	defer leave()
 	t.mu.Lock()
 	slot := t.slot
 	t.mu.Unlock()
@@ -284,6 +311,8 @@ func (t *Token) Close() error {
 	for _, s := range idle {
 		_ = t.lib.ctx.CloseSession(s.h)
 	}
+	t.use.Lock() // wait for Refresh and mechanism queries in flight
+	defer t.use.Unlock()
 	return t.lib.release()
 }
 
@@ -305,8 +334,13 @@ func (t *Token) loadMechanisms() {
 }
 
 // checkMechanism reports an ErrMechanismNotSupported error when the token
-// does not list mech with CKF_SIGN.
+// does not list mech with CKF_SIGN, and ErrClosed after Close.
 func (t *Token) checkMechanism(mech uint) error {
+	leave, err := t.enter()
+	if err != nil {
+		return err
+	}
+	defer leave()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.mechs == nil {
