@@ -56,13 +56,19 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 		}
 		if ev.SignerCert != nil {
 			one := *si
-			one.Timestamps = nil
+			one.Timestamps, one.TimestampErrors = nil, nil
 			sub := *sd
 			sub.SignerInfos = []*cms.SignerInfo{&one}
 			classifyCMSError(ev, sub.Verify(digests[si.Hash]))
 		}
 		for _, t := range si.Timestamps {
 			ev.Timestamps = append(ev.Timestamps, tokenEvidence(t, si.Signature))
+		}
+		// A time-stamp attribute that does not parse lies outside what the
+		// signature covers: it costs the time-stamp (no proof of
+		// existence, reported), not the signature.
+		for _, err := range si.TimestampErrors {
+			ev.Timestamps = append(ev.Timestamps, Timestamp{Kind: "signature", Err: err})
 		}
 		for _, raw := range sd.RawCRLs {
 			addRevocationChoice(ev, raw)

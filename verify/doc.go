@@ -45,6 +45,23 @@
 // hardened copy of github.com/digitorus/pdf (package pdf does not export
 // its reader).
 //
+// # Long-term validation
+//
+// Evidence embedded at signing time carries a signature past the expiry of
+// its certificates and past later revocations, offline: the certificates,
+// CRLs and OCSP responses of a PDF's DSS (and of CMS revocation values and
+// Adobe's revocation attribute, and XAdES CertificateValues /
+// RevocationValues) are used for every signature of the document, and an
+// ETSI.RFC3161 document time-stamp is proof of existence for every
+// signature in the revisions it covers. A signature time-stamped at T with
+// revocation data from T for its chain therefore validates at T, whatever
+// happened later. DSS and document time-stamp revisions are allowed
+// changes after a certification signature (DocMDP P=2 and P=3).
+//
+// Encrypted PDFs (RC4 40/128, AES-128, AES-256 R5 and R6) are read with the
+// empty user password; a signature dictionary's /Contents is taken as
+// written (ISO 32000-2 §7.6.2 exempts it from encryption).
+//
 // # How the verdict is reached
 //
 // The best signature time is the earliest valid signature time-stamp (its

@@ -643,6 +643,9 @@ func parsePDFDate(s string) (time.Time, error) {
 	if len(s) < 4 {
 		return time.Time{}, errors.New("short date")
 	}
+	if _, err := strconv.Atoi(s[:4]); err != nil {
+		return time.Time{}, errors.New("date without a year")
+	}
 	digits := func(i, n, def int) int {
 		if len(s) < i+n {
 			return def

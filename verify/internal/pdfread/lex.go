@@ -774,8 +774,47 @@ func (b *buffer) readArray() Object {
 	return Object{Kind: Array, ArrayVal: x}
 }
 
+// isSignatureDict reports whether a dictionary is a signature (or document
+// time-stamp) dictionary, whose /Contents is not encrypted.
+func isSignatureDict(x map[string]Object) bool {
+	if _, ok := x["ByteRange"]; ok {
+		return true
+	}
+	t := x["Type"]
+	return t.Kind == Name && (t.NameVal == "Sig" || t.NameVal == "DocTimeStamp")
+}
+
+// decryptStrings decrypts the strings in o (read while decryption was off).
+func (b *buffer) decryptStrings(o Object) Object {
+	switch o.Kind {
+	case String:
+		if b.objptr.id == 0 {
+			return o
+		}
+		d, err := decryptString(b.key, b.useAES, b.encVersion, b.objptr, o.StringVal)
+		if err != nil {
+			panic(err)
+		}
+		o.StringVal = d
+	case Array:
+		arr := make([]Object, len(o.ArrayVal))
+		for i, e := range o.ArrayVal {
+			arr[i] = b.decryptStrings(e)
+		}
+		o.ArrayVal = arr
+	case Dict:
+		m := make(map[string]Object, len(o.DictVal))
+		for k, v := range o.DictVal {
+			m[k] = b.decryptStrings(v)
+		}
+		o.DictVal = m
+	}
+	return o
+}
+
 func (b *buffer) readDict() Object {
 	x := make(map[string]Object)
+	rawContents := false
 	for {
 		tok := b.readToken()
 		if tok.Kind == Keyword && tok.KeywordVal == ">>" {
@@ -790,7 +829,21 @@ func (b *buffer) readDict() Object {
 			continue
 		}
 		n := tok.NameVal
+		if n == "Contents" && b.key != nil {
+			// A signature's /Contents is never encrypted (ISO 32000-2
+			// §7.6.2): read it raw, decrypt it below if this turns out not
+			// to be a signature dictionary.
+			key := b.key
+			b.key = nil
+			x[n] = b.readObject()
+			b.key = key
+			rawContents = true
+			continue
+		}
 		x[n] = b.readObject()
+	}
+	if rawContents && !isSignatureDict(x) {
+		x["Contents"] = b.decryptStrings(x["Contents"])
 	}
 
 	if !b.allowStream {

@@ -12,8 +12,10 @@ import (
 	"crypto/md5"
 	"crypto/rc4"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/ascii85"
 	"fmt"
+	"hash"
 	"io"
 	"io/ioutil"
 	"log"
@@ -1072,12 +1074,13 @@ func (r *Reader) initEncryptV5(password string, encrypt map[string]Object) error
 		return fmt.Errorf("malformed PDF V=5: invalid O/U/OE/UE length")
 	}
 
-	// Authenticate
-	// Try User Password (U)
-	key, ok := authenticateV5Password(password, []byte(U), []byte(UE))
+	// Authenticate: the user password (U), then the owner password (O),
+	// whose hashes also cover U. R6 (ISO 32000-2) hashes with
+	// Algorithm 2.B, R5 (Adobe extension level 3) with one SHA-256.
+	r6 := encrypt["R"].Int64Val >= 6
+	key, ok := authenticateV5Password(password, []byte(U), []byte(UE), nil, r6)
 	if !ok {
-		// Try Owner Password (O)
-		key, ok = authenticateV5Password(password, []byte(O), []byte(OE))
+		key, ok = authenticateV5Password(password, []byte(O), []byte(OE), []byte(U), r6)
 	}
 
 	if !ok {
@@ -1091,7 +1094,7 @@ func (r *Reader) initEncryptV5(password string, encrypt map[string]Object) error
 	return nil
 }
 
-func authenticateV5Password(password string, entry []byte, payload []byte) (fek []byte, ok bool) {
+func authenticateV5Password(password string, entry, payload, udata []byte, r6 bool) (fek []byte, ok bool) {
 	// entry is 48 bytes: 32 hash + 8 val salt + 8 key salt
 	if len(entry) != 48 {
 		return nil, false
@@ -1107,21 +1110,12 @@ func authenticateV5Password(password string, entry []byte, payload []byte) (fek 
 	}
 
 	// 1. Validate Password
-	h := sha256.New()
-	h.Write(pwdBytes)
-	h.Write(valSalt)
-	hashComputed := h.Sum(nil)
-
-	if !bytes.Equal(hashComputed, hashStored) {
+	if !bytes.Equal(v5Hash(pwdBytes, valSalt, udata, r6), hashStored) {
 		return nil, false
 	}
 
-	// 2. Decrypt FEK (payload) using derived key
-	// Key = SHA256(pwd + KeySalt)
-	h.Reset()
-	h.Write(pwdBytes)
-	h.Write(keySalt)
-	kdk := h.Sum(nil) // 32 bytes Key Derivation Key
+	// 2. Decrypt FEK (payload) with the key derived from the key salt.
+	kdk := v5Hash(pwdBytes, keySalt, udata, r6)
 
 	// Decrypt payload (UE or OE) using AES-256-CBC with zero IV
 	block, err := aes.NewCipher(kdk)
@@ -1139,6 +1133,50 @@ func authenticateV5Password(password string, entry []byte, payload []byte) (fek 
 }
 
 var ErrInvalidPassword = fmt.Errorf("encrypted PDF: invalid password")
+
+// v5Hash is the password hash of AES-256 encryption: SHA-256 for R5,
+// Algorithm 2.B of ISO 32000-2 for R6.
+func v5Hash(pw, salt, udata []byte, r6 bool) []byte {
+	h := sha256.New()
+	h.Write(pw)
+	h.Write(salt)
+	h.Write(udata)
+	k := h.Sum(nil)
+	if !r6 {
+		return k
+	}
+	for i := 0; ; {
+		k1 := make([]byte, 0, 64*(len(pw)+len(k)+len(udata)))
+		for j := 0; j < 64; j++ {
+			k1 = append(k1, pw...)
+			k1 = append(k1, k...)
+			k1 = append(k1, udata...)
+		}
+		b, _ := aes.NewCipher(k[:16])
+		e := make([]byte, len(k1))
+		cipher.NewCBCEncrypter(b, k[16:32]).CryptBlocks(e, k1)
+		sum := 0
+		for _, c := range e[:16] {
+			sum += int(c)
+		}
+		var hh hash.Hash
+		switch sum % 3 {
+		case 0:
+			hh = sha256.New()
+		case 1:
+			hh = sha512.New384()
+		default:
+			hh = sha512.New()
+		}
+		hh.Write(e)
+		k = hh.Sum(nil)
+		i++
+		if i >= 64 && int(e[len(e)-1]) <= i-32 {
+			break
+		}
+	}
+	return k[:32]
+}
 
 func okayV4(encrypt map[string]Object) bool {
 	cfGen := encrypt["CF"]
@@ -1182,7 +1220,8 @@ func cryptKey(key []byte, useAES bool, ptr objptr) []byte {
 	if useAES {
 		h.Write([]byte("sAlT"))
 	}
-	return h.Sum(nil)
+	// ISO 32000-2 §7.6.3.1 Algorithm 1: the first n+5 bytes, at most 16.
+	return h.Sum(nil)[:min(len(key)+5, 16)]
 }
 
 func decryptString(key []byte, useAES bool, encVersion int, ptr objptr, x string) (string, error) {
