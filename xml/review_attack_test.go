@@ -156,3 +156,30 @@ func TestAttackNamespaceLookupUnderHeavyAncestors(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoSignature)
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
+
+// Identical References are served from the canonical-form cache, but each
+// was hashed again: 64 copies of a signature with 30 references to a 2 MB
+// element made the verifier hash 3.8 GB. Digests are cached with the
+// canonical form, so each distinct form is hashed once per algorithm.
+func TestAttackRepeatedReferencesHashedOnce(t *testing.T) {
+	big := "<big Id=\"b\">" + strings.Repeat("<i>dữ liệu</i>", 2<<20/len("<i>dữ liệu</i>")) + "</big>"
+	slots := strings.Repeat("<slot/>", 63)
+	doc := "<r>" + big + "<sig/>" + slots + "</r>"
+	refs := make([]Ref, 30)
+	for i := range refs {
+		refs[i] = Ref{Path: "/r/big"}
+	}
+	signed, err := Sign(context.Background(), []byte(doc), selfSigned(t), &SignOptions{Location: "/r/sig", References: refs, SignatureID: "S"})
+	require.NoError(t, err)
+	s := string(signed)
+	sig := s[strings.Index(s, "<Signature ") : strings.Index(s, "</Signature>")+len("</Signature>")]
+	s = strings.ReplaceAll(s, "<slot/>", "<slot>"+sig+"</slot>")
+
+	start := time.Now()
+	res, err := Verify([]byte(s), nil)
+	elapsed := time.Since(start)
+	require.NoError(t, err)
+	require.Len(t, res.Signatures, 64)
+	assert.True(t, res.Valid())
+	assert.Less(t, elapsed, 1500*time.Millisecond)
+}

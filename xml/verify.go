@@ -304,7 +304,7 @@ type verifier struct {
 	opts   *VerifyOptions
 	lim    Limits
 	ids    *idIndex
-	cache  map[canonKey][]byte
+	cache  map[canonKey]*canonEntry
 	budget int // bytes of canonical output left
 }
 
@@ -514,6 +514,13 @@ type refPlan struct {
 	want []byte
 }
 
+// canonEntry is a cached canonical form and its digests by algorithm
+// (hashing it once per algorithm, however many References name it).
+type canonEntry struct {
+	out  []byte
+	sums map[crypto.Hash][]byte
+}
+
 // canonKey identifies a canonical form, so that data referenced by several
 // signatures (DLHDon in a countersigned invoice) is canonicalized once.
 type canonKey struct {
@@ -530,63 +537,79 @@ func (v *verifier) digest(p *refPlan) Reference {
 	if c.Exclude != nil && ref.URI != "" && !ref.Element.IsAncestorOf(c.Exclude) && !c.Exclude.IsAncestorOf(ref.Element) {
 		c.Exclude = nil // the enveloped transform is a no-op here
 	}
-	key := canonKey{el: ref.Element, whole: ref.URI == "", method: c.Method, prefixes: strings.Join(c.InclusivePrefixes, " "), exclude: c.Exclude}
-	out, ok := v.cache[key]
-	if !ok {
-		if v.budget <= 0 {
-			ref.Err = fmt.Errorf("reference %q: %w: canonicalized data exceeds %d times the document size", ref.URI, ErrLimit, canonBudgetFactor)
-			return ref
-		}
-		// The budget bounds the output while it is written.
-		c.limit = v.budget
-		var sink byteSink
-		sink.b = make([]byte, 0, min(estimateSize(ref.Element), v.budget))
-		var err error
-		if ref.URI == "" {
-			err = c.Document(&sink, v.doc)
-		} else {
-			err = c.Element(&sink, ref.Element)
-		}
-		if err != nil {
-			ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
-			return ref
-		}
-		out = sink.b
-		v.budget -= len(out)
-		if v.budget < 0 {
-			ref.Err = fmt.Errorf("reference %q: %w: canonicalized data exceeds %d times the document size", ref.URI, ErrLimit, canonBudgetFactor)
-			return ref
-		}
-		if v.cache == nil {
-			v.cache = make(map[canonKey][]byte)
-		}
-		v.cache[key] = out
+	entry, err := v.canonical(c, ref)
+	if err != nil {
+		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
+		return ref
 	}
-	h := p.hash.New()
-	h.Write(out)
-	if !bytes.Equal(h.Sum(nil), p.want) {
+	if !bytes.Equal(entry.sum(p.hash), p.want) {
 		// .NET-based producers reference a SignatureProperty inside their
 		// own Signature with the enveloped transform and digest the element
 		// itself, where the spec leaves an empty node-set. Accept that
 		// reading too: the data is then fully covered.
 		if c.Exclude != nil && ref.URI != "" && c.Exclude.IsAncestorOf(ref.Element) {
-			var sink byteSink
-			if err := (Canonicalizer{Method: c.Method, InclusivePrefixes: c.InclusivePrefixes, limit: max(v.budget, 1)}).Element(&sink, ref.Element); err == nil {
-				h2 := p.hash.New()
-				h2.Write(sink.b)
-				if bytes.Equal(h2.Sum(nil), p.want) {
-					ref.Canonical = sink.b
-					ref.Excluded = nil
-					ref.Note = "enveloped-signature transform on data inside the signature digested as the whole element (.NET behaviour)"
-					return ref
-				}
+			whole := c
+			whole.Exclude = nil
+			if e, err := v.canonical(whole, ref); err == nil && bytes.Equal(e.sum(p.hash), p.want) {
+				ref.Canonical = e.out
+				ref.Excluded = nil
+				ref.Note = "enveloped-signature transform on data inside the signature digested as the whole element (.NET behaviour)"
+				return ref
 			}
 		}
 		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, ErrDigestMismatch)
 		return ref
 	}
-	ref.Canonical = out
+	ref.Canonical = entry.out
 	return ref
+}
+
+// sum returns the digest of the canonical form with h, computed once.
+func (e *canonEntry) sum(h crypto.Hash) []byte {
+	if s, ok := e.sums[h]; ok {
+		return s
+	}
+	hh := h.New()
+	hh.Write(e.out)
+	s := hh.Sum(nil)
+	e.sums[h] = s
+	return s
+}
+
+// canonical returns the canonical form c gives the data ref names, from
+// the cache or canonicalized within the remaining budget.
+func (v *verifier) canonical(c Canonicalizer, ref Reference) (*canonEntry, error) {
+	key := canonKey{el: ref.Element, whole: ref.URI == "", method: c.Method, prefixes: strings.Join(c.InclusivePrefixes, " "), exclude: c.Exclude}
+	if entry, ok := v.cache[key]; ok {
+		return entry, nil
+	}
+	budgetErr := fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor)
+	if v.budget <= 0 {
+		return nil, budgetErr
+	}
+	// The budget bounds the output while it is written.
+	c.limit = v.budget
+	var sink byteSink
+	sink.b = make([]byte, 0, min(estimateSize(ref.Element), v.budget))
+	var err error
+	if ref.URI == "" {
+		err = c.Document(&sink, v.doc)
+	} else {
+		err = c.Element(&sink, ref.Element)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.budget -= len(sink.b)
+	if v.budget < 0 {
+		return nil, budgetErr
+	}
+	if v.cache == nil {
+		v.cache = make(map[canonKey]*canonEntry)
+	}
+	entry := &canonEntry{out: sink.b, sums: make(map[crypto.Hash][]byte, 1)}
+	v.cache[key] = entry
+	return entry, nil
 }
 
 func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
