@@ -570,9 +570,9 @@ func readDSS(r *dpdf.Reader) pdfDSS {
 		if dss.Kind() != dpdf.Dict {
 			return nil
 		}
-		streams := func(key string) [][]byte {
+		streams := func(d dpdf.Value, key string) [][]byte {
 			var res [][]byte
-			a := dss.Key(key)
+			a := d.Key(key)
 			for i := 0; i < a.Len() && i < 10000; i++ {
 				if s := a.Index(i); s.Kind() == dpdf.Stream {
 					if b, err := io.ReadAll(io.LimitReader(s.Reader(), 16<<20)); err == nil {
@@ -582,13 +582,44 @@ func readDSS(r *dpdf.Reader) pdfDSS {
 			}
 			return res
 		}
-		for _, b := range streams("Certs") {
+		certs, crls, ocsps := streams(dss, "Certs"), streams(dss, "CRLs"), streams(dss, "OCSPs")
+		// VRI entries normally point at the same streams; data found only
+		// there counts too (duplicates are dropped).
+		if vri := dss.Key("VRI"); vri.Kind() == dpdf.Dict {
+			keys := vri.Keys()
+			for i := 0; i < len(keys) && i < 10000; i++ {
+				e := vri.Key(keys[i])
+				certs = append(certs, streams(e, "Cert")...)
+				crls = append(crls, streams(e, "CRL")...)
+				ocsps = append(ocsps, streams(e, "OCSP")...)
+			}
+		}
+		seen := map[string]bool{}
+		fresh := func(b []byte) bool {
+			if seen[string(b)] {
+				return false
+			}
+			seen[string(b)] = true
+			return true
+		}
+		for _, b := range certs {
+			if !fresh(b) {
+				continue
+			}
 			if c, err := x509.ParseCertificate(b); err == nil {
 				out.certs = append(out.certs, c)
 			}
 		}
-		out.crls = streams("CRLs")
-		out.ocsps = streams("OCSPs")
+		for _, b := range crls {
+			if fresh(b) {
+				out.crls = append(out.crls, b)
+			}
+		}
+		for _, b := range ocsps {
+			if fresh(b) {
+				out.ocsps = append(out.ocsps, b)
+			}
+		}
 		return nil
 	})
 	return out

@@ -3,6 +3,8 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -118,6 +120,7 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 			ev.Timestamps = append(ev.Timestamps, ts)
 		}
 	}
+	addXAdESValues(ev, s.Element)
 	// Coverage: which parts the references name.
 	root := res.Document.Root()
 	for _, r := range s.References {
@@ -176,4 +179,67 @@ func hashStrength(h crypto.Hash) int {
 		return 3
 	}
 	return 4 + h.Size()
+}
+
+// XAdES namespaces of the long-term validation values.
+const (
+	nsXAdES132 = "http://uri.etsi.org/01903/v1.3.2#"
+	nsXAdES141 = "http://uri.etsi.org/01903/v1.4.1#"
+)
+
+// addXAdESValues adds the XAdES-LT validation data found under sig
+// (CertificateValues, RevocationValues, and XAdES 1.4.1
+// TimeStampValidationData): unsigned, so only candidates the Validator
+// checks like any other evidence. Values that do not decode are reported
+// as warnings.
+func addXAdESValues(ev *Evidence, sig *kxml.Node) {
+	if sig == nil {
+		return
+	}
+	var walk func(n *kxml.Node, depth int)
+	walk = func(n *kxml.Node, depth int) {
+		if depth > 64 {
+			return
+		}
+		for _, c := range n.Elements() {
+			ns := c.NamespaceURI()
+			if ns != nsXAdES132 && ns != nsXAdES141 {
+				walk(c, depth+1)
+				continue
+			}
+			local := c.LocalName()
+			switch local {
+			case "EncapsulatedX509Certificate", "EncapsulatedCRLValue", "EncapsulatedOCSPValue":
+				der, err := base64.StdEncoding.DecodeString(strings.Map(dropSpace, c.Text()))
+				if err != nil || len(der) == 0 {
+					ev.Warnings = append(ev.Warnings, "undecodable XAdES "+local)
+					continue
+				}
+				switch local {
+				case "EncapsulatedX509Certificate":
+					cert, err := x509.ParseCertificate(der)
+					if err != nil {
+						ev.Warnings = append(ev.Warnings, "unparsable certificate in XAdES CertificateValues: "+err.Error())
+						continue
+					}
+					ev.Certificates = append(ev.Certificates, cert)
+				case "EncapsulatedCRLValue":
+					ev.CRLs = append(ev.CRLs, der)
+				default:
+					ev.OCSPResponses = append(ev.OCSPResponses, der)
+				}
+			default:
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(sig, 0)
+}
+
+func dropSpace(r rune) rune {
+	switch r {
+	case ' ', '\t', '\n', '\r':
+		return -1
+	}
+	return r
 }
