@@ -62,7 +62,10 @@ func checkCorpusAgainstXMLSec(t *testing.T, corpus map[string]string, methods []
 					}
 					return s + `<ds:Transform Algorithm="` + m.uri + `">` + m.extra + `</ds:Transform></ds:Transforms>`
 				}
-				sig := `<ds:Signature xmlns:ds="` + NamespaceDSig + `" Id="S"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="` + m.uri + `">` + m.extra +
+				// The comment and PI inside SignedInfo are kept by the
+				// #WithComments methods (PIs by all): the signature only
+				// verifies when our canonical SignedInfo equals xmlsec1's.
+				sig := `<ds:Signature xmlns:ds="` + NamespaceDSig + `" Id="S"><ds:SignedInfo>` + "<!-- SignedInfo\r\n comment -->\n<?si-pi  data\t?>" + `<ds:CanonicalizationMethod Algorithm="` + m.uri + `">` + m.extra +
 					`</ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="` + SigECDSASHA256 + `"/>` +
 					`<ds:Reference URI="#target">` + transform(false) + `<ds:DigestMethod Algorithm="` + DigestSHA256 + `"/><ds:DigestValue/></ds:Reference>` +
 					`<ds:Reference URI="">` + transform(true) + `<ds:DigestMethod Algorithm="` + DigestSHA256 + `"/><ds:DigestValue/></ds:Reference>` +
