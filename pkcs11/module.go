@@ -53,11 +53,23 @@ type library struct {
 // slotLogin serialises logins on a slot. seq counts attempts and lastErr
 // is the result of the latest, so callers that queued behind a failed
 // attempt share its error instead of each spending a PIN try.
+//
+// Context-specific logins (CKA_ALWAYS_AUTHENTICATE keys, one per
+// signature) queue on the same lock and keep their own count and result:
+// concurrent signatures with a wrong PIN would otherwise each spend an
+// attempt at once.
 type slotLogin struct {
 	lock    chan struct{}
 	seq     atomic.Uint64 // attempts made; written under lock
 	lastErr error         // guarded by lock
+
+	ctxSeq     atomic.Uint64 // context-specific attempts; written under lock
+	ctxLastErr error         // guarded by lock
 }
+
+// testHookLoginQueued, when set by a test, runs when a caller joins the
+// login queue of a slot (after noting the attempt count it saw).
+var testHookLoginQueued func()
 
 var registry = struct {
 	mu   sync.Mutex

@@ -279,10 +279,14 @@ func closeAllSessions(t testing.TB, f *fixture, slot uint) {
 // tried once per goroutine (the pkcs11key lock-out trap).
 func TestConcurrentWrongPINTriedOnce(t *testing.T) {
 	f, m := openModuleTB(t)
+	var q *queuedLogins
 	var calls atomic.Int32
 	wrong := func(context.Context, PINRequest) (string, error) {
 		calls.Add(1)
-		time.Sleep(100 * time.Millisecond) // the user typing
+		// The user is typing while every other signature joins the queue
+		// (event-driven, so a loaded machine cannot make a late goroutine
+		// start a second attempt after this one failed).
+		q.wait(8, 10*time.Second)
 		return "000000", nil
 	}
 	good := newPIN(testPIN)
@@ -295,6 +299,7 @@ func TestConcurrentWrongPINTriedOnce(t *testing.T) {
 	sg.tok = tok
 	closeAllSessions(t, f, tok.Info().Slot)
 
+	q = hookLoginQueue(t) // count only the signatures below
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	for i := range errs {
@@ -322,4 +327,92 @@ func TestFixedPIN(t *testing.T) {
 	_, err = fn(context.Background(), PINRequest{Token: TokenInfo{Label: "FPT-CA"}, FinalTry: true})
 	require.ErrorIs(t, err, ErrPINFinalTry)
 	assert.NotErrorIs(t, err, signer.ErrWrongPassword)
+}
+
+// queuedLogins counts, through testHookLoginQueued, the callers that
+// reached the login queue of a slot; wait blocks until n have.
+type queuedLogins struct {
+	mu   sync.Mutex
+	n    int
+	cond *sync.Cond
+}
+
+func hookLoginQueue(t *testing.T) *queuedLogins {
+	q := &queuedLogins{}
+	q.cond = sync.NewCond(&q.mu)
+	testHookLoginQueued = func() {
+		q.mu.Lock()
+		q.n++
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	}
+	t.Cleanup(func() { testHookLoginQueued = nil })
+	return q
+}
+
+// wait returns when n callers queued, or false after timeout.
+func (q *queuedLogins) wait(n int, timeout time.Duration) bool {
+	timer := time.AfterFunc(timeout, func() {
+		q.mu.Lock()
+		q.n = -1 << 30 // give up
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	})
+	defer timer.Stop()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.n >= 0 && q.n < n {
+		q.cond.Wait()
+	}
+	return q.n >= n
+}
+
+// TestConcurrentWrongContextPINTriedOnce: signatures with a
+// CKA_ALWAYS_AUTHENTICATE key each need a context-specific login. With a
+// wrong PIN (a FixedPIN with a stale secret), concurrent signatures must not
+// each spend an attempt: they would lock the token in one burst, before
+// FixedPIN could see CKF_USER_PIN_FINAL_TRY. They queue, and share a
+// failure, as user logins do.
+func TestConcurrentWrongContextPINTriedOnce(t *testing.T) {
+	f, m := openModuleTB(t)
+	var q *queuedLogins
+	const n = 8
+	var contextCalls atomic.Int32
+	pin := func(_ context.Context, req PINRequest) (string, error) {
+		if !req.ContextSpecific {
+			return testPIN, nil
+		}
+		contextCalls.Add(1)
+		// The user is slow to type: every signature reaches the queue
+		// first (or, without one, the callback runs n times at once).
+		q.wait(n, 3*time.Second)
+		return "000000", nil
+	}
+	tok := openToken(t, m, "kyso-main", Options{PIN: pin, MaxSessions: n})
+	sg := keySigner(t, f, tok, "kyso-main/always-auth")
+	require.True(t, sg.key.alwaysAuth)
+
+	q = hookLoginQueue(t) // count only the signatures below
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.ErrorIs(t, err, ErrPINIncorrect)
+	}
+	assert.Equal(t, int32(1), contextCalls.Load(), "one context PIN attempt for eight waiting signatures")
+
+	// Later signatures are new attempts, and a right PIN works again.
+	_, err := sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
+	require.ErrorIs(t, err, ErrPINIncorrect)
+	assert.Equal(t, int32(2), contextCalls.Load())
+	good := newPIN(testPIN)
+	tok2 := openToken(t, m, "kyso-main", Options{PIN: good.fn})
+	sg2 := keySigner(t, f, tok2, "kyso-main/always-auth")
+	_, err = sg2.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
+	require.NoError(t, err)
 }

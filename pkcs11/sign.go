@@ -183,7 +183,7 @@ func (s *Signer) sign(ctx context.Context, sess *session, mech *p11.Mechanism, i
 		return nil, true, wrapLoss(fmt.Sprintf("C_SignInit on token %q", s.tok.name), err)
 	}
 	if key.alwaysAuth {
-		if err := s.tok.login(ctx, sess, p11.CKU_CONTEXT_SPECIFIC, key.label); err != nil {
+		if err := s.tok.contextLogin(ctx, sess, key.label); err != nil {
 			// The signing operation is still active: the session is dropped.
 			return nil, false, err
 		}

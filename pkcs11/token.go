@@ -576,6 +576,9 @@ func (t *Token) ensureLogin(ctx context.Context, s *session) error {
 	}
 	sl := t.lib.slotLogin(s.slot)
 	seen := sl.seq.Load()
+	if testHookLoginQueued != nil {
+		testHookLoginQueued()
+	}
 	select {
 	case sl.lock <- struct{}{}:
 	case <-ctx.Done():
@@ -596,6 +599,35 @@ func (t *Token) ensureLogin(ctx context.Context, s *session) error {
 	sl.lastErr = err
 	if errorsIsAny(err, context.Canceled, context.DeadlineExceeded) {
 		sl.lastErr = nil // that caller gave up; others may still try
+	}
+	return err
+}
+
+// contextLogin performs the context-specific login a CKA_ALWAYS_AUTHENTICATE
+// key needs before each signature (s has the signing operation active).
+// Like user logins, such logins on one slot are made one at a time, and a
+// caller that waited while another attempt failed gets that failure
+// instead of spending another PIN try.
+func (t *Token) contextLogin(ctx context.Context, s *session, keyLabel string) error {
+	sl := t.lib.slotLogin(s.slot)
+	seen := sl.ctxSeq.Load()
+	if testHookLoginQueued != nil {
+		testHookLoginQueued()
+	}
+	select {
+	case sl.lock <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("pkcs11: waiting to log in to token %q: %w", t.name, ctx.Err())
+	}
+	defer func() { <-sl.lock }()
+	if sl.ctxSeq.Load() != seen && sl.ctxLastErr != nil {
+		return fmt.Errorf("pkcs11: not logging in again after a concurrent attempt failed: %w", sl.ctxLastErr)
+	}
+	err := t.login(ctx, s, p11.CKU_CONTEXT_SPECIFIC, keyLabel)
+	sl.ctxSeq.Add(1)
+	sl.ctxLastErr = err
+	if errorsIsAny(err, context.Canceled, context.DeadlineExceeded) {
+		sl.ctxLastErr = nil // that caller gave up; others may still try
 	}
 	return err
 }
