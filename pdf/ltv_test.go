@@ -434,3 +434,49 @@ func encrypted(t *testing.T, data []byte) bool {
 	d, err := open(bytes.NewReader(data), int64(len(data)), nil)
 	return err != nil || d.sec != nil
 }
+
+func TestSignFileAndFinishFileLTA(t *testing.T) {
+	p := sharedPKI(t)
+	id := p.MustIssue()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vanban.pdf")
+	in := corpus(t, "objstm.pdf")
+	require.NoError(t, os.WriteFile(path, in, 0o640))
+	ctx := context.Background()
+	// In place.
+	require.NoError(t, SignFile(ctx, path, path, id.Signer(), &Options{Level: LevelLTA, TimestampURL: p.TSAURL()}))
+	out, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(out, in))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o640), fi.Mode().Perm())
+	ltvTools(t, out, 1, 1, "", p.Root.Cert, p.CA.Cert)
+
+	// Two-phase, finished into a file.
+	src := filepath.Join(dir, "src.pdf")
+	require.NoError(t, os.WriteFile(src, in, 0o644))
+	prep, err := Prepare(ctx, bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &Options{Level: LevelLT, TimestampURL: p.TSAURL()})
+	require.NoError(t, err)
+	sig, err := id.Signer().SignDigest(ctx, prep.Digest(), prep.SignerOpts())
+	require.NoError(t, err)
+	dst := filepath.Join(dir, "dst.pdf")
+	require.NoError(t, prep.FinishFile(ctx, dst, src, sig))
+	out, err = os.ReadFile(dst)
+	require.NoError(t, err)
+	require.Len(t, readDSS(t, out, "").ocsps, 3)
+	ltvTools(t, out, 1, 0, "")
+
+	// A TSA that fails after signing leaves no output.
+	p2 := pkitest.New(t)
+	bad := filepath.Join(dir, "bad.pdf")
+	require.NoError(t, os.WriteFile(bad, in, 0o644))
+	p2.SetOCSPMode(pkitest.OCSPHTTPError)
+	p2.SetCRLMode(pkitest.CRLUnavailable)
+	err = SignFile(ctx, filepath.Join(dir, "never.pdf"), bad, p2.MustIssue().Signer(), &Options{Level: LevelLT, TimestampURL: p2.TSAURL()})
+	require.ErrorIs(t, err, ErrValidationData)
+	_, err = os.Stat(filepath.Join(dir, "never.pdf"))
+	require.True(t, os.IsNotExist(err))
+	left, _ := filepath.Glob(filepath.Join(dir, ".never*"))
+	require.Empty(t, left, "no temporary file left behind")
+}

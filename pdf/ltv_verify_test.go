@@ -144,11 +144,11 @@ func TestAugmentMutoolSigned(t *testing.T) {
 	require.True(t, subs[verify.OutOfBoundsNoPOE] && subs[verify.NoCertificateChainFound], "%+v", rep.Signatures[0].Findings)
 }
 
-// Certified documents (DocMDP P=2 and P=3) accept the DSS and document
+// Certified documents (DocMDP P=1, 2 and 3) accept the DSS and document
 // time-stamp revisions as allowed changes.
 func TestCertifiedLTA(t *testing.T) {
 	p, id, t0, in := ltvScenario(t)
-	for _, perm := range []int{2, 3} {
+	for _, perm := range []int{1, 2, 3} {
 		var out bytes.Buffer
 		require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
 			&pdf.Options{Level: pdf.LevelLTA, TimestampURL: p.TSAURL(), Certify: perm}))
