@@ -147,35 +147,39 @@ func (r *Result) Valid() bool {
 
 // Covered reports whether the element at path is covered by a valid
 // signature whose Signature element or slot matches sigPath (any signature
-// when sigPath is ""). The path must match exactly one element.
+// when sigPath is ""). The path must match exactly one element, and a
+// non-empty sigPath exactly one signature (ErrAmbiguous otherwise: a second
+// signature in a look-alike slot, for instance an attacker's own over
+// forged data, must not answer for the one the caller means).
 func (r *Result) Covered(path, sigPath string) (bool, error) {
 	el, err := r.Document.FindOne(path)
 	if err != nil {
 		return false, err
 	}
-	var slots []*Node
-	if sigPath != "" {
-		if slots, err = r.Document.Find(sigPath); err != nil {
-			return false, err
+	if sigPath == "" {
+		for _, s := range r.Signatures {
+			if s.Covers(el) {
+				return true, nil
+			}
 		}
+		return false, nil
 	}
+	slots, err := r.Document.Find(sigPath)
+	if err != nil {
+		return false, err
+	}
+	var chosen *Signature
 	for _, s := range r.Signatures {
-		if sigPath != "" {
-			match := false
-			for _, sl := range slots {
-				if sl == s.Element || sl == s.Element.parent {
-					match = true
+		for _, sl := range slots {
+			if sl == s.Element || sl == s.Element.parent {
+				if chosen != nil && chosen != s {
+					return false, fmt.Errorf("xml: %w: %s names more than one signature", ErrAmbiguous, sigPath)
 				}
+				chosen = s
 			}
-			if !match {
-				continue
-			}
-		}
-		if s.Covers(el) {
-			return true, nil
 		}
 	}
-	return false, nil
+	return chosen != nil && chosen.Covers(el), nil
 }
 
 // Verify parses doc and verifies every signature in it (or the one chosen
