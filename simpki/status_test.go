@@ -1,11 +1,14 @@
 package simpki_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -127,6 +130,36 @@ func TestUnknownNumberAndBadCredentials(t *testing.T) {
 	}
 }
 
+// answeredTransport hands each MSSP answer to the client only after reading
+// it whole, then reports the SOAP action it answered. A test that cancels
+// on that report knows the client holds the answer (and so the
+// MSSP_TransID): cancelling cannot race with the answer still in flight.
+type answeredTransport struct {
+	answered chan string
+}
+
+func (rt *answeredTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	action := ""
+	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil {
+		action = params["action"]
+	}
+	select {
+	case rt.answered <- action:
+	default:
+	}
+	return resp, nil
+}
+
 // TestCancellationMidPoll cancels the caller's context while the client
 // polls: SignDigest returns at once with the context's error and the MSSP is
 // told, so the phone stops asking.
@@ -137,29 +170,54 @@ func TestCancellationMidPoll(t *testing.T) {
 			ap := httptestServer(t, notif)
 			e := newEnv(t, mssptest.Config{})
 			id := e.subscriber("0912345678", []mssptest.Step{{Outcome: mssptest.Approve, Delay: time.Minute}})
+			rt := &answeredTransport{answered: make(chan string, 64)}
 			c := e.client(mode(m), func(c *simpki.Config) {
 				c.NotificationURL = ap.URL + "/mss/notify"
 				c.Notifications = notif
+				c.HTTPClient = &http.Client{Transport: rt}
 			})
 			s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
 			require.NoError(t, err)
 
 			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			stop := make(chan struct{})
+			defer close(stop)
 			go func() {
-				// Cancel once the client has polled at least once (or, in
-				// synch mode, once the request is in).
-				for {
-					n := 0
-					for _, r := range e.srv.Requests() {
-						if r.Operation == "MSS_StatusReq" || (m != simpki.AsynchClientServer && r.Operation == "MSS_SignatureReq") {
-							n++
+				if m == simpki.Synch {
+					// Cancel once the request is in: its answer only
+					// comes when the user acts.
+					for {
+						for _, r := range e.srv.Requests() {
+							if r.Operation == "MSS_SignatureReq" {
+								cancel()
+								return
+							}
+						}
+						select {
+						case <-stop:
+							return
+						case <-time.After(5 * time.Millisecond):
 						}
 					}
-					if n > 0 {
-						cancel()
+				}
+				// Cancel once the client holds the MSSP's answer to a
+				// status query (mid-poll) or, waiting for a notification,
+				// to the signature request.
+				want := "MSS_StatusQuery"
+				if m == simpki.AsynchServerServer {
+					want = "MSS_Signature"
+				}
+				for {
+					select {
+					case a := <-rt.answered:
+						if a == want {
+							cancel()
+							return
+						}
+					case <-stop:
 						return
 					}
-					time.Sleep(5 * time.Millisecond)
 				}
 			}()
 			start := time.Now()
@@ -189,10 +247,13 @@ func TestDeadlineAndCeiling(t *testing.T) {
 	e := newEnv(t, mssptest.Config{})
 	id := e.subscriber("0912345678", []mssptest.Step{{Outcome: mssptest.Approve, Delay: time.Minute}})
 
-	// The caller's deadline.
+	// The caller's deadline. It must leave time for the MSSP's first answer
+	// (which carries the MSSP_TransID needed to call the transaction off)
+	// even on a loaded machine; 200 ms is within reach of a scheduling
+	// stall under go test -race ./... on two cores.
 	s, err := simpki.New(context.Background(), e.client(mode(simpki.AsynchClientServer)), "0912345678", simpki.Options{Certificate: id.Cert})
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
 	_, err = s.SignDigest(ctx, digestOf("x"), crypto.SHA256)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
