@@ -1,0 +1,75 @@
+package xml
+
+import (
+	"context"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func utf16Bytes(s string, bigEndian bool) []byte {
+	u := utf16.Encode([]rune(s))
+	out := make([]byte, 0, 2*len(u)+2)
+	if bigEndian {
+		out = append(out, 0xFE, 0xFF)
+	} else {
+		out = append(out, 0xFF, 0xFE)
+	}
+	for _, c := range u {
+		if bigEndian {
+			out = append(out, byte(c>>8), byte(c))
+		} else {
+			out = append(out, byte(c), byte(c>>8))
+		}
+	}
+	return out
+}
+
+// Encodings and byte-order marks: a UTF-8 BOM is accepted and kept when
+// signing; anything that is not UTF-8 is refused rather than misread.
+func TestParserEncodings(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	doc := append([]byte("\xEF\xBB\xBF"), gen.Invoice(1, true)...)
+	out, err := Sign(context.Background(), doc, id.Signer(), Seller())
+	require.NoError(t, err)
+	assert.Equal(t, "\xEF\xBB\xBF", string(out[:3]), "the BOM is kept")
+	s := mustVerifyOne(t, out, "NBan", nil)
+	checkWithXMLSec(t, out, s, "DLHDon")
+
+	for name, in := range map[string][]byte{
+		"utf16le-bom":         utf16Bytes(`<?xml version="1.0" encoding="UTF-16"?><a/>`, false),
+		"utf16be-bom":         utf16Bytes(`<?xml version="1.0" encoding="UTF-16"?><a/>`, true),
+		"utf16le-no-bom":      utf16Bytes(`<a/>`, false)[2:],
+		"declared-utf16":      []byte(`<?xml version="1.0" encoding="UTF-16"?><a/>`),
+		"declared-latin1":     []byte(`<?xml version="1.0" encoding="ISO-8859-1"?><a/>`),
+		"latin1-bytes":        []byte("<a>\xe9</a>"),
+		"bom-then-utf16-decl": []byte("\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>"),
+	} {
+		_, err := Parse(in)
+		assert.Error(t, err, name)
+	}
+}
+
+// Misuse of the reserved xml and xmlns prefixes and namespaces is refused.
+func TestParserReservedPrefixes(t *testing.T) {
+	for _, in := range []string{
+		`<a xmlns:xml="urn:other"/>`,
+		`<a xmlns:x="http://www.w3.org/XML/1998/namespace"/>`,
+		`<a xmlns="http://www.w3.org/XML/1998/namespace"/>`,
+		`<a xmlns:xmlns="urn:x"/>`,
+		`<a xmlns:x="http://www.w3.org/2000/xmlns/"/>`,
+		`<xmlns:a/>`,
+		`<a xmlns:p=""/>`,
+		`<a p:x="1"/>`,
+	} {
+		_, err := Parse([]byte(in))
+		assert.Error(t, err, in)
+	}
+	// The xml prefix bound to its own namespace, and xml:* attributes, are fine.
+	_, err := Parse([]byte(`<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="vi" xml:space="preserve"/>`))
+	assert.NoError(t, err)
+}
