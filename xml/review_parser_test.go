@@ -73,3 +73,30 @@ func TestParserReservedPrefixes(t *testing.T) {
 	_, err := Parse([]byte(`<a xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="vi" xml:space="preserve"/>`))
 	assert.NoError(t, err)
 }
+
+// Elements a Location asks to create are written into the document as
+// names: anything that is not an XML name is refused up front instead of
+// being spliced into markup.
+func TestSignLocationNamesValidated(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	doc := []byte(`<HDon><DLHDon Id="D"><A>1</A></DLHDon></HDon>`)
+	for _, loc := range []string{
+		"/HDon/DSCKS/NBan><x",
+		`/HDon/DSCKS/NBan a="1"`,
+		"/HDon/DSCKS/1NBan",
+		"/HDon/DSCKS/N&amp;Ban",
+		"/HDon/DSCKS/NBan\x00",
+	} {
+		o := Seller()
+		o.Location = loc
+		_, err := Sign(context.Background(), doc, id.Signer(), o)
+		require.Error(t, err, loc)
+		assert.Contains(t, err.Error(), "cannot create", loc)
+	}
+	o := Seller()
+	o.Location = "/HDon/DSCKS/Người_bán.1"
+	out, err := Sign(context.Background(), doc, id.Signer(), o)
+	require.NoError(t, err)
+	mustVerifyOne(t, out, "NBan", nil)
+}

@@ -577,14 +577,24 @@ func resolveLocation(d *Document, loc string) (*Node, []string, error) {
 		if len(els) == 1 {
 			missing := steps[k:]
 			for _, m := range missing {
-				if strings.ContainsAny(m, "[]:") || m == "" {
-					return nil, nil, fmt.Errorf("xml: location %s: cannot create %q", loc, m)
+				if !isNCName(m) {
+					return nil, nil, fmt.Errorf("xml: location %s: cannot create %q (not an XML name without prefix)", loc, m)
 				}
 			}
 			return els[0], missing, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("xml: location %s: %w", loc, ErrNotFound)
+}
+
+// isNCName reports whether s is an XML name without a colon, as the parser
+// reads names.
+func isNCName(s string) bool {
+	if s == "" || strings.IndexByte(s, ':') >= 0 {
+		return false
+	}
+	p := &parser{s: s}
+	return p.scanName() == len(s) && p.checkQName(s, 0) == nil
 }
 
 // insertTaxCode inserts <MCCQT Id="…">code</MCCQT> after HDon/DLHDon when
