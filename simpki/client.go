@@ -665,6 +665,12 @@ func (c *Client) finish(req *Request, tx *transaction, sig *wire.Signature, form
 	switch {
 	case cert == nil && req.Certificate == nil:
 		return nil, fmt.Errorf("%w: the MSSP's CMS does not carry its signer's certificate", ErrProtocol)
+	case cert == nil && !cs.Names(req.Certificate):
+		// The CMS names a signer it does not carry, and it is not the
+		// expected certificate: whoever verifies this CMS later looks for
+		// that other certificate.
+		return nil, fmt.Errorf("%w: the MSSP's CMS names another signer than %q and does not carry its certificate: %w", ErrProtocol,
+			req.Certificate.Subject.CommonName, signer.ErrKeyMismatch)
 	case cert == nil:
 		cert = req.Certificate
 	case req.Certificate != nil && !req.Certificate.Equal(cert):

@@ -33,6 +33,24 @@ type CMSSignature struct {
 	Signer *x509.Certificate
 	// Certificates are all certificates of the SignedData, in order.
 	Certificates []*x509.Certificate
+
+	// The SignerInfo's sid: issuer and serial number, or a subject key
+	// identifier.
+	sidIssuer []byte
+	sidSerial *big.Int
+	sidSKI    []byte
+}
+
+// Names reports whether the SignerInfo's sid identifies c.
+func (cs *CMSSignature) Names(c *x509.Certificate) bool {
+	if c == nil {
+		return false
+	}
+	if cs.sidSKI != nil {
+		return len(c.SubjectKeyId) > 0 && bytes.Equal(c.SubjectKeyId, cs.sidSKI)
+	}
+	return cs.sidSerial != nil && c.SerialNumber != nil && c.SerialNumber.Cmp(cs.sidSerial) == 0 &&
+		bytes.Equal(c.RawIssuer, cs.sidIssuer)
 }
 
 var (
@@ -186,6 +204,11 @@ func ParseCMS(der []byte) (*CMSSignature, error) {
 				return nil, cmsErr("bad attribute")
 			}
 			if typ.Equal(oidMessageDigest) {
+				if out.MessageDigest != nil {
+					// RFC 5652 §11.2: exactly one. Two could name two
+					// documents, and verifiers differ on which counts.
+					return nil, cmsErr("more than one messageDigest attribute")
+				}
 				var md cryptobyte.String
 				if !vals.ReadASN1(&md, cbasn1.OCTET_STRING) || !vals.Empty() {
 					return nil, cmsErr("bad messageDigest attribute")
@@ -208,6 +231,10 @@ func ParseCMS(der []byte) (*CMSSignature, error) {
 	out.Signature = append([]byte(nil), sig...)
 	if !si.SkipOptionalASN1(cbasn1.Tag(1).Constructed().ContextSpecific()) || !si.Empty() {
 		return nil, cmsErr("trailing data in SignerInfo")
+	}
+	out.sidIssuer, out.sidSerial, out.sidSKI = issuer, serial, ski
+	if ski != nil {
+		out.sidSKI = append([]byte{}, ski...)
 	}
 	for _, c := range out.Certificates {
 		if ski != nil && bytes.Equal(c.SubjectKeyId, ski) {
