@@ -470,9 +470,14 @@ func (tx *transaction) poll(ctx context.Context) (*wire.StatusResp, error) {
 		if delay > c.cfg.PollMaxInterval {
 			delay = c.cfg.PollMaxInterval
 		}
+		// A status query may not outlast the ceiling either.
+		timeout := c.cfg.RequestTimeout
+		if rest := time.Until(deadline); rest < timeout {
+			timeout = rest
+		}
 		env, err := c.call(ctx, c.cfg.StatusURL, &wire.StatusReq{
 			Header: c.header(newTransID()), MSSPTransID: tx.msspTransID, MSISDN: c.msisdn(tx.msisdn),
-		}, c.cfg.RequestTimeout)
+		}, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
 				tx.abandon(ctx)
