@@ -12,7 +12,10 @@
 //     and [TaxNoticeAgency] return [SignOptions] for each layout. Signing
 //     keeps every byte of the document outside the inserted Signature (and
 //     any Id or MCCQT it was asked to add), so earlier signatures stay
-//     valid, and the TDiep transport wrapper is never signed.
+//     valid, and the TDiep transport wrapper is never signed. Where an
+//     earlier signature covers the slot or an element that would get an Id
+//     (a whole-document reference, say), it refuses with
+//     [ErrBreaksSignature] instead.
 //   - [Prepare] and [Prepared.Finish] split signing in two phases for USB
 //     token plugins and SIM PKI: Prepare returns the SignedInfo digest and a
 //     serialisable state ([Prepared.MarshalBinary]); Finish inserts the

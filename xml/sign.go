@@ -20,6 +20,10 @@ import (
 // ErrSlotOccupied: the location chosen for a new signature already holds one.
 var ErrSlotOccupied = errors.New("xml: signature slot already holds a signature")
 
+// ErrBreaksSignature: adding the signature where asked (or the Id or MCCQT
+// it needs) would change data an existing signature covers.
+var ErrBreaksSignature = errors.New("xml: signing here would invalidate an existing signature")
+
 // Ref names data a new signature covers.
 type Ref struct {
 	// Path of the element to reference by its Id, e.g. "//HDon/DLHDon".
@@ -279,10 +283,16 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	}
 
 	var edits []edit
+	// Elements whose content or start tag this signing changes.
+	modified := []*Node{host}
 	// MCCQT for the tax-authority profile.
 	if o.TaxAuthorityCode != "" {
-		if err := insertTaxCode(d, o.TaxAuthorityCode, ids, lim, &edits); err != nil {
+		parent, err := insertTaxCode(d, o.TaxAuthorityCode, ids, lim, &edits)
+		if err != nil {
 			return nil, err
+		}
+		if parent != nil {
+			modified = append(modified, parent)
 		}
 	}
 
@@ -312,6 +322,7 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 				return nil, fmt.Errorf("xml: reference %s: element has no Id attribute (set AddMissingIDs)", r.Path)
 			}
 			id = el.LocalName() + "-" + randomID()
+			modified = append(modified, el)
 			addAttr(el, "Id", id)
 			edits = append(edits, edit{off: int(el.tagEnd), end: int(el.tagEnd), text: ` Id="` + id + `"`})
 			ids.m[id] = []*Node{el}
@@ -324,6 +335,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	}
 	if len(refs) == 0 && !o.SigningTimeObject && o.XAdES == XAdESNone {
 		return nil, fmt.Errorf("xml: nothing to sign: no references")
+	}
+	if err := checkExistingSignatures(d, ids, modified); err != nil {
+		return nil, err
 	}
 
 	certs := []*x509.Certificate{cert}
@@ -598,30 +612,85 @@ func isNCName(s string) bool {
 }
 
 // insertTaxCode inserts <MCCQT Id="…">code</MCCQT> after HDon/DLHDon when
-// the invoice has no MCCQT yet.
-func insertTaxCode(d *Document, code string, ids *idIndex, lim Limits, edits *[]edit) error {
+// the invoice has no MCCQT yet, and returns HDon when it did.
+func insertTaxCode(d *Document, code string, ids *idIndex, lim Limits, edits *[]edit) (*Node, error) {
 	dl, err := d.FindOne("//HDon/DLHDon")
 	if err != nil {
-		return fmt.Errorf("xml: tax-authority code: %w", err)
+		return nil, fmt.Errorf("xml: tax-authority code: %w", err)
 	}
 	hdon := dl.parent
 	if m := hdon.Child("MCCQT"); m != nil {
 		if strings.TrimSpace(m.Text()) != code {
-			return fmt.Errorf("xml: invoice already has MCCQT %q", m.Text())
+			return nil, fmt.Errorf("xml: invoice already has MCCQT %q", m.Text())
 		}
-		return nil
+		return nil, nil
 	}
 	id := "Id-" + randomID()
 	text := `<MCCQT Id="` + id + `">` + textEsc(code) + `</MCCQT>`
 	n, err := parseFragment(text, hdon, lim)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	n.next = dl.next
 	dl.next = n
 	ids.m[id] = []*Node{n}
 	*edits = append(*edits, edit{off: int(dl.end), end: int(dl.end), text: text})
-	return nil
+	return hdon, nil
+}
+
+// checkExistingSignatures refuses to change data an existing signature
+// covers: an element in modified (whose content or start tag signing
+// changes) that lies under a Reference target of another Signature and not
+// in the part that Signature's enveloped transform leaves out.
+func checkExistingSignatures(d *Document, ids *idIndex, modified []*Node) error {
+	var err error
+	walkElements(d.root, func(sig *Node) bool {
+		if !sig.Is(NamespaceDSig, "Signature") {
+			return true
+		}
+		si := sig.Child("SignedInfo")
+		if si == nil || !si.Is(NamespaceDSig, "SignedInfo") {
+			return true
+		}
+		for r := si.first; r != nil && err == nil; r = r.next {
+			if !r.Is(NamespaceDSig, "Reference") {
+				continue
+			}
+			uri, ok := r.Attr("URI")
+			if !ok {
+				continue
+			}
+			var target *Node
+			switch {
+			case uri == "":
+				target = d.root
+			case strings.HasPrefix(uri, "#"):
+				if list := ids.m[uri[1:]]; len(list) == 1 {
+					target = list[0]
+				}
+			}
+			if target == nil {
+				continue
+			}
+			enveloped := false
+			if tr := r.Child("Transforms"); tr != nil {
+				for t := tr.first; t != nil; t = t.next {
+					if alg, _ := t.Attr("Algorithm"); t.kind == ElementNode && alg == TransformEnveloped {
+						enveloped = true
+					}
+				}
+			}
+			for _, m := range modified {
+				if target.IsAncestorOf(m) && !(enveloped && sig.IsAncestorOf(m)) {
+					id, _ := sig.Attr("Id")
+					err = fmt.Errorf("%w: %s (Id %q) covers %s through Reference %q", ErrBreaksSignature, sig.Path(), id, m.Path(), uri)
+					return false
+				}
+			}
+		}
+		return err == nil
+	})
+	return err
 }
 
 // parseFragment parses an element written for insertion under parent.
