@@ -521,19 +521,26 @@ func (tx *transaction) poll(ctx context.Context) (*wire.StatusResp, error) {
 func (tx *transaction) await(ctx context.Context, p *pending) (*wire.StatusResp, error) {
 	t := time.NewTimer(time.Until(tx.start.Add(tx.c.cfg.MaxWait)))
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		tx.abandon(ctx)
-		return nil, fmt.Errorf("simpki: waiting for the notification of %s: %w", tx.msspTransID, ctx.Err())
-	case <-t.C:
-		tx.abandon(ctx)
-		return nil, fmt.Errorf("%w: no notification for %s after %v", ErrTimeout, tx.msspTransID, tx.c.cfg.MaxWait)
-	case st := <-p.ch:
-		switch code := StatusCode(st.Status.Code); code {
-		case Signature, ValidSignature:
-			return st, nil
-		default:
-			return nil, statusError(st.Status, tx.msspTransID)
+	for {
+		select {
+		case <-ctx.Done():
+			tx.abandon(ctx)
+			return nil, fmt.Errorf("simpki: waiting for the notification of %s: %w", tx.msspTransID, ctx.Err())
+		case <-t.C:
+			tx.abandon(ctx)
+			return nil, fmt.Errorf("%w: no notification for %s after %v", ErrTimeout, tx.msspTransID, tx.c.cfg.MaxWait)
+		case st := <-p.ch:
+			// One that arrived before the MSSP_TransID was known was not
+			// checked by the handler: it may be of another transaction.
+			if st.MSSPTransID != tx.msspTransID {
+				continue
+			}
+			switch code := StatusCode(st.Status.Code); code {
+			case Signature, ValidSignature:
+				return st, nil
+			default:
+				return nil, statusError(st.Status, tx.msspTransID)
+			}
 		}
 	}
 }

@@ -14,6 +14,14 @@ import (
 // transaction a Client is waiting for (matched by the AP_TransID, a random
 // 96-bit value, and the MSSP_TransID), and answers anything else with a
 // SOAP fault.
+//
+// Its only authentication is that secrecy: whoever learns a waiting
+// transaction's AP_TransID (it travels between the AP and the MSSP only)
+// can post to it. A signature in a notification is still checked against
+// the subscriber's certificate like any other, so a forged notification
+// can at most end the wait with an error. Where the network between the
+// MSSP and the AP is not trusted, serve the handler over TLS and admit
+// only the MSSP (client certificate or address).
 type NotificationHandler struct {
 	mu      sync.Mutex
 	pending map[string]*pending
@@ -36,8 +44,13 @@ func NewNotificationHandler() *NotificationHandler {
 	return &NotificationHandler{pending: map[string]*pending{}}
 }
 
+// pendingQueue is how many notifications a transaction keeps while its
+// MSSP_TransID is not known yet (the client sorts them out then); later
+// ones are dropped.
+const pendingQueue = 4
+
 func (h *NotificationHandler) expect(apTransID string) *pending {
-	p := &pending{ch: make(chan *wire.StatusResp, 1)}
+	p := &pending{ch: make(chan *wire.StatusResp, pendingQueue)}
 	h.mu.Lock()
 	h.pending[apTransID] = p
 	h.mu.Unlock()
@@ -88,7 +101,7 @@ func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	}
 	select {
 	case p.ch <- &n.StatusResp:
-	default: // a duplicate; the first one counts
+	default: // a duplicate; the first ones count
 	}
 	body, err := wire.Encode(&wire.NotificationResp{})
 	if err != nil {
