@@ -183,3 +183,45 @@ func TestAttackRepeatedReferencesHashedOnce(t *testing.T) {
 	assert.True(t, res.Valid())
 	assert.Less(t, elapsed, 1500*time.Millisecond)
 }
+
+// SignedInfo is canonicalized before anything is verified, and DigestMethod
+// may hold arbitrary content: with exclusive C14N a long namespace URI on
+// an ancestor is repeated on every element there. An unsigned 50 KB
+// document made the verifier write 30 MB of canonical SignedInfo. The
+// canonical-data budget now applies to SignedInfo too.
+func TestAttackSignedInfoAmplification(t *testing.T) {
+	long := "urn:" + strings.Repeat("x", 10000)
+	var junk strings.Builder
+	for i := 0; i < 3000; i++ {
+		junk.WriteString("<x><p:y/></x>")
+	}
+	doc := `<r xmlns:p="` + long + `"><d Id="d">data</d><Signature xmlns="` + NamespaceDSig + `"><SignedInfo><CanonicalizationMethod Algorithm="` + ExcC14N +
+		`"/><SignatureMethod Algorithm="` + SigECDSASHA256 + `"/><Reference URI="#d"><DigestMethod Algorithm="` + DigestSHA256 + `">` + junk.String() +
+		`</DigestMethod><DigestValue>AAAA</DigestValue></Reference></SignedInfo><SignatureValue>AAAA</SignatureValue></Signature></r>`
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, err := Verify([]byte(doc), &VerifyOptions{Certificates: []*x509.Certificate{selfSigned(t).Certificate()}})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrLimit)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(16<<20), "verification allocated %d MB for a %d KB document", allocated>>20, len(doc)>>10)
+}
+
+// SignatureValue and DigestValue are base64 text. Elements inside them were
+// skipped when reading the text, so a valid signature could carry arbitrary
+// (unsigned) markup in SignatureValue, which XAdES time-stamp checking then
+// canonicalized. They are refused.
+func TestAttackMarkupInsideValues(t *testing.T) {
+	doc := string(signedInvoice(t))
+	i := strings.Index(doc, "<SignatureValue>") + len("<SignatureValue>")
+	withMarkup := doc[:i+4] + "<x><y/></x>" + doc[i+4:]
+	assert.ErrorIs(t, firstErr(t, []byte(withMarkup)), ErrMalformedSignature)
+	j := strings.Index(doc, "<DigestValue>") + len("<DigestValue>")
+	withMarkup = doc[:j+4] + "<x/>" + doc[j+4:]
+	assert.ErrorIs(t, firstErr(t, []byte(withMarkup)), ErrMalformedSignature)
+	// Comments stay tolerated (the canonical SignedInfo drops them).
+	withComment := doc[:i+4] + "<!-- c -->" + doc[i+4:]
+	assert.NoError(t, firstErr(t, []byte(withComment)))
+}

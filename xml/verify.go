@@ -411,12 +411,17 @@ func (v *verifier) verifyInto(s *Signature) error {
 		plans = append(plans, p)
 	}
 
-	// Canonical SignedInfo.
+	// Canonical SignedInfo, within the canonical-data budget (it may hold
+	// arbitrary content under DigestMethod, and nothing is verified yet).
+	if v.budget <= 0 {
+		return fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor)
+	}
 	var si byteSink
 	si.b = make([]byte, 0, 2048)
-	if err := (Canonicalizer{Method: s.CanonicalizationMethod, InclusivePrefixes: prefixes}).Element(&si, signedInfo); err != nil {
-		return err
+	if err := (Canonicalizer{Method: s.CanonicalizationMethod, InclusivePrefixes: prefixes, limit: v.budget}).Element(&si, signedInfo); err != nil {
+		return fmt.Errorf("canonicalizing SignedInfo: %w", err)
 	}
+	v.budget -= len(si.b)
 	s.SignedInfo = si.b
 
 	// Key.
@@ -433,6 +438,9 @@ func (v *verifier) verifyInto(s *Signature) error {
 	}
 
 	// SignatureValue.
+	if err := textOnly(sigValue); err != nil {
+		return err
+	}
 	value, err := decodeBase64(sigValue.Text())
 	if err != nil {
 		return fmt.Errorf("%w: SignatureValue: %v", ErrMalformedSignature, err)
@@ -497,6 +505,18 @@ func inclusivePrefixes(method *Node) ([]string, error) {
 		return nil, fmt.Errorf("%w: unexpected <%s> in %s", ErrMalformedSignature, c.name, method.name)
 	}
 	return out, nil
+}
+
+// textOnly refuses elements inside a base64 value (SignatureValue,
+// DigestValue): their text would be read around them, and the markup,
+// unsigned in SignatureValue, canonicalized later.
+func textOnly(n *Node) error {
+	for c := n.first; c != nil; c = c.next {
+		if c.kind == ElementNode {
+			return fmt.Errorf("%w: <%s> inside <%s>", ErrMalformedSignature, c.name, n.name)
+		}
+	}
+	return nil
 }
 
 func decodeBase64(s string) ([]byte, error) {
@@ -715,6 +735,9 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 	}
 	if hash == crypto.SHA1 && !v.opts.AllowSHA1 {
 		return fail(ErrSHA1)
+	}
+	if err := textOnly(digestValue); err != nil {
+		return fail(err)
 	}
 	want, err := decodeBase64(digestValue.Text())
 	if err != nil {

@@ -243,7 +243,7 @@ func (v *verifier) signatureTimestamp(s *Signature, ts *Node) Timestamp {
 		}
 	}
 	var buf byteSink
-	if err := (Canonicalizer{Method: method}).Element(&buf, sv); err != nil {
+	if err := (Canonicalizer{Method: method, limit: max(v.budget, 1)}).Element(&buf, sv); err != nil {
 		out.Err = err
 		return out
 	}
