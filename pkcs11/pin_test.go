@@ -416,3 +416,55 @@ func TestConcurrentWrongContextPINTriedOnce(t *testing.T) {
 	_, err = sg2.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
 	require.NoError(t, err)
 }
+
+// TestCancelDuringLogin: a caller whose context ends while the PIN dialog
+// is open gets the context's error and no login is made with the PIN the
+// dialog returns late; a caller whose context ends while it waits behind
+// that dialog leaves at once. Neither failure is shared with the next
+// caller, which is asked for the PIN again.
+func TestCancelDuringLogin(t *testing.T) {
+	f, m := openModuleTB(t)
+	entered := make(chan struct{}, 4)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	pin := func(context.Context, PINRequest) (string, error) {
+		if calls.Add(1) == 1 {
+			entered <- struct{}{}
+			<-release // the dialog ignores ctx and answers late
+		}
+		return testPIN, nil
+	}
+	k := f.keys["kyso-pin/p256"]
+	good := openToken(t, m, "kyso-pin", Options{PIN: newPIN(testPIN).fn})
+	sg, err := good.Signer(context.Background(), Certificate{Cert: k.cert, ID: k.id})
+	require.NoError(t, err)
+	tok := openToken(t, m, "kyso-pin", Options{PIN: pin, MaxSessions: 4})
+	sg.tok = tok
+	closeAllSessions(t, f, tok.Info().Slot)
+	q := hookLoginQueue(t)
+	d := digestOf(crypto.SHA256, "cancel")
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	errA := make(chan error, 1)
+	go func() { _, err := sg.SignDigest(ctxA, d, crypto.SHA256); errA <- err }()
+	<-entered
+	ctxB, cancelB := context.WithCancel(context.Background())
+	errB := make(chan error, 1)
+	go func() { _, err := sg.SignDigest(ctxB, d, crypto.SHA256); errB <- err }()
+	require.True(t, q.wait(2, 10*time.Second), "B queued behind A's dialog")
+	cancelB()
+	require.ErrorIs(t, <-errB, context.Canceled, "B leaves while A's dialog is still open")
+	cancelA()
+	close(release)
+	require.ErrorIs(t, <-errA, context.Canceled)
+	require.Equal(t, int32(1), calls.Load())
+
+	// Not logged in by the late answer: the next call asks again, and works.
+	si, err := tok.Refresh()
+	require.NoError(t, err)
+	require.False(t, si.PINCountLow(), "no wrong PIN was spent")
+	sig, err := sg.SignDigest(context.Background(), d, crypto.SHA256)
+	require.NoError(t, err)
+	require.NotEmpty(t, sig)
+	require.Equal(t, int32(2), calls.Load())
+}
