@@ -308,7 +308,15 @@ func TestPollingBacksOff(t *testing.T) {
 	// 227, 300, 300… needs about 10.
 	require.GreaterOrEqual(t, len(polls), 3)
 	require.LessOrEqual(t, len(polls), 20)
-	require.Greater(t, polls[len(polls)-1].Sub(polls[len(polls)-2]), polls[1].Sub(polls[0]))
+	// Each wait is at least the backed-off delay: 30 ms, 45 ms, … up to
+	// 300 ms. A timer never fires early, so a loaded machine can only make
+	// the intervals longer, never fail this (comparing the first interval
+	// with the last could: a stall during the first one inverts them).
+	want := 20 * time.Millisecond
+	for i := 1; i < len(polls); i++ {
+		want = min(want*3/2, 300*time.Millisecond)
+		require.GreaterOrEqual(t, polls[i].Sub(polls[i-1]), want-time.Millisecond, "interval %d", i)
+	}
 }
 
 // TestConcurrentSubscribers signs for many subscribers at once; each gets a
