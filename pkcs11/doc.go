@@ -30,8 +30,9 @@
 // PIN is locked is refused before any login. Pinpad readers
 // (CKF_PROTECTED_AUTHENTICATION_PATH) get a NULL PIN; keys marked
 // CKA_ALWAYS_AUTHENTICATE get a context-specific login per signature.
-// Goroutines that need a login at the same time wait for one attempt and
-// share its outcome, so a wrong PIN costs one try, not one per goroutine;
+// Goroutines that need a login at the same time (a user login, or the
+// context-specific login of concurrent signatures) wait for one attempt and
+// share a failure, so a wrong PIN costs one try, not one per goroutine;
 // [FixedPIN] serves unattended programs and stops at the final try.
 //
 // # Sessions and recovery
