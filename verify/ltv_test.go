@@ -35,7 +35,8 @@ func ltvValidator(t *testing.T, p *pkitest.PKI, at time.Time, mode verify.Revoca
 }
 
 // Every document of the pdf package's corpus — xref tables and streams,
-// hybrid, linearized, RC4 40/128, AES-128, AES-256 R5 and R6 — signed by
+// hybrid, linearized, RC4 40/128, AES-128, AES-256 R5 and R6 (one with a
+// user password) — signed by
 // pdf.Sign verifies TOTAL_PASSED; at B-LTA it does so offline, from the
 // embedded evidence, three years later.
 func TestPDFCorpusSignedVerifies(t *testing.T) {
@@ -47,8 +48,9 @@ func TestPDFCorpusSignedVerifies(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		name := filepath.Base(f)
+		password := ""
 		if name == "aes256-userpw.pdf" {
-			continue // needs a user password, which PDFVerifier does not take
+			password = "nguoidung"
 		}
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile(f)
@@ -56,14 +58,16 @@ func TestPDFCorpusSignedVerifies(t *testing.T) {
 			for _, level := range []pdf.Level{pdf.LevelT, pdf.LevelLTA} {
 				var out bytes.Buffer
 				require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
-					&pdf.Options{Level: level, TimestampURL: p.TSAURL(), LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}}))
+					&pdf.Options{Level: level, TimestampURL: p.TSAURL(), Password: password, LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}}))
 				v := ltvValidator(t, p, time.Time{}, verify.RevocationOnline)
 				at := time.Time{}
 				if level == pdf.LevelLTA {
 					at = t0.AddDate(3, 0, 0)
 					v = ltvValidator(t, p, at, verify.RevocationOffline)
 				}
-				rep, err := verify.NewPDFVerifier(v).Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
+				pv := verify.NewPDFVerifier(v)
+				pv.Password = password
+				rep, err := pv.Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
 				require.NoError(t, err)
 				require.NotEmpty(t, rep.Signatures)
 				last := rep.Signatures[len(rep.Signatures)-1]
@@ -192,4 +196,24 @@ func TestDSSVRIOnly(t *testing.T) {
 		}
 		require.Equal(t, want, rep.Signatures[0].Indication, "VRI %v: %+v", vri, rep.Signatures[0].Findings)
 	}
+}
+
+// A document with a user password cannot be read without it.
+func TestPDFUserPassword(t *testing.T) {
+	p := pkitest.New(t)
+	in, err := os.ReadFile(filepath.Join("..", "pdf", "testdata", "aes256-userpw.pdf"))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), p.MustIssue().Signer(),
+		&pdf.Options{Password: "nguoidung"}))
+	pv := verify.NewPDFVerifier(ltvValidator(t, p, time.Time{}, verify.RevocationOnline))
+	for _, pw := range []string{"", "sai-mat-khau"} {
+		pv.Password = pw
+		_, err = pv.Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
+		require.ErrorIs(t, err, verify.ErrPDF, "password %q", pw)
+	}
+	pv.Password = "owner" // the owner password opens it too
+	rep, err := pv.Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
+	require.NoError(t, err)
+	require.Equal(t, verify.TotalPassed, rep.Signatures[0].Indication, "%+v", rep.Signatures[0].Findings)
 }

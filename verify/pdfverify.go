@@ -51,6 +51,9 @@ import (
 // embedded evidence.
 type PDFVerifier struct {
 	Validator *Validator
+	// Password opens encrypted documents whose user password is not empty
+	// (the user or the owner password). Empty: the empty user password.
+	Password string
 }
 
 // NewPDFVerifier returns a PDFVerifier using v.
@@ -71,7 +74,7 @@ const maxContentsHex = 8 << 20
 // Verify implements Verifier.
 func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (*Report, error) {
 	rep := p.Validator.NewReport("PDF")
-	final, err := openPDF(doc, size)
+	final, err := openPDF(doc, size, p.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -128,11 +131,18 @@ func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 // view one byte longer than the data whose reads past the end fail with
 // io.EOF and are counted: after maxEOFReads of them the view panics, which
 // safely (or the reader's own recovery) turns into an error.
-func openPDF(doc io.ReaderAt, size int64) (r *dpdf.Reader, err error) {
+func openPDF(doc io.ReaderAt, size int64, password string) (r *dpdf.Reader, err error) {
 	g := &eofGuard{r: doc, size: size}
 	err = safely(func() error {
 		var e error
-		r, e = dpdf.NewReader(g, size+1)
+		tried := false
+		r, e = dpdf.NewReaderEncrypted(g, size+1, func() string {
+			if tried {
+				return ""
+			}
+			tried = true
+			return password
+		})
 		return e
 	})
 	if err != nil {
@@ -296,7 +306,7 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 
 	// Changes after the signed revision.
 	if end < size {
-		signedRev, err := openPDF(doc, end)
+		signedRev, err := openPDF(doc, end, p.Password)
 		if err != nil {
 			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %v", err)
 			return ev, 0
