@@ -3,6 +3,7 @@ package xml
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // NodeKind says what a Node is.
@@ -48,6 +49,56 @@ type Node struct {
 	// ends the start tag, start of the end tag (== tagEnd when the element is
 	// an empty-element tag) and the offset just after the element.
 	start, tagEnd, closeStart, end int32
+	// sib indexes the positions of a large element's children, built
+	// lazily by Path (a Document is safe for concurrent readers).
+	sib atomic.Pointer[siblingIndex]
+}
+
+// siblingIndex numbers the element children of one parent by local name.
+type siblingIndex struct {
+	pos   map[*Node]int32 // 1-based position among same-named siblings
+	count map[string]int32
+}
+
+// smallParent is the number of children below which Path scans siblings
+// instead of building an index.
+const smallParent = 32
+
+// siblingPosition returns e's 1-based position among its parent's element
+// children with the same local name, and how many there are.
+func siblingPosition(e *Node) (idx, count int) {
+	p := e.parent
+	name := e.LocalName()
+	if ix := p.sib.Load(); ix != nil {
+		return int(ix.pos[e]), int(ix.count[name])
+	}
+	n := 0
+	for c := p.first; c != nil && n <= smallParent; c = c.next {
+		n++
+	}
+	if n <= smallParent {
+		for c := p.first; c != nil; c = c.next {
+			if c.kind == ElementNode && c.LocalName() == name {
+				count++
+				if c == e {
+					idx = count
+				}
+			}
+		}
+		return idx, count
+	}
+	ix := &siblingIndex{pos: make(map[*Node]int32), count: make(map[string]int32)}
+	for c := p.first; c != nil; c = c.next {
+		if c.kind == ElementNode {
+			l := c.LocalName()
+			ix.count[l]++
+			ix.pos[c] = ix.count[l]
+		}
+	}
+	if !p.sib.CompareAndSwap(nil, ix) {
+		ix = p.sib.Load()
+	}
+	return int(ix.pos[e]), int(ix.count[name])
 }
 
 // Attr is an attribute as written in the document: qualified name and
@@ -195,15 +246,7 @@ func (n *Node) Path() string {
 	for e := n; e != nil; e = e.parent {
 		step := e.LocalName()
 		if e.parent != nil {
-			idx, count := 0, 0
-			for c := e.parent.first; c != nil; c = c.next {
-				if c.kind == ElementNode && c.LocalName() == step {
-					count++
-					if c == e {
-						idx = count
-					}
-				}
-			}
+			idx, count := siblingPosition(e)
 			if count > 1 {
 				step = fmt.Sprintf("%s[%d]", step, idx)
 			}

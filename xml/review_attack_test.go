@@ -225,3 +225,24 @@ func TestAttackMarkupInsideValues(t *testing.T) {
 	withComment := doc[:i+4] + "<!-- c -->" + doc[i+4:]
 	assert.NoError(t, firstErr(t, []byte(withComment)))
 }
+
+// Node.Path scanned every sibling to number same-named ones, so a path to
+// an element among a million siblings cost 17 ms, and callers that report
+// the path of every Reference (package verify does) spent seconds to
+// minutes on a 4 MB document. Sibling positions are now indexed once per
+// parent, lazily.
+func TestAttackPathAmongManySiblings(t *testing.T) {
+	doc := "<r>" + strings.Repeat("<a/>", 1000000) + `<b Id="x"/><a/></r>`
+	d, err := Parse([]byte(doc))
+	require.NoError(t, err)
+	b, err := d.FindOne("/r/b")
+	require.NoError(t, err)
+	last := b.NextSibling()
+	start := time.Now()
+	for i := 0; i < 2000; i++ {
+		require.Equal(t, "/r/b", b.Path())
+	}
+	assert.Equal(t, "/r/a[1000001]", last.Path())
+	assert.Equal(t, "/r/a[1]", d.Root().FirstChild().Path())
+	assert.Less(t, time.Since(start), 2*time.Second)
+}
