@@ -246,3 +246,27 @@ func TestAttackPathAmongManySiblings(t *testing.T) {
 	assert.Equal(t, "/r/a[1]", d.Root().FirstChild().Path())
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
+
+// A parsed Document is read concurrently; the lazy sibling index must be
+// safe for that (run with -race).
+func TestPathConcurrentReaders(t *testing.T) {
+	d, err := Parse([]byte("<r>" + strings.Repeat("<a/><b/>", 100) + "</r>"))
+	require.NoError(t, err)
+	els := d.Root().Elements()
+	done := make(chan []string)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var out []string
+			for _, e := range els {
+				out = append(out, e.Path())
+			}
+			done <- out
+		}()
+	}
+	first := <-done
+	assert.Equal(t, "/r/a[1]", first[0])
+	assert.Equal(t, "/r/b[100]", first[199])
+	for g := 1; g < 8; g++ {
+		assert.Equal(t, first, <-done)
+	}
+}
