@@ -79,8 +79,10 @@
 // over all Id attribute names ([DefaultIDAttrs], plus xml:id) and an Id
 // carried by two elements is an error, which defeats duplicated-element
 // wrapping; moved or nested elements are caught by asking whether the
-// element the application reads is covered ([Result.Covered]). A KeyValue
-// beside X509Data must name the certificate's key. The verifier tolerates
+// element the application reads is covered ([Result.Covered], whose
+// signature path must name exactly one signature). Every KeyValue must name
+// the key that verified the signature (RSAKeyValue, ECKeyValue or the RFC
+// 4050 ECDSAKeyValue; anything else is refused). The verifier tolerates
 // the vendor variance seen in Vietnamese documents: Id on Object or on
 // SignatureProperty, SigningTime in the dsig namespace, in no namespace or
 // another one, with or without a zone (a time without a zone is read as
