@@ -68,3 +68,23 @@ func TestSignRefusesToBreakAnExistingSignature(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.Valid())
 }
+
+// An element with an empty Id attribute got a second Id attribute from
+// AddMissingIDs, and Sign returned a document with a duplicate attribute
+// that no parser accepts. It is refused instead.
+func TestSignEmptyIDRefused(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	for _, doc := range []string{
+		`<HDon><DLHDon Id=""><A>1</A></DLHDon></HDon>`,
+		`<HDon><DLHDon id=""><A>1</A></DLHDon></HDon>`,
+	} {
+		out, err := Sign(context.Background(), []byte(doc), id.Signer(), Seller())
+		if err == nil {
+			_, perr := Parse(out)
+			assert.NoError(t, perr, "Sign returned a document that does not parse")
+			continue
+		}
+		assert.Contains(t, err.Error(), "empty", doc)
+	}
+}

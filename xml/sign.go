@@ -313,6 +313,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 		id := ""
 		for _, nm := range idNames {
 			if v, ok := el.Attr(nm); ok {
+				if v == "" {
+					return nil, fmt.Errorf("xml: reference %s: element has an empty %s attribute", r.Path, nm)
+				}
 				id = v
 				break
 			}
