@@ -100,3 +100,17 @@ func TestSignLocationNamesValidated(t *testing.T) {
 	require.NoError(t, err)
 	mustVerifyOne(t, out, "NBan", nil)
 }
+
+// CRLF line ends, literal tabs and newlines in attributes, character
+// references and CDATA in the signed data: Sign keeps the source bytes and
+// digests the parsed (normalized) form, which must be what xmlsec1 digests
+// from the output.
+func TestSignNormalizationCornersWithXMLSec(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue()
+	doc := "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<HDon>\r\n <DLHDon Id=\"D\" a=\"x\ty\r\nz\" b=\"&#9;&#13;&#10;\">\r\n  <Ten>Công ty &amp; \r\n<![CDATA[<A>\r\n]]> &#13;&#x1F600;</Ten>\r\n </DLHDon>\r\n <DSCKS><NBan /></DSCKS>\r\n</HDon>\r\n"
+	out, err := Sign(context.Background(), []byte(doc), id.Signer(), Seller())
+	require.NoError(t, err)
+	s := mustVerifyOne(t, out, "NBan", nil)
+	checkWithXMLSec(t, out, s, "DLHDon")
+}
