@@ -906,29 +906,45 @@ func textOf(n *Node) string {
 }
 
 // signingTime reads a SigningTime element from the data the signature
-// covers inside itself (Object/SignatureProperties or XAdES).
+// covers inside itself (Object/SignatureProperties or XAdES). Only the
+// covered part of each reference is searched (not what an enveloped
+// transform leaves out), each referenced element once.
 func (v *verifier) signingTime(s *Signature) {
+	seen := make(map[*Node]bool, len(s.References))
 	for i := range s.References {
 		r := &s.References[i]
-		if r.Element == nil || !s.Element.IsAncestorOf(r.Element) {
+		if r.Err != nil || r.Element == nil || !s.Element.IsAncestorOf(r.Element) || seen[r.Element] {
 			continue
 		}
-		var found *Node
-		walkElements(r.Element, func(n *Node) bool {
-			// Only a SigningTime the signature really covers counts (not
-			// one left out by an enveloped transform).
-			if n.LocalName() == "SigningTime" && s.Covers(n) {
-				found = n
-				return false
-			}
-			return true
-		})
-		if found != nil {
+		seen[r.Element] = true
+		if r.Excluded != nil && r.Excluded.IsAncestorOf(r.Element) {
+			continue // nothing of it is covered
+		}
+		if found := findElement(r.Element, r.Excluded, "SigningTime"); found != nil {
 			s.SigningTimeText = strings.TrimSpace(found.Text())
 			s.SigningTime, _ = parseSigningTime(s.SigningTimeText)
 			return
 		}
 	}
+}
+
+// findElement returns the first element with the given local name under
+// and including n, in document order, leaving out the subtree skip.
+func findElement(n, skip *Node, local string) *Node {
+	if n == skip {
+		return nil
+	}
+	if n.LocalName() == local {
+		return n
+	}
+	for c := n.first; c != nil; c = c.next {
+		if c.kind == ElementNode {
+			if f := findElement(c, skip, local); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 var vietnam = time.FixedZone("ICT", 7*3600)
