@@ -287,7 +287,7 @@ func (c *canon) element(n *Node, apex bool) {
 			}
 		}
 	case kindExc:
-		ns = c.excNamespaces(n, ns)
+		ns = c.excNamespaces(n, ns, apex)
 		c.rendered = append(c.rendered, ns...)
 	}
 	sortNS(ns)
@@ -394,7 +394,7 @@ func sortNS(ns []nsBinding) {
 // on n: those visibly utilized by n or its attributes, plus the
 // InclusiveNamespaces prefixes, unless an output ancestor already rendered
 // the same binding.
-func (c *canon) excNamespaces(n *Node, ns []nsBinding) []nsBinding {
+func (c *canon) excNamespaces(n *Node, ns []nsBinding, apex bool) []nsBinding {
 	consider := func(p string) {
 		if p == "xml" || containsPrefix(ns, p) {
 			return
@@ -426,24 +426,49 @@ func (c *canon) excNamespaces(n *Node, ns []nsBinding) []nsBinding {
 			consider(ap)
 		}
 	}
-	for _, p := range c.inclusive {
-		if p == "" {
-			// The default namespace under the inclusive rule.
-			uri, _ := c.lookup(c.scope, "")
-			r, rendered := c.lookup(c.rendered, "")
-			if containsPrefix(ns, "") {
+	inclusive := func(p string) {
+		if p != "" {
+			consider(p)
+			return
+		}
+		// The default namespace under the inclusive rule.
+		uri, _ := c.lookup(c.scope, "")
+		r, rendered := c.lookup(c.rendered, "")
+		if containsPrefix(ns, "") {
+			return
+		}
+		if uri == "" {
+			if rendered && r != "" {
+				ns = append(ns, nsBinding{"", ""})
+			}
+		} else if !rendered || r != uri {
+			ns = append(ns, nsBinding{"", uri})
+		}
+	}
+	if apex {
+		for _, p := range c.inclusive {
+			inclusive(p)
+		}
+		return ns
+	}
+	// Below the apex, every listed prefix in scope has been rendered by an
+	// output ancestor as it was bound there; only a declaration on n itself
+	// can change that. Looking at n's declarations alone keeps the cost per
+	// element independent of the length of the PrefixList.
+	if len(c.inclusive) > 0 {
+		for i := range n.attrs {
+			a := &n.attrs[i]
+			if !a.isNSDecl() {
 				continue
 			}
-			if uri == "" {
-				if rendered && r != "" {
-					ns = append(ns, nsBinding{"", ""})
+			p := a.nsPrefix()
+			for _, q := range c.inclusive {
+				if q == p {
+					inclusive(p)
+					break
 				}
-			} else if !rendered || r != uri {
-				ns = append(ns, nsBinding{"", uri})
 			}
-			continue
 		}
-		consider(p)
 	}
 	return ns
 }

@@ -270,3 +270,42 @@ func TestPathConcurrentReaders(t *testing.T) {
 		assert.Equal(t, first, <-done)
 	}
 }
+
+// The InclusiveNamespaces PrefixList was unbounded and consulted for every
+// element canonicalized: a 100,000-prefix list on the SignedInfo's
+// CanonicalizationMethod and 20,000 elements under DigestMethod kept an
+// unsigned document busy for 10 s (quadratic: more of both, hours) before
+// any signature check. A PrefixList may name at most Limits.MaxNamespaces
+// prefixes, and below the apex only prefixes an element itself declares
+// are looked up in it.
+func TestAttackLongPrefixList(t *testing.T) {
+	var pl strings.Builder
+	for i := 0; i < 100000; i++ {
+		fmt.Fprintf(&pl, "p%d ", i)
+	}
+	doc := `<r><d Id="d">data</d><Signature xmlns="` + NamespaceDSig + `"><SignedInfo><CanonicalizationMethod Algorithm="` + ExcC14N +
+		`"><InclusiveNamespaces xmlns="` + ExcC14N + `" PrefixList="` + pl.String() + `"/></CanonicalizationMethod><SignatureMethod Algorithm="` +
+		SigECDSASHA256 + `"/><Reference URI="#d"><DigestMethod Algorithm="` + DigestSHA256 + `">` + strings.Repeat("<x/>", 20000) +
+		`</DigestMethod><DigestValue>AAAA</DigestValue></Reference></SignedInfo><SignatureValue>AAAA</SignatureValue></Signature></r>`
+	start := time.Now()
+	res, err := Verify([]byte(doc), &VerifyOptions{Certificates: []*x509.Certificate{selfSigned(t).Certificate()}})
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrLimit)
+	assert.Less(t, time.Since(start), 2*time.Second)
+
+	// Within the limit, the list is consulted at the apex and where an
+	// element declares a listed prefix, not on every element.
+	pl.Reset()
+	for i := 0; i < 256; i++ {
+		fmt.Fprintf(&pl, "p%d ", i)
+	}
+	doc = `<r><d Id="d">data</d><Signature xmlns="` + NamespaceDSig + `"><SignedInfo><CanonicalizationMethod Algorithm="` + ExcC14N +
+		`"><InclusiveNamespaces xmlns="` + ExcC14N + `" PrefixList="` + pl.String() + `"/></CanonicalizationMethod><SignatureMethod Algorithm="` +
+		SigECDSASHA256 + `"/><Reference URI="#d"><DigestMethod Algorithm="` + DigestSHA256 + `">` + strings.Repeat("<x/>", 500000) +
+		`</DigestMethod><DigestValue>AAAA</DigestValue></Reference></SignedInfo><SignatureValue>AAAA</SignatureValue></Signature></r>`
+	start = time.Now()
+	res, err = Verify([]byte(doc), &VerifyOptions{Certificates: []*x509.Certificate{selfSigned(t).Certificate()}})
+	require.NoError(t, err)
+	assert.ErrorIs(t, res.Signatures[0].Err, ErrSignatureInvalid)
+	assert.Less(t, time.Since(start), 2*time.Second)
+}

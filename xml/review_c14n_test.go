@@ -22,6 +22,9 @@ var c14nNastyCorpus = map[string]string{
 	"superfluous": `<r xmlns="urn:d" xmlns:a="urn:a" xmlns:unused="urn:u"><a:t Id="target" xmlns:a="urn:a"><u xmlns="urn:d"/><a:v xmlns="" xmlns:a="urn:a"><w xmlns=""/></a:v></a:t></r>`,
 	// Character and entity references, CR/LF in text and attributes.
 	"text-escaping": "<r><t Id=\"target\" a=\"&#13;&#10;&#9; &gt;&lt;&amp;&quot;\t\r\n\">&#13;&#10;a\r\nb&gt;c]]&gt;d&#xD;e&#x9;f\t<![CDATA[\r\n>]]></t></r>",
+	// PrefixList prefixes (a b #default) bound, rebound and unbound at
+	// several levels below the apex, some visibly used, some not.
+	"prefixlist-levels": `<r xmlns:a="urn:a" xmlns="urn:d0"><t Id="target"><u xmlns:b="urn:b"><v xmlns:a="urn:a2"><w xmlns="urn:d"><x xmlns=""><y xmlns:b="urn:b" xmlns:a="urn:a"/></x></w></v><a:z xmlns:a="urn:a"/></u></t></r>`,
 	// The xml namespace declared explicitly.
 	"xml-ns-decl": `<r xmlns:xml="http://www.w3.org/XML/1998/namespace" xml:lang="en"><t Id="target" xmlns:xml="http://www.w3.org/XML/1998/namespace"/></r>`,
 }
@@ -30,6 +33,7 @@ func init() {
 	c14nTargetElem["default-below-prefixed"] = "urn:p:t"
 	c14nTargetElem["prefix-redefinition"] = "urn:2:t"
 	c14nTargetElem["superfluous"] = "urn:a:t"
+	c14nTargetElem["prefixlist-levels"] = "urn:d0:t"
 }
 
 func TestCanonicalBytesMatchXMLSecNasty(t *testing.T) {

@@ -153,7 +153,7 @@ func (q *Prepared) checkConsistent() error {
 		return bad("SignedInfo names %q, the state %q", m, q.method)
 	}
 	cm, _ := siKids[0].Attr("Algorithm")
-	prefixes, err := inclusivePrefixes(siKids[0])
+	prefixes, err := inclusivePrefixes(siKids[0], lim.MaxNamespaces)
 	if err != nil {
 		return bad("%v", err)
 	}

@@ -380,7 +380,7 @@ func (v *verifier) verifyInto(s *Signature) error {
 	}
 	s.CanonicalizationMethod, _ = siKids[0].Attr("Algorithm")
 	s.SignatureMethod, _ = siKids[1].Attr("Algorithm")
-	prefixes, err := inclusivePrefixes(siKids[0])
+	prefixes, err := inclusivePrefixes(siKids[0], v.lim.MaxNamespaces)
 	if err != nil {
 		return err
 	}
@@ -491,7 +491,10 @@ func (v *verifier) verifyInto(s *Signature) error {
 	return nil
 }
 
-func inclusivePrefixes(method *Node) ([]string, error) {
+// inclusivePrefixes reads the InclusiveNamespaces PrefixList of a
+// canonicalization method or transform. The list is consulted for every
+// element canonicalized, so it may name at most max prefixes.
+func inclusivePrefixes(method *Node, max int) ([]string, error) {
 	var out []string
 	for c := method.first; c != nil; c = c.next {
 		if c.kind != ElementNode {
@@ -500,6 +503,9 @@ func inclusivePrefixes(method *Node) ([]string, error) {
 		if c.Is(ExcC14N, "InclusiveNamespaces") {
 			pl, _ := c.Attr("PrefixList")
 			out = append(out, strings.Fields(pl)...)
+			if len(out) > max {
+				return nil, fmt.Errorf("%w: InclusiveNamespaces PrefixList names more than %d prefixes", ErrLimit, max)
+			}
 			continue
 		}
 		return nil, fmt.Errorf("%w: unexpected <%s> in %s", ErrMalformedSignature, c.name, method.name)
@@ -709,7 +715,7 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 				}
 				c.Exclude = s.Element
 			case C14N10, C14N10Comments, C14N11, C14N11Comments, ExcC14N, ExcC14NComments:
-				p, err := inclusivePrefixes(t)
+				p, err := inclusivePrefixes(t, v.lim.MaxNamespaces)
 				if err != nil {
 					return fail(err)
 				}
