@@ -111,7 +111,9 @@ type Config struct {
 	MaxPollErrors int
 
 	// HTTPClient sends the requests. When nil the client builds one from
-	// TLSClientCertificates and RootCAs (nil RootCAs: the system roots).
+	// TLSClientCertificates and RootCAs (nil RootCAs: the system roots)
+	// that never follows redirects, so the AP password is only ever sent to
+	// the configured endpoint; a redirect answer is a protocol error.
 	HTTPClient            *http.Client
 	TLSClientCertificates []tls.Certificate
 	RootCAs               *x509.CertPool
@@ -216,7 +218,11 @@ func NewClient(cfg Config) (*Client, error) {
 			Certificates: cfg.TLSClientCertificates,
 			RootCAs:      cfg.RootCAs,
 		}
-		hc = &http.Client{Transport: tr}
+		// Never follow redirects: a 307/308 would resend the body, with
+		// AP_PWD, to wherever the redirect points.
+		hc = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	return &Client{cfg: cfg, http: hc}, nil
 }
