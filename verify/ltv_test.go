@@ -173,6 +173,38 @@ func TestXAdESLTValuesAfterExpiry(t *testing.T) {
 	require.Equal(t, verify.Indeterminate, rep.Signatures[0].Indication, "%+v", rep.Signatures[0].Findings)
 }
 
+// The xml package's own XAdES B-LT: signed at T0, validated offline three
+// years later, after the signer's and its CA's certificates expired and
+// the CA was revoked (after the time-stamp).
+func TestXAdESBaselineLTAfterExpiry(t *testing.T) {
+	p := pkitest.New(t)
+	t0 := p.Now()
+	ca := p.MustNewCA(pkitest.Validity(t0.AddDate(0, -1, 0), t0.AddDate(1, 0, 0)))
+	id := p.MustIssue(pkitest.IssuedBy(ca), pkitest.Organization("Công ty TNHH Kyso", "0312345678"),
+		pkitest.Validity(t0.Add(-time.Hour), t0.AddDate(0, 6, 0)))
+	doc := []byte(`<HDon><DLHDon Id="data"><TTChung><SHDon>7</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
+	sign := func(level kxml.XAdESLevel) []byte {
+		opts := kxml.Seller()
+		opts.XAdES = level
+		opts.TSA = kxml.TSA(p.TSAURL(), p.HTTPClient())
+		opts.LTV = &kxml.LTVOptions{HTTPClient: p.HTTPClient()}
+		out, err := kxml.Sign(context.Background(), doc, id.Signer(), opts)
+		require.NoError(t, err)
+		return out
+	}
+	lt, bt := sign(kxml.XAdESBaselineLT), sign(kxml.XAdESBaselineT)
+	p.MustRevoke(id.Chain[0], t0.Add(24*time.Hour), ocsp.KeyCompromise)
+	p.MustRevoke(id.Cert, t0.Add(48*time.Hour), ocsp.KeyCompromise)
+	v := ltvValidator(t, p, t0.AddDate(3, 0, 0), verify.RevocationOffline)
+	rep, err := verify.NewXMLVerifier(v).VerifyBytes(context.Background(), lt)
+	require.NoError(t, err)
+	require.Equal(t, verify.TotalPassed, rep.Signatures[0].Indication, "%+v", rep.Signatures[0].Findings)
+	require.Equal(t, verify.TimeFromTimestamp, rep.Signatures[0].TimeSource)
+	rep, err = verify.NewXMLVerifier(v).VerifyBytes(context.Background(), bt)
+	require.NoError(t, err)
+	require.Equal(t, verify.Indeterminate, rep.Signatures[0].Indication, "%+v", rep.Signatures[0].Findings)
+}
+
 // Revocation data referenced only from a DSS VRI entry is used too.
 func TestDSSVRIOnly(t *testing.T) {
 	p := pkitest.New(t)

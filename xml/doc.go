@@ -1,4 +1,4 @@
-// Package xml signs and verifies XML-DSig (and XAdES B-B/B-T) signatures in
+// Package xml signs and verifies XML-DSig (and XAdES B-B/B-T/B-LT) signatures in
 // the layouts of Vietnamese e-invoices and tax-authority messages (Decree
 // 123/2020, Circular 78/2021, Decision 1450/QĐ-TCT): several independent
 // signatures in sibling slots (HDon/DSCKS/NBan, NMua, CQT; TKhai/DSCKS/NNT;
@@ -20,6 +20,13 @@
 //     token plugins and SIM PKI: Prepare returns the SignedInfo digest and a
 //     serialisable state ([Prepared.MarshalBinary]); Finish inserts the
 //     raw signature (RSA, or ECDSA as DER or r||s) after checking it.
+//   - [SignOptions.XAdES] adds XAdES qualifying properties next to the
+//     plain invoice layout: B-B (SignedProperties), B-T (a
+//     SignatureTimeStamp from [SignOptions.TSA]) or B-LT
+//     ([XAdESBaselineLT]: also CertificateValues and RevocationValues for
+//     the signer's and the TSA's chains, fetched online or supplied in
+//     [LTVOptions], so the invoice validates offline after its
+//     certificates expire).
 //   - [Verify] checks every signature in a document, or the one chosen by
 //     [VerifyOptions.Path]. Each [Signature] reports its certificate
 //     evidence and, for each [Reference], the exact canonical bytes that

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/xml"
 )
 
@@ -140,4 +141,28 @@ func ExampleCanonicalizer() {
 	// Output:
 	// <b xmlns:x="urn:x" Id="HD-001" y="2" z="1"><c></c></b>
 	// <b Id="HD-001" y="2" z="1"><c></c></b>
+}
+
+// Sign an invoice at XAdES B-LT: the seller's signature with a time-stamp
+// and the validation data (certificates, OCSP responses) that keep it
+// verifiable after the certificates expire.
+func ExampleSign_longTerm() {
+	pki, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pki.Close()
+	id := pki.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	invoice := []byte(`<HDon><DLHDon Id="data"><TTChung><SHDon>1</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
+
+	opts := xml.Seller()
+	opts.XAdES = xml.XAdESBaselineLT
+	opts.TSA = xml.TSA(pki.TSAURL(), nil)
+	opts.LTV = &xml.LTVOptions{HTTPClient: pki.HTTPClient()}
+	signed, err := xml.Sign(context.Background(), invoice, id.Signer(), opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(bytes.Contains(signed, []byte("<xades:CertificateValues>")), bytes.Contains(signed, []byte("<xades:OCSPValues>")))
+	// Output: true true
 }

@@ -80,10 +80,15 @@ type SignOptions struct {
 	// ReferenceC14N, when set, adds this canonicalization transform to each
 	// reference (default: none, i.e. implicit C14N 1.0).
 	ReferenceC14N string
-	// XAdES selects XAdES B-B or B-T qualifying properties.
+	// XAdES selects XAdES B-B, B-T or B-LT qualifying properties.
 	XAdES XAdESLevel
-	// TSA time-stamps the signature for XAdESBaselineT.
+	// TSA time-stamps the signature for XAdESBaselineT and
+	// XAdESBaselineLT.
 	TSA Timestamper
+	// LTV controls how XAdESBaselineLT collects its validation data
+	// (supplied evidence, offline mode, HTTP client). Nil: fetched online
+	// with http.DefaultClient.
+	LTV *LTVOptions
 	// TaxAuthorityCode, for the tax-authority profile, is the MCCQT code
 	// inserted (with an Id) after DLHDon when the invoice has none yet.
 	TaxAuthorityCode string
@@ -107,6 +112,9 @@ type Prepared struct {
 	// canonical SignatureValue element around its text, for B-T.
 	svPrefix, svSuffix string
 	tsa                Timestamper
+	// For B-LT (not serialised): candidate issuers and collection options.
+	chain []*x509.Certificate
+	ltv   *LTVOptions
 }
 
 // Digest returns the digest of the canonical SignedInfo, to be signed.
@@ -122,6 +130,11 @@ func (p *Prepared) SignatureMethod() string { return p.method }
 // SetTimestamper sets the TSA used by Finish for XAdES B-T (needed after
 // UnmarshalBinary, as a Timestamper is not serialisable).
 func (p *Prepared) SetTimestamper(t Timestamper) { p.tsa = t }
+
+// SetLTV sets how Finish collects XAdES B-LT validation data (after
+// UnmarshalBinary, as LTVOptions are not serialisable; without it the data
+// is fetched online, issuers through their AIA URLs).
+func (p *Prepared) SetLTV(o *LTVOptions) { p.ltv = o }
 
 // Finish completes the document with sig, the raw signature over Digest:
 // RSA bytes, or ECDSA as ASN.1 DER (what signer.Signer returns) or r||s.
@@ -144,7 +157,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	}
 	b64 := base64.StdEncoding.EncodeToString(value)
 	var unsigned string
-	if p.level == XAdESBaselineT {
+	if p.level >= XAdESBaselineT {
 		if p.tsa == nil {
 			return nil, fmt.Errorf("xml: XAdES B-T needs a TSA (SignOptions.TSA or SetTimestamper)")
 		}
@@ -156,7 +169,15 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 		}
 		unsigned = `<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp Id="` +
 			"TS-" + randomID() + `"><CanonicalizationMethod Algorithm="` + C14N10 + `"/><xades:EncapsulatedTimeStamp>` +
-			base64.StdEncoding.EncodeToString(tok) + `</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp></xades:UnsignedSignatureProperties></xades:UnsignedProperties>`
+			base64.StdEncoding.EncodeToString(tok) + `</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`
+		if p.level >= XAdESBaselineLT {
+			values, err := p.ltValues(ctx, tok)
+			if err != nil {
+				return nil, err
+			}
+			unsigned += values
+		}
+		unsigned += `</xades:UnsignedSignatureProperties></xades:UnsignedProperties>`
 	}
 	var b strings.Builder
 	b.Grow(len(p.out) + len(b64) + len(unsigned))
@@ -233,7 +254,10 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 			return nil, err
 		}
 	}
-	if o.XAdES == XAdESBaselineT && o.TSA == nil {
+	if o.XAdES < XAdESNone || o.XAdES > XAdESBaselineLT {
+		return nil, fmt.Errorf("xml: unknown XAdES level %d", o.XAdES)
+	}
+	if o.XAdES >= XAdESBaselineT && o.TSA == nil {
 		return nil, fmt.Errorf("xml: XAdES B-T needs SignOptions.TSA")
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
@@ -418,8 +442,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	if err := (Canonicalizer{Method: o.CanonicalizationMethod}).Element(h, si); err != nil {
 		return nil, err
 	}
-	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, tsa: o.TSA, unsignedOff: -1}
-	if o.XAdES == XAdESBaselineT {
+	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, tsa: o.TSA, unsignedOff: -1,
+		chain: append([]*x509.Certificate(nil), chain...), ltv: o.LTV}
+	if o.XAdES >= XAdESBaselineT {
 		sv := findDS(sig2, "SignatureValue")
 		var buf byteSink
 		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil {
@@ -454,7 +479,7 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	out := b.String()
 	p.valueOff = strings.Index(out, markValue)
 	out = strings.Replace(out, markValue, "", 1)
-	if o.XAdES == XAdESBaselineT {
+	if o.XAdES >= XAdESBaselineT {
 		p.unsignedOff = strings.Index(out, markUnsigned)
 	}
 	out = strings.Replace(out, markUnsigned, "", 1)

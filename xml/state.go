@@ -98,7 +98,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: digest does not match the method", ErrState)
 	}
 	if q.valueOff < 0 || q.valueOff > len(q.out) || q.unsignedOff < -1 || q.unsignedOff > len(q.out) ||
-		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < XAdESNone || q.level > XAdESBaselineT {
+		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < XAdESNone || q.level > XAdESBaselineLT {
 		return fmt.Errorf("%w: offsets", ErrState)
 	}
 	if q.cert, err = x509.ParseCertificate(certDER); err != nil {
@@ -178,7 +178,7 @@ func (q *Prepared) checkConsistent() error {
 	if der, err := decodeBase64(first.Text()); err != nil || string(der) != string(q.cert.Raw) {
 		return bad("KeyInfo names another certificate than the state")
 	}
-	if q.level == XAdESBaselineT {
+	if q.level >= XAdESBaselineT {
 		var buf byteSink
 		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil || string(buf.b) != q.svPrefix+q.svSuffix {
 			return bad("the time-stamped SignatureValue form does not match")

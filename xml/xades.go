@@ -27,6 +27,14 @@ const (
 	XAdESBaselineB
 	// XAdESBaselineT adds a signature time-stamp from SignOptions.TSA (B-T).
 	XAdESBaselineT
+	// XAdESBaselineLT is B-T plus the validation data (ETSI EN 319 132-1
+	// B-LT): after the SignatureTimeStamp, CertificateValues with the
+	// certificates of the signer's and the TSA's chains up to the root,
+	// and RevocationValues with an OCSP response (preferred) or a CRL for
+	// each certificate below the root — fetched online, or supplied
+	// through SignOptions.LTV. All are unsigned properties: the signed
+	// bytes are those of B-T.
+	XAdESBaselineLT
 )
 
 // TypeSignedProperties is the Reference Type of XAdES SignedProperties.

@@ -1,0 +1,98 @@
+package xml
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/internal/revinfo"
+)
+
+// LTVOptions control how XAdES B-LT validation data is collected
+// (SignOptions.LTV, Prepared.SetLTV).
+type LTVOptions struct {
+	// HTTPClient fetches OCSP responses, CRLs and missing issuer
+	// certificates (http.DefaultClient when nil); Timeout bounds each
+	// request (10 s when zero).
+	HTTPClient *http.Client
+	Timeout    time.Duration
+	// Offline forbids network access: the evidence must be supplied.
+	Offline bool
+	// Certificates, OCSPResponses (DER OCSPResponse) and CRLs (DER) are
+	// evidence supplied by the caller; an answer that checks out for a
+	// certificate saves fetching one.
+	Certificates  []*x509.Certificate
+	OCSPResponses [][]byte
+	CRLs          [][]byte
+}
+
+// ltValues returns the XAdES CertificateValues and RevocationValues for
+// the signer's chain and the chain of the TSA that issued tok.
+func (p *Prepared) ltValues(ctx context.Context, tok []byte) (string, error) {
+	lo := p.ltv
+	if lo == nil {
+		lo = &LTVOptions{}
+	}
+	targets := []*x509.Certificate{p.cert}
+	cands := append(append([]*x509.Certificate(nil), p.chain...), lo.Certificates...)
+	t, err := cms.ParseToken(tok)
+	if err != nil {
+		return "", fmt.Errorf("xml: XAdES B-LT: the TSA's token: %w", err)
+	}
+	if t.TSACertificate != nil {
+		targets = append(targets, t.TSACertificate)
+	}
+	cands = append(cands, t.Certificates...)
+	sup := &revinfo.Set{}
+	for _, c := range lo.Certificates {
+		sup.AddCertificate(c)
+	}
+	for _, o := range lo.OCSPResponses {
+		sup.AddOCSP(o)
+	}
+	for _, c := range lo.CRLs {
+		sup.AddCRL(c)
+	}
+	f := &revinfo.Fetcher{HTTPClient: lo.HTTPClient, Timeout: lo.Timeout, Offline: lo.Offline}
+	set, err := f.Collect(ctx, targets, cands, sup)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrValidationData, err)
+	}
+	var b strings.Builder
+	b.WriteString(`<xades:CertificateValues>`)
+	for _, c := range set.Certs {
+		b.WriteString(`<xades:EncapsulatedX509Certificate>`)
+		b.WriteString(base64.StdEncoding.EncodeToString(c))
+		b.WriteString(`</xades:EncapsulatedX509Certificate>`)
+	}
+	b.WriteString(`</xades:CertificateValues><xades:RevocationValues>`)
+	if len(set.CRLs) > 0 {
+		b.WriteString(`<xades:CRLValues>`)
+		for _, c := range set.CRLs {
+			b.WriteString(`<xades:EncapsulatedCRLValue>`)
+			b.WriteString(base64.StdEncoding.EncodeToString(c))
+			b.WriteString(`</xades:EncapsulatedCRLValue>`)
+		}
+		b.WriteString(`</xades:CRLValues>`)
+	}
+	if len(set.OCSPs) > 0 {
+		b.WriteString(`<xades:OCSPValues>`)
+		for _, o := range set.OCSPs {
+			b.WriteString(`<xades:EncapsulatedOCSPValue>`)
+			b.WriteString(base64.StdEncoding.EncodeToString(o))
+			b.WriteString(`</xades:EncapsulatedOCSPValue>`)
+		}
+		b.WriteString(`</xades:OCSPValues>`)
+	}
+	b.WriteString(`</xades:RevocationValues>`)
+	return b.String(), nil
+}
+
+// ErrValidationData: a certificate chain or a revocation answer needed for
+// XAdES B-LT could not be found, fetched or checked.
+var ErrValidationData = fmt.Errorf("xml: validation data unavailable")
