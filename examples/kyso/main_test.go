@@ -265,6 +265,14 @@ func TestEndToEnd(t *testing.T) {
 	r = kyso(t, nil, "", "verify", "--json", "--offline", "--trust", root, lt)
 	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 
+	// An invoice at XAdES B-LT verifies offline from its embedded values.
+	ltInvoice := filepath.Join(dir, "lt.xml")
+	r = kyso(t, []string{passEnv, proxy}, "", "sign", "xml", xmlIn, ltInvoice, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",
+		"--profile", "seller", "--xades", "B-LT", "--tsa", tsa)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = kyso(t, nil, "", "verify", "--json", "--offline", "--trust", root, ltInvoice)
+	require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+
 	// The invoice: seller with XAdES B-T, then the buyer.
 	seller := filepath.Join(dir, "seller.xml")
 	r = kyso(t, []string{passEnv}, "", "sign", "xml", xmlIn, seller, "--p12", p12, "--pass-env", "KYSO_TEST_P12_PASS",

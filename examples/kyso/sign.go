@@ -221,8 +221,8 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	var refs multiFlag
 	fs.Var(&refs, "ref", "data to sign: `'#ID'` (element with that Id), a path such as //HDon/DLHDon, or '' for the whole document; repeatable (default: the profile's)")
 	into := fs.String("into", "", "path of the element that receives the Signature, e.g. //HDon/DSCKS/NBan (default: the profile's; the document element for generic)")
-	xades := fs.String("xades", "", "add XAdES qualifying properties: B-B, or B-T (with --tsa)")
-	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (for --xades B-T)")
+	xades := fs.String("xades", "", "add XAdES qualifying properties: B-B, B-T (with --tsa) or B-LT (B-T plus certificates and OCSP/CRL answers)")
+	tsa := fs.String("tsa", "", "RFC 3161 time-stamping URL (for --xades B-T and B-LT)")
 	mccqt := fs.String("mccqt", "", "tax-authority code to insert as MCCQT when the invoice has none (--profile cqt)")
 	chain := fs.Bool("chain", true, "include the issuer certificates in KeyInfo")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
@@ -267,14 +267,19 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		}
 	case "B-B":
 		opts.XAdES = kxml.XAdESBaselineB
-	case "B-T":
+	case "B-T", "B-LT":
 		if *tsa == "" {
-			return 0, usagef("--xades B-T needs --tsa URL")
+			return 0, usagef("--xades %s needs --tsa URL", *xades)
 		}
 		opts.XAdES = kxml.XAdESBaselineT
 		opts.TSA = kxml.TSA(*tsa, nil)
+		if *xades == "B-LT" {
+			// OCSP responses and CRLs come through the default client,
+			// which honours HTTP_PROXY / HTTPS_PROXY.
+			opts.XAdES = kxml.XAdESBaselineLT
+		}
 	default:
-		return 0, usagef("--xades %q: want B-B or B-T", *xades)
+		return 0, usagef("--xades %q: want B-B, B-T or B-LT", *xades)
 	}
 
 	doc, err := readFile(in, e.stderr, *quiet, "đọc / reading "+filepath.Base(in))
