@@ -480,3 +480,24 @@ func TestSignFileAndFinishFileLTA(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, ".never*"))
 	require.Empty(t, left, "no temporary file left behind")
 }
+
+// BenchmarkSignLevel compares one-call signing of a small document at B-T
+// and at B-LTA (signature, DSS with three OCSP answers fetched from the
+// loopback PKI, document time-stamp): the extra cost is the round trips
+// and one more hash of the file.
+func BenchmarkSignLevel(b *testing.B) {
+	p := sharedPKI(b)
+	s := testSigner(b)
+	in := corpus(b, "simple.pdf")
+	for _, l := range []Level{LevelT, LevelLT, LevelLTA} {
+		b.Run(l.String(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var out bytes.Buffer
+				if err := Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), s,
+					&Options{Level: l, TimestampURL: p.TSAURL(), Reserve: 8192}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -199,6 +199,8 @@ func (p *Prepared) SigningTime() time.Time { return p.signingTime }
 // different input fails with ErrInputChanged before the signature section
 // is written (the bytes already written to w must then be discarded;
 // FinishFile does that for you).
+// At B-LT and B-LTA the input is checked and every update built before
+// anything is written to w.
 func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, sig []byte) error {
 	contents, err := p.contents(ctx, sig)
 	if err != nil {
@@ -207,6 +209,28 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if size != p.base {
 		return fmt.Errorf("%w: input is %d bytes, prepared for %d", ErrInputChanged, size, p.base)
 	}
+	if p.level >= LevelLT {
+		// Check the input and build every update before writing anything.
+		h := p.hash.New()
+		if err := copyRange(h, r, 0, size); err != nil {
+			return err
+		}
+		if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
+			return ErrInputChanged
+		}
+		var upd bytes.Buffer
+		if err := p.writeUpdate(&upd, contents); err != nil {
+			return err
+		}
+		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
+		if err != nil {
+			return err
+		}
+		if err := copyRange(w, r, 0, size); err != nil {
+			return err
+		}
+		return writeAll(w, tail)
+	}
 	h := p.hash.New()
 	if err := copyRange(io.MultiWriter(w, h), r, 0, size); err != nil {
 		return err
@@ -214,18 +238,7 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 		return ErrInputChanged
 	}
-	if p.level < LevelLT {
-		return p.writeUpdate(w, contents)
-	}
-	var upd bytes.Buffer
-	if err := p.writeUpdate(&upd, contents); err != nil {
-		return err
-	}
-	tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
-	if err != nil {
-		return err
-	}
-	return writeAll(w, tail)
+	return p.writeUpdate(w, contents)
 }
 
 // FinishFile is Finish from the file src to the file dst, written
