@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -374,6 +375,13 @@ func TestAddDSSNothingNew(t *testing.T) {
 	require.ErrorIs(t, err, revinfo.ErrNoRevocationInfo)
 	require.Contains(t, err.Error(), "Kyso Test TSA")
 	require.Zero(t, buf.Len())
+
+	// Supplied answers must be current at LTVOptions.Time.
+	stale := *lo
+	stale.Time = time.Now().AddDate(0, 0, 3)
+	err = AddDSS(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), &stale)
+	require.ErrorIs(t, err, ErrValidationData)
+	require.ErrorIs(t, err, revinfo.ErrNoRevocationInfo)
 
 	// A document without signatures.
 	err = AddDSS(context.Background(), &buf, bytes.NewReader(corpus(t, "simple.pdf")), int64(len(corpus(t, "simple.pdf"))), nil)
