@@ -2,23 +2,60 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/examples/internal/check"
 	"github.com/kyso-vn/kyso/simpki"
+	"github.com/kyso-vn/kyso/verify"
 )
 
 func TestRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	// The default: the user approves, then declines.
 	out := filepath.Join(t.TempDir(), "signed.pdf")
-	require.NoError(t, run("", out, "0912345678", "Hợp đồng", "approve", "notify"))
+	var w bytes.Buffer
+	res, err := run(ctx, &w, config{Out: out, MSISDN: "0912345678", Title: "Hợp đồng", Users: []string{"approve", "cancel"}, Mode: "notify"})
+	require.NoError(t, err, w.String())
+	require.Len(t, res, 2)
+	assert.Equal(t, out, res[0].Out)
+	require.NotNil(t, res[0].Report)
+	assert.Equal(t, verify.TotalPassed, res[0].Report.Indication())
+	assert.ErrorIs(t, res[1].Err, simpki.ErrUserCancel)
+	assert.Empty(t, res[1].Out)
+	assert.Equal(t, 2, strings.Count(w.String(), "┃ Hợp đồng"), w.String())
+	assert.Contains(t, w.String(), "Người ký đã từ chối trên điện thoại")
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
 	require.True(t, bytes.HasPrefix(data, minimalPDF()))
+	check.PDFSig(t, out, 1)
 
-	err = run("", out, "0912345678", "Hợp đồng", "cancel", "synch")
-	require.ErrorIs(t, err, simpki.ErrUserCancel)
-	require.Error(t, run("", out, "0912345678", "x", "dance", "synch"))
+	// Without -out the file goes to a temporary directory, not the
+	// working directory.
+	res, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Title: "x", Users: []string{"approve"}, Mode: "synch"})
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	assert.Equal(t, os.TempDir(), filepath.Dir(filepath.Dir(res[0].Out)))
+	os.RemoveAll(filepath.Dir(res[0].Out))
+
+	// A blocked PIN is reported as such; nothing is written.
+	no := filepath.Join(t.TempDir(), "no.pdf")
+	res, err = run(ctx, &bytes.Buffer{}, config{Out: no, MSISDN: "0912345678", Title: "x", Users: []string{"wrongpin"}, Mode: "async"})
+	require.NoError(t, err)
+	assert.ErrorIs(t, res[0].Err, simpki.ErrPINBlocked)
+	assert.NoFileExists(t, no)
+
+	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"dance"}, Mode: "synch"})
+	assert.ErrorContains(t, err, `unknown -user "dance"`)
+	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"approve"}, Mode: "smoke"})
+	assert.ErrorContains(t, err, `unknown -mode "smoke"`)
 }
