@@ -3,8 +3,14 @@
 // (VNPT-CA, Viettel-CA, BKAV-CA, FPT-CA, …) through its vendor's module, or
 // SoftHSM2 for trying things out.
 //
+//	go run ./examples/token
 //	go run ./examples/token -module /usr/lib/softhsm/libsofthsm2.so -list
 //	KYSO_PIN=123456 go run ./examples/token -module MODULE [-token LABEL | -serial SERIAL] [-cert THUMBPRINT] [-in IN.pdf] [-out OUT.pdf] [-trust ROOT.pem]
+//
+// Without -module (and without KYSO_PKCS11_MODULE) it creates a throwaway
+// SoftHSM2 token in a temporary directory, holding a key and certificate
+// from a test PKI, and then lists, signs (PAdES B-T) and verifies as with a
+// real token; that needs Debian packages softhsm2 and opensc.
 //
 // The module may also come from KYSO_PKCS11_MODULE. The PIN is read from the
 // environment variable named by -pin-env (KYSO_PIN by default) or, when that
@@ -28,8 +34,10 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/examples/internal/softhsm"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/pkcs11"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
 )
 
@@ -37,6 +45,7 @@ import (
 type config struct {
 	Module, Label, Serial, Cert string
 	PINEnv                      string
+	PIN                         string // when set, used instead of PINEnv and Stdin
 	List                        bool
 	In, Out, TSA, Trust         string
 	Stdin                       io.Reader
@@ -58,7 +67,13 @@ func main() {
 	c.Stdin = os.Stdin
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if _, err := run(ctx, os.Stdout, c); err != nil {
+	var err error
+	if c.Module == "" {
+		_, err = demo(ctx, os.Stdout, c)
+	} else {
+		_, err = run(ctx, os.Stdout, c)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "token:", err)
 		os.Exit(1)
 	}
@@ -164,6 +179,44 @@ func run(ctx context.Context, w io.Writer, c config) (*result, error) {
 	return res, nil
 }
 
+// demo creates a SoftHSM2 token in a temporary directory with a key and
+// certificate from a throwaway test PKI, and runs the example on it: list,
+// sign with a time-stamp from the PKI's TSA, verify against its root.
+func demo(ctx context.Context, w io.Writer, c config) (*result, error) {
+	dir, err := os.MkdirTemp("", "kyso-softhsm-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	pki, err := pkitest.Start()
+	if err != nil {
+		return nil, err
+	}
+	defer pki.Close()
+	id, err := pki.Issue(pkitest.Person("Võ Thị Sáu", "052199001234"))
+	if err != nil {
+		return nil, err
+	}
+	tok, err := softhsm.Create(dir, id)
+	if err != nil {
+		return nil, fmt.Errorf("no -module given, and no SoftHSM2 token could be made to try with: %w", err)
+	}
+	fmt.Fprintf(w, "No -module given: made a throwaway SoftHSM2 token %q (PIN %s) in %s\nholding %s's key and certificate from a test PKI.\n\n",
+		tok.Label, tok.PIN, dir, id.Cert.Subject.CommonName)
+	root := filepath.Join(dir, "root.pem")
+	if err := os.WriteFile(root, pkitest.PEM(pki.Root.Cert), 0o644); err != nil {
+		return nil, err
+	}
+	c.Module, c.Serial, c.PIN = tok.Module, tok.Serial, tok.PIN
+	if c.TSA == "" {
+		c.TSA = pki.TSAURL()
+	}
+	if c.Trust == "" {
+		c.Trust = root
+	}
+	return run(ctx, w, c)
+}
+
 // choose picks the certificate to sign with: the one named by query, or
 // the only end-entity certificate on the token.
 func choose(certs []pkcs11.Certificate, query string) (pkcs11.Certificate, error) {
@@ -192,6 +245,9 @@ func pinFunc(c config, w io.Writer) pkcs11.PINFunc {
 		}
 		if req.FinalTry {
 			fmt.Fprintln(w, "Warning: one more wrong PIN locks the token")
+		}
+		if c.PIN != "" {
+			return c.PIN, nil
 		}
 		if c.PINEnv != "" {
 			if pin := os.Getenv(c.PINEnv); pin != "" {

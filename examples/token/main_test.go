@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/kyso-vn/kyso/examples/internal/check"
 	"github.com/kyso-vn/kyso/examples/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
@@ -79,4 +81,32 @@ func TestToken(t *testing.T) {
 		_, err := run(ctx, &bytes.Buffer{}, config{Module: tok.Module, Label: "no such token"})
 		assert.ErrorIs(t, err, pkcs11.ErrTokenNotFound)
 	})
+}
+
+// Without -module the example makes its own SoftHSM2 token. SoftHSM reads
+// its configuration once per process, so this runs in a child process.
+func TestDemo(t *testing.T) {
+	if os.Getenv("KYSO_TOKEN_DEMO_CHILD") == "1" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var out bytes.Buffer
+		res, err := demo(ctx, &out, config{PINEnv: "KYSO_UNSET_PIN_VAR"})
+		require.NoError(t, err, out.String())
+		require.NotNil(t, res.Report)
+		require.Len(t, res.Report.Signatures, 1)
+		assert.Equal(t, verify.TotalPassed, res.Report.Signatures[0].Indication)
+		assert.Equal(t, verify.TimeFromTimestamp, res.Report.Signatures[0].TimeSource)
+		assert.Contains(t, out.String(), `No -module given: made a throwaway SoftHSM2 token "Kyso Token"`)
+		assert.Contains(t, out.String(), "Võ Thị Sáu, issued by Kyso Test CA G1")
+		check.PDFSig(t, res.Out, 1)
+		return
+	}
+	testutil.Tool(t, "softhsm2-util", "softhsm2")
+	testutil.Tool(t, "pkcs11-tool", "opensc")
+	softhsm.Module(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDemo$", "-test.v")
+	cmd.Env = append(os.Environ(), "KYSO_TOKEN_DEMO_CHILD=1", "KYSO_PKCS11_MODULE=", "SOFTHSM2_CONF=")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestDemo")
 }
