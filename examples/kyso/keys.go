@@ -92,9 +92,9 @@ func (k *keyFlags) openP12() (signer.Signer, func(), error) {
 	s, err := signer.LoadPKCS12File(k.p12, pass)
 	switch {
 	case errors.Is(err, signer.ErrWrongPassword):
-		return nil, nil, inputErr(fmt.Errorf("%s: wrong password (check --pass-env / --pass-file): %w", k.p12, err))
+		return nil, nil, inputErr(fmt.Errorf("%w (check --pass-env / --pass-file)", err))
 	case err != nil:
-		return nil, nil, inputErr(fmt.Errorf("%s: %w", k.p12, err))
+		return nil, nil, inputErr(err) // names the file already
 	}
 	return s, func() {}, nil
 }

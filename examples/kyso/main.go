@@ -9,11 +9,11 @@
 //
 // Commands:
 //
-//	kyso sign pdf IN OUT [flags]   sign a PDF (PAdES B-B or B-T)
-//	kyso sign xml IN OUT [flags]   sign an XML document (e-invoice profiles)
+//	kyso sign pdf IN OUT [flags]   sign a PDF (PAdES B-B, B-T, B-LT or B-LTA)
+//	kyso sign xml IN OUT [flags]   sign an XML document (e-invoice profiles; XAdES B-B, B-T, B-LT)
 //	kyso verify FILE... [flags]    verify every signature of each file
 //	kyso pki init DIR              write a test PKI to try the tool with
-//	kyso pki serve DIR             serve that PKI's TSA, OCSP and CRL on loopback
+//	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL and an MSSP simulator on loopback
 //	kyso tokens --pkcs11 MODULE    list tokens and certificates of a PKCS#11 module
 //
 // Key sources for sign (exactly one):
@@ -84,7 +84,7 @@ Usage:
   kyso sign xml IN OUT [flags]   sign an XML document (XML-DSig/XAdES, e-invoice profiles)
   kyso verify FILE... [flags]    verify signatures; exit 0 only if all are TOTAL_PASSED
   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
-  kyso pki serve DIR             serve DIR's TSA, OCSP and CRL on loopback until interrupted
+  kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
 
 Run "kyso COMMAND -h" for a command's flags.

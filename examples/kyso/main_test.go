@@ -94,14 +94,43 @@ func kyso(t *testing.T, env []string, stdin string, args ...string) cliResult {
 type server struct {
 	cmd  *exec.Cmd
 	base string
+	mu   sync.Mutex // guards out
 	out  *bytes.Buffer
 	done chan error
+}
+
+// output returns what the server printed so far.
+func (s *server) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// waitFor waits until the server's output matches re and returns the
+// submatches.
+func (s *server) waitFor(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(s.output()); m != nil {
+			return m
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("kyso pki serve never printed %v:\n%s", re, s.output())
+	return nil
 }
 
 // servePKI starts "kyso pki serve dir" and waits for its URLs.
 func servePKI(t *testing.T, dir string) *server {
 	t.Helper()
-	cmd := exec.Command(kysoBin(t), "pki", "serve", dir)
+	return servePKIArgs(t, dir)
+}
+
+// servePKIArgs starts "kyso pki serve dir flags..." and waits for its URLs.
+func servePKIArgs(t *testing.T, dir string, flags ...string) *server {
+	t.Helper()
+	cmd := exec.Command(kysoBin(t), append([]string{"pki", "serve", dir}, flags...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
@@ -112,7 +141,9 @@ func servePKI(t *testing.T, dir string) *server {
 		sc := bufio.NewScanner(stdout)
 		re := regexp.MustCompile(`TSA\s+(http://127\.0\.0\.1:\d+)/tsa`)
 		for sc.Scan() {
+			s.mu.Lock()
 			s.out.WriteString(sc.Text() + "\n")
+			s.mu.Unlock()
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -373,7 +404,7 @@ func TestEndToEnd(t *testing.T) {
 	assert.NotEmpty(t, v.Files[2].Error)
 
 	srv.stop(t)
-	assert.Contains(t, srv.out.String(), "Stopped.")
+	assert.Contains(t, srv.output(), "Stopped.")
 }
 
 func TestSignErrors(t *testing.T) {
@@ -427,6 +458,11 @@ func TestSignErrors(t *testing.T) {
 			assert.NoFileExists(t, out, "no partial output")
 		})
 	}
+
+	// The wrong-password message names the file once.
+	r = kyso(t, []string{"KYSO_TEST_PASS=wrong"}, "", "sign", "pdf", pdfIn, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+	assert.Equal(t, 1, strings.Count(r.stderr, p12), r.stderr)
+	assert.Contains(t, r.stderr, "check --pass-env / --pass-file")
 
 	// A malformed PDF is an input error and leaves nothing behind.
 	bad := filepath.Join(dir, "bad.pdf")
@@ -519,6 +555,56 @@ func TestSIM(t *testing.T) {
 		"--ap-id", mssp.APID(), "--ap-pass-env", "KYSO_TEST_AP_PASS", "--mssp-id", mssp.MSSPID())
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.NoFileExists(t, filepath.Join(dir, "no.pdf"))
+}
+
+// "kyso pki serve" also runs an MSSP simulator whose SIM holds the test
+// signer's key: sign pdf --sim goes through it, the phone's text is shown,
+// and the result verifies online through the served PKI.
+func TestServeSIM(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	r := kyso(t, nil, "", "pki", "init", pkiDir)
+	require.Equal(t, 0, r.code, r.stderr)
+	readme, err := os.ReadFile(filepath.Join(pkiDir, pkitest.FileReadme))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "kyso pki serve "+pkiDir)
+	assert.NotContains(t, string(readme), "127.0.0.1", "README.txt must not name servers that are gone")
+
+	srv := servePKIArgs(t, pkiDir, "--sim", "0987 654 321", "--sim-delay", "100ms")
+	mssp := srv.waitFor(t, regexp.MustCompile(`MSSP\s+(http://127\.0\.0\.1:\d+/\S+)`))[1]
+
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	out := filepath.Join(dir, "sim.pdf")
+	r = kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0987654321", "--mssp", mssp, "--display", "Quyết định 7")
+	require.Equal(t, 0, r.code, r.stderr)
+	code := regexp.MustCompile(`mã xác minh (\d{6})`).FindStringSubmatch(r.stderr)
+	require.NotNil(t, code, r.stderr)
+	srv.waitFor(t, regexp.MustCompile(`the phone shows: Quyết định 7 - Mã xác nhận: `+code[1]))
+	check.PDFSig(t, out, 1)
+
+	r = kyso(t, []string{"HTTP_PROXY=" + srv.base}, "", "verify", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), out, "--json")
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	v := parseVerifyJSON(t, r)
+	require.Len(t, v.Files, 1)
+	require.Len(t, v.Files[0].Signatures, 1)
+	assert.Equal(t, pkitest.DefaultPersonName, v.Files[0].Signatures[0].Signer.Name)
+
+	// B-LT fetches OCSP/CRL from the test PKI's hosts: without the proxy
+	// that fails (exit 1), and the message says what to do.
+	tsa := srv.base + "/tsa"
+	r = kyso(t, nil, "", "sign", "pdf", pdfIn, filepath.Join(dir, "lt.pdf"), "--sim", "0987654321", "--mssp", mssp, "--level", "B-LT", "--tsa", tsa)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "set HTTP_PROXY to the URL it prints")
+	r = kyso(t, []string{"HTTP_PROXY=" + srv.base}, "", "sign", "pdf", pdfIn, filepath.Join(dir, "lt.pdf"), "--sim", "0987654321", "--mssp", mssp, "--level", "B-LT", "--tsa", tsa)
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "PAdES B-LT")
+
+	// An unknown number is refused by the MSSP: an operation failure.
+	r = kyso(t, nil, "", "sign", "pdf", pdfIn, filepath.Join(dir, "no.pdf"), "--sim", "0911111111", "--mssp", mssp)
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.NoFileExists(t, filepath.Join(dir, "no.pdf"))
+	srv.stop(t)
 }
 
 // bigPDF writes a valid one-page PDF of about size bytes (an incompressible

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/simpki/mssptest"
 )
 
 // pkiState is written by "kyso pki init" next to the certificates: with the
@@ -110,6 +111,16 @@ func (e *env) pkiInit(args []string) (int, error) {
 	if err := p.WriteDir(dir, id, password); err != nil {
 		return 0, inputErr(err)
 	}
+	// WriteDir's README.txt names this process's servers, which stop when
+	// it exits: point to "kyso pki serve" instead.
+	readme := filepath.Join(dir, pkitest.FileReadme)
+	if text, err := os.ReadFile(readme); err == nil {
+		head, _, _ := strings.Cut(string(text), "\nTSA:")
+		text = fmt.Appendf(nil, "%s\nServers: run \"kyso pki serve %s\" for the TSA, OCSP, CRL and an MSSP simulator\non loopback; it prints their URLs.\n", head, dir)
+		if err := os.WriteFile(readme, text, 0o644); err != nil {
+			return 0, inputErr(err)
+		}
+	}
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, pkiStateFile), b, 0o600); err != nil {
 		return 0, inputErr(err)
@@ -122,7 +133,7 @@ func (e *env) pkiInit(args []string) (int, error) {
 PKCS#12 password: %s
 
 Next:
-  kyso pki serve %s        # TSA, OCSP and CRL on loopback
+  kyso pki serve %s        # TSA, OCSP, CRL and an MSSP simulator on loopback
   KYSO_P12_PASS=%s kyso sign pdf in.pdf out.pdf --p12 %s --pass-env KYSO_P12_PASS --tsa URL
 `, dir, pkitest.FileRoot, pkitest.FileCA, pkitest.FileSigner, id.Cert.Subject.CommonName, pkitest.FileTSA, password,
 		dir, password, filepath.Join(dir, pkitest.FileSigner))
@@ -145,9 +156,11 @@ func randomPassword() (string, error) {
 func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("pki serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback only)")
+	sim := fs.String("sim", simMSISDN, "`MSISDN` of a simulated SIM holding the signer's key, served by an MSSP simulator (empty: no MSSP)")
+	simDelay := fs.Duration("sim-delay", 2*time.Second, "how long the simulated user takes to approve on the phone")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return 0, helpFor(fs, e.stdout, "kyso pki serve DIR [--addr 127.0.0.1:PORT]", err)
+		return 0, helpFor(fs, e.stdout, "kyso pki serve DIR [--addr 127.0.0.1:PORT] [--sim MSISDN]", err)
 	}
 	if len(pos) != 1 {
 		return 0, usagef("pki serve: want one directory")
@@ -161,7 +174,7 @@ func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return 0, inputErr(fmt.Errorf("%s: %w", pkiStateFile, err))
 	}
-	p, _, err := buildPKI(st)
+	p, id, err := buildPKI(st)
 	if err != nil {
 		return 0, err
 	}
@@ -185,6 +198,19 @@ func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer ln.Close()
+	var mssp *mssptest.Server
+	if *sim != "" {
+		if mssp, err = mssptest.Start(mssptest.Config{}); err != nil {
+			return 0, err
+		}
+		defer mssp.Close()
+		err = mssp.AddSubscriber(mssptest.Subscriber{MSISDN: *sim, Key: id.Signer(),
+			Script: []mssptest.Step{{Outcome: mssptest.Approve, Delay: *simDelay}}})
+		if err != nil {
+			return 0, usagef("--sim: %v", err)
+		}
+	}
 	srv := &http.Server{Handler: newPKIProxy(p), ReadHeaderTimeout: 10 * time.Second}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(e.stdout, `Serving the test PKI of %s (Ctrl-C to stop):
@@ -196,6 +222,14 @@ revocation checks let kyso reach them through this server as an HTTP proxy:
   HTTP_PROXY=%s kyso verify --trust %s FILE
 `, dir, base, base, base, pkitest.DeterministicRepositoryHost, pkitest.DeterministicOCSPHost,
 		base, filepath.Join(dir, pkitest.FileRoot))
+	if mssp != nil {
+		fmt.Fprintf(e.stdout, `  MSSP  %s
+An MSSP simulator: the SIM of %s holds %s's key, and the simulated phone
+approves each request after %v:
+  kyso sign pdf IN OUT --sim %s --mssp %s
+`, mssp.URL(), *sim, id.Cert.Subject.CommonName, *simDelay, *sim, mssp.URL())
+		go showPhone(ctx, e.stdout, mssp, *sim)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -207,6 +241,29 @@ revocation checks let kyso reach them through this server as an HTTP proxy:
 		return exitOK, nil
 	case err := <-errc:
 		return 0, err
+	}
+}
+
+// simMSISDN is the phone number "kyso pki serve" gives the simulated SIM.
+const simMSISDN = "0912345678"
+
+// showPhone prints what the simulated phone displays, as requests come in,
+// until ctx is done.
+func showPhone(ctx context.Context, w io.Writer, mssp *mssptest.Server, msisdn string) {
+	shown := 0
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		texts := mssp.Phone(msisdn)
+		for _, text := range texts[min(shown, len(texts)):] {
+			fmt.Fprintf(w, "Điện thoại %s hiển thị / the phone shows: %s\n", msisdn, text)
+		}
+		shown = max(shown, len(texts))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	kxml "github.com/kyso-vn/kyso/xml"
 )
 
@@ -130,7 +131,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	})
 	prog.done()
 	if err != nil {
-		return 0, classifySignErr(fmt.Errorf("signing %s: %w", in, err))
+		return 0, classifySignErr(fmt.Errorf("signing %s: %w%s", in, err, proxyHint(err)))
 	}
 	lvl := "B-B"
 	if opts.TimestampURL != "" {
@@ -168,6 +169,16 @@ func parseVisible(v string) (int, [4]float64, error) {
 		return 0, rect, fmt.Errorf("--visible %q: width and height must be positive", v)
 	}
 	return page, [4]float64{n[0], n[1], n[0] + n[2], n[1] + n[3]}, nil
+}
+
+// proxyHint explains a failure to reach the revocation servers of a test
+// PKI made by "kyso pki init": its certificates name hosts that only "kyso
+// pki serve" answers, as an HTTP proxy.
+func proxyHint(err error) string {
+	if strings.Contains(err.Error(), pkitest.DeterministicOCSPHost) || strings.Contains(err.Error(), pkitest.DeterministicRepositoryHost) {
+		return "\n(the test PKI's OCSP and CRL hosts are reached through \"kyso pki serve\": set HTTP_PROXY to the URL it prints)"
+	}
+	return ""
 }
 
 // classifySignErr makes errors caused by the input or the options exit
@@ -301,7 +312,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		if *profile == "cqt" && *mccqt == "" && errors.Is(err, kxml.ErrNotFound) {
 			err = fmt.Errorf("%w (an invoice without MCCQT needs --mccqt CODE)", err)
 		}
-		return 0, classifySignErr(fmt.Errorf("signing %s: %w", in, err))
+		return 0, classifySignErr(fmt.Errorf("signing %s: %w%s", in, err, proxyHint(err)))
 	}
 	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(signed); return err }); err != nil {
 		return 0, err

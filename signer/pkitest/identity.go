@@ -135,8 +135,10 @@ const (
 
 // WriteDir writes the PKI's public certificates and the identity id
 // (typically from [PKI.Issue]) into dir, creating it: see [FileRoot] and
-// the other File constants. The .p12 and the key are protected by password
-// (the key PEM is written unencrypted with mode 0600).
+// the other File constants. The .p12 is protected by password; the key is
+// also written unencrypted, as PKCS#8 PEM with mode 0600, for tools that
+// want it bare (the keys of a test PKI are not secret). README.txt lists
+// the files and the servers' URLs, which answer only while p runs.
 func (p *PKI) WriteDir(dir string, id *Identity, password string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("pkitest: %w", err)
