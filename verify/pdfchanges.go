@@ -22,8 +22,10 @@ var objHeader = regexp.MustCompile(`(?:^|[^0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0
 
 // analyzeChanges compares every object defined after the signed revision
 // (bytes [end, size)) with the signed revision and sorts the differences
-// into allowed and disallowed changes (reject by default).
-func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader, docMDP int) (allowed, disallowed []string) {
+// into allowed and disallowed changes (reject by default). locks are the
+// signature's field locks (FieldMDP): a change of the value or appearance of
+// a field they freeze is disallowed even where DocMDP permits form filling.
+func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader, docMDP int, locks []fieldLock) (allowed, disallowed []string) {
 	if size-end > maxUpdateBytes {
 		return nil, []string{fmt.Sprintf("%d bytes were appended after signing: too much to analyse", size-end)}
 	}
@@ -79,7 +81,7 @@ func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader
 			}
 		}
 	}
-	c := &changeCtx{signed: signed, final: final, docMDP: docMDP, dss: map[uint32]bool{}, appearance: map[uint32]bool{}, sigWidgets: map[uint32]bool{}}
+	c := &changeCtx{signed: signed, final: final, docMDP: docMDP, locks: locks, dss: map[uint32]bool{}, appearance: map[uint32]bool{}, sigWidgets: map[uint32]bool{}, oldFieldAP: map[uint32]string{}, newFieldAP: map[uint32]string{}}
 	c.prepare(ids)
 	sorted := make([]uint32, 0, len(ids))
 	for id := range ids {
@@ -110,9 +112,13 @@ type changeCtx struct {
 	docMDP        int
 	catalogID     uint32
 	acroFormID    uint32
-	dss           map[uint32]bool // objects reachable from /DSS
-	appearance    map[uint32]bool // objects reachable from signature widgets' /AP
-	sigWidgets    map[uint32]bool // signature fields and widgets in the final revision
+	dss           map[uint32]bool   // objects reachable from /DSS
+	appearance    map[uint32]bool   // objects reachable from signature widgets' /AP
+	sigWidgets    map[uint32]bool   // signature fields and widgets in the final revision
+	locks         []fieldLock       // the signature's field locks
+	oldFieldAP    map[uint32]string // appearance objects of form fields when signed → field name
+	newFieldAP    map[uint32]string // the same in the final revision
+	pageObjs      map[uint32]bool   // see pageShared
 }
 
 // prepare collects the sets that allow changes.
@@ -144,6 +150,8 @@ func (c *changeCtx) prepare(ids map[uint32]bool) {
 			reach(v.Key("AP"), c.appearance, 0)
 		}
 	}
+	fieldAppearances(c.signed, c.oldFieldAP)
+	fieldAppearances(c.final, c.newFieldAP)
 }
 
 // reach adds every indirect object reachable from v to set.
@@ -254,9 +262,14 @@ func (c *changeCtx) classify(id uint32) (ok bool, what string) {
 		}
 		bad := changedKeys(sv, fv, id, "V", "AP", "AS", "MK", "F", "Lock", "SV", "DR", "Kids")
 		if len(bad) == 0 {
+			if name := fieldName(fv); c.locked(name) {
+				return false, fmt.Sprintf("signature field %q was signed or changed, but the signature locked it (FieldMDP)", name)
+			}
 			return true, "empty signature field signed"
 		}
 		return false, fmt.Sprintf("signature field %q changed: %s", fv.Key("T").Text(), strings.Join(bad, ", "))
+	case c.fieldAppearance(id, existed) != "":
+		return c.appearanceChange(c.fieldAppearance(id, existed), verb)
 	case typ == "Page":
 		bad := changedKeys(sv, fv, id, "Annots")
 		if !existed {
@@ -291,8 +304,75 @@ func (c *changeCtx) formFill(sv, fv dpdf.Value, id uint32) (bool, string) {
 	if len(bad) > 0 {
 		return false, fmt.Sprintf("form field %q changed: %s", fv.Key("T").Text(), strings.Join(bad, ", "))
 	}
+	name := fieldName(fv)
 	if c.docMDP == 1 {
-		return false, fmt.Sprintf("form field %q filled in, which the certification (P=1) forbids", fv.Key("T").Text())
+		return false, fmt.Sprintf("form field %q filled in, which the certification (P=1) forbids", name)
+	}
+	if c.locked(name) {
+		return false, fmt.Sprintf("form field %q filled in, but the signature locked it (FieldMDP)", name)
+	}
+	return true, "form fields filled in"
+}
+
+// fieldAppearance returns the name of the form field whose appearance the
+// object is: for an object that existed when signed, as it was then (so a
+// later update cannot re-label page content as an appearance); for a new
+// object, in the final revision.
+func (c *changeCtx) fieldAppearance(id uint32, existed bool) string {
+	if existed {
+		name := c.oldFieldAP[id]
+		if name != "" && c.pageShared()[id] {
+			return "" // also page content or resources: not just an appearance
+		}
+		return name
+	}
+	return c.newFieldAP[id]
+}
+
+// pageShared returns the objects reachable from the pages' /Contents and
+// /Resources in the signed revision (computed on first use).
+func (c *changeCtx) pageShared() map[uint32]bool {
+	if c.pageObjs != nil {
+		return c.pageObjs
+	}
+	c.pageObjs = map[uint32]bool{}
+	seen := map[uint32]bool{}
+	var walk func(v dpdf.Value, depth int)
+	walk = func(v dpdf.Value, depth int) {
+		if depth > 64 || v.Kind() != dpdf.Dict || len(seen) > 1000000 {
+			return
+		}
+		if id := v.GetPtr().GetID(); id != 0 {
+			if seen[id] {
+				return
+			}
+			seen[id] = true
+		}
+		for _, k := range []string{"Contents", "Resources"} {
+			if x := v.Key(k); !x.IsNull() {
+				if id := x.GetPtr().GetID(); id != 0 {
+					c.pageObjs[id] = true
+				}
+				reach(x, c.pageObjs, 0)
+			}
+		}
+		kids := v.Key("Kids")
+		for i := 0; i < kids.Len(); i++ {
+			walk(kids.Index(i), depth+1)
+		}
+	}
+	walk(c.signed.Trailer().Key("Root").Key("Pages"), 0)
+	return c.pageObjs
+}
+
+// appearanceChange decides about a new or changed appearance stream (or
+// its resources) of the form field name: part of filling the field in.
+func (c *changeCtx) appearanceChange(name, verb string) (bool, string) {
+	if c.docMDP == 1 {
+		return false, fmt.Sprintf("appearance of form field %q %s, which the certification (P=1) forbids", name, verb)
+	}
+	if c.locked(name) {
+		return false, fmt.Sprintf("appearance of form field %q %s, but the signature locked it (FieldMDP)", name, verb)
 	}
 	return true, "form fields filled in"
 }

@@ -42,7 +42,11 @@ import (
 //     fields, widgets, their appearance streams, AcroForm /Fields
 //     additions), DSS/VRI validation data, document time-stamps, and, as
 //     the certification level permits (DocMDP P=2, or no certification),
-//     filling in form fields, and with P=3 annotations. Any other change
+//     filling in form fields (their values and appearance streams) except
+//     those the signature locked (the /Lock dictionary of its field and
+//     the FieldMDP transform in its /Reference, read from the signed
+//     revision: /All, /Include or /Exclude with /Fields), and with P=3
+//     annotations. Any other change
 //     (page content, resources, added or removed pages, replaced objects,
 //     catalog entries) is listed in Coverage.ModifiedAfterSigning and the
 //     verdict is TOTAL_FAILED/FORMAT_FAILURE.
@@ -320,7 +324,7 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 				return ev, 0
 			}
 		}
-		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP)
+		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP, signatureLocks(signedRev, f.field, sig))
 		ev.Coverage.AllowedChanges = allowed
 		ev.Coverage.ModifiedAfterSigning = disallowed
 	}

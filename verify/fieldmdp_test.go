@@ -1,0 +1,177 @@
+package verify
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/pdf"
+)
+
+// lockFormPDF is a one-page form: text fields HoTen (object 6, with an
+// appearance stream, object 8) and DiaChi (object 7), and KhachHang
+// (object 9) with one kid, KhachHang.MST (object 10).
+func lockFormPDF() []byte {
+	objs := pageObjects("Form", "/AcroForm << /Fields [6 0 R 7 0 R 9 0 R] /DA (/Helv 0 Tf 0 g) >> ", "/Annots [6 0 R 7 0 R 10 0 R] ")
+	objs = append(objs,
+		"<< /FT /Tx /T (HoTen) /V (a) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R /AP << /N 8 0 R >> >>",
+		"<< /FT /Tx /T (DiaChi) /V (b) /Type /Annot /Subtype /Widget /Rect [72 560 300 580] /P 3 0 R >>",
+		appearanceStream("a"),
+		"<< /FT /Tx /T (KhachHang) /Kids [10 0 R] >>",
+		"<< /T (MST) /Parent 9 0 R /V (0100109106) /Type /Annot /Subtype /Widget /Rect [72 520 300 540] /P 3 0 R >>",
+	)
+	return buildPDF(objs)
+}
+
+func appearanceStream(text string) string {
+	s := fmt.Sprintf("BT /F1 12 Tf 2 4 Td (%s) Tj ET", text)
+	return fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 228 20] /Resources << /Font << /F1 5 0 R >> >> /Length %d >>\nstream\n%s\nendstream", len(s), s)
+}
+
+// Fill-ins written as a viewer would: the field's new value, and for
+// HoTen a new appearance stream (object 50).
+var (
+	fillHoTen = map[int]string{
+		6:  "<< /FT /Tx /T (HoTen) /V (Nguyễn Văn An) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R /AP << /N 50 0 R >> >>",
+		50: appearanceStream("Nguyen Van An"),
+	}
+	fillDiaChi = map[int]string{7: "<< /FT /Tx /T (DiaChi) /V (Hà Nội) /Type /Annot /Subtype /Widget /Rect [72 560 300 580] /P 3 0 R >>"}
+	fillMST    = map[int]string{10: "<< /T (MST) /Parent 9 0 R /V (0100109107) /Type /Annot /Subtype /Widget /Rect [72 520 300 540] /P 3 0 R >>"}
+	// Only the appearance of HoTen, rewritten in place.
+	redrawHoTen = map[int]string{8: appearanceStream("Tran Thi Binh")}
+)
+
+// Field locks (FieldMDP): filling a field the signature locked is a
+// modification the signer did not allow, naming the field; filling a field
+// it left open is form filling. Checked for /Action /All, /Include and
+// /Exclude as the pdf package writes them (/Lock on the field and a
+// FieldMDP transform in the signature), for values and appearances.
+func TestPDFFieldLocks(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	doc := lockFormPDF()
+	e.pki.SetTime(signAt)
+	sign := func(o *pdf.Options) []byte {
+		o.Field = "ChuKy"
+		return e.signPDF(t, doc, alice, o)
+	}
+	var (
+		none    = sign(&pdf.Options{})
+		all     = sign(&pdf.Options{Lock: &pdf.FieldLock{Action: pdf.LockAll}})
+		include = sign(&pdf.Options{Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"HoTen", "KhachHang"}}})
+		exclude = sign(&pdf.Options{Lock: &pdf.FieldLock{Action: pdf.LockExclude, Fields: []string{"HoTen"}}})
+		certP2  = sign(&pdf.Options{Certify: 2, Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"DiaChi"}}})
+		certP1  = sign(&pdf.Options{Certify: 1})
+	)
+	e.pki.SetTime(checkAt)
+	require.Contains(t, string(include), "/FieldMDP", "the pdf package writes a FieldMDP transform")
+	require.Contains(t, string(include), "/SigFieldLock", "and a /Lock dictionary")
+
+	for _, tc := range []struct {
+		name   string
+		signed []byte
+		fill   map[int]string
+		locked string // "" when the fill is allowed
+	}{
+		{"no lock: value and new appearance", none, fillHoTen, ""},
+		{"no lock: appearance redrawn", none, redrawHoTen, ""},
+		{"no lock: kid field", none, fillMST, ""},
+		{"All: value", all, fillHoTen, "HoTen"},
+		{"All: other field", all, fillDiaChi, "DiaChi"},
+		{"All: appearance only", all, redrawHoTen, "HoTen"},
+		{"Include: listed field", include, fillHoTen, "HoTen"},
+		{"Include: listed field's appearance", include, redrawHoTen, "HoTen"},
+		{"Include: kid of a listed field", include, fillMST, "KhachHang.MST"},
+		{"Include: other field", include, fillDiaChi, ""},
+		{"Exclude: excluded field", exclude, fillHoTen, ""},
+		{"Exclude: excluded field's appearance", exclude, redrawHoTen, ""},
+		{"Exclude: other field", exclude, fillDiaChi, "DiaChi"},
+		{"Exclude: other kid field", exclude, fillMST, "KhachHang.MST"},
+		{"certified P=2 with a lock: open field", certP2, fillHoTen, ""},
+		{"certified P=2 with a lock: locked field", certP2, fillDiaChi, "DiaChi"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := verifyPDF(t, e.online(), appendUpdate(t, tc.signed, tc.fill))
+			require.Len(t, rep.Signatures, 1)
+			s := rep.Signatures[0]
+			assert.True(t, s.Integrity.Intact, "%+v", s.Findings)
+			mod := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			if tc.locked == "" {
+				assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, mod)
+				assert.Contains(t, s.Coverage.AllowedChanges, "form fields filled in")
+				return
+			}
+			assert.Equal(t, TotalFailed, s.Indication, "%+v", s.Findings)
+			assert.Equal(t, FormatFailure, s.SubIndication)
+			assert.Contains(t, mod, fmt.Sprintf("%q", tc.locked))
+			assert.Contains(t, mod, "locked")
+			assert.Contains(t, s.Text(English), tc.locked)
+		})
+	}
+
+	// A certification with P=1 still refuses any fill, value or appearance.
+	for _, fill := range []map[int]string{fillHoTen, redrawHoTen, fillDiaChi} {
+		s := verifyPDF(t, e.online(), appendUpdate(t, certP1, fill)).Signatures[0]
+		assert.Equal(t, TotalFailed, s.Indication)
+		assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "P=1")
+	}
+}
+
+// Locks are read from the signed revision: an update that lifts the lock
+// (drops /Lock from the signature field) while filling the field does not
+// help, nor can it touch the FieldMDP transform in the signed signature
+// dictionary.
+func TestPDFFieldLockCannotBeLifted(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	signed := e.signPDF(t, lockFormPDF(), alice, &pdf.Options{Field: "ChuKy", Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"DiaChi"}}})
+	e.pki.SetTime(checkAt)
+	m := regexp.MustCompile(`(\d+) 0 obj\s*(<<[^\n]*/T \(ChuKy\)[^\n]*>>)`).FindSubmatch(signed)
+	require.NotNil(t, m, "signature widget as the pdf package writes it")
+	unlocked := regexp.MustCompile(`/Lock\s*<<[^>]*>>`).ReplaceAllString(string(m[2]), "")
+	require.NotEqual(t, string(m[2]), unlocked)
+	upd := map[int]string{mustAtoi(t, string(m[1])): unlocked}
+	for k, v := range fillDiaChi {
+		upd[k] = v
+	}
+	s := verifyPDF(t, e.online(), appendUpdate(t, signed, upd)).Signatures[0]
+	assert.Equal(t, TotalFailed, s.Indication)
+	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), `"DiaChi"`)
+
+	// Lifting the lock alone changes nothing the signer cared about.
+	s = verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{mustAtoi(t, string(m[1])): unlocked})).Signatures[0]
+	assert.Equal(t, TotalPassed, s.Indication, "%v", s.Coverage.ModifiedAfterSigning)
+}
+
+// A later signature in a new field is allowed under a lock on every field,
+// and its own locks then apply to what follows it.
+func TestPDFFieldLockLaterSignature(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.pki.MustIssue(), e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	first := e.signPDF(t, lockFormPDF(), alice, &pdf.Options{Field: "A", Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"HoTen"}}})
+	second := e.signPDF(t, first, bob, &pdf.Options{Field: "B", Lock: &pdf.FieldLock{Action: pdf.LockAll}})
+	e.pki.SetTime(checkAt)
+	rep := verifyPDF(t, e.online(), second)
+	require.Len(t, rep.Signatures, 2)
+	for _, s := range rep.Signatures {
+		assert.Equal(t, TotalPassed, s.Indication, "%s: %+v %v", s.ID, s.Findings, s.Coverage.ModifiedAfterSigning)
+	}
+	// Filling DiaChi after both: A allowed it, B did not.
+	rep = verifyPDF(t, e.online(), appendUpdate(t, second, fillDiaChi))
+	require.Len(t, rep.Signatures, 2)
+	byID := map[string]*SignatureReport{}
+	for _, s := range rep.Signatures {
+		byID[s.ID] = s
+	}
+	require.Contains(t, byID, "A")
+	require.Contains(t, byID, "B")
+	assert.Equal(t, TotalPassed, byID["A"].Indication, "%v", byID["A"].Coverage.ModifiedAfterSigning)
+	assert.Equal(t, TotalFailed, byID["B"].Indication)
+	assert.Contains(t, strings.Join(byID["B"].Coverage.ModifiedAfterSigning, "\n"), `"DiaChi"`)
+}
