@@ -21,6 +21,8 @@ type ArchError struct {
 	Process string // what this process is, e.g. "amd64 (64-bit)"
 }
 
+// Error names the library and both architectures, with a hint for the
+// usual case of a 32-bit DLL in a 64-bit program.
 func (e *ArchError) Error() string {
 	msg := fmt.Sprintf("pkcs11: %s is built for %s but this process is %s", e.Path, e.Library, e.Process)
 	if strings.Contains(e.Library, "32-bit") && strings.Contains(e.Process, "64-bit") {

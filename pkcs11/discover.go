@@ -18,10 +18,10 @@ import (
 // Windows names are looked up in System32 (and SysWOW64, where only 32-bit
 // builds live: those are reported as such, see [ArchError]).
 type Vendor struct {
-	Name    string
-	Windows []string
-	MacOS   []string
-	Linux   []string
+	Name    string   // the CA or middleware, e.g. "VNPT-CA"
+	Windows []string // DLL names, looked up in System32 (and SysWOW64)
+	MacOS   []string // .dylib paths or names
+	Linux   []string // .so paths or names
 }
 
 // Vendors is the probe list used by [Discover].
@@ -77,8 +77,8 @@ func DefaultDirs(goos string) []string {
 
 // Candidate is a module file found by Discover.
 type Candidate struct {
-	Vendor string
-	Path   string
+	Vendor string // Vendor.Name
+	Path   string // the module file found
 	// Err is nil when this process can load the module's architecture; an
 	// *ArchError (errors.Is ErrWrongArchitecture) for a 32-bit library seen
 	// from a 64-bit process, or another reason it cannot be loaded.

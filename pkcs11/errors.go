@@ -82,6 +82,8 @@ type PINError struct {
 	cause    error  // PKCS#11 return value, if any
 }
 
+// Error names the failure and the token, and says when the PIN is now
+// locked or the next wrong attempt will lock it.
 func (e *PINError) Error() string {
 	msg := fmt.Sprintf("%v (token %q)", e.Err, e.Token)
 	switch {

@@ -189,10 +189,10 @@ func (m *Module) Path() string { return m.lib.path }
 
 // ModuleInfo describes a module (C_GetInfo).
 type ModuleInfo struct {
-	Manufacturer    string
-	Description     string
+	Manufacturer    string // manufacturerID
+	Description     string // libraryDescription
 	CryptokiVersion string // e.g. "2.40"
-	LibraryVersion  string
+	LibraryVersion  string // the module's own version, e.g. "2.6"
 }
 
 // Info returns the module's self-description.
@@ -216,12 +216,12 @@ func (m *Module) Info() (ModuleInfo, error) {
 
 // Slot describes a slot and, when one is present, its token.
 type Slot struct {
-	ID           uint
-	Description  string
-	Manufacturer string
-	TokenPresent bool
-	Removable    bool
-	Hardware     bool
+	ID           uint       // the slot ID, for TokenSpec.Slot
+	Description  string     // slotDescription
+	Manufacturer string     // manufacturerID of the slot (the reader)
+	TokenPresent bool       // CKF_TOKEN_PRESENT
+	Removable    bool       // CKF_REMOVABLE_DEVICE
+	Hardware     bool       // CKF_HW_SLOT
 	Token        *TokenInfo // nil when no token is present or it cannot be read
 	TokenErr     error      // why Token is nil although a token is present
 }
@@ -230,19 +230,19 @@ type Slot struct {
 // padding spaces and NUL bytes and normalised to Unicode NFC, so Vietnamese
 // labels compare as users type them.
 type TokenInfo struct {
-	Slot         uint
-	Label        string
-	Manufacturer string
-	Model        string
-	Serial       string
-	Flags        uint // raw CKF_* token flags
+	Slot         uint   // the slot holding the token
+	Label        string // the token's label, often the holder's name
+	Manufacturer string // manufacturerID
+	Model        string // model
+	Serial       string // serialNumber, the stable way to find the token again
+	Flags        uint   // raw CKF_* token flags
 
 	MaxSessions   uint // ulMaxSessionCount: 0 unlimited, ^uint(0) unknown
-	Sessions      uint
+	Sessions      uint // ulSessionCount: sessions open now (all applications)
 	MaxRWSessions uint // ulMaxRwSessionCount: 0 unlimited, ^uint(0) unknown
-	RWSessions    uint
-	MinPINLen     uint
-	MaxPINLen     uint
+	RWSessions    uint // ulRwSessionCount
+	MinPINLen     uint // ulMinPinLen
+	MaxPINLen     uint // ulMaxPinLen
 }
 
 // LoginRequired reports CKF_LOGIN_REQUIRED.
@@ -269,6 +269,7 @@ func (t TokenInfo) PINLocked() bool { return t.Flags&p11.CKF_USER_PIN_LOCKED != 
 // PINToBeChanged reports CKF_USER_PIN_TO_BE_CHANGED.
 func (t TokenInfo) PINToBeChanged() bool { return t.Flags&p11.CKF_USER_PIN_TO_BE_CHANGED != 0 }
 
+// String describes the token: label, serial, manufacturer, model, slot.
 func (t TokenInfo) String() string {
 	return fmt.Sprintf("%q (serial %s, %s %s, slot %d)", t.Label, t.Serial, t.Manufacturer, t.Model, t.Slot)
 }

@@ -24,11 +24,11 @@ import (
 // Certificate is an X.509 certificate stored on a token, with what a user
 // needs to recognise it.
 type Certificate struct {
-	Cert   *x509.Certificate
-	ID     []byte // CKA_ID, which links it to its private key
-	Label  string // CKA_LABEL
-	SHA1   [sha1.Size]byte
-	SHA256 [sha256.Size]byte
+	Cert   *x509.Certificate // the parsed certificate (CKA_VALUE)
+	ID     []byte            // CKA_ID, which links it to its private key
+	Label  string            // CKA_LABEL
+	SHA1   [sha1.Size]byte   // thumbprint, as Windows shows it
+	SHA256 [sha256.Size]byte // thumbprint
 }
 
 func newCertificate(c *x509.Certificate, id []byte, label string) Certificate {

@@ -16,14 +16,15 @@ import (
 // one token matches, OpenToken fails with ErrAmbiguousToken rather than
 // guess (two tokens of the same CA often carry the same label).
 type TokenSpec struct {
-	Serial string
-	Label  string
-	Slot   *uint // nil: any slot
+	Serial string // the token's serial number (TokenInfo.Serial)
+	Label  string // the token's label (TokenInfo.Label)
+	Slot   *uint  // nil: any slot
 }
 
 // SlotID returns a pointer to id, for TokenSpec.Slot.
 func SlotID(id uint) *uint { return &id }
 
+// String describes the selection for error messages, e.g. `serial "54AB"`.
 func (s TokenSpec) String() string {
 	var parts []string
 	if s.Serial != "" {
@@ -64,6 +65,7 @@ type PINFunc func(ctx context.Context, req PINRequest) (string, error)
 // PINRequest tells a PINFunc what is being unlocked and how the token's PIN
 // stands, so a user interface can warn before the last attempt.
 type PINRequest struct {
+	// Token is the token whose PIN is asked for.
 	Token TokenInfo
 	// ProtectedPath: the PIN is entered on the reader's pinpad
 	// (CKF_PROTECTED_AUTHENTICATION_PATH). The returned string is ignored

@@ -69,16 +69,16 @@ type ID struct {
 // Vietnamese diacritics. Where an attribute occurs several times the string
 // fields hold the first occurrence.
 type Identity struct {
-	CommonName          string
-	Organization        string
-	OrganizationalUnits []string
-	Title               string
-	Locality            string // localityName (L)
-	Province            string // stateOrProvinceName (ST): tỉnh / thành phố
-	Street              string
-	Country             string
-	Email               string // emailAddress attribute of the subject
-	SerialNumber        string
+	CommonName          string   // commonName (CN): the person's or organisation's name
+	Organization        string   // organizationName (O)
+	OrganizationalUnits []string // organizationalUnitName (OU), every value
+	Title               string   // title (chức vụ)
+	Locality            string   // localityName (L)
+	Province            string   // stateOrProvinceName (ST): tỉnh / thành phố
+	Street              string   // streetAddress
+	Country             string   // countryName (C), e.g. "VN"
+	Email               string   // emailAddress attribute of the subject
+	SerialNumber        string   // serialNumber attribute of the subject (not the certificate's serial)
 	// IDs lists every UID and organizationIdentifier value, and serialNumber
 	// values of a recognisable form, in the order of the name (certificate
 	// order), unknown UID prefixes included.

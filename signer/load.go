@@ -41,6 +41,7 @@ func WithChain(certs ...*x509.Certificate) Option {
 // scheme. SignDigest itself always does what its opts say: a crypto.Hash
 // means PKCS#1 v1.5, a *rsa.PSSOptions means PSS.
 type PSSPreferrer interface {
+	// PreferPSS reports whether RSA-PSS should be used by default.
 	PreferPSS() bool
 }
 

@@ -42,6 +42,7 @@ const (
 	AsynchServerServer
 )
 
+// String returns the mode's MessagingMode name, e.g. "asynchClientServer".
 func (m Mode) String() string {
 	switch m {
 	case Synch:
@@ -259,10 +260,10 @@ type Request struct {
 
 // Response is a completed signature.
 type Response struct {
-	MSISDN      string // normalised number
-	APTransID   string
-	MSSPTransID string
-	Status      StatusCode
+	MSISDN      string     // normalised number
+	APTransID   string     // our transaction id (AP_TransID)
+	MSSPTransID string     // the MSSP's transaction id, for its logs and support
+	Status      StatusCode // final status, normally 500 SIGNATURE or 502 VALID_SIGNATURE
 	// SignatureProfile is the profile the MSSP reports it used, if any.
 	SignatureProfile string
 	// Signature is the raw signature over the requested digest (RSA

@@ -107,13 +107,14 @@ var (
 // StatusError is a status or fault code reported by the MSSP. It matches
 // the sentinel for its code with errors.Is.
 type StatusError struct {
-	Code        StatusCode
-	Message     string // StatusMessage or the fault reason
-	Detail      string // fault detail, if any
-	Fault       bool   // reported as a SOAP fault rather than a status
-	MSSPTransID string // the transaction, when known
+	Code        StatusCode // the ETSI TS 102 204 status code, e.g. 401 USER_CANCEL
+	Message     string     // StatusMessage or the fault reason
+	Detail      string     // fault detail, if any
+	Fault       bool       // reported as a SOAP fault rather than a status
+	MSSPTransID string     // the transaction, when known
 }
 
+// Error gives the code, its name and the MSSP's message.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("simpki: MSSP answered %d %s", int(e.Code), e.Code)
 	if e.Message != "" && e.Message != e.Code.String() {

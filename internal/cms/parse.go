@@ -18,7 +18,8 @@ const MaxInputSize = 64 << 20
 // SignedData is a parsed CMS SignedData (RFC 5652 §5).
 type SignedData struct {
 	// Raw is the whole DER ContentInfo.
-	Raw     []byte
+	Raw []byte
+	// Version is the CMSVersion of the SignedData.
 	Version int
 	// DigestAlgorithms lists the hashes of the digestAlgorithms SET
 	// (unknown algorithms are left out).
@@ -33,7 +34,8 @@ type SignedData struct {
 	Certificates    []*x509.Certificate
 	RawCertificates [][]byte
 	// RawCRLs holds each RevocationInfoChoice as DER.
-	RawCRLs     [][]byte
+	RawCRLs [][]byte
+	// SignerInfos are the SignerInfos in order (PAdES and CAdES have one).
 	SignerInfos []*SignerInfo
 	// BER reports that the input was not DER and was parsed after
 	// conversion to DER (a conformance finding, not a failure in itself).
@@ -42,6 +44,7 @@ type SignedData struct {
 
 // SignerInfo is one parsed SignerInfo.
 type SignerInfo struct {
+	// Version is 1 for issuerAndSerialNumber, 3 for subjectKeyIdentifier.
 	Version int
 	// Issuer (DER Name) and SerialNumber identify the signer when the
 	// issuerAndSerialNumber form is used; SubjectKeyID otherwise.
@@ -54,10 +57,15 @@ type SignerInfo struct {
 	// SignedAttributes are nil when the SignerInfo has none; then
 	// RawSignedAttrs is nil too. RawSignedAttrs is the DER SET OF (tag
 	// 0x31) that the signature covers.
-	SignedAttributes   []Attribute
-	RawSignedAttrs     []byte
+	SignedAttributes []Attribute
+	RawSignedAttrs   []byte
+	// SignatureAlgorithm and Signature are the signature over
+	// RawSignedAttrs (or over the content when there are no signed
+	// attributes).
 	SignatureAlgorithm pkix.AlgorithmIdentifier
 	Signature          []byte
+	// UnsignedAttributes are the unsigned attributes, such as the
+	// signature time-stamp token, undecoded.
 	UnsignedAttributes []Attribute
 	// Timestamps are the parsed id-aa-signatureTimeStampToken values.
 	Timestamps []*Token

@@ -24,11 +24,13 @@ type Token struct {
 	// HashAlgorithm and HashedMessage form the message imprint.
 	HashAlgorithm crypto.Hash
 	HashedMessage []byte
-	SerialNumber  *big.Int
+	// SerialNumber is the token's serial number, unique per TSA.
+	SerialNumber *big.Int
 	// GenTime is the time the TSA asserts, and Accuracy its stated
 	// accuracy (zero when absent).
 	GenTime  time.Time
 	Accuracy time.Duration
+	// Ordering is the TSTInfo ordering flag.
 	Ordering bool
 	// Nonce is the request nonce the TSA echoed, nil when absent.
 	Nonce *big.Int

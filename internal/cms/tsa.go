@@ -92,11 +92,12 @@ var failInfoNames = map[int]string{
 // TSAStatusError is the error for a TSA response whose PKIStatus is neither
 // granted nor grantedWithMods. It wraps ErrTSARejected.
 type TSAStatusError struct {
-	Status   int
+	Status   int      // PKIStatus: 2 rejection, 3 waiting, 4 revocationWarning, 5 revocationNotification
 	Text     []string // statusString
 	FailInfo []string // names of the failInfo bits set
 }
 
+// Error says the TSA refused, with the status, failure bits and text.
 func (e *TSAStatusError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "cms: TSA refused the time-stamp request: status %d", e.Status)
@@ -109,6 +110,7 @@ func (e *TSAStatusError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns ErrTSARejected, so errors.Is(err, ErrTSARejected) holds.
 func (e *TSAStatusError) Unwrap() error { return ErrTSARejected }
 
 // TimestampRequest returns a DER TimeStampReq for digest (made with hash)

@@ -75,7 +75,7 @@ const PINTries = 3
 
 // Step scripts one request.
 type Step struct {
-	Outcome   Outcome
+	Outcome   Outcome       // what the user does
 	Delay     time.Duration // how long the user takes (per PIN attempt)
 	WrongPINs int           // for WrongPIN
 }
@@ -130,23 +130,23 @@ const DefaultMSSPID = "http://mssp.kyso.test/"
 
 // Request is one request as the simulator received it.
 type Request struct {
-	Time                             time.Time
-	Operation                        string // MSS_SignatureReq, MSS_StatusReq, MSS_ReceiptReq, MSS_ProfileReq
-	APID                             string
-	APTransID                        string
-	MSSPTransID                      string // assigned or referenced transaction
-	MSISDN                           string // as sent
-	MessagingMode                    string
-	MimeType                         string // of DataToBeSigned
-	DataToBeSigned                   []byte
-	Display                          string // DataToBeDisplayed
-	DisplayMimeType, DisplayEncoding string
-	SignatureProfile                 string
-	MSSFormat                        string
-	TimeOut                          int
-	APURL                            string
-	ReceiptStatus                    int
-	ReceiptMessage                   string
+	Time                             time.Time // when it arrived
+	Operation                        string    // MSS_SignatureReq, MSS_StatusReq, MSS_ReceiptReq, MSS_ProfileReq
+	APID                             string    // AP_Info AP_ID
+	APTransID                        string    // AP_Info AP_TransID
+	MSSPTransID                      string    // assigned or referenced transaction
+	MSISDN                           string    // as sent
+	MessagingMode                    string    // synch, asynchClientServer or asynchServerServer
+	MimeType                         string    // of DataToBeSigned
+	DataToBeSigned                   []byte    // the digest (or data) to sign
+	Display                          string    // DataToBeDisplayed
+	DisplayMimeType, DisplayEncoding string    // attributes of DataToBeDisplayed
+	SignatureProfile                 string    // the requested signature profile URI
+	MSSFormat                        string    // the requested signature format URI
+	TimeOut                          int       // the request's TimeOut in seconds (0: none)
+	APURL                            string    // AP_URL for notifications
+	ReceiptStatus                    int       // MSS_ReceiptReq: the status code sent
+	ReceiptMessage                   string    // MSS_ReceiptReq: the message sent
 	// Signed reports a valid AP request signature.
 	Signed bool
 	// Body is the SOAP message as received.
@@ -166,9 +166,9 @@ const (
 
 // Transaction is the simulator's view of one signature transaction.
 type Transaction struct {
-	MSSPTransID string
-	MSISDN      string // normalised
-	State       State
+	MSSPTransID string            // the id the simulator assigned
+	MSISDN      string            // normalised
+	State       State             // where the transaction stands
 	Code        simpki.StatusCode // final status or fault code
 }
 
