@@ -29,6 +29,9 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 	var out []*Evidence
 	for i, si := range sd.SignerInfos {
 		ev := &Evidence{Format: format, ID: fmt.Sprintf("SignerInfo %d", i+1), DigestAlgorithm: si.Hash}
+		if sd.BER {
+			ev.Warnings = append(ev.Warnings, "the CMS is BER-encoded (indefinite lengths), not DER; it was read as BER and its signed attributes checked in DER")
+		}
 		out = append(out, ev)
 		cert, err := sd.SignerCertificate(si)
 		if err != nil {

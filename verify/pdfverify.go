@@ -427,22 +427,12 @@ func derPrefix(contents []byte) ([]byte, error) {
 	if len(contents) < 2 || contents[0] != 0x30 {
 		return nil, errors.New("/Contents does not start with a DER SEQUENCE")
 	}
-	l := int(contents[1])
-	hdr := 2
-	if l&0x80 != 0 {
-		n := l & 0x7f
-		if n == 0 || n > 4 || len(contents) < 2+n {
-			return nil, errors.New("/Contents has an unsupported DER length")
+	total, err := berLen(contents, 0)
+	if err != nil {
+		if contents[1] == 0x80 {
+			return nil, errors.New("/Contents holds a BER element without its end-of-contents octets")
 		}
-		l = 0
-		for _, b := range contents[2 : 2+n] {
-			l = l<<8 | int(b)
-		}
-		hdr += n
-	}
-	total := hdr + l
-	if l < 0 || total > len(contents) {
-		return nil, errors.New("/Contents DER length exceeds the string")
+		return nil, errors.New("/Contents has an unsupported DER length or its DER length exceeds the string")
 	}
 	for _, b := range contents[total:] {
 		if b != 0 {

@@ -166,7 +166,7 @@ func (r *Report) Text(lang Language) string {
 		b.WriteString(s.text(lang))
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "! %s\n", w)
+		fmt.Fprintf(&b, "! %s\n", localize(lang, w))
 	}
 	return norm.NFC.String(b.String())
 }
@@ -214,7 +214,7 @@ func (s *SignatureReport) text(lang Language) string {
 			cov = c.label["whole"]
 		}
 		if s.Coverage.Description != "" {
-			cov += " — " + s.Coverage.Description
+			cov += " — " + localize(lang, s.Coverage.Description)
 		}
 		line("coverage", cov)
 	}
@@ -239,7 +239,7 @@ func (s *SignatureReport) text(lang Language) string {
 			st += " (" + fmtTime(lang, *rv.RevokedAt) + ", " + rv.Reason + ")"
 		}
 		if rv.Source != "" {
-			st += " — " + rv.Source + ", " + rv.Origin
+			st += " — " + rv.Source + ", " + localizeWord(lang, rv.Origin)
 		}
 		fmt.Fprintf(&b, "  %s [%s]: %s\n", c.label["revocation"], rv.Subject, st)
 	}
@@ -253,13 +253,13 @@ func (s *SignatureReport) text(lang Language) string {
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(&b, "  %s:\n", c.label["warnings"])
 		for _, w := range s.Warnings {
-			fmt.Fprintf(&b, "   - %s\n", w)
+			fmt.Fprintf(&b, "   - %s\n", localize(lang, w))
 		}
 	}
 	if len(s.Findings) > 0 {
 		fmt.Fprintf(&b, "  %s:\n", c.label["details"])
 		for _, f := range s.Findings {
-			fmt.Fprintf(&b, "   - [%s] %s\n", f.SubIndication, f.Detail)
+			fmt.Fprintf(&b, "   - [%s] %s\n", f.SubIndication, localize(lang, f.Detail))
 		}
 	}
 	return b.String()

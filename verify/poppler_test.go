@@ -1,0 +1,120 @@
+package verify
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+)
+
+// nssIdentity imports id (key, certificate and chain) into a new NSS
+// database in a temporary directory and returns the database ("sql:DIR")
+// and the key's nickname.
+func nssIdentity(t *testing.T, id *pkitest.Identity) (db, nick string) {
+	t.Helper()
+	certutil := testutil.Tool(t, "certutil", "libnss3-tools")
+	pk12util := testutil.Tool(t, "pk12util", "libnss3-tools")
+	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
+	dir := t.TempDir()
+	db = "sql:" + dir
+	p12, err := id.PKCS12("pw")
+	require.NoError(t, err)
+	pfx := filepath.Join(dir, "id.p12")
+	require.NoError(t, os.WriteFile(pfx, p12, 0o600))
+	run := func(name string, args ...string) string {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		require.NoError(t, err, "%s %v: %s", name, args, out)
+		return string(out)
+	}
+	run(certutil, "-N", "-d", db, "--empty-password")
+	run(pk12util, "-i", pfx, "-d", db, "-W", "pw", "-K", "")
+	// The PKCS#12 file has no friendly name: NSS makes one up from the
+	// subject and issuer. Ask pdfsig which it is.
+	out := run(pdfsig, "-list-nicks", "-nssdir", db)
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasSuffix(l, ":") {
+			require.Empty(t, nick, "one key in the database: %s", out)
+			nick = l
+		}
+	}
+	require.NotEmpty(t, nick, "no nickname listed: %s", out)
+	return db, nick
+}
+
+// A signature made by poppler (pdfsig -add-signature, NSS): it verifies.
+// pdfsig 22.12 writes adbe.pkcs7.detached (its -etsi is "not supported yet
+// with -add-signature"), SHA-256, with a signing-time attribute and no
+// time-stamp, at the wall clock. So the signing time is self-declared, the
+// chain is validated at the validation time with online OCSP/CRL from the
+// test PKI, and everything holds: TOTAL_PASSED.
+func TestPDFFromPoppler(t *testing.T) {
+	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
+	e := newEnv(t)
+	// RSA: poppler 22.12 sizes /Contents from a trial signature, and an
+	// ECDSA signature one byte longer than the trial (DER integers vary in
+	// length) fails with "signDocument: unable update signature" about one
+	// time in two. RSA signatures have a fixed length.
+	id := e.pki.MustIssue(pkitest.RSAKey(2048))
+	db, nick := nssIdentity(t, id)
+
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	src, err := os.ReadFile(filepath.Join(testutil.RepoRoot(t), "pdf", "testdata", "simple.pdf"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, src, 0o644))
+	e.pki.SetTime(time.Now())
+	res, err := exec.Command(pdfsig, "-add-signature", "-nssdir", db, "-nick", nick, "-digest", "SHA256",
+		"-new-signature-field-name", "Poppler", "-reason", "Phê duyệt", in, out).CombinedOutput()
+	require.NoError(t, err, string(res))
+	signed, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(signed, src), "pdfsig appends an incremental update")
+	require.Contains(t, string(signed), "/adbe.pkcs7.detached")
+
+	o := e.online()
+	o.Time = time.Now()
+	rep := verifyPDF(t, o, signed)
+	require.Len(t, rep.Signatures, 1, "%s", rep.Text(English))
+	s := rep.Signatures[0]
+	assert.Equal(t, "Poppler", s.ID)
+	assert.True(t, s.Integrity.Intact, "%+v", s.Findings)
+	assert.True(t, s.Coverage.WholeDocument)
+	assert.Empty(t, s.Coverage.ModifiedAfterSigning)
+	assert.Equal(t, pkitest.DefaultPersonName, s.Signer.Name)
+	require.NotNil(t, s.Anchor)
+	assert.Equal(t, TotalPassed, s.Indication, "%+v\n%s", s.Findings, s.Text(English))
+	// NSS writes the CMS in BER with indefinite lengths.
+	assert.Contains(t, s.Warnings, "the CMS is BER-encoded (indefinite lengths), not DER; it was read as BER and its signed attributes checked in DER")
+	require.NotNil(t, s.ClaimedSigningTime, "pdfsig writes a signing-time attribute")
+	assert.WithinDuration(t, time.Now(), *s.ClaimedSigningTime, 10*time.Minute)
+	assert.Nil(t, s.TimestampTime)
+	assert.Equal(t, TimeFromValidation, s.TimeSource, "the claimed time is self-declared")
+	assert.Equal(t, "SHA-256", s.Integrity.DigestAlgorithm)
+
+	// Offline, with no revocation data in the document, it cannot pass.
+	off := e.offline()
+	off.Time = time.Now()
+	s = verifyPDF(t, off, signed).Signatures[0]
+	assert.True(t, s.Integrity.Intact)
+	assert.Equal(t, Indeterminate, s.Indication, "%+v", s.Findings)
+
+	// A byte flipped inside the signed range breaks it.
+	bad := bytes.Clone(signed)
+	i := bytes.Index(bad, []byte("/MediaBox"))
+	require.Positive(t, i)
+	bad[i+1] = 'm'
+	s = verifyPDF(t, o, bad).Signatures[0]
+	assert.Equal(t, TotalFailed, s.Indication)
+	assert.Equal(t, HashFailure, s.SubIndication)
+}
