@@ -28,18 +28,18 @@ type keyFlags struct {
 }
 
 func (k *keyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&k.p12, "p12", "", "PKCS#12 (.p12/.pfx) file holding the key and certificate")
-	fs.StringVar(&k.passEnv, "pass-env", "", "environment variable holding the PKCS#12 password")
-	fs.StringVar(&k.passFile, "pass-file", "", "file holding the PKCS#12 password (first line)")
+	fs.StringVar(&k.p12, "p12", "", "PKCS#12 (.p12/.pfx) `FILE` holding the key and certificate")
+	fs.StringVar(&k.passEnv, "pass-env", "", "environment variable `VAR` holding the PKCS#12 password")
+	fs.StringVar(&k.passFile, "pass-file", "", "`FILE` holding the PKCS#12 password (first line)")
 
-	fs.StringVar(&k.module, "pkcs11", "", "PKCS#11 module (USB token middleware library)")
-	fs.StringVar(&k.token, "token", "", "token label (with --pkcs11)")
-	fs.StringVar(&k.serial, "serial", "", "token serial number (with --pkcs11)")
-	fs.StringVar(&k.cert, "cert", "", "certificate SHA-1/SHA-256 thumbprint or serial (with --pkcs11; default: the only end-entity certificate)")
-	fs.StringVar(&k.pinEnv, "pin-env", "", "environment variable holding the token PIN (default: ask on standard input)")
+	fs.StringVar(&k.module, "pkcs11", "", "PKCS#11 `MODULE` (USB token middleware library)")
+	fs.StringVar(&k.token, "token", "", "token `LABEL` (with --pkcs11)")
+	fs.StringVar(&k.serial, "serial", "", "token `SERIAL` number (with --pkcs11)")
+	fs.StringVar(&k.cert, "cert", "", "certificate SHA-1/SHA-256 `THUMBPRINT` or serial (with --pkcs11; default: the only end-entity certificate)")
+	fs.StringVar(&k.pinEnv, "pin-env", "", "environment variable `VAR` holding the token PIN (default: ask on standard input)")
 
-	fs.StringVar(&k.sim, "sim", "", "mobile number of the SIM holding the key (SIM PKI)")
-	fs.StringVar(&k.mssp, "mssp", "", "MSSP endpoint URL (with --sim)")
+	fs.StringVar(&k.sim, "sim", "", "mobile number (`MSISDN`) of the SIM holding the key (SIM PKI)")
+	fs.StringVar(&k.mssp, "mssp", "", "MSSP endpoint `URL` (with --sim)")
 	fs.StringVar(&k.apID, "ap-id", "kyso-ap", "application provider id at the MSSP (with --sim)")
 	fs.StringVar(&k.apPassEnv, "ap-pass-env", "", "environment variable holding the AP password (with --sim)")
 	fs.StringVar(&k.msspID, "mssp-id", "", "MSSP_ID URI assigned by the operator (with --sim)")

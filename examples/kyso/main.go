@@ -41,6 +41,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -160,12 +161,26 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// helpFor prints fs's flags to w when err is flag.ErrHelp.
+// helpFor prints fs's flags to w when err is flag.ErrHelp, spelt with two
+// dashes as the documentation writes them (one dash works too).
 func helpFor(fs *flag.FlagSet, w io.Writer, synopsis string, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(w, "Usage: %s\n\nFlags:\n", synopsis)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
+		fs.VisitAll(func(f *flag.Flag) {
+			name, usage := flag.UnquoteUsage(f)
+			line := "  --" + f.Name
+			if name != "" {
+				line += " " + name
+			}
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+				if name == "string" {
+					usage += fmt.Sprintf(" (default %q)", f.DefValue)
+				} else {
+					usage += " (default " + f.DefValue + ")"
+				}
+			}
+			fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+		})
 	}
 	return err
 }

@@ -480,7 +480,9 @@ func TestSignErrors(t *testing.T) {
 	// Help exits 0 and lists the flags.
 	r = kyso(t, nil, "", "sign", "pdf", "-h")
 	assert.Equal(t, 0, r.code)
-	assert.Contains(t, r.stdout, "-visible")
+	assert.Contains(t, r.stdout, "--visible PAGE:X,Y,W,H")
+	assert.Contains(t, r.stdout, "--sim-timeout duration")
+	assert.Contains(t, r.stdout, "(default 2m0s)")
 	r = kyso(t, nil, "", "help")
 	assert.Equal(t, 0, r.code)
 	assert.Contains(t, r.stdout, "kyso pki serve DIR")
