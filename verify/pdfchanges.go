@@ -95,6 +95,12 @@ func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader
 	}
 	for _, id := range sorted {
 		ok, what := c.classify(id)
+		if !ok && docMDP != 1 && c.unreferenced(id) {
+			// Producers leave drafts behind (poppler writes discarded
+			// appearance streams): nothing refers to them, so no viewer
+			// shows them. A certification with P=1 forbids any change.
+			ok, what = true, "unreferenced objects added (not part of the document)"
+		}
 		switch {
 		case what == "":
 		case ok:
@@ -119,6 +125,8 @@ type changeCtx struct {
 	oldFieldAP    map[uint32]string // appearance objects of form fields when signed → field name
 	newFieldAP    map[uint32]string // the same in the final revision
 	pageObjs      map[uint32]bool   // see pageShared
+	reachable     map[uint32]bool   // see unreferenced
+	reachComplete bool
 }
 
 // prepare collects the sets that allow changes.
@@ -541,4 +549,49 @@ func describe(v dpdf.Value) string {
 		return "array"
 	}
 	return "value"
+}
+
+// maxReachObjects bounds the reachability walk of unreferenced.
+const maxReachObjects = 2_000_000
+
+// unreferenced reports whether id is an object added after signing that
+// nothing in the final revision refers to: no reference chain from its
+// trailer (catalog, info, encryption dictionaries) reaches it, whatever the
+// generation. The walk reads references as written, without resolving
+// them, and is computed on first use; when it cannot be completed (an
+// unreadable object, too many objects) nothing counts as unreferenced.
+func (c *changeCtx) unreferenced(id uint32) bool {
+	if old, err := c.signed.GetObject(id); err == nil && old.Kind() != dpdf.Null {
+		return false
+	}
+	if c.reachable == nil {
+		c.reachable = map[uint32]bool{}
+		c.reachComplete = true
+		queue, ok := c.final.Trailer().RefIDs()
+		if !ok {
+			c.reachComplete = false
+		}
+		for len(queue) > 0 && c.reachComplete {
+			n := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			if c.reachable[n] {
+				continue
+			}
+			c.reachable[n] = true
+			if len(c.reachable) > maxReachObjects {
+				c.reachComplete = false
+				break
+			}
+			v, err := c.final.GetObject(n)
+			if err != nil {
+				continue // a reference to a missing object reaches nothing more
+			}
+			refs, ok := v.RefIDs()
+			if !ok && v.Kind() != dpdf.Null {
+				c.reachComplete = false
+			}
+			queue = append(queue, refs...)
+		}
+	}
+	return c.reachComplete && !c.reachable[id]
 }

@@ -270,3 +270,36 @@ func (v Value) Header() Value {
 	}
 	return Value{}
 }
+
+// RefIDs returns the object numbers of the indirect references written
+// directly in v (in its dictionary or array, and in the direct objects
+// nested in them), without resolving them, so that the trailer and every
+// object can be walked for reachability without trusting resolution. ok is
+// false when v is an error or nests direct objects too deeply to list.
+func (v Value) RefIDs() (ids []uint32, ok bool) {
+	if v.err != nil {
+		return nil, false
+	}
+	ok = true
+	var walk func(o Object, depth int)
+	walk = func(o Object, depth int) {
+		if depth > 64 {
+			ok = false
+			return
+		}
+		switch o.Kind {
+		case Indirect:
+			ids = append(ids, o.PtrVal.id)
+		case Array:
+			for _, e := range o.ArrayVal {
+				walk(e, depth+1)
+			}
+		case Dict, Stream:
+			for _, e := range o.DictVal {
+				walk(e, depth+1)
+			}
+		}
+	}
+	walk(v.obj, 0)
+	return ids, ok
+}
