@@ -167,11 +167,24 @@ func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 		}
 		fmt.Fprintf(e.stderr, "PIN cho / for %q: ", req.Token.Label)
 		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		if !isTerminal(e.stdin) {
+			fmt.Fprintln(e.stderr) // a terminal echoed the user's newline; a pipe did not
+		}
 		if err != nil && line == "" {
 			return "", usagef("no PIN given (use --pin-env VAR): %v", err)
 		}
 		return strings.TrimSpace(line), nil
 	}
+}
+
+// isTerminal reports whether r is a character device such as a terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func (k *keyFlags) openSIM(ctx context.Context, e *env, docName string) (signer.Signer, func(), error) {

@@ -514,7 +514,7 @@ func TestPKCS11(t *testing.T) {
 	thumb := fmt.Sprintf("%X", tok.Identity.Cert.SerialNumber.Bytes())
 	r = kyso(t, env, tok.PIN+"\n", "sign", "xml", xmlIn, xmlOut, "--pkcs11", tok.Module, "--token", softhsm.Label, "--cert", thumb)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "PIN")
+	assert.Contains(t, r.stderr, `PIN cho / for "`+softhsm.Label+`": `+"\n", "the prompt ends its line when the PIN comes from a pipe")
 
 	rootPEM := filepath.Join(dir, "root.pem")
 	require.NoError(t, os.WriteFile(rootPEM, pkitest.PEM(pki.Root.Cert), 0o644))
