@@ -42,6 +42,7 @@ const (
 
 var levelNames = []string{"B-B", "B-T", "B-LT", "B-LTA"}
 
+// String returns the ETSI name of the level: "B-B", "B-T", "B-LT" or "B-LTA".
 func (l Level) String() string {
 	if l >= 0 && int(l) < len(levelNames) {
 		return levelNames[l]

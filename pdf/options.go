@@ -96,6 +96,8 @@ const (
 
 // FieldLock describes the fields a signature locks.
 type FieldLock struct {
+	// Action says which fields are locked: all, those in Fields, or all
+	// but those in Fields.
 	Action LockAction
 	// Fields are fully qualified field names (for Include and Exclude).
 	Fields []string

@@ -315,7 +315,7 @@ func (p *Prepared) ltvTail(ctx context.Context, r io.ReaderAt, size int64, sigUp
 	dts := &DocTimestampOptions{TimestampURL: p.tsaURL, HTTPClient: p.HTTPClient, Hash: p.hash, Password: lo.Password}
 	tail, err := augmentTail(ctx, r, size, sigUpdate, p.level, &lo, dts)
 	if err != nil {
-		return nil, fmt.Errorf("pdf: %v: %w", p.level, err)
+		return nil, fmt.Errorf("%w (while raising the signature to %v)", err, p.level)
 	}
 	return tail, nil
 }

@@ -104,7 +104,9 @@ func siblingPosition(e *Node) (idx, count int) {
 // Attr is an attribute as written in the document: qualified name and
 // normalized value. Namespace declarations (xmlns, xmlns:p) are attributes too.
 type Attr struct {
-	Name  string
+	// Name is the qualified name as written (prefix:local or local).
+	Name string
+	// Value is the attribute value after XML attribute-value normalization.
 	Value string
 }
 

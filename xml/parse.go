@@ -100,10 +100,12 @@ type SyntaxError struct {
 	Err    error // ErrSyntax, ErrDOCTYPE, ErrDuplicateAttr, …
 }
 
+// Error describes the problem with its line and byte offset.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%v at line %d (byte %d): %s", e.Err, e.Line, e.Offset, e.Msg)
 }
 
+// Unwrap returns the sentinel (ErrSyntax, ErrDOCTYPE, …) for errors.Is.
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
 // Parse parses a UTF-8 XML document with DefaultLimits. It refuses DOCTYPE,

@@ -47,6 +47,8 @@ const TypeSignatureProperties = "http://www.w3.org/2000/09/xmldsig#SignatureProp
 // Timestamper obtains RFC 3161 time-stamp tokens (DER ContentInfo) over a
 // digest. TSA returns one for an HTTP time-stamping authority.
 type Timestamper interface {
+	// Timestamp returns a token whose message imprint is digest, computed
+	// with hash.
 	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
 }
 

@@ -41,6 +41,7 @@ const (
 	Revoked
 )
 
+// String returns the status as a lower-case word ("good", "revoked").
 func (s Status) String() string {
 	if s == Revoked {
 		return "revoked"

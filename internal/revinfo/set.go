@@ -9,9 +9,12 @@ import (
 // OCSPResponse structures) and CRLs, each list without duplicates and in
 // the order items were added. The zero value is empty and ready to use.
 type Set struct {
+	// Certs are DER certificates.
 	Certs [][]byte
+	// OCSPs are DER OCSPResponse structures.
 	OCSPs [][]byte
-	CRLs  [][]byte
+	// CRLs are DER certificate revocation lists.
+	CRLs [][]byte
 
 	seen map[[32]byte]bool
 }
