@@ -115,3 +115,44 @@ func pad10(n int) string {
 	}
 	return s
 }
+
+// FuzzPDFFieldLocks appends fuzzed incremental updates to a form signed
+// with a field lock (FieldMDP /Include HoTen): never a panic, never a pass
+// with disallowed changes, and a pass never leaves HoTen's value changed.
+func FuzzPDFFieldLocks(f *testing.F) {
+	p := pkitest.New(f)
+	id := p.MustIssue()
+	doc := lockFormPDF()
+	var out bytes.Buffer
+	if err := pdf.Sign(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), id.Signer(),
+		&pdf.Options{Field: "ChuKy", Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"HoTen"}}}); err != nil {
+		f.Fatal(err)
+	}
+	signed := out.Bytes()
+	trust := NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "root")
+	v, err := New(Options{Trust: trust})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, fill := range []map[int]string{fillHoTen, fillDiaChi, fillMST, redrawHoTen} {
+		var b bytes.Buffer
+		for n, body := range fill {
+			b.WriteString(itoa(n) + " 0 obj\n" + body + "\nendobj\n")
+		}
+		f.Add(b.Bytes())
+	}
+	pv := NewPDFVerifier(v)
+	f.Fuzz(func(t *testing.T, update []byte) {
+		doc := appendUpdateRaw(signed, update)
+		rep, err := pv.Verify(context.Background(), bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			return
+		}
+		for _, s := range rep.Signatures {
+			if s.Integrity.Intact && s.Indication == TotalPassed && len(s.Coverage.ModifiedAfterSigning) > 0 {
+				t.Fatalf("passed despite disallowed changes: %v", s.Coverage.ModifiedAfterSigning)
+			}
+		}
+	})
+}

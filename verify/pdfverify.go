@@ -32,8 +32,9 @@ import (
 //     the hex string "<…>" whose value is /Contents, and b+c the end of a
 //     revision ("startxref n %%EOF"): the signature covers its whole
 //     revision (signature wrapping moves or shrinks the ranges);
-//   - /Contents must hold one DER CMS (or time-stamp token) followed only
-//     by zero bytes;
+//   - /Contents must hold one DER CMS (or time-stamp token; BER with
+//     indefinite lengths, as NSS writes it, is read to its end-of-contents)
+//     followed only by zero bytes;
 //   - the covered bytes are hashed in chunks straight from the io.ReaderAt
 //     (memory does not grow with the file), and the CMS is checked by
 //     internal/cms;
@@ -46,9 +47,10 @@ import (
 //     those the signature locked (the /Lock dictionary of its field and
 //     the FieldMDP transform in its /Reference, read from the signed
 //     revision: /All, /Include or /Exclude with /Fields), and with P=3
-//     annotations. Any other change
-//     (page content, resources, added or removed pages, replaced objects,
-//     catalog entries) is listed in Coverage.ModifiedAfterSigning and the
+//     annotations; objects added that nothing in the final revision
+//     refers to (drafts some producers leave) are harmless, except under
+//     P=1. Any other change (page content, resources, added or removed
+//     pages, replaced objects, catalog entries) is listed in Coverage.ModifiedAfterSigning and the
 //     verdict is TOTAL_FAILED/FORMAT_FAILURE.
 //
 // Revocation data and certificates in the document's DSS are used as
