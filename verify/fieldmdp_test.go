@@ -1,14 +1,20 @@
 package verify
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 )
 
@@ -174,4 +180,69 @@ func TestPDFFieldLockLaterSignature(t *testing.T) {
 	assert.Equal(t, TotalPassed, byID["A"].Indication, "%v", byID["A"].Coverage.ModifiedAfterSigning)
 	assert.Equal(t, TotalFailed, byID["B"].Indication)
 	assert.Contains(t, strings.Join(byID["B"].Coverage.ModifiedAfterSigning, "\n"), `"DiaChi"`)
+}
+
+// mutoolFillJS sets the text widget at an index of page 1 to a value,
+// regenerates its appearance and saves incrementally, as a viewer would.
+const mutoolFillJS = `var doc = new PDFDocument(scriptArgs[0]);
+var w = doc.loadPage(0).getWidgets()[parseInt(scriptArgs[2])];
+w.setTextValue(scriptArgs[3]);
+w.update();
+doc.save(scriptArgs[1], "incremental");
+`
+
+// Field locks against fill-ins written by another producer: MuPDF (mutool
+// run) fills a field of a form signed with a lock, writing the new value, a
+// regenerated appearance stream and its font in an incremental update.
+func TestPDFFieldLocksMutoolFill(t *testing.T) {
+	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	include := e.signPDF(t, lockFormPDF(), alice, &pdf.Options{Field: "ChuKy", Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"HoTen"}}})
+	exclude := e.signPDF(t, lockFormPDF(), alice, &pdf.Options{Field: "ChuKy", Lock: &pdf.FieldLock{Action: pdf.LockExclude, Fields: []string{"HoTen"}}})
+	e.pki.SetTime(checkAt)
+
+	dir := t.TempDir()
+	js := filepath.Join(dir, "fill.js")
+	require.NoError(t, os.WriteFile(js, []byte(mutoolFillJS), 0o644))
+	fill := func(signed []byte, widget int, value string) []byte {
+		in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+		require.NoError(t, os.WriteFile(in, signed, 0o644))
+		res, err := exec.Command(mutool, "run", js, in, out, strconv.Itoa(widget), value).CombinedOutput()
+		require.NoError(t, err, string(res))
+		filled, err := os.ReadFile(out)
+		require.NoError(t, err)
+		require.True(t, bytes.HasPrefix(filled, signed), "an incremental update")
+		require.Contains(t, string(filled[len(signed):]), "/V("+value+")")
+		return filled
+	}
+	// Widgets on the page, in /Annots order: HoTen, DiaChi, KhachHang.MST.
+	for _, tc := range []struct {
+		name   string
+		signed []byte
+		widget int
+		locked string
+	}{
+		{"Include: HoTen", include, 0, "HoTen"},
+		{"Include: DiaChi", include, 1, ""},
+		{"Include: KhachHang.MST", include, 2, ""},
+		{"Exclude: HoTen", exclude, 0, ""},
+		{"Exclude: DiaChi", exclude, 1, "DiaChi"},
+		{"Exclude: KhachHang.MST", exclude, 2, "KhachHang.MST"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := verifyPDF(t, e.online(), fill(tc.signed, tc.widget, "Nguyen Van An")).Signatures[0]
+			assert.True(t, s.Integrity.Intact)
+			mod := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			if tc.locked == "" {
+				assert.Equal(t, TotalPassed, s.Indication, "%v", mod)
+				assert.Contains(t, s.Coverage.AllowedChanges, "form fields filled in")
+				return
+			}
+			assert.Equal(t, TotalFailed, s.Indication)
+			assert.Equal(t, FormatFailure, s.SubIndication)
+			assert.Contains(t, mod, fmt.Sprintf("%q", tc.locked))
+		})
+	}
 }
