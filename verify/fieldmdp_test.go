@@ -246,3 +246,37 @@ func TestPDFFieldLocksMutoolFill(t *testing.T) {
 		})
 	}
 }
+
+// An empty signature field a signature locked cannot be signed later (its
+// value changes); one it left open can.
+func TestPDFFieldLockEmptySignatureField(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.pki.MustIssue(), e.pki.MustIssue()
+	e.pki.SetTime(signAt)
+	form := formPDF() // an empty signature field, Sig1
+	all := e.signPDF(t, form, alice, &pdf.Options{Field: "A", Lock: &pdf.FieldLock{Action: pdf.LockAll}})
+	other := e.signPDF(t, form, alice, &pdf.Options{Field: "A", Lock: &pdf.FieldLock{Action: pdf.LockInclude, Fields: []string{"Other"}}})
+	lockedThenSigned := e.signPDF(t, all, bob, &pdf.Options{Field: "Sig1"})
+	openThenSigned := e.signPDF(t, other, bob, &pdf.Options{Field: "Sig1"})
+	e.pki.SetTime(checkAt)
+
+	byID := func(rep *Report) map[string]*SignatureReport {
+		m := map[string]*SignatureReport{}
+		for _, s := range rep.Signatures {
+			m[s.ID] = s
+		}
+		return m
+	}
+	got := byID(verifyPDF(t, e.online(), lockedThenSigned))
+	require.Contains(t, got, "A")
+	require.Contains(t, got, "Sig1")
+	assert.Equal(t, TotalFailed, got["A"].Indication)
+	assert.Contains(t, strings.Join(got["A"].Coverage.ModifiedAfterSigning, "\n"), `signature field "Sig1"`)
+	assert.Equal(t, TotalPassed, got["Sig1"].Indication, "%+v", got["Sig1"].Findings)
+
+	got = byID(verifyPDF(t, e.online(), openThenSigned))
+	for _, id := range []string{"A", "Sig1"} {
+		require.Contains(t, got, id)
+		assert.Equal(t, TotalPassed, got[id].Indication, "%s: %v", id, got[id].Coverage.ModifiedAfterSigning)
+	}
+}
