@@ -101,6 +101,8 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 			}
 		} else if err := validFieldName(opts.Field); err != nil {
 			return nil, err
+		} else if st.names[opts.Field] {
+			return nil, fmt.Errorf("%w: %q is a parent of other fields, not a signature field", ErrFieldNotFound, opts.Field)
 		}
 	}
 

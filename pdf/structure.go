@@ -225,8 +225,8 @@ func (d *document) signatureState() (signatureState, error) {
 	if err != nil {
 		return st, err
 	}
+	st.names = fieldNames(fs)
 	for _, f := range fs {
-		st.names[f.fullName] = true
 		if f.ft != "Sig" {
 			continue
 		}
@@ -259,6 +259,24 @@ func (d *document) signatureState() (signatureState, error) {
 		}
 	}
 	return st, nil
+}
+
+// fieldNames returns the fully qualified names of the fields fs and of
+// their ancestors ("A.B.C" also takes "A" and "A.B"): a new top-level field
+// must not reuse any of them, or readers would merge it with the existing
+// field of that name.
+func fieldNames(fs []field) map[string]bool {
+	names := map[string]bool{}
+	for _, f := range fs {
+		n := f.fullName
+		names[n] = true
+		for i := 0; i < len(n); i++ {
+			if n[i] == '.' {
+				names[n[:i]] = true
+			}
+		}
+	}
+	return names
 }
 
 // uniqueFieldName returns "<prefix><n>" not yet used in the form.
