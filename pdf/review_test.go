@@ -3,6 +3,8 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,4 +23,60 @@ func TestNewFieldNameAvoidsParentNames(t *testing.T) {
 
 	// An automatic name skips parent names too.
 	require.Equal(t, "Signature2", uniqueFieldName(fieldNames([]field{{fullName: "Signature1.a"}, {fullName: "Other"}}), "Signature"))
+}
+
+// A state whose placeholder disagrees with its /ByteRange (edited or
+// corrupted in storage, digest recomputed to match) is refused: Finish
+// would otherwise write a signature over other bytes than the ones the
+// document says are signed.
+func TestTwoPhaseStateByteRangeMismatch(t *testing.T) {
+	id := sharedPKI(t).MustIssue()
+	in := corpus(t, "simple.pdf")
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	require.NoError(t, err)
+	state, err := p.MarshalBinary()
+	require.NoError(t, err)
+
+	tamper := func(edit func(st *preparedState)) []byte {
+		var st preparedState
+		require.NoError(t, json.Unmarshal(state, &st))
+		edit(&st)
+		h := sha256.New()
+		h.Write(in)
+		h.Write(st.Update[:st.ContentsAt])
+		h.Write(st.Update[st.ContentsAt+st.ContentsLen:])
+		st.DocDigest = h.Sum(nil)
+		b, err := json.Marshal(st)
+		require.NoError(t, err)
+		return b
+	}
+	var q Prepared
+	require.NoError(t, q.UnmarshalBinary(tamper(func(*preparedState) {})), "an untouched state (digest recomputed) is fine")
+
+	// The /ByteRange numbers changed.
+	bad := tamper(func(st *preparedState) {
+		i := bytes.Index(st.Update, []byte("/ByteRange [0 "))
+		require.Positive(t, i)
+		j := i + len("/ByteRange [0 ")
+		st.Update = bytes.Clone(st.Update)
+		st.Update[j] = '1' + (st.Update[j]-'0')%8
+	})
+	require.ErrorIs(t, q.UnmarshalBinary(bad), ErrBadState)
+
+	// The hole moved by one byte (still '<' … '>' at its ends).
+	bad = tamper(func(st *preparedState) {
+		st.Update = bytes.Clone(st.Update)
+		at := st.ContentsAt
+		copy(st.Update[at+1:], st.Update[at:at+st.ContentsLen])
+		st.Update[at] = ' '
+		st.ContentsAt++
+	})
+	require.ErrorIs(t, q.UnmarshalBinary(bad), ErrBadState)
+
+	// The hole is not empty.
+	bad = tamper(func(st *preparedState) {
+		st.Update = bytes.Clone(st.Update)
+		st.Update[st.ContentsAt+5] = 'A'
+	})
+	require.ErrorIs(t, q.UnmarshalBinary(bad), ErrBadState)
 }

@@ -596,6 +596,9 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		hash: h, pss: st.PSS, legacy: st.Legacy, signingTime: st.SigningTime, cert: cert, chain: chain,
 		docDigest: st.DocDigest, tsaURL: st.TSAURL, level: Level(st.Level), HTTPClient: p.HTTPClient, LTV: p.LTV,
 	}
+	if err := np.checkLayout(); err != nil {
+		return err
+	}
 	if np.level < LevelB || np.level > LevelLTA || np.level >= LevelT && np.tsaURL == "" {
 		return fmt.Errorf("%w: level %d", ErrBadState, st.Level)
 	}
@@ -603,5 +606,29 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	*p = np
+	return nil
+}
+
+// checkLayout checks that the update's placeholder is consistent: the hole
+// is an empty (all-zero) hex string and the update's one /ByteRange names
+// exactly the bytes around it, so Finish cannot write a signature over
+// other bytes than the document says are signed.
+func (p *Prepared) checkLayout() error {
+	hole := p.update[p.contentsAt+1 : p.contentsAt+p.contentsLen-1]
+	if len(hole)%2 != 0 || len(bytes.Trim(hole, "0")) > 0 {
+		return fmt.Errorf("%w: the /Contents placeholder is not empty", ErrBadState)
+	}
+	key := []byte("/ByteRange ")
+	i := bytes.Index(p.update, key)
+	if i < 0 || bytes.Index(p.update[i+len(key):], key) >= 0 || i+len(key)+byteRangeWidth > len(p.update) {
+		return fmt.Errorf("%w: no single /ByteRange in the update", ErrBadState)
+	}
+	a := p.base + int64(p.contentsAt)
+	b := a + int64(p.contentsLen)
+	want := fmt.Sprintf("[0 %d %d %d]", a, b, p.base+int64(len(p.update))-b)
+	got := p.update[i+len(key) : i+len(key)+byteRangeWidth]
+	if len(want) > byteRangeWidth || string(bytes.TrimRight(got, " ")) != want {
+		return fmt.Errorf("%w: /ByteRange %s does not match the placeholder %s", ErrBadState, bytes.TrimRight(got, " "), want)
+	}
 	return nil
 }
