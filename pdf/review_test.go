@@ -3,11 +3,16 @@ package pdf
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // A new field must not take the name of an existing non-terminal field
@@ -79,4 +84,29 @@ func TestTwoPhaseStateByteRangeMismatch(t *testing.T) {
 		st.Update[st.ContentsAt+5] = 'A'
 	})
 	require.ErrorIs(t, q.UnmarshalBinary(bad), ErrBadState)
+}
+
+// panicSigner's key panics (as a buggy token driver or remote client may).
+type panicSigner struct{ signer.Signer }
+
+func (panicSigner) SignDigest(context.Context, []byte, crypto.SignerOpts) ([]byte, error) {
+	panic("token driver crashed")
+}
+
+// A panic while the output is being written leaves no temporary file behind.
+func TestSignFilePanicLeavesNoTempFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.pdf")
+	require.NoError(t, os.WriteFile(src, corpus(t, "simple.pdf"), 0o644))
+	dst := filepath.Join(dir, "out.pdf")
+	require.Panics(t, func() {
+		_ = SignFile(context.Background(), dst, src, panicSigner{testSigner(t)}, nil)
+	})
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	require.Equal(t, []string{"in.pdf"}, names, "no output and no temporary file")
 }

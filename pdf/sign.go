@@ -473,13 +473,18 @@ func writeAtomic(dst string, fn func(f *os.File) error) (err error) {
 		return fmt.Errorf("pdf: creating output: %w", err)
 	}
 	tmp := f.Name()
+	done := false
 	defer func() {
-		if err != nil {
+		// Also on a panic in fn (a crashing signer): no temporary file
+		// is left behind.
+		if err != nil || !done {
 			f.Close()
 			os.Remove(tmp)
 		}
 	}()
-	if err = fn(f); err != nil {
+	err = fn(f)
+	done = true
+	if err != nil {
 		return err
 	}
 	if err = f.Sync(); err != nil {
