@@ -24,9 +24,12 @@ type document struct {
 
 	sec *securityHandler
 
-	cache     map[int]object
-	objstms   map[int]*objStm
-	resolving map[int]bool
+	cache   map[int]object
+	objstms map[int]*objStm
+	// objstmBytes is the decoded size of the cached object streams, kept
+	// under objStmCacheBudget so hostile files cannot pile them up.
+	objstmBytes int
+	resolving   map[int]bool
 }
 
 type xrefForm int
@@ -50,7 +53,10 @@ type objStm struct {
 
 const (
 	maxSections = 4096
-	tailWindow  = 4096
+	// objStmCacheBudget bounds the decoded object streams kept in memory
+	// (real ones are a few hundred kilobytes).
+	objStmCacheBudget = 16 << 20
+	tailWindow        = 4096
 )
 
 // open reads the xref chain and the trailer, and authenticates password when
@@ -587,10 +593,12 @@ func (d *document) fromObjStm(stmNum, index, num int) (object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("object stream %d: %w", stmNum, err)
 		}
-		if len(d.objstms) > 64 {
+		if len(d.objstms) >= 64 || d.objstmBytes+len(os.data) > objStmCacheBudget {
 			d.objstms = map[int]*objStm{}
+			d.objstmBytes = 0
 		}
 		d.objstms[stmNum] = os
+		d.objstmBytes += len(os.data)
 	}
 	off, ok := os.offs[num]
 	if !ok {

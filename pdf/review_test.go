@@ -2,12 +2,15 @@ package pdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"crypto"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -109,4 +112,79 @@ func TestSignFilePanicLeavesNoTempFile(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	require.Equal(t, []string{"in.pdf"}, names, "no output and no temporary file")
+}
+
+// objStmDoc writes a classic-table document whose catalog, page tree node,
+// page and AcroForm each live in their own object stream, every one of
+// which decodes to pad bytes.
+func objStmDoc(t *testing.T, pad int) []byte {
+	t.Helper()
+	objs := []string{
+		"<</Type/Catalog/Pages 2 0 R/AcroForm 4 0 R>>",
+		"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+		"<</Fields[]>>",
+	}
+	padding := bytes.Repeat([]byte{' '}, pad)
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.7\n")
+	offs := map[int]int{}
+	for i, o := range objs {
+		num := i + 1
+		stm := 10 + i
+		var raw bytes.Buffer
+		fmt.Fprintf(&raw, "%d 0 ", num)
+		first := raw.Len()
+		raw.WriteString(o)
+		raw.Write(padding)
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+		zw.Write(raw.Bytes())
+		zw.Close()
+		offs[stm] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj\n<</Type/ObjStm/N 1/First %d/Filter/FlateDecode/Length %d>>stream\n", stm, first, z.Len())
+		out.Write(z.Bytes())
+		out.WriteString("\nendstream\nendobj\n")
+	}
+	// A hybrid-style file would need an xref stream for the compressed
+	// objects: use one xref stream for everything.
+	xs := out.Len()
+	var rows []byte
+	rows = append(rows, 0, 0, 0, 0, 0xff, 0xff)
+	for i := range objs {
+		rows = append(rows, 2, 0, 0, byte(10+i), 0, 0)
+	}
+	for i := range objs {
+		o := offs[10+i]
+		rows = append(rows, 1, byte(o>>16), byte(o>>8), byte(o), 0, 0)
+	}
+	fmt.Fprintf(&out, "14 0 obj\n<</Type/XRef/Size 14/W[1 3 2]/Index[0 5 10 4]/Root 1 0 R/Length %d>>stream\n", len(rows))
+	out.Write(rows)
+	fmt.Fprintf(&out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
+	return out.Bytes()
+}
+
+// Decoded object streams are cached within a memory budget: a small file
+// whose structure is spread over several huge (highly compressed) object
+// streams does not keep them all in memory.
+func TestObjStmCacheBounded(t *testing.T) {
+	in := objStmDoc(t, 40<<20)
+	require.Less(t, len(in), 1<<20)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := openBytes(t, in)
+	_, err := d.fields()
+	require.NoError(t, err)
+	_, err = d.page(1)
+	require.NoError(t, err)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(d)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	require.Less(t, grown, int64(64<<20), "heap kept by the reader: %d MB", grown>>20)
+
+	// And the document still signs.
+	out := signBytes(t, in, testSigner(t), nil)
+	require.Len(t, readSignatures(t, out, ""), 1)
 }
