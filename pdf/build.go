@@ -343,8 +343,18 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		}
 		fields := af["Fields"]
 		if fr, ok := fields.(ref); ok {
-			arr, _ := d.resolve(fr).(array)
-			u.set(fr, append(append(array{}, arr...), widgetRef))
+			if arr, isArray := u.get(fr).(array); isArray {
+				// (The page's /Annots may be this very array, already
+				// updated above.)
+				if !containsRef(arr, widgetRef) {
+					u.set(fr, append(append(array{}, arr...), widgetRef))
+				}
+			} else {
+				// A reference to a missing object or to something else
+				// (even the AcroForm itself): never overwrite that
+				// object; the form gets a direct array.
+				af["Fields"] = array{widgetRef}
+			}
 		} else {
 			arr, _ := fields.(array)
 			af["Fields"] = append(append(array{}, arr...), widgetRef)
@@ -413,6 +423,15 @@ func appendToArray(u *update, d *document, r ref, o dict, key name, v object) er
 	}
 	u.set(r, o)
 	return nil
+}
+
+func containsRef(a array, r ref) bool {
+	for _, v := range a {
+		if vr, ok := v.(ref); ok && vr.Num == r.Num {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *document) pageByRef(p ref) (pageInfo, error) {

@@ -188,3 +188,71 @@ func TestObjStmCacheBounded(t *testing.T) {
 	out := signBytes(t, in, testSigner(t), nil)
 	require.Len(t, readSignatures(t, out, ""), 1)
 }
+
+// classicPDF writes a document with a classic xref table from objs
+// (object number → body); object 1 is the catalog.
+func classicPDF(objs map[int]string) []byte {
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.7\n")
+	maxNum := 0
+	for n := range objs {
+		maxNum = max(maxNum, n)
+	}
+	offs := make([]int, maxNum+1)
+	for n := 1; n <= maxNum; n++ {
+		if body, ok := objs[n]; ok {
+			offs[n] = out.Len()
+			fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", n, body)
+		}
+	}
+	x := out.Len()
+	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f\r\n", maxNum+1)
+	for n := 1; n <= maxNum; n++ {
+		if offs[n] > 0 {
+			fmt.Fprintf(&out, "%010d 00000 n\r\n", offs[n])
+		} else {
+			out.WriteString("0000000000 65535 f\r\n")
+		}
+	}
+	fmt.Fprintf(&out, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", maxNum+1, x)
+	return out.Bytes()
+}
+
+// A /Fields reference to something that is not an array (here the
+// AcroForm dictionary itself) must not make the signer overwrite that
+// object: the new field has to end up in the form.
+func TestFieldsReferenceNotArray(t *testing.T) {
+	in := classicPDF(map[int]string{
+		1: "<</Type/Catalog/Pages 2 0 R/AcroForm 4 0 R>>",
+		2: "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		3: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+		4: "<</Fields 4 0 R/DA(/Helv 0 Tf 0 g)>>",
+	})
+	require.NoError(t, exercise(in))
+	out := signBytes(t, in, testSigner(t), nil)
+	require.Len(t, readSignatures(t, out, ""), 1, "the new signature is reachable from /AcroForm /Fields")
+	d := openBytes(t, out)
+	_, cat, err := d.catalog()
+	require.NoError(t, err)
+	af := d.dictOf(cat["AcroForm"])
+	require.Equal(t, pdfString("/Helv 0 Tf 0 g"), af["DA"], "the AcroForm keeps its entries")
+	checkTools(t, out, 1, "")
+}
+
+// One indirect array serving as both the page's /Annots and the form's
+// /Fields gets the new widget once.
+func TestSharedAnnotsAndFieldsArray(t *testing.T) {
+	in := classicPDF(map[int]string{
+		1: "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields 4 0 R>>>>",
+		2: "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		3: "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Annots 4 0 R>>",
+		4: "[]",
+	})
+	out := signBytes(t, in, testSigner(t), nil)
+	d := openBytes(t, out)
+	arr, ok := d.resolve(ref{Num: 4}).(array)
+	require.True(t, ok)
+	require.Len(t, arr, 1)
+	require.Len(t, readSignatures(t, out, ""), 1)
+	checkTools(t, out, 1, "")
+}
