@@ -271,6 +271,10 @@ type embeddedImage struct {
 
 // embedImage writes a JPEG (passed through as DCTDecode) or a PNG (decoded;
 // colour as Flate RGB or gray, alpha as an SMask) image XObject.
+// maxImagePixels bounds a PNG appearance image (a seal or a scanned
+// signature needs far fewer; 16 Mpx already decodes to about 130 MB).
+const maxImagePixels = 16 << 20
+
 func embedImage(u *update, data []byte) (embeddedImage, error) {
 	if len(data) > 3 && data[0] == 0xff && data[1] == 0xd8 {
 		w, h, comps, adobe, err := jpegInfo(data)
@@ -293,15 +297,21 @@ func embedImage(u *update, data []byte) (embeddedImage, error) {
 		hdr["ColorSpace"] = cs
 		return embeddedImage{ref: u.add(&stream{hdr: hdr, data: bytes.Clone(data)}), w: w, h: h}, nil
 	}
+	// Check the declared size before decoding: the decoder allocates the
+	// whole image up front, whatever the file holds.
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return embeddedImage{}, fmt.Errorf("%w: image is neither a JPEG nor a readable PNG: %v", ErrBadOptions, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+		return embeddedImage{}, fmt.Errorf("%w: PNG image of %dx%d pixels (at most %d pixels)", ErrBadOptions, cfg.Width, cfg.Height, maxImagePixels)
+	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
 		return embeddedImage{}, fmt.Errorf("%w: image is neither a JPEG nor a readable PNG: %v", ErrBadOptions, err)
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	if w < 1 || h < 1 || w*h > 64<<20 {
-		return embeddedImage{}, fmt.Errorf("%w: image of %dx%d pixels", ErrBadOptions, w, h)
-	}
 	gray := true
 	opaque := true
 	switch img.ColorModel() {

@@ -6,8 +6,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -255,4 +257,48 @@ func TestSharedAnnotsAndFieldsArray(t *testing.T) {
 	require.Len(t, arr, 1)
 	require.Len(t, readSignatures(t, out, ""), 1)
 	checkTools(t, out, 1, "")
+}
+
+// pngHeaderOnly is a PNG that declares w×h RGBA pixels but holds almost no
+// data (a decompression-bomb-like seal image from an upload form).
+func pngHeaderOnly(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		var l [4]byte
+		binary.BigEndian.PutUint32(l[:], uint32(len(data)))
+		b.Write(l[:])
+		c := crc32.NewIEEE()
+		c.Write([]byte(typ))
+		c.Write(data)
+		b.WriteString(typ)
+		b.Write(data)
+		binary.BigEndian.PutUint32(l[:], c.Sum32())
+		b.Write(l[:])
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr, w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write([]byte{0, 0, 0, 0, 0})
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+// An image whose header declares a huge size is refused before it is
+// decoded: decoding would allocate gigabytes (or kill the process).
+func TestHugeImageRefusedBeforeDecoding(t *testing.T) {
+	img := pngHeaderOnly(12000, 12000) // 144 Mpx, 576 MB as RGBA
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	u := newUpdate(&document{maxSize: 1})
+	_, err := embedImage(u, img)
+	runtime.ReadMemStats(&after)
+	require.ErrorIs(t, err, ErrBadOptions)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocated before refusing")
 }
