@@ -26,6 +26,9 @@ type document struct {
 
 	cache   map[int]object
 	objstms map[int]*objStm
+	// parsed counts the bytes re-read by growing parse windows (see
+	// parseAt).
+	parsed int64
 	// objstmBytes is the decoded size of the cached object streams, kept
 	// under objStmCacheBudget so hostile files cannot pile them up.
 	objstmBytes int
@@ -53,6 +56,10 @@ type objStm struct {
 
 const (
 	maxSections = 4096
+	// A document may parse parseBudgetBase + parseBudgetFactor × its size
+	// bytes in all: real files parse a small fraction of themselves.
+	parseBudgetBase   = 64 << 20
+	parseBudgetFactor = 8
 	// objStmCacheBudget bounds the decoded object streams kept in memory
 	// (real ones are a few hundred kilobytes).
 	objStmCacheBudget = 16 << 20
@@ -160,9 +167,21 @@ func (d *document) readAt(off int64, n int) ([]byte, bool, error) {
 // parseAt parses with fn over a growing window at off.
 func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
 	for n := 4096; ; n *= 4 {
+		// Objects that each run to the end of the file (unterminated
+		// strings nested in one another, say) would make every read scan
+		// the rest of the file: bound the bytes re-parsed per document.
+		budget := parseBudgetBase + parseBudgetFactor*d.size
+		if d.parsed > budget {
+			return fmt.Errorf("%w: parsing more than %d bytes (objects overlap or never end)", ErrMalformed, budget)
+		}
 		buf, final, err := d.readAt(off, n)
 		if err != nil {
 			return err
+		}
+		if n > 4096 {
+			// Only re-reads count: a first small window per object is
+			// bounded by the walks' own limits.
+			d.parsed += int64(len(buf))
 		}
 		err = fn(&lexer{buf: buf, final: final})
 		if errors.Is(err, errShort) && !final && n < 64<<20 {

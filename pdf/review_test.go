@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -301,4 +302,56 @@ func TestHugeImageRefusedBeforeDecoding(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.ErrorIs(t, err, ErrBadOptions)
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocated before refusing")
+}
+
+// nestedStringsPDF has n objects, each an unterminated literal string
+// holding the next one, all listed in /AcroForm /Fields: every object read
+// scans to the end of the file.
+func nestedStringsPDF(n int) []byte {
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.7\n1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&out, "%d 0 R ", 10+i)
+	}
+	out.WriteString("]>>>> endobj\n2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\n")
+	offs := make([]int, n)
+	for i := 0; i < n; i++ {
+		offs[i] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj (", 10+i)
+	}
+	out.WriteString("\n")
+	// xref: objects 1-3 then 10..10+n-1
+	x := out.Len()
+	head := bytes.Index(out.Bytes(), []byte("1 0 obj"))
+	o2 := bytes.Index(out.Bytes(), []byte("2 0 obj <<"))
+	o3 := bytes.Index(out.Bytes(), []byte("3 0 obj <<"))
+	fmt.Fprintf(&out, "xref\n0 4\n0000000000 65535 f\r\n%010d 00000 n\r\n%010d 00000 n\r\n%010d 00000 n\r\n10 %d\n", head, o2, o3, n)
+	for _, o := range offs {
+		fmt.Fprintf(&out, "%010d 00000 n\r\n", o)
+	}
+	fmt.Fprintf(&out, "trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", 10+n, x)
+	return out.Bytes()
+}
+
+// Reading objects that each run to the end of the file costs quadratic
+// time; the reader's parse budget turns that into a prompt typed error
+// instead of a hang.
+func TestQuadraticParseBounded(t *testing.T) {
+	in := nestedStringsPDF(40000)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := build(bytes.NewReader(in), int64(len(in)), fuzzCert(t), nil, &Options{}, 64)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Logf("%v after %v", err, time.Since(start))
+		if err != nil {
+			require.ErrorIs(t, err, ErrMalformed)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no answer after 20 s")
+	}
+	require.Less(t, time.Since(start), 10*time.Second)
 }
