@@ -32,6 +32,8 @@ type document struct {
 	// objstmBytes is the decoded size of the cached object streams, kept
 	// under objStmCacheBudget so hostile files cannot pile them up.
 	objstmBytes int
+	objstmSeen  map[int]bool  // object streams decoded at least once
+	objstmErr   map[int]error // object streams that failed to load
 	resolving   map[int]bool
 }
 
@@ -71,10 +73,12 @@ const (
 func open(r io.ReaderAt, size int64, password []byte) (*document, error) {
 	d := &document{
 		r: r, size: size,
-		xref:      map[int]xrefEntry{},
-		cache:     map[int]object{},
-		objstms:   map[int]*objStm{},
-		resolving: map[int]bool{},
+		xref:       map[int]xrefEntry{},
+		cache:      map[int]object{},
+		objstms:    map[int]*objStm{},
+		objstmSeen: map[int]bool{},
+		objstmErr:  map[int]error{},
+		resolving:  map[int]bool{},
 	}
 	if size < 16 {
 		return nil, fmt.Errorf("%w: file of %d bytes is too short", ErrMalformed, size)
@@ -596,6 +600,12 @@ func (d *document) fetch(r ref) (object, error) {
 func (d *document) fromObjStm(stmNum, index, num int) (object, error) {
 	os, ok := d.objstms[stmNum]
 	if !ok {
+		if err, failed := d.objstmErr[stmNum]; failed {
+			return nil, err // not decoded again for every object in it
+		}
+		if budget := parseBudgetBase + parseBudgetFactor*d.size; d.parsed > budget {
+			return nil, fmt.Errorf("%w: decoding more than %d bytes of object streams again and again", ErrMalformed, budget)
+		}
 		if d.resolving[stmNum] {
 			return nil, fmt.Errorf("%w: object stream %d contains itself", ErrMalformed, stmNum)
 		}
@@ -610,8 +620,16 @@ func (d *document) fromObjStm(stmNum, index, num int) (object, error) {
 		}
 		delete(d.resolving, stmNum)
 		if err != nil {
-			return nil, fmt.Errorf("object stream %d: %w", stmNum, err)
+			err = fmt.Errorf("object stream %d: %w", stmNum, err)
+			d.objstmErr[stmNum] = err
+			return nil, err
 		}
+		if d.objstmSeen[stmNum] {
+			// Decoded before and evicted: re-decoding is work the parse
+			// budget bounds (see parseAt).
+			d.parsed += int64(len(os.data))
+		}
+		d.objstmSeen[stmNum] = true
 		if len(d.objstms) >= 64 || d.objstmBytes+len(os.data) > objStmCacheBudget {
 			d.objstms = map[int]*objStm{}
 			d.objstmBytes = 0

@@ -355,3 +355,86 @@ func TestQuadraticParseBounded(t *testing.T) {
 	}
 	require.Less(t, time.Since(start), 10*time.Second)
 }
+
+// objStmFieldsPDF lists n form fields that all live in object streams:
+// half in stream 10, half in stream 11 (alternating), each decoding to
+// about pad bytes.
+func objStmFieldsPDF(t *testing.T, n, pad int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	out.WriteString("%PDF-1.7\n")
+	offs := map[int]int{}
+	var fields bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&fields, "%d 0 R ", 100+i)
+	}
+	offs[1] = out.Len()
+	fmt.Fprintf(&out, "1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[%s]>>>> endobj\n", fields.String())
+	offs[2] = out.Len()
+	out.WriteString("2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n")
+	offs[3] = out.Len()
+	out.WriteString("3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\n")
+	for s := 0; s < 2; s++ {
+		var hdr, body bytes.Buffer
+		for i := s; i < n; i += 2 {
+			fmt.Fprintf(&hdr, "%d %d ", 100+i, body.Len())
+			fmt.Fprintf(&body, "<</T(f%d)/FT/Tx>> ", i)
+		}
+		body.Write(bytes.Repeat([]byte{' '}, pad))
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+		zw.Write(hdr.Bytes())
+		zw.Write(body.Bytes())
+		zw.Close()
+		offs[10+s] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>stream\n", 10+s, (n-s+1)/2, hdr.Len(), z.Len())
+		out.Write(z.Bytes())
+		out.WriteString("\nendstream\nendobj\n")
+	}
+	xs := out.Len()
+	var rows []byte
+	row := func(typ byte, a, b int) {
+		rows = append(rows, typ, byte(a>>24), byte(a>>16), byte(a>>8), byte(a), byte(b>>8), byte(b))
+	}
+	row(0, 0, 0xffff)
+	for _, k := range []int{1, 2, 3} {
+		row(1, offs[k], 0)
+	}
+	row(1, offs[10], 0)
+	row(1, offs[11], 0)
+	for i := 0; i < n; i++ {
+		row(2, 10+i%2, i/2)
+	}
+	fmt.Fprintf(&out, "12 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[0 4 10 2 100 %d]/Root 1 0 R/Length %d>>stream\n", 100+n, n, len(rows))
+	out.Write(rows)
+	fmt.Fprintf(&out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
+	return out.Bytes()
+}
+
+// An object stream that cannot be decoded is not decoded again for every
+// object it holds.
+func TestBrokenObjStmNotRetried(t *testing.T) {
+	old := maxDecoded
+	maxDecoded = 1 << 20
+	defer func() { maxDecoded = old }()
+	in := objStmFieldsPDF(t, 20000, 2<<20) // each stream decodes past the limit
+	start := time.Now()
+	d := openBytes(t, in)
+	fs, err := d.fields()
+	require.NoError(t, err, "unreadable fields are skipped")
+	require.Empty(t, fs)
+	require.Less(t, time.Since(start), 3*time.Second)
+}
+
+// Two object streams too large to be cached together, read alternately,
+// are not decoded again and again without bound.
+func TestObjStmThrashBounded(t *testing.T) {
+	in := objStmFieldsPDF(t, 4000, 12<<20)
+	start := time.Now()
+	d := openBytes(t, in)
+	_, err := d.fields()
+	if err != nil {
+		require.ErrorIs(t, err, ErrMalformed)
+	}
+	require.Less(t, time.Since(start), 10*time.Second)
+}
