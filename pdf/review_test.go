@@ -438,3 +438,37 @@ func TestObjStmThrashBounded(t *testing.T) {
 	}
 	require.Less(t, time.Since(start), 10*time.Second)
 }
+
+// /Annots and /Fields as indirect arrays, /AcroForm as an indirect object,
+// and an existing text field whose value has ( ) and \: the arrays are
+// updated where they live and nothing else changes.
+func TestIndirectAnnotsAndFields(t *testing.T) {
+	in := classicPDF(map[int]string{
+		1: "<</Type/Catalog/Pages 2 0 R/AcroForm 4 0 R>>",
+		2: "<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 595 842]>>",
+		3: "<</Type/Page/Parent 2 0 R/Annots 5 0 R>>",
+		4: "<</Fields 6 0 R/DA(/Helv 0 Tf 0 g)>>",
+		5: "[7 0 R]",
+		6: "[7 0 R]",
+		7: `<</Type/Annot/Subtype/Widget/FT/Tx/T(So \(van\) ban)/V(12\\3)/Rect[72 700 300 720]/P 3 0 R>>`,
+	})
+	s := testSigner(t)
+	out := signBytes(t, in, s, &Options{Appearance: &Appearance{Rect: [4]float64{300, 80, 560, 180}}})
+	checkTools(t, out, 1, "")
+	out = signBytes(t, out, s, nil)
+	checkTools(t, out, 2, "")
+	d := openBytes(t, out)
+	_, cat, err := d.catalog()
+	require.NoError(t, err)
+	require.Equal(t, ref{Num: 4}, cat["AcroForm"])
+	page := d.dictOf(ref{Num: 3})
+	require.Equal(t, ref{Num: 5}, page["Annots"], "/Annots stays indirect")
+	annots, _ := d.resolve(ref{Num: 5}).(array)
+	fields, _ := d.resolve(ref{Num: 6}).(array)
+	require.Len(t, annots, 3)
+	require.Len(t, fields, 3)
+	fs, err := d.fields()
+	require.NoError(t, err)
+	require.Equal(t, "So (van) ban", fs[0].fullName)
+	require.Equal(t, pdfString(`12\3`), fs[0].dict["V"])
+}
