@@ -10,8 +10,11 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // The standard security handler (ISO 32000-2 §7.6.4): revisions 2–4 (RC4
@@ -122,6 +125,14 @@ func newSecurityHandler(enc dict, id0 []byte, password []byte, resolve func(obje
 	}
 	if r >= 5 {
 		key, err := aes256Key(enc, r, password, resolve)
+		if errors.Is(err, ErrWrongPassword) {
+			// ISO 32000-2 §7.6.4.3.3: R6 passwords are SASLprep-ed, whose
+			// normalisation is NFKC; a password typed with combining marks
+			// (Vietnamese in NFD) must match its precomposed form.
+			if np := norm.NFKC.Bytes(password); !bytes.Equal(np, password) {
+				key, err = aes256Key(enc, r, np, resolve)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

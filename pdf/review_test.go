@@ -11,13 +11,16 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/unicode/norm"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -471,4 +474,25 @@ func TestIndirectAnnotsAndFields(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "So (van) ban", fs[0].fullName)
 	require.Equal(t, pdfString(`12\3`), fs[0].dict["V"])
+}
+
+// An AES-256 (R6) password is SASLprep-normalised (NFKC) by the standard:
+// a Vietnamese password typed with combining marks (NFD, as Unikey's
+// "Unicode tổ hợp" mode produces) opens a file whose password was set
+// precomposed (NFC).
+func TestAES256PasswordNormalised(t *testing.T) {
+	qpdf := testutil.Tool(t, "qpdf", "qpdf")
+	pw := "mậtkhẩu"
+	nfd := norm.NFD.String(pw)
+	require.NotEqual(t, pw, nfd)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.pdf")
+	require.NoError(t, os.WriteFile(src, corpus(t, "simple.pdf"), 0o644))
+	enc := filepath.Join(dir, "enc.pdf")
+	out, err := exec.Command(qpdf, "--encrypt", pw, "owner", "256", "--", src, enc).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	in, err := os.ReadFile(enc)
+	require.NoError(t, err)
+	signed := signBytes(t, in, testSigner(t), &Options{Password: nfd})
+	checkTools(t, signed, 1, pw)
 }
