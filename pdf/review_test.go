@@ -496,3 +496,26 @@ func TestAES256PasswordNormalised(t *testing.T) {
 	signed := signBytes(t, in, testSigner(t), &Options{Password: nfd})
 	checkTools(t, signed, 1, pw)
 }
+
+// Placeholder positions whose sum overflows are refused, not a panic.
+func TestTwoPhaseStateOverflow(t *testing.T) {
+	id := sharedPKI(t).MustIssue()
+	in := corpus(t, "simple.pdf")
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	require.NoError(t, err)
+	state, err := p.MarshalBinary()
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, json.Unmarshal(state, &st))
+	for _, c := range [][2]json.Number{
+		{"9223372036854775000", "1000"},
+		{"5", "9223372036854775000"},
+	} {
+		st["contentsAt"], st["contentsLen"] = c[0], c[1]
+		b, err := json.Marshal(st)
+		require.NoError(t, err)
+		var q Prepared
+		require.NotPanics(t, func() { err = q.UnmarshalBinary(b) })
+		require.ErrorIs(t, err, ErrBadState)
+	}
+}

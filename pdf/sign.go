@@ -579,7 +579,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
 		return fmt.Errorf("%w: hash %d", ErrBadState, st.Hash)
 	}
-	if st.ContentsAt < 0 || st.ContentsLen < 4 || st.ContentsAt+st.ContentsLen > len(st.Update) ||
+	if st.ContentsAt < 0 || st.ContentsLen < 4 || st.ContentsAt > len(st.Update) || st.ContentsLen > len(st.Update)-st.ContentsAt ||
 		st.Update[st.ContentsAt] != '<' || st.Update[st.ContentsAt+st.ContentsLen-1] != '>' || st.Base <= 0 ||
 		len(st.DocDigest) != h.Size() {
 		return fmt.Errorf("%w: inconsistent placeholder", ErrBadState)
