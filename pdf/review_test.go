@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -518,4 +520,30 @@ func TestTwoPhaseStateOverflow(t *testing.T) {
 		require.NotPanics(t, func() { err = q.UnmarshalBinary(b) })
 		require.ErrorIs(t, err, ErrBadState)
 	}
+}
+
+// FuzzPreparedState decodes arbitrary two-phase states and finishes the
+// ones it accepts: a typed error or a document, never a panic.
+func FuzzPreparedState(f *testing.F) {
+	id := sharedPKI(f).MustIssue()
+	in, err := os.ReadFile(filepath.Join("testdata", "simple.pdf"))
+	require.NoError(f, err)
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	require.NoError(f, err)
+	state, err := p.MarshalBinary()
+	require.NoError(f, err)
+	sig, err := id.Signer().SignDigest(context.Background(), p.Digest(), p.SignerOpts())
+	require.NoError(f, err)
+	f.Add(state)
+	f.Add([]byte(`{"v":1,"base":1,"update":"PD4=","contentsAt":0,"contentsLen":2,"hash":5}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var q Prepared
+		if err := q.UnmarshalBinary(data); err != nil {
+			if !errors.Is(err, ErrBadState) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		_ = q.Finish(context.Background(), io.Discard, bytes.NewReader(in), int64(len(in)), sig)
+	})
 }
