@@ -119,7 +119,8 @@ type Appearance struct {
 	Font []byte
 	// FontSize in points; zero fits the text into the rectangle.
 	FontSize float64
-	// Image is a PNG (alpha is kept, for a red seal) or a JPEG.
+	// Image is a PNG (alpha is kept, for a red seal; at most 16 Mpx) or a
+	// JPEG.
 	Image []byte
 	// ImageLayout places the image relative to the text.
 	ImageLayout ImageLayout
