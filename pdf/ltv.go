@@ -518,10 +518,14 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 			if !ok {
 				continue
 			}
+			if err := d.overBudget(); err != nil {
+				return nil, fmt.Errorf("pdf: reading the DSS: %w", err)
+			}
 			data, err := d.streamData(st, ir, true)
 			if err != nil {
 				continue // unreadable: a fresh copy is added
 			}
+			d.parsed += int64(len(data)) // (decompression bombs)
 			have[sha256.Sum256(data)] = ir
 		}
 	}

@@ -168,15 +168,23 @@ func (d *document) readAt(off int64, n int) ([]byte, bool, error) {
 	return buf, final, nil
 }
 
+// overBudget reports whether the document has used up its parse budget
+// (see parseAt).
+func (d *document) overBudget() error {
+	if budget := parseBudgetBase + parseBudgetFactor*d.size; d.parsed > budget {
+		return fmt.Errorf("%w: parsing or decoding more than %d bytes (objects overlap, never end or decompress to far more than the file)", ErrMalformed, budget)
+	}
+	return nil
+}
+
 // parseAt parses with fn over a growing window at off.
 func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
 	for n := 4096; ; n *= 4 {
 		// Objects that each run to the end of the file (unterminated
 		// strings nested in one another, say) would make every read scan
 		// the rest of the file: bound the bytes re-parsed per document.
-		budget := parseBudgetBase + parseBudgetFactor*d.size
-		if d.parsed > budget {
-			return fmt.Errorf("%w: parsing more than %d bytes (objects overlap or never end)", ErrMalformed, budget)
+		if err := d.overBudget(); err != nil {
+			return err
 		}
 		buf, final, err := d.readAt(off, n)
 		if err != nil {
@@ -603,8 +611,8 @@ func (d *document) fromObjStm(stmNum, index, num int) (object, error) {
 		if err, failed := d.objstmErr[stmNum]; failed {
 			return nil, err // not decoded again for every object in it
 		}
-		if budget := parseBudgetBase + parseBudgetFactor*d.size; d.parsed > budget {
-			return nil, fmt.Errorf("%w: decoding more than %d bytes of object streams again and again", ErrMalformed, budget)
+		if err := d.overBudget(); err != nil {
+			return nil, err
 		}
 		if d.resolving[stmNum] {
 			return nil, fmt.Errorf("%w: object stream %d contains itself", ErrMalformed, stmNum)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -546,4 +547,50 @@ func FuzzPreparedState(f *testing.F) {
 		}
 		_ = q.Finish(context.Background(), io.Discard, bytes.NewReader(in), int64(len(in)), sig)
 	})
+}
+
+// An existing DSS whose items are compression bombs (here one 128 MB
+// stream listed 40 times) is not decoded without bound while AddDSS looks
+// for evidence it already holds.
+func TestDSSItemDecodingBounded(t *testing.T) {
+	p := sharedPKI(t)
+	id := p.MustIssue()
+	in := signBytes(t, corpus(t, "simple.pdf"), id.Signer(), &Options{TimestampURL: p.TSAURL()})
+	d := openBytes(t, in)
+	u := newUpdate(d)
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	chunk := make([]byte, 1<<20)
+	for i := 0; i < 128; i++ {
+		zw.Write(chunk)
+	}
+	zw.Close()
+	bomb := u.add(&stream{hdr: dict{"Filter": name("FlateDecode")}, data: z.Bytes()})
+	var certs array
+	for i := 0; i < 40; i++ {
+		certs = append(certs, bomb)
+	}
+	rootRef, cat, err := d.catalog()
+	require.NoError(t, err)
+	cat = cat.clone()
+	cat["DSS"] = dict{"Certs": certs}
+	u.set(rootRef, cat)
+	s, err := u.serialize(int64(len(in)), false)
+	require.NoError(t, err)
+	doc := append(bytes.Clone(in), s.data...)
+
+	var ocsps [][]byte
+	for _, c := range []*x509.Certificate{id.Cert, p.CA.Cert, p.TSA.Cert} {
+		o, err := p.OCSP(c)
+		require.NoError(t, err)
+		ocsps = append(ocsps, o)
+	}
+	lo := &LTVOptions{Offline: true, OCSPResponses: ocsps, Certificates: []*x509.Certificate{p.CA.Cert, p.Root.Cert}}
+	start := time.Now()
+	err = AddDSS(context.Background(), io.Discard, bytes.NewReader(doc), int64(len(doc)), lo)
+	t.Logf("%v after %v", err, time.Since(start))
+	if err != nil {
+		require.ErrorIs(t, err, ErrMalformed)
+	}
+	require.Less(t, time.Since(start), 6*time.Second)
 }
