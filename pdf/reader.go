@@ -32,7 +32,6 @@ type document struct {
 	// objstmBytes is the decoded size of the cached object streams, kept
 	// under objStmCacheBudget so hostile files cannot pile them up.
 	objstmBytes int
-	objstmSeen  map[int]bool  // object streams decoded at least once
 	objstmErr   map[int]error // object streams that failed to load
 	resolving   map[int]bool
 }
@@ -73,12 +72,11 @@ const (
 func open(r io.ReaderAt, size int64, password []byte) (*document, error) {
 	d := &document{
 		r: r, size: size,
-		xref:       map[int]xrefEntry{},
-		cache:      map[int]object{},
-		objstms:    map[int]*objStm{},
-		objstmSeen: map[int]bool{},
-		objstmErr:  map[int]error{},
-		resolving:  map[int]bool{},
+		xref:      map[int]xrefEntry{},
+		cache:     map[int]object{},
+		objstms:   map[int]*objStm{},
+		objstmErr: map[int]error{},
+		resolving: map[int]bool{},
 	}
 	if size < 16 {
 		return nil, fmt.Errorf("%w: file of %d bytes is too short", ErrMalformed, size)
@@ -382,10 +380,14 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 	if !ok || s.hdr.name("Type") != "XRef" {
 		return nil, fmt.Errorf("%w: no xref table or xref stream at %d", ErrMalformed, off)
 	}
+	if err := d.overBudget(); err != nil {
+		return nil, err
+	}
 	data, err := d.streamData(s, ref{}, false)
 	if err != nil {
 		return nil, err
 	}
+	d.parsed += int64(len(data))
 	w, ok := s.hdr["W"].(array)
 	if !ok || len(w) != 3 {
 		return nil, fmt.Errorf("%w: bad /W in xref stream", ErrMalformed)
@@ -632,12 +634,10 @@ func (d *document) fromObjStm(stmNum, index, num int) (object, error) {
 			d.objstmErr[stmNum] = err
 			return nil, err
 		}
-		if d.objstmSeen[stmNum] {
-			// Decoded before and evicted: re-decoding is work the parse
-			// budget bounds (see parseAt).
-			d.parsed += int64(len(os.data))
-		}
-		d.objstmSeen[stmNum] = true
+		// Decoding (again, after an eviction, too) is work the parse
+		// budget bounds (see parseAt): object streams that inflate to far
+		// more than the file are compression bombs.
+		d.parsed += int64(len(os.data))
 		if len(d.objstms) >= 64 || d.objstmBytes+len(os.data) > objStmCacheBudget {
 			d.objstms = map[int]*objStm{}
 			d.objstmBytes = 0
