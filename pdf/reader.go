@@ -27,7 +27,7 @@ type document struct {
 	cache   map[int]object
 	objstms map[int]*objStm
 	// parsed counts the bytes re-read by growing parse windows (see
-	// parseAt).
+	// parseAt) and the bytes decoded from xref, object and DSS streams.
 	parsed int64
 	// objstmBytes is the decoded size of the cached object streams, kept
 	// under objStmCacheBudget so hostile files cannot pile them up.
@@ -57,8 +57,10 @@ type objStm struct {
 
 const (
 	maxSections = 4096
-	// A document may parse parseBudgetBase + parseBudgetFactor × its size
-	// bytes in all: real files parse a small fraction of themselves.
+	// A document may re-parse and decode parseBudgetBase +
+	// parseBudgetFactor × its size bytes in all (see overBudget): real
+	// files use a small fraction of that; beyond it the input is treated
+	// as hostile (ErrMalformed).
 	parseBudgetBase   = 64 << 20
 	parseBudgetFactor = 8
 	// objStmCacheBudget bounds the decoded object streams kept in memory
