@@ -652,5 +652,6 @@ func TestObjStmFirstDecodesBounded(t *testing.T) {
 	d := openBytes(t, in)
 	_, _ = d.fields()
 	runtime.ReadMemStats(&after)
-	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(300<<20), "bytes allocated reading %d fields", n)
+	// Unbounded: about 1.4 GB (12 × 48 MB, with the decoder's buffer growth).
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(800<<20), "bytes allocated reading %d fields", n)
 }
