@@ -8,13 +8,13 @@ import (
 	"crypto/rand"
 	"crypto/rc4"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/kyso-vn/kyso/internal/pdfcrypt"
 )
 
 // The standard security handler (ISO 32000-2 §7.6.4): revisions 2–4 (RC4
@@ -252,7 +252,7 @@ func aes256Key(enc dict, r int64, password []byte, resolve func(object) object) 
 			h.Write(udata)
 			return h.Sum(nil)
 		}
-		return hash2B(pw, salt, udata)
+		return pdfcrypt.Hash2B(pw, salt, udata)
 	}
 	decryptKey := func(ik, e []byte) []byte {
 		b, _ := aes.NewCipher(ik)
@@ -267,46 +267,6 @@ func aes256Key(enc dict, r int64, password []byte, resolve func(object) object) 
 		return decryptKey(hashFn(password, o[40:48], u[:48]), oe), nil
 	}
 	return nil, ErrWrongPassword
-}
-
-// hash2B is Algorithm 2.B of ISO 32000-2.
-func hash2B(pw, salt, udata []byte) []byte {
-	h := sha256.New()
-	h.Write(pw)
-	h.Write(salt)
-	h.Write(udata)
-	k := h.Sum(nil)
-	for i := 0; ; {
-		k1 := make([]byte, 0, 64*(len(pw)+len(k)+len(udata)))
-		for j := 0; j < 64; j++ {
-			k1 = append(k1, pw...)
-			k1 = append(k1, k...)
-			k1 = append(k1, udata...)
-		}
-		b, _ := aes.NewCipher(k[:16])
-		e := make([]byte, len(k1))
-		cipher.NewCBCEncrypter(b, k[16:32]).CryptBlocks(e, k1)
-		sum := 0
-		for _, c := range e[:16] {
-			sum += int(c)
-		}
-		var hh hash.Hash
-		switch sum % 3 {
-		case 0:
-			hh = sha256.New()
-		case 1:
-			hh = sha512.New384()
-		default:
-			hh = sha512.New()
-		}
-		hh.Write(e)
-		k = hh.Sum(nil)
-		i++
-		if i >= 64 && int(e[len(e)-1]) <= i-32 {
-			break
-		}
-	}
-	return k[:32]
 }
 
 func (h *securityHandler) objectKey(r ref, m cryptMethod) []byte {

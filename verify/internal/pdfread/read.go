@@ -12,16 +12,16 @@ import (
 	"crypto/md5"
 	"crypto/rc4"
 	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/ascii85"
 	"fmt"
-	"hash"
 	"io"
 	"io/ioutil"
 	"log"
 	"os"
 	"sort"
 	"strconv"
+
+	"github.com/kyso-vn/kyso/internal/pdfcrypt"
 )
 
 // A Reader is a single PDF file open for reading.
@@ -1137,45 +1137,14 @@ var ErrInvalidPassword = fmt.Errorf("encrypted PDF: invalid password")
 // v5Hash is the password hash of AES-256 encryption: SHA-256 for R5,
 // Algorithm 2.B of ISO 32000-2 for R6.
 func v5Hash(pw, salt, udata []byte, r6 bool) []byte {
+	if r6 {
+		return pdfcrypt.Hash2B(pw, salt, udata)
+	}
 	h := sha256.New()
 	h.Write(pw)
 	h.Write(salt)
 	h.Write(udata)
-	k := h.Sum(nil)
-	if !r6 {
-		return k
-	}
-	for i := 0; ; {
-		k1 := make([]byte, 0, 64*(len(pw)+len(k)+len(udata)))
-		for j := 0; j < 64; j++ {
-			k1 = append(k1, pw...)
-			k1 = append(k1, k...)
-			k1 = append(k1, udata...)
-		}
-		b, _ := aes.NewCipher(k[:16])
-		e := make([]byte, len(k1))
-		cipher.NewCBCEncrypter(b, k[16:32]).CryptBlocks(e, k1)
-		sum := 0
-		for _, c := range e[:16] {
-			sum += int(c)
-		}
-		var hh hash.Hash
-		switch sum % 3 {
-		case 0:
-			hh = sha256.New()
-		case 1:
-			hh = sha512.New384()
-		default:
-			hh = sha512.New()
-		}
-		hh.Write(e)
-		k = hh.Sum(nil)
-		i++
-		if i >= 64 && int(e[len(e)-1]) <= i-32 {
-			break
-		}
-	}
-	return k[:32]
+	return h.Sum(nil)
 }
 
 func okayV4(encrypt map[string]Object) bool {
