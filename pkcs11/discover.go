@@ -43,6 +43,10 @@ var Vendors = []Vendor{
 	{Name: "Nacencomm CA2 / NCCA", Windows: []string{
 		"CA2_csp11.dll", "CA2_v34.dll", "ca2_ace_csp11.dll", "ShuttleCsp11_3003.dll", "ncca_csp11_v1.dll",
 	}},
+	// Bit4id's universal middleware, which the Government CA (Ban Cơ yếu
+	// Chính phủ) tokens use.
+	{Name: "Ban Cơ yếu Chính phủ (Bit4id)", Windows: []string{"bit4xpki.dll"},
+		Linux: []string{"libbit4xpki.so"}, MacOS: []string{"libbit4xpki.dylib"}},
 	{Name: "Other Vietnamese CAs", Windows: []string{
 		"safe-ca.dll", "safe-ca_v2.dll", "Vina-CA.dll", "NEWTEL-CA.dll", "nca_v4.dll", "nca_v6.dll",
 	}},

@@ -21,6 +21,33 @@
 //   - [Token.Signer] finds the private key of a certificate (CKA_ID, then
 //     public key; ambiguity is an error) and returns a [Signer].
 //
+// # The token's life
+//
+// The cycle the CAs' instructions describe (a certificate issued new or
+// renewed, a device locked by wrong PINs unlocked) is done on the token:
+//
+//   - [Token.GenerateKey] makes an RSA 2048/3072 or ECDSA P-256/P-384 key
+//     pair on the token (private key sensitive, never extractable, signing
+//     only; CKA_ID shared with the public key) and
+//     [KeyPair.CertificateRequest] a PKCS#10 request signed by it, with a
+//     Vietnamese subject (signer.ParseSubject, signer.UIDAttribute: UTF-8
+//     text, UID "CCCD:…", "MST:…") and the attributes a CA asks for.
+//     A renewal generates a new key beside the old one.
+//   - [Token.ImportCertificate] stores the issued certificate (and its CA
+//     chain) beside its key, found by public key, under the key's CKA_ID and
+//     a label the user recognises ([CertificateLabel]); a certificate whose
+//     key is not on the token is refused ([ErrKeyNotOnToken]).
+//   - [Token.ChangePIN] (C_SetPIN) and [Token.UnblockPIN] (SO login and
+//     C_InitPIN) report the PIN flags before and after ([PINChange]); a
+//     wrong SO PIN is tried once ([ErrSOPINIncorrect]). Pinpad readers get
+//     NULL PINs.
+//   - [Token.DeleteCertificate] removes a certificate and, if asked, its key
+//     (the old one after a renewal), refusing a key still certified by
+//     another certificate ([ErrKeyInUse]).
+//
+// These run in a read/write session of their own, so a Token opened for
+// signing needs no other options.
+//
 // # PINs
 //
 // The PIN comes from a [PINFunc] callback, called once per login attempt

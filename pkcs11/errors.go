@@ -79,6 +79,7 @@ type PINError struct {
 	FinalTry bool   // CKF_USER_PIN_FINAL_TRY after the attempt
 	Locked   bool   // CKF_USER_PIN_LOCKED after the attempt
 	Context  bool   // the failed login was a context-specific one (CKA_ALWAYS_AUTHENTICATE)
+	SO       bool   // the PIN is the security officer's; the flags are the SO PIN's
 	cause    error  // PKCS#11 return value, if any
 }
 
@@ -87,7 +88,7 @@ type PINError struct {
 func (e *PINError) Error() string {
 	msg := fmt.Sprintf("%v (token %q)", e.Err, e.Token)
 	switch {
-	case e.Locked && !errors.Is(e.Err, ErrPINLocked):
+	case e.Locked && !errors.Is(e.Err, ErrPINLocked) && !errors.Is(e.Err, ErrSOPINLocked):
 		msg += ": the PIN is now locked"
 	case e.FinalTry:
 		msg += ": one more incorrect PIN locks the token"
@@ -100,7 +101,7 @@ func (e *PINError) Error() string {
 // Unwrap exposes the sentinels described on PINError.
 func (e *PINError) Unwrap() []error {
 	errs := []error{e.Err}
-	if errors.Is(e.Err, ErrPINIncorrect) {
+	if errors.Is(e.Err, ErrPINIncorrect) || errors.Is(e.Err, ErrSOPINIncorrect) {
 		errs = append(errs, signer.ErrWrongPassword)
 	}
 	if e.CountLow {
@@ -109,8 +110,11 @@ func (e *PINError) Unwrap() []error {
 	if e.FinalTry {
 		errs = append(errs, ErrPINFinalTry)
 	}
-	if e.Locked && !errors.Is(e.Err, ErrPINLocked) {
+	if e.Locked && !e.SO && !errors.Is(e.Err, ErrPINLocked) {
 		errs = append(errs, ErrPINLocked)
+	}
+	if e.Locked && e.SO && !errors.Is(e.Err, ErrSOPINLocked) {
+		errs = append(errs, ErrSOPINLocked)
 	}
 	if e.cause != nil {
 		errs = append(errs, e.cause)

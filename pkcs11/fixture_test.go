@@ -136,7 +136,7 @@ func newFixture(module string) (_ *fixture, err error) {
 		return nil, err
 	}
 
-	for _, label := range []string{"kyso-main", "kyso-pin", "kyso-spy", "kyso-lost", "kyso-logout", "kyso-reinit", "kyso-private", viLabel, "twin", "twin"} {
+	for _, label := range []string{"kyso-main", "kyso-pin", "kyso-spy", "kyso-lost", "kyso-logout", "kyso-reinit", "kyso-private", "kyso-life", "kyso-unblock", "kyso-gen", "kyso-renew", viLabel, "twin", "twin"} {
 		if _, err := run("softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", testSOPIN, "--pin", testPIN); err != nil {
 			return nil, err
 		}

@@ -196,8 +196,10 @@ func subjectKey(key string) (asn1.ObjectIdentifier, error) {
 				}
 				oid[i] = n
 			}
-			if ok {
-				return oid, nil
+			if ok && (oid[0] == 2 || oid[1] < 40) {
+				if _, err := asn1.Marshal(oid); err == nil {
+					return oid, nil
+				}
 			}
 		}
 	}
