@@ -81,6 +81,7 @@ func Example() {
 	//   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
 	//   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
 	//   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
+	//   kyso token SUBCOMMAND ...      keygen, import-cert, change-pin, unblock-pin, delete on a token
 	//
 	// Run "kyso COMMAND -h" for a command's flags.
 }

@@ -15,6 +15,9 @@
 //	kyso pki init DIR              write a test PKI to try the tool with
 //	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL and an MSSP simulator on loopback
 //	kyso tokens --pkcs11 MODULE    list tokens and certificates of a PKCS#11 module
+//	kyso token keygen|import-cert|change-pin|unblock-pin|delete ...
+//	                               new key and CSR, import the issued certificate,
+//	                               change or unblock the PIN, delete a certificate
 //
 // Key sources for sign (exactly one):
 //
@@ -87,6 +90,7 @@ Usage:
   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
+  kyso token SUBCOMMAND ...      keygen, import-cert, change-pin, unblock-pin, delete on a token
 
 Run "kyso COMMAND -h" for a command's flags.
 `
@@ -115,6 +119,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code, err = e.pki(ctx, rest)
 	case "tokens":
 		code, err = e.tokens(ctx, rest)
+	case "token":
+		code, err = e.token(ctx, rest)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -64,6 +64,9 @@ func (e *env) tokens(ctx context.Context, args []string) (int, error) {
 			}
 			for _, c := range certs {
 				fmt.Fprintf(e.stdout, "  %s\n", c)
+				for _, l := range append(holderLines(c.Cert), fmt.Sprintf("Label %q, CKA_ID %X", c.Label, c.ID)) {
+					fmt.Fprintf(e.stdout, "    %s\n", l)
+				}
 				fmt.Fprintf(e.stdout, "    SHA-256 %X\n", c.SHA256)
 			}
 		case s.TokenErr != nil:
