@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 
 	p11 "github.com/miekg/pkcs11"
@@ -107,7 +108,8 @@ type KeyPair struct {
 // GenerateKey generates a key pair on the token (C_GenerateKeyPair in a
 // read/write session, logged in through the PIN callback). The private key
 // is a private, sensitive, non-extractable token object allowed only to
-// sign; the public key is a public token object allowed only to verify;
+// sign (CKA_DECRYPT, CKA_UNWRAP and CKA_DERIVE false, unless the token
+// refuses those attributes); the public key is a public token object allowed only to verify;
 // both carry the same CKA_ID and CKA_LABEL. The token's answer is checked:
 // a private key it reports readable or extractable is destroyed and
 // ErrKeyNotProtected returned. Existing keys are left alone, so a renewal
@@ -179,7 +181,23 @@ func (t *Token) GenerateKey(ctx context.Context, opts KeyOptions) (*KeyPair, err
 			p11.NewAttribute(p11.CKA_EC_PARAMS, params))
 		privT = append(privT, p11.NewAttribute(p11.CKA_KEY_TYPE, p11.CKK_EC))
 	}
-	pubH, privH, err := t.lib.ctx.GenerateKeyPair(s.h, []*p11.Mechanism{p11.NewMechanism(mech, nil)}, pubT, privT)
+	// Signing only: tokens default decrypt, unwrap and derive to true.
+	restrictPub := []*p11.Attribute{
+		p11.NewAttribute(p11.CKA_ENCRYPT, false),
+		p11.NewAttribute(p11.CKA_WRAP, false),
+	}
+	restrictPriv := []*p11.Attribute{
+		p11.NewAttribute(p11.CKA_DECRYPT, false),
+		p11.NewAttribute(p11.CKA_UNWRAP, false),
+		p11.NewAttribute(p11.CKA_DERIVE, false),
+	}
+	gen := []*p11.Mechanism{p11.NewMechanism(mech, nil)}
+	pubH, privH, err := t.lib.ctx.GenerateKeyPair(s.h, gen, append(slices.Clone(pubT), restrictPub...), append(slices.Clone(privT), restrictPriv...))
+	if c := rv(err); c == p11.CKR_ATTRIBUTE_TYPE_INVALID || c == p11.CKR_TEMPLATE_INCONSISTENT || c == p11.CKR_ATTRIBUTE_VALUE_INVALID {
+		// Middleware that refuses usage attributes it does not expect for
+		// this key type: the protection attributes stay, and are checked.
+		pubH, privH, err = t.lib.ctx.GenerateKeyPair(s.h, gen, pubT, privT)
+	}
 	if err != nil {
 		switch rv(err) {
 		case p11.CKR_MECHANISM_INVALID, p11.CKR_TEMPLATE_INCONSISTENT, p11.CKR_ATTRIBUTE_VALUE_INVALID, p11.CKR_DOMAIN_PARAMS_INVALID, p11.CKR_KEY_SIZE_RANGE, p11.CKR_CURVE_NOT_SUPPORTED:

@@ -61,9 +61,9 @@ func TestTokenKeygenImportSign(t *testing.T) {
 	csr := filepath.Join(dir, "an.csr")
 	sel := []string{"--pkcs11", tok.Module, "--token", softhsm.Label, "--pin-env", "KYSO_TEST_PIN"}
 
-	r := kyso(t, env, "", append([]string{"token", "keygen", "--key", "ec-p256", "--label", "Khóa 2027",
+	r := kyso(t, append(env, "CHALLENGE=thu-hồi"), "", append([]string{"token", "keygen", "--key", "ec-p256", "--label", "Khóa 2027",
 		"--subject", "CN=Nguyễn Văn Thử,O=Công ty TNHH Ánh Dương,L=Cầu Giấy,ST=Hà Nội,C=VN",
-		"--cccd", "001203012345", "--mst", "0100686209", "--email", "thu@anhduong.example.vn", "--csr", csr}, sel...)...)
+		"--cccd", "001203012345", "--mst", "0100686209", "--email", "thu@anhduong.example.vn", "--challenge-env", "CHALLENGE", "--csr", csr}, sel...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `label "Khóa 2027"`)
 	assert.Contains(t, r.stdout, "sensitive true, extractable false, never extractable true, generated on the token (local) true")
@@ -71,6 +71,10 @@ func TestTokenKeygenImportSign(t *testing.T) {
 	res, err := exec.Command(openssl, "req", "-in", csr, "-noout", "-verify", "-subject", "-nameopt", "RFC2253,-esc_msb,utf8").CombinedOutput()
 	require.NoError(t, err, string(res))
 	assert.Contains(t, string(res), "subject=UID=MST:0100686209,UID=CCCD:001203012345,CN=Nguyễn Văn Thử,O=Công ty TNHH Ánh Dương,L=Cầu Giấy,ST=Hà Nội,C=VN")
+	res, err = exec.Command(openssl, "req", "-in", csr, "-noout", "-text").CombinedOutput()
+	require.NoError(t, err, string(res))
+	assert.Contains(t, string(res), "email:thu@anhduong.example.vn")
+	assert.Contains(t, string(res), "challengePassword")
 
 	// The same file is not overwritten; bad input is exit 2 before the token.
 	r = kyso(t, env, "", append([]string{"token", "keygen", "--subject", "CN=x,C=VN", "--csr", csr}, sel...)...)
