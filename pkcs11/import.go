@@ -3,9 +3,12 @@ package pkcs11
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -37,13 +40,19 @@ func CertificateLabel(c *x509.Certificate) string {
 		issuer = c.Issuer.Organization[0]
 	}
 	name := signer.ParseIdentity(c.Subject).CommonName
+	if name == "" {
+		name = signer.DisplayName(c.Subject)
+	}
 	return fmt.Sprintf("%s (%s, %s)", name, issuer, c.NotAfter.UTC().Format("2006-01-02"))
 }
 
 // ImportCertificate stores cert on the token beside its private key, with
 // the key's CKA_ID so that signing software pairs them, and the chain's CA
-// certificates. The key is found by public key (whatever its CKA_ID); a
-// certificate whose key is not on the token is refused with
+// certificates. The key is found by public key (whatever its CKA_ID), or,
+// for a key whose public half the token does not show, by a test signature
+// verified under the certificate; a key without CKA_ID gets one (SHA-1 of
+// the certificate's public key). A certificate whose key is not on the
+// token is refused with
 // ErrKeyNotOnToken and nothing is written. A certificate already on the
 // token is not stored twice. Logging in may call the PIN callback.
 func (t *Token) ImportCertificate(ctx context.Context, cert *x509.Certificate, opts ImportOptions) (Certificate, error) {
@@ -77,6 +86,9 @@ func (t *Token) ImportCertificate(ctx context.Context, cert *x509.Certificate, o
 	}
 	defer done()
 	key, err := t.findKey(s, cert, nil)
+	if errors.Is(err, signer.ErrNoKey) {
+		key, err = t.probeKey(s, cert)
+	}
 	if err != nil {
 		if errors.Is(err, signer.ErrNoKey) {
 			return Certificate{}, fmt.Errorf("%w: token %q holds no private key for %q: %w", ErrKeyNotOnToken, t.name, cert.Subject.CommonName, signer.ErrNoKey)
@@ -94,6 +106,21 @@ func (t *Token) ImportCertificate(ctx context.Context, cert *x509.Certificate, o
 		id = sum[:]
 		if err := t.lib.ctx.SetAttributeValue(s.h, key.h, []*p11.Attribute{p11.NewAttribute(p11.CKA_ID, id)}); err != nil {
 			return Certificate{}, wrapLoss(fmt.Sprintf("setting CKA_ID of key %q", key.label), err)
+		}
+		keyType, _ := p11KeyType(cert.PublicKey)
+		pubs, err := t.find(s, []*p11.Attribute{
+			p11.NewAttribute(p11.CKA_CLASS, p11.CKO_PUBLIC_KEY),
+			p11.NewAttribute(p11.CKA_KEY_TYPE, keyType),
+			p11.NewAttribute(p11.CKA_ID, []byte{}),
+		})
+		if err != nil {
+			return Certificate{}, err
+		}
+		for _, p := range pubs {
+			if t.publicMatches(s, p, cert) {
+				// Best effort: the certificate and private key are paired anyway.
+				_ = t.lib.ctx.SetAttributeValue(s.h, p, []*p11.Attribute{p11.NewAttribute(p11.CKA_ID, id)})
+			}
 		}
 	}
 	label := opts.Label
@@ -246,4 +273,60 @@ func (t *Token) publicMatches(s *session, p p11.ObjectHandle, cert *x509.Certifi
 		return false
 	}
 	return sameKey(pub, cert.PublicKey) == keyMatches
+}
+
+// probeKey finds cert's private key among keys whose public half cannot be
+// read (an EC key without CKA_ID or public-key object): each such key signs
+// a random digest, and the one whose signature verifies under cert is it.
+// Keys needing a per-signature login (CKA_ALWAYS_AUTHENTICATE) are not
+// probed.
+func (t *Token) probeKey(s *session, cert *x509.Certificate) (keyRef, error) {
+	keyType, err := p11KeyType(cert.PublicKey)
+	if err != nil {
+		return keyRef{}, err
+	}
+	cands, err := t.find(s, []*p11.Attribute{
+		p11.NewAttribute(p11.CKA_CLASS, p11.CKO_PRIVATE_KEY),
+		p11.NewAttribute(p11.CKA_KEY_TYPE, keyType),
+	})
+	if err != nil {
+		return keyRef{}, err
+	}
+	digest := make([]byte, sha256.Size)
+	if _, err := rand.Read(digest); err != nil {
+		return keyRef{}, err
+	}
+	probe := &Signer{tok: t, cert: Certificate{Cert: cert}}
+	mech, input, err := probe.mechanism(digest, crypto.SHA256)
+	if err != nil {
+		return keyRef{}, err
+	}
+	var found []keyRef
+	for _, c := range cands {
+		if t.compareKey(s, c, cert, nil) != keyUnknown || t.boolAttr(s, c, p11.CKA_ALWAYS_AUTHENTICATE) {
+			continue
+		}
+		if err := t.lib.ctx.SignInit(s.h, []*p11.Mechanism{mech}, c); err != nil {
+			continue
+		}
+		sig, err := t.lib.ctx.Sign(s.h, input)
+		if err != nil {
+			continue
+		}
+		if _, ok := cert.PublicKey.(*ecdsa.PublicKey); ok {
+			if sig, err = rawECDSAToASN1(sig); err != nil {
+				continue
+			}
+		}
+		if signer.CheckSignature(cert.PublicKey, digest, crypto.SHA256, sig) == nil {
+			found = append(found, t.keyRef(s, c))
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return keyRef{}, fmt.Errorf("pkcs11: token %q has no private key for %q: %w", t.name, cert.Subject.CommonName, signer.ErrNoKey)
+	}
+	return keyRef{}, fmt.Errorf("%w: %d private keys sign for %q", ErrAmbiguousKey, len(found), cert.Subject.CommonName)
 }

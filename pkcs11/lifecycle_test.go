@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -406,4 +407,40 @@ func TestDiscoverBit4id(t *testing.T) {
 		assert.Equal(t, "Ban Cơ yếu Chính phủ (Bit4id)", found[0].Vendor)
 		assert.Equal(t, filepath.Join(dir, name), found[0].Path)
 	}
+}
+
+// A key without CKA_ID (made by other software) gets one derived from the
+// certificate's public key on import, on both halves, and signs.
+func TestImportKeyWithoutID(t *testing.T) {
+	f, m := openModuleTB(t)
+	ctx := context.Background()
+	tok := openToken(t, m, "kyso-gen", Options{PIN: newPIN(testPIN).fn})
+	kp, err := tok.GenerateKey(ctx, KeyOptions{Type: ECP256, ID: []byte("no-id-yet")})
+	require.NoError(t, err)
+	csr := csrFor(t, kp, "HC", "B1234567")
+	s, done, err := tok.adminSession(ctx, true)
+	require.NoError(t, err)
+	objs, err := tok.find(s, []*p11.Attribute{p11.NewAttribute(p11.CKA_ID, kp.ID)})
+	require.NoError(t, err)
+	require.Len(t, objs, 2)
+	for _, o := range objs {
+		require.NoError(t, tok.lib.ctx.SetAttributeValue(s.h, o, []*p11.Attribute{p11.NewAttribute(p11.CKA_ID, []byte{})}))
+	}
+	done()
+
+	cert := opensslIssue(t, f, csr, 0x10004)
+	got, err := tok.ImportCertificate(ctx, cert, ImportOptions{Label: "Chứng thư hộ chiếu"})
+	require.NoError(t, err)
+	want := sha1.Sum(cert.RawSubjectPublicKeyInfo)
+	assert.Equal(t, want[:], got.ID)
+	assert.Equal(t, "Chứng thư hộ chiếu", got.Label)
+	s, done, err = tok.adminSession(ctx, true)
+	require.NoError(t, err)
+	objs, err = tok.find(s, []*p11.Attribute{p11.NewAttribute(p11.CKA_ID, want[:])})
+	done()
+	require.NoError(t, err)
+	assert.Len(t, objs, 3, "private key, public key and certificate share the ID")
+	sg, err := tok.Signer(ctx, got)
+	require.NoError(t, err)
+	signBoth(t, f, sg)
 }
