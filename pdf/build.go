@@ -290,15 +290,9 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		rect := [4]float64{}
 		if opts.Appearance != nil {
 			if newField {
-				rect = opts.Appearance.Rect
-				if rect[0] > rect[2] {
-					rect[0], rect[2] = rect[2], rect[0]
-				}
-				if rect[1] > rect[3] {
-					rect[1], rect[3] = rect[3], rect[1]
-				}
-				if rect[2]-rect[0] < 1 || rect[3]-rect[1] < 1 {
-					return nil, fmt.Errorf("%w: appearance rectangle %v is empty", ErrBadOptions, opts.Appearance.Rect)
+				var err error
+				if rect, err = opts.Appearance.Rect.toUserSpace(pg); err != nil {
+					return nil, err
 				}
 				widget["Rect"] = array{rect[0], rect[1], rect[2], rect[3]}
 			} else {

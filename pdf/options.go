@@ -105,28 +105,45 @@ type FieldLock struct {
 
 // Appearance describes a visible signature.
 type Appearance struct {
-	// Rect is the widget rectangle [llx lly urx ury] in the page's default
-	// user space (points, origin at the bottom left of the unrotated
-	// page). Ignored when an existing field is signed: its widget keeps
-	// its rectangle.
-	Rect [4]float64
-	// Lines are the text lines. Nil means the default Vietnamese template
-	// ("Ký bởi: <CN>", "Cơ quan: <O>", "Thời gian ký: dd/mm/yyyy hh:mm:ss");
-	// an empty non-nil slice means no text.
+	// Rect is where the signature is drawn on the page, in points, in the
+	// page's displayed orientation (see Rect). It must lie on the page;
+	// [SealRect] places an agency seal per Decree 30/2020. Ignored when
+	// an existing field is signed: its widget keeps its rectangle.
+	Rect Rect
+	// Lines are the text lines, most important first (when the box is
+	// too small the last lines are left out rather than drawn smaller
+	// than MinFontSize). Nil means the Vietnamese template: "Ký bởi:
+	// <CN>", "Cơ quan: <O>", the e-mail when ShowEmail is set, "Thời gian
+	// ký: dd/mm/yyyy hh:mm:ss (GMT+7)". An empty non-nil slice means no
+	// text. Long lines wrap within the box.
 	Lines []string
+	// ShowEmail adds the certificate's e-mail address to the template.
+	ShowEmail bool
 	// Font is a TrueType font (.ttf) used for the text; it is embedded as
 	// a subset. Nil means Liberation Serif.
 	Font []byte
-	// FontSize in points; zero fits the text into the rectangle.
+	// FontSize in points; zero picks the largest size up to 12 pt at which
+	// the wrapped text fits, never under 7 pt in a box of at least 150 x
+	// 60 pt nor under 6 pt in any box: lines that still do not fit are
+	// left out (reported through OnLayout). A set size wraps but never
+	// shrinks; under 6 pt it is refused.
 	FontSize float64
 	// Image is a PNG (alpha is kept, for a red seal; at most 16 Mpx) or a
 	// JPEG.
 	Image []byte
 	// ImageLayout places the image relative to the text.
 	ImageLayout ImageLayout
+	// ImageWidth draws the image at this width in points, keeping its
+	// aspect ratio — a seal at its real size, MM(36) for 36 mm. Zero fits
+	// the image into its part of the box. An image larger than its part
+	// of the box is refused (ErrBadRect).
+	ImageWidth float64
 	// TimeZone for the template's signing time; nil means
-	// Asia/Ho_Chi_Minh.
+	// Asia/Ho_Chi_Minh (GMT+7).
 	TimeZone *time.Location
+	// OnLayout, when set, is called with the layout drawn: the font size,
+	// the wrapped lines and any lines left out.
+	OnLayout func(AppearanceLayout)
 }
 
 // ImageLayout places an appearance's image.
@@ -139,8 +156,13 @@ const (
 	// ImageBackground draws the image under the text, filling the
 	// rectangle (keeping its aspect ratio).
 	ImageBackground
-	// ImageOnly draws only the image.
+	// ImageOnly draws only the image (a seal signature).
 	ImageOnly
+	// ImageAbove puts the image in the upper part of the rectangle and
+	// the text below it.
+	ImageAbove
+	// TextOnly draws only the text, even when Image is set.
+	TextOnly
 )
 
 // vietnamTime returns the Asia/Ho_Chi_Minh zone, or UTC+7 when the system

@@ -35,11 +35,19 @@ const (
 )
 
 // Where the signatures go on the page (points, origin bottom left): the
-// leader's under "GIAM DOC", the seal over its left third.
+// leader's under "GIAM DOC"; the agency's seal, 36 mm across, over the left
+// third of it as Decree 30/2020 Art. 33 places it, with the agency's name
+// and the signing time under the seal.
 var (
-	leaderRect = [4]float64{340, 140, 560, 240}
-	sealRect   = [4]float64{250, 140, 360, 250}
+	leaderRect = pdf.Rect{X: 340, Y: 140, W: 220, H: 100}
+	sealSize   = pdf.MM(36)
+	sealRect   = withTextBelow(pdf.SealRect(leaderRect, sealSize), 30)
 )
+
+// withTextBelow extends r downwards by h points for lines of text.
+func withTextBelow(r pdf.Rect, h float64) pdf.Rect {
+	return pdf.Rect{X: r.X, Y: r.Y - h, W: r.W, H: r.H + h}
+}
 
 func main() {
 	out := flag.String("out", "", "directory for the signed PDFs (default: a new temporary directory)")
@@ -93,12 +101,17 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 	leaderPDF := filepath.Join(dir, "congvan-lanhdao.pdf")
 	finalPDF := filepath.Join(dir, "congvan-daky.pdf")
 
-	// 1. The leader signs: the default Vietnamese template ("Ký bởi",
-	// "Cơ quan", "Thời gian ký") in a box on page 1.
+	// 1. The leader signs: the image of the handwritten signature on the
+	// left of the box, the default Vietnamese template ("Ký bởi", "Cơ
+	// quan", "Thời gian ký") to its right, on page 1.
+	hand, err := makeHandSignature(300, 150)
+	if err != nil {
+		return nil, err
+	}
 	err = pdf.SignFile(ctx, leaderPDF, src, leader.Signer(), &pdf.Options{
 		Field:        "LanhDao",
 		Page:         1,
-		Appearance:   &pdf.Appearance{Rect: leaderRect},
+		Appearance:   &pdf.Appearance{Rect: leaderRect, Image: hand, ImageLayout: pdf.ImageLeft},
 		Reason:       "Ký ban hành văn bản",
 		Location:     "Biên Hòa, Đồng Nai",
 		TimestampURL: pki.TSAURL(),
@@ -115,9 +128,13 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		return nil, err
 	}
 	err = pdf.SignFile(ctx, finalPDF, leaderPDF, org.Signer(), &pdf.Options{
-		Field:        "CoQuan",
-		Page:         1,
-		Appearance:   &pdf.Appearance{Rect: sealRect, Image: seal, ImageLayout: pdf.ImageOnly},
+		Field: "CoQuan",
+		Page:  1,
+		Appearance: &pdf.Appearance{
+			// The default template names the agency (its certificate's
+			// CN) and the signing time.
+			Rect: sealRect, Image: seal, ImageLayout: pdf.ImageAbove, ImageWidth: sealSize,
+		},
 		Reason:       "Đóng dấu cơ quan",
 		Location:     "Biên Hòa, Đồng Nai",
 		TimestampURL: pki.TSAURL(),

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/kyso-vn/kyso/pdf"
 	"image"
 	"image/png"
 	"os"
@@ -53,8 +54,8 @@ func TestEOffice(t *testing.T) {
 	img, err := png.Decode(f)
 	require.NoError(t, err)
 	h := img.Bounds().Dy()
-	toPx := func(r [4]float64) image.Rectangle { // PDF points → pixels (y flipped)
-		return image.Rect(int(r[0]*dpi/72), h-int(r[3]*dpi/72), int(r[2]*dpi/72), h-int(r[1]*dpi/72))
+	toPx := func(r pdf.Rect) image.Rectangle { // PDF points → pixels (y flipped)
+		return image.Rect(int(r.X*dpi/72), h-int((r.Y+r.H)*dpi/72), int((r.X+r.W)*dpi/72), h-int(r.Y*dpi/72))
 	}
 	count := func(area image.Rectangle, pred func(r, g, b uint32) bool) int {
 		n := 0
@@ -69,8 +70,11 @@ func TestEOffice(t *testing.T) {
 		return n
 	}
 	red := count(toPx(sealRect), func(r, g, b uint32) bool { return r > 150 && g < 110 && b < 110 })
-	right := leaderRect
-	right[0] = sealRect[2] // the part of the leader's box the seal leaves free
+	// The seal covers the left third of the leader's box (Decree 30/2020
+	// Art. 33): its right edge is a third of the way in.
+	assert.InDelta(t, leaderRect.X+leaderRect.W/3, sealRect.X+sealRect.W, 0.01)
+	right := leaderRect // the part of the leader's box the seal leaves free
+	right.X, right.W = sealRect.X+sealRect.W, leaderRect.X+leaderRect.W-(sealRect.X+sealRect.W)
 	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 })
 	area := toPx(sealRect)
 	assert.Greater(t, red, area.Dx()*area.Dy()/8, "seal drawn in red")
