@@ -109,7 +109,7 @@ const (
 	// comfortFontSize: automatic fitting keeps each line whole when it
 	// can do so at this size or larger, and wraps otherwise.
 	comfortFontSize = 8.0
-	lineGap            = 1.2
+	lineGap         = 1.2
 )
 
 // AppearanceLayout is what a visible signature's text area holds once
