@@ -5,8 +5,8 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"image"
-	"math"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -341,4 +341,3 @@ func pixelDiff(a, b interface{ RGBA() (r, g, b, a uint32) }) uint32 {
 	}
 	return max(d(ar, br), d(ag, bg), d(ab, bb))
 }
-
