@@ -105,7 +105,7 @@ const (
 	// 150 x 60 pt.
 	MinFontSizeLarge = 7.0
 	// defaultMaxFontSize is the largest size automatic fitting uses.
-	defaultMaxFontSize = 12.0
+	defaultMaxFontSize = 10.0
 	// comfortFontSize: automatic fitting keeps each line whole when it
 	// can do so at this size or larger, and wraps otherwise.
 	comfortFontSize = 8.0
@@ -160,8 +160,9 @@ func defaultLines(cert *x509.Certificate, t time.Time, tz *time.Location, email 
 	var lines []textLine
 	if cert != nil {
 		lines = append(lines, textLine{"Ký bởi: " + cert.Subject.CommonName, 0})
-		if len(cert.Subject.Organization) > 0 && cert.Subject.Organization[0] != "" {
-			lines = append(lines, textLine{"Cơ quan: " + cert.Subject.Organization[0], 2})
+		// An organisation's own certificate names it twice (CN and O).
+		if o := cert.Subject.Organization; len(o) > 0 && o[0] != "" && o[0] != cert.Subject.CommonName {
+			lines = append(lines, textLine{"Cơ quan: " + o[0], 2})
 		}
 		if e := certEmail(cert); email && e != "" {
 			lines = append(lines, textLine{"Email: " + e, 3})
@@ -379,6 +380,17 @@ func planLayout(ap *Appearance, w, h float64, tt *trueType, lines []textLine, as
 				}
 				slot = [4]float64{0, 0, iw, h}
 				text[0] = iw + 4
+			}
+		case ImageRight:
+			if len(lines) == 0 {
+				slot = [4]float64{0, 0, w, h}
+			} else {
+				iw := math.Min(h*aspect, w*0.4)
+				if ap.ImageWidth > 0 {
+					iw = ap.ImageWidth
+				}
+				slot = [4]float64{w - iw, 0, w, h}
+				text[2] = w - iw - 4
 			}
 		case ImageAbove:
 			if len(lines) == 0 {

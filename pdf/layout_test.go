@@ -236,6 +236,7 @@ func TestLayoutGolden(t *testing.T) {
 	}{
 		{"text-only", Appearance{ImageLayout: TextOnly, Image: seal}},
 		{"image-left", Appearance{Image: seal, ImageLayout: ImageLeft}},
+		{"image-right", Appearance{Image: seal, ImageLayout: ImageRight, ImageWidth: MM(30)}},
 		{"image-above", Appearance{Image: seal, ImageLayout: ImageAbove, Rect: Rect{X: 300, Y: 100, W: 160, H: 140}}},
 		{"image-only", Appearance{Image: seal, ImageLayout: ImageOnly}},
 		{"background", Appearance{Image: seal, ImageLayout: ImageBackground}},

@@ -122,7 +122,7 @@ type Appearance struct {
 	// Font is a TrueType font (.ttf) used for the text; it is embedded as
 	// a subset. Nil means Liberation Serif.
 	Font []byte
-	// FontSize in points; zero picks the largest size up to 12 pt at which
+	// FontSize in points; zero picks the largest size up to 10 pt at which
 	// the wrapped text fits, never under 7 pt in a box of at least 150 x
 	// 60 pt nor under 6 pt in any box: lines that still do not fit are
 	// left out (reported through OnLayout). A set size wraps but never
@@ -163,6 +163,10 @@ const (
 	ImageAbove
 	// TextOnly draws only the text, even when Image is set.
 	TextOnly
+	// ImageRight puts the image in the right part of the rectangle and
+	// the text to its left (an agency seal over a leader's signature,
+	// with the agency's text outside the leader's box).
+	ImageRight
 )
 
 // vietnamTime returns the Asia/Ho_Chi_Minh zone, or UTC+7 when the system

@@ -69,13 +69,20 @@ func TestEOffice(t *testing.T) {
 		}
 		return n
 	}
+	im := res.LeaderImage
+	sealRect := res.Seal // the seal is the right part of the agency's box
+	sealRect.X, sealRect.W = sealRect.X+sealRect.W-pdf.MM(36), pdf.MM(36)
 	red := count(toPx(sealRect), func(r, g, b uint32) bool { return r > 150 && g < 110 && b < 110 })
-	// The seal covers the left third of the leader's box (Decree 30/2020
-	// Art. 33): its right edge is a third of the way in.
-	assert.InDelta(t, leaderRect.X+leaderRect.W/3, sealRect.X+sealRect.W, 0.01)
-	right := leaderRect // the part of the leader's box the seal leaves free
-	right.X, right.W = sealRect.X+sealRect.W, leaderRect.X+leaderRect.W-(sealRect.X+sealRect.W)
-	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 })
+	// The seal covers the left third of the leader's signature image
+	// (Decree 30/2020 Art. 33): its right edge is a third of the way in,
+	// and it is 36 mm across.
+	assert.InDelta(t, im.X+im.W/3, sealRect.X+sealRect.W, 0.01)
+	assert.InDelta(t, pdf.MM(36), sealRect.W, 0.01)
+	right := res.Leader // the part of the leader's box the seal leaves free
+	right.X, right.W = sealRect.X+sealRect.W, res.Leader.X+res.Leader.W-(sealRect.X+sealRect.W)
+	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 160 && g < 160 && b < 160 && b < r+40 })
+	blue := count(toPx(right), func(r, g, b uint32) bool { return b > 120 && r < 90 })
+	assert.Greater(t, blue, 50, "the handwritten signature shows beside the seal")
 	area := toPx(sealRect)
 	assert.Greater(t, red, area.Dx()*area.Dy()/8, "seal drawn in red")
 	assert.Greater(t, dark, 100, "leader's signature text drawn")

@@ -26,6 +26,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 var layouts = map[string]pdf.ImageLayout{
 	"image-left":  pdf.ImageLeft,
+	"image-right": pdf.ImageRight,
 	"image-above": pdf.ImageAbove,
 	"background":  pdf.ImageBackground,
 	"image-only":  pdf.ImageOnly,
@@ -33,9 +34,9 @@ var layouts = map[string]pdf.ImageLayout{
 }
 
 func (a *appearanceFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.layout, "layout", "", "visible signature layout: image-left (default), image-above, background, image-only (a seal alone) or text-only")
+	fs.StringVar(&a.layout, "layout", "", "visible signature layout: image-left (default), image-right, image-above, background, image-only (a seal alone) or text-only")
 	fs.Float64Var(&a.sealMM, "image-mm", 0, "draw the image at this real width in `MM` (a 36 mm seal: 36); default: fit the box")
-	fs.Float64Var(&a.fontSize, "font-size", 0, "text size in points (default: the largest up to 12 pt that fits; never under 6 pt)")
+	fs.Float64Var(&a.fontSize, "font-size", 0, "text size in points (default: the largest up to 10 pt that fits; never under 6 pt)")
 	fs.BoolVar(&a.email, "email", false, "add the certificate's e-mail address to the visible text")
 	fs.Var(&a.lines, "text", "a `LINE` of visible text instead of the Vietnamese template (repeatable, most important first)")
 }
@@ -57,10 +58,10 @@ func (a *appearanceFlags) apply(opts *pdf.Options, w io.Writer) error {
 	if a.layout != "" {
 		l, ok := layouts[a.layout]
 		if !ok {
-			return usagef("--layout %q: want image-left, image-above, background, image-only or text-only", a.layout)
+			return usagef("--layout %q: want image-left, image-right, image-above, background, image-only or text-only", a.layout)
 		}
 		ap.ImageLayout = l
-		if (l == pdf.ImageOnly || l == pdf.ImageAbove || l == pdf.ImageBackground) && ap.Image == nil {
+		if l != pdf.ImageLeft && l != pdf.TextOnly && ap.Image == nil {
 			return usagef("--layout %s needs --image FILE", a.layout)
 		}
 	}
