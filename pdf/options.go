@@ -20,6 +20,11 @@ type Options struct {
 	Page int
 	// Appearance makes the signature visible. Nil means invisible.
 	Appearance *Appearance
+	// Widgets show the same signature in more places: the document
+	// number and date a clerk writes when issuing, initials on every
+	// page. Each becomes a widget annotation of the signature's field
+	// (which must be a new one).
+	Widgets []Widget
 
 	// Name, Reason, Location and ContactInfo go into the signature
 	// dictionary as PDF text strings (UTF-16BE when not ASCII). Name
@@ -144,6 +149,14 @@ type Appearance struct {
 	// OnLayout, when set, is called with the layout drawn: the font size,
 	// the wrapped lines and any lines left out.
 	OnLayout func(AppearanceLayout)
+}
+
+// Widget is one more place where a signature is shown.
+type Widget struct {
+	// Page is the page number, from 1 (0 means 1, -1 the last page).
+	Page int
+	// Appearance is what the widget shows and where (its Rect).
+	Appearance *Appearance
 }
 
 // ImageLayout places an appearance's image.
