@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer"
@@ -102,16 +103,36 @@ type ApprovalOptions struct {
 // ("ký duyệt"): their visible signature placed by text, under their
 // printed title or name.
 func Approve(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *ApprovalOptions) error {
+	return signPlanned(ctx, w, r, size, s, o)
+}
+
+// Plan returns the signing options Approve uses for the document (to
+// sign with SignFile or two-phase Prepare instead).
+func (o *ApprovalOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
 	if o == nil {
-		return fmt.Errorf("%w: no approval options", ErrBadOptions)
+		return nil, fmt.Errorf("%w: no approval options", ErrBadOptions)
 	}
 	opts := o.Options
 	page, ap, err := o.place(r, size)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opts.Appearance, opts.Page = ap, page
-	return Sign(ctx, w, r, size, s, &opts)
+	return &opts, nil
+}
+
+// planner is a flow's options: they turn into signing options for a
+// document.
+type planner interface {
+	Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error)
+}
+
+func signPlanned(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, p planner) error {
+	opts, err := p.Plan(r, size, s)
+	if err != nil {
+		return err
+	}
+	return Sign(ctx, w, r, size, s, opts)
 }
 
 // Place returns where Approve draws the signature: the page, the box and,
@@ -202,28 +223,11 @@ type IssueOptions struct {
 // and the agency's signature is shown as its seal over the leader's
 // signature — all as widgets of one new signature of the agency.
 func Issue(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *IssueOptions) error {
-	opts, err := o.options(r, size, s)
-	if err != nil {
-		return err
-	}
-	return Sign(ctx, w, r, size, s, opts)
+	return signPlanned(ctx, w, r, size, s, o)
 }
 
-// IssueFile is Issue from file src to file dst, written only on success.
-func IssueFile(ctx context.Context, dst, src string, s signer.Signer, o *IssueOptions) error {
-	f, size, err := openInput(src)
-	if err != nil {
-		return err
-	}
-	opts, err := o.options(f, size, s)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	return SignFile(ctx, dst, src, s, opts)
-}
-
-func (o *IssueOptions) options(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
+// Plan returns the signing options Issue uses for the document.
+func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
 	if o == nil || o.Number == "" {
 		return nil, fmt.Errorf("%w: issuing needs the document number", ErrBadOptions)
 	}
@@ -315,8 +319,13 @@ type IncomingOptions struct {
 // where it goes, by default in the top-left corner of the first page
 // (Decree 30/2020 Appendix III).
 func StampIncoming(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *IncomingOptions) error {
+	return signPlanned(ctx, w, r, size, s, o)
+}
+
+// Plan returns the signing options StampIncoming uses for the document.
+func (o *IncomingOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options, error) {
 	if o == nil || o.Number == "" {
-		return fmt.Errorf("%w: the incoming stamp needs the incoming number", ErrBadOptions)
+		return nil, fmt.Errorf("%w: the incoming stamp needs the incoming number", ErrBadOptions)
 	}
 	t := o.Date
 	if t.IsZero() {
@@ -334,11 +343,7 @@ func StampIncoming(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, 
 	if o.Transfer != "" {
 		lines = append(lines, "Chuyển: "+o.Transfer)
 	}
-	opts, err := o.StampOptions.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
-	if err != nil {
-		return err
-	}
-	return Sign(ctx, w, r, size, s, opts)
+	return o.StampOptions.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
 }
 
 // CopyOptions describe a certified copy ("SAO Y").
@@ -356,8 +361,13 @@ type CopyOptions struct {
 // signature with the copy block (form, agency, number, place and date),
 // by default at the bottom of the last page.
 func CertifyCopy(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *CopyOptions) error {
+	return signPlanned(ctx, w, r, size, s, o)
+}
+
+// Plan returns the signing options CertifyCopy uses for the document.
+func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options, error) {
 	if o == nil || o.Agency == "" {
-		return fmt.Errorf("%w: a certified copy needs the agency", ErrBadOptions)
+		return nil, fmt.Errorf("%w: a certified copy needs the agency", ErrBadOptions)
 	}
 	form := o.Form
 	if form == "" {
@@ -380,12 +390,12 @@ func CertifyCopy(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s 
 	lines = append(lines, num+place+fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year()))
 	opts, err := o.StampOptions.place(r, size, lines, Rect{X: 300, Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if o.Seal != nil && o.Options.Appearance == nil {
 		opts.Appearance.Image, opts.Appearance.ImageLayout = o.Seal, ImageLeft
 	}
-	return Sign(ctx, w, r, size, s, opts)
+	return opts, nil
 }
 
 // AppendixOptions describe the agency's signature on an appendix or an
@@ -401,8 +411,13 @@ type AppendixOptions struct {
 // (Decree 30/2020 Appendix I): no image, the main document's number, the
 // signing time and the agency in the top-right corner of the first page.
 func SignAppendix(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *AppendixOptions) error {
+	return signPlanned(ctx, w, r, size, s, o)
+}
+
+// Plan returns the signing options SignAppendix uses for the document.
+func (o *AppendixOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options, error) {
 	if o == nil || o.Number == "" || o.Agency == "" {
-		return fmt.Errorf("%w: an appendix signature needs the document number and the agency", ErrBadOptions)
+		return nil, fmt.Errorf("%w: an appendix signature needs the document number and the agency", ErrBadOptions)
 	}
 	so := o.StampOptions
 	if so.SigningTime.IsZero() {
@@ -412,12 +427,12 @@ func SignAppendix(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s
 	lines := []string{o.Number, t.Format("02/01/2006 15:04:05") + " (" + gmtOffset(t) + ")", o.Agency}
 	opts, err := so.place(r, size, lines, Rect{X: -220, Y: -60, W: 200, H: 45}, 1)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if o.Options.Appearance == nil {
 		opts.Appearance.FontSize = 10
 	}
-	return Sign(ctx, w, r, size, s, opts)
+	return opts, nil
 }
 
 // place fills Options.Appearance for a stamped block: the caller's Rect,
@@ -495,13 +510,18 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 	if o == nil {
 		o = &InitialsOptions{}
 	}
+	return signPlanned(ctx, w, r, size, s, o)
+}
+
+// Plan returns the signing options Initial uses for the document.
+func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
 	d, err := open(r, size, []byte(o.Password))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	n := 0
 	if err := d.pages(func(int, pageInfo) bool { n++; return true }); err != nil {
-		return err
+		return nil, err
 	}
 	pages := o.Pages
 	if pages == nil {
@@ -510,7 +530,7 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 		}
 	}
 	if len(pages) == 0 {
-		return fmt.Errorf("%w: no page to initial", ErrBadOptions)
+		return nil, fmt.Errorf("%w: no page to initial", ErrBadOptions)
 	}
 	opts := o.Options
 	ap := opts.Appearance
@@ -521,7 +541,7 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 		}
 		pw, _, err := pageSize(r, size, o.Password, pages[0])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ap = &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}
 	}
@@ -532,5 +552,60 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 		c := *ap
 		opts.Widgets = append(opts.Widgets, Widget{Page: p, Appearance: &c})
 	}
-	return Sign(ctx, w, r, size, s, &opts)
+	return &opts, nil
+}
+
+// FieldRect returns where the first widget of the form field named name
+// (its fully qualified name, e.g. a leader's signature field) is drawn:
+// its page and its box in the page's displayed orientation — what Issue's
+// LeaderImage takes when the leader's signature image fills its box.
+func FieldRect(r io.ReaderAt, size int64, password, fieldName string) (int, Rect, error) {
+	d, err := open(r, size, []byte(password))
+	if err != nil {
+		return 0, Rect{}, err
+	}
+	fs, err := d.fields()
+	if err != nil {
+		return 0, Rect{}, err
+	}
+	for _, f := range fs {
+		if f.fullName != fieldName {
+			continue
+		}
+		wref, w := f.ref, f.dict
+		if kids, ok := d.resolve(f.dict["Kids"]).(array); ok && len(kids) > 0 {
+			if kr, ok := kids[0].(ref); ok {
+				if kd := d.dictOf(kr); kd != nil {
+					wref, w = kr, kd
+				}
+			}
+		}
+		pg, ok := d.pageOf(wref)
+		if !ok {
+			return 0, Rect{}, fmt.Errorf("%w: field %q has no widget on a page", ErrFieldNotFound, fieldName)
+		}
+		ra, _ := d.resolve(w["Rect"]).(array)
+		if len(ra) != 4 {
+			return 0, Rect{}, fmt.Errorf("%w: field %q has no /Rect", ErrMalformed, fieldName)
+		}
+		var c [4]float64
+		for i := range ra {
+			c[i], _ = d.numOf(ra[i])
+		}
+		c = [4]float64{math.Min(c[0], c[2]), math.Min(c[1], c[3]), math.Max(c[0], c[2]), math.Max(c[1], c[3])}
+		n := 0
+		page := 0
+		if err := d.pages(func(i int, p pageInfo) bool {
+			n++
+			if p.ref == pg.ref {
+				page = n
+				return false
+			}
+			return true
+		}); err != nil {
+			return 0, Rect{}, err
+		}
+		return page, fromUserSpace(pg, c), nil
+	}
+	return 0, Rect{}, fmt.Errorf("%w: %q", ErrFieldNotFound, fieldName)
 }

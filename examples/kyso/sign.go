@@ -45,6 +45,8 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	image := fs.String("image", "", "PNG or JPEG `FILE` drawn in the visible signature (a seal or a handwritten signature)")
 	var look appearanceFlags
 	look.register(fs)
+	var flow flowFlags
+	flow.register(fs)
 	certify := fs.Int("certify", 0, "certification signature with DocMDP permissions 1, 2 or 3 (default: approval signature)")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	pos, err := parse(fs, args)
@@ -123,6 +125,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	defer release()
+	if opts, err = flow.plan(f, st.Size(), s, opts); err != nil {
+		return 0, classifySignErr(fmt.Errorf("%s: %w", in, err))
+	}
 
 	// pdf.Sign reads the input twice (hash, then copy).
 	r := io.ReaderAt(f)
