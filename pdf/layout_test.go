@@ -342,3 +342,35 @@ func pixelDiff(a, b interface{ RGBA() (r, g, b, a uint32) }) uint32 {
 	}
 	return max(d(ar, br), d(ag, bg), d(ab, bb))
 }
+
+// TestLayoutsNFDLikeNFC: every layout draws decomposed Vietnamese input
+// exactly as the composed form.
+func TestLayoutsNFDLikeNFC(t *testing.T) {
+	s := testSigner(t)
+	lines := []string{"Ký bởi: Nguyễn Thị Ánh Tuyết", "Cơ quan: Ủy ban nhân dân tỉnh Quảng Ngãi", "Thời gian ký: 03/12/2026 09:00:00 (GMT+7)"}
+	var nfd []string
+	for _, l := range lines {
+		nfd = append(nfd, norm.NFD.String(l))
+	}
+	box := Rect{X: 300, Y: 100, W: 220, H: 100}
+	seal := redSeal(t, 100)
+	for _, layout := range []ImageLayout{ImageLeft, ImageRight, ImageAbove, ImageBackground, TextOnly} {
+		t.Run(fmt.Sprint(layout), func(t *testing.T) {
+			var imgs []image.Image
+			for _, ls := range [][]string{lines, nfd} {
+				out := signBytes(t, corpus(t, "simple.pdf"), s, &Options{Appearance: &Appearance{Rect: box, Lines: ls, Image: seal, ImageLayout: layout}})
+				imgs = append(imgs, crop(renderPage(t, out), box))
+			}
+			b := imgs[0].Bounds()
+			diff := 0
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					if pixelDiff(imgs[0].At(x, y), imgs[1].At(x, y)) > 0 {
+						diff++
+					}
+				}
+			}
+			assert.Zero(t, diff, "NFD input draws differently")
+		})
+	}
+}
