@@ -8,14 +8,10 @@ import (
 	"fmt"
 	"image/color"
 	"image/png"
-	"math"
 	"sort"
 	"strings"
 	"time"
 	"unicode/utf16"
-
-	"github.com/go-fonts/liberation/liberationserifregular"
-	"golang.org/x/text/unicode/norm"
 )
 
 // buildAppearance adds the normal appearance of a visible signature (form
@@ -35,73 +31,48 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 		w, h = h, w
 		matrix = array{int64(0), int64(-1), int64(1), int64(0), int64(0), int64(0)}
 	}
-	lines := ap.Lines
-	if lines == nil {
-		lines = defaultLines(cert, t, ap.TimeZone)
-	}
-	if ap.ImageLayout == ImageOnly {
-		lines = nil
-		if ap.Image == nil {
-			return ref{}, fmt.Errorf("%w: ImageOnly appearance without an image", ErrBadOptions)
-		}
-	}
-	var content bytes.Buffer
-	res := dict{}
-	textBox := [4]float64{2, 2, w - 2, h - 2} // llx lly urx ury
-	if ap.Image != nil {
-		img, err := embedImage(u, ap.Image)
-		if err != nil {
-			return ref{}, err
-		}
-		res["XObject"] = dict{"Im1": img.ref}
-		aspect := float64(img.w) / float64(img.h)
-		var box [4]float64
-		switch ap.ImageLayout {
-		case ImageLeft:
-			if len(lines) == 0 {
-				box = [4]float64{0, 0, w, h}
-			} else {
-				iw := math.Min(h*aspect, w*0.4)
-				box = [4]float64{0, 0, iw, h}
-				textBox[0] = iw + 4
-			}
-		case ImageBackground, ImageOnly:
-			box = [4]float64{0, 0, w, h}
-		default:
-			return ref{}, fmt.Errorf("%w: unknown image layout %d", ErrBadOptions, ap.ImageLayout)
-		}
-		// Fit the image in box, keeping its aspect ratio, centred.
-		bw, bh := box[2]-box[0], box[3]-box[1]
-		dw, dh := bw, bw/aspect
-		if dh > bh {
-			dh, dw = bh, bh*aspect
-		}
-		x, y := box[0]+(bw-dw)/2, box[1]+(bh-dh)/2
-		fmt.Fprintf(&content, "q %s 0 0 %s %s %s cm /Im1 Do Q\n", formatReal(dw), formatReal(dh), formatReal(x), formatReal(y))
-	}
+	var tt *trueType
+	lines := appearanceLines(ap, cert, t)
 	if len(lines) > 0 {
 		fontData := ap.Font
 		if fontData == nil {
-			fontData = liberationserifregular.TTF
+			fontData = defaultFont()
 		}
-		tt, err := parseTrueType(fontData)
-		if err != nil {
+		var err error
+		if tt, err = parseTrueType(fontData); err != nil {
 			return ref{}, err
 		}
-		// Map each line to glyphs.
-		glyphLines := make([][]uint16, len(lines))
+	}
+	var img embeddedImage
+	aspect := 0.0
+	if ap.Image != nil && ap.ImageLayout != TextOnly {
+		var err error
+		if img, err = embedImage(u, ap.Image); err != nil {
+			return ref{}, err
+		}
+		aspect = float64(img.w) / float64(img.h)
+	}
+	lay, err := planLayout(ap, w, h, tt, lines, aspect)
+	if err != nil {
+		return ref{}, err
+	}
+	if ap.OnLayout != nil {
+		ap.OnLayout(lay)
+	}
+	var content bytes.Buffer
+	res := dict{}
+	if aspect > 0 {
+		res["XObject"] = dict{"Im1": img.ref}
+		b := lay.ImageBox
+		fmt.Fprintf(&content, "q %s 0 0 %s %s %s cm /Im1 Do Q\n", formatReal(b[2]-b[0]), formatReal(b[3]-b[1]), formatReal(b[0]), formatReal(b[1]))
+	}
+	if len(lay.Lines) > 0 {
 		used := map[uint16]bool{}
 		toUni := map[uint16][]rune{}
-		for i, l := range lines {
-			l = norm.NFC.String(l)
+		glyphLines := make([][]uint16, len(lay.Lines))
+		for i, l := range lay.Lines {
 			for _, r := range l {
-				if r == '\t' {
-					r = ' '
-				}
 				g := tt.glyph(r)
-				if g == 0 {
-					return ref{}, fmt.Errorf("%w: font %s has no glyph for %q", ErrBadOptions, tt.psName, r)
-				}
 				glyphLines[i] = append(glyphLines[i], g)
 				used[g] = true
 				if _, ok := toUni[g]; !ok {
@@ -109,39 +80,20 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 				}
 			}
 		}
-		tbw, tbh := textBox[2]-textBox[0], textBox[3]-textBox[1]
-		if tbw < 4 || tbh < 4 {
-			return ref{}, fmt.Errorf("%w: appearance rectangle too small for text", ErrBadOptions)
-		}
-		size := ap.FontSize
-		if size <= 0 {
-			size = math.Min(14, tbh/(1.2*float64(len(lines))))
-			for _, gl := range glyphLines {
-				lw := 0.0
-				for _, g := range gl {
-					lw += tt.width(g)
-				}
-				if lw > 0 {
-					size = math.Min(size, tbw*1000/lw)
-				}
-			}
-		}
-		size = math.Floor(size*10) / 10
-		if size < 1 {
-			return ref{}, fmt.Errorf("%w: appearance rectangle too small for the text", ErrBadOptions)
-		}
 		fontRef, err := embedFont(u, tt, used, toUni)
 		if err != nil {
 			return ref{}, err
 		}
 		res["Font"] = dict{"F1": fontRef}
-		lead := size * 1.2
-		block := lead * float64(len(lines))
-		y := textBox[1] + (tbh+block)/2 - size*float64(tt.ascent)/float64(tt.unitsPerEm)
+		size := lay.FontSize
+		lead := size * lineGap
+		tb := lay.TextBox
+		block := lead * float64(len(lay.Lines))
+		y := tb[1] + (tb[3]-tb[1]+block)/2 - size*float64(tt.ascent)/float64(tt.unitsPerEm)
 		content.WriteString("BT 0 g\n")
 		fmt.Fprintf(&content, "/F1 %s Tf\n", formatReal(size))
 		for _, gl := range glyphLines {
-			fmt.Fprintf(&content, "1 0 0 1 %s %s Tm <", formatReal(textBox[0]), formatReal(y))
+			fmt.Fprintf(&content, "1 0 0 1 %s %s Tm <", formatReal(tb[0]), formatReal(y))
 			for _, g := range gl {
 				fmt.Fprintf(&content, "%04X", g)
 			}
@@ -161,22 +113,6 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 		form["Matrix"] = matrix
 	}
 	return u.add(&stream{hdr: form, data: deflate(content.Bytes())}), nil
-}
-
-// defaultLines is the Vietnamese template.
-func defaultLines(cert *x509.Certificate, t time.Time, tz *time.Location) []string {
-	if tz == nil {
-		tz = vietnamTime()
-	}
-	var lines []string
-	if cert != nil {
-		lines = append(lines, "Ký bởi: "+cert.Subject.CommonName)
-		if len(cert.Subject.Organization) > 0 && cert.Subject.Organization[0] != "" {
-			lines = append(lines, "Cơ quan: "+cert.Subject.Organization[0])
-		}
-	}
-	lines = append(lines, "Thời gian ký: "+t.In(tz).Format("02/01/2006 15:04:05"))
-	return lines
 }
 
 func deflate(b []byte) []byte {

@@ -93,7 +93,7 @@ func TestVisibleSignatureVietnamese(t *testing.T) {
 	in := corpus(t, "simple.pdf")
 	out := signBytes(t, in, s, &Options{
 		SigningTime: at,
-		Appearance:  &Appearance{Rect: [4]float64{300, 60, 560, 150}, Image: redSeal(t, 200), ImageLayout: ImageLeft},
+		Appearance:  &Appearance{Rect: Corners(300, 60, 560, 150), Image: redSeal(t, 200), ImageLayout: ImageLeft},
 	})
 	checkTools(t, out, 1, "")
 	text := pdftotext(t, out, "")
@@ -115,7 +115,7 @@ func TestVisibleSignatureVietnamese(t *testing.T) {
 	nfd := norm.NFD.String("Người ký: Lê Văn Ĩ") // combining marks
 	require.NotEqual(t, nfd, norm.NFC.String(nfd))
 	out2 := signBytes(t, out, testSigner(t), &Options{Appearance: &Appearance{
-		Rect: [4]float64{40, 60, 280, 120}, Lines: []string{nfd, "Phó Giám đốc"},
+		Rect: Corners(40, 60, 280, 120), Lines: []string{nfd, "Phó Giám đốc"},
 		Image: scannedSignature(t), ImageLayout: ImageBackground,
 	}})
 	checkTools(t, out2, 2, "")
@@ -131,12 +131,12 @@ func TestVisibleSignatureVariants(t *testing.T) {
 		opts                 Options
 		want                 string
 	}{
-		{"rotated page", "rotated.pdf", "", Options{Appearance: &Appearance{Rect: [4]float64{100, 100, 200, 300}, Lines: []string{"Đã ký số"}}}, "Đã ký số"},
+		{"rotated page", "rotated.pdf", "", Options{Appearance: &Appearance{Rect: Corners(100, 100, 200, 300), Lines: []string{"Đã ký số"}}}, "Đã ký số"},
 		{"existing field", "form-empty-field.pdf", "", Options{Field: "LanhDao", Appearance: &Appearance{Lines: []string{"Chủ tịch UBND"}}}, "Chủ tịch UBND"},
-		{"encrypted AES-256", "aes256-userpw.pdf", "nguoidung", Options{Password: "nguoidung", Appearance: &Appearance{Rect: [4]float64{300, 60, 560, 150}}}, "Ký bởi: "},
-		{"encrypted RC4", "rc4-128.pdf", "", Options{Appearance: &Appearance{Rect: [4]float64{300, 60, 560, 150}, Lines: []string{"Văn thư"}}}, "Văn thư"},
-		{"xref stream, last page", "objstm.pdf", "", Options{Page: -1, Appearance: &Appearance{Rect: [4]float64{300, 60, 560, 150}, Lines: []string{"Trang cuối"}}}, ""},
-		{"image only", "simple.pdf", "", Options{Appearance: &Appearance{Rect: [4]float64{300, 60, 400, 160}, Image: redSeal(t, 64), ImageLayout: ImageOnly}}, ""},
+		{"encrypted AES-256", "aes256-userpw.pdf", "nguoidung", Options{Password: "nguoidung", Appearance: &Appearance{Rect: Corners(300, 60, 560, 150)}}, "Ký bởi: "},
+		{"encrypted RC4", "rc4-128.pdf", "", Options{Appearance: &Appearance{Rect: Corners(300, 60, 560, 150), Lines: []string{"Văn thư"}}}, "Văn thư"},
+		{"xref stream, last page", "objstm.pdf", "", Options{Page: -1, Appearance: &Appearance{Rect: Corners(300, 60, 560, 150), Lines: []string{"Trang cuối"}}}, ""},
+		{"image only", "simple.pdf", "", Options{Appearance: &Appearance{Rect: Corners(300, 60, 400, 160), Image: redSeal(t, 64), ImageLayout: ImageOnly}}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -290,15 +290,9 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		rect := [4]float64{}
 		if opts.Appearance != nil {
 			if newField {
-				rect = opts.Appearance.Rect
-				if rect[0] > rect[2] {
-					rect[0], rect[2] = rect[2], rect[0]
-				}
-				if rect[1] > rect[3] {
-					rect[1], rect[3] = rect[3], rect[1]
-				}
-				if rect[2]-rect[0] < 1 || rect[3]-rect[1] < 1 {
-					return nil, fmt.Errorf("%w: appearance rectangle %v is empty", ErrBadOptions, opts.Appearance.Rect)
+				var err error
+				if rect, err = opts.Appearance.Rect.toUserSpace(pg); err != nil {
+					return nil, err
 				}
 				widget["Rect"] = array{rect[0], rect[1], rect[2], rect[3]}
 			} else {
@@ -336,11 +330,24 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		u.set(widgetRef, widget)
 	}
 
+	// More widgets of the same signature: the field becomes the parent
+	// of all of them.
+	fieldRef := widgetRef
+	if len(opts.Widgets) > 0 {
+		if !newField {
+			return nil, fmt.Errorf("%w: Widgets need a new signature field", ErrBadOptions)
+		}
+		if fieldRef, err = addWidgets(u, d, widgetRef, widget, opts, cert, signingTime); err != nil {
+			return nil, err
+		}
+	}
+
 	// Link a new widget into its page and a new field into the form.
 	if newField {
 		if err := appendToArray(u, d, pg.ref, pg.dict, "Annots", widgetRef); err != nil {
 			return nil, err
 		}
+		widgetRef := fieldRef // what /Fields lists
 		fields := af["Fields"]
 		if fr, ok := fields.(ref); ok {
 			if arr, isArray := u.get(fr).(array); isArray {
@@ -451,4 +458,62 @@ func (d *document) pageByRef(p ref) (pageInfo, error) {
 		return pageInfo{}, fmt.Errorf("%w: widget page %v is not in the page tree", ErrMalformed, p)
 	}
 	return found, nil
+}
+
+// maxWidgets bounds the widgets of one signature (initials on every page
+// of a long document included).
+const maxWidgets = 10000
+
+// addWidgets splits the new field-and-widget (wref, w) into a field and
+// its first widget, and adds a widget for each of opts.Widgets, linked
+// into its page. It returns the field's reference.
+func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x509.Certificate, t time.Time) (ref, error) {
+	if len(opts.Widgets) > maxWidgets {
+		return ref{}, fmt.Errorf("%w: %d widgets (at most %d)", ErrBadOptions, len(opts.Widgets), maxWidgets)
+	}
+	fieldRef := u.alloc()
+	field := dict{"FT": w["FT"], "T": w["T"], "V": w["V"]}
+	if l, ok := w["Lock"]; ok {
+		field["Lock"] = l
+		delete(w, "Lock")
+	}
+	delete(w, "FT")
+	delete(w, "T")
+	// V stays on the widgets too: poppler and MuPDF read it from there
+	// (pdfsig then lists the signature once per widget).
+	w["Parent"] = fieldRef
+	u.set(wref, w)
+	kids := array{wref}
+	for i, x := range opts.Widgets {
+		if x.Appearance == nil {
+			return ref{}, fmt.Errorf("%w: widget %d has no appearance", ErrBadOptions, i+1)
+		}
+		n := x.Page
+		if n == 0 {
+			n = 1
+		}
+		pg, err := d.page(n)
+		if err != nil {
+			return ref{}, fmt.Errorf("widget %d: %w", i+1, err)
+		}
+		rect, err := x.Appearance.Rect.toUserSpace(pg)
+		if err != nil {
+			return ref{}, fmt.Errorf("widget %d: %w", i+1, err)
+		}
+		ap, err := buildAppearance(u, x.Appearance, rect, pg.rotate, cert, t)
+		if err != nil {
+			return ref{}, fmt.Errorf("widget %d: %w", i+1, err)
+		}
+		kr := u.add(dict{
+			"Type": name("Annot"), "Subtype": name("Widget"), "Parent": fieldRef, "V": w["V"],
+			"F": int64(132), "P": pg.ref, "Rect": array{rect[0], rect[1], rect[2], rect[3]}, "AP": dict{"N": ap},
+		})
+		if err := appendToArray(u, d, pg.ref, pg.dict, "Annots", kr); err != nil {
+			return ref{}, err
+		}
+		kids = append(kids, kr)
+	}
+	field["Kids"] = kids
+	u.set(fieldRef, field)
+	return fieldRef, nil
 }

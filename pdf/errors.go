@@ -1,6 +1,9 @@
 package pdf
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Every error returned by this package wraps one of these
 // (or an error from the signer or the TSA), so callers can match them with
@@ -35,4 +38,8 @@ var (
 	// ErrBadOptions: the options are inconsistent (bad rectangle, page out
 	// of range, unreadable image or font, …).
 	ErrBadOptions = errors.New("pdf: invalid options")
+	// ErrBadRect: a visible signature's rectangle is not on the page, is
+	// degenerate, or cannot hold what is to be drawn in it. It wraps
+	// ErrBadOptions.
+	ErrBadRect = fmt.Errorf("%w: bad rectangle", ErrBadOptions)
 )

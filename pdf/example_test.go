@@ -63,7 +63,7 @@ func ExampleSignFile() {
 
 	err = pdf.SignFile(context.Background(), path, path, pki.MustIssue().Signer(), &pdf.Options{
 		Page:         -1, // last page
-		Appearance:   &pdf.Appearance{Rect: [4]float64{320, 60, 560, 140}},
+		Appearance:   &pdf.Appearance{Rect: pdf.Corners(320, 60, 560, 140)},
 		TimestampURL: pki.TSAURL(),
 	})
 	fmt.Println("signed:", err == nil)

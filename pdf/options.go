@@ -20,6 +20,11 @@ type Options struct {
 	Page int
 	// Appearance makes the signature visible. Nil means invisible.
 	Appearance *Appearance
+	// Widgets show the same signature in more places: the document
+	// number and date a clerk writes when issuing, initials on every
+	// page. Each becomes a widget annotation of the signature's field
+	// (which must be a new one).
+	Widgets []Widget
 
 	// Name, Reason, Location and ContactInfo go into the signature
 	// dictionary as PDF text strings (UTF-16BE when not ASCII). Name
@@ -105,28 +110,53 @@ type FieldLock struct {
 
 // Appearance describes a visible signature.
 type Appearance struct {
-	// Rect is the widget rectangle [llx lly urx ury] in the page's default
-	// user space (points, origin at the bottom left of the unrotated
-	// page). Ignored when an existing field is signed: its widget keeps
-	// its rectangle.
-	Rect [4]float64
-	// Lines are the text lines. Nil means the default Vietnamese template
-	// ("Ký bởi: <CN>", "Cơ quan: <O>", "Thời gian ký: dd/mm/yyyy hh:mm:ss");
-	// an empty non-nil slice means no text.
+	// Rect is where the signature is drawn on the page, in points, in the
+	// page's displayed orientation (see Rect). It must lie on the page;
+	// [SealRect] places an agency seal per Decree 30/2020. Ignored when
+	// an existing field is signed: its widget keeps its rectangle.
+	Rect Rect
+	// Lines are the text lines, most important first (when the box is
+	// too small the last lines are left out rather than drawn smaller
+	// than MinFontSize). Nil means the Vietnamese template: "Ký bởi:
+	// <CN>", "Cơ quan: <O>", the e-mail when ShowEmail is set, "Thời gian
+	// ký: dd/mm/yyyy hh:mm:ss (GMT+7)". An empty non-nil slice means no
+	// text. Long lines wrap within the box.
 	Lines []string
+	// ShowEmail adds the certificate's e-mail address to the template.
+	ShowEmail bool
 	// Font is a TrueType font (.ttf) used for the text; it is embedded as
 	// a subset. Nil means Liberation Serif.
 	Font []byte
-	// FontSize in points; zero fits the text into the rectangle.
+	// FontSize in points; zero picks the largest size up to 10 pt at which
+	// the wrapped text fits, never under 7 pt in a box of at least 150 x
+	// 60 pt nor under 6 pt in any box: lines that still do not fit are
+	// left out (reported through OnLayout). A set size wraps but never
+	// shrinks; under 6 pt it is refused.
 	FontSize float64
 	// Image is a PNG (alpha is kept, for a red seal; at most 16 Mpx) or a
 	// JPEG.
 	Image []byte
 	// ImageLayout places the image relative to the text.
 	ImageLayout ImageLayout
+	// ImageWidth draws the image at this width in points, keeping its
+	// aspect ratio — a seal at its real size, MM(36) for 36 mm. Zero fits
+	// the image into its part of the box. An image larger than its part
+	// of the box is refused (ErrBadRect).
+	ImageWidth float64
 	// TimeZone for the template's signing time; nil means
-	// Asia/Ho_Chi_Minh.
+	// Asia/Ho_Chi_Minh (GMT+7).
 	TimeZone *time.Location
+	// OnLayout, when set, is called with the layout drawn: the font size,
+	// the wrapped lines and any lines left out.
+	OnLayout func(AppearanceLayout)
+}
+
+// Widget is one more place where a signature is shown.
+type Widget struct {
+	// Page is the page number, from 1 (0 means 1, -1 the last page).
+	Page int
+	// Appearance is what the widget shows and where (its Rect).
+	Appearance *Appearance
 }
 
 // ImageLayout places an appearance's image.
@@ -139,8 +169,17 @@ const (
 	// ImageBackground draws the image under the text, filling the
 	// rectangle (keeping its aspect ratio).
 	ImageBackground
-	// ImageOnly draws only the image.
+	// ImageOnly draws only the image (a seal signature).
 	ImageOnly
+	// ImageAbove puts the image in the upper part of the rectangle and
+	// the text below it.
+	ImageAbove
+	// TextOnly draws only the text, even when Image is set.
+	TextOnly
+	// ImageRight puts the image in the right part of the rectangle and
+	// the text to its left (an agency seal over a leader's signature,
+	// with the agency's text outside the leader's box).
+	ImageRight
 )
 
 // vietnamTime returns the Asia/Ho_Chi_Minh zone, or UTC+7 when the system

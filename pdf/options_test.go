@@ -19,11 +19,11 @@ func TestOptionErrors(t *testing.T) {
 	}{
 		{"page out of range", Options{Page: 3}, ErrBadOptions},
 		{"bad field name", Options{Field: "a.b"}, ErrBadOptions},
-		{"empty rectangle", Options{Appearance: &Appearance{Rect: [4]float64{10, 10, 10, 50}}}, ErrBadOptions},
-		{"glyph missing", Options{Appearance: &Appearance{Rect: [4]float64{10, 10, 200, 50}, Lines: []string{"签名"}}}, ErrBadOptions},
-		{"bad image", Options{Appearance: &Appearance{Rect: [4]float64{10, 10, 200, 50}, Image: []byte("not an image")}}, ErrBadOptions},
-		{"CFF font", Options{Appearance: &Appearance{Rect: [4]float64{10, 10, 200, 50}, Font: append([]byte("OTTO"), make([]byte, 64)...)}}, ErrBadOptions},
-		{"image only without image", Options{Appearance: &Appearance{Rect: [4]float64{10, 10, 200, 50}, ImageLayout: ImageOnly}}, ErrBadOptions},
+		{"empty rectangle", Options{Appearance: &Appearance{Rect: Corners(10, 10, 10, 50)}}, ErrBadOptions},
+		{"glyph missing", Options{Appearance: &Appearance{Rect: Corners(10, 10, 200, 50), Lines: []string{"签名"}}}, ErrBadOptions},
+		{"bad image", Options{Appearance: &Appearance{Rect: Corners(10, 10, 200, 50), Image: []byte("not an image")}}, ErrBadOptions},
+		{"CFF font", Options{Appearance: &Appearance{Rect: Corners(10, 10, 200, 50), Font: append([]byte("OTTO"), make([]byte, 64)...)}}, ErrBadOptions},
+		{"image only without image", Options{Appearance: &Appearance{Rect: Corners(10, 10, 200, 50), ImageLayout: ImageOnly}}, ErrBadOptions},
 		{"certify level", Options{Certify: -1}, ErrBadOptions},
 	}
 	for _, c := range cases {
@@ -41,7 +41,7 @@ func TestUserFont(t *testing.T) {
 	s := testSigner(t)
 	in := corpus(t, "simple.pdf")
 	out := signBytes(t, in, s, &Options{Appearance: &Appearance{
-		Rect: [4]float64{300, 700, 560, 760}, Font: liberationsansbold.TTF, FontSize: 11,
+		Rect: Corners(300, 700, 560, 760), Font: liberationsansbold.TTF, FontSize: 11,
 		Lines: []string{"Giám đốc Sở Tư pháp", "Đặng Thị Hương Giang"},
 	}})
 	checkTools(t, out, 1, "")

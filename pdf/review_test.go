@@ -473,7 +473,7 @@ func TestIndirectAnnotsAndFields(t *testing.T) {
 		7: `<</Type/Annot/Subtype/Widget/FT/Tx/T(So \(van\) ban)/V(12\\3)/Rect[72 700 300 720]/P 3 0 R>>`,
 	})
 	s := testSigner(t)
-	out := signBytes(t, in, s, &Options{Appearance: &Appearance{Rect: [4]float64{300, 80, 560, 180}}})
+	out := signBytes(t, in, s, &Options{Appearance: &Appearance{Rect: Corners(300, 80, 560, 180)}})
 	checkTools(t, out, 1, "")
 	out = signBytes(t, out, s, nil)
 	checkTools(t, out, 2, "")

@@ -35,11 +35,35 @@ const (
 )
 
 // Where the signatures go on the page (points, origin bottom left): the
-// leader's under "GIAM DOC", the seal over its left third.
+// leader's under "GIAM DOC", the image of the handwritten signature above
+// the signer's name and the time; the agency's seal, 36 mm across, over the
+// left third of that image as Decree 30/2020 Art. 33 places it, with the
+// agency's name and the signing time on its left, outside the leader's box.
 var (
-	leaderRect = [4]float64{340, 140, 560, 240}
-	sealRect   = [4]float64{250, 140, 360, 250}
+	leaderRect = pdf.Rect{X: 380, Y: 120, W: 190, H: 120}
+	sealSize   = pdf.MM(36)
 )
+
+// withTextLeft extends r leftwards by w points for lines of text.
+func withTextLeft(r pdf.Rect, w float64) pdf.Rect {
+	return pdf.Rect{X: r.X - w, Y: r.Y, W: r.W + w, H: r.H}
+}
+
+// sealPlace is the agency's box: the seal over the left third of the
+// leader's signature image (as laid out in leader), the text left of it.
+func sealPlace(leader *pdf.Appearance) (pdf.Rect, error) {
+	if _, err := pdf.PlanAppearance(leader, nil, time.Time{}); err != nil {
+		return pdf.Rect{}, err
+	}
+	return withTextLeft(pdf.SealRect(leaderImage(leader), sealSize), 110), nil
+}
+
+// leaderImage is where the leader's signature image lands on the page.
+func leaderImage(leader *pdf.Appearance) pdf.Rect {
+	l, _ := pdf.PlanAppearance(leader, nil, time.Time{})
+	b := l.ImageBox
+	return pdf.Rect{X: leader.Rect.X + b[0], Y: leader.Rect.Y + b[1], W: b[2] - b[0], H: b[3] - b[1]}
+}
 
 func main() {
 	out := flag.String("out", "", "directory for the signed PDFs (default: a new temporary directory)")
@@ -64,6 +88,9 @@ func main() {
 type result struct {
 	Final  string // path of the PDF with both signatures
 	Report *verify.Report
+	// Where the signatures were drawn: the leader's box, the image of the
+	// handwritten signature in it, and the agency's box (seal and text).
+	Leader, LeaderImage, Seal pdf.Rect
 }
 
 var errNotPassed = errors.New("not every signature verified as TOTAL_PASSED")
@@ -93,12 +120,22 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 	leaderPDF := filepath.Join(dir, "congvan-lanhdao.pdf")
 	finalPDF := filepath.Join(dir, "congvan-daky.pdf")
 
-	// 1. The leader signs: the default Vietnamese template ("Ký bởi",
-	// "Cơ quan", "Thời gian ký") in a box on page 1.
+	// 1. The leader signs: the image of the handwritten signature above
+	// the default Vietnamese template ("Ký bởi", "Cơ quan", "Thời gian
+	// ký"), on page 1.
+	hand, err := makeHandSignature(300, 150)
+	if err != nil {
+		return nil, err
+	}
+	leaderAp := &pdf.Appearance{Rect: leaderRect, Image: hand, ImageLayout: pdf.ImageAbove}
+	sealRect, err := sealPlace(leaderAp)
+	if err != nil {
+		return nil, err
+	}
 	err = pdf.SignFile(ctx, leaderPDF, src, leader.Signer(), &pdf.Options{
 		Field:        "LanhDao",
 		Page:         1,
-		Appearance:   &pdf.Appearance{Rect: leaderRect},
+		Appearance:   leaderAp,
 		Reason:       "Ký ban hành văn bản",
 		Location:     "Biên Hòa, Đồng Nai",
 		TimestampURL: pki.TSAURL(),
@@ -115,9 +152,13 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		return nil, err
 	}
 	err = pdf.SignFile(ctx, finalPDF, leaderPDF, org.Signer(), &pdf.Options{
-		Field:        "CoQuan",
-		Page:         1,
-		Appearance:   &pdf.Appearance{Rect: sealRect, Image: seal, ImageLayout: pdf.ImageOnly},
+		Field: "CoQuan",
+		Page:  1,
+		Appearance: &pdf.Appearance{
+			// The default template names the agency (its certificate's
+			// CN) and the signing time.
+			Rect: sealRect, Image: seal, ImageLayout: pdf.ImageRight, ImageWidth: sealSize,
+		},
 		Reason:       "Đóng dấu cơ quan",
 		Location:     "Biên Hòa, Đồng Nai",
 		TimestampURL: pki.TSAURL(),
@@ -152,7 +193,7 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		fmt.Fprintf(w, "Chữ ký %d: %-14s %s — %s\n", i+1, s.Indication, who, verify.Describe(verify.Vietnamese, s.Indication, s.SubIndication))
 	}
 	fmt.Fprintf(w, "\n%s", rep.Text(verify.Vietnamese))
-	res := &result{Final: finalPDF, Report: rep}
+	res := &result{Final: finalPDF, Report: rep, Leader: leaderRect, LeaderImage: leaderImage(leaderAp), Seal: sealRect}
 	if rep.Indication() != verify.TotalPassed || len(rep.Signatures) != 2 {
 		return res, errNotPassed
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/kyso-vn/kyso/pdf"
 	"image"
 	"image/png"
 	"os"
@@ -53,8 +54,8 @@ func TestEOffice(t *testing.T) {
 	img, err := png.Decode(f)
 	require.NoError(t, err)
 	h := img.Bounds().Dy()
-	toPx := func(r [4]float64) image.Rectangle { // PDF points → pixels (y flipped)
-		return image.Rect(int(r[0]*dpi/72), h-int(r[3]*dpi/72), int(r[2]*dpi/72), h-int(r[1]*dpi/72))
+	toPx := func(r pdf.Rect) image.Rectangle { // PDF points → pixels (y flipped)
+		return image.Rect(int(r.X*dpi/72), h-int((r.Y+r.H)*dpi/72), int((r.X+r.W)*dpi/72), h-int(r.Y*dpi/72))
 	}
 	count := func(area image.Rectangle, pred func(r, g, b uint32) bool) int {
 		n := 0
@@ -68,10 +69,20 @@ func TestEOffice(t *testing.T) {
 		}
 		return n
 	}
+	im := res.LeaderImage
+	sealRect := res.Seal // the seal is the right part of the agency's box
+	sealRect.X, sealRect.W = sealRect.X+sealRect.W-pdf.MM(36), pdf.MM(36)
 	red := count(toPx(sealRect), func(r, g, b uint32) bool { return r > 150 && g < 110 && b < 110 })
-	right := leaderRect
-	right[0] = sealRect[2] // the part of the leader's box the seal leaves free
-	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 })
+	// The seal covers the left third of the leader's signature image
+	// (Decree 30/2020 Art. 33): its right edge is a third of the way in,
+	// and it is 36 mm across.
+	assert.InDelta(t, im.X+im.W/3, sealRect.X+sealRect.W, 0.01)
+	assert.InDelta(t, pdf.MM(36), sealRect.W, 0.01)
+	right := res.Leader // the part of the leader's box the seal leaves free
+	right.X, right.W = sealRect.X+sealRect.W, res.Leader.X+res.Leader.W-(sealRect.X+sealRect.W)
+	dark := count(toPx(right), func(r, g, b uint32) bool { return r < 160 && g < 160 && b < 160 && b < r+40 })
+	blue := count(toPx(right), func(r, g, b uint32) bool { return b > 120 && r < 90 })
+	assert.Greater(t, blue, 50, "the handwritten signature shows beside the seal")
 	area := toPx(sealRect)
 	assert.Greater(t, red, area.Dx()*area.Dy()/8, "seal drawn in red")
 	assert.Greater(t, dark, 100, "leader's signature text drawn")

@@ -261,3 +261,39 @@ func evenOdd(edges [][4]float64, x, y float64) bool {
 }
 
 func fix(v fixed.Int26_6) float64 { return float64(v) / 64 }
+
+// inkBlue is the colour of a handwritten signature in ink.
+var inkBlue = color.NRGBA{R: 0x1a, G: 0x2f, B: 0x9c, A: 0xff}
+
+// makeHandSignature draws a flourish standing in for the scanned
+// handwritten signature of a leader, w×h pixels, blue on transparent, as
+// PNG.
+func makeHandSignature(w, h int) ([]byte, error) {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	fw, fh := float64(w), float64(h)
+	pen := math.Max(1.5, fh/30)
+	dot := func(x, y float64) {
+		for py := int(y - pen); py <= int(y+pen); py++ {
+			for px := int(x - pen); px <= int(x+pen); px++ {
+				if px >= 0 && py >= 0 && px < w && py < h && math.Hypot(float64(px)-x, float64(py)-y) <= pen {
+					img.SetNRGBA(px, py, inkBlue)
+				}
+			}
+		}
+	}
+	// Three loops drifting right, then a long underline stroke.
+	for t := 0.0; t <= 1; t += 0.0005 {
+		a := t * 6 * math.Pi
+		x := 0.1*fw + 0.6*fw*t + 0.08*fw*math.Cos(a)
+		y := 0.45*fh - 0.25*fh*math.Sin(a)*(1-0.4*t)
+		dot(x, y)
+	}
+	for t := 0.0; t <= 1; t += 0.001 {
+		dot(0.08*fw+0.85*fw*t, 0.78*fh-0.08*fh*math.Sin(t*math.Pi))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -23,7 +23,7 @@ func FuzzParseVisible(f *testing.F) {
 		if page == 0 || page < -1 {
 			t.Fatalf("%q: page %d accepted", s, page)
 		}
-		if !(r[2] > r[0]) || !(r[3] > r[1]) {
+		if !(r.W > 0) || !(r.H > 0) {
 			t.Fatalf("%q: empty rectangle %v accepted", s, r)
 		}
 	})

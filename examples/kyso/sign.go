@@ -43,6 +43,10 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	field := fs.String("field", "", "signature field to sign or create (default SignatureN)")
 	visible := fs.String("visible", "", "visible signature: `PAGE:X,Y,W,H` in points from the bottom left (PAGE -1 = last)")
 	image := fs.String("image", "", "PNG or JPEG `FILE` drawn in the visible signature (a seal or a handwritten signature)")
+	var look appearanceFlags
+	look.register(fs)
+	var flow flowFlags
+	flow.register(fs)
 	certify := fs.Int("certify", 0, "certification signature with DocMDP permissions 1, 2 or 3 (default: approval signature)")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	pos, err := parse(fs, args)
@@ -103,6 +107,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		}
 		opts.Appearance.Image = b
 	}
+	if err := look.apply(opts, e.stderr); err != nil {
+		return 0, err
+	}
 
 	f, err := os.Open(in)
 	if err != nil {
@@ -118,6 +125,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	defer release()
+	if opts, err = flow.plan(f, st.Size(), s, opts); err != nil {
+		return 0, classifySignErr(fmt.Errorf("%s: %w", in, err))
+	}
 
 	// pdf.Sign reads the input twice (hash, then copy).
 	r := io.ReaderAt(f)
@@ -145,8 +155,8 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 }
 
 // parseVisible parses PAGE:X,Y,W,H.
-func parseVisible(v string) (int, [4]float64, error) {
-	var rect [4]float64
+func parseVisible(v string) (int, pdf.Rect, error) {
+	var rect pdf.Rect
 	pageS, rest, ok := strings.Cut(v, ":")
 	if !ok {
 		return 0, rect, fmt.Errorf("--visible %q: want PAGE:X,Y,W,H", v)
@@ -168,7 +178,7 @@ func parseVisible(v string) (int, [4]float64, error) {
 	if n[2] <= 0 || n[3] <= 0 {
 		return 0, rect, fmt.Errorf("--visible %q: width and height must be positive", v)
 	}
-	return page, [4]float64{n[0], n[1], n[0] + n[2], n[1] + n[3]}, nil
+	return page, pdf.Rect{X: n[0], Y: n[1], W: n[2], H: n[3]}, nil
 }
 
 // proxyHint explains a failure to reach the revocation servers of a test

@@ -35,7 +35,7 @@ func signPDF(ctx context.Context, in, out, p12File, password, tsaURL string) err
 		Reason:       "Phê duyệt văn bản",
 		Location:     "Hà Nội",
 		TimestampURL: tsaURL, // empty: PAdES B-B
-		Appearance:   &pdf.Appearance{Rect: [4]float64{340, 140, 540, 230}},
+		Appearance:   &pdf.Appearance{Rect: pdf.Rect{X: 340, Y: 140, W: 200, H: 90}},
 	})
 }
 
