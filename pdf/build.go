@@ -367,15 +367,19 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 			}
 		}
 	}
-	af["SigFlags"] = int64(3)
+	if f, ok := d.intOf(af["SigFlags"]); !ok || f&3 != 3 {
+		af["SigFlags"] = int64(f | 3)
+	}
+	// Only what changed is rewritten: an indirect /AcroForm whose /Fields
+	// array is indirect too stays as it is, and so does the catalog.
 	if afIndirect {
-		u.set(afRef, af)
+		u.setIfChanged(afRef, af)
 	} else {
 		cat["AcroForm"] = af
 		catChanged = true
 	}
 	if catChanged {
-		u.set(rootRef, cat)
+		u.setIfChanged(rootRef, cat)
 	}
 
 	prefixNL := false
