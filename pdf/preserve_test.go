@@ -238,3 +238,66 @@ func TestRewritesChangeOnlyTheirKeys(t *testing.T) {
 		})
 	}
 }
+
+// FuzzEditSource: any value parseNode accepts is written back byte for
+// byte when unchanged, and with an entry added (to a dictionary) or an
+// element appended (to an array) it parses back to the value with that
+// change and nothing else.
+func FuzzEditSource(f *testing.F) {
+	for _, seed := range []string{
+		`<< /Type /Page /MediaBox [0 0 595.27563 841.8898] /X (a\(b\)) /Y <FEFF00C0> /N#20x 1.000 >>`,
+		`[ 7 0 R % comment
+ -.5 +3 null true ]`,
+		`<</A null/B[<<>>[]]/A 2>>`, `[(x)5]`, `<</K/V/L(x)>>`, `(unterminated`, `<< /K`, `[`, `42`, `1 0 R`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l := &lexer{buf: data, final: true}
+		n, err := l.parseNode(0, nil)
+		if err != nil {
+			return
+		}
+		src := &source{src: data, root: n}
+		var buf bytes.Buffer
+		(&serializer{buf: &buf}).writeEdited(n.val, src)
+		if !bytes.Equal(buf.Bytes(), data[n.start:n.end]) {
+			t.Fatalf("unchanged value rewritten: %q -> %q", data[n.start:n.end], buf.Bytes())
+		}
+		var want object
+		switch v := n.val.(type) {
+		case dict:
+			d := v.clone()
+			d["KysoAdded"] = array{ref{Num: 9}, 1.5}
+			want = d
+		case array:
+			want = append(append(array{}, v...), ref{Num: 9})
+		default:
+			return
+		}
+		// And with the first value replaced by a number.
+		switch v := want.(type) {
+		case dict:
+			if len(n.entries) > 0 {
+				v[n.entries[0].key] = int64(7)
+			}
+		case array:
+			if len(v) > 0 {
+				v[0] = int64(7)
+			}
+		}
+		buf.Reset()
+		s := &serializer{buf: &buf}
+		s.writeEdited(want, src)
+		if s.err != nil {
+			t.Fatal(s.err)
+		}
+		got, err := (&lexer{buf: buf.Bytes(), final: true}).parseObject(0, nil)
+		if err != nil {
+			t.Fatalf("edited text %q does not parse: %v", buf.Bytes(), err)
+		}
+		if !sameObject(got, want) {
+			t.Fatalf("edited %q: got %v, want %v", buf.Bytes(), got, want)
+		}
+	})
+}

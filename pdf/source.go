@@ -254,7 +254,7 @@ func (s *serializer) writeEdited(o object, src *source) {
 
 func (s *serializer) edit(o object, n *node, src *source) {
 	if n == nil {
-		s.write(o)
+		s.fresh(o)
 		return
 	}
 	if sameObject(o, n.val) {
@@ -264,19 +264,25 @@ func (s *serializer) edit(o object, n *node, src *source) {
 	switch v := o.(type) {
 	case dict:
 		if n.kind != tokDictOpen {
-			s.write(o)
+			s.fresh(o)
 			return
 		}
 		pos := n.start + 2 // after "<<"
 		s.buf.WriteString("<<")
 		done := map[name]bool{}
-		for _, e := range n.entries {
+		last := map[name]int{} // readers take the last of duplicate keys
+		for i, e := range n.entries {
+			last[e.key] = i
+		}
+		for i, e := range n.entries {
 			nv, keep := v[e.key]
-			if done[e.key] || (!keep && e.val.val != nil) {
-				// A removed entry (or a later duplicate of a key):
-				// leave it out with the space before it.
+			if !keep && e.val.val != nil {
+				// A removed entry: leave it out with the space before it.
 				pos = e.val.end
 				continue
+			}
+			if last[e.key] != i {
+				continue // an earlier duplicate stays as it is
 			}
 			// The space before the key, the key and the space after it.
 			s.copySource(src, pos, e.val.start)
@@ -301,7 +307,7 @@ func (s *serializer) edit(o object, n *node, src *source) {
 		s.buf.WriteString(">>")
 	case array:
 		if n.kind != tokArrayOpen {
-			s.write(o)
+			s.fresh(o)
 			return
 		}
 		s.buf.WriteByte('[')
@@ -321,8 +327,29 @@ func (s *serializer) edit(o object, n *node, src *source) {
 		}
 		s.buf.WriteByte(']')
 	default:
-		s.write(o)
+		s.fresh(o)
 	}
+}
+
+// fresh serialises o after source text, with a space first where the
+// text before ends in a regular character and o starts with one (a name
+// value replaced by a number: "/K/V" must not become "/K5").
+func (s *serializer) fresh(o object) {
+	p := s.buf.Len()
+	s.write(o)
+	b := s.buf.Bytes()
+	if p > 0 && p < len(b) && joins(b[p-1], b[p]) {
+		tail := append([]byte(nil), b[p:]...)
+		s.buf.Truncate(p)
+		s.buf.WriteByte(' ')
+		s.buf.Write(tail)
+	}
+}
+
+// joins reports whether the characters a and b, written next to each
+// other, would run into one token (a bare "/" is the empty name).
+func joins(a, b byte) bool {
+	return (a == '/' || !isSpace(a) && !isDelim(a)) && !isSpace(b) && !isDelim(b)
 }
 
 // copySource copies src.src[from:to]. Plain text from an object stream in
@@ -333,6 +360,9 @@ func (s *serializer) copySource(src *source, from, to int) {
 		return
 	}
 	text := src.src[from:to]
+	if b := s.buf.Bytes(); len(b) > 0 && joins(b[len(b)-1], text[0]) {
+		s.buf.WriteByte(' ') // after a value written afresh: "[(x)5]" must not become "[75]"
+	}
 	if !src.plain || s.encrypt == nil {
 		s.buf.Write(text)
 		return
