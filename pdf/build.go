@@ -321,7 +321,12 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 				return nil, err
 			}
 			widget["AP"] = dict{"N": ap}
-		} else if newField {
+		} else if newField && !opts.docTimestamp {
+			// (A document time-stamp's invisible widget gets no /AP, as
+			// PDF 2.0 allows for a zero-size /Rect: an appearance would
+			// make it more than an LTA update for validators that grade
+			// changes, pyHanko's included, and refuse it after a P=1
+			// certification.)
 			empty := &stream{hdr: dict{
 				"Type":      name("XObject"),
 				"Subtype":   name("Form"),

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -300,4 +301,30 @@ func FuzzEditSource(f *testing.F) {
 			t.Fatalf("edited %q: got %v, want %v", buf.Bytes(), got, want)
 		}
 	})
+}
+
+// A document time-stamp's widget is invisible (zero /Rect) and has no
+// appearance: for validators that grade changes (pyHanko: LTA_UPDATES
+// rather than FORM_FILLING) it is then only an archive update, allowed
+// after a P=1 certification. An invisible signature keeps its empty
+// appearance.
+func TestDocTimestampWidgetHasNoAppearance(t *testing.T) {
+	p := sharedPKI(t)
+	in := signBytes(t, corpus(t, "simple.pdf"), testSigner(t), &Options{Certify: 1})
+	var buf bytes.Buffer
+	require.NoError(t, AddDocumentTimestamp(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), &DocTimestampOptions{TimestampURL: p.TSAURL()}))
+	d := openBytes(t, buf.Bytes())
+	fs, err := d.fields()
+	require.NoError(t, err)
+	require.Len(t, fs, 2)
+	for _, f := range fs {
+		_, hasAP := f.dict["AP"]
+		if f.fullName == "DocTimestamp1" {
+			require.False(t, hasAP, "the time-stamp widget has no /AP")
+			require.Equal(t, array{int64(0), int64(0), int64(0), int64(0)}, f.dict["Rect"])
+		} else {
+			require.True(t, hasAP, "%s keeps its (empty) appearance", f.fullName)
+		}
+	}
+	ltvTools(t, buf.Bytes(), 1, 1, "", p.Root.Cert)
 }
