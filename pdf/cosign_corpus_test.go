@@ -168,3 +168,31 @@ func requireOnlyInsertions(t *testing.T, in, out []byte) {
 		require.Less(t, len(cur)-len(old), 64, "object %d: only short insertions:\nold: %s\nnew: %s", n, old, cur)
 	}
 }
+
+// kyso signs a tax declaration signed in 2013 by a Vietnamese system
+// (SieuViet, adbe.pkcs7.sha1, ../shared/realworld): the earlier signature
+// keeps its verdict, every rewritten object keeps its source text, pdfsig
+// still calls it valid.
+func TestCoSignRealworldPDF(t *testing.T) {
+	in, err := os.ReadFile(testutil.Realworld(t, "rw07_sieuviet_tokhaiGTGT_T0113_adbe.pkcs7.sha1.pdf"))
+	require.NoError(t, err)
+	o := verify.Options{Trust: verify.NewTrustStore(), Time: time.Date(2013, 2, 20, 2, 1, 54, 0, time.UTC)}
+	before, rep := verdicts(t, o, in)
+	require.Len(t, before, 1, "%s", rep.Text(verify.English))
+	p := pkitest.New(t)
+	var buf bytes.Buffer
+	require.NoError(t, pdf.Sign(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), p.MustIssue().Signer(),
+		&pdf.Options{Appearance: &pdf.Appearance{Rect: [4]float64{40, 40, 250, 120}}}))
+	out := buf.Bytes()
+	require.True(t, bytes.HasPrefix(out, in))
+	requireOnlyInsertions(t, in, out)
+	after, rep := verdicts(t, o, out)
+	require.Len(t, after, 2)
+	for sid, v := range before {
+		require.Equal(t, v, after[sid], "%s keeps its verdict:\n%s", sid, rep.Text(verify.English))
+	}
+	nBefore, _ := pdfsigValid(t, in)
+	nAfter, text := pdfsigValid(t, out)
+	require.Equal(t, 1, nBefore)
+	require.Equal(t, 2, nAfter, text)
+}
