@@ -328,3 +328,32 @@ func TestDocTimestampWidgetHasNoAppearance(t *testing.T) {
 	}
 	ltvTools(t, buf.Bytes(), 1, 1, "", p.Root.Cert)
 }
+
+// A DSS whose /Certs and /OCSPs are indirect arrays is extended by
+// updating those arrays: the DSS dictionary and the catalog stay as they
+// are.
+func TestDSSIndirectArraysUpdatedInPlace(t *testing.T) {
+	p := sharedPKI(t)
+	signed := signBytes(t, corpus(t, "simple.pdf"), testSigner(t), &Options{Level: LevelT, TimestampURL: p.TSAURL()})
+	d := openBytes(t, signed)
+	rootRef, cat, err := d.catalog()
+	require.NoError(t, err)
+	u := newUpdate(d)
+	certs, ocsps := u.add(array{}), u.add(array{})
+	dssRef := u.add(dict{"Certs": certs, "OCSPs": ocsps}) // no /Type, as some producers write it
+	cat = cat.clone()
+	cat["DSS"] = dssRef
+	u.set(rootRef, cat)
+	s, err := u.serialize(int64(len(signed)), false)
+	require.NoError(t, err)
+	in := append(append([]byte(nil), signed...), s.data...)
+
+	var buf bytes.Buffer
+	require.NoError(t, AddDSS(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), nil))
+	out := buf.Bytes()
+	require.Equal(t, []int{certs.Num, ocsps.Num}, rewritten(t, in, out, ""), "only the two arrays")
+	dss := readDSS(t, out, "")
+	require.NotEmpty(t, dss.certs)
+	require.NotEmpty(t, dss.ocsps)
+	ltvTools(t, out, 1, 0, "")
+}
