@@ -203,6 +203,20 @@ func TestRewritesChangeOnlyTheirKeys(t *testing.T) {
 			nums := rewritten(t, in, out, c.password)
 			require.NotEmpty(t, nums)
 			for _, n := range nums {
+				// Byte for byte: the old text survives in order, with
+				// short insertions (strings from an object stream of an
+				// encrypted document are necessarily re-encrypted).
+				if old, cur := din.source(n), dout.source(n); old != nil && !old.plain {
+					require.NotNil(t, cur)
+					j := 0
+					for k := 0; k < len(cur.src) && j < len(old.src); k++ {
+						if cur.src[k] == old.src[j] {
+							j++
+						}
+					}
+					require.Equal(t, len(old.src), j, "object %d:\nold: %s\nnew: %s", n, old.src, cur.src)
+					require.Less(t, len(cur.src)-len(old.src), 64, "object %d:\nold: %s\nnew: %s", n, old.src, cur.src)
+				}
 				before, after := din.resolve(ref{Num: n}), dout.resolve(ref{Num: n})
 				switch b := before.(type) {
 				case dict:
