@@ -62,12 +62,35 @@ func pdfsigValid(t *testing.T, doc []byte) (int, string) {
 	return strings.Count(string(out), "Signature Validation: Signature is Valid."), string(out)
 }
 
+func mutoolOutput(t *testing.T, doc []byte) string {
+	t.Helper()
+	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
+	path := filepath.Join(t.TempDir(), "doc.pdf")
+	require.NoError(t, os.WriteFile(path, doc, 0o644))
+	out, _ := exec.Command(mutool, "sign", "-v", path).CombinedOutput()
+	return string(out)
+}
+
+// mutoolValid returns how many signatures mutool sign -v finds with a
+// good digest (with or without edits since).
+func mutoolValid(t *testing.T, doc []byte) (int, string) {
+	text := mutoolOutput(t, doc)
+	return strings.Count(text, "there have been edits since signing.") + strings.Count(text, "The document is unchanged since signing."), text
+}
+
+// mutoolAfter returns how many signatures mutool sign -v finds valid with
+// edits since, and how many valid with none.
+func mutoolAfter(t *testing.T, doc []byte) (edited, total int, text string) {
+	text = mutoolOutput(t, doc)
+	return strings.Count(text, "there have been edits since signing."), strings.Count(text, "The document is unchanged since signing."), text
+}
+
 // kyso signs each legitimate signed PDF of the attack corpus (a document
 // certified with P=1 gets a document time-stamp instead, which P=1
 // allows): every earlier signature keeps its verdict in kyso's verifier
 // (at the row's validation time, with its trust file), the input is an
-// exact prefix of the output, pdfsig still calls every earlier signature
-// valid and the new one total, and qpdf --check passes.
+// exact prefix of the output, pdfsig and mutool still call every earlier
+// signature valid and the new one total, and qpdf --check passes.
 func TestCoSignCorpus(t *testing.T) {
 	dir, rows := legitimateCorpus(t)
 	qpdf := testutil.Tool(t, "qpdf", "qpdf")
@@ -132,6 +155,12 @@ func TestCoSignCorpus(t *testing.T) {
 				require.Contains(t, blocks[len(blocks)-1], "Total document signed", text)
 			} else {
 				require.Equal(t, nBefore, nAfter, "pdfsig: every earlier signature stays valid:\n%s", text)
+			}
+			mBefore, _ := mutoolValid(t, in)
+			mEdited, mTotal, mText := mutoolAfter(t, out)
+			require.Equal(t, mBefore, mEdited, "mutool: every signature it called valid stays valid (with edits since):\n%s", mText)
+			if added == "signature" {
+				require.Equal(t, 1, mTotal, "mutool: kyso's signature covers the document:\n%s", mText)
 			}
 			path := filepath.Join(t.TempDir(), "out.pdf")
 			require.NoError(t, os.WriteFile(path, out, 0o644))
