@@ -315,7 +315,12 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 				return nil, err
 			}
 			widget["AP"] = dict{"N": ap}
-		} else if newField {
+		} else if newField && !opts.docTimestamp {
+			// (A document time-stamp's invisible widget gets no /AP, as
+			// PDF 2.0 allows for a zero-size /Rect: an appearance would
+			// make it more than an LTA update for validators that grade
+			// changes, pyHanko's included, and refuse it after a P=1
+			// certification.)
 			empty := &stream{hdr: dict{
 				"Type":      name("XObject"),
 				"Subtype":   name("Form"),
@@ -374,15 +379,19 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 			}
 		}
 	}
-	af["SigFlags"] = int64(3)
+	if f, ok := d.intOf(af["SigFlags"]); !ok || f&3 != 3 {
+		af["SigFlags"] = int64(f | 3)
+	}
+	// Only what changed is rewritten: an indirect /AcroForm whose /Fields
+	// array is indirect too stays as it is, and so does the catalog.
 	if afIndirect {
-		u.set(afRef, af)
+		u.setIfChanged(afRef, af)
 	} else {
 		cat["AcroForm"] = af
 		catChanged = true
 	}
 	if catChanged {
-		u.set(rootRef, cat)
+		u.setIfChanged(rootRef, cat)
 	}
 
 	prefixNL := false

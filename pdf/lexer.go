@@ -46,6 +46,7 @@ type token struct {
 	f    float64
 	s    []byte // name, string, keyword
 	pos  int    // offset of the token in the buffer
+	end  int    // offset just past the token: buf[pos:end] is its source text
 }
 
 // lexer tokenises a byte slice. final reports whether the slice ends where
@@ -85,7 +86,9 @@ func (l *lexer) next() (token, error) {
 		l.peek = l.peek[:n-1]
 		return t, nil
 	}
-	return l.scan()
+	t, err := l.scan()
+	t.end = l.pos
+	return t, err
 }
 
 func (l *lexer) unread(t token) { l.peek = append(l.peek, t) }

@@ -500,10 +500,9 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 		dss = v
 	}
 	if dss == nil {
-		dss = dict{}
+		dss = dict{"Type": name("DSS")}
 	}
 	dss = dss.clone()
-	dss["Type"] = name("DSS")
 
 	// Items already in the DSS, by content hash.
 	have := map[[32]byte]ref{}
@@ -549,20 +548,27 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 		list [][]byte
 	}{{"Certs", all.Certs}, {"OCSPs", all.OCSPs}, {"CRLs", all.CRLs}} {
 		arr, _ := d.resolve(dss[part.key]).(array)
+		n := len(arr)
 		arr = append(array{}, arr...)
 		for _, der := range part.list {
 			if r, isNew := refOf(der); isNew {
 				arr = append(arr, r)
 			}
 		}
-		if len(arr) > 0 {
+		if ar, indirect := dss[part.key].(ref); indirect && d.resolve(ar) != nil {
+			// An indirect array is updated where it lives.
+			if len(arr) > n {
+				u.set(ar, arr)
+			}
+		} else if len(arr) > 0 {
 			dss[part.key] = arr
 		}
 	}
 	if opts.VRI {
+		vriRef, vriIndirect := dss["VRI"].(ref)
 		vri := d.dictOf(dss["VRI"])
 		if vri == nil {
-			vri = dict{}
+			vri, vriIndirect = dict{}, false
 		}
 		vri = vri.clone()
 		for i, e := range sigs {
@@ -588,13 +594,17 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 			vri[key] = entry
 			added++
 		}
-		dss["VRI"] = vri
+		if vriIndirect {
+			u.setIfChanged(vriRef, vri)
+		} else {
+			dss["VRI"] = vri
+		}
 	}
 	if added == 0 {
 		return nil, nil
 	}
 	if dssIndirect {
-		u.set(dssRef, dss)
+		u.setIfChanged(dssRef, dss)
 	} else {
 		cat["DSS"] = u.add(dss)
 		u.set(rootRef, cat)

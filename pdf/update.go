@@ -56,6 +56,24 @@ func (u *update) gen(num int) int {
 	return 0
 }
 
+// source returns the source text of the document's object num when the
+// update rewrites an object of the document (nil for new objects).
+func (u *update) source(num int) *source {
+	if _, ok := u.d.xref[num]; !ok || u.d.resolve(ref{Num: num}) == nil {
+		return nil
+	}
+	return u.d.source(num)
+}
+
+// setIfChanged is set, except that an object of the document equal to o
+// is left alone (not rewritten in the update).
+func (u *update) setIfChanged(r ref, o object) {
+	if _, isNew := u.objs[r.Num]; !isNew && sameObject(o, u.d.resolve(r)) {
+		return
+	}
+	u.set(r, o)
+}
+
 // serialized is the appended section with the positions of its holes
 // relative to the start of the section.
 type serialized struct {
@@ -104,6 +122,8 @@ func (u *update) serialize(base int64, prefixNL bool) (*serialized, error) {
 			buf.WriteString("\nstream\n")
 			buf.Write(data)
 			buf.WriteString("\nendstream")
+		} else if src := u.source(n); src != nil {
+			s.writeEdited(o, src)
 		} else {
 			s.write(o)
 		}
