@@ -125,7 +125,7 @@ func TestCoSignCorpus(t *testing.T) {
 
 			var buf bytes.Buffer
 			err = pdf.Sign(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), id.Signer(),
-				&pdf.Options{Appearance: &pdf.Appearance{Rect: [4]float64{40, 40, 250, 120}}})
+				&pdf.Options{Appearance: &pdf.Appearance{Rect: pdf.Corners(40, 40, 250, 120)}})
 			added := "signature"
 			if errors.Is(err, pdf.ErrNotPermitted) {
 				// Certified with P=1: no new signature, but a document
@@ -211,7 +211,7 @@ func TestCoSignRealworldPDF(t *testing.T) {
 	p := pkitest.New(t)
 	var buf bytes.Buffer
 	require.NoError(t, pdf.Sign(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), p.MustIssue().Signer(),
-		&pdf.Options{Appearance: &pdf.Appearance{Rect: [4]float64{40, 40, 250, 120}}}))
+		&pdf.Options{Appearance: &pdf.Appearance{Rect: pdf.Corners(40, 40, 250, 120)}}))
 	out := buf.Bytes()
 	require.True(t, bytes.HasPrefix(out, in))
 	requireOnlyInsertions(t, in, out)

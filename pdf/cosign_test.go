@@ -195,7 +195,7 @@ func kysoCoSign(t *testing.T, p *pkitest.PKI, o verify.Options, in []byte, prior
 	id := p.MustIssue()
 	var buf bytes.Buffer
 	require.NoError(t, pdf.Sign(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), id.Signer(),
-		&pdf.Options{Appearance: &pdf.Appearance{Rect: [4]float64{40, 40, 250, 120}}}))
+		&pdf.Options{Appearance: &pdf.Appearance{Rect: pdf.Corners(40, 40, 250, 120)}}))
 	out := buf.Bytes()
 	require.True(t, bytes.HasPrefix(out, in), "every earlier revision is an exact prefix")
 

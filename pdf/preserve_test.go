@@ -198,7 +198,7 @@ func TestRewritesChangeOnlyTheirKeys(t *testing.T) {
 			} else {
 				in = corpus(t, c.name)
 			}
-			out := signBytes(t, in, s, &Options{Password: c.password, Appearance: &Appearance{Rect: [4]float64{300, 80, 560, 180}}})
+			out := signBytes(t, in, s, &Options{Password: c.password, Appearance: &Appearance{Rect: Corners(300, 80, 560, 180)}})
 			din, dout := openBytes(t, in, c.password), openBytes(t, out, c.password)
 			nums := rewritten(t, in, out, c.password)
 			require.NotEmpty(t, nums)
