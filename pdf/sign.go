@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -584,13 +585,13 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		len(st.DocDigest) != h.Size() {
 		return fmt.Errorf("%w: inconsistent placeholder", ErrBadState)
 	}
-	cert, err := x509.ParseCertificate(st.Cert)
+	cert, err := certparse.Parse(st.Cert)
 	if err != nil {
 		return fmt.Errorf("%w: certificate: %v", ErrBadState, err)
 	}
 	var chain []*x509.Certificate
 	for _, c := range st.Chain {
-		cc, err := x509.ParseCertificate(c)
+		cc, err := certparse.Parse(c)
 		if err != nil {
 			return fmt.Errorf("%w: chain certificate: %v", ErrBadState, err)
 		}

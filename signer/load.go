@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -123,6 +124,8 @@ func LoadPKCS12File(path, password string, opts ...Option) (Signer, error) {
 func pkcs12Error(err error) error {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "negative serial number"):
+		return fmt.Errorf("%w (PKCS#12: the file's certificate was refused by crypto/x509; add //go:debug x509negativeserial=1 to the main package or run with GODEBUG=x509negativeserial=1, or export key and certificate as PEM and use LoadKeyPair, which reads such certificates itself)", ErrNegativeSerial)
 	case errors.Is(err, pkcs12.ErrIncorrectPassword):
 		return fmt.Errorf("%w (PKCS#12 MAC does not verify)", ErrWrongPassword)
 	case strings.Contains(msg, "cannot be encoded in UCS-2"):
@@ -231,7 +234,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if p7, err := parsePKCS7Certs(data); err == nil {
 			certs = p7
 		} else {
-			cs, err := x509.ParseCertificates(data)
+			cs, err := certparse.ParseAll(data)
 			if err != nil {
 				return nil, fmt.Errorf("signer: parsing DER certificates: %w", err)
 			}
@@ -249,7 +252,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
 	switch block.Type {
 	case "CERTIFICATE", "X509 CERTIFICATE":
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := certparse.Parse(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
@@ -260,7 +263,7 @@ func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
 		if _, err := asn1.Unmarshal(block.Bytes, &raw); err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
-		c, err := x509.ParseCertificate(raw.FullBytes)
+		c, err := certparse.Parse(raw.FullBytes)
 		if err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
@@ -319,7 +322,7 @@ func parsePKCS7Certs(der []byte) ([]*x509.Certificate, error) {
 		if raw.Class != asn1.ClassUniversal || raw.Tag != asn1.TagSequence {
 			continue // attribute certificates and other choices
 		}
-		c, err := x509.ParseCertificate(raw.FullBytes)
+		c, err := certparse.Parse(raw.FullBytes)
 		if err != nil {
 			return nil, fmt.Errorf("PKCS#7 certificate: %w", err)
 		}

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // Errors of the trust-anchor loaders.
@@ -73,6 +75,7 @@ func Fingerprint(c *x509.Certificate) string {
 // AddCertificate trusts c. source is recorded in reports. Adding the same
 // certificate twice keeps the first entry.
 func (s *TrustStore) AddCertificate(c *x509.Certificate, source string) *Anchor {
+	c = certparse.Handle(c)
 	fp := Fingerprint(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
