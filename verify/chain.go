@@ -81,12 +81,16 @@ func (r *run) buildChain(ctx context.Context, leaf *x509.Certificate, extra []*x
 		return res
 	}
 	h := certSignatureHash(weakAlg)
-	if perr := r.v.policy.checkHash(h, poe); perr != nil {
+	note, perr := r.v.policy.acceptHash(h, poe)
+	if perr != nil {
 		return chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), sub: CryptoConstraintsFailure,
 			detail: fmt.Sprintf("the certificate chain uses %v: %v", weakAlg, perr)}
 	}
-	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true,
-		warnings: []string{fmt.Sprintf("certificate chain uses %v, accepted because a timestamp proves existence before its sunset", weakAlg)}}
+	w := fmt.Sprintf("certificate chain uses %v, accepted because a timestamp proves existence before its sunset", weakAlg)
+	if note != "" {
+		w = fmt.Sprintf("certificate chain uses %v: %s", weakAlg, note)
+	}
+	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true, warnings: []string{w}}
 	if sub, detail := r.checkKeyUsages(chain, p); sub != "" {
 		res.sub, res.detail = sub, detail
 	}

@@ -94,6 +94,9 @@ type SignatureReport struct {
 	// Findings are every failed check, the decisive one first.
 	Findings []Finding `json:"findings,omitempty"`
 	Warnings []string  `json:"warnings,omitempty"`
+	// Information are remarks that need no action (the RSA PKCS#1 v1.5
+	// scheme the whole Vietnamese PKI signs with).
+	Information []string `json:"information,omitempty"`
 }
 
 // Integrity is the cryptographic part of a signature's validation.

@@ -68,6 +68,7 @@ var catalogues = map[Language]catalogue{
 			"whole": "toàn bộ tài liệu", "partial": "một phần tài liệu", "modified": "Thay đổi sau khi ký",
 			"timestamp": "Dấu thời gian", "valid": "hợp lệ", "invalid": "không hợp lệ", "nosig": "Tài liệu không có chữ ký số.",
 			"overall": "Kết luận chung",
+			"info":    "Thông tin",
 		},
 		ids: map[string]string{
 			"CCCD": "Số CCCD", "CMND": "Số CMND", "MST": "Mã số thuế", "HC": "Số hộ chiếu",
@@ -113,6 +114,7 @@ var catalogues = map[Language]catalogue{
 			"whole": "the whole document", "partial": "part of the document", "modified": "Changes after signing",
 			"timestamp": "Timestamp", "valid": "valid", "invalid": "invalid", "nosig": "The document has no digital signature.",
 			"overall": "Overall result",
+			"info":    "Information",
 		},
 		ids: map[string]string{
 			"CCCD": "Citizen ID (CCCD)", "CMND": "Legacy ID (CMND)", "MST": "Tax code (MST)", "HC": "Passport",
@@ -253,6 +255,12 @@ func (s *SignatureReport) text(lang Language) string {
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(&b, "  %s:\n", c.label["warnings"])
 		for _, w := range s.Warnings {
+			fmt.Fprintf(&b, "   - %s\n", localize(lang, w))
+		}
+	}
+	if len(s.Information) > 0 {
+		fmt.Fprintf(&b, "  %s:\n", c.label["info"])
+		for _, w := range s.Information {
 			fmt.Fprintf(&b, "   - %s\n", localize(lang, w))
 		}
 	}
