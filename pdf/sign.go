@@ -367,6 +367,7 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if opts == nil {
 		opts = &Options{}
 	}
+	opts = preferPSS(s, opts)
 	p, err := layout(ctx, r, size, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return err
@@ -422,6 +423,7 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		return err
 	}
 	defer in.Close()
+	opts = preferPSS(s, opts)
 	p, err := layout(ctx, in, size, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return err
@@ -637,4 +639,15 @@ func (p *Prepared) checkLayout() error {
 		return fmt.Errorf("%w: /ByteRange %s does not match the placeholder %s", ErrBadState, bytes.TrimRight(got, " "), want)
 	}
 	return nil
+}
+
+// preferPSS returns opts with PSS set when s asks for RSA-PSS
+// (signer.WithPSS, signer.PSS) and the caller has not chosen.
+func preferPSS(s signer.Signer, opts *Options) *Options {
+	if opts == nil || opts.PSS || !signer.PrefersPSS(s) {
+		return opts
+	}
+	o := *opts
+	o.PSS = true
+	return &o
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -14,7 +15,10 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
+	kxml "github.com/kyso-vn/kyso/xml"
 )
 
 // opensslCMS signs content with openssl cms using digest md (detached,
@@ -106,4 +110,44 @@ func hasWarning(r *SignatureReport, s string) bool {
 		}
 	}
 	return false
+}
+
+// signer.WithPSS / signer.PSS are honoured by pdf and xml signing.
+func TestPSSPreferredByPDFAndXML(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.RSAKey(2048), pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	keyPEM, err := id.KeyPEM()
+	require.NoError(t, err)
+	s, err := signer.LoadKeyPair(keyPEM, append(id.CertPEM(), id.ChainPEM()...), "", signer.WithPSS())
+	require.NoError(t, err)
+	require.True(t, signer.PrefersPSS(s))
+	e.pki.SetTime(signAt)
+
+	doc := minimalPDF("PSS")
+	var out bytes.Buffer
+	require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), s,
+		&pdf.Options{TimestampURL: e.pki.TSAURL(), HTTPClient: e.pki.HTTPClient()}))
+
+	xo := kxml.Seller()
+	xo.SigningTime = signAt
+	xo.IncludeChain = true
+	signedXML, err := kxml.Sign(context.Background(), invoice(), s, xo)
+	require.NoError(t, err)
+	assert.Contains(t, string(signedXML), "sha256-rsa-MGF1")
+
+	e.pki.SetTime(checkAt)
+	rep := verifyPDF(t, e.online(), out.Bytes())
+	require.Len(t, rep.Signatures, 1)
+	sr := rep.Signatures[0]
+	assert.Equal(t, TotalPassed, sr.Indication, "%+v", sr.Findings)
+	assert.Contains(t, sr.Integrity.SignatureAlgorithm, "PSS")
+	assert.Empty(t, sr.Information)
+
+	v, err := New(e.online())
+	require.NoError(t, err)
+	xr, err := NewXMLVerifier(v).VerifyBytes(context.Background(), signedXML)
+	require.NoError(t, err)
+	require.Len(t, xr.Signatures, 1)
+	assert.True(t, xr.Signatures[0].Integrity.Intact, "%+v", xr.Signatures[0].Findings)
+	assert.Empty(t, xr.Signatures[0].Information)
 }
