@@ -78,7 +78,7 @@ func ExampleTrustStore_AddKnown() {
 	// Output:
 	// true
 	// NEAC MIC National Root CA false
-	// NEAC Vietnam National Root CA false
+	// NEAC Vietnam National Root CA true
 }
 
 // A sniffing verifier: XML documents go to the XML verifier.

@@ -184,13 +184,16 @@ type AnchorInfo struct {
 	Source string `json:"source,omitempty"`
 	// Known is set when the anchor is one of the built-in Vietnamese roots.
 	Known *KnownAnchor `json:"known,omitempty"`
+	// Regime is the legal regime the chain reached (public or
+	// public-duty); empty when the anchor's regime is unknown.
+	Regime Regime `json:"regime,omitempty"`
 }
 
 func anchorInfo(a *Anchor) *AnchorInfo {
 	if a == nil {
 		return nil
 	}
-	return &AnchorInfo{Name: a.Name(), SHA256: a.SHA256, Source: a.Source, Known: a.Known}
+	return &AnchorInfo{Name: a.Name(), SHA256: a.SHA256, Source: a.Source, Known: a.Known, Regime: a.Regime}
 }
 
 // TimestampInfo reports one timestamp and whether it counts as proof of

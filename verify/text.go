@@ -69,6 +69,7 @@ var catalogues = map[Language]catalogue{
 			"timestamp": "Dấu thời gian", "valid": "hợp lệ", "invalid": "không hợp lệ", "nosig": "Tài liệu không có chữ ký số.",
 			"overall": "Kết luận chung",
 			"info":    "Thông tin",
+			"regime":  "Loại chữ ký số",
 		},
 		ids: map[string]string{
 			"CCCD": "Số CCCD", "CMND": "Số CMND", "MST": "Mã số thuế", "HC": "Số hộ chiếu",
@@ -115,6 +116,7 @@ var catalogues = map[Language]catalogue{
 			"timestamp": "Timestamp", "valid": "valid", "invalid": "invalid", "nosig": "The document has no digital signature.",
 			"overall": "Overall result",
 			"info":    "Information",
+			"regime":  "Signature regime",
 		},
 		ids: map[string]string{
 			"CCCD": "Citizen ID (CCCD)", "CMND": "Legacy ID (CMND)", "MST": "Tax code (MST)", "HC": "Passport",
@@ -225,6 +227,13 @@ func (s *SignatureReport) text(lang Language) string {
 	}
 	if s.Anchor != nil {
 		line("anchor", s.Anchor.Name+" (SHA-256 "+s.Anchor.SHA256+")")
+		if s.Anchor.Regime != "" {
+			if lang == Vietnamese {
+				line("regime", s.Anchor.Regime.Vietnamese())
+			} else {
+				line("regime", s.Anchor.Regime.English())
+			}
+		}
 	} else {
 		line("anchor", c.label["noanchor"])
 	}
