@@ -132,6 +132,10 @@ type SignerInfo struct {
 	Subject string `json:"subject"`
 	Issuer  string `json:"issuer"`
 	Serial  string `json:"serial"`
+	// NotBefore and NotAfter are the certificate's validity period
+	// (Circular 15/2025 lists it among the fields a report shows).
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
 }
 
 // IdentifierInfo is one typed identifier ("CCCD", "025199009534").
@@ -146,6 +150,7 @@ func signerInfo(c *x509.Certificate) *SignerInfo {
 		Name: id.CommonName, Organization: id.Organization, OrganizationalUnits: id.OrganizationalUnits,
 		Title: id.Title, Locality: id.Locality, Province: id.Province, Country: id.Country, Email: id.Email,
 		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
+		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 	}
 	if s.Email == "" && len(c.EmailAddresses) > 0 {
 		s.Email = c.EmailAddresses[0]
