@@ -246,8 +246,9 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		}
 	}
 
-	// 4. Path to a trust anchor.
-	extra := append([]*x509.Certificate(nil), ev.Certificates...)
+	// 4. Path to a trust anchor, from every certificate at hand (the
+	// signature's, its time-stamp tokens').
+	extra := certsAtHand(ev)
 	cr := r.buildChain(ctx, leaf, extra, at, algPOE, purposeSigner)
 	for _, w := range cr.warnings {
 		r.warn(w)
@@ -381,7 +382,7 @@ func (r *run) validateTimestamp(ctx context.Context, ts *Timestamp, ev *Evidence
 	if g.Before(ts.SignerCert.NotBefore.Add(-r.skew)) || g.After(ts.SignerCert.NotAfter.Add(r.skew)) {
 		return bad("the TSA certificate was not valid at %s", g.UTC().Format(time.RFC3339))
 	}
-	extra := append(append([]*x509.Certificate(nil), ts.Certificates...), ev.Certificates...)
+	extra := append(append([]*x509.Certificate(nil), ts.Certificates...), certsAtHand(ev)...)
 	cr := r.buildChain(ctx, ts.SignerCert, extra, g, time.Time{}, purposeTSA)
 	ti.Anchor = anchorInfo(cr.anchor)
 	if cr.sub != "" || cr.chain == nil {
@@ -480,4 +481,19 @@ func isPKCS1v15(scheme string, leaf *x509.Certificate) bool {
 		return strings.HasPrefix(scheme[i+1:], "rsa-")
 	}
 	return false
+}
+
+// certsAtHand returns every certificate the evidence carries: the
+// signature's own and those of all its time-stamp tokens, so that a TSA
+// whose tokens omit the root, or a signer whose CMS omits an intermediate
+// another token carries, still chains.
+func certsAtHand(ev *Evidence) []*x509.Certificate {
+	out := append([]*x509.Certificate(nil), ev.Certificates...)
+	for i := range ev.Timestamps {
+		out = append(out, ev.Timestamps[i].Certificates...)
+		if c := ev.Timestamps[i].SignerCert; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }

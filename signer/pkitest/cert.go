@@ -80,6 +80,7 @@ type certConfig struct {
 	noRevInfo bool
 	negSerial bool
 	appPols   []asn1.ObjectIdentifier
+	noAIA     bool
 }
 
 // Person sets the subject to a natural person: CN=name and UID=CCCD:cccd
@@ -224,6 +225,24 @@ func NegativeSerial() CertOption { return func(c *certConfig) { c.negSerial = tr
 func AppPolicies(oids ...asn1.ObjectIdentifier) CertOption {
 	return func(c *certConfig) { c.appPols = append(c.appPols, oids...) }
 }
+
+// TimeStamping gives the certificate the profile of a time-stamping unit:
+// keyUsage digitalSignature and a critical extendedKeyUsage holding only
+// id-kp-timeStamping (RFC 3161 §2.3), for TSAs other than the PKI's own
+// (an independent TSA run with openssl ts, for instance).
+func TimeStamping() CertOption {
+	return func(c *certConfig) {
+		c.ku = x509.KeyUsageDigitalSignature
+		c.eku = nil
+		c.ekuOIDs = []asn1.ObjectIdentifier{oidKPTimeStamping}
+		c.critEKU = true
+	}
+}
+
+// NoCAIssuers leaves the authorityInfoAccess caIssuers URL out of the
+// certificate (the CRL distribution point and OCSP URL stay), so that its
+// issuer cannot be fetched: a relying party must have it at hand.
+func NoCAIssuers() CertOption { return func(c *certConfig) { c.noAIA = true } }
 
 func defaultEE() *certConfig {
 	return &certConfig{
@@ -554,7 +573,9 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 	} else if !c.noRevInfo {
 		tmpl.CRLDistributionPoints = []string{p.certCRLURL(issuer)}
 		tmpl.OCSPServer = []string{p.certOCSPURL()}
-		tmpl.IssuingCertificateURL = []string{p.certCAIssuersURL(issuer)}
+		if !c.noAIA {
+			tmpl.IssuingCertificateURL = []string{p.certCAIssuersURL(issuer)}
+		}
 	}
 	switch {
 	case c.weak:
