@@ -6,6 +6,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
@@ -101,10 +102,33 @@ func TestParseErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add([]byte{0x30, 0x03, 0x02, 0x01, 0x80})
+	// testdata/fuzz/FuzzParse holds a negative-serial certificate and one
+	// with critical application policies, made by TestWriteFuzzSeeds.
 	f.Fuzz(func(t *testing.T, der []byte) {
 		c, err := certparse.Parse(der)
 		if err == nil && !bytes.Equal(c.Raw, der) {
 			t.Fatal("Raw differs from input")
 		}
 	})
+}
+
+// TestWriteFuzzSeeds rewrites the fuzz seed corpus when KYSO_WRITE_SEEDS=1.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("KYSO_WRITE_SEEDS") != "1" {
+		t.Skip("set KYSO_WRITE_SEEDS=1 to rewrite testdata/fuzz/FuzzParse")
+	}
+	p := pkitest.New(t)
+	dir := "testdata/fuzz/FuzzParse"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, der := range map[string][]byte{
+		"negative-serial": p.MustIssue(pkitest.NegativeSerial()).Cert.Raw,
+		"app-policies":    p.MustIssue(pkitest.AppPolicies(asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 4})).Cert.Raw,
+	} {
+		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(der)) + ")\n"
+		if err := os.WriteFile(dir+"/"+name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
