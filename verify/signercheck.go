@@ -160,6 +160,12 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 	for _, w := range r.rep.Warnings {
 		res.Warnings = append(res.Warnings, Message{Vietnamese: "Cảnh báo: " + w, English: w})
 	}
+	if err := v.policy.checkKey(leaf.PublicKey, time.Time{}); err != nil {
+		res.Warnings = append(res.Warnings, Message{
+			Vietnamese: fmt.Sprintf("Cảnh báo: khóa của chứng thư số %q không đáp ứng Thông tư 15/2025/TT-BKHCN (RSA ≥ 2048 bit, ECDSA ≥ 256 bit); chữ ký sẽ không được công nhận khi kiểm tra.", name),
+			English:    fmt.Sprintf("warning: the key of certificate %q does not meet Circular 15/2025 (%v); verifiers will not accept the signature", name, err),
+		})
+	}
 
 	// 3. The issuer: the signer's chain, intermediates, anchors, AIA.
 	cands := append(s.Chain(), o.Intermediates...)

@@ -93,6 +93,15 @@ func TestCheckSigner(t *testing.T) {
 	assert.Contains(t, res.Warnings[0].Vietnamese, "không xác định được trạng thái")
 	assert.Contains(t, res.Warnings[0].English, "could not be reached")
 
+	// A key below Circular 15's minimum: a warning (signing is the
+	// caller's choice), status still checked.
+	weak := p.MustIssue(pkitest.RSAKey(1024))
+	res, err = CheckSigner(ctx, weak.Signer(), online)
+	require.NoError(t, err)
+	require.Len(t, res.Warnings, 1)
+	assert.Contains(t, res.Warnings[0].Vietnamese, "Thông tư 15/2025")
+	assert.Equal(t, StatusGood, res.Revocation.Status)
+
 	// Offline, without data: a warning too.
 	res, err = CheckSigner(ctx, good.Signer(), SignerCheckOptions{Time: base, Offline: true})
 	require.NoError(t, err)
