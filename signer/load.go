@@ -213,7 +213,10 @@ func LoadKeyPair(key, certs []byte, password string, opts ...Option) (Signer, er
 // ParseCertificates parses certificates from PEM ("CERTIFICATE", "TRUSTED
 // CERTIFICATE" and "PKCS7" blocks) or DER (one certificate, concatenated
 // certificates, or a PKCS#7 certs-only SignedData). It fails with
-// ErrNoCertificate when there is none.
+// ErrNoCertificate when there is none. Certificates with negative serial
+// numbers are read whatever the process's GODEBUG setting, and Microsoft's
+// application-policies extension counts as handled (see
+// internal/certparse).
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	if isPEM(data) {
