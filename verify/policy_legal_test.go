@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,4 +151,26 @@ func TestPSSPreferredByPDFAndXML(t *testing.T) {
 	require.Len(t, xr.Signatures, 1)
 	assert.True(t, xr.Signatures[0].Integrity.Intact, "%+v", xr.Signatures[0].Findings)
 	assert.Empty(t, xr.Signatures[0].Information)
+}
+
+// The SHA-1 option also covers a certificate signed with SHA-1 (CA2's old
+// chains), through the legacy path builder.
+func TestSHA1ProvenBeforeCertificateChain(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.SignatureAlgorithm(x509.ECDSAWithSHA1))
+	require.Equal(t, x509.ECDSAWithSHA1, id.Cert.SignatureAlgorithm)
+	e.pki.SetTime(signAt)
+	sig := e.sign(t, id, signSpec{claimed: true, tsa: true})
+	e.pki.SetTime(checkAt)
+	r := verifyOne(t, e.online(), sig, content)
+	assert.Equal(t, CryptoConstraintsFailure, r.SubIndication, "%+v", r.Findings)
+
+	o := e.online()
+	pol := VietnamPolicy()
+	pol.SHA1ProvenBefore = signAt.Add(time.Hour)
+	o.Algorithms = pol
+	r = verifyOne(t, o, sig, content)
+	assert.Equal(t, TotalPassed, r.Indication, "%+v", r.Findings)
+	assert.True(t, hasWarning(r, "SHA-1 accepted by the caller's policy"), "%v", r.Warnings)
+	assert.Contains(t, r.Text(Vietnamese), "chuỗi chứng thư số dùng")
 }

@@ -81,6 +81,13 @@ func TestSignCertificateCheck(t *testing.T) {
 	r := kyso(t, env, "", "sign", "pdf", pdfIn, out, "--p12", good, "--pass-env", "KYSO_P12_PASS")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotContains(t, r.stderr, "Cảnh báo")
+	// --cert-check-offline: validity and key usage only, and a warning.
+	r = kyso(t, env, "", "sign", "pdf", pdfIn, filepath.Join(dir, "offline.pdf"), "--p12", good, "--pass-env", "KYSO_P12_PASS", "--cert-check-offline")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "không có dữ liệu thu hồi dùng được")
+	r = kyso(t, env, "", "sign", "pdf", pdfIn, filepath.Join(dir, "offline-expired.pdf"), "--p12", write("expired2", p.MustIssue(pkitest.Expired())), "--pass-env", "KYSO_P12_PASS", "--cert-check-offline")
+	assert.Equal(t, 3, r.code, r.stderr)
+
 	p.SetOCSPMode(pkitest.OCSPUnavailable)
 	p.SetCRLMode(pkitest.CRLUnavailable)
 	defer p.SetOCSPMode(pkitest.OCSPNormal)
