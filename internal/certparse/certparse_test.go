@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"testing"
 
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
 	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -33,8 +36,22 @@ func TestNegativeSerial(t *testing.T) {
 	if !bytes.Equal(c.Raw, der) {
 		t.Fatal("Raw differs from the input DER")
 	}
-	if !bytes.Contains(der, c.RawTBSCertificate) || !bytes.Contains(c.RawTBSCertificate, c.RawSubject) {
+	// Every Raw* field holds exactly the original bytes at their place.
+	in := cryptobyte.String(der)
+	var certSeq, tbs cryptobyte.String
+	if !in.ReadASN1(&certSeq, cbasn1.SEQUENCE) || !certSeq.ReadASN1Element(&tbs, cbasn1.SEQUENCE) {
+		t.Fatal("test DER")
+	}
+	if !bytes.Equal(c.RawTBSCertificate, tbs) {
 		t.Fatal("RawTBSCertificate is not the original TBSCertificate")
+	}
+	for name, f := range map[string][]byte{"RawSubject": c.RawSubject, "RawIssuer": c.RawIssuer, "RawSubjectPublicKeyInfo": c.RawSubjectPublicKeyInfo} {
+		if len(f) == 0 || !bytes.Contains(tbs, f) {
+			t.Fatalf("%s is not part of the original TBSCertificate", name)
+		}
+	}
+	if !bytes.Equal(c.RawIssuer, p.CA.Cert.RawSubject) {
+		t.Fatal("RawIssuer differs from the issuer's subject")
 	}
 	if err := c.CheckSignatureFrom(p.CA.Cert); err != nil {
 		t.Fatalf("signature over the original TBS does not verify: %v", err)
