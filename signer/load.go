@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	legacypkcs12 "golang.org/x/crypto/pkcs12"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -81,6 +82,10 @@ func (pssSigner) PreferPSS() bool { return true }
 // for a file without certificates, ErrKeyMismatch when no certificate belongs
 // to the key, ErrUnsupportedAlgorithm for keys other than RSA and ECDSA
 // P-256/P-384/P-521. Anything else means a damaged or unsupported file.
+//
+// A certificate with a negative serial number loads from a legacy file
+// whatever the process's GODEBUG; from other files it needs GODEBUG
+// x509negativeserial=1, else the error wraps ErrNegativeSerial.
 func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 	if err := checkPKCS12Work(data, 0); err != nil {
 		return nil, err
@@ -96,6 +101,15 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 			return nil, berErr
 		}
 	}
+	if err != nil && strings.Contains(err.Error(), "negative serial number") {
+		// go-pkcs12 parses certificates with crypto/x509, which refuses
+		// negative serials. Legacy files (3DES/RC2, SHA-1 MAC, as the
+		// Vietnamese CA tools export them) are read again without that
+		// step; other files get ErrNegativeSerial with the way out.
+		if s, lerr := loadLegacyPKCS12(data, password, opts); lerr == nil {
+			return s, nil
+		}
+	}
 	if err != nil {
 		return nil, pkcs12Error(err)
 	}
@@ -104,6 +118,43 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 		return nil, fmt.Errorf("%w (PKCS#12 file)", err)
 	}
 	return assemble(k, append([]*x509.Certificate{cert}, cas...), opts)
+}
+
+// loadLegacyPKCS12 reads a legacy PKCS#12 file (MAC checked by
+// golang.org/x/crypto/pkcs12) whose certificates are parsed by
+// internal/certparse, so that negative serial numbers load.
+func loadLegacyPKCS12(data []byte, password string, opts []Option) (Signer, error) {
+	der := data
+	if b, err := pkcs12FromBER(data, password); err == nil {
+		der = b
+	}
+	blocks, err := legacypkcs12.ToPEM(der, password)
+	if err != nil {
+		return nil, err
+	}
+	var key crypto.Signer
+	var certs []*x509.Certificate
+	for _, b := range blocks {
+		switch b.Type {
+		case "PRIVATE KEY": // PKCS#1 or SEC 1, despite the name
+			if key != nil {
+				return nil, fmt.Errorf("%w: more than one private key", ErrUnsupportedAlgorithm)
+			}
+			if key, err = parseDERKey(b.Bytes, ""); err != nil {
+				return nil, err
+			}
+		case "CERTIFICATE":
+			c, err := certparse.Parse(b.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("signer: PKCS#12 certificate: %w", err)
+			}
+			certs = append(certs, c)
+		}
+	}
+	if key == nil {
+		return nil, ErrNoKey
+	}
+	return assemble(key, certs, opts)
 }
 
 // LoadPKCS12File is [LoadPKCS12] on the contents of the file at path.

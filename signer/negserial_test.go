@@ -42,4 +42,19 @@ func TestNegativeSerialLoad(t *testing.T) {
 	if !errors.Is(err, signer.ErrNegativeSerial) || !strings.Contains(err.Error(), "x509negativeserial=1") {
 		t.Fatalf("LoadPKCS12: %v", err)
 	}
+	// Legacy files (3DES/RC2, SHA-1 MAC) load without GODEBUG.
+	legacy, err := id.PKCS12Legacy("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = signer.LoadPKCS12(legacy, "pw", signer.WithPSS())
+	if err != nil {
+		t.Fatalf("legacy PKCS#12: %v", err)
+	}
+	if s.Certificate().SerialNumber.Sign() >= 0 || !s.Certificate().Equal(id.Cert) || len(s.Chain()) == 0 {
+		t.Fatalf("legacy PKCS#12: serial %v, chain %d", s.Certificate().SerialNumber, len(s.Chain()))
+	}
+	if _, err := signer.LoadPKCS12(legacy, "wrong"); !errors.Is(err, signer.ErrWrongPassword) {
+		t.Fatalf("wrong password: %v", err)
+	}
 }
