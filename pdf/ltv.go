@@ -466,12 +466,22 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 	all := &revinfo.Set{}
 	all.Merge(supplied)
 	perSig := make([]*revinfo.Set, len(sigs))
+	// Every chain (signers, their TSAs, the document time-stamp's TSA) is
+	// built from all certificates at hand: an independent TSA's tokens
+	// often omit the root that a signer's chain carries.
+	var atHand []*x509.Certificate
+	for _, e := range sigs {
+		if targets, cands, err := sigEvidence(e); err == nil {
+			atHand = append(append(atHand, targets...), cands...)
+		}
+	}
+	atHand = append(atHand, opts.Certificates...)
 	for i, e := range sigs {
 		targets, cands, err := sigEvidence(e)
 		if err != nil {
 			return nil, err
 		}
-		set, err := f.Collect(ctx, targets, append(cands, opts.Certificates...), supplied)
+		set, err := f.Collect(ctx, targets, append(cands, atHand...), supplied)
 		if err != nil {
 			return nil, fmt.Errorf("%w: signature %q: %w", ErrValidationData, e.field, err)
 		}
@@ -479,7 +489,7 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 		all.Merge(set)
 	}
 	if len(tsa) > 0 {
-		set, err := f.Collect(ctx, tsa[:1], append(tsa[1:], opts.Certificates...), supplied)
+		set, err := f.Collect(ctx, tsa[:1], append(append([]*x509.Certificate(nil), tsa[1:]...), atHand...), all)
 		if err != nil {
 			return nil, fmt.Errorf("%w: TSA %q: %w", ErrValidationData, tsa[0].Subject.CommonName, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -366,6 +367,7 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if opts == nil {
 		opts = &Options{}
 	}
+	opts = preferPSS(s, opts)
 	p, err := layout(ctx, r, size, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return err
@@ -421,6 +423,7 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		return err
 	}
 	defer in.Close()
+	opts = preferPSS(s, opts)
 	p, err := layout(ctx, in, size, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return err
@@ -584,13 +587,13 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		len(st.DocDigest) != h.Size() {
 		return fmt.Errorf("%w: inconsistent placeholder", ErrBadState)
 	}
-	cert, err := x509.ParseCertificate(st.Cert)
+	cert, err := certparse.Parse(st.Cert)
 	if err != nil {
 		return fmt.Errorf("%w: certificate: %v", ErrBadState, err)
 	}
 	var chain []*x509.Certificate
 	for _, c := range st.Chain {
-		cc, err := x509.ParseCertificate(c)
+		cc, err := certparse.Parse(c)
 		if err != nil {
 			return fmt.Errorf("%w: chain certificate: %v", ErrBadState, err)
 		}
@@ -636,4 +639,15 @@ func (p *Prepared) checkLayout() error {
 		return fmt.Errorf("%w: /ByteRange %s does not match the placeholder %s", ErrBadState, bytes.TrimRight(got, " "), want)
 	}
 	return nil
+}
+
+// preferPSS returns opts with PSS set when s asks for RSA-PSS
+// (signer.WithPSS, signer.PSS) and the caller has not chosen.
+func preferPSS(s signer.Signer, opts *Options) *Options {
+	if opts == nil || opts.PSS || !signer.PrefersPSS(s) {
+		return opts
+	}
+	o := *opts
+	o.PSS = true
+	return &o
 }

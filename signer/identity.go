@@ -134,14 +134,25 @@ func ParseIdentity(name pkix.Name) Identity {
 			setFirst(&id.CommonName, v)
 		case t.Equal(oidOrganization):
 			setFirst(&id.Organization, v)
-		case t.Equal(oidOrgUnit):
-			id.OrganizationalUnits = append(id.OrganizationalUnits, v)
 		case t.Equal(oidTitle):
 			setFirst(&id.Title, v)
-		case t.Equal(oidLocality):
-			setFirst(&id.Locality, v)
-		case t.Equal(oidProvince):
-			setFirst(&id.Province, v)
+		case t.Equal(oidProvince), t.Equal(oidLocality), t.Equal(oidOrgUnit):
+			// Old CA2 certificates put the tax code in the province
+			// (ST=MST:0106054453); others an identifier in L or OU. Such
+			// a value is an identifier, not a place or unit.
+			if x, ok := knownUIDForm(v); ok {
+				x.Attribute = t
+				id.IDs = append(id.IDs, x)
+				continue
+			}
+			switch {
+			case t.Equal(oidProvince):
+				setFirst(&id.Province, v)
+			case t.Equal(oidLocality):
+				setFirst(&id.Locality, v)
+			default:
+				id.OrganizationalUnits = append(id.OrganizationalUnits, v)
+			}
 		case t.Equal(oidStreet):
 			setFirst(&id.Street, v)
 		case t.Equal(oidCountry):
@@ -169,17 +180,35 @@ func setFirst(dst *string, v string) {
 }
 
 // parseUID splits "MST:0100686209-199" into its prefix and value. A prefix
-// is 1 to 16 letters, digits or '_'/'-' before the first ':'.
+// is 1 to 16 letters, digits or '_'/'-' before the first ':' (or '=', as
+// some CAs write "MST=…"). Aliases of the known types are normalised:
+// "CMT" and "CMTND" are CMND, "PASSPORT" is HC.
 func parseUID(raw string) ID {
 	id := ID{Raw: raw, Value: strings.TrimSpace(raw), Attribute: OIDUserID}
-	if i := strings.IndexByte(raw, ':'); i > 0 {
+	if i := strings.IndexAny(raw, ":="); i > 0 {
 		prefix := strings.TrimSpace(raw[:i])
 		if isPrefix(prefix) {
 			id.Type = strings.ToUpper(prefix)
+			if a, ok := uidAliases[id.Type]; ok {
+				id.Type = a
+			}
 			id.Value = strings.TrimSpace(raw[i+1:])
 		}
 	}
 	return id
+}
+
+var uidAliases = map[string]string{"CMT": IDLegacyID, "CMTND": IDLegacyID, "PASSPORT": IDPassport}
+
+// knownUIDForm reads v as "TYPE:value" when TYPE is one of the known
+// Vietnamese identifier types and the value is not empty.
+func knownUIDForm(v string) (ID, bool) {
+	id := parseUID(v)
+	switch id.Type {
+	case IDCitizen, IDLegacyID, IDTaxCode, IDPassport, IDBudget:
+		return id, id.Value != ""
+	}
+	return ID{}, false
 }
 
 func isPrefix(s string) bool {

@@ -44,7 +44,9 @@ func checkDigest(digest []byte, opts crypto.SignerOpts) error {
 	h := opts.HashFunc()
 	switch h {
 	case crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512,
-		crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512:
+		crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512,
+		// Also listed by Circular 15/2025 Appendix I.
+		crypto.SHA512_224, crypto.SHA512_256, crypto.SHA3_224:
 	default:
 		return fmt.Errorf("%w: hash %v", ErrUnsupportedAlgorithm, h)
 	}

@@ -13,6 +13,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
+	legacypkcs12 "golang.org/x/crypto/pkcs12"
 	"software.sslmate.com/src/go-pkcs12"
 )
 
@@ -80,6 +82,10 @@ func (pssSigner) PreferPSS() bool { return true }
 // for a file without certificates, ErrKeyMismatch when no certificate belongs
 // to the key, ErrUnsupportedAlgorithm for keys other than RSA and ECDSA
 // P-256/P-384/P-521. Anything else means a damaged or unsupported file.
+//
+// A certificate with a negative serial number loads from a legacy file
+// whatever the process's GODEBUG; from other files it needs GODEBUG
+// x509negativeserial=1, else the error wraps ErrNegativeSerial.
 func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 	if err := checkPKCS12Work(data, 0); err != nil {
 		return nil, err
@@ -95,6 +101,15 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 			return nil, berErr
 		}
 	}
+	if err != nil && strings.Contains(err.Error(), "negative serial number") {
+		// go-pkcs12 parses certificates with crypto/x509, which refuses
+		// negative serials. Legacy files (3DES/RC2, SHA-1 MAC, as the
+		// Vietnamese CA tools export them) are read again without that
+		// step; other files get ErrNegativeSerial with the way out.
+		if s, lerr := loadLegacyPKCS12(data, password, opts); lerr == nil {
+			return s, nil
+		}
+	}
 	if err != nil {
 		return nil, pkcs12Error(err)
 	}
@@ -103,6 +118,43 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 		return nil, fmt.Errorf("%w (PKCS#12 file)", err)
 	}
 	return assemble(k, append([]*x509.Certificate{cert}, cas...), opts)
+}
+
+// loadLegacyPKCS12 reads a legacy PKCS#12 file (MAC checked by
+// golang.org/x/crypto/pkcs12) whose certificates are parsed by
+// internal/certparse, so that negative serial numbers load.
+func loadLegacyPKCS12(data []byte, password string, opts []Option) (Signer, error) {
+	der := data
+	if b, err := pkcs12FromBER(data, password); err == nil {
+		der = b
+	}
+	blocks, err := legacypkcs12.ToPEM(der, password)
+	if err != nil {
+		return nil, err
+	}
+	var key crypto.Signer
+	var certs []*x509.Certificate
+	for _, b := range blocks {
+		switch b.Type {
+		case "PRIVATE KEY": // PKCS#1 or SEC 1, despite the name
+			if key != nil {
+				return nil, fmt.Errorf("%w: more than one private key", ErrUnsupportedAlgorithm)
+			}
+			if key, err = parseDERKey(b.Bytes, ""); err != nil {
+				return nil, err
+			}
+		case "CERTIFICATE":
+			c, err := certparse.Parse(b.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("signer: PKCS#12 certificate: %w", err)
+			}
+			certs = append(certs, c)
+		}
+	}
+	if key == nil {
+		return nil, ErrNoKey
+	}
+	return assemble(key, certs, opts)
 }
 
 // LoadPKCS12File is [LoadPKCS12] on the contents of the file at path.
@@ -123,6 +175,8 @@ func LoadPKCS12File(path, password string, opts ...Option) (Signer, error) {
 func pkcs12Error(err error) error {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "negative serial number"):
+		return fmt.Errorf("%w (PKCS#12: the file's certificate was refused by crypto/x509; add //go:debug x509negativeserial=1 to the main package or run with GODEBUG=x509negativeserial=1, or export key and certificate as PEM and use LoadKeyPair, which reads such certificates itself)", ErrNegativeSerial)
 	case errors.Is(err, pkcs12.ErrIncorrectPassword):
 		return fmt.Errorf("%w (PKCS#12 MAC does not verify)", ErrWrongPassword)
 	case strings.Contains(msg, "cannot be encoded in UCS-2"):
@@ -210,7 +264,10 @@ func LoadKeyPair(key, certs []byte, password string, opts ...Option) (Signer, er
 // ParseCertificates parses certificates from PEM ("CERTIFICATE", "TRUSTED
 // CERTIFICATE" and "PKCS7" blocks) or DER (one certificate, concatenated
 // certificates, or a PKCS#7 certs-only SignedData). It fails with
-// ErrNoCertificate when there is none.
+// ErrNoCertificate when there is none. Certificates with negative serial
+// numbers are read whatever the process's GODEBUG setting, and Microsoft's
+// application-policies extension counts as handled (see
+// internal/certparse).
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var certs []*x509.Certificate
 	if isPEM(data) {
@@ -231,7 +288,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 		if p7, err := parsePKCS7Certs(data); err == nil {
 			certs = p7
 		} else {
-			cs, err := x509.ParseCertificates(data)
+			cs, err := certparse.ParseAll(data)
 			if err != nil {
 				return nil, fmt.Errorf("signer: parsing DER certificates: %w", err)
 			}
@@ -249,7 +306,7 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
 	switch block.Type {
 	case "CERTIFICATE", "X509 CERTIFICATE":
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := certparse.Parse(block.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
@@ -260,7 +317,7 @@ func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
 		if _, err := asn1.Unmarshal(block.Bytes, &raw); err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
-		c, err := x509.ParseCertificate(raw.FullBytes)
+		c, err := certparse.Parse(raw.FullBytes)
 		if err != nil {
 			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 		}
@@ -319,7 +376,7 @@ func parsePKCS7Certs(der []byte) ([]*x509.Certificate, error) {
 		if raw.Class != asn1.ClassUniversal || raw.Tag != asn1.TagSequence {
 			continue // attribute certificates and other choices
 		}
-		c, err := x509.ParseCertificate(raw.FullBytes)
+		c, err := certparse.Parse(raw.FullBytes)
 		if err != nil {
 			return nil, fmt.Errorf("PKCS#7 certificate: %w", err)
 		}

@@ -71,6 +71,12 @@ var (
 	// ErrBadSignature: a backend returned a signature that does not verify
 	// under the signer's certificate. It is never handed to the caller.
 	ErrBadSignature = errors.New("signer: signature does not verify under the certificate")
+	// ErrNegativeSerial: a certificate inside a PKCS#12 file has a negative
+	// serial number, which the PKCS#12 decoder (through crypto/x509)
+	// refuses unless the process runs with GODEBUG x509negativeserial=1.
+	// LoadPEM, LoadKeyPair and ParseCertificates read such certificates
+	// whatever the setting.
+	ErrNegativeSerial = errors.New("signer: certificate with a negative serial number")
 )
 
 // keySigner wraps a crypto.Signer with its chain.

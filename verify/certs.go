@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -70,7 +71,7 @@ func parsePEMCertificates(data []byte) ([]*x509.Certificate, error) {
 				}
 				der = c
 			}
-			c, err := x509.ParseCertificate(der)
+			c, err := certparse.Parse(der)
 			if err != nil {
 				return nil, fmt.Errorf("verify: PEM block %d: %w", n, err)
 			}
@@ -114,7 +115,7 @@ func parseDERCertificates(data []byte) ([]*x509.Certificate, error) {
 		if !s.ReadASN1Element(&el, cbasn1.SEQUENCE) {
 			return nil, fmt.Errorf("verify: certificate %d: malformed DER", len(out))
 		}
-		c, err := x509.ParseCertificate(el)
+		c, err := certparse.Parse(el)
 		if err != nil {
 			return nil, fmt.Errorf("verify: certificate %d: %w", len(out), err)
 		}
@@ -171,7 +172,7 @@ func parsePKCS7Certificates(der []byte) ([]*x509.Certificate, error) {
 		if tag != cbasn1.SEQUENCE {
 			continue // attribute certificates and other choices
 		}
-		c, err := x509.ParseCertificate(el)
+		c, err := certparse.Parse(el)
 		if err != nil {
 			return nil, fmt.Errorf("verify: PKCS#7: certificate %d: %w", len(out), err)
 		}

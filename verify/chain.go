@@ -7,11 +7,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // chainResult is the outcome of path building for one certificate.
@@ -26,6 +29,11 @@ type chainResult struct {
 	warnings []string
 }
 
+var (
+	oidKPTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+	oidAnyEKU         = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+)
+
 // purpose says what a chain is for.
 type purpose int
 
@@ -38,6 +46,10 @@ const (
 // poe is the proven existence time used to judge weak algorithms (zero:
 // none). extra are certificates carried by the document.
 func (r *run) buildChain(ctx context.Context, leaf *x509.Certificate, extra []*x509.Certificate, at, poe time.Time, p purpose) chainResult {
+	// Certificates parsed outside kyso's parser may still list Microsoft's
+	// application-policies extension as unhandled; it is evaluated below
+	// like an extended key usage.
+	leaf = certparse.Handle(leaf)
 	if a := r.v.opts.Trust.lookup(leaf); a != nil {
 		// The caller pinned this very certificate.
 		return chainResult{chain: []*x509.Certificate{leaf}, anchor: a}
@@ -69,12 +81,16 @@ func (r *run) buildChain(ctx context.Context, leaf *x509.Certificate, extra []*x
 		return res
 	}
 	h := certSignatureHash(weakAlg)
-	if perr := r.v.policy.checkHash(h, poe); perr != nil {
+	note, perr := r.v.policy.acceptHash(h, poe)
+	if perr != nil {
 		return chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), sub: CryptoConstraintsFailure,
 			detail: fmt.Sprintf("the certificate chain uses %v: %v", weakAlg, perr)}
 	}
-	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true,
-		warnings: []string{fmt.Sprintf("certificate chain uses %v, accepted because a timestamp proves existence before its sunset", weakAlg)}}
+	w := fmt.Sprintf("certificate chain uses %v, accepted because a timestamp proves existence before its sunset", weakAlg)
+	if note != "" {
+		w = fmt.Sprintf("certificate chain uses %v: %s", weakAlg, note)
+	}
+	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true, warnings: []string{w}}
 	if sub, detail := r.checkKeyUsages(chain, p); sub != "" {
 		res.sub, res.detail = sub, detail
 	}
@@ -86,6 +102,9 @@ func (r *run) candidates(extra []*x509.Certificate) []*x509.Certificate {
 	out := append([]*x509.Certificate(nil), r.v.opts.Intermediates...)
 	out = append(out, extra...)
 	out = append(out, r.aia...)
+	for i, c := range out {
+		out[i] = certparse.Handle(c)
+	}
 	return out
 }
 
@@ -166,6 +185,22 @@ func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, 
 	case purposeTSA:
 		if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
 			return ChainConstraintsFailure, fmt.Sprintf("TSA certificate %q lacks extendedKeyUsage timeStamping", displayName(leaf))
+		}
+	}
+	// Microsoft application policies restrict purposes like an extended
+	// key usage, nested down the chain: every certificate that carries the
+	// extension must allow the purpose (anyExtendedKeyUsage allows all).
+	// A signer certificate's purposes are not restricted by kyso (as with
+	// extendedKeyUsage), so only the TSA purpose is checked.
+	for _, c := range ch {
+		pols, err := certparse.AppPolicies(c)
+		if err != nil {
+			return ChainConstraintsFailure, fmt.Sprintf("certificate %q: %v", displayName(c), err)
+		}
+		if p == purposeTSA && pols != nil && !slices.ContainsFunc(pols, func(o asn1.ObjectIdentifier) bool {
+			return o.Equal(oidKPTimeStamping) || o.Equal(oidAnyEKU)
+		}) {
+			return ChainConstraintsFailure, fmt.Sprintf("certificate %q: its application policies do not allow time-stamping", displayName(c))
 		}
 	}
 	for _, ca := range ch[1:] {

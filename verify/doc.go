@@ -34,6 +34,10 @@
 //   - [Validator.Validate] on an [Evidence]; [NewPDFVerifier];
 //     [NewXMLVerifier]; [Validator.VerifyDetached]; [Mux] with [IsPDF] and
 //     [IsXML].
+//   - [CheckSigner] before signing: the signer's certificate is refused
+//     when expired, not yet valid, revoked or not for signing (typed
+//     errors), and a bilingual warning is returned when its status cannot
+//     be determined (Circular 15/2025 Art. 5, Decree 23/2025 Art. 15).
 //
 // # PDF
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -78,7 +79,7 @@ func ExampleTrustStore_AddKnown() {
 	// Output:
 	// true
 	// NEAC MIC National Root CA false
-	// NEAC Vietnam National Root CA false
+	// NEAC Vietnam National Root CA true
 }
 
 // A sniffing verifier: XML documents go to the XML verifier.
@@ -179,4 +180,34 @@ func xrefFor(doc []byte) []byte {
 	}
 	fmt.Fprintf(&b, "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(doc))
 	return b.Bytes()
+}
+
+// Check the signer's certificate before signing (Circular 15/2025 Art. 5,
+// Decree 23/2025 Art. 15): refuse an expired, not yet valid, revoked or
+// non-signing certificate; sign with a bilingual warning when its status
+// cannot be determined.
+func ExampleCheckSigner() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	ctx := context.Background()
+	opts := verify.SignerCheckOptions{HTTPClient: p.HTTPClient()}
+
+	expired := p.MustIssue(pkitest.Expired())
+	_, err = verify.CheckSigner(ctx, expired.Signer(), opts)
+	fmt.Println(errors.Is(err, verify.ErrCertExpired))
+
+	res, err := verify.CheckSigner(ctx, p.MustIssue().Signer(), opts)
+	fmt.Println(err, res.Revocation.Source, res.Revocation.Status, len(res.Warnings))
+
+	p.SetOCSPMode(pkitest.OCSPUnavailable)
+	p.SetCRLMode(pkitest.CRLUnavailable)
+	res, err = verify.CheckSigner(ctx, p.MustIssue().Signer(), opts)
+	fmt.Println(err, res.Revocation.Status, len(res.Warnings))
+	// Output:
+	// true
+	// <nil> OCSP good 0
+	// <nil> unknown 1
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // RFC 6960 shapes. Parsed here rather than with x/crypto/ocsp because that
@@ -184,7 +186,7 @@ func parseOCSPResponse(der []byte) (*ocspResponse, error) {
 		return nil, errors.New("OCSP response: invalid responder ID")
 	}
 	for i, rc := range b.Certificates {
-		c, err := x509.ParseCertificate(rc.FullBytes)
+		c, err := certparse.Parse(rc.FullBytes)
 		if err != nil {
 			return nil, fmt.Errorf("OCSP response: certificate %d: %w", i, err)
 		}

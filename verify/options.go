@@ -80,6 +80,15 @@ type Options struct {
 	KeyUsage KeyUsagePolicy
 	// Algorithms is the algorithm policy; nil means VietnamPolicy().
 	Algorithms *AlgorithmPolicy
+
+	// ProofOfExistence, when set, is a time at which the caller vouches
+	// that the documents it validates existed (an archive's receipt time,
+	// the tax authority's acceptance of an e-invoice). It counts as proof
+	// of existence for the algorithm policy (weak hashes and keys, see
+	// AlgorithmPolicy.SHA1ProvenBefore) when no earlier timestamp proves
+	// it; it never changes the time certificates and revocation are
+	// judged at. Reports say when it was used.
+	ProofOfExistence time.Time
 }
 
 // ErrNoTrustAnchors is returned by New when Options.Trust is nil.

@@ -29,6 +29,14 @@ type AlgorithmPolicy struct {
 	WeakKeySunset      time.Time
 	LegacyMinRSABits   int
 	LegacyMinECDSABits int
+	// SHA1ProvenBefore, when set, accepts SHA-1 (signature digests and
+	// certificate signatures) when proof of existence — a valid
+	// timestamp, or Options.ProofOfExistence — predates it, even after
+	// SHA1Sunset. Vietnamese e-invoices and tax messages were signed with
+	// rsa-sha1 until about 2021; a caller that must keep reading them
+	// sets the date up to which it accepts them. Such signatures are
+	// reported with a warning saying so.
+	SHA1ProvenBefore time.Time
 }
 
 // Sunset dates used by VietnamPolicy.
@@ -44,15 +52,18 @@ var (
 )
 
 // VietnamPolicy returns the policy of Circular 15/2025/TT-BKHCN Appendix I:
-// RSA ≥ 2048 bits, ECDSA ≥ 256 bits, SHA-2 (SHA-256 and longer) or SHA-3.
+// RSA ≥ 2048 bits, ECDSA ≥ 256 bits, and the hash functions it lists:
+// SHA-256, SHA-384, SHA-512, SHA-512/224, SHA-512/256, SHA3-224, SHA3-256,
+// SHA3-384 and SHA3-512.
 // SHA-1 is accepted only with proof of existence before SHA1Sunset, RSA
 // 1024–2047 and ECDSA 224 only before Circular15Date; MD5 and shorter keys
 // never.
 func VietnamPolicy() *AlgorithmPolicy {
 	return &AlgorithmPolicy{
-		MinRSABits:         2048,
-		MinECDSABits:       256,
-		Hashes:             []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512},
+		MinRSABits:   2048,
+		MinECDSABits: 256,
+		Hashes: []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA512_224, crypto.SHA512_256,
+			crypto.SHA3_224, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512},
 		HashSunset:         map[crypto.Hash]time.Time{crypto.SHA1: SHA1Sunset},
 		WeakKeySunset:      Circular15Date,
 		LegacyMinRSABits:   1024,
@@ -76,19 +87,30 @@ func (e *algoError) Error() string {
 // checkHash accepts h at time at (the proven existence time, or zero when
 // there is no proof of existence).
 func (p *AlgorithmPolicy) checkHash(h crypto.Hash, poe time.Time) error {
+	_, err := p.acceptHash(h, poe)
+	return err
+}
+
+// acceptHash is checkHash that also returns a remark for the report when
+// h was accepted only through SHA1ProvenBefore.
+func (p *AlgorithmPolicy) acceptHash(h crypto.Hash, poe time.Time) (string, error) {
 	for _, ok := range p.Hashes {
 		if h == ok {
-			return nil
+			return "", nil
 		}
 	}
 	name := hashName(h)
 	if s, ok := p.HashSunset[h]; ok {
 		if !poe.IsZero() && poe.Before(s) {
-			return nil
+			return "", nil
 		}
-		return &algoError{what: "hash " + name, sunset: s}
+		if h == crypto.SHA1 && !p.SHA1ProvenBefore.IsZero() && !poe.IsZero() && poe.Before(p.SHA1ProvenBefore) {
+			return fmt.Sprintf("SHA-1 accepted by the caller's policy: proof of existence at %s, before %s",
+				poe.UTC().Format(time.RFC3339), p.SHA1ProvenBefore.Format("2006-01-02")), nil
+		}
+		return "", &algoError{what: "hash " + name, sunset: s}
 	}
-	return &algoError{what: "hash " + name}
+	return "", &algoError{what: "hash " + name}
 }
 
 // checkKey accepts pub at proven existence time poe (zero: none).
@@ -155,6 +177,10 @@ func hashName(h crypto.Hash) string {
 		return "MD5"
 	case crypto.SHA1:
 		return "SHA-1"
+	case crypto.SHA512_224:
+		return "SHA-512/224"
+	case crypto.SHA512_256:
+		return "SHA-512/256"
 	}
 	return h.String()
 }

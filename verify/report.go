@@ -94,6 +94,9 @@ type SignatureReport struct {
 	// Findings are every failed check, the decisive one first.
 	Findings []Finding `json:"findings,omitempty"`
 	Warnings []string  `json:"warnings,omitempty"`
+	// Information are remarks that need no action (the RSA PKCS#1 v1.5
+	// scheme the whole Vietnamese PKI signs with).
+	Information []string `json:"information,omitempty"`
 }
 
 // Integrity is the cryptographic part of a signature's validation.
@@ -129,6 +132,10 @@ type SignerInfo struct {
 	Subject string `json:"subject"`
 	Issuer  string `json:"issuer"`
 	Serial  string `json:"serial"`
+	// NotBefore and NotAfter are the certificate's validity period
+	// (Circular 15/2025 lists it among the fields a report shows).
+	NotBefore time.Time `json:"notBefore"`
+	NotAfter  time.Time `json:"notAfter"`
 }
 
 // IdentifierInfo is one typed identifier ("CCCD", "025199009534").
@@ -143,6 +150,7 @@ func signerInfo(c *x509.Certificate) *SignerInfo {
 		Name: id.CommonName, Organization: id.Organization, OrganizationalUnits: id.OrganizationalUnits,
 		Title: id.Title, Locality: id.Locality, Province: id.Province, Country: id.Country, Email: id.Email,
 		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
+		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 	}
 	if s.Email == "" && len(c.EmailAddresses) > 0 {
 		s.Email = c.EmailAddresses[0]
@@ -181,13 +189,16 @@ type AnchorInfo struct {
 	Source string `json:"source,omitempty"`
 	// Known is set when the anchor is one of the built-in Vietnamese roots.
 	Known *KnownAnchor `json:"known,omitempty"`
+	// Regime is the legal regime the chain reached (public or
+	// public-duty); empty when the anchor's regime is unknown.
+	Regime Regime `json:"regime,omitempty"`
 }
 
 func anchorInfo(a *Anchor) *AnchorInfo {
 	if a == nil {
 		return nil
 	}
-	return &AnchorInfo{Name: a.Name(), SHA256: a.SHA256, Source: a.Source, Known: a.Known}
+	return &AnchorInfo{Name: a.Name(), SHA256: a.SHA256, Source: a.Source, Known: a.Known, Regime: a.Regime}
 }
 
 // TimestampInfo reports one timestamp and whether it counts as proof of

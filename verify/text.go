@@ -68,6 +68,10 @@ var catalogues = map[Language]catalogue{
 			"whole": "toàn bộ tài liệu", "partial": "một phần tài liệu", "modified": "Thay đổi sau khi ký",
 			"timestamp": "Dấu thời gian", "valid": "hợp lệ", "invalid": "không hợp lệ", "nosig": "Tài liệu không có chữ ký số.",
 			"overall": "Kết luận chung",
+			"info":    "Thông tin",
+			"regime":  "Loại chữ ký số",
+			"serial":  "Số hiệu chứng thư số", "validity": "Thời hạn hiệu lực của chứng thư số",
+			"algorithm": "Thuật toán ký",
 		},
 		ids: map[string]string{
 			"CCCD": "Số CCCD", "CMND": "Số CMND", "MST": "Mã số thuế", "HC": "Số hộ chiếu",
@@ -113,6 +117,10 @@ var catalogues = map[Language]catalogue{
 			"whole": "the whole document", "partial": "part of the document", "modified": "Changes after signing",
 			"timestamp": "Timestamp", "valid": "valid", "invalid": "invalid", "nosig": "The document has no digital signature.",
 			"overall": "Overall result",
+			"info":    "Information",
+			"regime":  "Signature regime",
+			"serial":  "Certificate serial number", "validity": "Certificate validity period",
+			"algorithm": "Signature algorithm",
 		},
 		ids: map[string]string{
 			"CCCD": "Citizen ID (CCCD)", "CMND": "Legacy ID (CMND)", "MST": "Tax code (MST)", "HC": "Passport",
@@ -137,6 +145,15 @@ func Describe(lang Language, ind Indication, sub SubIndication) string {
 		s += ": " + d
 	}
 	return s
+}
+
+// fmtValidity renders a certificate's validity period: dd/mm/yyyy in
+// Vietnamese time for Vietnamese, ISO dates in UTC for English.
+func fmtValidity(lang Language, from, to time.Time) string {
+	if lang == Vietnamese {
+		return "từ " + from.In(vietnamTime).Format("15:04 02/01/2006") + " đến " + to.In(vietnamTime).Format("15:04 02/01/2006") + " (GMT+7)"
+	}
+	return "from " + from.UTC().Format("2006-01-02 15:04") + " to " + to.UTC().Format("2006-01-02 15:04") + " UTC"
 }
 
 func fmtTime(lang Language, t time.Time) string {
@@ -195,6 +212,22 @@ func (s *SignatureReport) text(lang Language) string {
 			fmt.Fprintf(&b, "  %s: %s\n", name, id.Value)
 		}
 		line("issuer", s.Signer.Issuer)
+		if s.Signer.Serial != "" {
+			line("serial", s.Signer.Serial)
+		}
+		if !s.Signer.NotAfter.IsZero() {
+			line("validity", fmtValidity(lang, s.Signer.NotBefore, s.Signer.NotAfter))
+		}
+	}
+	if s.Integrity.SignatureAlgorithm != "" || s.Integrity.DigestAlgorithm != "" {
+		alg := s.Integrity.SignatureAlgorithm
+		if s.Integrity.DigestAlgorithm != "" {
+			if alg != "" {
+				alg += ", "
+			}
+			alg += s.Integrity.DigestAlgorithm
+		}
+		line("algorithm", alg)
 	}
 	if s.TimestampTime != nil {
 		line("tst", fmtTime(lang, *s.TimestampTime))
@@ -223,6 +256,13 @@ func (s *SignatureReport) text(lang Language) string {
 	}
 	if s.Anchor != nil {
 		line("anchor", s.Anchor.Name+" (SHA-256 "+s.Anchor.SHA256+")")
+		if s.Anchor.Regime != "" {
+			if lang == Vietnamese {
+				line("regime", s.Anchor.Regime.Vietnamese())
+			} else {
+				line("regime", s.Anchor.Regime.English())
+			}
+		}
 	} else {
 		line("anchor", c.label["noanchor"])
 	}
@@ -253,6 +293,12 @@ func (s *SignatureReport) text(lang Language) string {
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(&b, "  %s:\n", c.label["warnings"])
 		for _, w := range s.Warnings {
+			fmt.Fprintf(&b, "   - %s\n", localize(lang, w))
+		}
+	}
+	if len(s.Information) > 0 {
+		fmt.Fprintf(&b, "  %s:\n", c.label["info"])
+		for _, w := range s.Information {
 			fmt.Fprintf(&b, "   - %s\n", localize(lang, w))
 		}
 	}

@@ -53,6 +53,15 @@ var viCatalogue = []viPattern{
 	{regexp.MustCompile(`^unparsable certificate in XAdES CertificateValues: (.*)$`),
 		"chứng thư số không đọc được trong XAdES CertificateValues: $1"},
 	{regexp.MustCompile(`^(embedded|fetched|options) CRL unparsable: (.*)$`), "CRL ($1) không đọc được: $2"},
+	// Circular 15/2025 policy remarks.
+	{regexp.MustCompile(`^signature digest: SHA-1 accepted by the caller's policy: proof of existence at (\S+), before (\S+)( \(the caller's proof of existence\))?$`),
+		"thuật toán băm của chữ ký: SHA-1 được chấp nhận theo chính sách của bên kiểm tra: có bằng chứng tồn tại lúc $1, trước ngày $2"},
+	{regexp.MustCompile(`^certificate chain uses (.+): SHA-1 accepted by the caller's policy: proof of existence at (\S+), before (\S+)( \(the caller's proof of existence\))?$`),
+		"chuỗi chứng thư số dùng $1: SHA-1 được chấp nhận theo chính sách của bên kiểm tra: có bằng chứng tồn tại lúc $2, trước ngày $3"},
+	{regexp.MustCompile(`^(.*): SHA-1 accepted by the caller's policy: proof of existence at (\S+), before (\S+)( \(the caller's proof of existence\))?$`),
+		"$1: SHA-1 được chấp nhận theo chính sách của bên kiểm tra: có bằng chứng tồn tại lúc $2, trước ngày $3"},
+	{regexp.MustCompile(`^RSA PKCS#1 v1\.5 signature \(the scheme of Vietnamese tokens, SIMs and remote signing services; Circular 15/2025 Appendix I names RSASSA-PSS\)$`),
+		"chữ ký RSA PKCS#1 v1.5 (lược đồ mà token, SIM và dịch vụ ký số từ xa tại Việt Nam sử dụng; Phụ lục I Thông tư 15/2025 nêu RSASSA-PSS)"},
 }
 
 // viWords translates the single words used in revocation lines.

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // Errors of the trust-anchor loaders.
@@ -23,6 +25,9 @@ var (
 	// ErrAnchorUnverified: the built-in anchor's full fingerprint is not
 	// known, so a certificate cannot be accepted for it by name alone.
 	ErrAnchorUnverified = errors.New("verify: anchor fingerprint not fully known")
+	// ErrRegimeMismatch: AddFor was given a built-in anchor of the other
+	// legal regime.
+	ErrRegimeMismatch = errors.New("verify: anchor belongs to the other regime")
 )
 
 // Anchor is a trusted root (or other trust point) in a TrustStore.
@@ -36,6 +41,9 @@ type Anchor struct {
 	// Known is the built-in anchor this certificate was accepted for, or
 	// whose partial fingerprint it matches; nil for other anchors.
 	Known *KnownAnchor
+	// Regime is the legal regime of the anchor: the built-in anchor's,
+	// or the one given to AddFor; empty when unknown.
+	Regime Regime
 }
 
 // Name returns the anchor's display name: the built-in name when known,
@@ -73,6 +81,7 @@ func Fingerprint(c *x509.Certificate) string {
 // AddCertificate trusts c. source is recorded in reports. Adding the same
 // certificate twice keeps the first entry.
 func (s *TrustStore) AddCertificate(c *x509.Certificate, source string) *Anchor {
+	c = certparse.Handle(c)
 	fp := Fingerprint(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,6 +94,7 @@ func (s *TrustStore) AddCertificate(c *x509.Certificate, source string) *Anchor 
 		if knownAnchors[i].matchesPartial(raw) {
 			k := knownAnchors[i]
 			a.Known = &k
+			a.Regime = k.Regime
 			break
 		}
 	}
@@ -102,6 +112,34 @@ func (s *TrustStore) Add(data []byte, source string) (int, error) {
 	}
 	for _, c := range certs {
 		s.AddCertificate(c, source)
+	}
+	return len(certs), nil
+}
+
+// AddFor trusts every certificate in data, as anchors of regime r: public
+// (NEAC) and public-duty (Government CA) anchors are then reported apart
+// (AnchorInfo.Regime). A certificate that is a built-in anchor of the
+// other regime is refused with ErrRegimeMismatch, and nothing is added.
+func (s *TrustStore) AddFor(r Regime, data []byte, source string) (int, error) {
+	certs, err := ParseCertificates(data)
+	if err != nil {
+		return 0, fmt.Errorf("verify: trust anchors from %s: %w", source, err)
+	}
+	for _, c := range certs {
+		raw := sha256.Sum256(c.Raw)
+		for i := range knownAnchors {
+			if knownAnchors[i].matchesPartial(raw) && knownAnchors[i].Regime != r {
+				return 0, fmt.Errorf("%w: %q is a %s anchor, not %s", ErrRegimeMismatch, knownAnchors[i].Name, knownAnchors[i].Regime, r)
+			}
+		}
+	}
+	for _, c := range certs {
+		a := s.AddCertificate(c, source)
+		s.mu.Lock()
+		if a.Regime == "" {
+			a.Regime = r
+		}
+		s.mu.Unlock()
 	}
 	return len(certs), nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -63,6 +64,11 @@ func (v *Validator) now() time.Time {
 
 // run is the state of one signature validation.
 type run struct {
+	// algPOE is the proof-of-existence time for the algorithm policy;
+	// poeFromCaller says it is Options.ProofOfExistence.
+	algPOE        time.Time
+	poeFromCaller bool
+
 	v        *Validator
 	now      time.Time
 	skew     time.Duration
@@ -116,6 +122,9 @@ func (v *Validator) Validate(ctx context.Context, ev *Evidence) *SignatureReport
 	}
 	r.rep = rep
 	for _, w := range ev.Warnings {
+		if w == legacyPKCS1v15Warning {
+			continue // reported as information (see isPKCS1v15)
+		}
 		r.warn(w)
 	}
 	r.validate(ctx, ev)
@@ -205,12 +214,21 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		r.warn(fmt.Sprintf("the claimed signing time %s is after the timestamp %s", ev.ClaimedTime.UTC().Format(time.RFC3339), poe.UTC().Format(time.RFC3339)))
 	}
 
-	// Algorithms of the signature itself.
-	if err := r.v.policy.checkHash(ev.DigestAlgorithm, poe); err != nil {
+	// Algorithms of the signature itself. The caller's proof of
+	// existence counts for the algorithm policy only.
+	algPOE := poe
+	if cp := r.v.opts.ProofOfExistence; !cp.IsZero() && (algPOE.IsZero() || cp.Before(algPOE)) {
+		algPOE = cp
+	}
+	r.algPOE, r.poeFromCaller = algPOE, !algPOE.Equal(poe)
+	if err := r.acceptHash("signature digest", ev.DigestAlgorithm, algPOE); err != nil {
 		r.fail(CryptoConstraintsFailure, "signature digest: %v", err)
 	}
-	if err := r.v.policy.checkKey(leaf.PublicKey, poe); err != nil {
+	if err := r.v.policy.checkKey(leaf.PublicKey, algPOE); err != nil {
 		r.fail(CryptoConstraintsFailure, "signer key: %v", err)
+	}
+	if isPKCS1v15(ev.SignatureAlgorithm, leaf) {
+		rep.Information = append(rep.Information, pkcs1v15Info)
 	}
 
 	// 3. Validity of the signer's certificate at the best signature time.
@@ -228,9 +246,10 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		}
 	}
 
-	// 4. Path to a trust anchor.
-	extra := append([]*x509.Certificate(nil), ev.Certificates...)
-	cr := r.buildChain(ctx, leaf, extra, at, poe, purposeSigner)
+	// 4. Path to a trust anchor, from every certificate at hand (the
+	// signature's, its time-stamp tokens').
+	extra := certsAtHand(ev)
+	cr := r.buildChain(ctx, leaf, extra, at, algPOE, purposeSigner)
 	for _, w := range cr.warnings {
 		r.warn(w)
 	}
@@ -256,12 +275,12 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		// The anchor's self-signature is not checked; the signatures on
 		// every other certificate are.
 		if i < len(cr.chain)-1 && !cr.legacy {
-			if err := r.v.policy.checkHash(certSignatureHash(c.SignatureAlgorithm), poe); err != nil {
+			if err := r.acceptHash(fmt.Sprintf("certificate %q signature", displayName(c)), certSignatureHash(c.SignatureAlgorithm), algPOE); err != nil {
 				r.fail(CryptoConstraintsFailure, "certificate %q signature: %v", displayName(c), err)
 			}
 		}
 		if i > 0 {
-			if err := r.v.policy.checkKey(c.PublicKey, poe); err != nil {
+			if err := r.v.policy.checkKey(c.PublicKey, algPOE); err != nil {
 				r.fail(CryptoConstraintsFailure, "certificate %q key: %v", displayName(c), err)
 			}
 		}
@@ -363,7 +382,7 @@ func (r *run) validateTimestamp(ctx context.Context, ts *Timestamp, ev *Evidence
 	if g.Before(ts.SignerCert.NotBefore.Add(-r.skew)) || g.After(ts.SignerCert.NotAfter.Add(r.skew)) {
 		return bad("the TSA certificate was not valid at %s", g.UTC().Format(time.RFC3339))
 	}
-	extra := append(append([]*x509.Certificate(nil), ts.Certificates...), ev.Certificates...)
+	extra := append(append([]*x509.Certificate(nil), ts.Certificates...), certsAtHand(ev)...)
 	cr := r.buildChain(ctx, ts.SignerCert, extra, g, time.Time{}, purposeTSA)
 	ti.Anchor = anchorInfo(cr.anchor)
 	if cr.sub != "" || cr.chain == nil {
@@ -425,4 +444,56 @@ func keyDescription(pub crypto.PublicKey) string {
 		return "Ed25519"
 	}
 	return fmt.Sprintf("%T", pub)
+}
+
+// acceptHash applies the hash policy and records the remark of a hash
+// accepted only by the caller's SHA-1 option.
+func (r *run) acceptHash(what string, h crypto.Hash, poe time.Time) error {
+	note, err := r.v.policy.acceptHash(h, poe)
+	if note != "" {
+		if r.poeFromCaller {
+			note += " (the caller's proof of existence)"
+		}
+		r.warn(what + ": " + note)
+	}
+	return err
+}
+
+// legacyPKCS1v15Warning is the remark the CMS evidence carries for RSA
+// PKCS#1 v1.5 signatures; Validate reports it as information instead.
+const legacyPKCS1v15Warning = "RSA PKCS#1 v1.5 signature: accepted, although Circular 15/2025 Appendix I names RSASSA-PSS"
+
+// pkcs1v15Info is the information line for RSA PKCS#1 v1.5 signatures.
+const pkcs1v15Info = "RSA PKCS#1 v1.5 signature (the scheme of Vietnamese tokens, SIMs and remote signing services; Circular 15/2025 Appendix I names RSASSA-PSS)"
+
+// isPKCS1v15 reports whether a signature scheme (a CMS scheme name or an
+// XML-DSig SignatureMethod URI) is RSA PKCS#1 v1.5.
+func isPKCS1v15(scheme string, leaf *x509.Certificate) bool {
+	if _, ok := leaf.PublicKey.(*rsa.PublicKey); !ok {
+		return false
+	}
+	if scheme == "RSA PKCS#1 v1.5" {
+		return true
+	}
+	// XML-DSig: …#rsa-sha256 and friends are v1.5; PSS URIs read
+	// …#sha256-rsa-MGF1.
+	if i := strings.LastIndexByte(scheme, '#'); i >= 0 {
+		return strings.HasPrefix(scheme[i+1:], "rsa-")
+	}
+	return false
+}
+
+// certsAtHand returns every certificate the evidence carries: the
+// signature's own and those of all its time-stamp tokens, so that a TSA
+// whose tokens omit the root, or a signer whose CMS omits an intermediate
+// another token carries, still chains.
+func certsAtHand(ev *Evidence) []*x509.Certificate {
+	out := append([]*x509.Certificate(nil), ev.Certificates...)
+	for i := range ev.Timestamps {
+		out = append(out, ev.Timestamps[i].Certificates...)
+		if c := ev.Timestamps[i].SignerCert; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -196,6 +196,11 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 // Sign adds a signature made by s to doc as opts describe and returns the
 // signed document. Existing signatures are left byte for byte as they were.
 func Sign(ctx context.Context, doc []byte, s signer.Signer, opts *SignOptions) ([]byte, error) {
+	if opts != nil && !opts.PSS && signer.PrefersPSS(s) { // signer.WithPSS
+		o := *opts
+		o.PSS = true
+		opts = &o
+	}
 	p, err := Prepare(doc, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return nil, err

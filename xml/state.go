@@ -2,10 +2,11 @@ package xml
 
 import (
 	"crypto"
-	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 const stateMagic = "KYSO-XML-PREPARED-1\n"
@@ -101,7 +102,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < XAdESNone || q.level > XAdESBaselineLT {
 		return fmt.Errorf("%w: offsets", ErrState)
 	}
-	if q.cert, err = x509.ParseCertificate(certDER); err != nil {
+	if q.cert, err = certparse.Parse(certDER); err != nil {
 		return fmt.Errorf("%w: certificate: %v", ErrState, err)
 	}
 	if err := q.checkConsistent(); err != nil {

@@ -12,6 +12,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // Verification errors. A Signature's Err wraps one of them.
@@ -781,7 +783,7 @@ func (v *verifier) readKeyInfo(s *Signature, keyInfo *Node) ([]*Node, error) {
 			if err != nil {
 				return true
 			}
-			if c, err := x509.ParseCertificate(der); err == nil {
+			if c, err := certparse.Parse(der); err == nil {
 				s.Certificates = append(s.Certificates, c)
 			}
 		case n.Is(NamespaceDSig, "X509SubjectName") && s.SubjectName == "":

@@ -49,6 +49,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	flow.register(fs)
 	certify := fs.Int("certify", 0, "certification signature with DocMDP permissions 1, 2 or 3 (default: approval signature)")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	cc := registerCertCheck(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso sign pdf IN OUT [flags]", err)
@@ -125,6 +126,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	if opts, err = flow.plan(f, st.Size(), s, opts); err != nil {
 		return 0, classifySignErr(fmt.Errorf("%s: %w", in, err))
 	}
@@ -247,6 +251,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	mccqt := fs.String("mccqt", "", "tax-authority code to insert as MCCQT when the invoice has none (--profile cqt)")
 	chain := fs.Bool("chain", true, "include the issuer certificates in KeyInfo")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	cc := registerCertCheck(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso sign xml IN OUT [flags]", err)
@@ -317,6 +322,9 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	signed, err := kxml.Sign(ctx, doc, s, opts)
 	if err != nil {
 		if *profile == "cqt" && *mccqt == "" && errors.Is(err, kxml.ErrNotFound) {

@@ -40,6 +40,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	asJSON := fs.Bool("json", false, "print one JSON document with every file's report")
 	lang := fs.String("lang", "vi", "language of the text report: vi or en")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	pf := registerPolicyFlags(fs)
 	files, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso verify FILE... [--trust ROOT.pem]... [--trust-dir DIR] [flags]", err)
@@ -76,6 +77,9 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 		if _, err := opts.Trust.AddDir(*trustDir); err != nil {
 			return 0, inputErr(fmt.Errorf("--trust-dir: %w", err))
 		}
+	}
+	if err := pf.apply(&opts); err != nil {
+		return 0, err
 	}
 	if opts.Trust.Len() == 0 {
 		fmt.Fprintln(e.stderr, "kyso: no trust anchors given (--trust, --trust-dir): no chain can be trusted, only integrity is checked")

@@ -42,6 +42,16 @@ var (
 	oidSHA3_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 8}
 	oidSHA3_384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 9}
 	oidSHA3_512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 10}
+	// id-sha512-224, id-sha512-256, id-sha3-224: hashes Circular
+	// 15/2025/TT-BKHCN Appendix I also lists.
+	oidSHA512_224 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 5}
+	oidSHA512_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 6}
+	oidSHA3_224   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 7}
+
+	oidSHA512_224WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 15}
+	oidSHA512_256WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 16}
+	oidSHA3_224WithRSA   = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 13}
+	oidECDSAWithSHA3_224 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 9}
 
 	oidRSAEncryption   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidSHA1WithRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}
@@ -80,11 +90,15 @@ var hashOIDs = []struct {
 	{crypto.SHA3_256, oidSHA3_256, oidSHA3_256WithRSA, oidECDSAWithSHA3_256},
 	{crypto.SHA3_384, oidSHA3_384, oidSHA3_384WithRSA, oidECDSAWithSHA3_384},
 	{crypto.SHA3_512, oidSHA3_512, oidSHA3_512WithRSA, oidECDSAWithSHA3_512},
+	// Verification only (checkSigningHash does not sign with them).
+	{crypto.SHA512_224, oidSHA512_224, oidSHA512_224WithRSA, nil},
+	{crypto.SHA512_256, oidSHA512_256, oidSHA512_256WithRSA, nil},
+	{crypto.SHA3_224, oidSHA3_224, oidSHA3_224WithRSA, oidECDSAWithSHA3_224},
 }
 
 // isSHA3 reports whether h is a SHA-3 hash.
 func isSHA3(h crypto.Hash) bool {
-	return h == crypto.SHA3_256 || h == crypto.SHA3_384 || h == crypto.SHA3_512
+	return h == crypto.SHA3_224 || h == crypto.SHA3_256 || h == crypto.SHA3_384 || h == crypto.SHA3_512
 }
 
 var asn1NULL = asn1.RawValue{FullBytes: []byte{0x05, 0x00}}

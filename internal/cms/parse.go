@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // MaxInputSize bounds the DER accepted by Parse (64 MiB): larger input is
@@ -171,7 +173,7 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 				continue // attribute or other certificate formats
 			}
 			sd.RawCertificates = append(sd.RawCertificates, it.FullBytes)
-			if c, err := x509.ParseCertificate(it.FullBytes); err == nil {
+			if c, err := certparse.Parse(it.FullBytes); err == nil {
 				sd.Certificates = append(sd.Certificates, c)
 			}
 		}

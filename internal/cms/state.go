@@ -7,6 +7,8 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"fmt"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // stateVersion is the version of the serialised Prepared state.
@@ -82,7 +84,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if !ok {
 		return bad("hash "+st.Hash, nil)
 	}
-	cert, err := x509.ParseCertificate(st.Cert)
+	cert, err := certparse.Parse(st.Cert)
 	if err != nil {
 		return bad("certificate", err)
 	}
@@ -91,7 +93,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	}
 	var chain []*x509.Certificate
 	for _, der := range st.Chain {
-		c, err := x509.ParseCertificate(der)
+		c, err := certparse.Parse(der)
 		if err != nil {
 			return bad("chain certificate", err)
 		}

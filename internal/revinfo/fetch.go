@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -84,7 +85,7 @@ func (f *Fetcher) Collect(ctx context.Context, targets, candidates []*x509.Certi
 	}
 	if supplied != nil {
 		for _, d := range supplied.Certs {
-			if c, err := x509.ParseCertificate(d); err == nil {
+			if c, err := certparse.Parse(d); err == nil {
 				pool = append(pool, c)
 			}
 		}
@@ -214,12 +215,12 @@ func (f *Fetcher) fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.C
 
 // parseCerts reads one DER certificate, several concatenated, or PEM.
 func parseCerts(b []byte) []*x509.Certificate {
-	if cs, err := x509.ParseCertificates(b); err == nil {
+	if cs, err := certparse.ParseAll(b); err == nil {
 		return cs
 	}
 	var out []*x509.Certificate
 	for _, blk := range pemBlocks(b) {
-		if c, err := x509.ParseCertificate(blk); err == nil {
+		if c, err := certparse.Parse(blk); err == nil {
 			out = append(out, c)
 		}
 	}

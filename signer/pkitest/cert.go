@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -75,6 +78,9 @@ type certConfig struct {
 	isCA      bool
 	noCheck   bool
 	noRevInfo bool
+	negSerial bool
+	appPols   []asn1.ObjectIdentifier
+	noAIA     bool
 }
 
 // Person sets the subject to a natural person: CN=name and UID=CCCD:cccd
@@ -205,6 +211,38 @@ func Policies(oids ...asn1.ObjectIdentifier) CertOption {
 		c.policies = append(c.policies, oids...)
 	}
 }
+
+// NegativeSerial gives the certificate a negative serial number (its first
+// byte becomes 0x85), as some Vietnamese CA and e-invoice test certificates
+// have. crypto/x509 refuses to create or parse such certificates, so the
+// certificate is re-signed after the serial is patched and parsed with
+// kyso's internal/certparse.
+func NegativeSerial() CertOption { return func(c *certConfig) { c.negSerial = true } }
+
+// AppPolicies adds Microsoft's application-policies extension
+// (1.3.6.1.4.1.311.21.10) marked critical, listing oids, as CA2 RS
+// certificates carry it.
+func AppPolicies(oids ...asn1.ObjectIdentifier) CertOption {
+	return func(c *certConfig) { c.appPols = append(c.appPols, oids...) }
+}
+
+// TimeStamping gives the certificate the profile of a time-stamping unit:
+// keyUsage digitalSignature and a critical extendedKeyUsage holding only
+// id-kp-timeStamping (RFC 3161 §2.3), for TSAs other than the PKI's own
+// (an independent TSA run with openssl ts, for instance).
+func TimeStamping() CertOption {
+	return func(c *certConfig) {
+		c.ku = x509.KeyUsageDigitalSignature
+		c.eku = nil
+		c.ekuOIDs = []asn1.ObjectIdentifier{oidKPTimeStamping}
+		c.critEKU = true
+	}
+}
+
+// NoCAIssuers leaves the authorityInfoAccess caIssuers URL out of the
+// certificate (the CRL distribution point and OCSP URL stay), so that its
+// issuer cannot be fetched: a relying party must have it at hand.
+func NoCAIssuers() CertOption { return func(c *certConfig) { c.noAIA = true } }
 
 func defaultEE() *certConfig {
 	return &certConfig{
@@ -513,6 +551,19 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 		}
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, ext)
 	}
+	if len(c.appPols) > 0 {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			for _, o := range c.appPols {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(o) })
+			}
+		})
+		v, err := b.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("pkitest: application policies: %w", err)
+		}
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: certparse.OIDAppPolicies, Critical: true, Value: v})
+	}
 	if c.noCheck {
 		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: OIDOCSPNoCheck, Value: []byte{0x05, 0x00}})
 	}
@@ -522,7 +573,9 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 	} else if !c.noRevInfo {
 		tmpl.CRLDistributionPoints = []string{p.certCRLURL(issuer)}
 		tmpl.OCSPServer = []string{p.certOCSPURL()}
-		tmpl.IssuingCertificateURL = []string{p.certCAIssuersURL(issuer)}
+		if !c.noAIA {
+			tmpl.IssuingCertificateURL = []string{p.certCAIssuersURL(issuer)}
+		}
 	}
 	switch {
 	case c.weak:
@@ -539,7 +592,12 @@ func (p *PKI) sign(c *certConfig, pub crypto.PublicKey, issuer *CA) (*x509.Certi
 	if err != nil {
 		return nil, fmt.Errorf("pkitest: creating certificate %q: %w", c.cn, err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	if c.negSerial {
+		if der, err = p.negateSerial(der, issuer.Key); err != nil {
+			return nil, err
+		}
+	}
+	cert, err := certparse.Parse(der)
 	if err != nil {
 		return nil, fmt.Errorf("pkitest: parsing new certificate: %w", err)
 	}
@@ -587,4 +645,56 @@ func (p *PKI) owns(ca *CA) bool {
 		}
 	}
 	return false
+}
+
+// negateSerial makes the serial number of der negative (first byte 0x85)
+// and signs the changed TBSCertificate again with key, keeping the
+// signature algorithm.
+func (p *PKI) negateSerial(der []byte, key crypto.Signer) ([]byte, error) {
+	orig, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("pkitest: %w", err)
+	}
+	s := cryptobyte.String(der)
+	var certSeq, tbs, alg cryptobyte.String
+	if !s.ReadASN1(&certSeq, cbasn1.SEQUENCE) || !certSeq.ReadASN1Element(&tbs, cbasn1.SEQUENCE) || !certSeq.ReadASN1Element(&alg, cbasn1.SEQUENCE) {
+		return nil, errors.New("pkitest: malformed certificate")
+	}
+	newTBS := append([]byte(nil), tbs...)
+	body := cryptobyte.String(newTBS)
+	var inner cryptobyte.String
+	if !body.ReadASN1(&inner, cbasn1.SEQUENCE) || !inner.SkipOptionalASN1(cbasn1.Tag(0).Constructed().ContextSpecific()) {
+		return nil, errors.New("pkitest: malformed TBSCertificate")
+	}
+	var serial cryptobyte.String
+	if !inner.ReadASN1(&serial, cbasn1.INTEGER) || len(serial) == 0 {
+		return nil, errors.New("pkitest: malformed serial")
+	}
+	serial[0] = 0x85 // aliases newTBS
+	var h crypto.Hash
+	switch orig.SignatureAlgorithm {
+	case x509.SHA256WithRSA, x509.ECDSAWithSHA256:
+		h = crypto.SHA256
+	case x509.SHA384WithRSA, x509.ECDSAWithSHA384:
+		h = crypto.SHA384
+	case x509.SHA512WithRSA, x509.ECDSAWithSHA512:
+		h = crypto.SHA512
+	case x509.SHA1WithRSA, x509.ECDSAWithSHA1:
+		h = crypto.SHA1
+	default:
+		return nil, fmt.Errorf("pkitest: negative serial with %v is not supported", orig.SignatureAlgorithm)
+	}
+	d := h.New()
+	d.Write(newTBS)
+	sig, err := p.certSigner(key).Sign(rand.Reader, d.Sum(nil), h)
+	if err != nil {
+		return nil, fmt.Errorf("pkitest: signing: %w", err)
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+		b.AddBytes(newTBS)
+		b.AddBytes(alg)
+		b.AddASN1BitString(sig)
+	})
+	return b.Bytes()
 }

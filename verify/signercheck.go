@@ -1,0 +1,245 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// Refusals of CheckSigner (Circular 15/2025/TT-BKHCN Art. 5 §1a, Decree
+// 23/2025 Art. 15: the signer's certificate is checked before signing). Each
+// is returned wrapped in a *SignerCheckError; match with errors.Is.
+var (
+	// ErrCertExpired: the signing certificate's validity period has ended.
+	ErrCertExpired = errors.New("verify: the signing certificate has expired")
+	// ErrCertNotYetValid: the signing certificate's validity has not begun.
+	ErrCertNotYetValid = errors.New("verify: the signing certificate is not yet valid")
+	// ErrCertRevoked: the issuer's OCSP responder or CRL says the
+	// certificate is revoked (or suspended, certificateHold).
+	ErrCertRevoked = errors.New("verify: the signing certificate is revoked")
+	// ErrCertNotForSigning: the certificate's key usage allows neither
+	// digitalSignature nor nonRepudiation.
+	ErrCertNotForSigning = errors.New("verify: the certificate is not for signing")
+)
+
+// Message is a remark in Vietnamese and English.
+type Message struct {
+	Vietnamese string `json:"vi"`
+	English    string `json:"en"`
+}
+
+// String returns both languages, Vietnamese first.
+func (m Message) String() string { return m.Vietnamese + " / " + m.English }
+
+// SignerCheckError is a refusal to sign: Reason is one of ErrCertExpired,
+// ErrCertNotYetValid, ErrCertRevoked or ErrCertNotForSigning.
+type SignerCheckError struct {
+	Reason  error
+	Message Message
+}
+
+func (e *SignerCheckError) Error() string { return e.Message.String() }
+func (e *SignerCheckError) Unwrap() error { return e.Reason }
+
+// SignerCheckOptions configures CheckSigner. The zero value checks online
+// (OCSP first, then CRL, the issuer fetched through AIA when the signer's
+// chain lacks it) at the current time with an empty trust store.
+type SignerCheckOptions struct {
+	// Skip disables the check: CheckSigner returns a result with
+	// Skipped set and a warning, and no error.
+	Skip bool
+	// Offline uses only CRLs and OCSPResponses below: no network I/O.
+	Offline bool
+	// Time is the intended signing time; zero means now.
+	Time time.Time
+	// Trust, when it holds anchors, also has the chain checked: a chain
+	// that reaches no anchor gives a warning, not a refusal.
+	Trust *TrustStore
+	// Intermediates may complete the signer's chain.
+	Intermediates []*x509.Certificate
+	// CRLs and OCSPResponses are DER revocation data to use first.
+	CRLs, OCSPResponses [][]byte
+	// HTTPClient and FetchTimeout are as in Options.
+	HTTPClient   *http.Client
+	FetchTimeout time.Duration
+	// Cache is shared with other validations; nil: a fresh one.
+	Cache *Cache
+}
+
+// SignerCheck is the outcome of a check that did not refuse.
+type SignerCheck struct {
+	// Certificate describes the signer's certificate.
+	Certificate CertificateInfo `json:"certificate"`
+	// Skipped is true when the caller skipped the check.
+	Skipped bool `json:"skipped,omitempty"`
+	// Revocation is the evidence found for the certificate; its Status is
+	// good, or unknown (then Warnings says so).
+	Revocation *RevocationInfo `json:"revocation,omitempty"`
+	// Chain runs from the certificate to an anchor when one was reached.
+	Chain  []CertificateInfo `json:"chain,omitempty"`
+	Anchor *AnchorInfo       `json:"anchor,omitempty"`
+	// Warnings are shown to the signer; signing may proceed.
+	Warnings []Message `json:"warnings,omitempty"`
+}
+
+// CheckSigner checks the certificate of s before it signs, as Circular
+// 15/2025 Art. 5 §1a and Decree 23/2025 Art. 15 require: the certificate
+// must be within its validity period at o.Time, carry a signing key usage
+// (digitalSignature or nonRepudiation), and not be revoked. Revocation is
+// asked of the issuer's OCSP responder first and its CRL otherwise; the
+// issuer comes from s.Chain(), o.Intermediates, o.Trust or the
+// certificate's AIA caIssuers URL. It uses the same revocation and
+// path-building code as verification.
+//
+// A refusal is a *SignerCheckError wrapping ErrCertExpired,
+// ErrCertNotYetValid, ErrCertRevoked or ErrCertNotForSigning: do not sign.
+// When the status cannot be determined (responder unreachable, no
+// revocation URL, issuer not found) CheckSigner returns no error and a
+// warning in Vietnamese and English (Circular 15 Appendix II 1.2): signing
+// may proceed and the signer must be told.
+func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*SignerCheck, error) {
+	if s == nil || s.Certificate() == nil {
+		return nil, fmt.Errorf("verify: CheckSigner: %w", signer.ErrNoCertificate)
+	}
+	leaf := s.Certificate()
+	res := &SignerCheck{Certificate: certInfo(leaf)}
+	if o.Skip {
+		res.Skipped = true
+		res.Warnings = append(res.Warnings, Message{
+			Vietnamese: "Chưa kiểm tra chứng thư số trước khi ký (người dùng bỏ qua bước kiểm tra).",
+			English:    "The certificate was not checked before signing (the check was skipped).",
+		})
+		return res, nil
+	}
+	trust := o.Trust
+	if trust == nil {
+		trust = NewTrustStore()
+	}
+	mode := RevocationOnline
+	if o.Offline {
+		mode = RevocationOffline
+	}
+	v, err := New(Options{Trust: trust, Intermediates: o.Intermediates, Time: o.Time, Revocation: mode,
+		CRLs: o.CRLs, OCSPResponses: o.OCSPResponses, HTTPClient: o.HTTPClient, FetchTimeout: o.FetchTimeout, Cache: o.Cache,
+		ClockSkew: -1})
+	if err != nil {
+		return nil, err
+	}
+	r := &run{v: v, now: v.now(), skew: 0, rep: &SignatureReport{}}
+	at := r.now
+	name := displayName(leaf)
+	vnDate := func(t time.Time) string { return t.In(vietnamTime).Format("02/01/2006 15:04") }
+	enDate := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+	// 1. Validity period.
+	switch {
+	case at.After(leaf.NotAfter):
+		return nil, &SignerCheckError{Reason: ErrCertExpired, Message: Message{
+			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q đã hết hạn từ %s.", name, vnDate(leaf.NotAfter)),
+			English:    fmt.Sprintf("not signing: certificate %q expired at %s", name, enDate(leaf.NotAfter)),
+		}}
+	case at.Before(leaf.NotBefore):
+		return nil, &SignerCheckError{Reason: ErrCertNotYetValid, Message: Message{
+			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q chưa có hiệu lực (có hiệu lực từ %s).", name, vnDate(leaf.NotBefore)),
+			English:    fmt.Sprintf("not signing: certificate %q is not yet valid (valid from %s)", name, enDate(leaf.NotBefore)),
+		}}
+	}
+	// 2. Key usage: the rule verification applies to signer certificates.
+	if sub, detail := r.checkKeyUsages([]*x509.Certificate{leaf}, purposeSigner); sub != "" {
+		return nil, &SignerCheckError{Reason: ErrCertNotForSigning, Message: Message{
+			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q không dùng để ký (thiếu mục đích sử dụng khóa digitalSignature hoặc nonRepudiation).", name),
+			English:    "not signing: " + detail + " (not for signing)",
+		}}
+	}
+	for _, w := range r.rep.Warnings {
+		res.Warnings = append(res.Warnings, Message{Vietnamese: "Cảnh báo: " + w, English: w})
+	}
+	if err := v.policy.checkKey(leaf.PublicKey, time.Time{}); err != nil {
+		res.Warnings = append(res.Warnings, Message{
+			Vietnamese: fmt.Sprintf("Cảnh báo: khóa của chứng thư số %q không đáp ứng Thông tư 15/2025/TT-BKHCN (RSA ≥ 2048 bit, ECDSA ≥ 256 bit); chữ ký sẽ không được công nhận khi kiểm tra.", name),
+			English:    fmt.Sprintf("warning: the key of certificate %q does not meet Circular 15/2025 (%v); verifiers will not accept the signature", name, err),
+		})
+	}
+
+	// 3. The issuer: the signer's chain, intermediates, anchors, AIA.
+	cands := append(s.Chain(), o.Intermediates...)
+	cands = append(cands, trust.certs()...)
+	issuer := issuerAmong(leaf, cands)
+	if issuer == nil && mode == RevocationOnline {
+		issuer = issuerAmong(leaf, r.fetchAIA(ctx, []*x509.Certificate{leaf}))
+	}
+	if trust.Len() > 0 {
+		cr := r.buildChain(ctx, leaf, cands, at, time.Time{}, purposeSigner)
+		if cr.sub == "" && cr.chain != nil {
+			for _, c := range cr.chain {
+				res.Chain = append(res.Chain, certInfo(c))
+			}
+			res.Anchor = anchorInfo(cr.anchor)
+			if issuer == nil && len(cr.chain) > 1 {
+				issuer = cr.chain[1]
+			}
+		} else {
+			res.Warnings = append(res.Warnings, Message{
+				Vietnamese: fmt.Sprintf("Cảnh báo: không xây dựng được đường dẫn tin cậy từ chứng thư số %q tới chứng thư số gốc được công nhận.", name),
+				English:    fmt.Sprintf("warning: no trusted path from certificate %q to a recognised root: %s", name, cr.detail),
+			})
+		}
+	}
+	if issuer == nil {
+		res.Warnings = append(res.Warnings, unknownStatus(name, "không tìm thấy chứng thư số của tổ chức cấp", "the issuer's certificate was not found (not in the chain, no usable AIA URL)"))
+		return res, nil
+	}
+
+	// 4. Revocation, OCSP first then CRL (checkRevocation's order).
+	data := &revData{}
+	for _, d := range o.CRLs {
+		_ = data.addCRL(d, "options", "")
+	}
+	for _, d := range o.OCSPResponses {
+		_, _ = data.addOCSP(d, "options", "")
+	}
+	info := r.checkRevocation(ctx, leaf, issuer, at, data)
+	res.Revocation = &info
+	switch info.Status {
+	case StatusRevoked:
+		if info.RevokedAt != nil && !info.RevokedAt.After(at) {
+			why := info.Reason
+			return nil, &SignerCheckError{Reason: ErrCertRevoked, Message: Message{
+				Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q đã bị thu hồi từ %s (lý do: %s; nguồn: %s).", name, vnDate(*info.RevokedAt), why, info.Source),
+				English:    fmt.Sprintf("not signing: certificate %q was revoked at %s (%s; source: %s)", name, enDate(*info.RevokedAt), why, info.Source),
+			}}
+		}
+	case StatusUnknown:
+		vi, en := "không có dữ liệu thu hồi dùng được", "no usable revocation data"
+		if info.FetchFailed {
+			vi, en = "không kết nối được dịch vụ OCSP/CRL của tổ chức cấp", "the issuer's OCSP/CRL service could not be reached"
+		} else if len(leaf.OCSPServer) == 0 && len(leaf.CRLDistributionPoints) == 0 {
+			vi, en = "chứng thư số không nêu dịch vụ OCSP hay CRL", "the certificate names no OCSP responder and no CRL"
+		}
+		res.Warnings = append(res.Warnings, unknownStatus(name, vi, en))
+	}
+	return res, nil
+}
+
+func unknownStatus(name, vi, en string) Message {
+	return Message{
+		Vietnamese: fmt.Sprintf("Cảnh báo: không xác định được trạng thái của chứng thư số %q (%s). Vẫn ký; hãy kiểm tra lại chứng thư số với tổ chức cung cấp dịch vụ chứng thực.", name, vi),
+		English:    fmt.Sprintf("warning: the status of certificate %q could not be determined (%s); signing anyway, check the certificate with its CA", name, en),
+	}
+}
+
+// issuerAmong returns the certificate of cands that issued c.
+func issuerAmong(c *x509.Certificate, cands []*x509.Certificate) *x509.Certificate {
+	for _, p := range cands {
+		if p != nil && bytes.Equal(p.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(p) == nil {
+			return p
+		}
+	}
+	return nil
+}
