@@ -1,6 +1,8 @@
 package pkcs11
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
 	"crypto"
@@ -109,7 +111,7 @@ func (t *Token) certificates(s *session) ([]Certificate, error) {
 			}
 			continue
 		}
-		c, err := x509.ParseCertificate(der)
+		c, err := certparse.Parse(der) // negative serials too
 		if err != nil {
 			continue
 		}

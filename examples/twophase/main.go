@@ -27,10 +27,11 @@
 package main
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"context"
 	"crypto"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -254,7 +255,7 @@ func sign(ctx context.Context, w io.Writer, client, wire string) error {
 	if err := readJSON(filepath.Join(wire, "request.json"), &req); err != nil {
 		return err
 	}
-	cert, err := x509.ParseCertificate(req.Certificate)
+	cert, err := certparse.Parse(req.Certificate)
 	if err != nil {
 		return fmt.Errorf("request certificate: %w", err)
 	}
