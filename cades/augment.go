@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"hash"
@@ -16,13 +17,35 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 )
 
-// parse parses a .p7s, mapping errors to ErrMalformed.
+// parse parses a .p7s (DER, BER or a PEM "PKCS7"/"CMS" block), mapping
+// errors to ErrMalformed.
 func parse(p7s []byte) (*cms.SignedData, error) {
-	sd, err := cms.Parse(p7s)
+	sd, err := cms.Parse(derOf(p7s))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return sd, nil
+}
+
+// derOf returns the DER of a PEM "PKCS7" or "CMS" block, or b unchanged.
+func derOf(b []byte) []byte {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if !bytes.HasPrefix(t, []byte("-----BEGIN ")) {
+		return b
+	}
+	if blk, _ := pem.Decode(t); blk != nil && (blk.Type == "PKCS7" || blk.Type == "CMS") {
+		return blk.Bytes
+	}
+	return b
+}
+
+// Detached reports whether the .p7s p7s is detached (holds no content).
+func Detached(p7s []byte) (bool, error) {
+	sd, err := parse(p7s)
+	if err != nil {
+		return false, err
+	}
+	return sd.Content == nil, nil
 }
 
 // Augment raises the .p7s p7s to opts.Level: B-T adds a signature
@@ -46,7 +69,7 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := append([]byte(nil), p7s...)
+	out := append([]byte(nil), derOf(p7s)...)
 	if lvl == LevelBB {
 		return out, nil
 	}
@@ -244,54 +267,77 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	}
 	o := *opts
 	h := o.hash()
-	if sd.Content != nil {
-		o.Enveloping = true
-		r = bytes.NewReader(sd.Content)
-	} else {
-		o.Enveloping = false
-		if r == nil {
-			return nil, fmt.Errorf("cades: adding a signer to a detached .p7s needs its content: %w", ErrBadOptions)
-		}
-		// Hash the content once with every algorithm in use, check the
-		// existing signers, then prepare the new one from the digest.
-		hs := map[crypto.Hash]hash.Hash{h: h.New()}
-		for _, si := range sd.SignerInfos {
-			if _, ok := hs[si.Hash]; !ok && si.Hash.Available() {
-				hs[si.Hash] = si.Hash.New()
-			}
-		}
-		ws := make([]io.Writer, 0, len(hs))
-		for _, d := range hs {
-			ws = append(ws, d)
-		}
-		if err := copyContent(ctx, io.MultiWriter(ws...), r); err != nil {
-			return nil, err
-		}
-		for i, si := range sd.SignerInfos {
-			d, ok := hs[si.Hash]
-			if !ok {
-				return nil, fmt.Errorf("%w: SignerInfo %d uses an unsupported digest", ErrMalformed, i+1)
-			}
-			if err := checkExisting(sd, si, d.Sum(nil)); err != nil {
-				return nil, fmt.Errorf("cades: existing SignerInfo %d: %w", i+1, err)
-			}
-		}
-		r = digestReader{hs[h].Sum(nil)}
+	o.Enveloping = sd.Content != nil
+	if sd.Content == nil && r == nil {
+		return nil, fmt.Errorf("cades: adding a signer to a detached .p7s needs its content: %w", ErrBadOptions)
+	}
+	digest, err := checkSigners(ctx, sd, r, h)
+	if err != nil {
+		return nil, err
 	}
 	if sd.Content != nil {
-		for i, si := range sd.SignerInfos {
-			if err := checkExisting(sd, si, nil); err != nil {
-				return nil, fmt.Errorf("cades: existing SignerInfo %d: %w", i+1, err)
-			}
-		}
+		r = bytes.NewReader(sd.Content)
+	} else {
+		r = digestReader{digest}
 	}
 	p, err := Prepare(ctx, r, cert, chain, &o)
 	if err != nil {
 		return nil, err
 	}
-	p.base = append([]byte(nil), p7s...)
+	p.base = append([]byte(nil), derOf(p7s)...)
 	p.mode = modeParallel
 	return p, nil
+}
+
+// CheckContent verifies every SignerInfo of p7s cryptographically over
+// the content, read once from r (nil for an enveloping .p7m, whose own
+// content is used): ErrContentMismatch when the content is not what was
+// signed, ErrMalformed when a signature does not verify or the .p7s does
+// not parse. It makes no trust decision (no chain, validity or revocation
+// check: that is the verify package's job); it is the check to make before
+// extending a .p7s, and AddSigner makes it.
+func CheckContent(ctx context.Context, p7s []byte, r io.Reader) error {
+	sd, err := parse(p7s)
+	if err != nil {
+		return err
+	}
+	if sd.Content == nil && r == nil {
+		return fmt.Errorf("cades: checking a detached .p7s needs its content: %w", ErrBadOptions)
+	}
+	_, err = checkSigners(ctx, sd, r, crypto.SHA256)
+	return err
+}
+
+// checkSigners hashes the content (r, or the encapsulated content) once
+// with every digest algorithm in use plus h, checks every SignerInfo, and
+// returns the digest made with h.
+func checkSigners(ctx context.Context, sd *cms.SignedData, r io.Reader, h crypto.Hash) ([]byte, error) {
+	if sd.Content != nil {
+		r = bytes.NewReader(sd.Content)
+	}
+	hs := map[crypto.Hash]hash.Hash{h: h.New()}
+	for _, si := range sd.SignerInfos {
+		if _, ok := hs[si.Hash]; !ok && si.Hash.Available() {
+			hs[si.Hash] = si.Hash.New()
+		}
+	}
+	ws := make([]io.Writer, 0, len(hs))
+	for _, d := range hs {
+		ws = append(ws, d)
+	}
+	if err := copyContent(ctx, io.MultiWriter(ws...), r); err != nil {
+		return nil, err
+	}
+	for i, si := range sd.SignerInfos {
+		d, ok := hs[si.Hash]
+		if !ok {
+			return nil, fmt.Errorf("%w: SignerInfo %d uses an unsupported digest", ErrMalformed, i+1)
+		}
+		if err := checkExisting(sd, si, d.Sum(nil)); err != nil {
+			return nil, fmt.Errorf("cades: existing SignerInfo %d: %w", i+1, err)
+		}
+	}
+	return hs[h].Sum(nil), nil
 }
 
 // checkExisting verifies one existing SignerInfo against the content
@@ -344,7 +390,7 @@ func Merge(p7s, other []byte) ([]byte, error) {
 	if _, err := parse(other); err != nil {
 		return nil, err
 	}
-	out, err := cms.Merge(p7s, other)
+	out, err := cms.Merge(derOf(p7s), derOf(other))
 	if err != nil {
 		if errors.Is(err, cms.ErrHashMismatch) {
 			return nil, fmt.Errorf("%w: %w", ErrContentMismatch, err)
@@ -415,5 +461,5 @@ func PrepareCounterSign(p7s []byte, index int, cert *x509.Certificate, chain []*
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
 	return &Prepared{cms: cp, level: lvl, tsa: opts.TSA, sigAt: at, hash: h, client: opts.HTTPClient, ltv: opts.LTV,
-		base: append([]byte(nil), p7s...), index: index, mode: modeCounter}, nil
+		base: append([]byte(nil), derOf(p7s)...), index: index, mode: modeCounter}, nil
 }
