@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,17 +74,11 @@ func (f *fixture) validator(t *testing.T, offline bool) *verify.Validator {
 
 func (f *fixture) verify(t *testing.T, p7s, data []byte, offline bool) *verify.Report {
 	t.Helper()
-	var r *bytes.Reader
+	var r io.Reader // nil for an enveloping .p7m
 	if data != nil {
 		r = bytes.NewReader(data)
 	}
-	var rep *verify.Report
-	var err error
-	if r == nil {
-		rep, err = f.validator(t, offline).VerifyDetached(context.Background(), p7s, nil)
-	} else {
-		rep, err = f.validator(t, offline).VerifyDetached(context.Background(), p7s, r)
-	}
+	rep, err := f.validator(t, offline).VerifyDetached(context.Background(), p7s, r)
 	require.NoError(t, err)
 	return rep
 }
