@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -413,4 +414,60 @@ func TestAlgorithms(t *testing.T) {
 			assert.Equal(t, verify.TotalPassed, rep.Signatures[0].Indication, "%s", rep.Text(verify.English))
 		})
 	}
+}
+
+// Two-phase co-signing and countersigning: the state carries the .p7s
+// being extended; a state whose parts do not fit together is refused.
+func TestTwoPhaseSecondSigner(t *testing.T) {
+	f := newFixture(t)
+	second := f.pki.MustIssue(pkitest.Person("Trần Thị Bình", "001190012346")).Signer()
+	first, err := cades.Sign(context.Background(), bytes.NewReader(content), f.id.Signer(), nil)
+	require.NoError(t, err)
+
+	finish := func(p *cades.Prepared) []byte {
+		t.Helper()
+		state, err := p.MarshalBinary()
+		require.NoError(t, err)
+		var q cades.Prepared
+		require.NoError(t, q.UnmarshalBinary(state))
+		sig, err := second.SignDigest(context.Background(), q.Digest(), q.SignerOpts())
+		require.NoError(t, err)
+		out, err := q.Finish(context.Background(), sig)
+		require.NoError(t, err)
+		return out
+	}
+	p, err := cades.PrepareAddSigner(context.Background(), first, bytes.NewReader(content), second.Certificate(), second.Chain(), nil)
+	require.NoError(t, err)
+	both := finish(p)
+	rep := f.verify(t, both, content, false)
+	require.Len(t, rep.Signatures, 2)
+	assert.Equal(t, verify.TotalPassed, rep.Indication(), "%s", rep.Text(verify.English))
+
+	c, err := cades.PrepareCounterSign(first, 0, second.Certificate(), second.Chain(), nil)
+	require.NoError(t, err)
+	counter := finish(c)
+	rep = f.verify(t, counter, content, false)
+	require.Len(t, rep.Signatures, 2)
+	assert.Equal(t, verify.TotalPassed, rep.Indication(), "%s", rep.Text(verify.English))
+	out, err := f.opensslVerify(t, counter, f.in)
+	require.NoError(t, err, "%s", out)
+
+	// A countersignature state pointed at another .p7s is refused.
+	state, err := c.MarshalBinary()
+	require.NoError(t, err)
+	other, err := cades.Sign(context.Background(), strings.NewReader("khác"), f.id.Signer(), nil)
+	require.NoError(t, err)
+	var st map[string]any
+	require.NoError(t, json.Unmarshal(state, &st))
+	st["base"] = other
+	forged, err := json.Marshal(st)
+	require.NoError(t, err)
+	var q cades.Prepared
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
+	st["base"], st["index"] = first, 3
+	forged, _ = json.Marshal(st)
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
+	st["index"], st["mode"] = 0, ""
+	forged, _ = json.Marshal(st)
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/examples/internal/softhsm"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/simpki/mssptest"
 )
 
 // "kyso sign file" and "kyso verify" of .p7s files, end to end through the
@@ -135,4 +137,45 @@ func TestSignFileCAdES(t *testing.T) {
 	r = kyso(t, []string{"HTTP_PROXY=" + srv.base}, "", "verify", "--trust", root, big+".p7s")
 	assert.Equal(t, 0, r.code, r.stdout)
 	assert.Contains(t, r.stderr, "verifying big.bin: 100%")
+}
+
+// "kyso sign file" with a key on a PKCS#11 token (SoftHSM2) and with a SIM
+// key through the MSSP simulator: openssl and kyso accept both .p7s.
+func TestSignFileTokenAndSIM(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	pki := pkitest.New(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "to-trinh.xlsx")
+	require.NoError(t, os.WriteFile(in, bytes.Repeat([]byte("bảng tính "), 1000), 0o600))
+	root := filepath.Join(dir, "root.pem")
+	require.NoError(t, os.WriteFile(root, pkitest.PEM(pki.Root.Cert), 0o600))
+	check := func(p7s string) {
+		t.Helper()
+		out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", p7s, "-content", in,
+			"-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		r := kyso(t, nil, "", "verify", "--json", "--trust", root, "--content", in, p7s)
+		require.Equal(t, 0, r.code, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	}
+
+	t.Run("pkcs11", func(t *testing.T) {
+		tok := softhsm.New(t, pki.MustIssue(pkitest.Person("Đặng Thùy Trâm", "001195007777")))
+		env := []string{"SOFTHSM2_CONF=" + os.Getenv("SOFTHSM2_CONF"), "KYSO_TEST_PIN=" + tok.PIN}
+		out := filepath.Join(dir, "token.p7s")
+		r := kyso(t, env, "", "sign", "file", in, out, "--pkcs11", tok.Module, "--serial", tok.Serial, "--pin-env", "KYSO_TEST_PIN", "--tsa", pki.TSAURL())
+		require.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "CAdES B-T")
+		check(out)
+	})
+	t.Run("sim", func(t *testing.T) {
+		mssp := mssptest.New(t, mssptest.Config{APPassword: "ap-secret"})
+		id := pki.MustIssue(pkitest.Person("Nguyễn Thị Minh Khai", "001190012345"))
+		require.NoError(t, mssp.AddSubscriber(mssptest.Subscriber{MSISDN: "0912345678", Key: id.Signer()}))
+		out := filepath.Join(dir, "sim.p7s")
+		r := kyso(t, []string{"KYSO_TEST_AP_PASS=ap-secret"}, "", "sign", "file", in, out, "--sim", "0912345678", "--mssp", mssp.URL(),
+			"--ap-id", mssp.APID(), "--ap-pass-env", "KYSO_TEST_AP_PASS", "--mssp-id", mssp.MSSPID())
+		require.Equal(t, 0, r.code, r.stderr)
+		check(out)
+		assert.Contains(t, strings.Join(mssp.Phone("0912345678"), "\n"), "to-trinh.xlsx")
+	})
 }
