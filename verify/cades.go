@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -131,12 +133,80 @@ func countersignatureEvidence(sd *cms.SignedData, si *cms.SignerInfo, parent *Ev
 	return out
 }
 
+// addCAdESValues adds the certificates and revocation data of the CAdES
+// certificate-values and revocation-values unsigned attributes of si
+// (ETSI EN 319 122-1 §5.4.2–5.4.3, the CAdES-X-L / older B-LT form some
+// producers write instead of SignedData.certificates and crls) to ev.
+// Unsigned attributes lie outside the signature: what they hold is
+// evidence to be checked like any other, never trusted for being there.
+func addCAdESValues(ev *Evidence, si *cms.SignerInfo) {
+	for _, v := range si.UnsignedAttribute(cms.OIDAttrCertValues) {
+		var certs []asn1.RawValue
+		if rest, err := asn1.Unmarshal(v, &certs); err != nil || len(rest) > 0 {
+			ev.Warnings = append(ev.Warnings, "unreadable CAdES certificate-values attribute")
+			continue
+		}
+		for _, c := range certs {
+			if cert, err := x509.ParseCertificate(c.FullBytes); err == nil {
+				ev.Certificates = append(ev.Certificates, cert)
+			}
+		}
+	}
+	for _, v := range si.UnsignedAttribute(cms.OIDAttrRevocationValues) {
+		if err := addRevocationValues(ev, v); err != nil {
+			ev.Warnings = append(ev.Warnings, "unreadable CAdES revocation-values attribute")
+		}
+	}
+}
+
+// addRevocationValues reads RevocationValues ::= SEQUENCE { crlVals [0]
+// SEQUENCE OF CertificateList OPTIONAL, ocspVals [1] SEQUENCE OF
+// BasicOCSPResponse OPTIONAL, otherRevVals [2] OPTIONAL }. Each
+// BasicOCSPResponse is wrapped into a successful OCSPResponse, the form
+// the revocation checks take.
+func addRevocationValues(ev *Evidence, der []byte) error {
+	var seq asn1.RawValue
+	if rest, err := asn1.Unmarshal(der, &seq); err != nil || len(rest) > 0 || seq.Tag != asn1.TagSequence {
+		return errors.New("not a SEQUENCE")
+	}
+	body := seq.Bytes
+	for len(body) > 0 {
+		var field asn1.RawValue
+		rest, err := asn1.Unmarshal(body, &field)
+		if err != nil {
+			return err
+		}
+		body = rest
+		if field.Class != asn1.ClassContextSpecific || (field.Tag != 0 && field.Tag != 1) {
+			continue
+		}
+		var items []asn1.RawValue
+		if rest, err := asn1.Unmarshal(field.Bytes, &items); err != nil || len(rest) > 0 {
+			return errors.New("malformed list")
+		}
+		for _, it := range items {
+			if field.Tag == 0 {
+				ev.CRLs = append(ev.CRLs, it.FullBytes)
+				continue
+			}
+			resp, err := asn1.Marshal(ocspResponseASN{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: it.FullBytes}})
+			if err != nil {
+				return err
+			}
+			ev.OCSPResponses = append(ev.OCSPResponses, resp)
+		}
+	}
+	return nil
+}
+
 func init() {
 	viCatalogue = append(viCatalogue,
 		viPattern{regexp.MustCompile(`^detached content$`), "nội dung tách rời (tệp đi kèm chữ ký)"},
 		viPattern{regexp.MustCompile(`^encapsulated content$`), "nội dung nằm trong tệp chữ ký"},
 		viPattern{regexp.MustCompile(`^the signature value of (SignerInfo \d+) \(countersignature\)$`),
 			"giá trị chữ ký của $1 (chữ ký xác nhận — countersignature)"},
+		viPattern{regexp.MustCompile(`^unreadable CAdES (certificate|revocation)-values attribute$`),
+			"không đọc được thuộc tính CAdES $1-values"},
 		viPattern{regexp.MustCompile(`^the countersigned signature itself does not verify$`),
 			"chữ ký được xác nhận (countersigned) tự nó không hợp lệ"},
 		viPattern{regexp.MustCompile(`^the CMS is BER-encoded \(indefinite lengths\), not DER; it was read as BER and its signed attributes checked in DER$`),

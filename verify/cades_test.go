@@ -3,6 +3,8 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/cades"
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -161,4 +164,60 @@ func TestCAdESReportTexts(t *testing.T) {
 	assert.Equal(t, TotalFailed, rep.Indication())
 	assert.Equal(t, HashFailure, rep.Signatures[0].SubIndication)
 	assert.Contains(t, rep.Signatures[1].Warnings, "the countersigned signature itself does not verify")
+}
+
+// CAdES certificate-values and revocation-values unsigned attributes (the
+// form other producers use for long-term data) are read as evidence: with
+// them an offline verification passes, without them it cannot.
+func TestCAdESValuesAttributes(t *testing.T) {
+	p, _ := cadesEnv(t)
+	id := p.MustIssue(pkitest.Person("Vũ Thị Hà", "001190077777"))
+	p7s, err := cades.Sign(context.Background(), bytes.NewReader(content), id.Signer(),
+		&cades.Options{Level: cades.LevelBT, TSA: p.TSAURL(), HTTPClient: p.HTTPClient()})
+	require.NoError(t, err)
+	offline, err := New(Options{Trust: func() *TrustStore { ts := NewTrustStore(); ts.AddCertificate(p.Root.Cert, "root"); return ts }()})
+	require.NoError(t, err)
+	rep, err := offline.VerifyDetached(context.Background(), p7s, bytes.NewReader(content))
+	require.NoError(t, err)
+	require.NotEqual(t, TotalPassed, rep.Signatures[0].Indication, "no revocation data yet")
+
+	var certs []asn1.RawValue
+	for _, c := range append(append([]*x509.Certificate{p.CA.Cert, p.Root.Cert}, p.TSA.Chain...), p.TSA.Cert) {
+		certs = append(certs, asn1.RawValue{FullBytes: c.Raw})
+	}
+	certVals, err := asn1.Marshal(certs)
+	require.NoError(t, err)
+	var basics []asn1.RawValue
+	for _, c := range []*x509.Certificate{id.Cert, p.CA.Cert, p.TSA.Cert} {
+		der, err := p.OCSP(c)
+		require.NoError(t, err)
+		var resp ocspResponseASN
+		_, err = asn1.Unmarshal(der, &resp)
+		require.NoError(t, err)
+		basics = append(basics, asn1.RawValue{FullBytes: resp.Response.Response})
+	}
+	ocspList, err := asn1.Marshal(basics)
+	require.NoError(t, err)
+	revVals, err := asn1.Marshal(asn1.RawValue{Tag: asn1.TagSequence, IsCompound: true,
+		Bytes: append([]byte(nil), encodeExplicit(1, ocspList)...)})
+	require.NoError(t, err)
+	withVals, err := cms.AddUnsignedAttributes(p7s, 0,
+		cms.Attribute{Type: cms.OIDAttrCertValues, Values: []asn1.RawValue{{FullBytes: certVals}}},
+		cms.Attribute{Type: cms.OIDAttrRevocationValues, Values: []asn1.RawValue{{FullBytes: revVals}}})
+	require.NoError(t, err)
+	rep, err = offline.VerifyDetached(context.Background(), withVals, bytes.NewReader(content))
+	require.NoError(t, err)
+	assert.Equal(t, TotalPassed, rep.Signatures[0].Indication, "%s", rep.Text(English))
+
+	// Garbage in the attributes is a warning, not a pass or a crash.
+	junk, err := cms.AddUnsignedAttributes(p7s, 0, cms.Attribute{Type: cms.OIDAttrRevocationValues, Values: []asn1.RawValue{{FullBytes: []byte{0x04, 0x00}}}})
+	require.NoError(t, err)
+	rep, err = offline.VerifyDetached(context.Background(), junk, bytes.NewReader(content))
+	require.NoError(t, err)
+	assert.Contains(t, rep.Signatures[0].Warnings, "unreadable CAdES revocation-values attribute")
+}
+
+func encodeExplicit(tag int, inner []byte) []byte {
+	b, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: tag, IsCompound: true, Bytes: inner})
+	return b
 }

@@ -231,6 +231,7 @@ func (v *Validator) VerifyDetached(ctx context.Context, signature []byte, conten
 			return nil, fmt.Errorf("verify: %w", err)
 		}
 		ev.Coverage = Coverage{Description: coverage, WholeDocument: true}
+		addCAdESValues(ev, sd.SignerInfos[i])
 		if missing != nil {
 			ev.SignedDataErr, ev.DigestErr = missing, nil
 			ev.Coverage.WholeDocument = false
