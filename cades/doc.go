@@ -44,8 +44,7 @@
 // each signature stands on its own, is checked against the content by
 // every CMS verifier (openssl cms -verify checks all signers) and survives
 // the other's certificate being revoked. This is what two officials
-// co-signing a document mean, and what VGCA's desktop agent produces when a
-// .p7s is signed again. [AddSigner] first checks the existing signatures
+// co-signing a document mean. [AddSigner] first checks the existing signatures
 // against the content, so a wrong content file cannot yield a .p7s whose
 // signers signed different files.
 //
