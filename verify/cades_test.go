@@ -221,3 +221,43 @@ func encodeExplicit(tag int, inner []byte) []byte {
 	b, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: tag, IsCompound: true, Bytes: inner})
 	return b
 }
+
+// Tampering that a CMS verifier must catch: a parallel signer over other
+// content slipped into a .p7s, and a changed encapsulated content.
+func TestCAdESTampering(t *testing.T) {
+	p, v := cadesEnv(t)
+	a := p.MustIssue(pkitest.Person("Nguyễn Văn An", "001190012345"))
+	b := p.MustIssue(pkitest.Person("Trần Thị Bình", "001190012346"))
+	ctx := context.Background()
+	first, err := cades.Sign(ctx, bytes.NewReader(content), a.Signer(), nil)
+	require.NoError(t, err)
+	other, err := cades.Sign(ctx, strings.NewReader("một tệp khác"), b.Signer(), nil)
+	require.NoError(t, err)
+	mixed, err := cms.Merge(first, other) // no content check at this level
+	require.NoError(t, err)
+	rep, err := v.VerifyDetached(ctx, mixed, bytes.NewReader(content))
+	require.NoError(t, err)
+	require.Len(t, rep.Signatures, 2)
+	assert.Equal(t, TotalFailed, rep.Indication())
+	byName := map[string]*SignatureReport{}
+	for _, s := range rep.Signatures {
+		byName[s.Signer.Name] = s
+	}
+	assert.Equal(t, TotalPassed, byName["Nguyễn Văn An"].Indication)
+	assert.Equal(t, HashFailure, byName["Trần Thị Bình"].SubIndication)
+
+	env, err := cades.Sign(ctx, bytes.NewReader(content), a.Signer(), &cades.Options{Enveloping: true})
+	require.NoError(t, err)
+	i := bytes.Index(env, content[:20])
+	require.Positive(t, i)
+	changed := append([]byte(nil), env...)
+	changed[i] ^= 0x01
+	rep, err = VerifyBytes(ctx, NewMux(v), changed)
+	require.NoError(t, err)
+	assert.Equal(t, TotalFailed, rep.Signatures[0].Indication)
+	assert.Equal(t, HashFailure, rep.Signatures[0].SubIndication)
+	// The untouched one passes.
+	rep, err = VerifyBytes(ctx, NewMux(v), env)
+	require.NoError(t, err)
+	assert.Equal(t, TotalPassed, rep.Indication(), "%s", rep.Text(English))
+}
