@@ -16,9 +16,11 @@
 //   - [Augment] raises an existing .p7s (kyso's or another producer's) from
 //     B-B to B-T and B-LT without touching what was signed.
 //   - [AddSigner] adds a second signer of the same content (a parallel
-//     SignerInfo); [Merge] does the same for a signature finished
-//     elsewhere; [CounterSign] adds an RFC 5652 countersignature of an
-//     existing signature.
+//     SignerInfo; [PrepareAddSigner] in two phases); [Merge] joins a
+//     signature of the same content made elsewhere; [CounterSign]
+//     ([PrepareCounterSign]) adds an RFC 5652 countersignature of an
+//     existing signature. [CheckContent] checks a .p7s against its content
+//     before it is extended.
 //
 // Verification is the verify package's job: [verify.Validator.VerifyDetached]
 // gives ETSI EN 319 102-1 verdicts for every signer and countersigner, and
@@ -34,8 +36,10 @@
 // certificates of the signer's and the TSA's chains and an OCSP response or
 // CRL for each certificate below the roots, collected by internal/revinfo,
 // to SignedData.certificates and SignedData.crls (OCSP responses as RFC
-// 5940 id-ri-ocsp-response), which is where EN 319 122-1 B-LT puts them and
-// where OpenSSL and EU DSS look.
+// 5940 id-ri-ocsp-response), which is where EN 319 122-1 B-LT puts them.
+// The verifier also reads the certificate-values and revocation-values
+// unsigned attributes that some producers write instead. B-LTA (archive
+// time-stamps) is not made here.
 //
 // # A second signer: parallel SignerInfo or countersignature
 //
@@ -48,7 +52,7 @@
 // against the content, so a wrong content file cannot yield a .p7s whose
 // signers signed different files.
 //
-// An RFC 5652 countersignature ([CounterSign]) signs the first signer's
+// An RFC 5652 countersignature ([CounterSign]) signs one signer's
 // signature value instead of the file: it attests that signature (a
 // reviewer approving a signature, a notary's endorsement), fails when that
 // signature is replaced, and needs no access to the content. It is stored
@@ -59,8 +63,9 @@
 // # Streaming and size
 //
 // Detached signing reads the content once, in 1 MiB chunks, hashing as it
-// goes: signing a 1 GB file costs about what sha256sum of it costs, and
-// memory stays flat (BenchmarkSign1GB compares the two side by side).
+// goes: signing a 1 GB file costs no more than sha256sum of it (Go's
+// SHA-256 uses the CPU's SHA extensions), and memory stays flat
+// (BenchmarkSign1GB compares the two side by side).
 // Enveloping signatures hold their content in memory and are limited to
 // [MaxEnvelopedSize].
 package cades
