@@ -355,13 +355,17 @@ func checkExisting(sd *cms.SignedData, si *cms.SignerInfo, digest []byte) error 
 
 // copyContent copies r to w in chunks, honouring ctx.
 func copyContent(ctx context.Context, w io.Writer, r io.Reader) error {
-	buf := make([]byte, chunkSize)
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
 	for {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("cades: %w", err)
 		}
 		n, rerr := io.ReadFull(r, buf)
-		w.Write(buf[:n])
+		if _, err := w.Write(buf[:n]); err != nil {
+			return fmt.Errorf("cades: hashing content: %w", err)
+		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/cms"
@@ -57,6 +58,10 @@ const MaxEnvelopedSize = 16 << 20
 
 // chunkSize is the read size used to hash content.
 const chunkSize = 1 << 20
+
+// bufPool recycles read buffers, so a server signing many small files
+// does not allocate a chunk per signature.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
 // Options control a CAdES signature. The zero value makes a detached
 // CAdES-B-B signature with SHA-256, signing-time now.
@@ -145,19 +150,8 @@ func digestContent(ctx context.Context, r io.Reader, h crypto.Hash, envelop bool
 		return d.Sum(nil), content, nil
 	}
 	d := h.New()
-	buf := make([]byte, chunkSize)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("cades: %w", err)
-		}
-		n, rerr := io.ReadFull(r, buf)
-		d.Write(buf[:n])
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
-			return nil, nil, fmt.Errorf("cades: reading content: %w", rerr)
-		}
+	if err := copyContent(ctx, d, r); err != nil {
+		return nil, nil, err
 	}
 	return d.Sum(nil), nil, nil
 }
