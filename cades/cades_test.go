@@ -471,3 +471,33 @@ func TestTwoPhaseSecondSigner(t *testing.T) {
 	forged, _ = json.Marshal(st)
 	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
 }
+
+// B-LT from supplied evidence only (LTVOptions.Offline), set on a state
+// restored in another process: no OCSP or CRL request is made, and the
+// .p7s verifies offline.
+func TestBLTSuppliedEvidence(t *testing.T) {
+	f := newFixture(t)
+	s := f.id.Signer()
+	p, err := cades.Prepare(context.Background(), bytes.NewReader(content), s.Certificate(), s.Chain(), f.opts(cades.LevelBLT))
+	require.NoError(t, err)
+	state, err := p.MarshalBinary()
+	require.NoError(t, err)
+	var q cades.Prepared
+	require.NoError(t, q.UnmarshalBinary(state))
+	q.SetHTTPClient(f.pki.HTTPClient()) // for the TSA
+	var ocsps [][]byte
+	for _, c := range []*x509.Certificate{f.id.Cert, f.pki.CA.Cert, f.pki.TSA.Cert} {
+		der, err := f.pki.OCSP(c)
+		require.NoError(t, err)
+		ocsps = append(ocsps, der)
+	}
+	f.pki.SetOCSPMode(pkitest.OCSPUnavailable)
+	f.pki.SetCRLMode(pkitest.CRLUnavailable)
+	q.SetLTV(&cades.LTVOptions{Offline: true, OCSPResponses: ocsps, Certificates: []*x509.Certificate{f.pki.Root.Cert}})
+	sig, err := s.SignDigest(context.Background(), q.Digest(), q.SignerOpts())
+	require.NoError(t, err)
+	p7s, err := q.Finish(context.Background(), sig)
+	require.NoError(t, err)
+	rep := f.verify(t, p7s, content, true)
+	assert.Equal(t, verify.TotalPassed, rep.Signatures[0].Indication, "%s", rep.Text(verify.English))
+}
