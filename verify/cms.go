@@ -195,27 +195,51 @@ func addAdbeRevocation(ev *Evidence, der []byte) error {
 	return nil
 }
 
-// VerifyDetached verifies a detached CMS SignedData (a .p7s file) over
-// content and returns one SignatureReport per SignerInfo. An unparsable
-// signature is reported as TOTAL_FAILED/FORMAT_FAILURE, not as an error;
-// the error is for an unreadable content stream or cancellation.
+// VerifyDetached verifies a CMS/CAdES SignedData (a .p7s file, DER, BER or
+// PEM) over content and returns one SignatureReport per SignerInfo, each
+// followed by one per RFC 5652 countersignature of it. For an enveloping
+// SignedData (a .p7m) content may be nil: the encapsulated content is
+// verified; content given with it must be the same. A detached signature
+// with nil content is reported INDETERMINATE/SIGNED_DATA_NOT_FOUND. An
+// unparsable signature is reported as TOTAL_FAILED/FORMAT_FAILURE, not as
+// an error; the error is for an unreadable content stream or cancellation.
 func (v *Validator) VerifyDetached(ctx context.Context, signature []byte, content io.Reader) (*Report, error) {
 	rep := v.NewReport("CMS")
-	sd, err := cms.Parse(signature)
+	sd, err := cms.Parse(unPEMCMS(signature))
 	if err != nil {
 		rep.Signatures = append(rep.Signatures, v.Validate(ctx, &Evidence{Format: "CMS", FormatErr: err}))
 		return rep, nil
 	}
-	digests, err := hashContent(content, sd)
-	if err != nil {
-		return nil, err
+	var digests map[crypto.Hash][]byte
+	var missing error
+	coverage := "detached content"
+	switch {
+	case content != nil:
+		if digests, err = hashContent(content, sd); err != nil {
+			return nil, err
+		}
+		if sd.Content != nil {
+			coverage = "encapsulated content"
+		}
+	case sd.Content != nil:
+		coverage = "encapsulated content"
+	default:
+		missing = errDetachedNoContent
 	}
-	for _, ev := range cmsEvidence(sd, digests, "CMS") {
+	for i, ev := range cmsEvidence(sd, digests, "CMS") {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		ev.Coverage = Coverage{Description: "detached content", WholeDocument: true}
+		ev.Coverage = Coverage{Description: coverage, WholeDocument: true}
+		addCAdESValues(ev, sd.SignerInfos[i])
+		if missing != nil {
+			ev.SignedDataErr, ev.DigestErr = missing, nil
+			ev.Coverage.WholeDocument = false
+		}
 		rep.Signatures = append(rep.Signatures, v.Validate(ctx, ev))
+		for _, cev := range countersignatureEvidence(sd, sd.SignerInfos[i], ev) {
+			rep.Signatures = append(rep.Signatures, v.Validate(ctx, cev))
+		}
 	}
 	return rep, nil
 }

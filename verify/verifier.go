@@ -91,11 +91,13 @@ func (m *Mux) Verify(ctx context.Context, doc io.ReaderAt, size int64) (*Report,
 	return nil, ErrUnknownFormat
 }
 
-// NewMux returns a Mux that sends PDF documents to a PDFVerifier and XML
-// documents to an XMLVerifier, both using v.
+// NewMux returns a Mux that sends PDF documents to a PDFVerifier, XML
+// documents to an XMLVerifier and CMS signature files to a CMSVerifier,
+// all using v.
 func NewMux(v *Validator) *Mux {
 	m := &Mux{}
 	m.Handle("PDF", IsPDF, NewPDFVerifier(v))
 	m.Handle("XML", IsXML, NewXMLVerifier(v))
+	m.Handle("CMS", IsCMS, NewCMSVerifier(v))
 	return m
 }

@@ -77,6 +77,7 @@ func Example() {
 	// Usage:
 	//   kyso sign pdf IN OUT [flags]   sign a PDF (PAdES)
 	//   kyso sign xml IN OUT [flags]   sign an XML document (XML-DSig/XAdES, e-invoice profiles)
+	//   kyso sign file IN OUT.p7s [flags]  sign any file (detached CAdES .p7s; verify with kyso verify OUT.p7s)
 	//   kyso verify FILE... [flags]    verify signatures; exit 0 only if all are TOTAL_PASSED
 	//   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
 	//   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted

@@ -11,6 +11,7 @@
 //
 //	kyso sign pdf IN OUT [flags]   sign a PDF (PAdES B-B, B-T, B-LT or B-LTA)
 //	kyso sign xml IN OUT [flags]   sign an XML document (e-invoice profiles; XAdES B-B, B-T, B-LT)
+//	kyso sign file IN OUT.p7s [flags] sign any file (detached CAdES B-B, B-T, B-LT; second signers, countersignatures)
 //	kyso verify FILE... [flags]    verify every signature of each file
 //	kyso pki init DIR              write a test PKI to try the tool with
 //	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL and an MSSP simulator on loopback
@@ -86,6 +87,7 @@ const usage = `kyso signs and verifies PDF and XML documents (Vietnamese e-gover
 Usage:
   kyso sign pdf IN OUT [flags]   sign a PDF (PAdES)
   kyso sign xml IN OUT [flags]   sign an XML document (XML-DSig/XAdES, e-invoice profiles)
+  kyso sign file IN OUT.p7s [flags]  sign any file (detached CAdES .p7s; verify with kyso verify OUT.p7s)
   kyso verify FILE... [flags]    verify signatures; exit 0 only if all are TOTAL_PASSED
   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted

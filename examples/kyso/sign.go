@@ -27,8 +27,10 @@ func (e *env) sign(ctx context.Context, args []string) (int, error) {
 		return e.signPDF(ctx, args[1:])
 	case "xml":
 		return e.signXML(ctx, args[1:])
+	case "file":
+		return e.signFile(ctx, args[1:])
 	}
-	return 0, usagef("sign: unknown format %q (pdf or xml)", args[0])
+	return 0, usagef("sign: unknown format %q (pdf, xml or file)", args[0])
 }
 
 func (e *env) signPDF(ctx context.Context, args []string) (int, error) {

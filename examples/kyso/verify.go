@@ -41,6 +41,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	lang := fs.String("lang", "vi", "language of the text report: vi or en")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	pf := registerPolicyFlags(fs)
+	content := fs.String("content", "", "the signed `FILE` of a detached .p7s (default: the .p7s name without its extension)")
 	files, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso verify FILE... [--trust ROOT.pem]... [--trust-dir DIR] [flags]", err)
@@ -96,7 +97,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	var out jsonOutput
 	for _, name := range files {
 		res := fileResult{File: name}
-		rep, err := verifyFile(ctx, &mux, name, e.stderr, *quiet)
+		rep, err := verifyPath(ctx, &mux, v, name, *content, e.stderr, *quiet)
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()

@@ -43,6 +43,19 @@
 // (id-aa-signatureTimeStampToken over the signature value) to a SignedData;
 // [EstimateSize] and [TSAClient.TokenSize] size a PDF placeholder.
 //
+// # Extending a SignedData (CAdES)
+//
+// [AddUnsignedAttributes] adds unsigned attributes to one SignerInfo (a
+// signature time-stamp: [TimestampAttribute]); [AddValidationData] adds
+// certificates, CRLs and RFC 5940 OCSP responses to SignedData.certificates
+// and crls (CAdES B-LT); [Merge] adds the SignerInfos of a second
+// SignedData over the same content (parallel signers);
+// [PrepareCountersignature], [Prepared.FinishSignerInfo] and
+// [AddCountersignature] make an RFC 5652 §11.4 countersignature, which
+// [SignerInfo.Countersignatures] and [SignedData.VerifyCountersignature]
+// read and check. All of them keep signed attributes, signature values and
+// encapsulated content byte for byte.
+//
 // # Parsing and verification
 //
 // [Parse] decodes strict DER (no BER, no trailing data, bounded size) into a

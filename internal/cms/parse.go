@@ -192,7 +192,7 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 	}
 	withAttrs := 0
 	for i, r := range raw.SignerInfos {
-		si, err := parseSignerInfo(r, sd, depth)
+		si, err := parseSignerInfo(r, sd, depth, false)
 		if err != nil {
 			return nil, fmt.Errorf("cms: SignerInfo %d: %w", i, err)
 		}
@@ -207,7 +207,7 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 	return sd, nil
 }
 
-func parseSignerInfo(r signerInfoASN, sd *SignedData, depth int) (*SignerInfo, error) {
+func parseSignerInfo(r signerInfoASN, sd *SignedData, depth int, counter bool) (*SignerInfo, error) {
 	si := &SignerInfo{
 		Version:            r.Version,
 		DigestAlgorithm:    r.DigestAlgorithm,
@@ -262,7 +262,16 @@ func parseSignerInfo(r signerInfoASN, sd *SignedData, depth int) (*SignerInfo, e
 		}
 		si.SignedAttributes = attrs
 		si.RawSignedAttrs = retag(r.SignedAttrs.FullBytes, 0x31)
-		for _, oid := range []asn1.ObjectIdentifier{OIDAttrContentType, OIDAttrMessageDigest} {
+		required := []asn1.ObjectIdentifier{OIDAttrContentType, OIDAttrMessageDigest}
+		if counter {
+			// RFC 5652 §11.4: a countersignature has message-digest and
+			// no content-type.
+			if findAttr(attrs, OIDAttrContentType) != nil {
+				return nil, formatErr("countersignature with a content-type attribute")
+			}
+			required = required[1:]
+		}
+		for _, oid := range required {
 			a := findAttr(attrs, oid)
 			if a == nil {
 				return nil, formatErr("signed attribute %v missing", oid)

@@ -63,6 +63,7 @@ type Prepared struct {
 	signedAttrs   []byte // DER SET OF Attribute (tag 0x31)
 	unsigned      []Attribute
 	digest        []byte
+	counter       bool // a countersignature: no content-type attribute
 }
 
 // Prepare builds the signed attributes of a SignedData for content whose
@@ -73,6 +74,10 @@ type Prepared struct {
 // The key must then sign p.Digest() with p.SignerOpts(); p.Finish takes the
 // signature.
 func Prepare(cert *x509.Certificate, chain []*x509.Certificate, contentDigest []byte, opts Options) (*Prepared, error) {
+	return prepare(cert, chain, contentDigest, opts, false)
+}
+
+func prepare(cert *x509.Certificate, chain []*x509.Certificate, contentDigest []byte, opts Options, counter bool) (*Prepared, error) {
 	if cert == nil {
 		return nil, fmt.Errorf("cms: prepare: %w", signer.ErrNoCertificate)
 	}
@@ -111,8 +116,10 @@ func Prepare(cert *x509.Certificate, chain []*x509.Certificate, contentDigest []
 		attrs = append(attrs, a)
 		return nil
 	}
-	if err := add(OIDAttrContentType, ct); err != nil {
-		return nil, err
+	if !counter {
+		if err := add(OIDAttrContentType, ct); err != nil {
+			return nil, err
+		}
 	}
 	if err := add(OIDAttrMessageDigest, contentDigest); err != nil {
 		return nil, err
@@ -151,6 +158,7 @@ func Prepare(cert *x509.Certificate, chain []*x509.Certificate, contentDigest []
 		contentType:   append(asn1.ObjectIdentifier(nil), ct...),
 		signedAttrs:   der,
 		unsigned:      append([]Attribute(nil), opts.UnsignedAttributes...),
+		counter:       counter,
 	}
 	if opts.Content != nil {
 		p.content = append([]byte{}, opts.Content...)

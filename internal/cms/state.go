@@ -28,6 +28,7 @@ type preparedState struct {
 	Encapsulated  bool     `json:"encapsulated,omitempty"`
 	SignedAttrs   []byte   `json:"signedAttrs"`
 	Unsigned      []byte   `json:"unsignedAttrs,omitempty"`
+	Counter       bool     `json:"counter,omitempty"`
 }
 
 var hashNames = map[string]crypto.Hash{
@@ -48,6 +49,7 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 		Content:       p.content,
 		Encapsulated:  p.content != nil,
 		SignedAttrs:   p.signedAttrs,
+		Counter:       p.counter,
 	}
 	for _, c := range p.chain {
 		st.Chain = append(st.Chain, c.Raw)
@@ -127,7 +129,12 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if md, err := si.MessageDigest(); err != nil || !bytes.Equal(md, st.ContentDigest) {
 		return bad("message-digest attribute", err)
 	}
-	if got, err := si.ContentTypeAttr(); err != nil || !got.Equal(ct) {
+	if st.Counter {
+		// RFC 5652 §11.4: a countersignature has no content-type.
+		if si.Attribute(OIDAttrContentType) != nil || st.Encapsulated {
+			return bad("countersignature with a content type", nil)
+		}
+	} else if got, err := si.ContentTypeAttr(); err != nil || !got.Equal(ct) {
 		return bad("content-type attribute", err)
 	}
 	// The ESS signing-certificate(-v2) attribute must name the state's
@@ -155,6 +162,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		content:       content,
 		signedAttrs:   st.SignedAttrs,
 		unsigned:      unsigned,
+		counter:       st.Counter,
 	}
 	p.digest = p.hashOf(p.signedAttrs)
 	return nil
