@@ -795,7 +795,9 @@ func (s *CSCSigner) Credential() *Credential { return s.cr }
 func (s *CSCSigner) Certificate() *x509.Certificate { return s.cr.Certificate }
 
 // Chain returns the issuers the service sent, nearest first.
-func (s *CSCSigner) Chain() []*x509.Certificate { return append([]*x509.Certificate(nil), s.cr.Chain...) }
+func (s *CSCSigner) Chain() []*x509.Certificate {
+	return append([]*x509.Certificate(nil), s.cr.Chain...)
+}
 
 // MaxBatch returns how many signatures one authorization allows (multisign).
 func (s *CSCSigner) MaxBatch() int { return s.cr.Multisign }

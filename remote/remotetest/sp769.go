@@ -223,4 +223,3 @@ func (s *Server) scheduleCallback(code string, p *pending) {
 		}
 	})
 }
-
