@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/remote"
 	"github.com/kyso-vn/kyso/remote/remotetest"
+	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
 	kxml "github.com/kyso-vn/kyso/xml"
@@ -171,3 +173,7 @@ func listDir(t *testing.T, dir, pattern string) []string {
 	require.NoError(t, err)
 	return m
 }
+
+var errBadSig = signer.ErrBadSignature
+
+func jsonBody(s string) io.Reader { return strings.NewReader(s) }
