@@ -21,6 +21,12 @@
 //	--p12 FILE (--pass-env VAR | --pass-file FILE)
 //	--pkcs11 MODULE (--token LABEL | --serial SERIAL) [--cert THUMBPRINT] [--pin-env VAR]
 //	--sim MSISDN --mssp URL [--ap-id ID] [--ap-pass-env VAR] [--mssp-id URI]
+//	--csc BASE_URL --csc-user USER --csc-pass-env VAR [--csc-credential ID] [--csc-pin-env VAR]
+//	--sp769 BASE_URL --sp-id ID --sp-pass-env VAR --sp-user USER_ID
+//
+// With several inputs and --out-dir DIR, sign pdf and sign xml sign them
+// as one batch: one confirmation on the phone for a remote key, and no
+// file written unless all are signed.
 //
 // Exit status: 0 on success (for verify: every signature of every file is
 // TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, a file
