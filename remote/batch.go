@@ -157,6 +157,10 @@ func SignFiles(ctx context.Context, s BatchSigner, jobs []Job) (err error) {
 		}
 		seen[abs] = i
 		docs[i] = j.Prepared
+		// Check the destination before the user is asked to confirm.
+		if st, serr := os.Stat(filepath.Dir(abs)); serr != nil || !st.IsDir() {
+			return fmt.Errorf("%w: job %d: %s is not a directory", ErrBatch, i+1, filepath.Dir(j.Out))
+		}
 	}
 	sigs, err := SignPrepared(ctx, s, docs)
 	if err != nil {

@@ -129,6 +129,9 @@ func TestBatchRefusals(t *testing.T) {
 	dup := pdfJobs(t, dir, s, 2, &pdf.Options{})
 	dup[1].Out = dup[0].Out
 	require.ErrorIs(t, remote.SignFiles(context.Background(), s, dup), remote.ErrBatch)
+	nodir := pdfJobs(t, dir, s, 1, &pdf.Options{})
+	nodir[0].Out = dir + "/missing/out.pdf"
+	require.ErrorIs(t, remote.SignFiles(context.Background(), s, nodir), remote.ErrBatch)
 	require.Zero(t, e.srv.Calls("csc/credentials/authorize"))
 	require.Empty(t, listDir(t, dir, "out-*"))
 }

@@ -264,3 +264,31 @@ func TestErrorMessages(t *testing.T) {
 	require.True(t, errors.Is(err, remote.ErrSADExpired))
 	require.True(t, errors.Is(&remote.Error{API: "sp769", Op: "sign"}, remote.ErrService))
 }
+
+// TestCSCInfo reads the info method, which needs no login.
+func TestCSCInfo(t *testing.T) {
+	e := newEnv(t, remotetest.Config{})
+	info, err := e.csc(remote.CSCConfig{Username: "x", Password: "y"}).Info(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "VN", info.Region)
+	require.Contains(t, info.Methods, "credentials/authorizeCheck")
+	require.Contains(t, info.AuthType, "basic")
+	require.True(t, info.AsyncMode)
+	require.Zero(t, e.srv.Calls("csc/auth/login"))
+}
+
+// TestSP769NEACPaths uses the method paths of NEAC's gateway as the laverca
+// client calls them (BASE/get_certificate, BASE/sign), answered at once.
+func TestSP769NEACPaths(t *testing.T) {
+	e := newEnv(t, remotetest.Config{})
+	e.user("84912345678", remotetest.Credential{})
+	c := e.sp769(remote.SP769Config{GetCertificatePath: "get_certificate", SignPath: "sign"})
+	s, err := c.Signer(context.Background(), "84912345678", "")
+	require.NoError(t, err)
+	sigs, err := s.SignDigests(context.Background(), [][]byte{digest, digest}, crypto.SHA256)
+	require.NoError(t, err)
+	require.Len(t, sigs, 2)
+	require.Equal(t, 1, e.srv.Calls("sp769/get_certificate"))
+	require.Equal(t, 1, e.srv.Calls("sp769/sign"))
+	require.Zero(t, e.srv.Calls("sp769/status"), "answered synchronously")
+}
