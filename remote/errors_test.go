@@ -292,3 +292,16 @@ func TestSP769NEACPaths(t *testing.T) {
 	require.Equal(t, 1, e.srv.Calls("sp769/sign"))
 	require.Zero(t, e.srv.Calls("sp769/status"), "answered synchronously")
 }
+
+// TestCSCLogsInAgain: when the service stops accepting the access token,
+// the client logs in once more and carries on.
+func TestCSCLogsInAgain(t *testing.T) {
+	e := newEnv(t, remotetest.Config{})
+	e.user("ok", remotetest.Credential{})
+	s, err := e.csc(remote.CSCConfig{Username: "ok", Password: "mat-khau-ok"}).Signer(context.Background(), "", remote.Authorization{})
+	require.NoError(t, err)
+	e.srv.ExpireTokens()
+	_, err = s.SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, 2, e.srv.Calls("csc/auth/login"))
+}

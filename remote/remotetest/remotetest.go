@@ -494,3 +494,11 @@ func keyLen(pub crypto.PublicKey) int {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// ExpireTokens invalidates every access token, as when they time out:
+// clients must log in again.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = map[string]string{}
+}
