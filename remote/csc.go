@@ -451,6 +451,9 @@ func (a Authorization) authData(cr *Credential) []AuthObject {
 // polls credentials/authorizeCheck until the user has confirmed on the
 // phone. It returns the SAD.
 func (c *CSCClient) Authorize(ctx context.Context, cr *Credential, hashes [][]byte, h crypto.Hash, n int, a Authorization) (string, error) {
+	if cr == nil || n < 1 {
+		return "", fmt.Errorf("%w: no credential, or no signature to authorize", ErrBatch)
+	}
 	in := map[string]any{"credentialID": cr.ID, "numSignatures": n}
 	if len(hashes) > 0 {
 		in["hashes"] = b64All(hashes)
@@ -525,6 +528,9 @@ type SignHashRequest struct {
 // credential's certificate; one that does not verify fails the call with
 // signer.ErrBadSignature.
 func (c *CSCClient) SignHash(ctx context.Context, r SignHashRequest) ([][]byte, error) {
+	if r.Credential == nil || r.Credential.Certificate == nil || len(r.Hashes) == 0 {
+		return nil, fmt.Errorf("%w: no credential certificate, or no hash", ErrBatch)
+	}
 	algo, params, hashOID, err := signAlgorithm(r.Credential, r.Opts)
 	if err != nil {
 		return nil, err

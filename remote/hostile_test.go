@@ -137,3 +137,26 @@ func TestHostileSP769Answers(t *testing.T) {
 		})
 	}
 }
+
+// TestLowLevelRefusals: the low-level calls refuse empty requests instead
+// of sending them (or panicking).
+func TestLowLevelRefusals(t *testing.T) {
+	c, err := remote.NewCSCClient(remote.CSCConfig{BaseURL: "http://127.0.0.1:1/csc/v2", AccessToken: "t"})
+	require.NoError(t, err)
+	_, err = c.Authorize(context.Background(), nil, nil, crypto.SHA256, 1, remote.Authorization{})
+	require.ErrorIs(t, err, remote.ErrBatch)
+	_, err = c.SignHash(context.Background(), remote.SignHashRequest{})
+	require.ErrorIs(t, err, remote.ErrBatch)
+	sp, err := remote.NewSP769Client(remote.SP769Config{BaseURL: "http://127.0.0.1:1/", SPID: "sp"})
+	require.NoError(t, err)
+	_, err = sp.Sign(context.Background(), remote.SP769SignRequest{UserID: "u"})
+	require.ErrorIs(t, err, remote.ErrBatch)
+	for _, bad := range []string{"", "ftp://x", "http://", "://"} {
+		_, err = remote.NewCSCClient(remote.CSCConfig{BaseURL: bad, AccessToken: "t"})
+		require.Error(t, err, bad)
+		_, err = remote.NewSP769Client(remote.SP769Config{BaseURL: bad, SPID: "sp"})
+		require.Error(t, err, bad)
+	}
+	_, err = remote.NewCSCClient(remote.CSCConfig{BaseURL: "https://h/csc/v2"})
+	require.Error(t, err, "no credentials")
+}

@@ -307,6 +307,9 @@ func (d *sp769SignData) files() []SignedFile {
 // waits for the user: by polling the status method, or through
 // cfg.Callbacks. It returns the signed files in the order of r.Files.
 func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFile, error) {
+	if len(r.Files) == 0 || r.UserID == "" {
+		return nil, fmt.Errorf("%w: no user or no file to sign", ErrBatch)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	txID := newTransactionID()
