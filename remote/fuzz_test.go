@@ -20,6 +20,9 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 )
 
+// Run with -fuzzminimizetime=10x: minimising the long inputs at the
+// default 60 s each stalls the run.
+//
 // FuzzCSCAnswers feeds arbitrary bodies and status codes to the CSC
 // client as the answers of credentials/info, credentials/authorize and
 // signatures/signHash: it must return an error or signatures that verify,
@@ -38,7 +41,7 @@ func FuzzCSCAnswers(f *testing.F) {
 			}
 			return s
 		}
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hc := inProcess(func(w http.ResponseWriter, r *http.Request) {
 			status, body := 200, `{"access_token":"t"}`
 			switch strings.TrimPrefix(r.URL.Path, "/") {
 			case "credentials/info":
@@ -52,17 +55,18 @@ func FuzzCSCAnswers(f *testing.F) {
 			}
 			w.WriteHeader(status)
 			w.Write([]byte(body))
-		}))
-		defer srv.Close()
-		c, err := remote.NewCSCClient(remote.CSCConfig{BaseURL: srv.URL, Username: "u", Password: "p", PollInterval: 1, Timeout: 1e8})
+		})
+		c, err := remote.NewCSCClient(remote.CSCConfig{BaseURL: "http://csc.test", HTTPClient: hc, Username: "u", Password: "p", PollInterval: 1, Timeout: 2e6})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := c.Signer(context.Background(), "c", remote.Authorization{PIN: "1"})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := c.Signer(ctx, "c", remote.Authorization{PIN: "1"})
 		if err != nil {
 			return
 		}
-		sigs, err := s.SignDigests(context.Background(), [][]byte{digest}, crypto.SHA256)
+		sigs, err := s.SignDigests(ctx, [][]byte{digest}, crypto.SHA256)
 		if err != nil {
 			return
 		}
@@ -81,7 +85,7 @@ func FuzzSP769Answers(f *testing.F) {
 	f.Add(certs, `{"status_code":"400","message":"sig_user_rejected"}`)
 	f.Add(`{"status_code":200,"data":{"user_certificates":[{"cert_data":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----","chain_data":[1]}]}}`, `{}`)
 	f.Fuzz(func(t *testing.T, certBody, signBody string) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hc := inProcess(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case strings.HasSuffix(r.URL.Path, "get_certificate"):
 				w.Write([]byte(certBody))
@@ -90,17 +94,18 @@ func FuzzSP769Answers(f *testing.F) {
 			default:
 				w.Write([]byte(signBody))
 			}
-		}))
-		defer srv.Close()
-		c, err := remote.NewSP769Client(remote.SP769Config{BaseURL: srv.URL, SPID: "sp", SPPassword: "pw", PollInterval: 1, Timeout: 1e8})
+		})
+		c, err := remote.NewSP769Client(remote.SP769Config{BaseURL: "http://sp769.test", HTTPClient: hc, SPID: "sp", SPPassword: "pw", PollInterval: 1, Timeout: 2e6})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := c.Signer(context.Background(), "u", "")
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s, err := c.Signer(ctx, "u", "")
 		if err != nil {
 			return
 		}
-		sigs, err := s.SignDigests(context.Background(), [][]byte{digest}, crypto.SHA256)
+		sigs, err := s.SignDigests(ctx, [][]byte{digest}, crypto.SHA256)
 		if err != nil {
 			return
 		}
@@ -125,3 +130,17 @@ func fuzzCert(f *testing.F) string {
 	}
 	return base64.StdEncoding.EncodeToString(der)
 }
+
+// inProcess is an HTTP client whose requests are served by h in the same
+// goroutine, without sockets: fuzzing needs no network.
+func inProcess(h http.HandlerFunc) *http.Client {
+	return &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h(rec, r)
+		return rec.Result(), nil
+	})}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
