@@ -119,7 +119,7 @@ func remoteErr(err error) error {
 }
 
 // waitNotice prints "waiting for confirmation on the phone" with the time
-// left, at most once a second.
+// left: when a wait starts, then every 10 seconds.
 type waitNotice struct {
 	w    io.Writer
 	mu   sync.Mutex
@@ -131,7 +131,7 @@ func (n *waitNotice) show(w remote.Waiting) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	now := time.Now()
-	if w.Transaction == n.tx && now.Sub(n.last) < time.Second {
+	if w.Transaction == n.tx && now.Sub(n.last) < 10*time.Second {
 		return
 	}
 	n.tx, n.last = w.Transaction, now

@@ -203,3 +203,33 @@ func TestServeRemote(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
 	srv.stop(t)
 }
+
+// --out-dir works with any key source: a PKCS#12 key signs the batch
+// document by document, still all or nothing.
+func TestBatchP12(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue(pkitest.Person("Nguyễn Văn An", "001085012345"))
+	der, err := id.PKCS12("mk-p12")
+	require.NoError(t, err)
+	p12 := filepath.Join(t.TempDir(), "an.p12")
+	require.NoError(t, os.WriteFile(p12, der, 0o600))
+	ins := copies(t, sample.Invoice, 2)
+	outDir := t.TempDir()
+	r := kyso(t, []string{"KYSO_T_P12=mk-p12"}, "", append([]string{"sign", "xml"}, append(ins, "--out-dir", outDir, "--p12", p12, "--pass-env", "KYSO_T_P12")...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "signed 2 XML")
+	for _, in := range ins {
+		doc, err := os.ReadFile(filepath.Join(outDir, filepath.Base(in)))
+		require.NoError(t, err)
+		check.XMLSec(t, doc, "NBan", pkitest.PEM(p.Root.Cert))
+	}
+	// One input that cannot be signed (not XML): nothing is written.
+	bad := filepath.Join(filepath.Dir(ins[0]), "bad.xml")
+	require.NoError(t, os.WriteFile(bad, []byte("not xml"), 0o644))
+	empty := t.TempDir()
+	r = kyso(t, []string{"KYSO_T_P12=mk-p12"}, "", "sign", "xml", ins[0], bad, "--out-dir", empty, "--p12", p12, "--pass-env", "KYSO_T_P12")
+	assert.Equal(t, 2, r.code, r.stderr)
+	entries, err := os.ReadDir(empty)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
