@@ -278,11 +278,12 @@ func TestCSCInfo(t *testing.T) {
 }
 
 // TestSP769NEACPaths uses the method paths of NEAC's gateway as the laverca
-// client calls them (BASE/get_certificate, BASE/sign), answered at once.
+// client calls them (BASE/get_certificate, BASE/sign) and its file_options
+// object, answered at once.
 func TestSP769NEACPaths(t *testing.T) {
 	e := newEnv(t, remotetest.Config{})
 	e.user("84912345678", remotetest.Credential{})
-	c := e.sp769(remote.SP769Config{GetCertificatePath: "get_certificate", SignPath: "sign"})
+	c := e.sp769(remote.SP769Config{GetCertificatePath: "get_certificate", SignPath: "sign", FileOptions: true})
 	s, err := c.Signer(context.Background(), "84912345678", "")
 	require.NoError(t, err)
 	sigs, err := s.SignDigests(context.Background(), [][]byte{digest, digest}, crypto.SHA256)

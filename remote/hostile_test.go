@@ -160,3 +160,45 @@ func TestLowLevelRefusals(t *testing.T) {
 	_, err = remote.NewCSCClient(remote.CSCConfig{BaseURL: "https://h/csc/v2"})
 	require.Error(t, err, "no credentials")
 }
+
+// TestSP769RequestShape checks the sign request as sent: the fields of
+// Decision 769 public clients send, flat or with NEAC's file_options.
+func TestSP769RequestShape(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue()
+	cert := base64.StdEncoding.EncodeToString(id.Cert.Raw)
+	for _, nested := range []bool{false, true} {
+		var got map[string]any
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "get_certificate") {
+				json.NewEncoder(w).Encode(map[string]any{"status_code": 200, "data": map[string]any{"user_certificates": []map[string]any{{"cert_id": "1", "serial_number": "0A", "cert_data": cert}}}})
+				return
+			}
+			json.NewDecoder(r.Body).Decode(&got)
+			w.Write([]byte(`{"status_code":400,"message":"sig_user_rejected"}`))
+		}))
+		c, err := remote.NewSP769Client(remote.SP769Config{BaseURL: srv.URL, SPID: "sp", SPPassword: "pw", FileOptions: nested})
+		require.NoError(t, err)
+		s, err := c.Signer(context.Background(), "0912345678", "")
+		require.NoError(t, err)
+		s.FileType, s.Description = "pdf", "Ký hợp đồng"
+		_, err = s.SignDigest(context.Background(), digest, crypto.SHA256)
+		require.ErrorIs(t, err, remote.ErrDeclined)
+		srv.Close()
+		for _, k := range []string{"sp_id", "sp_password", "user_id", "transaction_id", "serial_number", "time_stamp", "transaction_desc", "sign_files"} {
+			require.Contains(t, got, k)
+		}
+		require.Equal(t, "0A", got["serial_number"])
+		require.Regexp(t, `^\d{14}Z$`, got["time_stamp"])
+		f := got["sign_files"].([]any)[0].(map[string]any)
+		require.Equal(t, "1", f["doc_id"])
+		require.Equal(t, fmt.Sprintf("%x", digest), f["data_to_be_signed"])
+		opts := f
+		if nested {
+			require.NotContains(t, f, "sign_type")
+			opts = f["file_options"].(map[string]any)
+		}
+		require.Equal(t, "hash", opts["sign_type"])
+		require.Equal(t, "pdf", opts["file_type"])
+	}
+}

@@ -35,6 +35,10 @@ type SP769Config struct {
 	// transaction_id when the service gives no tran_code). NEAC's gateway
 	// as the laverca client calls it uses get_certificate and sign.
 	GetCertificatePath, SignPath, StatusPath string
+	// FileOptions sends file_type and sign_type inside a file_options
+	// object of each sign_files entry, as methics/laverca's NEAC client
+	// does, instead of beside doc_id as SmartCA clients do.
+	FileOptions bool
 	// HTTPClient is used for every request; nil means a 30 s timeout.
 	HTTPClient *http.Client
 	// Timeout bounds a whole signing operation including the user's
@@ -316,7 +320,7 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 	in := map[string]any{
 		"sp_id": c.cfg.SPID, "sp_password": c.cfg.SPPassword, "user_id": r.UserID,
 		"transaction_id": txID, "time_stamp": time.Now().UTC().Format("20060102150405") + "Z",
-		"sign_files": r.Files,
+		"sign_files": c.signFiles(r.Files),
 	}
 	if r.SerialNumber != "" {
 		in["serial_number"] = r.SerialNumber
@@ -392,6 +396,19 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 			return orderFiles(files, r.Files)
 		}
 	}
+}
+
+// signFiles renders the sign_files entries in the configured shape.
+func (c *SP769Client) signFiles(files []SignFile) any {
+	if !c.cfg.FileOptions {
+		return files
+	}
+	out := make([]map[string]any, len(files))
+	for i, f := range files {
+		out[i] = map[string]any{"doc_id": f.DocID, "data_to_be_signed": f.DataToBeSigned,
+			"file_options": map[string]string{"file_type": f.FileType, "sign_type": f.SignType}}
+	}
+	return out
 }
 
 // orderFiles returns got in the order of sent, matched by doc_id.

@@ -58,6 +58,10 @@ func (s *Server) serveSP769(w http.ResponseWriter, method string, body []byte) {
 			FileType       string `json:"file_type"`
 			SignType       string `json:"sign_type"`
 			DataToBeSigned string `json:"data_to_be_signed"`
+			FileOptions    *struct {
+				FileType string `json:"file_type"`
+				SignType string `json:"sign_type"`
+			} `json:"file_options"` // NEAC's shape in methics/laverca
 		} `json:"sign_files"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -117,6 +121,9 @@ func (s *Server) serveSP769(w http.ResponseWriter, method string, body []byte) {
 		p := &pending{cred: c, start: now, n: len(in.SignFiles), txID: in.TransactionID}
 		seen := map[string]bool{}
 		for _, f := range in.SignFiles {
+			if f.FileOptions != nil {
+				f.SignType = f.FileOptions.SignType
+			}
 			d, err := hex.DecodeString(f.DataToBeSigned)
 			if err != nil || f.SignType != "hash" || hashBySize[len(d)] == 0 || f.DocID == "" || seen[f.DocID] {
 				spReply(w, 400, "invalid sign_files entry "+f.DocID, nil)
