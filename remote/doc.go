@@ -84,7 +84,9 @@
 //     names as methics/laverca's NEAC client sends them, with the methods
 //     at BASE/get_certificate and BASE/sign (set GetCertificatePath and
 //     SignPath) and file_type/sign_type inside a file_options object in
-//     that client (here they are flat, as SmartCA clients send them).
+//     that client (set FileOptions; by default they are flat, as SmartCA
+//     clients send them). That client's sample shows data_to_be_signed in
+//     base64 while its usage passes a hex digest; this client sends hex.
 //     Whether the gateway answers synchronously or asks to poll is not
 //     established; both are handled.
 //   - Viettel MySign: Ascertia ADSS RAS. Login is POST
