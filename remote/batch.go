@@ -194,10 +194,28 @@ func SignFiles(ctx context.Context, s BatchSigner, jobs []Job) (err error) {
 			return cerr
 		}
 	}
-	// Every document is complete: move them into place.
+	// Every document is complete: move them into place. Should a rename
+	// fail (it does not on one file system), the outputs already moved
+	// that did not exist before are removed again.
+	existed := make([]bool, len(jobs))
+	for i, j := range jobs {
+		_, serr := os.Lstat(j.Out)
+		existed[i] = serr == nil
+	}
 	for i, j := range jobs {
 		if rerr := os.Rename(tmps[i], j.Out); rerr != nil {
-			return fmt.Errorf("remote: %s: %w (documents 1 to %d were written)", j.Out, rerr, i)
+			replaced := 0
+			for k := range i {
+				if existed[k] {
+					replaced++
+				} else {
+					os.Remove(jobs[k].Out)
+				}
+			}
+			if replaced > 0 {
+				return fmt.Errorf("remote: %s: %w (%d existing outputs were already replaced)", j.Out, rerr, replaced)
+			}
+			return fmt.Errorf("remote: %s: %w", j.Out, rerr)
 		}
 		tmps[i] = ""
 	}

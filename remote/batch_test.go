@@ -135,3 +135,21 @@ func TestBatchRefusals(t *testing.T) {
 	require.Zero(t, e.srv.Calls("csc/credentials/authorize"))
 	require.Empty(t, listDir(t, dir, "out-*"))
 }
+
+// TestBatchRenameFailureRollsBack: when an output cannot be moved into
+// place (here a directory stands at its path), the outputs already moved
+// are removed again.
+func TestBatchRenameFailureRollsBack(t *testing.T) {
+	e := newEnv(t, remotetest.Config{})
+	e.user("ok", remotetest.Credential{})
+	s, err := e.csc(remote.CSCConfig{Username: "ok", Password: "mat-khau-ok"}).Signer(context.Background(), "", remote.Authorization{})
+	require.NoError(t, err)
+	dir := t.TempDir()
+	jobs := pdfJobs(t, dir, s, 3, &pdf.Options{})
+	require.NoError(t, os.MkdirAll(jobs[2].Out+"/occupied", 0o755))
+	err = remote.SignFiles(context.Background(), s, jobs)
+	require.Error(t, err)
+	require.NoFileExists(t, jobs[0].Out)
+	require.NoFileExists(t, jobs[1].Out)
+	require.Empty(t, listDir(t, dir, ".out-*"))
+}
