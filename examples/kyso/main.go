@@ -13,7 +13,7 @@
 //	kyso sign xml IN OUT [flags]   sign an XML document (e-invoice profiles; XAdES B-B, B-T, B-LT)
 //	kyso verify FILE... [flags]    verify every signature of each file
 //	kyso pki init DIR              write a test PKI to try the tool with
-//	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL and an MSSP simulator on loopback
+//	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL, an MSSP and remote-signing simulators on loopback
 //	kyso tokens --pkcs11 MODULE    list tokens and certificates of a PKCS#11 module
 //
 // Key sources for sign (exactly one):
@@ -91,7 +91,7 @@ Usage:
   kyso sign xml IN OUT [flags]   sign an XML document (XML-DSig/XAdES, e-invoice profiles)
   kyso verify FILE... [flags]    verify signatures; exit 0 only if all are TOTAL_PASSED
   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
-  kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
+  kyso pki serve DIR             serve DIR's TSA, OCSP, CRL, MSSP and remote-signing simulators until interrupted
   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
 
 Run "kyso COMMAND -h" for a command's flags.

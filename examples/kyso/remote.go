@@ -31,7 +31,7 @@ type remoteFlags struct {
 
 func (k *remoteFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.csc, "csc", "", "remote signing: CSC API v2 root `BASE_URL` (e.g. https://host/csc/v2)")
-	fs.StringVar(&k.cscUser, "csc-user", "", "CSC user name for auth/login (with --csc)")
+	fs.StringVar(&k.cscUser, "csc-user", "", "CSC `USER` name for auth/login (with --csc)")
 	fs.StringVar(&k.cscPassEnv, "csc-pass-env", "", "environment variable `VAR` holding the CSC password (with --csc)")
 	fs.StringVar(&k.cscCredential, "csc-credential", "", "CSC credential `ID` (default: the user's only credential)")
 	fs.StringVar(&k.cscPINEnv, "csc-pin-env", "", "environment variable `VAR` holding the signing PIN (with --csc)")
