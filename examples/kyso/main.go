@@ -91,7 +91,7 @@ Usage:
   kyso sign xml IN OUT [flags]   sign an XML document (XML-DSig/XAdES, e-invoice profiles)
   kyso verify FILE... [flags]    verify signatures; exit 0 only if all are TOTAL_PASSED
   kyso pki init DIR              write a test PKI (root, CA, TSA, signer .p12) to DIR
-  kyso pki serve DIR             serve DIR's TSA, OCSP, CRL, MSSP and remote-signing simulators until interrupted
+  kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
 
 Run "kyso COMMAND -h" for a command's flags.
