@@ -459,7 +459,11 @@ func (c *CSCClient) Authorize(ctx context.Context, cr *Credential, hashes [][]by
 		in["hashes"] = b64All(hashes)
 		in["hashAlgorithmOID"] = hashOIDs[h]
 	}
-	if ad := a.authData(cr); ad != nil {
+	ad := a.authData(cr)
+	if ad == nil && cr.AuthMode == "explicit" {
+		ad = []AuthObject{} // RSSP-managed authorization (section 13.10)
+	}
+	if ad != nil {
 		in["authData"] = ad
 	}
 	if a.Description != "" {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -115,16 +116,25 @@ func sp769Error(op string, httpStatus int, st sp769Status, hdr http.Header) *Err
 	code, _ := strconv.Atoi(st.StatusCode.String())
 	e := &Error{API: "sp769", Op: op, HTTPStatus: httpStatus, Code: st.StatusCode.String(), Message: st.Message}
 	msg := strings.ToLower(st.Message)
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(msg, w) {
-				return true
+	words := strings.FieldsFunc(msg, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	has := func(keys ...string) bool {
+		for _, k := range keys {
+			if strings.Contains(k, " ") || strings.Contains(k, "_") {
+				if strings.Contains(msg, k) {
+					return true
+				}
+				continue
+			}
+			for _, w := range words {
+				if strings.HasPrefix(w, k) {
+					return true
+				}
 			}
 		}
 		return false
 	}
 	switch {
-	case code == 429 || httpStatus == http.StatusTooManyRequests || has("rate", "too many"):
+	case code == 429 || httpStatus == http.StatusTooManyRequests || has("rate limit", "too many"):
 		e.Kind, e.RetryAfter = ErrRateLimited, retryAfter(hdr)
 	case has("reject", "declin", "từ chối", "tu choi", "cancel"):
 		e.Kind = ErrDeclined
