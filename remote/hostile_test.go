@@ -3,9 +3,11 @@ package remote_test
 import (
 	"context"
 	"crypto"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/remote"
+	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
@@ -205,4 +208,26 @@ func TestSP769RequestShape(t *testing.T) {
 		require.Equal(t, "hash", opts["sign_type"])
 		require.Equal(t, "pdf", opts["file_type"])
 	}
+}
+
+// TestCSCECDSAPlain: an ECDSA signature returned as r||s (as some HSMs
+// give it) is converted to DER and accepted.
+func TestCSCECDSAPlain(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue(pkitest.ECDSAKey(nil))
+	der, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	var rs struct{ R, S *big.Int }
+	_, err = asn1.Unmarshal(der, &rs)
+	require.NoError(t, err)
+	plain := append(rs.R.FillBytes(make([]byte, 32)), rs.S.FillBytes(make([]byte, 32))...)
+	url := hostileCSC(t, base64.StdEncoding.EncodeToString(id.Cert.Raw), map[string]string{
+		"signatures/signHash": fmt.Sprintf(`{"signatures":[%q]}`, base64.StdEncoding.EncodeToString(plain))})
+	c, err := remote.NewCSCClient(remote.CSCConfig{BaseURL: url, Username: "u", Password: "p"})
+	require.NoError(t, err)
+	s, err := c.Signer(context.Background(), "c", remote.Authorization{})
+	require.NoError(t, err)
+	sig, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	require.NoError(t, signer.CheckSignature(id.Cert.PublicKey, digest, crypto.SHA256, sig))
 }
