@@ -25,6 +25,8 @@ type keyFlags struct {
 
 	sim, mssp, apID, apPassEnv, msspID, display string
 	simWait                                     time.Duration
+
+	remoteFlags // --csc, --sp769, --out-dir (remote.go)
 }
 
 func (k *keyFlags) register(fs *flag.FlagSet) {
@@ -45,20 +47,23 @@ func (k *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.msspID, "mssp-id", "", "MSSP_ID URI assigned by the operator (with --sim)")
 	fs.StringVar(&k.display, "display", "", "text shown on the phone (with --sim; default: the file name)")
 	fs.DurationVar(&k.simWait, "sim-timeout", 2*time.Minute, "how long to wait for the user to confirm on the phone")
+	k.remoteFlags.register(fs)
 }
 
 // open returns the Signer the flags select and a function releasing it.
 func (k *keyFlags) open(ctx context.Context, e *env, docName string) (signer.Signer, func(), error) {
 	n := 0
-	for _, s := range []string{k.p12, k.module, k.sim} {
+	for _, s := range []string{k.p12, k.module, k.sim, k.csc, k.sp769} {
 		if s != "" {
 			n++
 		}
 	}
 	if n != 1 {
-		return nil, nil, usagef("give exactly one key source: --p12 FILE, --pkcs11 MODULE or --sim MSISDN")
+		return nil, nil, usagef("give exactly one key source: --p12 FILE, --pkcs11 MODULE, --sim MSISDN, --csc BASE_URL or --sp769 BASE_URL")
 	}
 	switch {
+	case k.isRemote():
+		return k.openRemote(ctx, e, docName)
 	case k.p12 != "":
 		return k.openP12()
 	case k.module != "":

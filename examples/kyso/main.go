@@ -14,7 +14,7 @@
 //	kyso sign file IN OUT.p7s [flags] sign any file (detached CAdES B-B, B-T, B-LT; second signers, countersignatures)
 //	kyso verify FILE... [flags]    verify every signature of each file
 //	kyso pki init DIR              write a test PKI to try the tool with
-//	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL and an MSSP simulator on loopback
+//	kyso pki serve DIR             serve that PKI's TSA, OCSP, CRL, an MSSP and remote-signing simulators on loopback
 //	kyso tokens --pkcs11 MODULE    list tokens and certificates of a PKCS#11 module
 //	kyso token keygen|import-cert|change-pin|unblock-pin|delete ...
 //	                               new key and CSR, import the issued certificate,
@@ -25,6 +25,12 @@
 //	--p12 FILE (--pass-env VAR | --pass-file FILE)
 //	--pkcs11 MODULE (--token LABEL | --serial SERIAL) [--cert THUMBPRINT] [--pin-env VAR]
 //	--sim MSISDN --mssp URL [--ap-id ID] [--ap-pass-env VAR] [--mssp-id URI]
+//	--csc BASE_URL --csc-user USER --csc-pass-env VAR [--csc-credential ID] [--csc-pin-env VAR]
+//	--sp769 BASE_URL --sp-id ID --sp-pass-env VAR --sp-user USER_ID
+//
+// With several inputs and --out-dir DIR, sign pdf and sign xml sign them
+// as one batch: one confirmation on the phone for a remote key, and no
+// file written unless all are signed.
 //
 // Exit status: 0 on success (for verify: every signature of every file is
 // TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, a file

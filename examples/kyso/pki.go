@@ -158,6 +158,7 @@ func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on (loopback only)")
 	sim := fs.String("sim", simMSISDN, "`MSISDN` of a simulated SIM holding the signer's key, served by an MSSP simulator (empty: no MSSP)")
 	simDelay := fs.Duration("sim-delay", 2*time.Second, "how long the simulated user takes to approve on the phone")
+	remoteDelay := fs.Duration("remote-delay", 2*time.Second, "how long the simulated user takes to confirm a remote-signing (CSC, sp769) request")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso pki serve DIR [--addr 127.0.0.1:PORT] [--sim MSISDN]", err)
@@ -230,6 +231,12 @@ approves each request after %v:
 `, mssp.URL(), *sim, id.Cert.Subject.CommonName, *simDelay, *sim, mssp.URL())
 		go showPhone(ctx, e.stdout, mssp, *sim)
 	}
+	rsim, err := startRemoteSim(id, st.CCCD, *remoteDelay)
+	if err != nil {
+		return 0, err
+	}
+	defer rsim.Close()
+	printRemoteSim(e.stdout, rsim, id, st.CCCD, *remoteDelay)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -56,10 +56,10 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso sign pdf IN OUT [flags]", err)
 	}
-	if len(pos) != 2 {
-		return 0, usagef("sign pdf: want IN and OUT, got %d arguments", len(pos))
+	if len(pos) != 2 && k.outDir == "" {
+		return 0, usagef("sign pdf: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
-	in, out := pos[0], pos[1]
+	in, out := batchArgs(pos, k.outDir)
 
 	opts := &pdf.Options{Reason: *reason, Location: *location, Field: *field, Certify: *certify}
 	switch *level {
@@ -114,6 +114,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 
+	if k.outDir != "" {
+		return e.signPDFBatch(ctx, &k, pos, opts)
+	}
 	f, err := os.Open(in)
 	if err != nil {
 		return 0, inputErr(err)
@@ -258,10 +261,10 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso sign xml IN OUT [flags]", err)
 	}
-	if len(pos) != 2 {
-		return 0, usagef("sign xml: want IN and OUT, got %d arguments", len(pos))
+	if len(pos) != 2 && k.outDir == "" {
+		return 0, usagef("sign xml: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
-	in, out := pos[0], pos[1]
+	in, out := batchArgs(pos, k.outDir)
 
 	var opts *kxml.SignOptions
 	switch *profile {
@@ -310,6 +313,12 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("--xades %q: want B-B, B-T or B-LT", *xades)
 	}
 
+	if k.outDir != "" {
+		if len(refs) > 0 {
+			return 0, usagef("--ref names elements of one document; it cannot be used with --out-dir")
+		}
+		return e.signXMLBatch(ctx, &k, pos, opts)
+	}
 	doc, err := readFile(in, e.stderr, *quiet, "đọc / reading "+filepath.Base(in))
 	if err != nil {
 		return 0, inputErr(err)

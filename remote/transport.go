@@ -1,0 +1,137 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"encoding/asn1"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// maxResponse caps what the client reads from a service (certificate
+// chains and a few hundred signatures fit easily).
+const maxResponse = 8 << 20
+
+// Waiting describes a request that waits for the user to confirm on the
+// phone. It is passed to the OnWait callback of a client configuration
+// when the wait starts and at every poll, so that a program can show
+// "waiting for confirmation on the phone" with the time left.
+type Waiting struct {
+	API         string    // "csc" or "sp769"
+	Transaction string    // the service's handle, responseID or transaction id
+	Documents   int       // how many signatures the confirmation covers
+	Deadline    time.Time // when the client gives up
+}
+
+// Left returns the time left until the deadline, at now.
+func (w Waiting) Left(now time.Time) time.Duration {
+	if d := w.Deadline.Sub(now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// postJSON sends in as JSON to url and decodes a 2xx answer into out. It
+// returns the HTTP status and body of any answer so the caller can map
+// errors; err is only set for transport failures and undecodable 2xx
+// bodies.
+func postJSON(ctx context.Context, hc *http.Client, url string, hdr http.Header, in, out any) (int, []byte, http.Header, error) {
+	var body io.Reader = http.NoBody
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	if err != nil {
+		return resp.StatusCode, nil, resp.Header, err
+	}
+	if len(data) > maxResponse {
+		return resp.StatusCode, nil, resp.Header, fmt.Errorf("%w: answer over %d bytes", ErrProtocol, maxResponse)
+	}
+	if resp.StatusCode/100 == 2 && out != nil && len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, data, resp.Header, fmt.Errorf("%w: %v", ErrProtocol, err)
+		}
+	}
+	return resp.StatusCode, data, resp.Header, nil
+}
+
+// retryAfter reads a Retry-After header given in seconds.
+func retryAfter(h http.Header) time.Duration {
+	if h == nil {
+		return 0
+	}
+	if n, err := strconv.Atoi(h.Get("Retry-After")); err == nil && n > 0 {
+		return time.Duration(n) * time.Second
+	}
+	return 0
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// normalizeECDSA returns an ECDSA signature as ASN.1 DER: services return
+// either DER or the fixed-size r||s form.
+func normalizeECDSA(pub crypto.PublicKey, sig []byte) []byte {
+	k, ok := pub.(*ecdsa.PublicKey)
+	if !ok {
+		return sig
+	}
+	n := (k.Curve.Params().BitSize + 7) / 8
+	if len(sig) != 2*n {
+		return sig
+	}
+	var rs struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(sig, &rs); err == nil && len(rest) == 0 {
+		return sig // already DER (a DER signature can have exactly 2n bytes)
+	}
+	rs.R = new(big.Int).SetBytes(sig[:n])
+	rs.S = new(big.Int).SetBytes(sig[n:])
+	der, err := asn1.Marshal(rs)
+	if err != nil {
+		return sig
+	}
+	return der
+}
+
+// copyLimited copies at most maxResponse bytes from r to w.
+func copyLimited(w io.Writer, r io.Reader) (int64, error) {
+	n, err := io.Copy(w, io.LimitReader(r, maxResponse+1))
+	if err == nil && n > maxResponse {
+		err = fmt.Errorf("%w: answer over %d bytes", ErrProtocol, maxResponse)
+	}
+	return n, err
+}
