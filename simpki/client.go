@@ -403,8 +403,8 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 	}
 	apTransID := newTransID()
 	m := &wire.SignatureReq{
-		Header:           c.header(apTransID),
-		MSISDN:           c.msisdn(msisdn),
+		Header:             c.header(apTransID),
+		MSISDN:             c.msisdn(msisdn),
 		DataToBeSigned:     dtbs,
 		SignatureProfile:   profile,
 		MSSFormat:          string(format),
