@@ -93,8 +93,7 @@ var (
 	// http://ae.mobile-id.vn/TS102204/etsi204 with one port per operation,
 	// the DER DigestInfo as application/octet-stream under MSS_Format
 	// …v1.1.2#PKCS1, its own status codes (408 and 502 success, 405
-	// cancelled, 406 timed out, 401/402 refused credentials, 403 unknown
-	// user, 404 service unavailable, 422 invalid request) and the
+	// cancelled, 406 timed out; other codes as TS 102 204) and the
 	// certificate by MSS_Registration.
 	ProfileVGCA = &Profile{
 		Name: "vgca", MSSPID: "http://hmssp.mobile-id.vn", SignatureProfile: "http://mobile-id.vn/digitalSignature",
@@ -104,10 +103,7 @@ var (
 			OpSignature: "MSS_SignaturePort", OpStatus: "MSS_StatusQueryPort", OpReceipt: "MSS_ReceiptPort",
 			OpRegistration: "MSS_RegistrationPort", OpProfileQuery: "MSS_ProfileQueryPort",
 		},
-		StatusCodes: map[int]StatusCode{
-			408: Signature, 502: ValidSignature, 405: UserCancel, 406: ExpiredTransaction,
-			401: UnauthorizedAccess, 402: UnauthorizedAccess, 403: UnknownClient, 404: InternalError, 422: WrongParam,
-		},
+		StatusCodes: map[int]StatusCode{408: Signature, 502: ValidSignature, 405: UserCancel, 406: ExpiredTransaction},
 		Lookup:             LookupRegistration,
 		AdditionalServices: []string{"http://mobile-id.vn/MSSP/v1.0.0#signingCertificate"},
 	}
