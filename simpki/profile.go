@@ -103,7 +103,7 @@ var (
 			OpSignature: "MSS_SignaturePort", OpStatus: "MSS_StatusQueryPort", OpReceipt: "MSS_ReceiptPort",
 			OpRegistration: "MSS_RegistrationPort", OpProfileQuery: "MSS_ProfileQueryPort",
 		},
-		StatusCodes: map[int]StatusCode{408: Signature, 502: ValidSignature, 405: UserCancel, 406: ExpiredTransaction},
+		StatusCodes:        map[int]StatusCode{408: Signature, 502: ValidSignature, 405: UserCancel, 406: ExpiredTransaction},
 		Lookup:             LookupRegistration,
 		AdditionalServices: []string{"http://mobile-id.vn/MSSP/v1.0.0#signingCertificate"},
 	}
