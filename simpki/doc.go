@@ -70,7 +70,9 @@
 // playing the profile (TestProfilesWithSimulator/PROFILE/MODE: a PDF and an
 // e-invoice signed and verified TOTAL_PASSED; cancel, expiry, PIN blocked
 // and the caller's time-out leave no output), and, where marked R, against
-// recorded answers in that profile's form (TestRecordedAnswers,
+// recorded answers in that profile's form (TestRecordedAnswers/CASE: the
+// signature checked, then a PDF and an e-invoice signed through the same
+// answers and verified TOTAL_PASSED, or the refusal's typed error;
 // TestRecordedReceipt; files in testdata/mssp). "—" is an operation the
 // mode does not use.
 //

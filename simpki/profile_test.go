@@ -63,7 +63,9 @@ func (pe *profileEnv) client(t *testing.T, m simpki.Mode, mod ...func(*simpki.Co
 	return c
 }
 
-func (pe *profileEnv) signPDF(t *testing.T, s *simpki.Signer) ([]byte, error) {
+// signPDF signs a small PDF with s: through SignCMS when the MSSP answers
+// with a CMS, else as any signer.
+func signPDF(s *simpki.Signer) ([]byte, error) {
 	in := minimalPDF("Quyet dinh so 15/QD-UBND")
 	var out bytes.Buffer
 	ctx := simpki.WithDisplay(context.Background(), "Quyết định số 15/QĐ-UBND")
@@ -94,7 +96,7 @@ func noOutput(n int) error {
 	return nil
 }
 
-func (pe *profileEnv) requireTotalPassed(t *testing.T, vf verify.Verifier, doc []byte) {
+func requireTotalPassed(t *testing.T, vf verify.Verifier, doc []byte) {
 	t.Helper()
 	rep, err := verify.VerifyBytes(context.Background(), vf, doc)
 	require.NoError(t, err)
@@ -119,14 +121,14 @@ func TestProfilesWithSimulator(t *testing.T) {
 				require.NoError(t, err)
 				require.True(t, s.Certificate().Equal(id.Cert))
 
-				signed, err := pe.signPDF(t, s)
+				signed, err := signPDF(s)
 				require.NoError(t, err)
-				pe.requireTotalPassed(t, verify.NewPDFVerifier(pe.v), signed)
+				requireTotalPassed(t, verify.NewPDFVerifier(pe.v), signed)
 				checkPdfsig(t, signed, id.Cert.Subject.CommonName)
 
 				inv, err := kxml.Sign(context.Background(), []byte(invoice), s, kxml.Seller())
 				require.NoError(t, err)
-				pe.requireTotalPassed(t, verify.NewXMLVerifier(pe.v), inv)
+				requireTotalPassed(t, verify.NewXMLVerifier(pe.v), inv)
 
 				reqs := pe.srv.Requests()[before:]
 				lookup := "MSS_ProfileReq"
@@ -234,9 +236,9 @@ func TestProfilesCMSAnswers(t *testing.T) {
 				c := pe.client(t, m, func(c *simpki.Config) { c.Format = simpki.FormatCMS })
 				s, err := simpki.New(context.Background(), c, msisdn, simpki.Options{})
 				require.NoError(t, err)
-				signed, err := pe.signPDF(t, s)
+				signed, err := signPDF(s)
 				require.NoError(t, err)
-				pe.requireTotalPassed(t, verify.NewPDFVerifier(pe.v), signed)
+				requireTotalPassed(t, verify.NewPDFVerifier(pe.v), signed)
 				checkPdfsig(t, signed, id.Cert.Subject.CommonName)
 				r := pe.srv.Requests()
 				require.Equal(t, p.DigestInfo, r[len(r)-1].DigestInfo || r[len(r)-2].DigestInfo)

@@ -22,6 +22,8 @@ import (
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
+	"github.com/kyso-vn/kyso/verify"
+	kxml "github.com/kyso-vn/kyso/xml"
 )
 
 // replay is an MSSP that answers each operation with the next recorded
@@ -112,10 +114,15 @@ func (r *replay) requests() []seenRequest {
 // Government CA's rpc/literal with its own status codes and zone-less
 // Instants, plain document/literal) against the client configured with
 // the matching profile, in synch and asynchClientServer mode: signatures
-// are accepted and checked, refusals are the typed errors.
+// are accepted and checked — a PDF and an e-invoice signed through them
+// verify TOTAL_PASSED — and refusals are the typed errors.
 func TestRecordedAnswers(t *testing.T) {
 	p := pkitest.New(t)
-	id := p.MustIssue(pkitest.RSAKey(2048))
+	id := p.MustIssue(pkitest.RSAKey(2048), pkitest.Organization("Công ty TNHH Phần mềm Kyso", "0101234567"))
+	trust := verify.NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "test root")
+	v, err := verify.New(verify.Options{Trust: trust, Revocation: verify.RevocationOnline, HTTPClient: p.HTTPClient()})
+	require.NoError(t, err)
 	const (
 		sw = "swisscom-rpc-soap12/"
 		fc = "ficom-rpc-soap11/"
@@ -193,6 +200,18 @@ func TestRecordedAnswers(t *testing.T) {
 			} else {
 				require.NoError(t, err)
 				require.NoError(t, signer.CheckSignature(id.Cert.PublicKey, d, crypto.SHA256, got))
+			}
+			if tc.want == nil {
+				// A PDF and (raw signatures) an e-invoice through the same
+				// recorded answers, verified TOTAL_PASSED.
+				pdfDoc, err := signPDF(s)
+				require.NoError(t, err)
+				requireTotalPassed(t, verify.NewPDFVerifier(v), pdfDoc)
+				if !tc.format.IsCMS() {
+					inv, err := kxml.Sign(context.Background(), []byte(invoice), s, kxml.Seller())
+					require.NoError(t, err)
+					requireTotalPassed(t, verify.NewXMLVerifier(v), inv)
+				}
 			}
 			// What kyso sent was in the profile's form, at its endpoints.
 			for _, q := range r.requests() {
