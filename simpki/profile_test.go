@@ -296,3 +296,35 @@ func TestDigestInfoOption(t *testing.T) {
 	_, err = s.SignDigest(context.Background(), digestOf("x"), crypto.SHA256)
 	require.ErrorIs(t, err, simpki.ErrRejected)
 }
+
+// TestProfileEndpoints: the simulator playing the Government CA serves
+// each operation at its own port only, so the client's derived endpoints
+// are what makes asynchronous signing work; an explicit StatusURL pointing
+// at the wrong port is refused by the MSSP, and the right one works.
+func TestProfileEndpoints(t *testing.T) {
+	pe := newProfileEnv(t, simpki.ProfileVGCA, false)
+	id := pe.subscriber("0912345678", nil, pkitest.RSAKey(2048))
+	require.Equal(t, "MSS_StatusQueryPort", path.Base(simpki.ProfileVGCA.Endpoint(pe.srv.URL(), simpki.OpStatus)))
+	require.Equal(t, pe.srv.URLFor(simpki.OpStatus), simpki.ProfileVGCA.Endpoint(pe.srv.URL(), simpki.OpStatus))
+	for _, tc := range []struct {
+		statusURL string
+		want      error
+	}{
+		{pe.srv.URL(), simpki.ErrRejected},
+		{pe.srv.URLFor(simpki.OpStatus), nil},
+	} {
+		c := pe.client(t, simpki.AsynchClientServer, func(c *simpki.Config) { c.StatusURL = tc.statusURL })
+		s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
+		require.NoError(t, err)
+		_, err = s.SignDigest(context.Background(), digestOf(tc.statusURL), crypto.SHA256)
+		if tc.want == nil {
+			require.NoError(t, err)
+		} else {
+			require.ErrorIs(t, err, tc.want)
+		}
+	}
+	// A URL that does not end in the profile's signature port is used for
+	// every operation as it is.
+	require.Equal(t, "https://mssp.example/mss", simpki.ProfileVGCA.Endpoint("https://mssp.example/mss", simpki.OpStatus))
+	require.Equal(t, "https://mssp.example/x/MSS_ReceiptPort", simpki.ProfileVGCA.Endpoint("https://mssp.example/x/MSS_SignaturePort", simpki.OpReceipt))
+}

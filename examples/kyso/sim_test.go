@@ -130,6 +130,27 @@ func TestSIMProfiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, hidden, "no temporary files left")
 
+	// --mssp-status / --mssp-receipt name the endpoints explicitly: the
+	// Government CA's simulator serves MSS_StatusQuery only at its port.
+	vg := mssptest.New(t, mssptest.Config{Profile: simpki.ProfileVGCA})
+	vid := pki.MustIssue(pkitest.RSAKey(2048))
+	require.NoError(t, vg.AddSubscriber(mssptest.Subscriber{MSISDN: "0977000001", Key: vid.Signer()}))
+	for _, tc := range []struct {
+		status string
+		code   int
+	}{{vg.URL(), 1}, {vg.URLFor(simpki.OpStatus), 0}} {
+		out := filepath.Join(dir, fmt.Sprintf("vg-%d.pdf", tc.code))
+		r := kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0977000001", "--mssp", vg.URL(), "--sim-profile", "vgca",
+			"--mssp-status", tc.status, "--mssp-receipt", vg.URLFor(simpki.OpReceipt))
+		assert.Equal(t, tc.code, r.code, r.stderr)
+		if tc.code == 1 {
+			assert.Contains(t, r.stderr, "MSSP từ chối yêu cầu")
+			assert.NoFileExists(t, out)
+		} else {
+			check.PDFSig(t, out, 1)
+		}
+	}
+
 	// Bad flag values: usage errors.
 	for _, bad := range [][]string{{"--sim-mode", "notify"}, {"--sim-profile", "viettel"}, {"--sim-format", "xades"}} {
 		r := kyso(t, nil, "", append([]string{"sign", "pdf", pdfIn, filepath.Join(dir, "u.pdf"), "--sim", "0912345678", "--mssp", "http://127.0.0.1:1/"}, bad...)...)
