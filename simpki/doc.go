@@ -55,6 +55,10 @@
 // Unverified: the guideline itself (not public in our sources) — the
 // DigestInfo MimeType in particular.
 //
+// Viettel MobileCA's SOAP service (APWs) is not a profile: its messages
+// follow TS 102 204 in spirit but its schema is proprietary and not public
+// (only compiled clients exist), so it cannot be written from a source.
+//
 // Any profile can send the DigestInfo form ([Config.DigestInfo]; RSA keys
 // only). An MSSP that answers with a CMS carrying its own signed
 // attributes (Swisscom does) signs PDFs through [Signer.SignCMS]: it is

@@ -1,15 +1,19 @@
 package simpki_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log"
 	"path"
+	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
@@ -70,4 +74,53 @@ func ExampleProfileVGCA() {
 	// MSS_RegistrationReq at MSS_RegistrationPort digestinfo: false
 	// MSS_SignatureReq at MSS_SignaturePort digestinfo: true
 	// MSS_StatusReq at MSS_StatusQueryPort digestinfo: false
+}
+
+// An MSSP that answers with a CMS carrying its own signed attributes signs
+// a PDF in two phases: the document digest goes to the phone, and the
+// MSSP's CMS becomes the PDF's signature.
+func ExampleSigner_SignCMS() {
+	p, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	mssp, err := mssptest.Start(mssptest.Config{CMSSignedAttributes: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer mssp.Close()
+	sim := p.MustIssue(pkitest.Person("Phạm Thu Hà", "001190005678"))
+	if err := mssp.AddSubscriber(mssptest.Subscriber{MSISDN: "0912345678", Key: sim.Signer()}); err != nil {
+		log.Fatal(err)
+	}
+	client, err := simpki.NewClient(simpki.Config{URL: mssp.URL(), APID: mssp.APID(), Format: simpki.FormatCMS})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := simpki.New(context.Background(), client, "0912345678", simpki.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	in := minimalPDF("Giay moi hop")
+	ctx := simpki.WithDisplay(context.Background(), "Giấy mời họp")
+	prep, err := pdf.Prepare(ctx, bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	der, err := s.SignCMS(ctx, prep.DocumentDigest(), prep.SignerOpts().HashFunc())
+	if err != nil {
+		log.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := prep.Finish(ctx, &out, bytes.NewReader(in), int64(len(in)), der); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("signed PDF keeps the original:", bytes.HasPrefix(out.Bytes(), in))
+	fmt.Println("the MSSP's CMS is inside:", bytes.Contains(out.Bytes(), []byte(strings.ToUpper(hex.EncodeToString(der[:32])))) ||
+		bytes.Contains(out.Bytes(), []byte(hex.EncodeToString(der[:32]))))
+	// Output:
+	// signed PDF keeps the original: true
+	// the MSSP's CMS is inside: true
 }
