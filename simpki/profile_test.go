@@ -328,3 +328,27 @@ func TestProfileEndpoints(t *testing.T) {
 	require.Equal(t, "https://mssp.example/mss", simpki.ProfileVGCA.Endpoint("https://mssp.example/mss", simpki.OpStatus))
 	require.Equal(t, "https://mssp.example/x/MSS_ReceiptPort", simpki.ProfileVGCA.Endpoint("https://mssp.example/x/MSS_SignaturePort", simpki.OpReceipt))
 }
+
+// TestAPRequestSigningEveryProfile: requests signed with the AP's key
+// verify at the simulator in every profile's SOAP form (rpc/literal, SOAP
+// 1.1), and xmlsec1 agrees.
+func TestAPRequestSigningEveryProfile(t *testing.T) {
+	for _, p := range simpki.Profiles() {
+		pk := pkitest.New(t)
+		apID := pk.MustIssue(pkitest.Organization("Công ty TNHH Phần mềm Kyso", "0101234567"))
+		e := &env{t: t, pki: pk, srv: mssptest.New(t, mssptest.Config{APCertificate: apID.Cert, Profile: p})}
+		e.subscriber("0912345678", nil, pkitest.RSAKey(2048))
+		c, err := simpki.NewClient(simpki.Config{URL: e.srv.URL(), APID: e.srv.APID(), Profile: p, Mode: simpki.AsynchClientServer,
+			PollDelay: 10 * time.Millisecond, RequestSigner: apID.Signer()})
+		require.NoError(t, err)
+		s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{})
+		require.NoError(t, err, p.Name)
+		_, err = s.SignDigest(context.Background(), digestOf("x"), crypto.SHA256)
+		require.NoError(t, err, p.Name)
+		for _, r := range e.srv.Requests() {
+			require.True(t, r.Signed, "%s %s", p.Name, r.Operation)
+			require.Equal(t, p.RPC, r.RPC)
+		}
+		checkWithXMLSec(t, e.srv.Requests()[1].Body, apID.Cert)
+	}
+}

@@ -47,6 +47,13 @@ func canonical(el *etree.Element) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An rpc/literal message element undeclares the wrapper's default
+	// namespace (xmlns=""). Exclusive C14N renders xmlns="" only below an
+	// output ancestor with a default namespace, never on the apex of the
+	// node-set (C14N 1.0 §4.7 via Exc-C14N §3): drop it, as xmlsec1 does.
+	if det.NamespaceURI() == "" {
+		det.RemoveAttr("xmlns")
+	}
 	if err := etreeutils.TransformExcC14n(det, "", false); err != nil {
 		return nil, err
 	}
