@@ -349,6 +349,13 @@ func TestAPRequestSigningEveryProfile(t *testing.T) {
 			require.True(t, r.Signed, "%s %s", p.Name, r.Operation)
 			require.Equal(t, p.RPC, r.RPC)
 		}
+		body := string(e.srv.Requests()[1].Body)
+		if p.SOAP11 {
+			require.Contains(t, body, `env:mustUnderstand="1"`) // SOAP 1.1 has no "true" and no role
+			require.NotContains(t, body, "env:role")
+		} else {
+			require.Contains(t, body, `env:mustUnderstand="true"`)
+		}
 		checkWithXMLSec(t, e.srv.Requests()[1].Body, apID.Cert)
 	}
 }
