@@ -68,6 +68,14 @@ func TestSIMProfiles(t *testing.T) {
 				require.Equal(t, 0, r.code, "%s: %s", name, r.stderr)
 				outs = append(outs, xout)
 			}
+			if cms && p == simpki.ProfileETSI {
+				// The MSSP's CMS gets the signature time-stamp (B-T).
+				out := filepath.Join(dir, "etsi-cms-bt.pdf")
+				r := kyso(t, env, "", append([]string{"sign", "pdf", pdfIn, out, "--sim-format", "cms", "--tsa", pki.TSAURL()}, base...)...)
+				require.Equal(t, 0, r.code, r.stderr)
+				assert.Contains(t, r.stdout, "PAdES B-T")
+				outs = append(outs, out)
+			}
 			// What went over the wire: the profile's form and endpoints.
 			for _, q := range mssp.Requests() {
 				assert.Equal(t, p.RPC, q.RPC, q.Operation)
