@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 )
 
@@ -228,4 +230,24 @@ func simErr(err error) error {
 		return &simFailure{err: err, msg: fmt.Sprintf("ký số trên SIM không thành công: hết thời gian chờ (--sim-timeout) / SIM signing failed: no answer in time (--sim-timeout) (%v)", err)}
 	}
 	return err
+}
+
+// serveSIMKey returns the profile "kyso pki serve --sim-profile" plays and
+// the key on its simulated SIM: the test signer's, or — for profiles that
+// send a DigestInfo, which only RSA signs — an RSA key of the same person
+// issued by the same test PKI.
+func serveSIMKey(p *pkitest.PKI, id *pkitest.Identity, name, cccd, profile string) (*simpki.Profile, signer.Signer, error) {
+	prof, err := simpki.ProfileByName(profile)
+	if err != nil {
+		return nil, nil, usagef("--sim-profile: %v", err)
+	}
+	if _, isRSA := id.Cert.PublicKey.(*rsa.PublicKey); isRSA || !prof.DigestInfo {
+		return prof, id.Signer(), nil
+	}
+	rsaID, err := p.Issue(pkitest.Person(name, cccd),
+		pkitest.RSAKey(2048), pkitest.Validity(id.Cert.NotBefore, id.Cert.NotAfter))
+	if err != nil {
+		return nil, nil, err
+	}
+	return prof, rsaID.Signer(), nil
 }

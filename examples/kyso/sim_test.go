@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -165,4 +166,27 @@ func TestSIMProfiles(t *testing.T) {
 		assert.Equal(t, 2, r.code, r.stderr)
 		assert.Contains(t, r.stderr, strings.TrimPrefix(bad[0], "--"))
 	}
+}
+
+// "kyso pki serve --sim-profile vgca" plays the Government CA's MSSP (an
+// RSA SIM key for its DigestInfo form); "kyso sign --sim-profile vgca"
+// signs through it and the result verifies online through the served PKI.
+func TestServeSIMProfile(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	r := kyso(t, nil, "", "pki", "init", pkiDir)
+	require.Equal(t, 0, r.code, r.stderr)
+	srv := servePKIArgs(t, pkiDir, "--sim", "0987 654 321", "--sim-delay", "100ms", "--sim-profile", "vgca")
+	m := srv.waitFor(t, regexp.MustCompile(`--mssp (http://127\.0\.0\.1:\d+/\S+) --sim-profile vgca`))
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	out := filepath.Join(dir, "vgca.pdf")
+	r = kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0987654321", "--mssp", m[1], "--sim-profile", "vgca", "--sim-mode", "synch")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, m[1], "/MSS_SignaturePort")
+	r = kyso(t, []string{"HTTP_PROXY=" + srv.base}, "", "verify", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), out, "--json")
+	assert.Equal(t, 0, r.code, r.stdout+r.stderr)
+	r = kyso(t, nil, "", "pki", "serve", pkiDir, "--sim-profile", "viettel")
+	assert.Equal(t, 2, r.code, r.stderr)
+	srv.stop(t)
 }
