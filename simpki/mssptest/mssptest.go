@@ -157,7 +157,7 @@ type Request struct {
 	MSISDN                           string    // as sent
 	MessagingMode                    string    // synch, asynchClientServer or asynchServerServer
 	MimeType                         string    // of DataToBeSigned
-	DataToBeSigned                   []byte    // the digest (or data) to sign
+	DataToBeSigned                   []byte    // the digest to sign (of a DigestInfo: the digest in it)
 	Display                          string    // DataToBeDisplayed
 	DisplayMimeType, DisplayEncoding string    // attributes of DataToBeDisplayed
 	SignatureProfile                 string    // the requested signature profile URI
