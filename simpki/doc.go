@@ -83,11 +83,13 @@
 //	operation              profile  synch                asynchClientServer     asynchServerServer
 //	MSS_Signature          etsi     Sim, R etsi/synch    Sim, R swisscom/async/*  Sim
 //	                       vgca     Sim, R vgca/synch    Sim, R vgca/async      Sim
-//	                       ficom    Sim, R ficom/synch   Sim, R ficom/async/*   Sim
+//	                       ficom    Sim, R ficom/synch   Sim, R ficom/async/*   Sim, R ficom/notification
 //	MSS_StatusQuery        etsi     —                    Sim, R etsi/async      —
 //	                       vgca     —                    Sim, R vgca/async      —
 //	                       ficom    —                    Sim, R ficom/async/*   —
-//	MSS_Notification       all      —                    —                      Sim (posted in the profile's form)
+//	MSS_Notification       etsi     —                    —                      Sim (posted in the profile's form)
+//	                       vgca     —                    —                      Sim
+//	                       ficom    —                    —                      Sim, R ficom/notification
 //	MSS_Receipt (cancel)   etsi     — (no MSSP_TransID)  Sim, TestRecordedReceipt  Sim
 //	                       vgca     —                    Sim                    Sim
 //	                       ficom    —                    Sim                    Sim

@@ -36,6 +36,7 @@ type replay struct {
 	mu   sync.Mutex
 	next map[string][]string // operation element -> fixture files
 	seen []seenRequest
+	acks []string // the AP's answers to notifications
 	sig  map[string]string // placeholder -> value, from the last signature request
 }
 
@@ -80,6 +81,23 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		require.NoError(r.t, err)
 		r.sig["{{SIG}}"] = base64.StdEncoding.EncodeToString(raw)
 		r.sig["{{CMS}}"] = base64.StdEncoding.EncodeToString(der)
+		r.sig["{{AP_TRANSID}}"] = m.APTransID
+		if q := r.next["MSS_Notification"]; len(q) > 0 && m.APURL != "" {
+			// asynchServerServer: the MSSP posts the recorded
+			// notification to AP_URL once it has acknowledged.
+			body := r.fill(q[0])
+			go func() {
+				time.Sleep(30 * time.Millisecond)
+				resp, err := http.Post(m.APURL, "text/xml; charset=utf-8", strings.NewReader(body))
+				if err == nil {
+					ack, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					r.mu.Lock()
+					r.acks = append(r.acks, string(ack))
+					r.mu.Unlock()
+				}
+			}()
+		}
 	}
 	q := r.next[op]
 	if len(q) == 0 {
@@ -90,16 +108,22 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if len(q) > 1 {
 		r.next[op] = q[1:]
 	}
+	out := r.fill(file)
+	if strings.Contains(out, "Fault>") {
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+	_, _ = io.WriteString(w, out)
+}
+
+// fill returns the recorded answer in file with its placeholders filled.
+func (r *replay) fill(file string) string {
 	data, err := os.ReadFile(filepath.Join("testdata", "mssp", file))
 	require.NoError(r.t, err)
 	out := string(data)
 	for k, v := range r.sig {
 		out = strings.ReplaceAll(out, k, v)
 	}
-	if strings.Contains(out, "Fault>") {
-		w.WriteHeader(http.StatusInternalServerError)
-	}
-	_, _ = io.WriteString(w, out)
+	return out
 }
 
 func (r *replay) requests() []seenRequest {
@@ -156,6 +180,8 @@ func TestRecordedAnswers(t *testing.T) {
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", vg + "MSS_StatusResp-signature.xml"}}, nil, 0},
 		{"vgca/async/expired", simpki.ProfileVGCA, simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {vg + "MSS_StatusResp-expired.xml"}}, simpki.ErrExpired, 406},
+		{"ficom/notification", simpki.ProfileFiCom, simpki.AsynchServerServer, "", map[string][]string{
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_Notification": {fc + "MSS_Notification.xml"}}, nil, 0},
 		{"etsi/synch", simpki.ProfileETSI, simpki.Synch, "", map[string][]string{
 			"MSS_SignatureReq": {et + "MSS_SignatureResp.xml"}}, nil, 0},
 		{"etsi/async", simpki.ProfileETSI, simpki.AsynchClientServer, "", map[string][]string{
@@ -169,8 +195,11 @@ func TestRecordedAnswers(t *testing.T) {
 			if name, ok := tc.profile.Endpoints[simpki.OpSignature]; ok {
 				url = base + name
 			}
+			notif := simpki.NewNotificationHandler()
+			ap := httptestServer(t, notif)
 			c, err := simpki.NewClient(simpki.Config{URL: url, APID: "kyso-ap", Profile: tc.profile, Mode: tc.mode, Format: tc.format,
-				PollDelay: 10 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond, TimeOut: 10 * time.Second})
+				PollDelay: 10 * time.Millisecond, PollMaxInterval: 20 * time.Millisecond, TimeOut: 10 * time.Second,
+				NotificationURL: ap.URL + "/mss/notify", Notifications: notif})
 			require.NoError(t, err)
 			opts := simpki.Options{}
 			if tc.profile == simpki.ProfileETSI {
@@ -211,6 +240,22 @@ func TestRecordedAnswers(t *testing.T) {
 					inv, err := kxml.Sign(context.Background(), []byte(invoice), s, kxml.Seller())
 					require.NoError(t, err)
 					requireTotalPassed(t, verify.NewXMLVerifier(v), inv)
+				}
+			}
+			if tc.mode == simpki.AsynchServerServer {
+				// The AP acknowledged each notification in its form.
+				var acks []string
+				require.Eventually(t, func() bool {
+					r.mu.Lock()
+					defer r.mu.Unlock()
+					acks = append([]string(nil), r.acks...)
+					return len(acks) > 0
+				}, 5*time.Second, 10*time.Millisecond)
+				for _, a := range acks {
+					env, err := wire.Decode([]byte(a))
+					require.NoError(t, err, a)
+					require.IsType(t, &wire.NotificationResp{}, env.Message)
+					require.True(t, env.Dialect.SOAP11, a)
 				}
 			}
 			// What kyso sent was in the profile's form, at its endpoints.
