@@ -36,7 +36,7 @@ type replay struct {
 	mu   sync.Mutex
 	next map[string][]string // operation element -> fixture files
 	seen []seenRequest
-	acks []string // the AP's answers to notifications
+	acks []string          // the AP's answers to notifications
 	sig  map[string]string // placeholder -> value, from the last signature request
 }
 
