@@ -36,8 +36,11 @@ type replay struct {
 	mu   sync.Mutex
 	next map[string][]string // operation element -> fixture files
 	seen []seenRequest
-	acks []string          // the AP's answers to notifications
-	sig  map[string]string // placeholder -> value, from the last signature request
+	acks []string // the AP's answers to notifications
+	// forge makes the recorded signatures cover another digest than the
+	// one requested (a broken or hostile MSSP).
+	forge bool
+	sig   map[string]string // placeholder -> value, from the last signature request
 }
 
 type seenRequest struct {
@@ -74,6 +77,11 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		if m.DataToBeSigned.MimeType == "application/octet-stream" {
 			h, dtbs, err = simpki.ParseDigestInfo(dtbs)
 			require.NoError(r.t, err)
+		}
+		if r.forge {
+			hh := h.New()
+			hh.Write([]byte("another document"))
+			dtbs = hh.Sum(nil)
 		}
 		raw, err := r.id.Signer().SignDigest(context.Background(), dtbs, h)
 		require.NoError(r.t, err)
@@ -160,36 +168,46 @@ func TestRecordedAnswers(t *testing.T) {
 		format  simpki.Format
 		script  map[string][]string
 		want    error
-		raw     int // the StatusError's Raw code
+		raw     int  // the StatusError's Raw code
+		forge   bool // signatures over another digest
 	}{
 		{"swisscom/async/cms", simpki.ProfileETSI, simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
-			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "MSS_StatusResp-signature.xml"}}, nil, 0},
+			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 		{"swisscom/async/cancel", simpki.ProfileETSI, simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "fault-401.xml"}}, simpki.ErrUserCancel, 0},
+			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "fault-401.xml"}}, simpki.ErrUserCancel, 0, false},
 		{"ficom/synch", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
-			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, nil, 0},
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, nil, 0, false},
 		{"ficom/synch/pin-blocked", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
-			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "fault-402.xml"}}, simpki.ErrPINBlocked, 0},
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "fault-402.xml"}}, simpki.ErrPINBlocked, 0, false},
 		{"ficom/async/expired", simpki.ProfileFiCom, simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", fc + "fault-208.xml"}}, simpki.ErrExpired, 0},
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", fc + "fault-208.xml"}}, simpki.ErrExpired, 0, false},
 		{"vgca/synch", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
-			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, nil, 0},
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, nil, 0, false},
 		{"vgca/synch/cancel", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
-			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-cancel.xml"}}, simpki.ErrUserCancel, 405},
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-cancel.xml"}}, simpki.ErrUserCancel, 405, false},
 		{"vgca/async", simpki.ProfileVGCA, simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", vg + "MSS_StatusResp-signature.xml"}}, nil, 0},
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", vg + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 		{"vgca/async/expired", simpki.ProfileVGCA, simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {vg + "MSS_StatusResp-expired.xml"}}, simpki.ErrExpired, 406},
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {vg + "MSS_StatusResp-expired.xml"}}, simpki.ErrExpired, 406, false},
 		{"ficom/notification", simpki.ProfileFiCom, simpki.AsynchServerServer, "", map[string][]string{
-			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_Notification": {fc + "MSS_Notification.xml"}}, nil, 0},
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_Notification": {fc + "MSS_Notification.xml"}}, nil, 0, false},
+		// The same answers carrying a signature over another digest are
+		// refused in every form, and never reach the caller.
+		{"vgca/synch/forged", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, signer.ErrBadSignature, 0, true},
+		{"ficom/synch/forged", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, signer.ErrBadSignature, 0, true},
+		{"swisscom/async/cms/forged", simpki.ProfileETSI, simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
+			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-signature.xml"}}, simpki.ErrProtocol, 0, true},
 		{"etsi/synch", simpki.ProfileETSI, simpki.Synch, "", map[string][]string{
-			"MSS_SignatureReq": {et + "MSS_SignatureResp.xml"}}, nil, 0},
+			"MSS_SignatureReq": {et + "MSS_SignatureResp.xml"}}, nil, 0, false},
 		{"etsi/async", simpki.ProfileETSI, simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {et + "MSS_StatusResp-signature.xml"}}, nil, 0},
+			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {et + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newReplay(t, id, tc.script)
+			r.forge = tc.forge
 			base := r.srv.URL + "/soap/services/"
 			url := base + "MSS"
 			if name, ok := tc.profile.Endpoints[simpki.OpSignature]; ok {
@@ -219,8 +237,13 @@ func TestRecordedAnswers(t *testing.T) {
 				require.ErrorIs(t, err, tc.want)
 				require.Nil(t, got)
 				var se *simpki.StatusError
-				require.True(t, errors.As(err, &se))
-				require.Equal(t, tc.raw, se.Raw)
+				if tc.forge {
+					require.ErrorIs(t, err, simpki.ErrProtocol, "a forged signature is a protocol error")
+					require.False(t, errors.As(err, &se))
+				} else {
+					require.True(t, errors.As(err, &se))
+					require.Equal(t, tc.raw, se.Raw)
+				}
 			} else if tc.format.IsCMS() {
 				require.NoError(t, err)
 				sd, err := cms.Parse(got)
