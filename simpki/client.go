@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
@@ -76,20 +77,32 @@ func (f Format) IsCMS() bool { return f == FormatCMS || f == FormatPKCS7 }
 // Config configures a Client for one MSSP and one application provider.
 type Config struct {
 	// URL is the MSSP's SOAP endpoint. Every operation is POSTed there
-	// unless StatusURL, ReceiptURL or ProfileURL name their own endpoints.
-	URL                               string
-	StatusURL, ReceiptURL, ProfileURL string
+	// unless StatusURL, ReceiptURL, ProfileURL or RegistrationURL name
+	// their own endpoints, or the Profile derives them from URL.
+	URL                                                string
+	StatusURL, ReceiptURL, ProfileURL, RegistrationURL string
+
+	// Profile is the MSSP's dialect (nil: ProfileETSI). It supplies the
+	// defaults of MSSPID, SignatureProfile and Format, the SOAP form of
+	// requests, the per-operation endpoints, the digest form and the
+	// meaning of its status codes.
+	Profile *Profile
+	// DigestInfo sends DataToBeSigned as a DER DigestInfo even when the
+	// Profile does not (RSA keys only: a DigestInfo is what PKCS#1 v1.5
+	// signs).
+	DigestInfo bool
 
 	// APID and APPassword identify the application provider (AP_Info).
 	APID       string
 	APPassword string
-	// MSSPID is the MSSP_ID URI the operator assigned.
+	// MSSPID is the MSSP_ID URI the operator assigned (default: the
+	// Profile's).
 	MSSPID string
 
 	// SignatureProfile is the mssURI the operator assigned for signing
-	// (empty: none sent, the MSSP's default).
+	// (empty: the Profile's; none sent when it has none).
 	SignatureProfile string
-	// Format is the MSS_Format asked for; empty means FormatPKCS1.
+	// Format is the MSS_Format asked for; empty means the Profile's.
 	Format Format
 	// Mode is the messaging mode; zero means Synch.
 	Mode Mode
@@ -148,7 +161,7 @@ type Client struct {
 
 // NewClient checks cfg and returns a Client.
 func NewClient(cfg Config) (*Client, error) {
-	for _, u := range []string{cfg.URL, cfg.StatusURL, cfg.ReceiptURL, cfg.ProfileURL, cfg.NotificationURL} {
+	for _, u := range []string{cfg.URL, cfg.StatusURL, cfg.ReceiptURL, cfg.ProfileURL, cfg.RegistrationURL, cfg.NotificationURL} {
 		if u == "" {
 			continue
 		}
@@ -169,9 +182,23 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Mode < Synch || cfg.Mode > AsynchServerServer {
 		return nil, fmt.Errorf("simpki: unknown messaging mode %d", cfg.Mode)
 	}
+	if cfg.Profile == nil {
+		cfg.Profile = ProfileETSI
+	}
+	pr := cfg.Profile
+	if cfg.MSSPID == "" {
+		cfg.MSSPID = pr.MSSPID
+	}
+	if cfg.SignatureProfile == "" {
+		cfg.SignatureProfile = pr.SignatureProfile
+	}
+	if cfg.Format == "" {
+		cfg.Format = pr.Format
+	}
 	if cfg.Format == "" {
 		cfg.Format = FormatPKCS1
 	}
+	cfg.DigestInfo = cfg.DigestInfo || pr.DigestInfo
 	if err := checkFormat(cfg.Format); err != nil {
 		return nil, err
 	}
@@ -199,14 +226,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.MaxPollErrors <= 0 {
 		cfg.MaxPollErrors = 3
 	}
-	if cfg.StatusURL == "" {
-		cfg.StatusURL = cfg.URL
-	}
-	if cfg.ReceiptURL == "" {
-		cfg.ReceiptURL = cfg.URL
-	}
-	if cfg.ProfileURL == "" {
-		cfg.ProfileURL = cfg.URL
+	for _, e := range []struct {
+		u  *string
+		op Operation
+	}{{&cfg.StatusURL, OpStatus}, {&cfg.ReceiptURL, OpReceipt}, {&cfg.ProfileURL, OpProfileQuery}, {&cfg.RegistrationURL, OpRegistration}} {
+		if *e.u == "" {
+			*e.u = pr.Endpoint(cfg.URL, e.op)
+		}
 	}
 	if cfg.RequestSigner != nil && cfg.RequestSigner.Certificate() == nil {
 		return nil, fmt.Errorf("simpki: RequestSigner: %w", signer.ErrNoCertificate)
@@ -230,7 +256,7 @@ func NewClient(cfg Config) (*Client, error) {
 
 func checkFormat(f Format) error {
 	switch f {
-	case FormatPKCS1, FormatCMS, FormatPKCS7:
+	case FormatPKCS1, FormatETSIPKCS1, FormatCMS, FormatPKCS7:
 		return nil
 	}
 	return fmt.Errorf("simpki: unknown MSS_Format %q", f)
@@ -242,7 +268,9 @@ type Request struct {
 	MSISDN string
 	// Digest is the hash to be signed, computed with Hash (SHA-1, SHA-256,
 	// SHA-384 or SHA-512). It is sent as DataToBeSigned with the MimeType
-	// application/x-sha256 (etc.), base64-encoded.
+	// application/x-sha256 (etc.), base64-encoded — or, with a DigestInfo
+	// profile or Config.DigestInfo, as its DER DigestInfo with the
+	// profile's MimeType.
 	Digest []byte
 	Hash   crypto.Hash
 	// Display is the text shown on the phone (DataToBeDisplayed), UTF-8;
@@ -346,6 +374,22 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 	if mode == AsynchServerServer && (c.cfg.NotificationURL == "" || c.cfg.Notifications == nil) {
 		return nil, errors.New("simpki: asynchServerServer needs Config.NotificationURL and Config.Notifications")
 	}
+	dtbs := wire.Data{Value: base64.StdEncoding.EncodeToString(req.Digest), MimeType: mime, Encoding: "base64"}
+	if c.cfg.DigestInfo {
+		if req.Certificate != nil {
+			if _, ok := req.Certificate.PublicKey.(*rsa.PublicKey); !ok {
+				return nil, fmt.Errorf("simpki: %w: a DigestInfo is signed with RSA PKCS#1 v1.5; the certificate has a %T key", signer.ErrUnsupportedAlgorithm, req.Certificate.PublicKey)
+			}
+		}
+		di, err := DigestInfo(req.Hash, req.Digest)
+		if err != nil {
+			return nil, err
+		}
+		dtbs = wire.Data{Value: base64.StdEncoding.EncodeToString(di), MimeType: c.cfg.Profile.DigestInfoMimeType, Encoding: "base64"}
+		if dtbs.MimeType == "" {
+			dtbs.MimeType = "application/octet-stream"
+		}
+	}
 	format := c.cfg.Format
 	if req.Format != "" {
 		if err := checkFormat(req.Format); err != nil {
@@ -359,13 +403,14 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 	}
 	apTransID := newTransID()
 	m := &wire.SignatureReq{
-		Header:           c.header(apTransID),
-		MSISDN:           c.msisdn(msisdn),
-		DataToBeSigned:   wire.Data{Value: base64.StdEncoding.EncodeToString(req.Digest), MimeType: mime, Encoding: "base64"},
-		SignatureProfile: profile,
-		MSSFormat:        string(format),
-		TimeOut:          timeOutSeconds(ctx, c.cfg.TimeOut),
-		MessagingMode:    mode.String(),
+		Header:             c.header(apTransID),
+		MSISDN:             c.msisdn(msisdn),
+		DataToBeSigned:     dtbs,
+		SignatureProfile:   profile,
+		MSSFormat:          string(format),
+		TimeOut:            timeOutSeconds(ctx, c.cfg.TimeOut),
+		MessagingMode:      mode.String(),
+		AdditionalServices: c.cfg.Profile.AdditionalServices,
 	}
 	if req.Display != "" {
 		m.DataToBeDisplayed = &wire.Data{Value: norm.NFC.String(req.Display), MimeType: "text/plain", Encoding: "UTF-8"}
@@ -390,13 +435,13 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 		return nil, fmt.Errorf("%w: expected MSS_SignatureResp, got %T", ErrProtocol, env.Message)
 	}
 	tx.msspTransID = resp.MSSPTransID
-	code := StatusCode(resp.Status.Code)
+	code := c.cfg.Profile.Canonical(resp.Status.Code)
 	switch {
 	case code == Signature || code == ValidSignature:
 		return c.finish(req, tx, resp.Signature, format, code, resp.SignatureProfile)
 	case code == RequestOK && mode != Synch:
 	default:
-		return nil, statusError(resp.Status, tx.msspTransID)
+		return nil, c.statusError(resp.Status, tx.msspTransID)
 	}
 	var st *wire.StatusResp
 	if mode == AsynchClientServer {
@@ -408,7 +453,7 @@ func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.finish(req, tx, st.Signature, format, StatusCode(st.Status.Code), resp.SignatureProfile)
+	out, err := c.finish(req, tx, st.Signature, format, c.cfg.Profile.Canonical(st.Status.Code), resp.SignatureProfile)
 	return out, err
 }
 
@@ -436,8 +481,14 @@ func (c *Client) ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-func statusError(s wire.Status, msspTransID string) error {
-	return &StatusError{Code: StatusCode(s.Code), Message: s.Message, MSSPTransID: msspTransID}
+// statusError is the error for a Status the MSSP reported, its code read
+// through the profile.
+func (c *Client) statusError(s wire.Status, msspTransID string) error {
+	e := &StatusError{Code: c.cfg.Profile.Canonical(s.Code), Message: s.Message, MSSPTransID: msspTransID}
+	if int(e.Code) != s.Code {
+		e.Raw = s.Code
+	}
+	return e
 }
 
 type transaction struct {
@@ -513,13 +564,13 @@ func (tx *transaction) poll(ctx context.Context) (*wire.StatusResp, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: expected MSS_StatusResp, got %T", ErrProtocol, env.Message)
 		}
-		switch code := StatusCode(st.Status.Code); code {
+		switch code := c.cfg.Profile.Canonical(st.Status.Code); code {
 		case OutstandingTransaction, RequestOK:
 			continue
 		case Signature, ValidSignature:
 			return st, nil
 		default:
-			return nil, statusError(st.Status, tx.msspTransID)
+			return nil, c.statusError(st.Status, tx.msspTransID)
 		}
 	}
 }
@@ -542,11 +593,11 @@ func (tx *transaction) await(ctx context.Context, p *pending) (*wire.StatusResp,
 			if st.MSSPTransID != tx.msspTransID {
 				continue
 			}
-			switch code := StatusCode(st.Status.Code); code {
+			switch code := tx.c.cfg.Profile.Canonical(st.Status.Code); code {
 			case Signature, ValidSignature:
 				return st, nil
 			default:
-				return nil, statusError(st.Status, tx.msspTransID)
+				return nil, tx.c.statusError(st.Status, tx.msspTransID)
 			}
 		}
 	}
@@ -571,7 +622,7 @@ func (tx *transaction) abandon(ctx context.Context) {
 		Header:      c.header(newTransID()),
 		MSSPTransID: tx.msspTransID,
 		MSISDN:      c.msisdn(tx.msisdn),
-		Status:      &wire.Status{Code: int(UserCancel), Message: "CANCELLED_BY_AP"},
+		Status:      &wire.Status{Code: c.cfg.Profile.Code(UserCancel), Message: "CANCELLED_BY_AP"},
 		Message:     &wire.Data{Value: CancelMessage, MimeType: "text/plain", Encoding: "UTF-8"},
 	}, timeout)
 }
@@ -581,7 +632,8 @@ var errTransport = errors.New("transport")
 // call POSTs m and decodes the answer. SOAP faults become *StatusError;
 // HTTP errors and malformed answers wrap ErrProtocol.
 func (c *Client) call(ctx context.Context, endpoint string, m wire.Message, timeout time.Duration) (*wire.Envelope, error) {
-	doc, err := wire.NewDocument(m)
+	dialect := c.cfg.Profile.dialect()
+	doc, err := dialect.NewDocument(m)
 	if err != nil {
 		return nil, fmt.Errorf("simpki: %w", err)
 	}
@@ -602,7 +654,12 @@ func (c *Client) call(ctx context.Context, endpoint string, m wire.Message, time
 		return nil, fmt.Errorf("simpki: %w", err)
 	}
 	wrapper, _ := wire.Operation(m)
-	hreq.Header.Set("Content-Type", wire.ContentType+`; action="`+wrapper+`"`)
+	if dialect.SOAP11 {
+		hreq.Header.Set("Content-Type", dialect.ContentType())
+		hreq.Header.Set("SOAPAction", `"#`+wrapper+`"`)
+	} else {
+		hreq.Header.Set("Content-Type", wire.ContentType+`; action="`+wrapper+`"`)
+	}
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w: POST %s: %w", ErrProtocol, errTransport, endpoint, err)

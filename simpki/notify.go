@@ -103,12 +103,14 @@ func (h *NotificationHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	case p.ch <- &n.StatusResp:
 	default: // a duplicate; the first ones count
 	}
-	body, err := wire.Encode(&wire.NotificationResp{})
+	// Acknowledge in the form the MSSP wrote (SOAP 1.1 or 1.2, rpc or
+	// document/literal).
+	body, err := env.Dialect.Encode(&wire.NotificationResp{})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", wire.ContentType)
+	w.Header().Set("Content-Type", env.Dialect.ContentType())
 	_, _ = w.Write(body)
 }
 

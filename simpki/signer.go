@@ -28,9 +28,10 @@ const (
 	CertAuto CertificateSource = iota
 	// CertFromConfig uses Options.Certificate and Options.Chain only.
 	CertFromConfig
-	// CertFromProfileQuery asks the MSSP with an MSS_ProfileQuery for the
-	// subscriber's certificates (the Kiuru/Swisscom "certs" extension).
-	// The user sees nothing.
+	// CertFromProfileQuery asks the MSSP for the subscriber's
+	// certificates in the way its Profile says: an MSS_ProfileQuery (the
+	// Kiuru/Swisscom "certs" extension) or an MSS_Registration (the
+	// Government CA). The user sees nothing.
 	CertFromProfileQuery
 	// CertFromSignature asks the user to sign a random challenge in CMS
 	// format and takes the certificate from the MSSP's CMS, after checking
@@ -102,7 +103,7 @@ func New(ctx context.Context, c *Client, msisdn string, opts Options) (*Signer, 
 		if opts.Source == CertFromConfig {
 			return nil, fmt.Errorf("simpki: CertFromConfig without Options.Certificate: %w", signer.ErrNoCertificate)
 		}
-		cert, chain, err := c.QueryCertificate(ctx, n)
+		cert, chain, err := c.lookup(ctx, n)
 		if err == nil {
 			s.cert, s.chain = cert, chain
 			return s, nil
@@ -115,7 +116,7 @@ func New(ctx context.Context, c *Client, msisdn string, opts Options) (*Signer, 
 		}
 		return s, nil
 	case CertFromProfileQuery:
-		if s.cert, s.chain, err = c.QueryCertificate(ctx, n); err != nil {
+		if s.cert, s.chain, err = c.lookup(ctx, n); err != nil {
 			return nil, err
 		}
 		return s, nil
@@ -149,6 +150,60 @@ func queryUnsupported(err error) bool {
 
 var errNoQueryCertificate = errors.New("the profile query returned no certificate")
 
+// lookup finds the subscriber's certificate as the profile says.
+func (c *Client) lookup(ctx context.Context, msisdn string) (*x509.Certificate, []*x509.Certificate, error) {
+	switch c.cfg.Profile.Lookup {
+	case LookupRegistration:
+		return c.RegisteredCertificate(ctx, msisdn)
+	case LookupNone:
+		return nil, nil, fmt.Errorf("simpki: profile %q: %w", c.cfg.Profile.Name, errNoQueryCertificate)
+	}
+	return c.QueryCertificate(ctx, msisdn)
+}
+
+// RegisteredCertificate asks the MSSP for the subscriber's certificate
+// with an MSS_Registration request, as the Government CA's mPKI offers it:
+// the answer's CertificateResponse elements carry the certificate (and
+// possibly its issuers). The user sees nothing.
+func (c *Client) RegisteredCertificate(ctx context.Context, msisdn string) (*x509.Certificate, []*x509.Certificate, error) {
+	n, err := NormalizeMSISDN(msisdn)
+	if err != nil {
+		return nil, nil, err
+	}
+	env, err := c.call(ctx, c.cfg.RegistrationURL, &wire.RegistrationReq{
+		Header: c.header(newTransID()), MSISDN: c.msisdn(n),
+	}, c.cfg.RequestTimeout)
+	if err != nil {
+		return nil, nil, c.ctxErr(ctx, err)
+	}
+	rr, ok := env.Message.(*wire.RegistrationResp)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: expected MSS_RegistrationResp, got %T", ErrProtocol, env.Message)
+	}
+	switch c.cfg.Profile.Canonical(rr.Status.Code) {
+	case RequestOK, Signature, ValidSignature:
+	default:
+		return nil, nil, c.statusError(rr.Status, "")
+	}
+	var leaf *x509.Certificate
+	var chain []*x509.Certificate
+	for _, der := range rr.Certificates {
+		x, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: certificate in the registration response: %v", ErrProtocol, err)
+		}
+		if leaf == nil && !x.IsCA {
+			leaf = x
+		} else {
+			chain = append(chain, x)
+		}
+	}
+	if leaf == nil {
+		return nil, nil, fmt.Errorf("simpki: %s: %w", n, errNoQueryCertificate)
+	}
+	return leaf, chain, nil
+}
+
 // QueryCertificate asks the MSSP for the subscriber's certificate with an
 // MSS_ProfileQuery carrying Params "certs" and returns the first active
 // certificate and its issuers. The user sees nothing.
@@ -167,8 +222,8 @@ func (c *Client) QueryCertificate(ctx context.Context, msisdn string) (*x509.Cer
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: expected MSS_ProfileResp, got %T", ErrProtocol, env.Message)
 	}
-	if code := StatusCode(pr.Status.Code); code != RequestOK {
-		return nil, nil, statusError(pr.Status, "")
+	if code := c.cfg.Profile.Canonical(pr.Status.Code); code != RequestOK {
+		return nil, nil, c.statusError(pr.Status, "")
 	}
 	for _, uc := range pr.Certificates {
 		if (uc.State != "" && uc.State != "ACTIVE") || len(uc.Chain) == 0 {
@@ -264,6 +319,53 @@ func (s *Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.Sign
 	}
 	return resp.Signature, nil
 }
+
+// SignCMS asks the subscriber to sign contentDigest (the hash, computed
+// with h, of the data to be signed: a PDF's signed byte ranges) in a CMS
+// format and returns the MSSP's CMS SignedData, for MSSPs that only answer
+// with a CMS carrying their own signed attributes. The CMS has been
+// checked: signed under Certificate(), its message-digest attribute equal
+// to contentDigest. A format package that takes a whole CMS (pdf's
+// Prepared.Finish with Prepared.DocumentDigest) makes it the document's
+// signature. A CMS without signed attributes cannot serve (its signature
+// is over the bare digest, not over attributes a PAdES signature needs):
+// ErrNoSignedAttributes.
+func (s *Signer) SignCMS(ctx context.Context, contentDigest []byte, h crypto.Hash) ([]byte, error) {
+	if DigestMimeType(h) == "" {
+		return nil, fmt.Errorf("simpki: %w: hash %v", signer.ErrUnsupportedAlgorithm, h)
+	}
+	text := s.opts.Display
+	if t, ok := ctx.Value(displayKey{}).(string); ok && t != "" {
+		text = t
+	}
+	if text == "" {
+		text = DefaultDisplay
+	}
+	f := s.client.cfg.Format
+	if !f.IsCMS() {
+		f = FormatCMS
+	}
+	resp, err := s.client.Sign(ctx, &Request{
+		MSISDN: s.msisdn, Digest: contentDigest, Hash: h, Format: f,
+		Display: s.display(text, contentDigest), Certificate: s.cert,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.CMS == nil {
+		return nil, fmt.Errorf("%w: the MSSP answered with a raw signature, not a CMS [transaction %s]", ErrProtocol, resp.MSSPTransID)
+	}
+	if resp.Signature != nil {
+		return nil, fmt.Errorf("%w [transaction %s]", ErrNoSignedAttributes, resp.MSSPTransID)
+	}
+	if !resp.Verified {
+		return nil, fmt.Errorf("%w: the MSSP's CMS could not be checked [transaction %s]", ErrProtocol, resp.MSSPTransID)
+	}
+	return resp.CMS, nil
+}
+
+// Format returns the MSS_Format the Signer's client asks for.
+func (s *Signer) Format() Format { return s.client.cfg.Format }
 
 func (s *Signer) display(text string, digest []byte) string {
 	text = norm.NFC.String(text)

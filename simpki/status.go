@@ -102,6 +102,10 @@ var (
 	// own signed attributes, not the requested digest, so it cannot be used
 	// as a raw signature (Client.Sign still returns the CMS).
 	ErrNotRawSignature = errors.New("simpki: the MSSP's CMS signature is not over the requested digest")
+	// ErrNoSignedAttributes: Signer.SignCMS got a CMS without signed
+	// attributes, whose signature is over the bare digest; a document
+	// signature cannot be built from it (ask for the PKCS1 format).
+	ErrNoSignedAttributes = errors.New("simpki: the MSSP's CMS has no signed attributes to carry into a document signature")
 )
 
 // StatusError is a status or fault code reported by the MSSP. It matches
@@ -112,11 +116,18 @@ type StatusError struct {
 	Detail      string     // fault detail, if any
 	Fault       bool       // reported as a SOAP fault rather than a status
 	MSSPTransID string     // the transaction, when known
+	// Raw is the code as the MSSP wrote it when its profile gives it
+	// another meaning than TS 102 204 (the Government CA's 405 for
+	// USER_CANCEL); 0 otherwise.
+	Raw int
 }
 
 // Error gives the code, its name and the MSSP's message.
 func (e *StatusError) Error() string {
 	s := fmt.Sprintf("simpki: MSSP answered %d %s", int(e.Code), e.Code)
+	if e.Raw != 0 {
+		s = fmt.Sprintf("simpki: MSSP answered %d (%s)", e.Raw, e.Code)
+	}
 	if e.Message != "" && e.Message != e.Code.String() {
 		s += ": " + e.Message
 	}

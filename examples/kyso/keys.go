@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer"
-	"github.com/kyso-vn/kyso/simpki"
 )
 
 // keyFlags are the key-source flags shared by "sign pdf" and "sign xml".
@@ -25,6 +23,7 @@ type keyFlags struct {
 
 	sim, mssp, apID, apPassEnv, msspID, display string
 	simWait                                     time.Duration
+	simx                                        simFlags // sim.go
 
 	remoteFlags // --csc, --sp769, --out-dir (remote.go)
 }
@@ -47,6 +46,7 @@ func (k *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.msspID, "mssp-id", "", "MSSP_ID URI assigned by the operator (with --sim)")
 	fs.StringVar(&k.display, "display", "", "text shown on the phone (with --sim; default: the file name)")
 	fs.DurationVar(&k.simWait, "sim-timeout", 2*time.Minute, "how long to wait for the user to confirm on the phone")
+	k.registerSIM(fs)
 	k.remoteFlags.register(fs)
 }
 
@@ -190,51 +190,4 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func (k *keyFlags) openSIM(ctx context.Context, e *env, docName string) (signer.Signer, func(), error) {
-	if k.mssp == "" {
-		return nil, nil, usagef("--sim needs --mssp URL")
-	}
-	var pass string
-	if k.apPassEnv != "" {
-		v, ok := os.LookupEnv(k.apPassEnv)
-		if !ok {
-			return nil, nil, usagef("--ap-pass-env: environment variable %s is not set", k.apPassEnv)
-		}
-		pass = v
-	}
-	c, err := simpki.NewClient(simpki.Config{
-		URL: k.mssp, APID: k.apID, APPassword: pass, MSSPID: k.msspID,
-		Mode: simpki.AsynchClientServer, TimeOut: k.simWait, PollDelay: time.Second,
-	})
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	display := k.display
-	if display == "" {
-		display = "Ký số " + docName
-	}
-	s, err := simpki.New(ctx, c, k.sim, simpki.Options{Display: display, MaxDisplayRunes: 160})
-	if err != nil {
-		if errors.Is(err, simpki.ErrInvalidMSISDN) {
-			return nil, nil, inputErr(err)
-		}
-		return nil, nil, err
-	}
-	return &simNotice{Signer: s, w: e.stderr, msisdn: s.MSISDN()}, func() {}, nil
-}
-
-// simNotice tells the user to look at their phone, with the verification
-// code the phone shows, before each SIM signature.
-type simNotice struct {
-	signer.Signer
-	w      io.Writer
-	msisdn string
-}
-
-func (s *simNotice) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	fmt.Fprintf(s.w, "Xác nhận trên điện thoại %s, mã xác minh %s / confirm on the phone, code %s\n",
-		s.msisdn, simpki.VerificationCode(digest), simpki.VerificationCode(digest))
-	return s.Signer.SignDigest(ctx, digest, opts)
 }

@@ -25,6 +25,8 @@
 //	--p12 FILE (--pass-env VAR | --pass-file FILE)
 //	--pkcs11 MODULE (--token LABEL | --serial SERIAL) [--cert THUMBPRINT] [--pin-env VAR]
 //	--sim MSISDN --mssp URL [--ap-id ID] [--ap-pass-env VAR] [--mssp-id URI]
+//	    [--sim-profile etsi|vgca|ficom] [--sim-mode synch|async|poll] [--sim-format pkcs1|cms]
+//	    [--sim-digestinfo] [--mssp-status URL] [--mssp-receipt URL] [--mssp-registration URL]
 //	--csc BASE_URL --csc-user USER --csc-pass-env VAR [--csc-credential ID] [--csc-pin-env VAR]
 //	--sp769 BASE_URL --sp-id ID --sp-pass-env VAR --sp-user USER_ID
 //
@@ -34,10 +36,11 @@
 //
 // Exit status: 0 on success (for verify: every signature of every file is
 // TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, a file
-// holds no signature, or an operation failed (a TSA or MSSP error, a
-// cancelled request); 2 for a usage
-// or input error (bad flags, unreadable or malformed file, wrong password or
-// PIN). Run "kyso help" or "kyso COMMAND -h" for the flags.
+// holds no signature, or an operation failed (a TSA error; any refusal by
+// the SIM user or the MSSP: cancelled, expired, PIN or SIM blocked, unknown
+// number, no answer in time — worded in Vietnamese and English); 2 for a
+// usage or input error (bad flags, unreadable or malformed file, wrong
+// password or token PIN). Run "kyso help" or "kyso COMMAND -h" for the flags.
 //
 // Flags may be given before or after the file arguments. Progress is shown
 // on standard error for files over 4 MiB unless --quiet is given.

@@ -159,6 +159,7 @@ func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	sim := fs.String("sim", simMSISDN, "`MSISDN` of a simulated SIM holding the signer's key, served by an MSSP simulator (empty: no MSSP)")
 	simDelay := fs.Duration("sim-delay", 2*time.Second, "how long the simulated user takes to approve on the phone")
 	remoteDelay := fs.Duration("remote-delay", 2*time.Second, "how long the simulated user takes to confirm a remote-signing (CSC, sp769) request")
+	simProfile := fs.String("sim-profile", "etsi", "MSSP `PROFILE` the simulator plays: etsi, vgca or ficom (sim.go)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso pki serve DIR [--addr 127.0.0.1:PORT] [--sim MSISDN]", err)
@@ -202,11 +203,15 @@ func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	defer ln.Close()
 	var mssp *mssptest.Server
 	if *sim != "" {
-		if mssp, err = mssptest.Start(mssptest.Config{}); err != nil {
+		prof, simKey, err := serveSIMKey(p, id, st.Signer, st.CCCD, *simProfile)
+		if err != nil {
+			return 0, err
+		}
+		if mssp, err = mssptest.Start(mssptest.Config{Profile: prof}); err != nil {
 			return 0, err
 		}
 		defer mssp.Close()
-		err = mssp.AddSubscriber(mssptest.Subscriber{MSISDN: *sim, Key: id.Signer(),
+		err = mssp.AddSubscriber(mssptest.Subscriber{MSISDN: *sim, Key: simKey,
 			Script: []mssptest.Step{{Outcome: mssptest.Approve, Delay: *simDelay}}})
 		if err != nil {
 			return 0, usagef("--sim: %v", err)
@@ -227,8 +232,8 @@ revocation checks let kyso reach them through this server as an HTTP proxy:
 		fmt.Fprintf(e.stdout, `  MSSP  %s
 An MSSP simulator: the SIM of %s holds %s's key, and the simulated phone
 approves each request after %v:
-  kyso sign pdf IN OUT --sim %s --mssp %s
-`, mssp.URL(), *sim, id.Cert.Subject.CommonName, *simDelay, *sim, mssp.URL())
+  kyso sign pdf IN OUT --sim %s --mssp %s --sim-profile %s
+`, mssp.URL(), *sim, id.Cert.Subject.CommonName, *simDelay, *sim, mssp.URL(), mssp.Profile().Name)
 		go showPhone(ctx, e.stdout, mssp, *sim)
 	}
 	rsim, err := startRemoteSim(id, st.CCCD, *remoteDelay)

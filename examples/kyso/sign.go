@@ -146,7 +146,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		r = prog.readerAt(f)
 	}
 	err = writeAtomic(out, func(w io.Writer) error {
-		return pdf.Sign(ctx, w, r, st.Size(), s, opts)
+		return signPDFWith(ctx, w, r, st.Size(), s, opts)
 	})
 	prog.done()
 	if err != nil {

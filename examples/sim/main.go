@@ -14,6 +14,12 @@
 //	go run ./examples/sim
 //	go run ./examples/sim -in contract.pdf -out contract-signed.pdf -user approve
 //	go run ./examples/sim -user expire,wrongpin -mode notify
+//	go run ./examples/sim -profile vgca -mode async
+//
+// -profile plays one of simpki's MSSP profiles on both sides: etsi (the
+// default), vgca (the Government CA's mPKI: rpc/literal, one port per
+// operation, DigestInfo, its status codes, the certificate by
+// MSS_Registration) or ficom (rpc/literal SOAP 1.1, DigestInfo, fi:PKCS1).
 //
 // Without -in it signs a small generated one-page PDF; without -out it
 // writes into a new temporary directory.
@@ -44,6 +50,7 @@ type config struct {
 	In, Out, MSISDN, Title string
 	Users                  []string // what the user does with each request
 	Mode                   string
+	Profile                string // simpki profile name; empty: etsi
 }
 
 func main() {
@@ -54,6 +61,7 @@ func main() {
 	flag.StringVar(&c.Title, "title", "Hợp đồng mua bán số 12/2026", "document title shown on the phone")
 	users := flag.String("user", "approve,cancel", "what the user does with each request, comma-separated: approve, cancel, expire, wrongpin, ota")
 	flag.StringVar(&c.Mode, "mode", "async", "messaging mode: synch, async (polling) or notify (server-to-server)")
+	flag.StringVar(&c.Profile, "profile", "etsi", "MSSP profile: etsi, vgca or ficom")
 	flag.Parse()
 	c.Users = strings.Split(*users, ",")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -113,6 +121,13 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 	if len(c.Users) == 0 {
 		return nil, errors.New("no -user action given")
 	}
+	prof := simpki.ProfileETSI
+	if c.Profile != "" {
+		var err error
+		if prof, err = simpki.ProfileByName(c.Profile); err != nil {
+			return nil, err
+		}
+	}
 	var script []mssptest.Step
 	var wants []error
 	for _, u := range c.Users {
@@ -146,12 +161,14 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 		return nil, err
 	}
 	defer ca.Close()
-	mssp, err := mssptest.Start(mssptest.Config{APPassword: "ap-secret"})
+	mssp, err := mssptest.Start(mssptest.Config{APPassword: "ap-secret", Profile: prof})
 	if err != nil {
 		return nil, err
 	}
 	defer mssp.Close()
-	sim, err := ca.Issue(pkitest.Person("Nguyễn Thị Minh Khai", "001190012345"))
+	// A DigestInfo is signed with RSA PKCS#1 v1.5: such profiles need an
+	// RSA SIM key.
+	sim, err := ca.Issue(pkitest.Person("Nguyễn Thị Minh Khai", "001190012345"), pkitest.RSAKey(2048))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +178,7 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 
 	// The application's side.
 	cfg := simpki.Config{
-		URL: mssp.URL(), APID: mssp.APID(), APPassword: "ap-secret", MSSPID: mssp.MSSPID(),
+		URL: mssp.URL(), APID: mssp.APID(), APPassword: "ap-secret", MSSPID: mssp.MSSPID(), Profile: prof,
 		Mode: mode, TimeOut: 5 * time.Second, PollDelay: 500 * time.Millisecond,
 	}
 	if mode == simpki.AsynchServerServer {

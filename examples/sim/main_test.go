@@ -54,6 +54,18 @@ func TestRun(t *testing.T) {
 	assert.ErrorIs(t, res[0].Err, simpki.ErrPINBlocked)
 	assert.NoFileExists(t, no)
 
+	// Each MSSP profile, the user approving then declining.
+	for _, p := range simpki.Profiles() {
+		out := filepath.Join(t.TempDir(), p.Name+".pdf")
+		res, err := run(ctx, &bytes.Buffer{}, config{Out: out, MSISDN: "0912345678", Title: "x", Users: []string{"approve", "cancel"}, Mode: "async", Profile: p.Name})
+		require.NoError(t, err, p.Name)
+		assert.Equal(t, verify.TotalPassed, res[0].Report.Indication(), p.Name)
+		assert.ErrorIs(t, res[1].Err, simpki.ErrUserCancel, p.Name)
+		check.PDFSig(t, out, 1)
+	}
+	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"approve"}, Mode: "synch", Profile: "viettel"})
+	assert.ErrorContains(t, err, `unknown MSSP profile "viettel"`)
+
 	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"dance"}, Mode: "synch"})
 	assert.ErrorContains(t, err, `unknown -user "dance"`)
 	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"approve"}, Mode: "smoke"})

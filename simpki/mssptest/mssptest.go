@@ -10,6 +10,16 @@
 // numbers get UNKNOWN_CLIENT. Every request is recorded, together with what
 // the phone displayed, so tests can assert what the user was shown.
 //
+// Config.Profile makes the simulator play one of simpki's MSSP profiles:
+// it answers in that profile's SOAP form (document/literal or rpc/literal,
+// SOAP 1.2 or 1.1), serves each operation at the profile's endpoint
+// ([Server.URLFor]), writes the profile's status codes (the Government
+// CA's 408/405/406 …), requires the DigestInfo form where the profile
+// does, and answers MSS_Registration with the certificate where the
+// profile looks certificates up that way. Config.CMSSignedAttributes makes
+// CMS answers carry signed attributes, as Swisscom's do. Requests are read
+// in every form whatever the profile.
+//
 // Entry points: [New] (for tests; closed by t.Cleanup) or [Start] + Close,
 // then [Server.AddSubscriber], [Server.URL], [Server.Requests] and
 // [Server.Phone].
@@ -34,6 +44,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
@@ -123,6 +134,14 @@ type Config struct {
 	// NotificationClient posts asynchServerServer notifications to the
 	// AP_URL (default: http.DefaultClient).
 	NotificationClient *http.Client
+	// Profile is the MSSP dialect the simulator plays (nil:
+	// simpki.ProfileETSI). Its MSSPID is the default MSSP_ID.
+	Profile *simpki.Profile
+	// CMSSignedAttributes answers CMS formats with a CMS whose signature
+	// covers signed attributes (content-type, message-digest,
+	// signing-certificate-v2), as Swisscom's MSSP does, instead of one
+	// whose signature is over the bare digest.
+	CMSSignedAttributes bool
 }
 
 // DefaultMSSPID is the simulator's MSSP_ID.
@@ -138,11 +157,14 @@ type Request struct {
 	MSISDN                           string    // as sent
 	MessagingMode                    string    // synch, asynchClientServer or asynchServerServer
 	MimeType                         string    // of DataToBeSigned
-	DataToBeSigned                   []byte    // the digest (or data) to sign
+	DataToBeSigned                   []byte    // the digest to sign (of a DigestInfo: the digest in it)
 	Display                          string    // DataToBeDisplayed
 	DisplayMimeType, DisplayEncoding string    // attributes of DataToBeDisplayed
 	SignatureProfile                 string    // the requested signature profile URI
 	MSSFormat                        string    // the requested signature format URI
+	DigestInfo                       bool      // DataToBeSigned was a DER DigestInfo
+	RPC, SOAP11                      bool      // the SOAP form of the request
+	Path                             string    // the URL path it was posted to
 	TimeOut                          int       // the request's TimeOut in seconds (0: none)
 	APURL                            string    // AP_URL for notifications
 	ReceiptStatus                    int       // MSS_ReceiptReq: the status code sent
@@ -226,6 +248,12 @@ func Start(cfg Config) (*Server, error) {
 	if cfg.APID == "" {
 		cfg.APID = "kyso-ap"
 	}
+	if cfg.Profile == nil {
+		cfg.Profile = simpki.ProfileETSI
+	}
+	if cfg.MSSPID == "" {
+		cfg.MSSPID = cfg.Profile.MSSPID
+	}
 	if cfg.MSSPID == "" {
 		cfg.MSSPID = DefaultMSSPID
 	}
@@ -259,8 +287,37 @@ func (s *Server) Close() {
 	s.wg.Wait()
 }
 
-// URL is the SOAP endpoint for every operation.
-func (s *Server) URL() string { return s.srv.URL + "/soap/services/MSS" }
+// URL is the SOAP endpoint of MSS_Signature, and of every operation
+// unless the profile serves them separately (URLFor).
+func (s *Server) URL() string { return s.URLFor(simpki.OpSignature) }
+
+// URLFor is the endpoint of operation op.
+func (s *Server) URLFor(op simpki.Operation) string {
+	if name, ok := s.cfg.Profile.Endpoints[op]; ok {
+		return s.srv.URL + "/soap/services/" + name
+	}
+	if name, ok := s.cfg.Profile.Endpoints[simpki.OpSignature]; ok {
+		return s.srv.URL + "/soap/services/" + name
+	}
+	return s.srv.URL + "/soap/services/MSS"
+}
+
+// Profile returns the profile the simulator plays.
+func (s *Server) Profile() *simpki.Profile { return s.cfg.Profile }
+
+func (s *Server) dialect() wire.Dialect {
+	p := s.cfg.Profile
+	return wire.Dialect{SOAP11: p.SOAP11, RPC: p.RPC, WrapperNS: p.WrapperNS}
+}
+
+// status is a Status element with the profile's code for c.
+func (s *Server) status(c simpki.StatusCode) wire.Status {
+	return wire.Status{Code: s.cfg.Profile.Code(c), Message: c.String()}
+}
+
+// ownCode reports whether the profile writes c with a code of its own,
+// which it then reports as a Status rather than a SOAP fault.
+func (s *Server) ownCode(c simpki.StatusCode) bool { return s.cfg.Profile.Code(c) != int(c) }
 
 // APID returns the AP_ID the simulator accepts.
 func (s *Server) APID() string { return s.cfg.APID }
@@ -360,7 +417,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	resp, err := s.handle(r.Context(), body)
+	resp, err := s.handle(r.Context(), r.URL.Path, body)
+	d := s.dialect()
 	if err != nil {
 		var fe *faultErr
 		if !errors.As(err, &fe) {
@@ -370,18 +428,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if fe.sender {
 			code = "Sender"
 		}
-		out, _ := wire.Encode(&wire.Fault{Code: code, Subcode: int(fe.code), Reason: fe.code.String(), Detail: fe.detail})
-		w.Header().Set("Content-Type", wire.ContentType)
+		out, _ := d.Encode(&wire.Fault{Code: code, Subcode: int(fe.code), Reason: fe.code.String(), Detail: fe.detail})
+		w.Header().Set("Content-Type", d.ContentType())
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write(out)
 		return
 	}
-	out, err := wire.Encode(resp)
+	out, err := d.Encode(resp)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", wire.ContentType)
+	w.Header().Set("Content-Type", d.ContentType())
 	_, _ = w.Write(out)
 }
 
@@ -399,26 +457,33 @@ func (s *Server) header(h wire.Header) wire.Header {
 	}
 }
 
-func (s *Server) handle(ctx context.Context, body []byte) (wire.Message, error) {
+func (s *Server) handle(ctx context.Context, urlPath string, body []byte) (wire.Message, error) {
 	env, err := wire.Decode(body)
 	if err != nil {
 		return nil, fault(simpki.WrongParam, err.Error())
 	}
-	rec := Request{Time: time.Now(), Body: body}
+	rec := Request{Time: time.Now(), Body: body, Path: urlPath, RPC: env.Dialect.RPC, SOAP11: env.Dialect.SOAP11}
 	var h *wire.Header
+	var op simpki.Operation
 	switch m := env.Message.(type) {
 	case *wire.SignatureReq:
-		h = &m.Header
+		h, op = &m.Header, simpki.OpSignature
 	case *wire.StatusReq:
-		h = &m.Header
+		h, op = &m.Header, simpki.OpStatus
 	case *wire.ReceiptReq:
-		h = &m.Header
+		h, op = &m.Header, simpki.OpReceipt
 	case *wire.ProfileReq:
-		h = &m.Header
+		h, op = &m.Header, simpki.OpProfileQuery
+	case *wire.RegistrationReq:
+		h, op = &m.Header, simpki.OpRegistration
 	default:
 		return nil, fault(simpki.WrongParam, fmt.Sprintf("unexpected message %T", env.Message))
 	}
 	_, rec.Operation = wire.Operation(env.Message)
+	if want := s.URLFor(op); !strings.HasSuffix(want, urlPath) || urlPath == "" {
+		s.record(rec)
+		return nil, fault(simpki.WrongParam, fmt.Sprintf("%s is served at %s, not %s", op, want, urlPath))
+	}
 	rec.APID, rec.APTransID = h.APID, h.APTransID
 	if s.cfg.APCertificate != nil {
 		cert, err := wire.VerifyMessage(env)
@@ -461,7 +526,7 @@ func (s *Server) handle(ctx context.Context, body []byte) (wire.Message, error) 
 	case *wire.StatusReq:
 		rec.MSSPTransID, rec.MSISDN = m.MSSPTransID, m.MSISDN
 		s.record(rec)
-		return s.status(m)
+		return s.statusQuery(m)
 	case *wire.ReceiptReq:
 		rec.MSSPTransID, rec.MSISDN = m.MSSPTransID, m.MSISDN
 		if m.Status != nil {
@@ -476,6 +541,10 @@ func (s *Server) handle(ctx context.Context, body []byte) (wire.Message, error) 
 		rec.MSISDN = m.MSISDN
 		s.record(rec)
 		return s.profile(m)
+	case *wire.RegistrationReq:
+		rec.MSISDN = m.MSISDN
+		s.record(rec)
+		return s.registration(m)
 	}
 	return nil, fault(simpki.InternalError, "unreachable")
 }
@@ -506,15 +575,41 @@ func (s *Server) signature(ctx context.Context, m *wire.SignatureReq, rec Reques
 	if err != nil {
 		return nil, fault(simpki.WrongParam, "illegal msisdn")
 	}
+	if !strings.EqualFold(m.DataToBeSigned.Encoding, "base64") || derr != nil {
+		return nil, fault(simpki.WrongParam, "DataToBeSigned must be base64")
+	}
+	prof := s.cfg.Profile
+	diMime := prof.DigestInfoMimeType
+	if diMime == "" {
+		diMime = "application/octet-stream"
+	}
 	h, ok := hashByMime[m.DataToBeSigned.MimeType]
-	if !ok || !strings.EqualFold(m.DataToBeSigned.Encoding, "base64") || derr != nil {
-		return nil, fault(simpki.WrongParam, "DataToBeSigned must be a base64 SHA-1/SHA-2 digest")
+	switch {
+	case ok && prof.DigestInfo:
+		return nil, fault(simpki.WrongParam, "this MSSP signs a DER DigestInfo sent as "+diMime+", not a bare digest")
+	case ok:
+		if len(dtbs) != h.Size() {
+			return nil, fault(simpki.WrongDataLength, fmt.Sprintf("%d bytes for %s", len(dtbs), m.DataToBeSigned.MimeType))
+		}
+	case m.DataToBeSigned.MimeType == diMime:
+		var err error
+		if h, dtbs, err = simpki.ParseDigestInfo(dtbs); err != nil {
+			return nil, fault(simpki.WrongDataLength, "DataToBeSigned is not a DER DigestInfo of SHA-1/SHA-2")
+		}
+		rec.DigestInfo = true
+	default:
+		return nil, fault(simpki.WrongParam, "DataToBeSigned must be a base64 SHA-1/SHA-2 digest or a DigestInfo as "+diMime)
 	}
-	if len(dtbs) != h.Size() {
-		return nil, fault(simpki.WrongDataLength, fmt.Sprintf("%d bytes for %s", len(dtbs), m.DataToBeSigned.MimeType))
+	s.mu.Lock()
+	for i := len(s.requests) - 1; i >= 0; i-- {
+		if s.requests[i].MSSPTransID == id {
+			s.requests[i].DigestInfo, s.requests[i].DataToBeSigned = rec.DigestInfo, dtbs
+			break
+		}
 	}
+	s.mu.Unlock()
 	switch simpki.Format(m.MSSFormat) {
-	case "", simpki.FormatPKCS1, simpki.FormatCMS, simpki.FormatPKCS7:
+	case "", simpki.FormatPKCS1, simpki.FormatETSIPKCS1, simpki.FormatCMS, simpki.FormatPKCS7:
 	default:
 		return nil, fault(simpki.WrongParam, "unsupported MSS_Format "+m.MSSFormat)
 	}
@@ -526,6 +621,9 @@ func (s *Server) signature(ctx context.Context, m *wire.SignatureReq, rec Reques
 	s.mu.Unlock()
 	if sub == nil {
 		return nil, fault(simpki.UnknownClient, "no mobile signature for "+n)
+	}
+	if _, isEC := sub.Key.Certificate().PublicKey.(*ecdsa.PublicKey); isEC && rec.DigestInfo {
+		return nil, fault(simpki.InappropriateData, "an ECDSA SIM key signs a digest, not a DigestInfo")
 	}
 	tx := &transaction{
 		id: id, sub: sub, req: m, hash: h, digest: dtbs,
@@ -553,7 +651,7 @@ func (s *Server) signature(ctx context.Context, m *wire.SignatureReq, rec Reques
 		return &wire.SignatureResp{
 			Header: s.header(m.Header), MSSPTransID: id, MSISDN: m.MSISDN,
 			SignatureProfile: m.SignatureProfile,
-			Status:           wire.Status{Code: int(simpki.RequestOK), Message: simpki.RequestOK.String()},
+			Status:           s.status(simpki.RequestOK),
 		}, nil
 	}
 	select {
@@ -567,12 +665,18 @@ func (s *Server) signature(ctx context.Context, m *wire.SignatureReq, rec Reques
 	state, code, sig := tx.state, tx.code, tx.sig
 	s.mu.Unlock()
 	if state != Signed {
+		if s.ownCode(code) {
+			return &wire.SignatureResp{
+				Header: s.header(m.Header), MSSPTransID: id, MSISDN: m.MSISDN,
+				SignatureProfile: m.SignatureProfile, Status: s.status(code),
+			}, nil
+		}
 		return nil, fault(code, "transaction "+id)
 	}
 	return &wire.SignatureResp{
 		Header: s.header(m.Header), MSSPTransID: id, MSISDN: m.MSISDN, Signature: sig,
 		SignatureProfile: m.SignatureProfile,
-		Status:           wire.Status{Code: int(simpki.Signature), Message: simpki.Signature.String()},
+		Status:           s.status(simpki.Signature),
 	}, nil
 }
 
@@ -708,11 +812,21 @@ func (s *Server) sign(tx *transaction, bad bool) (*wire.Signature, error) {
 		h.Write([]byte("not what the AP asked for"))
 		digest = h.Sum(nil)
 	}
+	cert := key.Certificate()
+	if simpki.Format(tx.req.MSSFormat).IsCMS() && s.cfg.CMSSignedAttributes {
+		der, err := cms.Sign(s.ctx, key, digest, cms.Options{Hash: tx.hash})
+		if err != nil {
+			return nil, err
+		}
+		return &wire.Signature{Base64: der}, nil
+	}
 	raw, err := key.SignDigest(s.ctx, digest, tx.hash)
 	if err != nil {
 		return nil, err
 	}
-	cert := key.Certificate()
+	if simpki.Format(tx.req.MSSFormat) == simpki.FormatETSIPKCS1 {
+		return &wire.Signature{Base64: raw}, nil
+	}
 	if simpki.Format(tx.req.MSSFormat).IsCMS() {
 		var alg asn1.ObjectIdentifier
 		switch cert.PublicKey.(type) {
@@ -751,10 +865,11 @@ func (s *Server) notify(tx *transaction) {
 	s.mu.Lock()
 	st := wire.StatusResp{
 		Header: s.header(tx.req.Header), MSSPTransID: tx.id, MSISDN: tx.req.MSISDN,
-		Signature: tx.sig, Status: wire.Status{Code: int(tx.code), Message: tx.code.String()},
+		Signature: tx.sig, Status: s.status(tx.code),
 	}
 	s.mu.Unlock()
-	body, err := wire.Encode(&wire.Notification{StatusResp: st})
+	d := s.dialect()
+	body, err := d.Encode(&wire.Notification{StatusResp: st})
 	if err != nil {
 		return
 	}
@@ -764,7 +879,7 @@ func (s *Server) notify(tx *transaction) {
 	if err != nil {
 		return
 	}
-	req.Header.Set("Content-Type", wire.ContentType)
+	req.Header.Set("Content-Type", d.ContentType())
 	hc := s.cfg.NotificationClient
 	if hc == nil {
 		hc = http.DefaultClient
@@ -777,7 +892,7 @@ func (s *Server) notify(tx *transaction) {
 	resp.Body.Close()
 }
 
-func (s *Server) status(m *wire.StatusReq) (wire.Message, error) {
+func (s *Server) statusQuery(m *wire.StatusReq) (wire.Message, error) {
 	s.mu.Lock()
 	tx := s.txs[m.MSSPTransID]
 	var state State
@@ -793,15 +908,15 @@ func (s *Server) status(m *wire.StatusReq) (wire.Message, error) {
 	resp := &wire.StatusResp{Header: s.header(m.Header), MSISDN: tx.req.MSISDN}
 	switch state {
 	case Outstanding:
-		resp.Status = wire.Status{Code: int(simpki.OutstandingTransaction), Message: simpki.OutstandingTransaction.String()}
+		resp.Status = s.status(simpki.OutstandingTransaction)
 	case Signed:
 		resp.Signature = sig
-		resp.Status = wire.Status{Code: int(simpki.Signature), Message: simpki.Signature.String()}
+		resp.Status = s.status(simpki.Signature)
 	default:
-		if !s.cfg.StatusErrors {
+		if !s.cfg.StatusErrors && !s.ownCode(code) {
 			return nil, fault(code, "transaction "+tx.id)
 		}
-		resp.Status = wire.Status{Code: int(code), Message: code.String()}
+		resp.Status = s.status(code)
 	}
 	return resp, nil
 }
@@ -816,15 +931,35 @@ func (s *Server) receipt(m *wire.ReceiptReq) (wire.Message, error) {
 	if m.Message != nil && m.Message.Value != "" {
 		s.phone[tx.sub.msisdn] = append(s.phone[tx.sub.msisdn], m.Message.Value)
 	}
-	if m.Status != nil && simpki.StatusCode(m.Status.Code) == simpki.UserCancel && tx.state == Outstanding {
+	if m.Status != nil && s.cfg.Profile.Canonical(m.Status.Code) == simpki.UserCancel && tx.state == Outstanding {
 		tx.state = CancelledByAP
 		tx.code = simpki.UserCancel
 		close(tx.cancel)
 	}
-	return &wire.ReceiptResp{
-		Header: s.header(m.Header),
-		Status: wire.Status{Code: int(simpki.RequestOK), Message: simpki.RequestOK.String()},
-	}, nil
+	return &wire.ReceiptResp{Header: s.header(m.Header), Status: s.status(simpki.RequestOK)}, nil
+}
+
+// registration answers MSS_Registration with the subscriber's certificate
+// and its issuers, where the profile looks certificates up that way.
+func (s *Server) registration(m *wire.RegistrationReq) (wire.Message, error) {
+	if s.cfg.Profile.Lookup != simpki.LookupRegistration {
+		return nil, fault(simpki.WrongParam, "MSS_Registration is not offered")
+	}
+	n, err := simpki.NormalizeMSISDN(m.MSISDN)
+	if err != nil {
+		return nil, fault(simpki.WrongParam, "illegal msisdn")
+	}
+	s.mu.Lock()
+	sub := s.subs[n]
+	s.mu.Unlock()
+	if sub == nil {
+		return nil, fault(simpki.UnknownClient, "no mobile signature for "+n)
+	}
+	certs := [][]byte{sub.Key.Certificate().Raw}
+	for _, c := range sub.Key.Chain() {
+		certs = append(certs, c.Raw)
+	}
+	return &wire.RegistrationResp{Header: s.header(m.Header), MSISDN: m.MSISDN, Status: s.status(simpki.Signature), Certificates: certs}, nil
 }
 
 func (s *Server) profile(m *wire.ProfileReq) (wire.Message, error) {
@@ -844,7 +979,7 @@ func (s *Server) profile(m *wire.ProfileReq) (wire.Message, error) {
 	resp := &wire.ProfileResp{
 		Header:            s.header(m.Header),
 		SignatureProfiles: []string{s.cfg.MSSPID + "profiles/sign"},
-		Status:            wire.Status{Code: int(simpki.RequestOK), Message: simpki.RequestOK.String()},
+		Status:            s.status(simpki.RequestOK),
 	}
 	if strings.Contains(" "+m.Params+" ", " certs ") {
 		cert := sub.Key.Certificate()

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/kyso-vn/kyso/internal/cms"
 )
 
 // CMSSignature is the one SignerInfo of a CMS SignedData returned by an MSSP,
@@ -54,9 +56,8 @@ func (cs *CMSSignature) Names(c *x509.Certificate) bool {
 }
 
 var (
-	oidSignedData    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidData          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidMessageDigest = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidData       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
 
 	// OIDRSA is rsaEncryption, the SignerInfo signature algorithm of RSA
 	// PKCS#1 v1.5 signatures.
@@ -87,164 +88,41 @@ func cmsErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCMS}, args...)...)
 }
 
-// ParseCMS parses a DER ContentInfo holding a SignedData with exactly one
-// SignerInfo.
+// ParseCMS parses a ContentInfo holding a SignedData with exactly one
+// SignerInfo, with the project's one CMS parser (internal/cms), and
+// returns what the client checks.
 func ParseCMS(der []byte) (*CMSSignature, error) {
-	in := cryptobyte.String(der)
-	var ci, content cryptobyte.String
-	var ctype asn1.ObjectIdentifier
-	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) || !in.Empty() {
-		return nil, cmsErr("not a DER SEQUENCE")
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return nil, cmsErr("%v", err)
 	}
-	if !ci.ReadASN1ObjectIdentifier(&ctype) || !ctype.Equal(oidSignedData) {
-		return nil, cmsErr("content type is not signedData")
+	if len(sd.SignerInfos) != 1 {
+		return nil, cmsErr("%d SignerInfos, want one", len(sd.SignerInfos))
 	}
-	if !ci.ReadASN1(&content, cbasn1.Tag(0).Constructed().ContextSpecific()) || !ci.Empty() {
-		return nil, cmsErr("missing content")
+	si := sd.SignerInfos[0]
+	if _, ok := hashOIDs[si.Hash]; !ok {
+		return nil, cmsErr("unsupported digest algorithm %v", si.DigestAlgorithm.Algorithm)
 	}
-	var sd cryptobyte.String
-	if !content.ReadASN1(&sd, cbasn1.SEQUENCE) || !content.Empty() {
-		return nil, cmsErr("SignedData is not a SEQUENCE")
+	out := &CMSSignature{
+		Hash:               si.Hash,
+		SignatureAlgorithm: si.SignatureAlgorithm.Algorithm,
+		Signature:          append([]byte(nil), si.Signature...),
+		Certificates:       sd.Certificates,
+		sidIssuer:          si.Issuer,
+		sidSerial:          si.SerialNumber,
+		sidSKI:             si.SubjectKeyID,
 	}
-	var version int64
-	var digestAlgs, encap, signerInfos cryptobyte.String
-	if !sd.ReadASN1Integer(&version) || !sd.ReadASN1(&digestAlgs, cbasn1.SET) || !sd.ReadASN1(&encap, cbasn1.SEQUENCE) {
-		return nil, cmsErr("bad SignedData header")
+	if len(out.Signature) == 0 {
+		return nil, cmsErr("empty signature")
 	}
-	var eType asn1.ObjectIdentifier
-	if !encap.ReadASN1ObjectIdentifier(&eType) {
-		return nil, cmsErr("bad encapContentInfo")
-	}
-	out := &CMSSignature{}
-	var certs cryptobyte.String
-	var hasCerts bool
-	if !sd.ReadOptionalASN1(&certs, &hasCerts, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-		return nil, cmsErr("bad certificates")
-	}
-	for !certs.Empty() {
-		var raw cryptobyte.String
-		if !certs.ReadASN1Element(&raw, cbasn1.SEQUENCE) {
-			return nil, cmsErr("certificate is not a SEQUENCE")
-		}
-		c, err := x509.ParseCertificate(raw)
-		if err != nil {
-			return nil, cmsErr("certificate: %v", err)
-		}
-		out.Certificates = append(out.Certificates, c)
-	}
-	if !sd.SkipOptionalASN1(cbasn1.Tag(1).Constructed().ContextSpecific()) {
-		return nil, cmsErr("bad crls")
-	}
-	if !sd.ReadASN1(&signerInfos, cbasn1.SET) || !sd.Empty() {
-		return nil, cmsErr("bad signerInfos")
-	}
-	var si cryptobyte.String
-	if !signerInfos.ReadASN1(&si, cbasn1.SEQUENCE) {
-		return nil, cmsErr("no SignerInfo")
-	}
-	if !signerInfos.Empty() {
-		return nil, cmsErr("more than one SignerInfo")
-	}
-	var siVersion int64
-	if !si.ReadASN1Integer(&siVersion) {
-		return nil, cmsErr("bad SignerInfo version")
-	}
-	// sid: IssuerAndSerialNumber or [0] SubjectKeyIdentifier.
-	var issuer []byte
-	var serial *big.Int
-	var ski []byte
-	switch {
-	case si.PeekASN1Tag(cbasn1.SEQUENCE):
-		var ias, iss cryptobyte.String
-		serial = new(big.Int)
-		if !si.ReadASN1(&ias, cbasn1.SEQUENCE) || !ias.ReadASN1Element(&iss, cbasn1.SEQUENCE) || !ias.ReadASN1Integer(serial) {
-			return nil, cmsErr("bad IssuerAndSerialNumber")
-		}
-		issuer = iss
-	case si.PeekASN1Tag(cbasn1.Tag(0).ContextSpecific()):
-		var k cryptobyte.String
-		if !si.ReadASN1(&k, cbasn1.Tag(0).ContextSpecific()) {
-			return nil, cmsErr("bad SubjectKeyIdentifier")
-		}
-		ski = k
-	default:
-		return nil, cmsErr("bad SignerIdentifier")
-	}
-	var digAlg cryptobyte.String
-	var digOID asn1.ObjectIdentifier
-	if !si.ReadASN1(&digAlg, cbasn1.SEQUENCE) || !digAlg.ReadASN1ObjectIdentifier(&digOID) {
-		return nil, cmsErr("bad digestAlgorithm")
-	}
-	for h, oid := range hashOIDs {
-		if oid.Equal(digOID) {
-			out.Hash = h
+	if si.RawSignedAttrs != nil {
+		out.SignedAttrs = si.RawSignedAttrs
+		if out.MessageDigest, err = si.MessageDigest(); err != nil {
+			return nil, cmsErr("%v", err)
 		}
 	}
-	if out.Hash == 0 {
-		return nil, cmsErr("unsupported digest algorithm %v", digOID)
-	}
-	if si.PeekASN1Tag(cbasn1.Tag(0).Constructed().ContextSpecific()) {
-		var attrsElem cryptobyte.String
-		if !si.ReadASN1Element(&attrsElem, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-			return nil, cmsErr("bad signedAttrs")
-		}
-		// What is signed is the attributes with a SET OF tag.
-		set := append([]byte(nil), attrsElem...)
-		set[0] = 0x31
-		out.SignedAttrs = set
-		attrs := cryptobyte.String(attrsElem)
-		var body cryptobyte.String
-		if !attrs.ReadASN1(&body, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-			return nil, cmsErr("bad signedAttrs")
-		}
-		for !body.Empty() {
-			var a, vals cryptobyte.String
-			var typ asn1.ObjectIdentifier
-			if !body.ReadASN1(&a, cbasn1.SEQUENCE) || !a.ReadASN1ObjectIdentifier(&typ) || !a.ReadASN1(&vals, cbasn1.SET) {
-				return nil, cmsErr("bad attribute")
-			}
-			if typ.Equal(oidMessageDigest) {
-				if out.MessageDigest != nil {
-					// RFC 5652 §11.2: exactly one. Two could name two
-					// documents, and verifiers differ on which counts.
-					return nil, cmsErr("more than one messageDigest attribute")
-				}
-				var md cryptobyte.String
-				if !vals.ReadASN1(&md, cbasn1.OCTET_STRING) || !vals.Empty() {
-					return nil, cmsErr("bad messageDigest attribute")
-				}
-				out.MessageDigest = append([]byte(nil), md...)
-			}
-		}
-		if out.MessageDigest == nil {
-			return nil, cmsErr("signedAttrs without messageDigest")
-		}
-	}
-	var sigAlg cryptobyte.String
-	if !si.ReadASN1(&sigAlg, cbasn1.SEQUENCE) || !sigAlg.ReadASN1ObjectIdentifier(&out.SignatureAlgorithm) {
-		return nil, cmsErr("bad signatureAlgorithm")
-	}
-	var sig cryptobyte.String
-	if !si.ReadASN1(&sig, cbasn1.OCTET_STRING) || len(sig) == 0 {
-		return nil, cmsErr("bad signature")
-	}
-	out.Signature = append([]byte(nil), sig...)
-	if !si.SkipOptionalASN1(cbasn1.Tag(1).Constructed().ContextSpecific()) || !si.Empty() {
-		return nil, cmsErr("trailing data in SignerInfo")
-	}
-	out.sidIssuer, out.sidSerial, out.sidSKI = issuer, serial, ski
-	if ski != nil {
-		out.sidSKI = append([]byte{}, ski...)
-	}
-	for _, c := range out.Certificates {
-		if ski != nil && bytes.Equal(c.SubjectKeyId, ski) {
-			out.Signer = c
-			break
-		}
-		if serial != nil && c.SerialNumber.Cmp(serial) == 0 && bytes.Equal(c.RawIssuer, issuer) {
-			out.Signer = c
-			break
-		}
+	if c, err := sd.SignerCertificate(si); err == nil {
+		out.Signer = c
 	}
 	return out, nil
 }

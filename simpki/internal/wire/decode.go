@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/beevik/etree"
 )
 
-// Decode parses a SOAP 1.2 envelope holding one TS 102 204 message or a
-// SOAP fault (returned as *Fault in Envelope.Message, not as an error).
-// Anything else fails with an error wrapping ErrMalformed.
+// Decode parses a SOAP 1.1 or 1.2 envelope holding one TS 102 204 message
+// or a SOAP fault (returned as *Fault in Envelope.Message, not as an
+// error), in any of the forms the package doc lists. Anything else fails
+// with an error wrapping ErrMalformed.
 func Decode(data []byte) (*Envelope, error) {
 	if len(data) > MaxMessageSize {
 		return nil, fmt.Errorf("%w: message of %d bytes exceeds %d", ErrMalformed, len(data), MaxMessageSize)
@@ -23,11 +23,13 @@ func Decode(data []byte) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	root := doc.Root()
-	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != NSSOAP {
-		return nil, fmt.Errorf("%w: not a SOAP 1.2 envelope", ErrMalformed)
+	if root == nil || root.Tag != "Envelope" || (root.NamespaceURI() != NSSOAP && root.NamespaceURI() != NSSOAP11) {
+		return nil, fmt.Errorf("%w: not a SOAP envelope", ErrMalformed)
 	}
-	env := &Envelope{Doc: doc, Header: child(root, NSSOAP, "Header")}
-	body := soapBody(root)
+	envNS := root.NamespaceURI()
+	env := &Envelope{Doc: doc, Header: child(root, envNS, "Header")}
+	env.Dialect.SOAP11 = envNS == NSSOAP11
+	body := child(root, envNS, "Body")
 	if body == nil {
 		return nil, fmt.Errorf("%w: SOAP envelope without Body", ErrMalformed)
 	}
@@ -36,8 +38,14 @@ func Decode(data []byte) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: empty SOAP Body", ErrMalformed)
 	}
 	first := kids[0]
-	if first.Tag == "Fault" && first.NamespaceURI() == NSSOAP {
-		f, err := decodeFault(first)
+	if first.Tag == "Fault" && first.NamespaceURI() == envNS {
+		var f *Fault
+		var err error
+		if envNS == NSSOAP11 {
+			f, err = decodeFault11(first)
+		} else {
+			f, err = decodeFault(first)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -46,11 +54,13 @@ func Decode(data []byte) (*Envelope, error) {
 	}
 	wrapper := ""
 	el := first
-	if first.NamespaceURI() != NSMSS {
+	if !messageElements[first.Tag] || !mssNamespace(first.NamespaceURI()) {
+		// An operation wrapper: document/literal (unqualified) or
+		// rpc/literal (in the WSDL's namespace).
 		wrapper = first.Tag
 		el = nil
 		for _, c := range first.ChildElements() {
-			if c.NamespaceURI() == NSMSS {
+			if messageElements[c.Tag] && mssNamespace(c.NamespaceURI()) {
 				el = c
 				break
 			}
@@ -62,6 +72,10 @@ func Decode(data []byte) (*Envelope, error) {
 			}
 			return nil, fmt.Errorf("%w: no MSS message in <%s>", ErrMalformed, wrapper)
 		}
+		if el.NamespaceURI() != NSMSS {
+			env.Dialect.RPC = true
+			env.Dialect.WrapperNS = first.NamespaceURI()
+		}
 	}
 	env.Element = el
 	m, err := decodeMessage(el, wrapper)
@@ -72,26 +86,53 @@ func Decode(data []byte) (*Envelope, error) {
 	return env, nil
 }
 
+// messageElements are the TS 102 204 message elements Decode reads.
+var messageElements = map[string]bool{
+	"MSS_SignatureReq": true, "MSS_SignatureResp": true, "MSS_StatusReq": true, "MSS_StatusResp": true,
+	"MSS_ProfileReq": true, "MSS_ProfileResp": true, "MSS_ReceiptReq": true, "MSS_ReceiptResp": true,
+	"MSS_RegistrationReq": true, "MSS_RegistrationResp": true,
+}
+
+// mssNamespace reports whether ns is one a TS 102 204 element may be in:
+// the specification's, none (rpc/literal accessors and unqualified
+// schemas), or a profile's operation namespace.
+func mssNamespace(ns string) bool {
+	return ns == NSMSS || ns == "" || ns == NSVGCA
+}
+
 func soapBody(root *etree.Element) *etree.Element {
 	if root == nil {
 		return nil
 	}
-	return child(root, NSSOAP, "Body")
+	if b := child(root, NSSOAP, "Body"); b != nil {
+		return b
+	}
+	return child(root, NSSOAP11, "Body")
 }
 
+// child returns el's first child element named local in ns; for NSMSS,
+// in any namespace mssNamespace accepts.
 func child(el *etree.Element, ns, local string) *etree.Element {
 	for _, c := range el.ChildElements() {
-		if c.Tag == local && c.NamespaceURI() == ns {
+		if c.Tag == local && inNS(c, ns) {
 			return c
 		}
 	}
 	return nil
 }
 
+func inNS(el *etree.Element, ns string) bool {
+	got := el.NamespaceURI()
+	if ns == NSMSS {
+		return mssNamespace(got)
+	}
+	return got == ns
+}
+
 func children(el *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
 	for _, c := range el.ChildElements() {
-		if c.Tag == local && c.NamespaceURI() == ns {
+		if c.Tag == local && inNS(c, ns) {
 			out = append(out, c)
 		}
 	}
@@ -156,6 +197,36 @@ func decodeMessage(el *etree.Element, wrapper string) (Message, error) {
 		}
 		m.SignatureProfile = decodeURI(el, "SignatureProfile")
 		m.MSSFormat = decodeURI(el, "MSS_Format")
+		if as := child(el, NSMSS, "AdditionalServices"); as != nil {
+			for _, sv := range children(as, NSMSS, "Service") {
+				if u := decodeURI(sv, "Description"); u != "" {
+					m.AdditionalServices = append(m.AdditionalServices, u)
+				}
+			}
+		}
+		return m, nil
+	case "MSS_RegistrationReq":
+		return &RegistrationReq{Header: h, MSISDN: decodeMSISDN(el)}, nil
+	case "MSS_RegistrationResp":
+		m := &RegistrationResp{Header: h, MSISDN: decodeMSISDN(el)}
+		if m.Status, err = decodeStatus(el); err != nil {
+			return nil, err
+		}
+		for _, cr := range el.ChildElements() {
+			if cr.Tag != "CertificateResponse" {
+				continue
+			}
+			for _, x := range cr.ChildElements() {
+				if x.Tag != "X509Certificate" {
+					continue
+				}
+				der, err := DecodeBase64(x.Text())
+				if err != nil || len(der) == 0 {
+					return nil, malformed("CertificateResponse X509Certificate is not base64")
+				}
+				m.Certificates = append(m.Certificates, der)
+			}
+		}
 		return m, nil
 	case "MSS_SignatureResp":
 		m := &SignatureResp{Header: h, MSSPTransID: attr(el, "MSSP_TransID")}
@@ -261,7 +332,7 @@ func decodeHeader(el *etree.Element) (Header, error) {
 	h.APPWD = attr(ap, "AP_PWD")
 	h.APURL = attr(ap, "AP_URL")
 	if v := attr(ap, "Instant"); v != "" {
-		if h.Instant, err = time.Parse(time.RFC3339Nano, v); err != nil {
+		if h.Instant, err = ParseDateTime(v); err != nil {
 			return h, malformed("%s: AP_Info Instant %q", el.Tag, v)
 		}
 	}
@@ -272,7 +343,7 @@ func decodeHeader(el *etree.Element) (Header, error) {
 			}
 		}
 		if v := attr(mi, "Instant"); v != "" {
-			if h.MSSPInstant, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			if h.MSSPInstant, err = ParseDateTime(v); err != nil {
 				return h, malformed("%s: MSSP_Info Instant %q", el.Tag, v)
 			}
 		}
@@ -420,6 +491,56 @@ func decodeFault(el *etree.Element) (*Fault, error) {
 		}
 	}
 	if d := child(el, NSSOAP, "Detail"); d != nil {
+		var parts []string
+		for _, c := range d.ChildElements() {
+			if t := strings.TrimSpace(c.Text()); t != "" {
+				parts = append(parts, t)
+			}
+		}
+		if t := strings.TrimSpace(d.Text()); t != "" {
+			parts = append(parts, t)
+		}
+		f.Detail = strings.Join(parts, "; ")
+	}
+	return f, nil
+}
+
+// decodeFault11 reads a SOAP 1.1 fault. The MSS code is the faultcode's
+// local part (mss:_401, as Kiuru and Swisscom write it), possibly after a
+// dotted SOAP code (env:Client._401); a plain env:Client / env:Server fault
+// has no MSS code.
+func decodeFault11(el *etree.Element) (*Fault, error) {
+	f := &Fault{}
+	fc := el.SelectElement("faultcode")
+	if fc == nil {
+		return nil, malformed("SOAP 1.1 fault without faultcode")
+	}
+	raw := strings.TrimSpace(fc.Text())
+	local := localName(raw)
+	code, sub, _ := strings.Cut(local, ".")
+	switch code {
+	case "Client", "Sender":
+		f.Code = "Sender"
+	case "Server", "Receiver":
+		f.Code = "Receiver"
+	default:
+		sub = code
+	}
+	if strings.HasPrefix(sub, "_") {
+		if c, err := strconv.Atoi(sub[1:]); err == nil && c > 0 {
+			f.Subcode, f.RawSubcode = c, raw
+		}
+	}
+	if f.Code == "" {
+		f.Code = "Receiver"
+		if f.Subcode != 0 && (f.Subcode < 200 || (f.Subcode >= 400 && f.Subcode < 500)) {
+			f.Code = "Sender"
+		}
+	}
+	if fs := el.SelectElement("faultstring"); fs != nil {
+		f.Reason = strings.TrimSpace(fs.Text())
+	}
+	if d := el.SelectElement("detail"); d != nil {
 		var parts []string
 		for _, c := range d.ChildElements() {
 			if t := strings.TrimSpace(c.Text()); t != "" {

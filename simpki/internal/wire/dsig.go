@@ -47,6 +47,13 @@ func canonical(el *etree.Element) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An rpc/literal message element undeclares the wrapper's default
+	// namespace (xmlns=""). Exclusive C14N renders xmlns="" only below an
+	// output ancestor with a default namespace, never on the apex of the
+	// node-set (C14N 1.0 §4.7 via Exc-C14N §3): drop it, as xmlsec1 does.
+	if det.NamespaceURI() == "" {
+		det.RemoveAttr("xmlns")
+	}
 	if err := etreeutils.TransformExcC14n(det, "", false); err != nil {
 		return nil, err
 	}
@@ -91,15 +98,22 @@ func SignMessage(ctx context.Context, doc *etree.Document, id string, s DigestSi
 	refDigest := sha256.Sum256(c14n)
 
 	root := doc.Root()
-	hdr := child(root, NSSOAP, "Header")
+	soap11 := root.NamespaceURI() == NSSOAP11
+	hdr := child(root, root.NamespaceURI(), "Header")
 	if hdr == nil {
 		hdr = etree.NewElement("env:Header")
 		root.InsertChildAt(0, hdr)
 	}
 	ms := hdr.CreateElement("mss:MSS_MessageSignature")
 	ms.CreateAttr("xmlns:mss", NSMSS)
-	ms.CreateAttr("env:role", roleUltimate)
-	ms.CreateAttr("env:mustUnderstand", "true")
+	if soap11 {
+		// SOAP 1.1: no actor means the ultimate receiver; mustUnderstand
+		// is "1" or "0".
+		ms.CreateAttr("env:mustUnderstand", "1")
+	} else {
+		ms.CreateAttr("env:role", roleUltimate)
+		ms.CreateAttr("env:mustUnderstand", "true")
+	}
 	sig := ms.CreateElement("ds:Signature")
 	sig.CreateAttr("xmlns:ds", NSDS)
 	si := sig.CreateElement("ds:SignedInfo")

@@ -3,10 +3,20 @@
 // provider (MSSP) inside SOAP 1.2 envelopes. Both the simpki client and the
 // mssptest simulator use it, so the two always speak the same dialect.
 //
-// The dialect is the one public MSSPs (Kiuru/Swisscom) use: the message
-// element (mss:MSS_SignatureReq, …) sits in an operation wrapper without a
-// namespace (MSS_Signature, MSS_SignatureResponse, …); faults are SOAP 1.2
-// faults whose subcode is mss:_NNN.
+// Encoding follows a Dialect. The default is the document/literal form
+// public MSSPs (Kiuru/Swisscom) accept: the message element
+// (mss:MSS_SignatureReq, …) sits in an operation wrapper without a namespace
+// (MSS_Signature, MSS_SignatureResponse, …) in a SOAP 1.2 envelope; faults
+// are SOAP 1.2 faults whose subcode is mss:_NNN. A Dialect can ask for the
+// rpc/literal form of the TS 102 204 WSDL instead (the wrapper in the
+// WSDL's namespace, the message element unqualified, WSDL 1.1 §3.5 and WS-I
+// BP R2735) and for SOAP 1.1.
+//
+// Decoding takes every form: SOAP 1.1 or 1.2 envelopes and faults; the
+// message element directly in the Body or in any operation wrapper; the
+// message element and its children qualified with the TS 102 204 namespace,
+// unqualified, or in a profile's namespace (NSVGCA); every valid
+// xs:dateTime, with or without a time zone and fractional seconds.
 package wire
 
 import (
@@ -27,13 +37,54 @@ const (
 	NSFI   = "http://mss.ficom.fi/TS102204/v1.0.0#"
 	NSDS   = "http://www.w3.org/2000/09/xmldsig#"
 	NSMCS  = "http://www.methics.fi/TS102204/ext/v1.0.0"
+	// NSSOAP11 is the SOAP 1.1 envelope namespace.
+	NSSOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+	// NSKiuruWSDL is the target namespace of the Kiuru/Swisscom
+	// etsi204-kiuru.wsdl, the wrapper namespace of their rpc/literal
+	// answers.
+	NSKiuruWSDL = "http://uri.etsi.org/TS102204/etsi204-kiuru.wsdl"
+	// NSVGCA is the namespace of the Government CA's mPKI operations.
+	NSVGCA = "http://ae.mobile-id.vn/TS102204/etsi204"
 )
+
+// Dialect says how messages are encoded.
+type Dialect struct {
+	// SOAP11 writes SOAP 1.1 envelopes (text/xml) instead of SOAP 1.2.
+	SOAP11 bool
+	// RPC writes the rpc/literal form: the operation wrapper in WrapperNS
+	// and the message element unqualified (xmlns=""), its children
+	// qualified with the TS 102 204 namespace.
+	RPC bool
+	// WrapperNS is the operation wrapper's namespace in the rpc/literal
+	// form (default NSKiuruWSDL). The document/literal form leaves the
+	// wrapper unqualified.
+	WrapperNS string
+}
+
+// ContentType returns the HTTP content type of d's messages.
+func (d Dialect) ContentType() string {
+	if d.SOAP11 {
+		return ContentType11
+	}
+	return ContentType
+}
+
+func (d Dialect) envNS() string {
+	if d.SOAP11 {
+		return NSSOAP11
+	}
+	return NSSOAP
+}
 
 // MaxMessageSize bounds every SOAP message read from the network.
 const MaxMessageSize = 4 << 20
 
-// ContentType is the HTTP content type of SOAP 1.2 messages.
-const ContentType = "application/soap+xml; charset=utf-8"
+// ContentType is the HTTP content type of SOAP 1.2 messages;
+// ContentType11 that of SOAP 1.1 messages.
+const (
+	ContentType   = "application/soap+xml; charset=utf-8"
+	ContentType11 = "text/xml; charset=utf-8"
+)
 
 // ErrMalformed marks input that is not a well-formed TS 102 204 message.
 var ErrMalformed = errors.New("malformed MSS message")
@@ -94,6 +145,9 @@ type SignatureReq struct {
 	MSSFormat         string
 	TimeOut           int // seconds; 0 omits the attribute
 	MessagingMode     string
+	// AdditionalServices are the mssURIs of AdditionalServices/Service
+	// Description elements.
+	AdditionalServices []string
 }
 
 // SignatureResp is MSS_SignatureResp.
@@ -161,6 +215,22 @@ type ReceiptResp struct {
 	Status Status
 }
 
+// RegistrationReq is MSS_RegistrationReq as the Government CA's mPKI uses
+// it: a certificate lookup for the mobile user.
+type RegistrationReq struct {
+	Header
+	MSISDN string
+}
+
+// RegistrationResp is MSS_RegistrationResp with the certificates of its
+// CertificateResponse elements (each an X509Certificate, DER).
+type RegistrationResp struct {
+	Header
+	MSISDN       string
+	Status       Status
+	Certificates [][]byte
+}
+
 // NotificationResp acknowledges an MSS_Notification.
 type NotificationResp struct{}
 
@@ -193,8 +263,14 @@ func (*ProfileReq) operation() (string, string) { return "MSS_ProfileQuery", "MS
 func (*ProfileResp) operation() (string, string) {
 	return "MSS_ProfileQueryResponse", "MSS_ProfileResp"
 }
-func (*ReceiptReq) operation() (string, string)       { return "MSS_Receipt", "MSS_ReceiptReq" }
-func (*ReceiptResp) operation() (string, string)      { return "MSS_ReceiptResponse", "MSS_ReceiptResp" }
+func (*ReceiptReq) operation() (string, string)  { return "MSS_Receipt", "MSS_ReceiptReq" }
+func (*ReceiptResp) operation() (string, string) { return "MSS_ReceiptResponse", "MSS_ReceiptResp" }
+func (*RegistrationReq) operation() (string, string) {
+	return "MSS_Registration", "MSS_RegistrationReq"
+}
+func (*RegistrationResp) operation() (string, string) {
+	return "MSS_RegistrationResponse", "MSS_RegistrationResp"
+}
 func (*NotificationResp) operation() (string, string) { return "MSS_NotificationResponse", "" }
 func (*Fault) operation() (string, string)            { return "", "" }
 
@@ -208,34 +284,68 @@ func (*Notification) operation() (string, string) { return "MSS_Notification", "
 
 // Envelope is a decoded SOAP envelope.
 type Envelope struct {
+	// Dialect is the form the message came in.
+	Dialect Dialect
 	Doc     *etree.Document
 	Header  *etree.Element // soap Header, or nil
 	Element *etree.Element // the MSS message element (nil for faults)
 	Message Message
 }
 
+// NewDocument builds the SOAP envelope for m in the default dialect.
+func NewDocument(m Message) (*etree.Document, error) { return Dialect{}.NewDocument(m) }
+
 // NewDocument builds the SOAP envelope for m. The returned document may be
 // changed (an AP signature added to its header) before Serialize.
-func NewDocument(m Message) (*etree.Document, error) {
+func (d Dialect) NewDocument(m Message) (*etree.Document, error) {
 	doc := etree.NewDocument()
 	env := doc.CreateElement("env:Envelope")
-	env.CreateAttr("xmlns:env", NSSOAP)
+	env.CreateAttr("xmlns:env", d.envNS())
 	body := env.CreateElement("env:Body")
 	if f, ok := m.(*Fault); ok {
-		encodeFault(body, f)
+		if d.SOAP11 {
+			encodeFault11(body, f)
+		} else {
+			encodeFault(body, f)
+		}
 		return doc, nil
 	}
 	wrapper, name := m.operation()
-	w := body.CreateElement(wrapper)
+	var w *etree.Element
+	if d.RPC {
+		ns := d.WrapperNS
+		if ns == "" {
+			ns = NSKiuruWSDL
+		}
+		w = body.CreateElement(wrapper)
+		w.CreateAttr("xmlns", ns)
+	} else {
+		w = body.CreateElement(wrapper)
+	}
 	if name == "" {
 		return doc, nil
 	}
-	el := w.CreateElement("mss:" + name)
+	var el *etree.Element
+	if d.RPC {
+		el = w.CreateElement(name)
+		el.CreateAttr("xmlns", "")
+	} else {
+		el = w.CreateElement("mss:" + name)
+	}
 	el.CreateAttr("xmlns:mss", NSMSS)
 	if err := encodeMessage(el, m); err != nil {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// Encode returns m in a SOAP envelope of dialect d.
+func (d Dialect) Encode(m Message) ([]byte, error) {
+	doc, err := d.NewDocument(m)
+	if err != nil {
+		return nil, err
+	}
+	return Serialize(doc)
 }
 
 // Serialize writes doc as UTF-8 XML.
@@ -366,9 +476,28 @@ func encodeMessage(el *etree.Element, m Message) error {
 		if m.SignatureProfile != "" {
 			encodeURI(el, "mss:SignatureProfile", m.SignatureProfile)
 		}
+		if len(m.AdditionalServices) > 0 {
+			as := el.CreateElement("mss:AdditionalServices")
+			for _, u := range m.AdditionalServices {
+				encodeURI(as.CreateElement("mss:Service"), "mss:Description", u)
+			}
+		}
 		if m.MSSFormat != "" {
 			encodeURI(el, "mss:MSS_Format", m.MSSFormat)
 		}
+	case *RegistrationReq:
+		encodeHeader(el, &m.Header)
+		encodeMobileUser(el, m.MSISDN)
+	case *RegistrationResp:
+		encodeHeader(el, &m.Header)
+		if m.MSISDN != "" {
+			encodeMobileUser(el, m.MSISDN)
+		}
+		for _, der := range m.Certificates {
+			el.CreateElement("mss:CertificateResponse").CreateElement("mss:X509Certificate").
+				SetText(base64.StdEncoding.EncodeToString(der))
+		}
+		encodeStatus(el, &m.Status)
 	case *SignatureResp:
 		encodeHeader(el, &m.Header)
 		el.CreateAttr("MSSP_TransID", m.MSSPTransID)
@@ -447,6 +576,32 @@ func encodeStatusResp(el *etree.Element, m *StatusResp) {
 	encodeMobileUser(el, m.MSISDN)
 	encodeSignature(el, m.Signature)
 	encodeStatus(el, &m.Status)
+}
+
+// encodeFault11 writes a SOAP 1.1 fault: the MSS code is the faultcode
+// (mss:_401), as Kiuru/Swisscom write it.
+func encodeFault11(body *etree.Element, f *Fault) {
+	fe := body.CreateElement("env:Fault")
+	fc := fe.CreateElement("faultcode")
+	switch {
+	case f.RawSubcode != "" || f.Subcode != 0:
+		fc.CreateAttr("xmlns:mss", NSMSS)
+		v := f.RawSubcode
+		if v == "" {
+			v = "mss:_" + strconv.Itoa(f.Subcode)
+		}
+		fc.SetText(v)
+	case f.Code == "Sender":
+		fc.SetText("env:Client")
+	default:
+		fc.SetText("env:Server")
+	}
+	fe.CreateElement("faultstring").SetText(f.Reason)
+	if f.Detail != "" {
+		d := fe.CreateElement("detail").CreateElement("ns1:detail")
+		d.CreateAttr("xmlns:ns1", "http://kyso.vn/mssp")
+		d.SetText(f.Detail)
+	}
 }
 
 func encodeFault(body *etree.Element, f *Fault) {

@@ -197,6 +197,20 @@ func FuzzDecode(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(data)
+		for _, d := range []Dialect{{SOAP11: true, RPC: true}, {RPC: true, WrapperNS: NSVGCA}} {
+			data, err := d.Encode(m)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	if files, err := filepath.Glob("../../testdata/mssp/*/*.xml"); err == nil {
+		for _, name := range files {
+			if data, err := os.ReadFile(name); err == nil {
+				f.Add(data)
+			}
+		}
 	}
 	f.Add([]byte(`<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><e:Fault><e:Code><e:Value>e:Sender</e:Value><e:Subcode><e:Value>mss:_99999999999999999999</e:Value></e:Subcode></e:Code></e:Fault></e:Body></e:Envelope>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
