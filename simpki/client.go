@@ -1,6 +1,8 @@
 package simpki
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
 	"crypto"
@@ -712,7 +714,7 @@ func (c *Client) finish(req *Request, tx *transaction, sig *wire.Signature, form
 	}
 	if cs == nil {
 		if sig.PKCS1Certificate != nil {
-			cert, err := x509.ParseCertificate(sig.PKCS1Certificate)
+			cert, err := certparse.Parse(sig.PKCS1Certificate)
 			if err != nil {
 				return nil, fmt.Errorf("%w: certificate in fi:PKCS1: %v", ErrProtocol, err)
 			}

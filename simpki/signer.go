@@ -1,6 +1,8 @@
 package simpki
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -188,7 +190,7 @@ func (c *Client) RegisteredCertificate(ctx context.Context, msisdn string) (*x50
 	var leaf *x509.Certificate
 	var chain []*x509.Certificate
 	for _, der := range rr.Certificates {
-		x, err := x509.ParseCertificate(der)
+		x, err := certparse.Parse(der)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: certificate in the registration response: %v", ErrProtocol, err)
 		}
@@ -231,7 +233,7 @@ func (c *Client) QueryCertificate(ctx context.Context, msisdn string) (*x509.Cer
 		}
 		var certs []*x509.Certificate
 		for _, der := range uc.Chain {
-			x, err := x509.ParseCertificate(der)
+			x, err := certparse.Parse(der)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: certificate in the profile response: %v", ErrProtocol, err)
 			}

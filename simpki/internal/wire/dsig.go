@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
 	"crypto"
@@ -219,7 +221,7 @@ func VerifyMessage(env *Envelope) (*x509.Certificate, error) {
 	if err != nil {
 		return fail("KeyInfo certificate is not base64")
 	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := certparse.Parse(der)
 	if err != nil {
 		return fail("KeyInfo certificate: %v", err)
 	}
