@@ -35,10 +35,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, signFileSynopsis, err)
 	}
-	if len(pos) != 2 {
-		return 0, usagef("sign file: want IN and OUT.p7s, got %d arguments", len(pos))
+	if len(pos) != 2 && k.outDir == "" {
+		return 0, usagef("sign file: want IN and OUT.p7s (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
-	in, out := pos[0], pos[1]
+	in, out := batchArgs(pos, k.outDir)
 	n := 0
 	for _, s := range []string{*cosign, *countersign, *augment} {
 		if s != "" {
@@ -72,6 +72,13 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	}
 	if *enveloping && n > 0 {
 		return 0, usagef("--enveloping makes a new signature; an existing .p7m stays enveloping")
+	}
+
+	if k.outDir != "" {
+		if n > 0 {
+			return 0, usagef("--out-dir signs new signatures only (no --cosign, --countersign or --augment)")
+		}
+		return e.signFileBatch(ctx, &k, pos, opts)
 	}
 
 	var existing []byte

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kyso-vn/kyso/cades"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,6 +221,51 @@ func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, op
 		return 0, batchErr(err)
 	}
 	fmt.Fprintf(e.stdout, "Đã ký / signed %d PDF → %s by %s\n", len(inputs), k.outDir, s.Certificate().Subject.CommonName)
+	return exitOK, nil
+}
+
+// signFileBatch signs every input file into dir as one batch of CAdES
+// signatures, each written as the input's name plus .p7s (.p7m when
+// enveloping).
+func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, opts *cades.Options) (int, error) {
+	outs, err := batchOutputs(inputs, k.outDir)
+	if err != nil {
+		return 0, err
+	}
+	ext := ".p7s"
+	if opts.Enveloping {
+		ext = ".p7m"
+	}
+	s, release, err := k.open(ctx, e, fmt.Sprintf("%d tệp", len(inputs)))
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	jobs := make([]remote.Job, len(inputs))
+	for i, in := range inputs {
+		f, err := os.Open(in)
+		if err != nil {
+			return 0, inputErr(err)
+		}
+		o := *opts
+		p, err := cades.Prepare(ctx, f, s.Certificate(), s.Chain(), &o)
+		f.Close()
+		if err != nil {
+			return 0, classifyCAdESErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
+		}
+		jobs[i] = remote.Job{Prepared: p, Out: outs[i] + ext, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
+			der, err := p.Finish(ctx, sig)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(der)
+			return err
+		}}
+	}
+	if err := remote.SignFiles(ctx, batchSigner(s), jobs); err != nil {
+		return 0, batchErr(err)
+	}
+	fmt.Fprintf(e.stdout, "Đã ký / signed %d tệp / files → %s (CAdES %s) by %s\n", len(inputs), k.outDir, levelOf(opts), s.Certificate().Subject.CommonName)
 	return exitOK, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/kyso-vn/kyso/examples/internal/check"
 	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/remote/remotetest"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -232,4 +234,35 @@ func TestBatchP12(t *testing.T) {
 	entries, err := os.ReadDir(empty)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
+}
+
+// Several attachments signed as CAdES through a CSC service under one
+// confirmation; openssl accepts each .p7s.
+func TestRemoteCSCFileBatch(t *testing.T) {
+	e := newRemoteEnv(t, remotetest.Credential{PIN: "2468", Script: []remotetest.Step{{Delay: 300 * time.Millisecond}}})
+	dir := t.TempDir()
+	var ins []string
+	for i := 0; i < 3; i++ {
+		in := filepath.Join(dir, fmt.Sprintf("dinh-kem-%d.docx", i))
+		require.NoError(t, os.WriteFile(in, []byte(strings.Repeat("tệp đính kèm ", 100*(i+1))), 0o644))
+		ins = append(ins, in)
+	}
+	outDir := t.TempDir()
+	env := []string{"KYSO_T_CSC=mk-an", "KYSO_T_PIN=2468"}
+	r := kyso(t, env, "", append([]string{"sign", "file"}, append(ins, "--out-dir", outDir,
+		"--csc", e.srv.CSCURL(), "--csc-user", "an", "--csc-pass-env", "KYSO_T_CSC", "--csc-pin-env", "KYSO_T_PIN")...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "signed 3 tệp / files")
+	assert.Equal(t, 1, e.srv.Calls("csc/credentials/authorize"))
+	assert.Equal(t, 1, e.srv.Calls("csc/signatures/signHash"))
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	root := filepath.Join(t.TempDir(), "root.pem")
+	require.NoError(t, os.WriteFile(root, pkitest.PEM(e.pki.Root.Cert), 0o644))
+	for _, in := range ins {
+		p7s := filepath.Join(outDir, filepath.Base(in)+".p7s")
+		out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", p7s, "-content", in, "-CAfile", root, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	r = kyso(t, nil, "", "sign", "file", ins[0], "--out-dir", outDir, "--cosign", "x.p7s", "--csc", e.srv.CSCURL(), "--csc-user", "an", "--csc-pass-env", "KYSO_T_CSC")
+	assert.Equal(t, 2, r.code, r.stderr)
 }
