@@ -34,6 +34,12 @@ type document struct {
 	objstmBytes int
 	objstmErr   map[int]error // object streams that failed to load
 	resolving   map[int]bool
+
+	// sectionsRead lists the xref sections of the chain, newest first,
+	// with the entries each one holds (see revision.go).
+	sectionsRead []*xrefSection
+	recording    *xrefSection
+	keepSections bool
 }
 
 type xrefForm int
@@ -72,8 +78,15 @@ const (
 // open reads the xref chain and the trailer, and authenticates password when
 // the document is encrypted.
 func open(r io.ReaderAt, size int64, password []byte) (*document, error) {
+	return openDoc(r, size, password, false)
+}
+
+// openDoc is open; keepSections makes it record every xref section's
+// entries (for Document's revisions).
+func openDoc(r io.ReaderAt, size int64, password []byte, keepSections bool) (*document, error) {
 	d := &document{
-		r: r, size: size,
+		keepSections: keepSections,
+		r:            r, size: size,
 		xref:      map[int]xrefEntry{},
 		cache:     map[int]object{},
 		objstms:   map[int]*objStm{},
@@ -218,9 +231,18 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
+		sec := &xrefSection{offset: off, entries: map[int]xrefEntry{}}
+		if d.keepSections {
+			d.recording = sec
+		}
 		trailer, form, free, err := d.readSection(off)
 		if err != nil {
+			d.recording = nil
 			return fmt.Errorf("pdf: reading xref at %d: %w", off, err)
+		}
+		sec.trailer, sec.form = trailer, form
+		if d.keepSections {
+			d.sectionsRead = append(d.sectionsRead, sec)
 		}
 		if first {
 			d.xrefForm = form
@@ -238,7 +260,9 @@ func (d *document) readChain(off int64) error {
 		}
 		if xs, ok := trailer["XRefStm"].(int64); ok && !seen[xs] {
 			seen[xs] = true
+			sec.hybrid = xs
 			if _, _, _, err := d.readSection(xs); err != nil {
+				d.recording = nil
 				return fmt.Errorf("pdf: reading hybrid xref stream at %d: %w", xs, err)
 			}
 		}
@@ -247,6 +271,7 @@ func (d *document) readChain(off int64) error {
 		for _, n := range free {
 			d.setEntry(n, xrefEntry{typ: 0})
 		}
+		d.recording = nil
 		prev, ok := trailer["Prev"].(int64)
 		if !ok {
 			break
@@ -272,6 +297,7 @@ func (d *document) setEntry(n int, e xrefEntry) {
 	if n <= 0 || n > maxObjectNumber {
 		return
 	}
+	d.record(n, e)
 	if _, ok := d.xref[n]; !ok {
 		d.xref[n] = e
 	}
