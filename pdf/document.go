@@ -295,3 +295,17 @@ func (doc *Document) revisionEnd(off int64) (int64, error) {
 	}
 	return 0, nil
 }
+
+// ObjectNumbers returns the numbers of the objects in use, in order.
+func (doc *Document) ObjectNumbers() []int {
+	out := make([]int, 0, len(doc.d.xref))
+	for n := range doc.d.xref {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TextString decodes a PDF text string (UTF-16BE with a byte-order mark,
+// UTF-8 with one, or PDFDocEncoding) to UTF-8.
+func TextString(s String) string { return decodeTextString(s) }
