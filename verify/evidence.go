@@ -24,6 +24,11 @@ type Evidence struct {
 	// FormatErr: the signature structure is malformed (unparsable CMS,
 	// bad ByteRange, wrapping attack, …). TOTAL_FAILED/FORMAT_FAILURE.
 	FormatErr error
+	// AlgorithmErr: the signature is well formed but uses an algorithm
+	// this verifier cannot check (Ed25519 in CMS, say): its integrity is
+	// unknown, which is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, never
+	// TOTAL_PASSED.
+	AlgorithmErr error
 	// SignedDataErr: the signed data could not be found or read.
 	// INDETERMINATE/SIGNED_DATA_NOT_FOUND.
 	SignedDataErr error

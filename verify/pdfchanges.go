@@ -452,6 +452,10 @@ type fieldInfo struct {
 }
 
 func (j *changeJudge) fieldInfoOf(doc *pdf.Document, n int) fieldInfo {
+	g := j.gf
+	if doc == j.signed {
+		g = j.gs
+	}
 	o, _ := doc.Object(n)
 	d, _ := o.(pdf.Dict)
 	if d == nil {
@@ -461,7 +465,11 @@ func (j *changeJudge) fieldInfoOf(doc *pdf.Document, n int) fieldInfo {
 	cur, curNum := d, n
 	if _, hasT := d["T"]; !hasT {
 		if _, hasFT := d["FT"]; !hasFT {
-			if p, ok := d["Parent"].(pdf.Ref); ok {
+			p, ok := d["Parent"].(pdf.Ref)
+			if !ok && g.parent[n] != 0 {
+				p, ok = pdf.Ref{Num: g.parent[n]}, true
+			}
+			if ok {
 				po, _ := doc.Object(p.Num)
 				if pd, ok := po.(pdf.Dict); ok {
 					cur, curNum = pd, p.Num
@@ -483,6 +491,9 @@ func (j *changeJudge) fieldInfoOf(doc *pdf.Document, n int) fieldInfo {
 			break
 		}
 		p, ok := x["Parent"].(pdf.Ref)
+		if !ok && g.parent[xn] != 0 {
+			p, ok = pdf.Ref{Num: g.parent[xn]}, true
+		}
 		if !ok {
 			break
 		}
@@ -616,6 +627,9 @@ func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
 			j.refuse(n, ruleDefault, "signature field %q changed: %s", fi.name, strings.Join(bad, ", "))
 			return
 		}
+		if j.sharedAppearance(n, ds, df) {
+			return
+		}
 		j.kids(n, ds, df)
 		j.signing(n, fi, dts)
 		return
@@ -624,7 +638,57 @@ func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
 		j.refuse(n, ruleDefault, "form field %q changed: %s", fi.name, strings.Join(bad, ", "))
 		return
 	}
+	if j.sharedAppearance(n, ds, df) {
+		return
+	}
 	j.fill(n, fi)
+}
+
+// sharedAppearance refuses replacing the appearance of widget n when what
+// it replaces was also used elsewhere in the signed revision (page
+// content, another dictionary): the update would then re-purpose shared
+// objects, which pyHanko's tests show as a way to smuggle content.
+func (j *changeJudge) sharedAppearance(n int, ds, df pdf.Dict) bool {
+	if sameObject(j.signed, ds["AP"], j.final, df["AP"], 1) {
+		return false
+	}
+	// The replaced appearance objects themselves: the /AP dictionary and
+	// its /N, /R and /D streams (or state dictionaries). What they use in
+	// turn (fonts shared with the page) is not replaced.
+	var nums []int
+	if r, ok := ds["AP"].(pdf.Ref); ok {
+		nums = append(nums, r.Num)
+	}
+	apo, _ := j.signed.Resolve(ds["AP"])
+	ap, _ := apo.(pdf.Dict)
+	for _, k := range []pdf.Name{"N", "R", "D"} {
+		switch v := ap[k].(type) {
+		case pdf.Ref:
+			nums = append(nums, v.Num)
+			if o, _ := j.signed.Object(v.Num); o != nil {
+				if sd, ok := o.(pdf.Dict); ok {
+					nums = append(nums, refNums(dictValues(sd))...)
+				}
+			}
+		case pdf.Dict:
+			nums = append(nums, refNums(dictValues(v))...)
+		}
+	}
+	for _, num := range nums {
+		if node := j.gs.nodes[num]; node != nil && node.roles&roleContent != 0 {
+			j.refuse(n, ruleDefault, "the appearance of %q was replaced, and what it replaced (object %d) is also used elsewhere in the signed revision", j.fieldInfoOf(j.final, n).name, num)
+			return true
+		}
+	}
+	return false
+}
+
+func dictValues(d pdf.Dict) pdf.Array {
+	out := make(pdf.Array, 0, len(d))
+	for _, v := range d {
+		out = append(out, v)
+	}
+	return out
 }
 
 // kids judges the /Kids of a field that changed.

@@ -41,9 +41,10 @@ type graphNode struct {
 }
 
 type walkCtx struct {
-	role  role
-	owner int    // roleAP: the annotation whose appearance this is
-	ft    string // roleField: the inherited field type
+	role   role
+	owner  int    // roleAP: the annotation whose appearance this is
+	ft     string // roleField: the inherited field type
+	parent int    // roleField, roleFieldArr: the field whose /Kids this is
 }
 
 type graphItem struct {
@@ -66,14 +67,30 @@ type objectGraph struct {
 	visited  map[visitKey]bool
 	queue    []graphItem
 	complete bool // false when the walk met unreadable objects or its bound
+	// parent maps a field or widget to the field whose /Kids hold it
+	// (widgets need not carry /Parent).
+	parent map[int]int
 }
 
 func buildGraph(doc *pdf.Document) *objectGraph {
-	g := &objectGraph{doc: doc, nodes: map[int]*graphNode{}, visited: map[visitKey]bool{}, complete: true}
+	g := &objectGraph{doc: doc, nodes: map[int]*graphNode{}, visited: map[visitKey]bool{}, complete: true, parent: map[int]int{}}
 	tr := doc.Trailer()
 	g.value(tr["Root"], walkCtx{role: roleCatalog}, "/Root")
 	g.value(tr["Info"], walkCtx{role: roleMeta}, "/Info")
-	g.value(tr["Encrypt"], walkCtx{role: roleContent}, "/Encrypt")
+	// Anything else the trailer refers to (/Encrypt, private keys) is
+	// reachable too: a change there is not an unreferenced object.
+	keys := make([]string, 0, len(tr))
+	for k := range tr {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		switch k {
+		case "Root", "Info", "Prev", "XRefStm", "Size", "ID":
+			continue
+		}
+		g.value(tr[pdf.Name(k)], walkCtx{role: roleContent}, "/"+k)
+	}
 	for len(g.queue) > 0 {
 		it := g.queue[0]
 		g.queue = g.queue[1:]
@@ -104,7 +121,7 @@ func (g *objectGraph) value(o pdf.Object, ctx walkCtx, path string) {
 		ectx := ctx
 		switch ctx.role {
 		case roleFieldArr:
-			ectx = walkCtx{role: roleField, ft: ctx.ft}
+			ectx = walkCtx{role: roleField, ft: ctx.ft, parent: ctx.parent}
 		case roleAnnotArr:
 			ectx = walkCtx{role: roleAnnot}
 		}
@@ -160,6 +177,11 @@ func (g *objectGraph) visit(it graphItem) {
 		g.nodes[it.num] = n
 	}
 	n.roles |= ctx.role
+	if ctx.role == roleField && ctx.parent != 0 {
+		if _, ok := g.parent[it.num]; !ok {
+			g.parent[it.num] = ctx.parent
+		}
+	}
 	if ctx.role == roleAP && len(n.owners) < 64 {
 		n.owners = append(n.owners, ctx.owner)
 	}
@@ -226,7 +248,7 @@ func childCtx(ctx walkCtx, k pdf.Name, self int, ft string) (walkCtx, bool) {
 	case roleField:
 		switch k {
 		case "Kids":
-			return walkCtx{role: roleFieldArr, ft: ft}, true
+			return walkCtx{role: roleFieldArr, ft: ft, parent: self}, true
 		case "Parent", "P":
 			return ctx, false
 		case "V":
@@ -282,6 +304,10 @@ func childCtx(ctx walkCtx, k pdf.Name, self int, ft string) (walkCtx, bool) {
 		return walkCtx{role: roleAP, owner: ctx.owner}, true
 	case roleFieldArr, roleAnnotArr:
 		return ctx, true
+	case roleContent:
+		if k == "Parent" || k == "P" {
+			return ctx, false
+		}
 	}
 	return walkCtx{role: ctx.role}, true
 }

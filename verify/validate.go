@@ -149,6 +149,13 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		r.fail(NoSigningCertificateFound, "signer certificate: %v", ev.SignerCertErr)
 		rep.Integrity.Detail = ev.SignerCertErr.Error()
 		return
+	case ev.AlgorithmErr != nil:
+		r.fail(CryptoConstraintsFailure, "the signature cannot be checked: %v", ev.AlgorithmErr)
+		rep.Integrity.Detail = ev.AlgorithmErr.Error()
+		if len(ev.Coverage.ModifiedAfterSigning) > 0 {
+			r.fail(FormatFailure, "the document was modified after signing in ways the signature does not permit: %v", ev.Coverage.ModifiedAfterSigning)
+		}
+		return
 	case ev.SignerCert == nil:
 		r.fail(NoSigningCertificateFound, "the signer's certificate is not in the signature")
 		return
