@@ -708,9 +708,20 @@ func (j *changeJudge) fill(n int, fi fieldInfo) {
 		j.refuse(n, ruleDocMDP1, "form field %q filled in, which the certification (P=1) forbids", fi.name)
 	case j.locked(fi.name):
 		j.refuse(n, ruleFieldLock, "form field %q filled in, but the signature locked it (FieldMDP)", fi.name)
+	case !j.valueChanged(fi):
+		// Only a filled-in field may show a new appearance: a new
+		// appearance over an unchanged value shows what was not signed
+		// (the pdf-insecurity.org "replace" shadow attack).
+		j.refuse(n, ruleFormFill, "appearance of form field %q changed after signing, though its value did not", fi.name)
 	default:
 		j.allow(n, ruleFormFill, "form fields filled in")
 	}
+}
+
+// valueChanged reports whether field fi's value differs from its signed
+// state.
+func (j *changeJudge) valueChanged(fi fieldInfo) bool {
+	return !sameObject(j.signed, fieldValue(j.signed, fi.field), j.final, fieldValue(j.final, fi.field), 1)
 }
 
 // appearance judges an appearance object (or part of one) added or
@@ -758,6 +769,9 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 				return
 			case j.locked(fi.name):
 				j.refuse(n, ruleFieldLock, "appearance of form field %q %s, but the signature locked it (FieldMDP)", fi.name, j.verb(n, existed))
+				return
+			case !j.valueChanged(fi):
+				j.refuse(n, ruleFormFill, "appearance of form field %q %s after signing, though its value did not change", fi.name, j.verb(n, existed))
 				return
 			}
 		default:
