@@ -105,7 +105,7 @@ type xrefSection struct {
 	hybrid  int64
 	form    xrefForm
 	trailer dict
-	entries map[int]xrefEntry
+	entries map[int]XRefEntry
 }
 
 func (d *document) record(n int, e xrefEntry) {
@@ -113,7 +113,7 @@ func (d *document) record(n int, e xrefEntry) {
 		return
 	}
 	if _, ok := d.recording.entries[n]; !ok {
-		d.recording.entries[n] = e
+		d.recording.entries[n] = XRefEntry{Type: int(e.typ), Offset: e.offset, Gen: e.gen}
 	}
 }
 
@@ -219,30 +219,36 @@ func (doc *Document) Raw(s *Stream) io.Reader {
 func (doc *Document) buildRevisions() error {
 	secs := doc.d.sectionsRead
 	doc.d.sectionsRead = nil
-	state := map[int]xrefEntry{}
+	var state map[int]XRefEntry
+	if len(secs) > 1 {
+		state = map[int]XRefEntry{}
+	}
 	var prevEnd int64
+	doc.revs = make([]Revision, 0, len(secs))
 	for i := len(secs) - 1; i >= 0; i-- {
 		s := secs[i]
 		rev := Revision{XRef: s.offset, XRefStream: s.form == formStream, Hybrid: s.hybrid,
-			Trailer: s.trailer, Entries: make(map[int]XRefEntry, len(s.entries))}
+			Trailer: s.trailer, Entries: s.entries}
 		end, err := doc.revisionEnd(s.offset)
 		if err != nil {
 			return err
 		}
 		rev.End = end
+		rev.Defined = make([]int, 0, len(s.entries))
 		for n, e := range s.entries {
-			rev.Entries[n] = XRefEntry{Type: int(e.typ), Offset: e.offset, Gen: e.gen}
 			old, had := state[n]
 			switch {
-			case e.typ == 0:
+			case e.Type == 0:
 				rev.Freed = append(rev.Freed, n)
 			default:
 				rev.Defined = append(rev.Defined, n)
-				if i != len(secs)-1 && e.typ == 1 && e.offset < prevEnd && (!had || old != e) {
+				if i != len(secs)-1 && e.Type == 1 && e.Offset < prevEnd && (!had || old != e) {
 					rev.Repointed = append(rev.Repointed, n)
 				}
 			}
-			state[n] = e
+			if state != nil {
+				state[n] = e
+			}
 		}
 		slices.Sort(rev.Defined)
 		slices.Sort(rev.Freed)

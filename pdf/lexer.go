@@ -195,6 +195,9 @@ func isNumber(w []byte) bool {
 func (l *lexer) hexString() ([]byte, error) {
 	l.pos++ // '<'
 	var out []byte
+	if j := bytes.IndexByte(l.buf[l.pos:], '>'); j > 0 {
+		out = make([]byte, 0, j/2+1)
+	}
 	hi := -1
 	for {
 		if l.pos >= len(l.buf) {
@@ -330,7 +333,7 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 	case tokReal:
 		return t.f, nil
 	case tokName:
-		return name(t.s), nil
+		return nameObject(t.s), nil
 	case tokString:
 		if decrypt != nil {
 			return pdfString(decrypt(t.s)), nil
@@ -377,7 +380,7 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 				return nil, err
 			}
 			if v != nil { // a null value is the same as an absent key
-				d[name(t.s)] = v
+				d[internName(t.s)] = v
 			}
 		}
 	case tokKeyword:

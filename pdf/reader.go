@@ -192,7 +192,23 @@ func (d *document) overBudget() error {
 
 // parseAt parses with fn over a growing window at off.
 func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
-	for n := 4096; ; n *= 4 {
+	return d.parseAtIf(off, nil, fn)
+}
+
+// mayHoldObject reports whether a window can hold a whole indirect object
+// (its end, or the start of its stream data): a first window without
+// either is not worth parsing.
+func mayHoldObject(buf []byte) bool {
+	return bytes.Contains(buf, []byte("endobj")) || bytes.Contains(buf, []byte("stream"))
+}
+
+// parseAtIf is parseAt that skips parsing a window (other than the last
+// possible one) for which worth returns false.
+func (d *document) parseAtIf(off int64, worth func([]byte) bool, fn func(l *lexer) error) error {
+	// Most objects fit in 4 KB; one that does not (a signature dictionary
+	// with its /Contents, a long xref table) is read again at 256 KB, then
+	// in steps of 4: fewer re-parses than growing by 4 from the start.
+	for n := 4096; ; n = nextWindow(n) {
 		// Objects that each run to the end of the file (unterminated
 		// strings nested in one another, say) would make every read scan
 		// the rest of the file: bound the bytes re-parsed per document.
@@ -208,6 +224,9 @@ func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
 			// bounded by the walks' own limits.
 			d.parsed += int64(len(buf))
 		}
+		if worth != nil && !final && n < 64<<20 && !worth(buf) {
+			continue
+		}
 		err = fn(&lexer{buf: buf, final: final})
 		if errors.Is(err, errShort) && !final && n < 64<<20 {
 			continue
@@ -217,6 +236,13 @@ func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
 		}
 		return err
 	}
+}
+
+func nextWindow(n int) int {
+	if n < 256<<10 {
+		return 256 << 10
+	}
+	return n * 4
 }
 
 func (d *document) readChain(off int64) error {
@@ -231,7 +257,10 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
-		sec := &xrefSection{offset: off, entries: map[int]xrefEntry{}}
+		sec := &xrefSection{offset: off}
+		if d.keepSections {
+			sec.entries = map[int]XRefEntry{}
+		}
 		if d.keepSections {
 			d.recording = sec
 		}
@@ -486,7 +515,7 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 // object number (-1: any). Strings are decrypted when decrypt is set.
 func (d *document) readIndirect(off int64, want int, decrypt bool) (object, error) {
 	var result object
-	err := d.parseAt(off, func(l *lexer) error {
+	err := d.parseAtIf(off, mayHoldObject, func(l *lexer) error {
 		t1, err := l.next()
 		if err != nil {
 			return err

@@ -337,7 +337,7 @@ func hashRanges(doc io.ReaderAt, br [4]int64, hs []crypto.Hash) (map[crypto.Hash
 		mw = append(mw, w)
 	}
 	dst := io.MultiWriter(mw...)
-	buf := make([]byte, hashChunk)
+	buf := make([]byte, min(hashChunk, max(br[1], br[3], 1)))
 	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		if _, err := io.CopyBuffer(dst, io.NewSectionReader(doc, rg[0], rg[1]), buf); err != nil {
 			return nil, fmt.Errorf("reading signed bytes: %w", err)

@@ -20,6 +20,8 @@ type Validator struct {
 	opts   Options
 	policy *AlgorithmPolicy
 	fetch  *fetcher
+	// optCRLs holds Options.CRLs parsed once (read-only afterwards).
+	optCRLs *revData
 }
 
 // New returns a Validator for opts. It fails with ErrNoTrustAnchors when
@@ -41,6 +43,10 @@ func New(opts Options) (*Validator, error) {
 		cache = NewCache()
 	}
 	v.fetch = &fetcher{client: client, timeout: opts.fetchTimeout(), max: opts.maxFetch(), cache: cache}
+	v.optCRLs = &revData{}
+	for _, d := range opts.CRLs {
+		_ = v.optCRLs.addCRL(d, "options", "")
+	}
 	return v, nil
 }
 
@@ -173,8 +179,13 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 
 	// Revocation data available to this validation.
 	data := &revData{}
-	for _, d := range r.v.opts.CRLs {
-		_ = data.addCRL(d, "options", "")
+	if oc := r.v.optCRLs; oc != nil {
+		data.crls = append(data.crls, oc.crls...)
+		data.problems = append(data.problems, oc.problems...)
+	} else {
+		for _, d := range r.v.opts.CRLs {
+			_ = data.addCRL(d, "options", "")
+		}
 	}
 	for _, d := range r.v.opts.OCSPResponses {
 		_, _ = data.addOCSP(d, "options", "")
