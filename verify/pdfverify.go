@@ -38,20 +38,41 @@ import (
 //   - the covered bytes are hashed in chunks straight from the io.ReaderAt
 //     (memory does not grow with the file), and the CMS is checked by
 //     internal/cms;
-//   - every later revision is diffed object by object against the signed
-//     one, reject-by-default: allowed are later signatures (new signature
-//     fields, widgets, their appearance streams, AcroForm /Fields
-//     additions), DSS/VRI validation data, document time-stamps, and, as
-//     the certification level permits (DocMDP P=2, or no certification),
-//     filling in form fields (their values and appearance streams) except
-//     those the signature locked (the /Lock dictionary of its field and
-//     the FieldMDP transform in its /Reference, read from the signed
-//     revision: /All, /Include or /Exclude with /Fields), and with P=3
-//     annotations; objects added that nothing in the final revision
-//     refers to (drafts some producers leave) are harmless, except under
-//     P=1. Any other change (page content, resources, added or removed
-//     pages, replaced objects, catalog entries) is listed in Coverage.ModifiedAfterSigning and the
-//     verdict is TOTAL_FAILED/FORMAT_FAILURE.
+//   - every later revision is compared with the signed one on the object
+//     graph (package pdf reads both states; see [pdf.Document.At]): every
+//     object number whose cross-reference entry changed (added, changed,
+//     freed, re-pointed to an older definition, generation changed), and
+//     every object of an object stream that changed, is compared with its
+//     signed state, and a real difference is judged by what the object is
+//     to the document, as reached from the trailer (catalog, form, field,
+//     page, annotation, appearance, signature, DSS, metadata or content).
+//     Reject by default; allowed by named rules (ISO 32000-2 §12.8.2.2,
+//     ETSI EN 319 142-1):
+//     later-signature: new signature fields that are signed, their widgets,
+//     /AcroForm /Fields and page /Annots entries (direct or indirect) and
+//     any appearance, also /DR resources (not under P=1);
+//     document-timestamp: document time-stamps, at every DocMDP level;
+//     dss: the DSS and VRI, with or without /Type /DSS, at every level;
+//     metadata: /Info, an XMP /Metadata stream, /Version, /Extensions and
+//     /Perms with its /DocMDP kept;
+//     form-fill: a field's value and the filled field's own appearance
+//     (not under P=1; refused where the signature's /Lock or FieldMDP
+//     transform, read from the signed revision, locks the field: rule
+//     field-lock);
+//     annotations-p3: annotations, and signature fields that stay
+//     unsigned, only under P=3;
+//     unreferenced: objects nothing reaches from the trailer are harmless,
+//     except under P=1 (rule docmdp-p1).
+//     Any other change (page content, resources, pages, replaced objects,
+//     catalog entries, an appearance whose replaced objects other content
+//     used, a new appearance over an unchanged value) is refused, as are
+//     objects appended outside any revision, linearization dictionaries
+//     and a later chain that does not continue from the signed revision
+//     (rule structure). Each change is listed in Coverage.Changes with its
+//     revision, object number, path from the trailer (e.g.
+//     /Root/Pages/Kids[0]/Contents) and rule; refused ones also in
+//     Coverage.ModifiedAfterSigning, which makes the verdict
+//     TOTAL_FAILED/FORMAT_FAILURE.
 //
 // Revocation data and certificates in the document's DSS are used as
 // embedded evidence.
