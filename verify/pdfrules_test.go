@@ -298,6 +298,13 @@ func TestPDFDSSAndMetadataRules(t *testing.T) {
 		{"DSS plus content", approval, func(doc []byte) map[int]string {
 			return map[int]string{1: catalog(doc, "/DSS 40 0 R"), 40: "<< /Certs [] >>", 4: contentStream("Pay 1000000 VND")}
 		}, false, "object 4"},
+		{"P=1: certification removed from /Perms", p1, func(doc []byte) map[int]string {
+			c := catalog(doc, "")
+			i := strings.Index(c, "/Perms")
+			require.GreaterOrEqual(t, i, 0)
+			j := strings.Index(c[i:], ">>")
+			return map[int]string{1: c[:i] + c[i+j+2:]}
+		}, false, "/Perms /DocMDP"},
 		{"catalog gains /OpenAction", approval, func(doc []byte) map[int]string {
 			return map[int]string{1: catalog(doc, "/OpenAction 43 0 R"), 43: "<< /S /JavaScript /JS (app.alert(1)) >>"}
 		}, false, "/OpenAction"},

@@ -211,7 +211,14 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 				return ev, 0
 			}
 		}
-		changes := analyzeChanges(doc, final, signedRev, end, docMDP, signatureLocks(signedRev, f))
+		// The certification level as signed, or a stricter one the final
+		// revision declares (a later update cannot relax it: changing
+		// /Perms /DocMDP is itself refused).
+		level := signedRev.DocMDP()
+		if level == 0 || (docMDP != 0 && docMDP < level) {
+			level = docMDP
+		}
+		changes := analyzeChanges(doc, final, signedRev, end, level, signatureLocks(signedRev, f))
 		for _, c := range changes {
 			if c.Allowed {
 				if !slices.Contains(ev.Coverage.AllowedChanges, c.summary()) {
