@@ -419,10 +419,22 @@ func (j *changeJudge) arrayAdditions(n int, before, after pdf.Array, fields bool
 			return
 		}
 	}
-	if len(after) > len(now)+0 && len(after) != len(refNums(after)) {
-		// Direct dictionaries in these arrays cannot be tracked.
-		if len(before) != len(after) {
-			j.refuse(n, ruleDefault, "direct annotations or fields added after signing")
+	// Direct dictionaries in these arrays (not allowed by the standard,
+	// but written) are compared by value: one added or changed is refused.
+	for _, e := range after {
+		if _, isRef := e.(pdf.Ref); isRef {
+			continue
+		}
+		found := false
+		for _, o := range before {
+			if _, isRef := o.(pdf.Ref); !isRef && sameObject(j.signed, o, j.final, e, 1) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			j.refuse(n, ruleDefault, "direct annotations or fields added or changed after signing")
+			return
 		}
 	}
 	for _, r := range now {

@@ -365,3 +365,23 @@ func TestPDFKysoThenMutool(t *testing.T) {
 		assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "/Root/Pages/Kids[0]/Contents")
 	}
 }
+
+// Annotations written directly in a page's /Annots (no object of their
+// own) are compared by value: replacing one is refused; the page kept as
+// it was passes.
+func TestPDFDirectAnnotations(t *testing.T) {
+	e := newEnv(t)
+	alice := e.pki.MustIssue()
+	doc := buildPDF(pageObjects("Direct", "", "/Annots [<< /Type /Annot /Subtype /Text /Rect [10 10 20 20] /Contents (ok) >>] "))
+	e.pki.SetTime(signAt)
+	signed := e.signPDF(t, doc, alice, &pdf.Options{Field: "A"})
+	e.pki.SetTime(checkAt)
+	page := pageWithAnnot(t, signed, "")
+	replaced := strings.Replace(page, "(ok)", "(Pay 1000000 VND)", 1)
+	require.NotEqual(t, page, replaced)
+	s := sigByID(t, verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{3: replaced})), "A")
+	assert.Equal(t, TotalFailed, s.Indication)
+	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "direct annotations")
+	s = sigByID(t, verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{3: page})), "A")
+	assert.Equal(t, TotalPassed, s.Indication, "%v", s.Coverage.ModifiedAfterSigning)
+}
