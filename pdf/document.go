@@ -83,9 +83,11 @@ type Revision struct {
 	XRefStream bool
 	// Hybrid is the /XRefStm offset of a hybrid-reference section, else 0.
 	Hybrid int64
-	// End is the offset just past the revision's %%EOF marker and its
-	// end-of-line, 0 when no %%EOF follows the section.
-	End int64
+	// Start is where the revision's bytes begin: the End of the revision
+	// before it (0 for the first). End is the offset just past the
+	// revision's %%EOF marker and its end-of-line, 0 when no %%EOF follows
+	// the section.
+	Start, End int64
 	// Trailer is the section's trailer (the stream dictionary of an xref
 	// stream).
 	Trailer Dict
@@ -233,7 +235,7 @@ func (doc *Document) buildRevisions() error {
 		if err != nil {
 			return err
 		}
-		rev.End = end
+		rev.Start, rev.End = prevEnd, end
 		rev.Defined = make([]int, 0, len(s.entries))
 		for n, e := range s.entries {
 			old, had := state[n]

@@ -74,6 +74,8 @@ func TestDocumentRevisions(t *testing.T) {
 	require.Len(t, revs, 2)
 	assert.Equal(t, int64(len(in)), revs[0].End, "first revision ends where the input ended")
 	assert.Equal(t, int64(len(signed)), revs[1].End)
+	assert.Equal(t, revs[0].End, revs[1].Start)
+	assert.Zero(t, revs[0].Start)
 	assert.NotEmpty(t, revs[1].Defined)
 	sigs, err := d.Signatures()
 	require.NoError(t, err)
