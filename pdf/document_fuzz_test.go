@@ -68,6 +68,9 @@ func exerciseDocument(data []byte) error {
 
 // FuzzDocument: the object layer fails with a typed error or reads the
 // whole document; it never panics, and revisions are in file order.
+//
+// The corpus seeds are tens of kilobytes: run it with -fuzzminimizetime 2s
+// (minimising a new input of that size at the default 60 s stalls the run).
 func FuzzDocument(f *testing.F) {
 	addCorpusSeeds(f)
 	addSharedCorpusSeeds(f)

@@ -62,6 +62,9 @@ func firstPageContent(d *pdf.Document) []byte {
 // never panics, a revision compared with itself shows no change, and when
 // the first page's content differs from the earlier revision, some change
 // is refused whatever the level.
+//
+// The corpus seeds are tens of kilobytes: run it with -fuzzminimizetime 2s
+// (minimising a new input of that size at the default 60 s stalls the run).
 func FuzzPDFChangeAnalysis(f *testing.F) {
 	for _, pat := range []string{"../../shared/corpus/pyhanko/*.pdf", "../../shared/corpus/attacks/pdf/*/*.pdf"} {
 		files, _ := filepath.Glob(pat)
