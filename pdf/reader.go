@@ -203,12 +203,10 @@ func mayHoldObject(buf []byte) bool {
 }
 
 // parseAtIf is parseAt that skips parsing a window (other than the last
-// possible one) for which worth returns false.
+// possible one) for which worth returns false: a signature dictionary with
+// its long /Contents is then parsed once, not once per window.
 func (d *document) parseAtIf(off int64, worth func([]byte) bool, fn func(l *lexer) error) error {
-	// Most objects fit in 4 KB; one that does not (a signature dictionary
-	// with its /Contents, a long xref table) is read again at 256 KB, then
-	// in steps of 4: fewer re-parses than growing by 4 from the start.
-	for n := 4096; ; n = nextWindow(n) {
+	for n := 4096; ; n *= 4 {
 		// Objects that each run to the end of the file (unterminated
 		// strings nested in one another, say) would make every read scan
 		// the rest of the file: bound the bytes re-parsed per document.
@@ -236,13 +234,6 @@ func (d *document) parseAtIf(off int64, worth func([]byte) bool, fn func(l *lexe
 		}
 		return err
 	}
-}
-
-func nextWindow(n int) int {
-	if n < 256<<10 {
-		return 256 << 10
-	}
-	return n * 4
 }
 
 func (d *document) readChain(off int64) error {
