@@ -95,6 +95,14 @@
 // data stays in the file. Memory does not grow with the input: a 100 MB
 // document is signed with a few MB of heap.
 //
+// [Open] exports the same reader for verification: a [Document] lists its
+// revisions in order (each cross-reference section or stream with its
+// trailer, end offset, and the objects it defines, frees and re-points),
+// resolves objects as of the newest revision or, through [Document.At],
+// any earlier one, decodes streams under the parse budget, and extracts
+// the signatures (field, widgets, /ByteRange, /Contents, /Reference,
+// /Lock), the DocMDP level and the DSS.
+//
 // This package makes no trust decision about existing signatures; package
 // verify does.
 package pdf

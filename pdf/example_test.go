@@ -108,3 +108,36 @@ func ExamplePrepare() {
 	fmt.Println("finished:", out.Len() > len(in))
 	// Output: finished: true
 }
+
+// Read a signed document's revisions and signatures with the object layer
+// package verify uses.
+func ExampleOpen() {
+	pki, err := pkitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pki.Close()
+	in := exampleInput()
+	var signed bytes.Buffer
+	if err := pdf.Sign(context.Background(), &signed, bytes.NewReader(in), int64(len(in)), pki.MustIssue().Signer(), &pdf.Options{Field: "Leader"}); err != nil {
+		log.Fatal(err)
+	}
+	doc, err := pdf.Open(bytes.NewReader(signed.Bytes()), int64(signed.Len()), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for i, r := range doc.Revisions() {
+		fmt.Printf("revision %d ends at the end of the file: %v\n", i+1, r.End == doc.Size())
+	}
+	sigs, err := doc.Signatures()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range sigs {
+		fmt.Printf("%s: %s, covers the file: %v\n", s.Name, s.SubFilter, s.ByteRange[2]+s.ByteRange[3] == doc.Size())
+	}
+	// Output:
+	// revision 1 ends at the end of the file: false
+	// revision 2 ends at the end of the file: true
+	// Leader: ETSI.CAdES.detached, covers the file: true
+}

@@ -198,6 +198,9 @@ func isNumber(w []byte) bool {
 func (l *lexer) hexString() ([]byte, error) {
 	l.pos++ // '<'
 	var out []byte
+	if j := bytes.IndexByte(l.buf[l.pos:], '>'); j > 0 {
+		out = make([]byte, 0, j/2+1)
+	}
 	hi := -1
 	for {
 		if l.pos >= len(l.buf) {
@@ -333,7 +336,7 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 	case tokReal:
 		return t.f, nil
 	case tokName:
-		return name(t.s), nil
+		return nameObject(t.s), nil
 	case tokString:
 		if decrypt != nil {
 			return pdfString(decrypt(t.s)), nil
@@ -380,7 +383,7 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 				return nil, err
 			}
 			if v != nil { // a null value is the same as an absent key
-				d[name(t.s)] = v
+				d[internName(t.s)] = v
 			}
 		}
 	case tokKeyword:

@@ -34,6 +34,12 @@ type document struct {
 	objstmBytes int
 	objstmErr   map[int]error // object streams that failed to load
 	resolving   map[int]bool
+
+	// sectionsRead lists the xref sections of the chain, newest first,
+	// with the entries each one holds (see revision.go).
+	sectionsRead []*xrefSection
+	recording    *xrefSection
+	keepSections bool
 }
 
 type xrefForm int
@@ -72,8 +78,15 @@ const (
 // open reads the xref chain and the trailer, and authenticates password when
 // the document is encrypted.
 func open(r io.ReaderAt, size int64, password []byte) (*document, error) {
+	return openDoc(r, size, password, false)
+}
+
+// openDoc is open; keepSections makes it record every xref section's
+// entries (for Document's revisions).
+func openDoc(r io.ReaderAt, size int64, password []byte, keepSections bool) (*document, error) {
 	d := &document{
-		r: r, size: size,
+		keepSections: keepSections,
+		r:            r, size: size,
 		xref:      map[int]xrefEntry{},
 		cache:     map[int]object{},
 		objstms:   map[int]*objStm{},
@@ -179,6 +192,20 @@ func (d *document) overBudget() error {
 
 // parseAt parses with fn over a growing window at off.
 func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
+	return d.parseAtIf(off, nil, fn)
+}
+
+// mayHoldObject reports whether a window can hold a whole indirect object
+// (its end, or the start of its stream data): a first window without
+// either is not worth parsing.
+func mayHoldObject(buf []byte) bool {
+	return bytes.Contains(buf, []byte("endobj")) || bytes.Contains(buf, []byte("stream"))
+}
+
+// parseAtIf is parseAt that skips parsing a window (other than the last
+// possible one) for which worth returns false: a signature dictionary with
+// its long /Contents is then parsed once, not once per window.
+func (d *document) parseAtIf(off int64, worth func([]byte) bool, fn func(l *lexer) error) error {
 	for n := 4096; ; n *= 4 {
 		// Objects that each run to the end of the file (unterminated
 		// strings nested in one another, say) would make every read scan
@@ -194,6 +221,9 @@ func (d *document) parseAt(off int64, fn func(l *lexer) error) error {
 			// Only re-reads count: a first small window per object is
 			// bounded by the walks' own limits.
 			d.parsed += int64(len(buf))
+		}
+		if worth != nil && !final && n < 64<<20 && !worth(buf) {
+			continue
 		}
 		err = fn(&lexer{buf: buf, final: final})
 		if errors.Is(err, errShort) && !final && n < 64<<20 {
@@ -218,9 +248,21 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
+		sec := &xrefSection{offset: off}
+		if d.keepSections {
+			sec.entries = map[int]XRefEntry{}
+		}
+		if d.keepSections {
+			d.recording = sec
+		}
 		trailer, form, free, err := d.readSection(off)
 		if err != nil {
+			d.recording = nil
 			return fmt.Errorf("pdf: reading xref at %d: %w", off, err)
+		}
+		sec.trailer, sec.form = trailer, form
+		if d.keepSections {
+			d.sectionsRead = append(d.sectionsRead, sec)
 		}
 		if first {
 			d.xrefForm = form
@@ -238,7 +280,9 @@ func (d *document) readChain(off int64) error {
 		}
 		if xs, ok := trailer["XRefStm"].(int64); ok && !seen[xs] {
 			seen[xs] = true
+			sec.hybrid = xs
 			if _, _, _, err := d.readSection(xs); err != nil {
+				d.recording = nil
 				return fmt.Errorf("pdf: reading hybrid xref stream at %d: %w", xs, err)
 			}
 		}
@@ -247,6 +291,7 @@ func (d *document) readChain(off int64) error {
 		for _, n := range free {
 			d.setEntry(n, xrefEntry{typ: 0})
 		}
+		d.recording = nil
 		prev, ok := trailer["Prev"].(int64)
 		if !ok {
 			break
@@ -272,6 +317,7 @@ func (d *document) setEntry(n int, e xrefEntry) {
 	if n <= 0 || n > maxObjectNumber {
 		return
 	}
+	d.record(n, e)
 	if _, ok := d.xref[n]; !ok {
 		d.xref[n] = e
 	}
@@ -460,7 +506,7 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 // object number (-1: any). Strings are decrypted when decrypt is set.
 func (d *document) readIndirect(off int64, want int, decrypt bool) (object, error) {
 	var result object
-	err := d.parseAt(off, func(l *lexer) error {
+	err := d.parseAtIf(off, mayHoldObject, func(l *lexer) error {
 		t1, err := l.next()
 		if err != nil {
 			return err

@@ -95,6 +95,8 @@ func classifyCMSError(ev *Evidence, err error) {
 		ev.DigestErr = err
 	case errors.Is(err, cms.ErrSignatureInvalid):
 		ev.SignatureErr = err
+	case errors.Is(err, cms.ErrUnsupportedAlgorithm) && ev.SignerCert != nil:
+		ev.AlgorithmErr = err
 	default:
 		ev.FormatErr = err
 	}

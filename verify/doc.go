@@ -45,9 +45,14 @@
 // ranges in chunks, so memory stays flat in the file size. The structural
 // checks (ByteRange, /Contents, revision boundaries) and the
 // reject-by-default analysis of later revisions are described on
-// [PDFVerifier]. PDF objects are read with internal/pdfread, a trimmed and
-// hardened copy of github.com/digitorus/pdf (package pdf does not export
-// its reader).
+// [PDFVerifier]. PDFVerifier is a thin adapter over package pdf, which
+// reads the objects, the revisions (each cross-reference section with what
+// it defines, frees and re-points), the signature dictionaries, DocMDP,
+// field locks and the DSS; the change analysis is split the same way:
+// pdf gives the two states of the object graph, verify walks them from the
+// trailer, lists every changed object with its path from the catalog, and
+// judges it under named rules (see Change and the rule names on
+// PDFVerifier).
 //
 // # Long-term validation
 //
@@ -60,10 +65,12 @@
 // signature in the revisions it covers. A signature time-stamped at T with
 // revocation data from T for its chain therefore validates at T, whatever
 // happened later. DSS and document time-stamp revisions are allowed
-// changes after a certification signature (DocMDP P=2 and P=3).
+// changes after a certification signature at every DocMDP level, P=1
+// included (ISO 32000-2 §12.8.2.2, ETSI EN 319 142-1).
 //
 // Encrypted PDFs (RC4 40/128, AES-128, AES-256 R5 and R6) are read with the
-// empty user password; a signature dictionary's /Contents is taken as
+// empty user password or PDFVerifier.Password (a wrong one is an error
+// matching pdf.ErrWrongPassword); a signature dictionary's /Contents is taken as
 // written (ISO 32000-2 §7.6.2 exempts it from encryption).
 //
 // # How the verdict is reached

@@ -24,6 +24,11 @@ type Evidence struct {
 	// FormatErr: the signature structure is malformed (unparsable CMS,
 	// bad ByteRange, wrapping attack, …). TOTAL_FAILED/FORMAT_FAILURE.
 	FormatErr error
+	// AlgorithmErr: the signature is well formed but uses an algorithm
+	// this verifier cannot check (Ed25519 in CMS, say): its integrity is
+	// unknown, which is INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE, never
+	// TOTAL_PASSED.
+	AlgorithmErr error
 	// SignedDataErr: the signed data could not be found or read.
 	// INDETERMINATE/SIGNED_DATA_NOT_FOUND.
 	SignedDataErr error
@@ -114,4 +119,32 @@ type Coverage struct {
 	// AllowedChanges lists later changes that were allowed (signatures,
 	// DSS, form filling).
 	AllowedChanges []string `json:"allowedChanges,omitempty"`
+	// Changes lists every change found after the signed revision (PDF),
+	// allowed or refused, with where it was made and the rule that
+	// decided.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// Change is one change made to a PDF after a signature, as the change
+// analysis judged it.
+type Change struct {
+	// Revision is the revision that made the change, counted from 1 (the
+	// original document).
+	Revision int `json:"revision"`
+	// Object is the object number (0 for the trailer or the file's
+	// structure).
+	Object int `json:"object,omitempty"`
+	// Path is where the object sits, from the trailer, e.g.
+	// /Root/Pages/Kids[0]/Contents ("" when nothing reaches it).
+	Path string `json:"path,omitempty"`
+	// XRef says what the cross-reference data did: added, changed, freed,
+	// re-pointed to an older definition, generation changed, or "" for
+	// objects changed through their object stream.
+	XRef string `json:"xref,omitempty"`
+	// Rule names the rule that allowed or refused it (see PDFVerifier).
+	Rule string `json:"rule"`
+	// Allowed reports whether the rule allows the change.
+	Allowed bool `json:"allowed"`
+	// Detail says what changed, in English.
+	Detail string `json:"detail"`
 }

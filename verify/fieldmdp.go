@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	dpdf "github.com/kyso-vn/kyso/verify/internal/pdfread"
+	"github.com/kyso-vn/kyso/pdf"
 )
 
 // fieldLock is one field-lock specification of a signature: a /Lock
@@ -30,18 +30,26 @@ func (l fieldLock) locks(name string) bool {
 	return true // All, and any unknown action: reject by default
 }
 
-func parseFieldLock(v dpdf.Value) (fieldLock, bool) {
-	if v.Kind() != dpdf.Dict {
+func parseFieldLock(doc *pdf.Document, o pdf.Object) (fieldLock, bool) {
+	r, _ := doc.Resolve(o)
+	d, ok := r.(pdf.Dict)
+	if !ok {
 		return fieldLock{}, false
 	}
-	l := fieldLock{action: v.Key("Action").Name()}
+	a, _ := d["Action"].(pdf.Name)
+	l := fieldLock{action: string(a)}
 	if l.action == "" {
 		l.action = "All"
 	}
-	fs := v.Key("Fields")
-	for i := 0; i < fs.Len() && i < 10000; i++ {
-		if f := fs.Index(i); f.Kind() == dpdf.String {
-			l.fields = append(l.fields, f.Text())
+	fo, _ := doc.Resolve(d["Fields"])
+	fs, _ := fo.(pdf.Array)
+	for i, f := range fs {
+		if i >= 10000 {
+			break
+		}
+		fv, _ := doc.Resolve(f)
+		if s, ok := fv.(pdf.String); ok {
+			l.fields = append(l.fields, pdf.TextString(s))
 		}
 	}
 	return l, true
@@ -51,107 +59,59 @@ func parseFieldLock(v dpdf.Value) (fieldLock, bool) {
 // the revision it signs (so a later update cannot lift them): the FieldMDP
 // transforms in the signature dictionary's /Reference, and the /Lock
 // dictionaries of its signature field and the field's widgets.
-func signatureLocks(signed *dpdf.Reader, field, sig dpdf.Value) []fieldLock {
+func signatureLocks(signed *pdf.Document, s *pdf.Signature) []fieldLock {
 	var out []fieldLock
-	add := func(v dpdf.Value) {
-		if l, ok := parseFieldLock(v); ok {
+	add := func(o pdf.Object) {
+		if l, ok := parseFieldLock(signed, o); ok {
 			out = append(out, l)
 		}
 	}
-	refs := sig.Key("Reference")
-	for i := 0; i < refs.Len() && i < 100; i++ {
-		if r := refs.Index(i); r.Key("TransformMethod").Name() == "FieldMDP" {
-			add(r.Key("TransformParams"))
+	for _, r := range s.Reference {
+		if m, _ := r["TransformMethod"].(pdf.Name); m == "FieldMDP" {
+			add(r["TransformParams"])
 		}
 	}
-	fv := field
-	if id := field.GetPtr().GetID(); id != 0 {
-		if old, err := signed.GetObject(id); err == nil {
-			fv = old
+	fd := s.FieldDict
+	if s.Field.Num != 0 {
+		if old, err := signed.Object(s.Field.Num); err == nil {
+			if od, ok := old.(pdf.Dict); ok {
+				fd = od
+			}
 		}
 	}
-	add(fv.Key("Lock"))
-	kids := fv.Key("Kids")
-	for i := 0; i < kids.Len() && i < 100; i++ {
-		add(kids.Index(i).Key("Lock"))
+	add(fd["Lock"])
+	ko, _ := signed.Resolve(fd["Kids"])
+	kids, _ := ko.(pdf.Array)
+	for i, k := range kids {
+		if i >= 100 {
+			break
+		}
+		kv, _ := signed.Resolve(k)
+		if kd, ok := kv.(pdf.Dict); ok {
+			add(kd["Lock"])
+		}
 	}
 	return out
 }
 
-// fieldName returns the fully qualified name of a field or widget: the
+// fieldName returns the fully qualified name of field or widget num: the
 // partial names (/T) of it and its ancestors, joined by dots.
-func fieldName(v dpdf.Value) string {
+func fieldName(doc *pdf.Document, num int) string {
 	var parts []string
-	seen := map[uint32]bool{}
-	for depth := 0; v.Kind() == dpdf.Dict && depth < 32; depth++ {
-		if id := v.GetPtr().GetID(); id != 0 {
-			if seen[id] {
-				break
-			}
-			seen[id] = true
+	seen := map[int]bool{}
+	for depth := 0; num != 0 && depth < 32 && !seen[num]; depth++ {
+		seen[num] = true
+		o, _ := doc.Object(num)
+		d, ok := o.(pdf.Dict)
+		if !ok {
+			break
 		}
-		if t := v.Key("T"); t.Kind() == dpdf.String {
-			parts = append(parts, t.Text())
+		if t, ok := d["T"].(pdf.String); ok {
+			parts = append(parts, pdf.TextString(t))
 		}
-		v = v.Key("Parent")
+		p, _ := d["Parent"].(pdf.Ref)
+		num = p.Num
 	}
 	slices.Reverse(parts)
 	return strings.Join(parts, ".")
-}
-
-// locked reports whether one of the signature's locks freezes the field
-// named name.
-func (c *changeCtx) locked(name string) bool {
-	for _, l := range c.locks {
-		if l.locks(name) {
-			return true
-		}
-	}
-	return false
-}
-
-// fieldAppearances maps every object reachable from the appearance
-// dictionary (/AP) of a form field's widget to the field's name. Signature
-// fields are left out (their appearances are handled on their own).
-func fieldAppearances(r *dpdf.Reader, out map[uint32]string) {
-	root := r.Trailer().Key("Root")
-	seen := map[uint32]bool{}
-	var walk func(v dpdf.Value, ft string, depth int)
-	walk = func(v dpdf.Value, ft string, depth int) {
-		if depth > 32 || v.Kind() != dpdf.Dict || len(out) > 100000 {
-			return
-		}
-		if id := v.GetPtr().GetID(); id != 0 {
-			if seen[id] {
-				return
-			}
-			seen[id] = true
-		}
-		if f := v.Key("FT"); f.Kind() == dpdf.Name {
-			ft = f.Name()
-		}
-		if ft != "Sig" {
-			if ap := v.Key("AP"); !ap.IsNull() {
-				set := map[uint32]bool{}
-				if id := ap.GetPtr().GetID(); id != 0 {
-					set[id] = true
-				}
-				reach(ap, set, 0)
-				name := fieldName(v)
-				for id := range set {
-					if _, ok := out[id]; !ok {
-						out[id] = name
-					}
-				}
-			}
-		}
-		kids := v.Key("Kids")
-		for i := 0; i < kids.Len(); i++ {
-			walk(kids.Index(i), ft, depth+1)
-		}
-	}
-	fields := root.Key("AcroForm").Key("Fields")
-	for i := 0; i < fields.Len(); i++ {
-		walk(fields.Index(i), "", 0)
-	}
 }

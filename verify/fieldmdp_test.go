@@ -81,10 +81,12 @@ func TestPDFFieldLocks(t *testing.T) {
 		name   string
 		signed []byte
 		fill   map[int]string
-		locked string // "" when the fill is allowed
+		locked string // "" when the fill is allowed; "!name": refused, not for a lock
 	}{
 		{"no lock: value and new appearance", none, fillHoTen, ""},
-		{"no lock: appearance redrawn", none, redrawHoTen, ""},
+		// A new appearance over an unchanged value is not filling in: it
+		// shows what was not signed (pdf-insecurity.org "replace").
+		{"no lock: appearance redrawn", none, redrawHoTen, "!HoTen"},
 		{"no lock: kid field", none, fillMST, ""},
 		{"All: value", all, fillHoTen, "HoTen"},
 		{"All: other field", all, fillDiaChi, "DiaChi"},
@@ -94,7 +96,7 @@ func TestPDFFieldLocks(t *testing.T) {
 		{"Include: kid of a listed field", include, fillMST, "KhachHang.MST"},
 		{"Include: other field", include, fillDiaChi, ""},
 		{"Exclude: excluded field", exclude, fillHoTen, ""},
-		{"Exclude: excluded field's appearance", exclude, redrawHoTen, ""},
+		{"Exclude: excluded field's appearance", exclude, redrawHoTen, "!HoTen"},
 		{"Exclude: other field", exclude, fillDiaChi, "DiaChi"},
 		{"Exclude: other kid field", exclude, fillMST, "KhachHang.MST"},
 		{"certified P=2 with a lock: open field", certP2, fillHoTen, ""},
@@ -113,6 +115,11 @@ func TestPDFFieldLocks(t *testing.T) {
 			}
 			assert.Equal(t, TotalFailed, s.Indication, "%+v", s.Findings)
 			assert.Equal(t, FormatFailure, s.SubIndication)
+			if name, ok := strings.CutPrefix(tc.locked, "!"); ok {
+				assert.Contains(t, mod, fmt.Sprintf("%q", name))
+				assert.Contains(t, mod, "though its value did not")
+				return
+			}
 			assert.Contains(t, mod, fmt.Sprintf("%q", tc.locked))
 			assert.Contains(t, mod, "locked")
 			assert.Contains(t, s.Text(English), tc.locked)

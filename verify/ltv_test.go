@@ -243,6 +243,7 @@ func TestPDFUserPassword(t *testing.T) {
 		pv.Password = pw
 		_, err = pv.Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))
 		require.ErrorIs(t, err, verify.ErrPDF, "password %q", pw)
+		require.ErrorIs(t, err, pdf.ErrWrongPassword, "the pdf package's typed error survives, password %q", pw)
 	}
 	pv.Password = "owner" // the owner password opens it too
 	rep, err := pv.Verify(context.Background(), bytes.NewReader(out.Bytes()), int64(out.Len()))

@@ -28,27 +28,42 @@ var nameLabels = []struct {
 	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}, "E"},
 }
 
+// dnEscaper escapes RFC 4514 special characters (built once: a Replacer
+// allocates its tables on first use).
+var dnEscaper = strings.NewReplacer(",", `\,`, "+", `\+`, `"`, `\"`, `\`, `\\`, "<", `\<`, ">", `\>`, ";", `\;`)
+
 // formatName renders a distinguished name for people, most specific
 // attribute first as RFC 4514 does, naming UID and organizationIdentifier
 // (which pkix.Name.String prints as raw OIDs, the form Vietnamese portals
 // expect being "UID=MST:…").
 func formatName(n pkix.Name) string {
-	parts := make([]string, 0, len(n.Names))
+	if len(n.Names) == 0 {
+		return n.String()
+	}
+	var b strings.Builder
+	b.Grow(32 * len(n.Names))
 	for i := len(n.Names) - 1; i >= 0; i-- {
 		a := n.Names[i]
-		label := a.Type.String()
+		label := ""
 		for _, l := range nameLabels {
 			if l.oid.Equal(a.Type) {
 				label = l.label
 				break
 			}
 		}
-		v := fmt.Sprint(a.Value)
-		v = strings.NewReplacer(",", `\,`, "+", `\+`, `"`, `\"`, `\`, `\\`, "<", `\<`, ">", `\>`, ";", `\;`).Replace(v)
-		parts = append(parts, label+"="+v)
+		if label == "" {
+			label = a.Type.String()
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(label)
+		b.WriteByte('=')
+		v, ok := a.Value.(string)
+		if !ok {
+			v = fmt.Sprint(a.Value)
+		}
+		dnEscaper.WriteString(&b, v)
 	}
-	if len(parts) == 0 {
-		return n.String()
-	}
-	return strings.Join(parts, ",")
+	return b.String()
 }

@@ -2,41 +2,162 @@ package verify
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
-	dpdf "github.com/kyso-vn/kyso/verify/internal/pdfread"
+	"github.com/kyso-vn/kyso/pdf"
 )
 
-// maxUpdateBytes bounds how much appended data change analysis reads.
+// The change analysis compares the signed revision of a PDF with the
+// final one on the object graph. Package pdf supplies the revisions (each
+// cross-reference section with the entries it defines, frees and
+// re-points) and the objects as of either revision; the judging is here.
+//
+// Every object number whose cross-reference entry differs between the two
+// states (added, changed, freed, re-pointed to an older definition,
+// generation changed), and every object held in an object stream that
+// changed, is compared with its signed state. A real difference is judged
+// by the roles the object holds in the final revision (and, if it existed,
+// in the signed one) as reached from the trailer, under the named rules
+// below; what no rule allows is refused.
+const (
+	ruleDefault      = "reject-by-default"
+	ruleSignature    = "later-signature"    // new signature fields, widgets, appearances, /Fields and /Annots entries
+	ruleDocTS        = "document-timestamp" // at every DocMDP level
+	ruleDSS          = "dss"                // DSS/VRI at every DocMDP level
+	ruleMetadata     = "metadata"           // /Info, XMP /Metadata, /Version, /Extensions, /Perms bookkeeping
+	ruleFormFill     = "form-fill"          // values and the filled field's own appearance (not at P=1)
+	ruleFieldLock    = "field-lock"         // FieldMDP and /Lock refusals
+	ruleAnnotations  = "annotations-p3"     // annotations only at DocMDP P=3
+	ruleDocMDP1      = "docmdp-p1"          // what a P=1 certification forbids
+	ruleUnreferenced = "unreferenced"       // objects nothing reaches
+	ruleStructure    = "structure"          // the file's revisions themselves
+)
+
+// maxUpdateBytes bounds how much appended data the structural scan reads.
 const maxUpdateBytes = 64 << 20
 
 var objHeader = regexp.MustCompile(`(?:^|[^0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0-9]{1,5})[ \t\r\n\f\x00]+obj\b`)
 
-// analyzeChanges compares every object defined after the signed revision
-// (bytes [end, size)) with the signed revision and sorts the differences
-// into allowed and disallowed changes (reject by default). locks are the
-// signature's field locks (FieldMDP): a change of the value or appearance of
-// a field they freeze is disallowed even where DocMDP permits form filling.
-func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader, docMDP int, locks []fieldLock) (allowed, disallowed []string) {
-	if size-end > maxUpdateBytes {
-		return nil, []string{fmt.Sprintf("%d bytes were appended after signing: too much to analyse", size-end)}
+// String renders a change for Coverage.ModifiedAfterSigning.
+func (c Change) String() string {
+	if c.Object == 0 {
+		return fmt.Sprintf("revision %d: %s (rule %s)", c.Revision, c.Detail, c.Rule)
 	}
-	upd := make([]byte, size-end)
-	if _, err := doc.ReadAt(upd, end); err != nil && err != io.EOF {
-		return nil, []string{"the data appended after signing cannot be read: " + err.Error()}
+	path := c.Path
+	if path == "" {
+		path = "(unreferenced)"
 	}
-	// Every piece appended after signing must be a complete incremental
-	// update: objects, then xref data, "startxref" and "%%EOF". Objects in
-	// a piece without it (a stray %%EOF) are invisible to this reader but
-	// shown by viewers that repair files.
+	return fmt.Sprintf("revision %d, object %d at %s: %s (rule %s)", c.Revision, c.Object, path, c.Detail, c.Rule)
+}
+
+func (c Change) summary() string { return c.Detail }
+
+type changeJudge struct {
+	signed, final *pdf.Document
+	gs, gf        *objectGraph
+	end           int64
+	docMDP        int
+	locks         []fieldLock
+	revs          []pdf.Revision // the final document's revisions
+	firstAfter    int            // index in revs of the first revision after end
+	out           []Change
+	addedSeen     map[int]bool
+	xrefKind      map[int]string
+}
+
+// analyzeChanges lists the changes made after the revision ending at end,
+// each allowed or refused by a named rule.
+func analyzeChanges(doc io.ReaderAt, final, signed *pdf.Document, end int64, docMDP int, locks []fieldLock) []Change {
+	j := &changeJudge{signed: signed, final: final, end: end, docMDP: docMDP, locks: locks,
+		revs: final.Revisions(), addedSeen: map[int]bool{}, xrefKind: map[int]string{}}
+	j.firstAfter = len(j.revs)
+	for i, r := range j.revs {
+		if r.XRef >= end {
+			j.firstAfter = i
+			break
+		}
+	}
+	j.structure(doc)
+	j.gs = buildGraph(signed)
+	j.gf = buildGraph(final)
+	j.trailer()
+	for _, n := range j.candidates() {
+		j.object(n)
+	}
+	sort.SliceStable(j.out, func(a, b int) bool {
+		if j.out[a].Revision != j.out[b].Revision {
+			return j.out[a].Revision < j.out[b].Revision
+		}
+		return j.out[a].Object < j.out[b].Object
+	})
+	return j.out
+}
+
+func (j *changeJudge) lastRev() int { return len(j.revs) }
+
+// revisionOf returns the revision (from 1) that last set object n's entry
+// after the signature.
+func (j *changeJudge) revisionOf(n int) int {
+	for i := len(j.revs) - 1; i >= j.firstAfter; i-- {
+		if _, ok := j.revs[i].Entries[n]; ok {
+			return i + 1
+		}
+	}
+	if e, ok := j.final.Entry(n); ok && e.Type == 2 {
+		for i := len(j.revs) - 1; i >= j.firstAfter; i-- {
+			if _, ok := j.revs[i].Entries[int(e.Offset)]; ok {
+				return i + 1
+			}
+		}
+	}
+	return j.lastRev()
+}
+
+func (j *changeJudge) add(n int, allowed bool, rule, detail string) {
+	c := Change{Revision: j.lastRev(), Object: n, Rule: rule, Allowed: allowed, Detail: detail}
+	if n > 0 {
+		c.Revision = j.revisionOf(n)
+		c.XRef = j.xrefKind[n]
+		if g := j.gf.nodes[n]; g != nil {
+			c.Path = g.path
+		} else if g := j.gs.nodes[n]; g != nil {
+			c.Path = g.path
+		}
+	}
+	for _, o := range j.out {
+		if o.Object == c.Object && o.Detail == c.Detail && o.Rule == c.Rule {
+			return
+		}
+	}
+	j.out = append(j.out, c)
+}
+
+func (j *changeJudge) refuse(n int, rule, format string, args ...any) {
+	j.add(n, false, rule, fmt.Sprintf(format, args...))
+}
+
+func (j *changeJudge) allow(n int, rule, detail string) { j.add(n, true, rule, detail) }
+
+// structure checks the bytes and revisions after the signature: every
+// piece appended must be a complete incremental update, linearization
+// dictionaries may not appear, and the later cross-reference chain must
+// continue from the signed revision.
+func (j *changeJudge) structure(doc io.ReaderAt) {
+	size := j.final.Size()
+	if size-j.end > maxUpdateBytes {
+		j.refuse(0, ruleStructure, "%d bytes were appended after signing: too much to analyse", size-j.end)
+		return
+	}
+	upd := make([]byte, size-j.end)
+	if _, err := doc.ReadAt(upd, j.end); err != nil && err != io.EOF {
+		j.refuse(0, ruleStructure, "the data appended after signing cannot be read: %v", err)
+		return
+	}
 	rest := upd
 	for len(rest) > 0 {
 		i := bytes.Index(rest, []byte("%%EOF"))
@@ -48,550 +169,895 @@ func analyzeChanges(doc io.ReaderAt, end, size int64, signed, final *dpdf.Reader
 			rest = nil
 		}
 		if objHeader.Match(piece) && !bytes.Contains(piece, []byte("startxref")) {
-			disallowed = append(disallowed, "objects appended after signing outside any revision (stray %%EOF or missing cross-reference data)")
+			j.refuse(0, ruleStructure, "objects appended after signing outside any revision (stray %%%%EOF or missing cross-reference data)")
 		}
 		if bytes.Contains(piece, []byte("/Linearized")) {
-			disallowed = append(disallowed, "a linearization dictionary appended after signing")
+			j.refuse(0, ruleStructure, "a linearization dictionary appended after signing")
 		}
 	}
-	ids := map[uint32]bool{}
-	for _, m := range objHeader.FindAllSubmatch(upd, -1) {
-		if n, err := strconv.ParseUint(string(m[1]), 10, 32); err == nil {
-			ids[uint32(n)] = true
+	sr := j.signed.Revisions()
+	if len(sr) > 0 {
+		want := sr[len(sr)-1].XRef
+		found := false
+		for _, r := range j.revs {
+			found = found || r.XRef == want
+		}
+		if !found {
+			j.refuse(0, ruleStructure, "the later cross-reference chain does not continue from the signed revision")
 		}
 	}
-	// Objects inside object streams defined after signing.
-	for id := range ids {
-		v, err := final.GetObject(id)
-		if err != nil || v.Kind() != dpdf.Stream || v.Key("Type").Name() != "ObjStm" {
+}
+
+// trailer compares the trailers: a replaced catalog or encryption
+// dictionary is refused; /Info and /ID may change.
+func (j *changeJudge) trailer() {
+	ts, tf := j.signed.Trailer(), j.final.Trailer()
+	for _, k := range []pdf.Name{"Root", "Encrypt"} {
+		if !sameObject(j.signed, ts[k], j.final, tf[k], 1) {
+			j.refuse(0, ruleDefault, "the trailer's /%s was replaced", k)
+		}
+	}
+}
+
+// candidates returns the object numbers whose cross-reference entry
+// differs between the signed and the final state, and the objects of
+// object streams that did.
+func (j *changeJudge) candidates() []int {
+	var out []int
+	nums := j.final.ObjectNumbers()
+	old := j.signed.ObjectNumbers()
+	set := map[int]bool{}
+	for _, n := range nums {
+		set[n] = true
+	}
+	for _, n := range old {
+		if !set[n] {
+			nums = append(nums, n)
+		}
+	}
+	slices.Sort(nums)
+	changedStm := map[int]bool{}
+	for _, n := range nums {
+		es, okS := j.signed.Entry(n)
+		ef, okF := j.final.Entry(n)
+		if okS == okF && es == ef {
 			continue
 		}
-		data, err := io.ReadAll(io.LimitReader(v.Reader(), maxUpdateBytes))
-		if err != nil {
-			continue
-		}
-		first := int(v.Key("First").Int64())
-		if first <= 0 || first > len(data) {
-			continue
-		}
-		f := strings.Fields(string(data[:first]))
-		for i := 0; i+1 < len(f) && i < 2*100000; i += 2 {
-			if n, err := strconv.ParseUint(f[i], 10, 32); err == nil {
-				ids[uint32(n)] = true
-			}
-		}
-	}
-	c := &changeCtx{signed: signed, final: final, docMDP: docMDP, locks: locks, dss: map[uint32]bool{}, appearance: map[uint32]bool{}, sigWidgets: map[uint32]bool{}, oldFieldAP: map[uint32]string{}, newFieldAP: map[uint32]string{}}
-	c.prepare(ids)
-	sorted := make([]uint32, 0, len(ids))
-	for id := range ids {
-		sorted = append(sorted, id)
-	}
-	slices.Sort(sorted)
-	add := func(list *[]string, s string) {
-		if !slices.Contains(*list, s) {
-			*list = append(*list, s)
-		}
-	}
-	for _, id := range sorted {
-		ok, what := c.classify(id)
-		if !ok && docMDP != 1 && c.unreferenced(id) {
-			// Producers leave drafts behind (poppler writes discarded
-			// appearance streams): nothing refers to them, so no viewer
-			// shows them. A certification with P=1 forbids any change.
-			ok, what = true, "unreferenced objects added (not part of the document)"
-		}
+		kind := "changed"
 		switch {
-		case what == "":
-		case ok:
-			add(&allowed, what)
-		default:
-			add(&disallowed, what)
+		case !okS:
+			kind = "added"
+		case !okF:
+			kind = "freed"
+		case ef.Type == 1 && ef.Offset < j.end:
+			kind = "re-pointed to an older definition"
+		case ef.Type == es.Type && ef.Gen != es.Gen:
+			kind = "generation changed"
+		}
+		j.xrefKind[n] = kind
+		changedStm[n] = true
+		out = append(out, n)
+	}
+	for _, n := range nums {
+		if _, done := j.xrefKind[n]; done {
+			continue
+		}
+		if ef, ok := j.final.Entry(n); ok && ef.Type == 2 && changedStm[int(ef.Offset)] {
+			j.xrefKind[n] = ""
+			out = append(out, n)
 		}
 	}
-	sort.Strings(allowed)
-	return allowed, disallowed
+	slices.Sort(out)
+	return out
 }
 
-type changeCtx struct {
-	signed, final *dpdf.Reader
-	docMDP        int
-	catalogID     uint32
-	acroFormID    uint32
-	dss           map[uint32]bool   // objects reachable from /DSS
-	appearance    map[uint32]bool   // objects reachable from signature widgets' /AP
-	sigWidgets    map[uint32]bool   // signature fields and widgets in the final revision
-	locks         []fieldLock       // the signature's field locks
-	oldFieldAP    map[uint32]string // appearance objects of form fields when signed → field name
-	newFieldAP    map[uint32]string // the same in the final revision
-	pageObjs      map[uint32]bool   // see pageShared
-	reachable     map[uint32]bool   // see unreferenced
-	reachComplete bool
-}
-
-// prepare collects the sets that allow changes.
-func (c *changeCtx) prepare(ids map[uint32]bool) {
-	root := c.final.Trailer().Key("Root")
-	c.catalogID = root.GetPtr().GetID()
-	if af := root.Key("AcroForm"); af.GetPtr().GetID() != c.catalogID {
-		c.acroFormID = af.GetPtr().GetID()
-	}
-	reach(root.Key("DSS"), c.dss, 0)
-	if sigs, err := signatureFields(c.final); err == nil {
-		for _, f := range sigs {
-			c.sigWidgets[f.field.GetPtr().GetID()] = true
-			kids := f.field.Key("Kids")
-			for i := 0; i < kids.Len(); i++ {
-				c.sigWidgets[kids.Index(i).GetPtr().GetID()] = true
-			}
-		}
-	}
-	// Empty signature fields count too (a later signer may add them).
-	for id := range ids {
-		v, err := c.final.GetObject(id)
-		if err == nil && isSigField(v) {
-			c.sigWidgets[id] = true
-		}
-	}
-	for id := range c.sigWidgets {
-		if v, err := c.final.GetObject(id); err == nil {
-			reach(v.Key("AP"), c.appearance, 0)
-		}
-	}
-	fieldAppearances(c.signed, c.oldFieldAP)
-	fieldAppearances(c.final, c.newFieldAP)
-}
-
-// reach adds every indirect object reachable from v to set.
-func reach(v dpdf.Value, set map[uint32]bool, depth int) {
-	if depth > 16 || len(set) > 100000 {
+// object judges one candidate object.
+func (j *changeJudge) object(n int) {
+	os, errS := j.signed.Object(n)
+	of, errF := j.final.Object(n)
+	if errS == nil && errF == nil && j.sameTop(n, os, of) {
 		return
 	}
-	switch v.Kind() {
-	case dpdf.Dict, dpdf.Stream:
-		for _, k := range v.Keys() {
-			if k == "Parent" || k == "P" {
-				continue
-			}
-			child := v.Key(k)
-			if id := child.GetPtr().GetID(); id != 0 && id != v.GetPtr().GetID() {
-				if set[id] {
-					continue
-				}
-				set[id] = true
-			}
-			reach(child, set, depth+1)
-		}
-	case dpdf.Array:
-		for i := 0; i < v.Len(); i++ {
-			child := v.Index(i)
-			if id := child.GetPtr().GetID(); id != 0 && id != v.GetPtr().GetID() {
-				if set[id] {
-					continue
-				}
-				set[id] = true
-			}
-			reach(child, set, depth+1)
-		}
-	}
-}
-
-func isSigField(v dpdf.Value) bool {
-	if v.Kind() != dpdf.Dict {
-		return false
-	}
-	if v.Key("FT").Name() == "Sig" {
-		return true
-	}
-	return v.Key("Subtype").Name() == "Widget" && v.Key("Parent").Key("FT").Name() == "Sig"
-}
-
-func isFormField(v dpdf.Value) bool {
-	if v.Kind() != dpdf.Dict {
-		return false
-	}
-	return !v.Key("FT").IsNull() || v.Key("Subtype").Name() == "Widget"
-}
-
-// classify decides about one object defined after signing. what is empty
-// when the object did not really change.
-func (c *changeCtx) classify(id uint32) (ok bool, what string) {
-	fv, ferr := c.final.GetObject(id)
-	sv, serr := c.signed.GetObject(id)
-	existed := serr == nil && sv.Kind() != dpdf.Null
-	if ferr != nil || fv.Kind() == dpdf.Null {
-		if existed {
-			return false, fmt.Sprintf("object %d (%s) was deleted", id, describe(sv))
-		}
-		return true, ""
-	}
-	if existed && canon(sv, id, 0) == canon(fv, id, 0) {
-		return true, ""
-	}
-	typ := fv.Key("Type").Name()
-	verb := "changed"
-	if !existed {
-		verb = "added"
-	}
-	switch {
-	case typ == "XRef" || typ == "ObjStm":
-		return true, ""
-	case c.dss[id] || typ == "DSS" || typ == "VRI":
-		return true, "validation data (DSS/VRI) added"
-	case typ == "DocTimeStamp" && !existed:
-		return true, "document time-stamp added"
-	case typ == "Sig" && !existed && c.docMDP == 1:
-		return false, "a signature was added, which the certification (P=1) forbids"
-	case typ == "Sig" && !existed:
-		return true, "signature added"
-	case c.appearance[id] && !existed:
-		return true, "appearance of a signature field added"
-	case id == c.catalogID:
-		bad := changedKeys(sv, fv, id, "AcroForm", "DSS")
-		if len(bad) == 0 {
-			return true, "document catalog: AcroForm or DSS updated"
-		}
-		return false, "document catalog entries changed: " + strings.Join(bad, ", ")
-	case id == c.acroFormID:
-		bad := changedKeys(sv, fv, id, "Fields", "SigFlags", "DR", "DA")
-		if len(bad) == 0 && !removedRefs(sv.Key("Fields"), fv.Key("Fields")) {
-			return true, "form: signature fields added"
-		}
-		if len(bad) == 0 {
-			return false, "form fields were removed"
-		}
-		return false, "form dictionary changed: " + strings.Join(bad, ", ")
-	case c.sigWidgets[id] || isSigField(fv):
-		if !existed {
-			return true, "signature field added"
-		}
-		if !sv.Key("V").IsNull() && canon(sv.Key("V"), id, 0) != canon(fv.Key("V"), id, 0) {
-			return false, fmt.Sprintf("the value of signed field %q was replaced", fv.Key("T").Text())
-		}
-		bad := changedKeys(sv, fv, id, "V", "AP", "AS", "MK", "F", "Lock", "SV", "DR", "Kids")
-		if len(bad) == 0 {
-			if name := fieldName(fv); c.locked(name) {
-				return false, fmt.Sprintf("signature field %q was signed or changed, but the signature locked it (FieldMDP)", name)
-			}
-			return true, "empty signature field signed"
-		}
-		return false, fmt.Sprintf("signature field %q changed: %s", fv.Key("T").Text(), strings.Join(bad, ", "))
-	case c.fieldAppearance(id, existed) != "":
-		return c.appearanceChange(c.fieldAppearance(id, existed), verb)
-	case typ == "Page":
-		bad := changedKeys(sv, fv, id, "Annots")
-		if !existed {
-			return false, fmt.Sprintf("page added (object %d)", id)
-		}
-		if len(bad) > 0 {
-			return false, fmt.Sprintf("page object %d changed: %s", id, strings.Join(bad, ", "))
-		}
-		return c.annotsChange(sv.Key("Annots"), fv.Key("Annots"), id)
-	case typ == "Pages":
-		return false, fmt.Sprintf("page tree changed (object %d): pages added, removed or re-parented", id)
-	case fv.Kind() == dpdf.Array && existed && c.isAnnotsArray(fv):
-		return c.annotsChange(sv, fv, id)
-	case typ == "Annot" || !fv.Key("Subtype").IsNull() && !fv.Key("Rect").IsNull():
-		if isFormField(fv) && existed {
-			return c.formFill(sv, fv, id)
-		}
-		if c.docMDP == 3 {
-			return true, "annotation " + verb + " (permitted by the certification level)"
-		}
-		return false, fmt.Sprintf("annotation %s after signing (object %d, /Subtype /%s)", verb, id, fv.Key("Subtype").Name())
-	case isFormField(fv) && existed:
-		return c.formFill(sv, fv, id)
-	}
-	return false, fmt.Sprintf("object %d (%s) %s after signing", id, describe(fv), verb)
-}
-
-// formFill allows a change of a form field's value when the certification
-// level permits it (not DocMDP P=1).
-func (c *changeCtx) formFill(sv, fv dpdf.Value, id uint32) (bool, string) {
-	bad := changedKeys(sv, fv, id, "V", "AP", "AS", "MK")
-	if len(bad) > 0 {
-		return false, fmt.Sprintf("form field %q changed: %s", fv.Key("T").Text(), strings.Join(bad, ", "))
-	}
-	name := fieldName(fv)
-	if c.docMDP == 1 {
-		return false, fmt.Sprintf("form field %q filled in, which the certification (P=1) forbids", name)
-	}
-	if c.locked(name) {
-		return false, fmt.Sprintf("form field %q filled in, but the signature locked it (FieldMDP)", name)
-	}
-	return true, "form fields filled in"
-}
-
-// fieldAppearance returns the name of the form field whose appearance the
-// object is: for an object that existed when signed, as it was then (so a
-// later update cannot re-label page content as an appearance); for a new
-// object, in the final revision.
-func (c *changeCtx) fieldAppearance(id uint32, existed bool) string {
-	if existed {
-		name := c.oldFieldAP[id]
-		if name != "" && c.pageShared()[id] {
-			return "" // also page content or resources: not just an appearance
-		}
-		return name
-	}
-	return c.newFieldAP[id]
-}
-
-// pageShared returns the objects reachable from the pages' /Contents and
-// /Resources in the signed revision (computed on first use).
-func (c *changeCtx) pageShared() map[uint32]bool {
-	if c.pageObjs != nil {
-		return c.pageObjs
-	}
-	c.pageObjs = map[uint32]bool{}
-	seen := map[uint32]bool{}
-	var walk func(v dpdf.Value, depth int)
-	walk = func(v dpdf.Value, depth int) {
-		if depth > 64 || v.Kind() != dpdf.Dict || len(seen) > 1000000 {
+	existed := errS == nil && os != nil
+	nf := j.gf.nodes[n]
+	if nf == nil {
+		if !j.gf.complete {
+			j.refuse(n, ruleDefault, "object %s after signing, and the document's object graph could not be walked to show it is unused", j.verb(n, existed))
 			return
 		}
-		if id := v.GetPtr().GetID(); id != 0 {
-			if seen[id] {
-				return
-			}
-			seen[id] = true
+		if of == nil || isXRefOrObjStm(of) {
+			return
 		}
-		for _, k := range []string{"Contents", "Resources"} {
-			if x := v.Key(k); !x.IsNull() {
-				if id := x.GetPtr().GetID(); id != 0 {
-					c.pageObjs[id] = true
-				}
-				reach(x, c.pageObjs, 0)
-			}
+		if j.docMDP == 1 {
+			j.refuse(n, ruleDocMDP1, "object %s after signing (%s), which the certification (P=1) forbids even unreferenced", j.verb(n, existed), describe(of))
+			return
 		}
-		kids := v.Key("Kids")
-		for i := 0; i < kids.Len(); i++ {
-			walk(kids.Index(i), depth+1)
-		}
+		j.allow(n, ruleUnreferenced, "unreferenced objects added (not part of the document)")
+		return
 	}
-	walk(c.signed.Trailer().Key("Root").Key("Pages"), 0)
-	return c.pageObjs
+	if errF != nil {
+		j.refuse(n, ruleDefault, "object %s after signing cannot be read: %v", j.verb(n, existed), errF)
+		return
+	}
+	roles := nf.roles
+	owners := slices.Clone(nf.owners)
+	if ns := j.gs.nodes[n]; ns != nil && existed {
+		roles |= ns.roles
+		owners = append(owners, ns.owners...)
+	}
+	j.judge(n, roles, owners, os, of, existed)
 }
 
-// appearanceChange decides about a new or changed appearance stream (or
-// its resources) of the form field name: part of filling the field in.
-func (c *changeCtx) appearanceChange(name, verb string) (bool, string) {
-	if c.docMDP == 1 {
-		return false, fmt.Sprintf("appearance of form field %q %s, which the certification (P=1) forbids", name, verb)
+func (j *changeJudge) verb(n int, existed bool) string {
+	k := j.xrefKind[n]
+	switch {
+	case k == "freed":
+		return "deleted (cross-reference entry freed)"
+	case k == "re-pointed to an older definition":
+		return "re-pointed to an older definition"
+	case !existed:
+		return "added"
 	}
-	if c.locked(name) {
-		return false, fmt.Sprintf("appearance of form field %q %s, but the signature locked it (FieldMDP)", name, verb)
-	}
-	return true, "form fields filled in"
+	return "changed"
 }
 
-func (c *changeCtx) isAnnotsArray(v dpdf.Value) bool {
-	if v.Len() == 0 {
+func isXRefOrObjStm(o pdf.Object) bool {
+	s, ok := o.(*pdf.Stream)
+	if !ok {
 		return false
 	}
-	for i := 0; i < v.Len(); i++ {
-		e := v.Index(i)
-		if e.Kind() != dpdf.Dict || e.Key("Rect").IsNull() {
-			return false
-		}
-	}
-	return true
+	t, _ := s.Dict()["Type"].(pdf.Name)
+	return t == "XRef" || t == "ObjStm"
 }
 
-// annotsChange allows adding signature widgets to a page; other added
-// annotations only under DocMDP P=3; removals never.
-func (c *changeCtx) annotsChange(before, after dpdf.Value, owner uint32) (bool, string) {
-	old := refIDs(before, owner)
-	now := refIDs(after, owner)
-	for _, id := range old {
-		if !slices.Contains(now, id) {
-			return false, "annotations were removed from a page"
+// judge applies the rules of every role the object holds; the first
+// refusal wins.
+func (j *changeJudge) judge(n int, roles role, owners []int, os, of pdf.Object, existed bool) {
+	before := len(j.out)
+	refused := func() bool {
+		for _, c := range j.out[before:] {
+			if !c.Allowed {
+				return true
+			}
+		}
+		return false
+	}
+	if roles&roleContent != 0 {
+		j.refuse(n, ruleDefault, "%s %s after signing", describe(of), j.verb(n, existed))
+		return
+	}
+	if roles&rolePages != 0 {
+		j.refuse(n, ruleDefault, "page tree %s after signing: pages added, removed or re-parented", j.verb(n, existed))
+		return
+	}
+	ds, _ := os.(pdf.Dict)
+	df, _ := of.(pdf.Dict)
+	if roles&rolePage != 0 {
+		j.page(n, ds, df, existed)
+	}
+	if roles&roleCatalog != 0 {
+		j.catalog(n, ds, df)
+	}
+	if roles&roleAcroForm != 0 && existed {
+		j.acroForm(n, ds, df)
+	}
+	if roles&(roleFieldArr|roleAnnotArr) != 0 && existed {
+		a, _ := os.(pdf.Array)
+		b, _ := of.(pdf.Array)
+		j.arrayAdditions(n, a, b, roles&roleFieldArr != 0)
+	}
+	if roles&(roleField|roleAnnot) != 0 {
+		if existed {
+			j.fieldOrAnnotChanged(n, ds, df)
+		} else {
+			j.added(n)
 		}
 	}
-	for _, id := range now {
-		if slices.Contains(old, id) || c.sigWidgets[id] {
+	if roles&roleAP != 0 {
+		j.appearance(n, owners, existed)
+	}
+	if roles&roleSigValue != 0 {
+		if existed {
+			j.refuse(n, ruleDefault, "a signature dictionary or its references changed after signing")
+		} else {
+			j.allow(n, ruleSignature, "signature added")
+		}
+	}
+	if roles&roleDSS != 0 {
+		j.allow(n, ruleDSS, "validation data (DSS/VRI) added")
+	}
+	if roles&roleMeta != 0 {
+		j.metadata(n, of)
+	}
+	if roles&rolePerms != 0 {
+		j.perms(n, ds, df)
+	}
+	if roles&roleFormRes != 0 {
+		if j.docMDP == 1 {
+			j.refuse(n, ruleDocMDP1, "form resources (/DR) %s, which the certification (P=1) forbids", j.verb(n, existed))
+		} else {
+			j.allow(n, ruleSignature, "form resources (/DR) updated")
+		}
+	}
+	if !refused() && roles&(roleField|roleAnnot|roleFieldArr|roleAnnotArr|roleAcroForm|rolePage|roleCatalog) != 0 && len(j.out) == before {
+		// A structural object that changed only in ways the checks above
+		// found harmless.
+		return
+	}
+}
+
+// page allows a page to change only in its /Annots, judging every
+// annotation added and refusing removals.
+func (j *changeJudge) page(n int, ds, df pdf.Dict, existed bool) {
+	if !existed || ds == nil || df == nil {
+		j.refuse(n, ruleDefault, "page added after signing")
+		return
+	}
+	if bad := j.changedKeys(ds, df, "Annots"); len(bad) > 0 {
+		j.refuse(n, ruleDefault, "page changed after signing: %s", strings.Join(bad, ", "))
+		return
+	}
+	a, _ := j.signed.Resolve(ds["Annots"])
+	b, _ := j.final.Resolve(df["Annots"])
+	aa, _ := a.(pdf.Array)
+	ba, _ := b.(pdf.Array)
+	j.arrayAdditions(n, aa, ba, false)
+}
+
+// arrayAdditions compares the references of an /Annots, /Fields or /Kids
+// array: removals are refused, each addition judged.
+func (j *changeJudge) arrayAdditions(n int, before, after pdf.Array, fields bool) {
+	old := refNums(before)
+	now := refNums(after)
+	for _, r := range old {
+		if !slices.Contains(now, r) {
+			if fields {
+				j.refuse(n, ruleDefault, "form fields were removed after signing")
+			} else {
+				j.refuse(n, ruleDefault, "annotations were removed from a page after signing")
+			}
+			return
+		}
+	}
+	// Direct dictionaries in these arrays (not allowed by the standard,
+	// but written) are compared by value: one added or changed is refused.
+	for _, e := range after {
+		if _, isRef := e.(pdf.Ref); isRef {
 			continue
 		}
-		if c.docMDP == 3 {
-			return true, "annotations added (permitted by the certification level)"
+		found := false
+		for _, o := range before {
+			if _, isRef := o.(pdf.Ref); !isRef && sameObject(j.signed, o, j.final, e, 1) {
+				found = true
+				break
+			}
 		}
-		a, _ := c.final.GetObject(id)
-		return false, fmt.Sprintf("annotation added to a page after signing (object %d, /Subtype /%s)", id, a.Key("Subtype").Name())
+		if !found {
+			j.refuse(n, ruleDefault, "direct annotations or fields added or changed after signing")
+			return
+		}
 	}
-	return true, "signature widget added to a page"
+	for _, r := range now {
+		if !slices.Contains(old, r) {
+			j.added(r)
+		}
+	}
 }
 
-// refIDs returns the object numbers referenced by an array.
-func refIDs(v dpdf.Value, owner uint32) []uint32 {
-	var out []uint32
-	self := v.GetPtr().GetID()
-	for i := 0; i < v.Len(); i++ {
-		if id := v.Index(i).GetPtr().GetID(); id != 0 && id != self && id != owner {
-			out = append(out, id)
+func refNums(a pdf.Array) []int {
+	var out []int
+	for _, e := range a {
+		if r, ok := e.(pdf.Ref); ok {
+			out = append(out, r.Num)
 		}
 	}
 	return out
 }
 
-func removedRefs(before, after dpdf.Value) bool {
-	now := refIDs(after, 0)
-	for _, id := range refIDs(before, 0) {
-		if !slices.Contains(now, id) {
+// fieldInfo describes a field or widget n in the final revision: the
+// terminal field dictionary's number, its name and type, and whether it
+// holds a value.
+type fieldInfo struct {
+	isField, isSig bool
+	field          int // the object holding /T and /V (the widget itself when merged)
+	name           string
+}
+
+func (j *changeJudge) fieldInfoOf(doc *pdf.Document, n int) fieldInfo {
+	g := j.gf
+	if doc == j.signed {
+		g = j.gs
+	}
+	o, _ := doc.Object(n)
+	d, _ := o.(pdf.Dict)
+	if d == nil {
+		return fieldInfo{}
+	}
+	fi := fieldInfo{field: n}
+	cur, curNum := d, n
+	if _, hasT := d["T"]; !hasT {
+		if _, hasFT := d["FT"]; !hasFT {
+			p, ok := d["Parent"].(pdf.Ref)
+			if !ok && g.parent[n] != 0 {
+				p, ok = pdf.Ref{Num: g.parent[n]}, true
+			}
+			if ok {
+				po, _ := doc.Object(p.Num)
+				if pd, ok := po.(pdf.Dict); ok {
+					cur, curNum = pd, p.Num
+				}
+			}
+		}
+	}
+	fi.field = curNum
+	fi.name = fieldName(doc, curNum)
+	ft := ""
+	seen := map[int]bool{}
+	for x, xn := cur, curNum; x != nil && len(seen) < 32; {
+		if seen[xn] {
+			break
+		}
+		seen[xn] = true
+		if t, ok := x["FT"].(pdf.Name); ok {
+			ft = string(t)
+			break
+		}
+		p, ok := x["Parent"].(pdf.Ref)
+		if !ok && g.parent[xn] != 0 {
+			p, ok = pdf.Ref{Num: g.parent[xn]}, true
+		}
+		if !ok {
+			break
+		}
+		po, _ := doc.Object(p.Num)
+		x, _ = po.(pdf.Dict)
+		xn = p.Num
+	}
+	_, hasT := cur["T"]
+	fi.isField = ft != "" || hasT
+	fi.isSig = ft == "Sig"
+	return fi
+}
+
+// value returns a field's resolved /V in doc (nil when none).
+func fieldValue(doc *pdf.Document, n int) pdf.Object {
+	o, _ := doc.Object(n)
+	d, _ := o.(pdf.Dict)
+	if d == nil {
+		return nil
+	}
+	v, _ := doc.Resolve(d["V"])
+	return v
+}
+
+// signedNow reports a signature field that holds a signature in the final
+// revision and did not when signed, and whether that is a document
+// time-stamp.
+func (j *changeJudge) signedNow(field int) (bool, bool) {
+	vf := fieldValue(j.final, field)
+	if vf == nil || fieldValue(j.signed, field) != nil {
+		return false, false
+	}
+	d, _ := vf.(pdf.Dict)
+	t, _ := d["Type"].(pdf.Name)
+	sf, _ := d["SubFilter"].(pdf.Name)
+	return true, t == "DocTimeStamp" || sf == "ETSI.RFC3161"
+}
+
+// signing judges a signature field signed after the signature under
+// analysis.
+func (j *changeJudge) signing(n int, fi fieldInfo, dts bool) {
+	switch {
+	case dts:
+		j.allow(n, ruleDocTS, "document time-stamp added")
+	case j.docMDP == 1:
+		j.refuse(n, ruleDocMDP1, "signature field %q signed after signing, which the certification (P=1) forbids", fi.name)
+	case j.locked(fi.name):
+		j.refuse(n, ruleFieldLock, "signature field %q was signed or changed, but the signature locked it (FieldMDP)", fi.name)
+	default:
+		j.allow(n, ruleSignature, "signature added")
+	}
+}
+
+// added judges an annotation or field that became part of the document
+// after signing (added to /Annots, /Fields or /Kids, or created).
+func (j *changeJudge) added(n int) {
+	if j.addedSeen[n] {
+		return
+	}
+	j.addedSeen[n] = true
+	fi := j.fieldInfoOf(j.final, n)
+	o, _ := j.final.Object(n)
+	d, _ := o.(pdf.Dict)
+	switch {
+	case fi.isSig:
+		if now, dts := j.signedNow(fi.field); now {
+			j.signing(n, fi, dts)
+			return
+		}
+		if fieldValue(j.final, fi.field) != nil {
+			j.refuse(n, ruleDefault, "signature field %q added after signing with a value that was already there", fi.name)
+			return
+		}
+		if j.docMDP == 3 {
+			j.allow(n, ruleAnnotations, "annotation added (permitted by the certification level)")
+			return
+		}
+		j.refuse(n, ruleDefault, "signature field %q added after signing but not signed (an annotation like any other)", fi.name)
+	case fi.isField:
+		j.refuse(n, ruleDefault, "form field %q added after signing", fi.name)
+	case d != nil:
+		sub, _ := d["Subtype"].(pdf.Name)
+		if j.docMDP == 3 {
+			j.allow(n, ruleAnnotations, "annotation added (permitted by the certification level)")
+			return
+		}
+		j.refuse(n, ruleAnnotations, "annotation added to a page after signing (/Subtype /%s)", sub)
+	default:
+		j.refuse(n, ruleDefault, "something other than an annotation added to /Annots or /Fields (%s)", describe(o))
+	}
+}
+
+// fieldOrAnnotChanged judges a field, widget or annotation that existed
+// when signed and changed.
+func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
+	if ds == nil || df == nil {
+		j.refuse(n, ruleDefault, "form field or annotation replaced by %s", describe(df))
+		return
+	}
+	fi := j.fieldInfoOf(j.final, n)
+	if !fi.isField {
+		if j.docMDP == 3 {
+			j.allow(n, ruleAnnotations, "annotation changed (permitted by the certification level)")
+			return
+		}
+		sub, _ := df["Subtype"].(pdf.Name)
+		j.refuse(n, ruleAnnotations, "annotation changed after signing (/Subtype /%s)", sub)
+		return
+	}
+	if fi.isSig {
+		if fieldValue(j.signed, fi.field) != nil && !sameObject(j.signed, ds["V"], j.final, df["V"], 1) && fi.field == n {
+			j.refuse(n, ruleDefault, "the value of signed field %q was replaced", fi.name)
+			return
+		}
+		now, dts := j.signedNow(fi.field)
+		if !now {
+			// Already signed, or still empty: only its lock and seed
+			// values may change (they change nothing shown).
+			if bad := j.changedKeys(ds, df, "Lock", "SV"); len(bad) > 0 {
+				if j.docMDP == 3 && fieldValue(j.final, fi.field) == nil {
+					j.allow(n, ruleAnnotations, "annotation changed (permitted by the certification level)")
+					return
+				}
+				j.refuse(n, ruleDefault, "signature field %q changed: %s", fi.name, strings.Join(bad, ", "))
+				return
+			}
+			j.allow(n, ruleSignature, "signature field lock or seed values updated")
+			return
+		}
+		if bad := j.changedKeys(ds, df, "V", "AP", "AS", "MK", "F", "Lock", "SV", "DR", "Kids"); len(bad) > 0 {
+			j.refuse(n, ruleDefault, "signature field %q changed: %s", fi.name, strings.Join(bad, ", "))
+			return
+		}
+		if j.sharedAppearance(n, ds, df) {
+			return
+		}
+		j.kids(n, ds, df)
+		j.signing(n, fi, dts)
+		return
+	}
+	if bad := j.changedKeys(ds, df, "V", "AS", "AP", "MK"); len(bad) > 0 {
+		j.refuse(n, ruleDefault, "form field %q changed: %s", fi.name, strings.Join(bad, ", "))
+		return
+	}
+	if j.sharedAppearance(n, ds, df) {
+		return
+	}
+	j.fill(n, fi)
+}
+
+// sharedAppearance refuses replacing the appearance of widget n when what
+// it replaces was also used elsewhere in the signed revision (page
+// content, another dictionary): the update would then re-purpose shared
+// objects, which pyHanko's tests show as a way to smuggle content.
+func (j *changeJudge) sharedAppearance(n int, ds, df pdf.Dict) bool {
+	if sameObject(j.signed, ds["AP"], j.final, df["AP"], 1) {
+		return false
+	}
+	// The replaced appearance objects themselves: the /AP dictionary and
+	// its /N, /R and /D streams (or state dictionaries). What they use in
+	// turn (fonts shared with the page) is not replaced.
+	var nums []int
+	if r, ok := ds["AP"].(pdf.Ref); ok {
+		nums = append(nums, r.Num)
+	}
+	apo, _ := j.signed.Resolve(ds["AP"])
+	ap, _ := apo.(pdf.Dict)
+	for _, k := range []pdf.Name{"N", "R", "D"} {
+		switch v := ap[k].(type) {
+		case pdf.Ref:
+			nums = append(nums, v.Num)
+			if o, _ := j.signed.Object(v.Num); o != nil {
+				if sd, ok := o.(pdf.Dict); ok {
+					nums = append(nums, refNums(dictValues(sd))...)
+				}
+			}
+		case pdf.Dict:
+			nums = append(nums, refNums(dictValues(v))...)
+		}
+	}
+	for _, num := range nums {
+		if node := j.gs.nodes[num]; node != nil && node.roles&roleContent != 0 {
+			j.refuse(n, ruleDefault, "the appearance of %q was replaced, and what it replaced (object %d) is also used elsewhere in the signed revision", j.fieldInfoOf(j.final, n).name, num)
 			return true
 		}
 	}
 	return false
 }
 
-// changedKeys lists the keys whose values differ between a and b, other
-// than those allowed.
-func changedKeys(a, b dpdf.Value, id uint32, allowed ...string) []string {
-	keys := map[string]bool{}
-	for _, k := range a.Keys() {
-		keys[k] = true
+func dictValues(d pdf.Dict) pdf.Array {
+	out := make(pdf.Array, 0, len(d))
+	for _, v := range d {
+		out = append(out, v)
 	}
-	for _, k := range b.Keys() {
-		keys[k] = true
+	return out
+}
+
+// kids judges the /Kids of a field that changed.
+func (j *changeJudge) kids(n int, ds, df pdf.Dict) {
+	a, _ := j.signed.Resolve(ds["Kids"])
+	b, _ := j.final.Resolve(df["Kids"])
+	aa, _ := a.(pdf.Array)
+	ba, _ := b.(pdf.Array)
+	j.arrayAdditions(n, aa, ba, true)
+}
+
+// fill judges filling in form field fi (its value, its state or its own
+// appearance changed).
+func (j *changeJudge) fill(n int, fi fieldInfo) {
+	switch {
+	case j.docMDP == 1:
+		j.refuse(n, ruleDocMDP1, "form field %q filled in, which the certification (P=1) forbids", fi.name)
+	case j.locked(fi.name):
+		j.refuse(n, ruleFieldLock, "form field %q filled in, but the signature locked it (FieldMDP)", fi.name)
+	case !j.valueChanged(fi):
+		// Only a filled-in field may show a new appearance: a new
+		// appearance over an unchanged value shows what was not signed
+		// (the pdf-insecurity.org "replace" shadow attack).
+		j.refuse(n, ruleFormFill, "appearance of form field %q changed after signing, though its value did not", fi.name)
+	default:
+		j.allow(n, ruleFormFill, "form fields filled in")
 	}
-	var bad []string
-	for k := range keys {
-		if slices.Contains(allowed, k) {
+}
+
+// valueChanged reports whether field fi's value differs from its signed
+// state.
+func (j *changeJudge) valueChanged(fi fieldInfo) bool {
+	return !sameObject(j.signed, fieldValue(j.signed, fi.field), j.final, fieldValue(j.final, fi.field), 1)
+}
+
+// appearance judges an appearance object (or part of one) added or
+// changed: it must belong only to annotations whose change is allowed.
+func (j *changeJudge) appearance(n int, owners []int, existed bool) {
+	if len(owners) == 0 {
+		j.refuse(n, ruleDefault, "appearance object %s after signing", j.verb(n, existed))
+		return
+	}
+	seen := map[int]bool{}
+	rule, detail := ruleSignature, "appearance of a signature field added"
+	for _, w := range owners {
+		if seen[w] {
 			continue
 		}
-		if canon(a.Key(k), id, 1) != canon(b.Key(k), id, 1) {
-			bad = append(bad, "/"+k)
+		seen[w] = true
+		if w == 0 {
+			j.refuse(n, ruleDefault, "appearance of a direct widget %s after signing", j.verb(n, existed))
+			return
+		}
+		fi := j.fieldInfoOf(j.final, w)
+		if !fi.isField {
+			fi = j.fieldInfoOf(j.signed, w)
+		}
+		switch {
+		case fi.isSig:
+			now, dts := j.signedNow(fi.field)
+			_, wasThere := j.signed.Entry(w)
+			switch {
+			case now && dts:
+			case now && j.docMDP == 1:
+				j.refuse(n, ruleDocMDP1, "appearance of signature field %q %s, which the certification (P=1) forbids", fi.name, j.verb(n, existed))
+				return
+			case now:
+			case !wasThere && j.docMDP == 3:
+			default:
+				j.refuse(n, ruleDefault, "appearance of signature field %q %s after signing", fi.name, j.verb(n, existed))
+				return
+			}
+		case fi.isField:
+			rule, detail = ruleFormFill, "form fields filled in"
+			switch {
+			case j.docMDP == 1:
+				j.refuse(n, ruleDocMDP1, "appearance of form field %q %s, which the certification (P=1) forbids", fi.name, j.verb(n, existed))
+				return
+			case j.locked(fi.name):
+				j.refuse(n, ruleFieldLock, "appearance of form field %q %s, but the signature locked it (FieldMDP)", fi.name, j.verb(n, existed))
+				return
+			case !j.valueChanged(fi):
+				j.refuse(n, ruleFormFill, "appearance of form field %q %s after signing, though its value did not change", fi.name, j.verb(n, existed))
+				return
+			}
+		default:
+			if j.docMDP != 3 {
+				j.refuse(n, ruleAnnotations, "appearance of an annotation %s after signing", j.verb(n, existed))
+				return
+			}
+			rule, detail = ruleAnnotations, "annotation changed (permitted by the certification level)"
 		}
 	}
-	if a.Kind() == dpdf.Stream || b.Kind() == dpdf.Stream {
-		if streamDigest(a) != streamDigest(b) {
-			bad = append(bad, "stream data")
+	j.allow(n, rule, detail)
+}
+
+// catalog allows the catalog to change in /AcroForm (judged as the form),
+// /DSS, /Metadata (an XMP stream), /Version, /Extensions and /Perms (with
+// /DocMDP kept).
+func (j *changeJudge) catalog(n int, ds, df pdf.Dict) {
+	if ds == nil || df == nil {
+		j.refuse(n, ruleDefault, "document catalog replaced")
+		return
+	}
+	if bad := j.changedKeys(ds, df, "AcroForm", "DSS", "Metadata", "Version", "Extensions", "Perms"); len(bad) > 0 {
+		j.refuse(n, ruleDefault, "document catalog entries changed: %s", strings.Join(bad, ", "))
+		return
+	}
+	if !sameObject(j.signed, ds["AcroForm"], j.final, df["AcroForm"], 1) {
+		a, _ := j.signed.Resolve(ds["AcroForm"])
+		b, _ := j.final.Resolve(df["AcroForm"])
+		ad, _ := a.(pdf.Dict)
+		bd, _ := b.(pdf.Dict)
+		if bd == nil && ad != nil {
+			j.refuse(n, ruleDefault, "the interactive form was removed")
+			return
+		}
+		j.acroForm(n, ad, bd)
+	}
+	if !sameObject(j.signed, ds["Metadata"], j.final, df["Metadata"], 1) {
+		r, _ := df["Metadata"].(pdf.Ref)
+		o, _ := j.final.Resolve(df["Metadata"])
+		if !xmpStream(j.final, o, r) {
+			j.refuse(n, ruleMetadata, "the catalog's /Metadata is not an XMP metadata stream")
+			return
+		}
+	}
+	if !sameObject(j.signed, ds["Perms"], j.final, df["Perms"], 1) {
+		a, _ := j.signed.Resolve(ds["Perms"])
+		b, _ := j.final.Resolve(df["Perms"])
+		ad, _ := a.(pdf.Dict)
+		bd, _ := b.(pdf.Dict)
+		j.perms(n, ad, bd)
+	}
+	j.allow(n, ruleMetadata, "document catalog: form, DSS or metadata updated")
+}
+
+// acroForm allows the form dictionary to change in /Fields (removals
+// refused, additions judged), /SigFlags, /DR, /DA and /NeedAppearances.
+func (j *changeJudge) acroForm(n int, ds, df pdf.Dict) {
+	if df == nil {
+		j.refuse(n, ruleDefault, "form dictionary replaced by something else")
+		return
+	}
+	if ds == nil {
+		ds = pdf.Dict{}
+	}
+	if bad := j.changedKeys(ds, df, "Fields", "SigFlags", "DR", "DA", "NeedAppearances"); len(bad) > 0 {
+		j.refuse(n, ruleDefault, "form dictionary changed: %s", strings.Join(bad, ", "))
+		return
+	}
+	a, _ := j.signed.Resolve(ds["Fields"])
+	b, _ := j.final.Resolve(df["Fields"])
+	aa, _ := a.(pdf.Array)
+	ba, _ := b.(pdf.Array)
+	j.arrayAdditions(n, aa, ba, true)
+}
+
+// metadata judges /Info, /Extensions and the catalog's /Metadata stream.
+func (j *changeJudge) metadata(n int, of pdf.Object) {
+	if s, ok := of.(*pdf.Stream); ok {
+		if !xmpStream(j.final, s, pdf.Ref{Num: n}) {
+			j.refuse(n, ruleMetadata, "the catalog's /Metadata is not an XMP metadata stream")
+			return
+		}
+		j.allow(n, ruleMetadata, "document metadata updated")
+		return
+	}
+	j.allow(n, ruleMetadata, "document metadata updated")
+}
+
+// xmpStream reports an XMP metadata stream: /Type /Metadata /Subtype /XML
+// and XML data.
+func xmpStream(doc *pdf.Document, o pdf.Object, r pdf.Ref) bool {
+	s, ok := o.(*pdf.Stream)
+	if !ok {
+		return false
+	}
+	d := s.Dict()
+	if t, _ := d["Type"].(pdf.Name); t != "Metadata" {
+		return false
+	}
+	if st, _ := d["Subtype"].(pdf.Name); st != "XML" {
+		return false
+	}
+	data, err := doc.Decode(s, r)
+	if err != nil {
+		return false
+	}
+	data = bytes.TrimPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("\xef\xbb\xbf"))
+	return bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("<"))
+}
+
+// perms allows /Perms to change as long as its /DocMDP entry stays.
+func (j *changeJudge) perms(n int, ds, df pdf.Dict) {
+	var a, b pdf.Object
+	if ds != nil {
+		a = ds["DocMDP"]
+	}
+	if df != nil {
+		b = df["DocMDP"]
+	}
+	if !sameObject(j.signed, a, j.final, b, 1) {
+		j.refuse(n, ruleDefault, "the certification signature (/Perms /DocMDP) was changed")
+		return
+	}
+	j.allow(n, ruleMetadata, "permissions (/Perms) updated")
+}
+
+// changedKeys lists the keys whose values differ between a and b, other
+// than those allowed.
+func (j *changeJudge) changedKeys(a, b pdf.Dict, allowed ...pdf.Name) []string {
+	var bad []string
+	for k, v := range a {
+		if !slices.Contains(allowed, k) && !sameObject(j.signed, v, j.final, b[k], 1) {
+			bad = append(bad, "/"+string(k))
+		}
+	}
+	for k, v := range b {
+		if _, ok := a[k]; !ok && !slices.Contains(allowed, k) && v != nil {
+			bad = append(bad, "/"+string(k))
 		}
 	}
 	sort.Strings(bad)
 	return bad
 }
 
-// canon serialises v for comparison: references (to objects other than
-// self) by number, direct objects by value, streams with a digest of their
-// decoded data.
-func canon(v dpdf.Value, self uint32, depth int) string {
-	if depth > 0 {
-		if id := v.GetPtr().GetID(); id != 0 && id != self {
-			return "R" + strconv.FormatUint(uint64(id), 10)
+// locked reports whether one of the signature's locks freezes the field
+// named name.
+func (j *changeJudge) locked(name string) bool {
+	for _, l := range j.locks {
+		if l.locks(name) {
+			return true
 		}
 	}
-	if depth > 64 {
-		return "…"
-	}
-	switch v.Kind() {
-	case dpdf.Null:
-		return "null"
-	case dpdf.Bool:
-		return strconv.FormatBool(v.Bool())
-	case dpdf.Integer:
-		return strconv.FormatInt(v.Int64(), 10)
-	case dpdf.Real:
-		return strconv.FormatFloat(v.Float64(), 'g', -1, 64)
-	case dpdf.String:
-		return "<" + hex.EncodeToString([]byte(v.RawString())) + ">"
-	case dpdf.Name:
-		return "/" + v.Name()
-	case dpdf.Array:
-		var b strings.Builder
-		b.WriteString("[")
-		for i := 0; i < v.Len(); i++ {
-			b.WriteString(canon(v.Index(i), self, depth+1) + " ")
-		}
-		b.WriteString("]")
-		return b.String()
-	case dpdf.Dict, dpdf.Stream:
-		keys := v.Keys()
-		sort.Strings(keys)
-		var b strings.Builder
-		b.WriteString("<<")
-		for _, k := range keys {
-			b.WriteString("/" + k + " " + canon(v.Key(k), self, depth+1) + " ")
-		}
-		b.WriteString(">>")
-		if v.Kind() == dpdf.Stream {
-			b.WriteString("stream:" + streamDigest(v))
-		}
-		return b.String()
-	}
-	return fmt.Sprintf("kind%d", v.Kind())
+	return false
 }
 
-func streamDigest(v dpdf.Value) string {
-	if v.Kind() != dpdf.Stream {
-		return ""
+// sameObject compares a value of document da with one of db: direct values
+// by value, references (below depth 0) by object number and generation,
+// streams by dictionary and decoded data.
+func sameObject(da *pdf.Document, a pdf.Object, db *pdf.Document, b pdf.Object, depth int) bool {
+	if depth > 64 {
+		return false
 	}
-	h := sha256.New()
-	rc := v.Reader()
-	defer rc.Close()
-	if _, err := io.Copy(h, io.LimitReader(rc, 256<<20)); err != nil {
-		return "unreadable"
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool, int64, pdf.Name:
+		return a == b
+	case float64:
+		y, ok := b.(float64)
+		return ok && x == y
+	case pdf.String:
+		y, ok := b.(pdf.String)
+		return ok && bytes.Equal(x, y)
+	case pdf.Ref:
+		y, ok := b.(pdf.Ref)
+		return ok && x == y
+	case pdf.Array:
+		y, ok := b.(pdf.Array)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameObject(da, x[i], db, y[i], depth+1) {
+				return false
+			}
+		}
+		return true
+	case pdf.Dict:
+		y, ok := b.(pdf.Dict)
+		return ok && sameDict(da, x, db, y, depth)
+	case *pdf.Stream:
+		y, ok := b.(*pdf.Stream)
+		if !ok || !sameDict(da, x.Dict(), db, y.Dict(), depth) {
+			return false
+		}
+		return sameStreamData(da, x, pdf.Ref{}, db, y, pdf.Ref{})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return false
+}
+
+func sameDict(da *pdf.Document, x pdf.Dict, db *pdf.Document, y pdf.Dict, depth int) bool {
+	n := 0
+	for k, v := range x {
+		if k == "Length" {
+			continue
+		}
+		w, ok := y[k]
+		if !ok && v != nil {
+			return false
+		}
+		if !sameObject(da, v, db, w, depth+1) {
+			return false
+		}
+		n++
+	}
+	for k, w := range y {
+		if _, ok := x[k]; !ok && k != "Length" && w != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// sameStreamData compares two streams' data: as stored first, decoded
+// when that differs (the same content compressed anew is no change).
+func sameStreamData(da *pdf.Document, x *pdf.Stream, ra pdf.Ref, db *pdf.Document, y *pdf.Stream, rb pdf.Ref) bool {
+	if x.Length() == y.Length() && x.Length() <= 16<<20 && ra == rb {
+		a, errA := io.ReadAll(da.Raw(x))
+		b, errB := io.ReadAll(db.Raw(y))
+		if errA == nil && errB == nil && bytes.Equal(a, b) {
+			return true
+		}
+	}
+	a, errA := da.Decode(x, ra)
+	b, errB := db.Decode(y, rb)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// sameTop compares object n of the signed and the final revision.
+func (j *changeJudge) sameTop(n int, os, of pdf.Object) bool {
+	x, ok1 := os.(*pdf.Stream)
+	y, ok2 := of.(*pdf.Stream)
+	if !ok1 || !ok2 {
+		return sameObject(j.signed, os, j.final, of, 0)
+	}
+	es, _ := j.signed.Entry(n)
+	ef, _ := j.final.Entry(n)
+	ra, rb := pdf.Ref{Num: n}, pdf.Ref{Num: n}
+	if es.Type == 1 {
+		ra.Gen = es.Gen
+	}
+	if ef.Type == 1 {
+		rb.Gen = ef.Gen
+	}
+	return sameDict(j.signed, x.Dict(), j.final, y.Dict(), 0) && sameStreamData(j.signed, x, ra, j.final, y, rb)
 }
 
 // describe names an object for people.
-func describe(v dpdf.Value) string {
-	switch {
-	case v.Kind() == dpdf.Stream && v.Key("Subtype").Name() != "":
-		return "stream /" + v.Key("Subtype").Name()
-	case v.Kind() == dpdf.Stream:
+func describe(o pdf.Object) string {
+	switch v := o.(type) {
+	case *pdf.Stream:
+		if st, ok := v.Dict()["Subtype"].(pdf.Name); ok {
+			return "stream /" + string(st)
+		}
 		return "stream (page content or other data)"
-	case v.Key("Type").Name() != "":
-		return "/" + v.Key("Type").Name()
-	case v.Kind() == dpdf.Dict:
+	case pdf.Dict:
+		if t, ok := v["Type"].(pdf.Name); ok {
+			return "/" + string(t)
+		}
 		return "dictionary"
-	case v.Kind() == dpdf.Array:
+	case pdf.Array:
 		return "array"
+	case nil:
+		return "null"
 	}
 	return "value"
-}
-
-// maxReachObjects bounds the reachability walk of unreferenced.
-const maxReachObjects = 2_000_000
-
-// unreferenced reports whether id is an object added after signing that
-// nothing in the final revision refers to: no reference chain from its
-// trailer (catalog, info, encryption dictionaries) reaches it, whatever the
-// generation. The walk reads references as written, without resolving
-// them, and is computed on first use; when it cannot be completed (an
-// unreadable object, too many objects) nothing counts as unreferenced.
-func (c *changeCtx) unreferenced(id uint32) bool {
-	if old, err := c.signed.GetObject(id); err == nil && old.Kind() != dpdf.Null {
-		return false
-	}
-	if c.reachable == nil {
-		c.reachable = map[uint32]bool{}
-		c.reachComplete = true
-		queue, ok := c.final.Trailer().RefIDs()
-		if !ok {
-			c.reachComplete = false
-		}
-		for len(queue) > 0 && c.reachComplete {
-			n := queue[len(queue)-1]
-			queue = queue[:len(queue)-1]
-			if c.reachable[n] {
-				continue
-			}
-			c.reachable[n] = true
-			if len(c.reachable) > maxReachObjects {
-				c.reachComplete = false
-				break
-			}
-			v, err := c.final.GetObject(n)
-			if err != nil {
-				continue // a reference to a missing object reaches nothing more
-			}
-			refs, ok := v.RefIDs()
-			if !ok && v.Kind() != dpdf.Null {
-				c.reachComplete = false
-			}
-			queue = append(queue, refs...)
-		}
-	}
-	return c.reachComplete && !c.reachable[id]
 }

@@ -9,14 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	dpdf "github.com/kyso-vn/kyso/verify/internal/pdfread"
-
 	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/pdf"
 )
 
 // PDFVerifier verifies the signatures of a PDF (PAdES, adbe.pkcs7.detached,
@@ -38,20 +38,41 @@ import (
 //   - the covered bytes are hashed in chunks straight from the io.ReaderAt
 //     (memory does not grow with the file), and the CMS is checked by
 //     internal/cms;
-//   - every later revision is diffed object by object against the signed
-//     one, reject-by-default: allowed are later signatures (new signature
-//     fields, widgets, their appearance streams, AcroForm /Fields
-//     additions), DSS/VRI validation data, document time-stamps, and, as
-//     the certification level permits (DocMDP P=2, or no certification),
-//     filling in form fields (their values and appearance streams) except
-//     those the signature locked (the /Lock dictionary of its field and
-//     the FieldMDP transform in its /Reference, read from the signed
-//     revision: /All, /Include or /Exclude with /Fields), and with P=3
-//     annotations; objects added that nothing in the final revision
-//     refers to (drafts some producers leave) are harmless, except under
-//     P=1. Any other change (page content, resources, added or removed
-//     pages, replaced objects, catalog entries) is listed in Coverage.ModifiedAfterSigning and the
-//     verdict is TOTAL_FAILED/FORMAT_FAILURE.
+//   - every later revision is compared with the signed one on the object
+//     graph (package pdf reads both states; see [pdf.Document.At]): every
+//     object number whose cross-reference entry changed (added, changed,
+//     freed, re-pointed to an older definition, generation changed), and
+//     every object of an object stream that changed, is compared with its
+//     signed state, and a real difference is judged by what the object is
+//     to the document, as reached from the trailer (catalog, form, field,
+//     page, annotation, appearance, signature, DSS, metadata or content).
+//     Reject by default; allowed by named rules (ISO 32000-2 §12.8.2.2,
+//     ETSI EN 319 142-1):
+//     later-signature: new signature fields that are signed, their widgets,
+//     /AcroForm /Fields and page /Annots entries (direct or indirect) and
+//     any appearance, also /DR resources (not under P=1);
+//     document-timestamp: document time-stamps, at every DocMDP level;
+//     dss: the DSS and VRI, with or without /Type /DSS, at every level;
+//     metadata: /Info, an XMP /Metadata stream, /Version, /Extensions and
+//     /Perms with its /DocMDP kept;
+//     form-fill: a field's value and the filled field's own appearance
+//     (not under P=1; refused where the signature's /Lock or FieldMDP
+//     transform, read from the signed revision, locks the field: rule
+//     field-lock);
+//     annotations-p3: annotations, and signature fields that stay
+//     unsigned, only under P=3;
+//     unreferenced: objects nothing reaches from the trailer are harmless,
+//     except under P=1 (rule docmdp-p1).
+//     Any other change (page content, resources, pages, replaced objects,
+//     catalog entries, an appearance whose replaced objects other content
+//     used, a new appearance over an unchanged value) is refused, as are
+//     objects appended outside any revision, linearization dictionaries
+//     and a later chain that does not continue from the signed revision
+//     (rule structure). Each change is listed in Coverage.Changes with its
+//     revision, object number, path from the trailer (e.g.
+//     /Root/Pages/Kids[0]/Contents) and rule; refused ones also in
+//     Coverage.ModifiedAfterSigning, which makes the verdict
+//     TOTAL_FAILED/FORMAT_FAILURE.
 //
 // Revocation data and certificates in the document's DSS are used as
 // embedded evidence.
@@ -77,37 +98,28 @@ const hashChunk = 1 << 20
 // long chain, time-stamp and revocation data fits easily).
 const maxContentsHex = 8 << 20
 
-// Verify implements Verifier.
+// Verify implements Verifier. Errors reading the document's structure wrap
+// ErrPDF and the pdf package's error (errors.Is(err, pdf.ErrWrongPassword)
+// holds for an encrypted document opened with the wrong password).
 func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (*Report, error) {
 	rep := p.Validator.NewReport("PDF")
-	final, err := openPDF(doc, size, p.Password)
+	final, err := pdf.Open(doc, size, []byte(p.Password))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrPDF, err)
 	}
-	var sigs []pdfSigField
-	if err := safely(func() error {
-		var err error
-		sigs, err = signatureFields(final)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("%w: reading the AcroForm: %v", ErrPDF, err)
+	sigs, err := final.Signatures()
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading the AcroForm: %w", ErrPDF, err)
 	}
 	dss := readDSS(final)
-	docMDP := docMDPLevel(final)
+	docMDP := final.DocMDP()
 	evs := make([]*Evidence, len(sigs))
 	ends := make([]int64, len(sigs))
-	for i, f := range sigs {
+	for i := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		var ev *Evidence
-		if err := safely(func() error {
-			ev, ends[i] = p.evidence(ctx, doc, size, final, f, dss, docMDP)
-			return nil
-		}); err != nil {
-			ev = &Evidence{Format: "PAdES", ID: f.name, FormatErr: fmt.Errorf("malformed signature: %v", err)}
-		}
-		evs[i] = ev
+		evs[i], ends[i] = p.evidence(ctx, doc, size, final, &sigs[i], dss, docMDP)
 	}
 	// A document time-stamp is proof of existence for every signature in
 	// the revisions it covers (PAdES-LTA).
@@ -130,134 +142,10 @@ func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 	return rep, nil
 }
 
-// openPDF opens the revision of doc that ends at size.
-//
-// The PDF reader loops forever on some truncated objects (its lexer treats
-// end of input as white space when it may meet end of file). It is given a
-// view one byte longer than the data whose reads past the end fail with
-// io.EOF and are counted: after maxEOFReads of them the view panics, which
-// safely (or the reader's own recovery) turns into an error.
-func openPDF(doc io.ReaderAt, size int64, password string) (r *dpdf.Reader, err error) {
-	g := &eofGuard{r: doc, size: size}
-	err = safely(func() error {
-		var e error
-		tried := false
-		r, e = dpdf.NewReaderEncrypted(g, size+1, func() string {
-			if tried {
-				return ""
-			}
-			tried = true
-			return password
-		})
-		return e
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPDF, err)
-	}
-	return r, nil
-}
-
-const maxEOFReads = 4096
-
-type eofGuard struct {
-	r    io.ReaderAt
-	size int64
-	eofs atomic.Int64
-}
-
-func (g *eofGuard) ReadAt(p []byte, off int64) (int, error) {
-	if off >= g.size {
-		if g.eofs.Add(1) > maxEOFReads {
-			panic("PDF reader stuck at end of input")
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > g.size-off {
-		n, err := g.r.ReadAt(p[:g.size-off], off)
-		if err == nil {
-			err = io.EOF
-		}
-		return n, err
-	}
-	return g.r.ReadAt(p, off)
-}
-
-// safely runs f, turning a panic of the PDF reader into an error.
-func safely(f func() error) (err error) {
-	defer func() {
-		if e := recover(); e != nil {
-			err = fmt.Errorf("malformed PDF: %v", e)
-		}
-	}()
-	return f()
-}
-
-type pdfSigField struct {
-	name  string
-	field dpdf.Value
-	sig   dpdf.Value
-}
-
-// signatureFields walks the AcroForm field tree (Fields and Kids) and
-// returns the signature fields that hold a value.
-func signatureFields(r *dpdf.Reader) ([]pdfSigField, error) {
-	root := r.Trailer().Key("Root")
-	if root.Kind() != dpdf.Dict {
-		return nil, errors.New("no document catalog")
-	}
-	var out []pdfSigField
-	seen := map[uint32]bool{}
-	var walk func(v dpdf.Value, parentName, inheritedFT string, depth int) error
-	walk = func(v dpdf.Value, parentName, inheritedFT string, depth int) error {
-		if depth > 32 {
-			return errors.New("field tree deeper than 32 levels")
-		}
-		if v.Kind() != dpdf.Dict {
-			return nil
-		}
-		if id := v.GetPtr().GetID(); id != 0 {
-			if seen[id] {
-				return nil
-			}
-			seen[id] = true
-		}
-		name := parentName
-		if t := v.Key("T"); t.Kind() == dpdf.String {
-			if name != "" {
-				name += "."
-			}
-			name += t.Text()
-		}
-		ft := inheritedFT
-		if f := v.Key("FT"); f.Kind() == dpdf.Name {
-			ft = f.Name()
-		}
-		kids := v.Key("Kids")
-		if ft == "Sig" {
-			if sv := v.Key("V"); !sv.IsNull() {
-				out = append(out, pdfSigField{name: name, field: v, sig: sv})
-			}
-		}
-		for i := 0; i < kids.Len(); i++ {
-			if err := walk(kids.Index(i), name, ft, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	fields := root.Key("AcroForm").Key("Fields")
-	for i := 0; i < fields.Len(); i++ {
-		if err := walk(fields.Index(i), "", "", 0); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // evidence extracts one signature's evidence.
 // It returns the evidence and the end of the signed revision (0 when the
 // byte range is unusable).
-func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) (*Evidence, int64) {
+func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64, final *pdf.Document, f *pdf.Signature, dss pdfDSS, docMDP int) (*Evidence, int64) {
 	ev, end := p.extract(ctx, doc, size, final, f, dss, docMDP)
 	if ev.FormatErr != nil {
 		end = 0
@@ -265,29 +153,26 @@ func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64,
 	return ev, end
 }
 
-func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, final *dpdf.Reader, f pdfSigField, dss pdfDSS, docMDP int) (*Evidence, int64) {
-	ev := &Evidence{Format: "PAdES", ID: f.name}
-	sig := f.sig
-	if sig.Kind() != dpdf.Dict {
+func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, final *pdf.Document, f *pdf.Signature, dss pdfDSS, docMDP int) (*Evidence, int64) {
+	ev := &Evidence{Format: "PAdES", ID: f.Name}
+	if f.Dict == nil {
 		ev.FormatErr = errors.New("signature value /V is not a dictionary")
 		return ev, 0
 	}
-	subFilter := sig.Key("SubFilter").Name()
-	isDocTS := sig.Key("Type").Name() == "DocTimeStamp" || subFilter == "ETSI.RFC3161"
+	isDocTS := f.DocTimeStamp()
 	if isDocTS {
 		ev.Format = docTimestampFormat
 	}
-	if sig.Key("Filter").Kind() != dpdf.Name {
+	if _, ok := f.Dict["Filter"].(pdf.Name); !ok {
 		ev.FormatErr = errors.New("signature dictionary without /Filter")
 		return ev, 0
 	}
-	contentsV := sig.Key("Contents")
-	if contentsV.Kind() != dpdf.String || len(contentsV.RawString()) == 0 {
+	if len(f.Contents) == 0 {
 		ev.FormatErr = errors.New("signature dictionary without /Contents")
 		return ev, 0
 	}
-	contents := []byte(contentsV.RawString())
-	br, err := byteRange(sig.Key("ByteRange"), size)
+	contents := f.Contents
+	br, err := byteRange(f.ByteRange, size)
 	if err != nil {
 		ev.FormatErr = err
 		return ev, 0
@@ -312,37 +197,51 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 
 	// Changes after the signed revision.
 	if end < size {
-		signedRev, err := openPDF(doc, end, p.Password)
+		signedRev, err := final.At(end)
 		if err != nil {
-			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %v", err)
+			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %w", err)
 			return ev, 0
 		}
 		// The signature dictionary must be part of the revision it signs
 		// (a copy added later, pointing at an old revision, is not).
-		if id := sig.GetPtr().GetID(); id != 0 {
-			old, err := signedRev.GetObject(id)
-			if err != nil || canon(old, id, 0) != canon(sig, id, 0) {
+		if f.Value.Num != 0 {
+			old, err := signedRev.Object(f.Value.Num)
+			if err != nil || !sameObject(signedRev, old, final, f.Dict, 0) {
 				ev.FormatErr = errors.New("the signature dictionary is not part of the revision it signs")
 				return ev, 0
 			}
 		}
-		allowed, disallowed := analyzeChanges(doc, end, size, signedRev, final, docMDP, signatureLocks(signedRev, f.field, sig))
-		ev.Coverage.AllowedChanges = allowed
-		ev.Coverage.ModifiedAfterSigning = disallowed
+		// The certification level as signed, or a stricter one the final
+		// revision declares (a later update cannot relax it: changing
+		// /Perms /DocMDP is itself refused).
+		level := signedRev.DocMDP()
+		if level == 0 || (docMDP != 0 && docMDP < level) {
+			level = docMDP
+		}
+		changes := analyzeChanges(doc, final, signedRev, end, level, signatureLocks(signedRev, f))
+		for _, c := range changes {
+			if c.Allowed {
+				if !slices.Contains(ev.Coverage.AllowedChanges, c.summary()) {
+					ev.Coverage.AllowedChanges = append(ev.Coverage.AllowedChanges, c.summary())
+				}
+			} else {
+				ev.Coverage.ModifiedAfterSigning = append(ev.Coverage.ModifiedAfterSigning, c.String())
+			}
+		}
+		ev.Coverage.Changes = changes
+		sort.Strings(ev.Coverage.AllowedChanges)
 	}
 
 	var out *Evidence
 	if isDocTS {
 		out = docTimestampEvidence(doc, br, der)
 	} else {
-		out = cmsPDFEvidence(doc, br, der, subFilter)
+		out = cmsPDFEvidence(doc, br, der, f.SubFilter)
 	}
-	out.ID, out.Coverage = f.name, ev.Coverage
-	if out.ClaimedTime.IsZero() && !isDocTS {
-		if m := sig.Key("M"); m.Kind() == dpdf.String {
-			if t, err := parsePDFDate(m.Text()); err == nil {
-				out.ClaimedTime = t
-			}
+	out.ID, out.Coverage = f.Name, ev.Coverage
+	if out.ClaimedTime.IsZero() && !isDocTS && f.M != "" {
+		if t, err := parsePDFDate(f.M); err == nil {
+			out.ClaimedTime = t
 		}
 	}
 	out.CRLs = append(out.CRLs, dss.crls...)
@@ -352,18 +251,12 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 }
 
 // byteRange reads and checks /ByteRange: [0 a b c], 0 < a < b, b+c ≤ size.
-func byteRange(v dpdf.Value, size int64) ([4]int64, error) {
+func byteRange(v []int64, size int64) ([4]int64, error) {
 	var br [4]int64
-	if v.Kind() != dpdf.Array || v.Len() != 4 {
+	if len(v) != 4 {
 		return br, errors.New("/ByteRange is not an array of four integers")
 	}
-	for i := range br {
-		e := v.Index(i)
-		if e.Kind() != dpdf.Integer {
-			return br, errors.New("/ByteRange is not an array of four integers")
-		}
-		br[i] = e.Int64()
-	}
+	copy(br[:], v)
 	switch {
 	case br[0] != 0:
 		return br, fmt.Errorf("/ByteRange starts at %d, not 0", br[0])
@@ -472,7 +365,7 @@ func hashRanges(doc io.ReaderAt, br [4]int64, hs []crypto.Hash) (map[crypto.Hash
 		mw = append(mw, w)
 	}
 	dst := io.MultiWriter(mw...)
-	buf := make([]byte, hashChunk)
+	buf := make([]byte, min(hashChunk, max(br[1], br[3], 1)))
 	for _, rg := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
 		if _, err := io.CopyBuffer(dst, io.NewSectionReader(doc, rg[0], rg[1]), buf); err != nil {
 			return nil, fmt.Errorf("reading signed bytes: %w", err)
@@ -568,92 +461,21 @@ type pdfDSS struct {
 	crls, ocsps [][]byte
 }
 
-// readDSS reads /DSS /Certs, /CRLs and /OCSPs of the final revision.
-func readDSS(r *dpdf.Reader) pdfDSS {
+// readDSS reads the DSS of the final revision; unreadable items are left
+// out (they are evidence, not what is signed).
+func readDSS(r *pdf.Document) pdfDSS {
 	var out pdfDSS
-	_ = safely(func() error {
-		dss := r.Trailer().Key("Root").Key("DSS")
-		if dss.Kind() != dpdf.Dict {
-			return nil
+	d, err := r.DSS()
+	if err != nil {
+		return out
+	}
+	for _, b := range d.Certs {
+		if c, err := x509.ParseCertificate(b); err == nil {
+			out.certs = append(out.certs, c)
 		}
-		streams := func(d dpdf.Value, key string) [][]byte {
-			var res [][]byte
-			a := d.Key(key)
-			for i := 0; i < a.Len() && i < 10000; i++ {
-				if s := a.Index(i); s.Kind() == dpdf.Stream {
-					if b, err := io.ReadAll(io.LimitReader(s.Reader(), 16<<20)); err == nil {
-						res = append(res, b)
-					}
-				}
-			}
-			return res
-		}
-		certs, crls, ocsps := streams(dss, "Certs"), streams(dss, "CRLs"), streams(dss, "OCSPs")
-		// VRI entries normally point at the same streams; data found only
-		// there counts too (duplicates are dropped).
-		if vri := dss.Key("VRI"); vri.Kind() == dpdf.Dict {
-			keys := vri.Keys()
-			for i := 0; i < len(keys) && i < 10000; i++ {
-				e := vri.Key(keys[i])
-				certs = append(certs, streams(e, "Cert")...)
-				crls = append(crls, streams(e, "CRL")...)
-				ocsps = append(ocsps, streams(e, "OCSP")...)
-			}
-		}
-		seen := map[string]bool{}
-		fresh := func(b []byte) bool {
-			if seen[string(b)] {
-				return false
-			}
-			seen[string(b)] = true
-			return true
-		}
-		for _, b := range certs {
-			if !fresh(b) {
-				continue
-			}
-			if c, err := x509.ParseCertificate(b); err == nil {
-				out.certs = append(out.certs, c)
-			}
-		}
-		for _, b := range crls {
-			if fresh(b) {
-				out.crls = append(out.crls, b)
-			}
-		}
-		for _, b := range ocsps {
-			if fresh(b) {
-				out.ocsps = append(out.ocsps, b)
-			}
-		}
-		return nil
-	})
+	}
+	out.crls, out.ocsps = d.CRLs, d.OCSPs
 	return out
-}
-
-// docMDPLevel returns the DocMDP permission level P (1–3) of a
-// certification signature, or 0 when the document is not certified.
-func docMDPLevel(r *dpdf.Reader) int {
-	level := 0
-	_ = safely(func() error {
-		sig := r.Trailer().Key("Root").Key("Perms").Key("DocMDP")
-		if sig.Kind() != dpdf.Dict {
-			return nil
-		}
-		level = 2 // the default when P is absent
-		refs := sig.Key("Reference")
-		for i := 0; i < refs.Len(); i++ {
-			ref := refs.Index(i)
-			if ref.Key("TransformMethod").Name() != "DocMDP" {
-				continue
-			}
-			if pv := ref.Key("TransformParams").Key("P"); pv.Kind() == dpdf.Integer && pv.Int64() >= 1 && pv.Int64() <= 3 {
-				level = int(pv.Int64())
-			}
-		}
-		return nil
-	})
-	return level
 }
 
 // trailingBytes counts bytes after the last %%EOF (and its end-of-line).

@@ -252,7 +252,7 @@ func (s *SignatureReport) text(lang Language) string {
 		line("coverage", cov)
 	}
 	for _, m := range s.Coverage.ModifiedAfterSigning {
-		line("modified", m)
+		line("modified", localize(lang, m))
 	}
 	if s.Anchor != nil {
 		line("anchor", s.Anchor.Name+" (SHA-256 "+s.Anchor.SHA256+")")

@@ -77,6 +77,9 @@ func localize(lang Language, s string) string {
 	if lang != Vietnamese || s == "" {
 		return s
 	}
+	if vi, ok := localizeChange(s); ok {
+		return vi
+	}
 	for _, p := range viCatalogue {
 		if p.re.MatchString(s) {
 			return p.re.ReplaceAllString(s, p.vi)

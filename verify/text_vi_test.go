@@ -36,3 +36,19 @@ func TestLocalizeVietnamese(t *testing.T) {
 	require.False(t, strings.Contains(vi, "covers only"), vi)
 	require.Contains(t, rep.Text(English), "covers only the referenced elements")
 }
+
+// Every refusal the change analysis writes has a Vietnamese rendering.
+func TestChangeLinesVietnamese(t *testing.T) {
+	for _, line := range []string{
+		`revision 3, object 4 at /Root/Pages/Kids[0]/Contents: stream (page content or other data) re-pointed to an older definition after signing (rule reject-by-default)`,
+		`revision 3, object 30 at /Root/AcroForm/Fields[1]: signature field "B" added after signing but not signed (an annotation like any other) (rule reject-by-default)`,
+		`revision 2, object 6 at /Root/AcroForm/Fields[0]: form field "HoTen" filled in, but the signature locked it (FieldMDP) (rule field-lock)`,
+		`revision 4: objects appended after signing outside any revision (stray %%EOF or missing cross-reference data) (rule structure)`,
+		`revision 2, object 1 at /Root: document catalog entries changed: /OpenAction (rule reject-by-default)`,
+	} {
+		vi := localize(Vietnamese, line)
+		if !strings.HasPrefix(vi, "phiên bản ") || strings.Contains(vi, "chi tiết kỹ thuật") || strings.Contains(vi, "after signing") {
+			t.Errorf("%q rendered %q", line, vi)
+		}
+	}
+}

@@ -21,6 +21,8 @@ type Validator struct {
 	opts   Options
 	policy *AlgorithmPolicy
 	fetch  *fetcher
+	// optCRLs holds Options.CRLs parsed once (read-only afterwards).
+	optCRLs *revData
 }
 
 // New returns a Validator for opts. It fails with ErrNoTrustAnchors when
@@ -42,6 +44,10 @@ func New(opts Options) (*Validator, error) {
 		cache = NewCache()
 	}
 	v.fetch = &fetcher{client: client, timeout: opts.fetchTimeout(), max: opts.maxFetch(), cache: cache}
+	v.optCRLs = &revData{}
+	for _, d := range opts.CRLs {
+		_ = v.optCRLs.addCRL(d, "options", "")
+	}
 	return v, nil
 }
 
@@ -158,6 +164,13 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		r.fail(NoSigningCertificateFound, "signer certificate: %v", ev.SignerCertErr)
 		rep.Integrity.Detail = ev.SignerCertErr.Error()
 		return
+	case ev.AlgorithmErr != nil:
+		r.fail(CryptoConstraintsFailure, "the signature cannot be checked: %v", ev.AlgorithmErr)
+		rep.Integrity.Detail = ev.AlgorithmErr.Error()
+		if len(ev.Coverage.ModifiedAfterSigning) > 0 {
+			r.fail(FormatFailure, "the document was modified after signing in ways the signature does not permit: %v", ev.Coverage.ModifiedAfterSigning)
+		}
+		return
 	case ev.SignerCert == nil:
 		r.fail(NoSigningCertificateFound, "the signer's certificate is not in the signature")
 		return
@@ -175,8 +188,13 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 
 	// Revocation data available to this validation.
 	data := &revData{}
-	for _, d := range r.v.opts.CRLs {
-		_ = data.addCRL(d, "options", "")
+	if oc := r.v.optCRLs; oc != nil {
+		data.crls = append(data.crls, oc.crls...)
+		data.problems = append(data.problems, oc.problems...)
+	} else {
+		for _, d := range r.v.opts.CRLs {
+			_ = data.addCRL(d, "options", "")
+		}
 	}
 	for _, d := range r.v.opts.OCSPResponses {
 		_, _ = data.addOCSP(d, "options", "")

@@ -1,0 +1,160 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/pdf"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+)
+
+// peakHeapOf samples the live heap while fn runs and returns the peak.
+func peakHeapOf(fn func()) uint64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	read := func() {
+		metrics.Read(sample)
+		if v := sample[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				read()
+			}
+		}
+	}()
+	fn()
+	read()
+	close(done)
+	wg.Wait()
+	return peak.Load()
+}
+
+// BenchmarkVerifyPDF100MBVsSha256sum runs sha256sum and PDFVerifier.Verify
+// on the same generated 100 MB signed PDF in each iteration and reports
+// the time ratio and the peak heap of verifying (flat in the file size:
+// the signed ranges are hashed in 1 MiB chunks through io.ReaderAt).
+func BenchmarkVerifyPDF100MBVsSha256sum(b *testing.B) {
+	tool := testutil.Tool(b, "sha256sum", "coreutils")
+	path, opts := bigSignedPDF(b)
+	v, err := New(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pv := NewPDFVerifier(v)
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var verT, shaT time.Duration
+	var peak uint64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if out, err := exec.Command(tool, path).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		t1 := time.Now()
+		p := peakHeapOf(func() {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			rep, err := pv.Verify(context.Background(), f, st.Size())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if rep.Indication() != TotalPassed {
+				b.Fatalf("%s", rep.Text(English))
+			}
+		})
+		t2 := time.Now()
+		peak = max(peak, p)
+		shaT += t1.Sub(t0)
+		verT += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(shaT.Milliseconds())/float64(b.N), "sha256sum-ms/op")
+	b.ReportMetric(float64(verT.Milliseconds())/float64(b.N), "verify-ms/op")
+	b.ReportMetric(float64(verT)/float64(shaT), "verify/sha256sum")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
+
+var smallPDF struct {
+	once sync.Once
+	doc  []byte
+	opts Options
+	err  error
+}
+
+// BenchmarkVerifyPDFSmall verifies a small one-signature PDF offline
+// (revocation data passed in the options, as in the 100 MB benchmark):
+// ns/op, bytes and allocations per verification.
+func BenchmarkVerifyPDFSmall(b *testing.B) {
+	smallPDF.once.Do(func() {
+		p, err := pkitest.Start()
+		if err != nil {
+			smallPDF.err = err
+			return
+		}
+		id := p.MustIssue()
+		doc := minimalPDF("Small")
+		var out bytes.Buffer
+		if smallPDF.err = pdf.Sign(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), id.Signer(), &pdf.Options{Field: "S"}); smallPDF.err != nil {
+			return
+		}
+		smallPDF.doc = out.Bytes()
+		trust := NewTrustStore()
+		trust.AddCertificate(p.Root.Cert, "root")
+		smallPDF.opts = Options{Trust: trust, Revocation: RevocationOffline}
+		for _, ca := range []*pkitest.CA{p.CA, p.Root} {
+			crl, err := p.CRL(ca)
+			if err != nil {
+				smallPDF.err = err
+				return
+			}
+			smallPDF.opts.CRLs = append(smallPDF.opts.CRLs, crl)
+		}
+	})
+	if smallPDF.err != nil {
+		b.Fatal(smallPDF.err)
+	}
+	v, err := New(smallPDF.opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pv := NewPDFVerifier(v)
+	doc := smallPDF.doc
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rep, err := pv.Verify(context.Background(), bytes.NewReader(doc), int64(len(doc)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Indication() != TotalPassed {
+			b.Fatalf("%s", rep.Text(English))
+		}
+	}
+}
