@@ -206,6 +206,11 @@ func (g *objectGraph) children(d pdf.Dict, self int, ctx walkCtx, path string) {
 	ft := ctx.ft
 	if v, ok := d["FT"].(pdf.Name); ok {
 		ft = string(v)
+	} else if ctx.role == roleAnnot {
+		// A widget reached from a page's /Annots inherits its field
+		// type from its /Parent chain (a signature shown by several
+		// widgets carries /V on each, as poppler and MuPDF read it).
+		ft = g.inheritedFT(d)
 	}
 	for _, ks := range keys {
 		k := pdf.Name(ks)
@@ -216,6 +221,28 @@ func (g *objectGraph) children(d pdf.Dict, self int, ctx walkCtx, path string) {
 		}
 		g.value(v, c, path+"/"+ks)
 	}
+}
+
+// inheritedFT follows a widget's /Parent chain (at most 32 levels) to the
+// field type it inherits; "" when none.
+func (g *objectGraph) inheritedFT(d pdf.Dict) string {
+	for i := 0; i < 32; i++ {
+		r, ok := d["Parent"].(pdf.Ref)
+		if !ok {
+			return ""
+		}
+		o, err := g.doc.Object(r.Num)
+		if err != nil {
+			return ""
+		}
+		if d, ok = o.(pdf.Dict); !ok {
+			return ""
+		}
+		if v, ok := d["FT"].(pdf.Name); ok {
+			return string(v)
+		}
+	}
+	return ""
 }
 
 // childCtx gives the context of entry k of a dictionary in context ctx;
