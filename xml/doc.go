@@ -60,8 +60,9 @@
 // allocations grows only logarithmically (about 240 to verify an 18 MB
 // invoice, against 150 for a 180 KB one). It refuses DOCTYPE (no DTD, no
 // entities, no XXE), duplicate attributes (also a:x and b:x bound to one
-// namespace), undeclared prefixes, non-UTF-8 input and control characters,
-// and enforces [Limits] on size, depth, node count, attributes and
+// namespace), undeclared prefixes, encodings other than UTF-8, UTF-16 (with
+// a byte order mark or a declaration), ISO-8859-1 and US-ASCII (naming the
+// encoding), and control characters, and enforces [Limits] on size, depth, node count, attributes and
 // namespace declarations in scope. It
 // normalizes attribute values (a literal tab or newline becomes a space) and
 // line ends as XML 1.0 says, as libxml2 and .NET do.
@@ -80,8 +81,10 @@
 // Each Signature must have the XML-DSig shape (one SignedInfo, one
 // SignatureValue, optional KeyInfo, Objects). Every Reference is checked
 // before anything is digested: only "" and "#Id" URIs (no external or
-// XPointer references), transforms limited to enveloped-signature and the
-// canonicalization methods, and digest/signature algorithms from an
+// XPointer references), transforms limited to enveloped-signature, the
+// canonicalization methods and Base64 (a canonicalization after another
+// one, or after Base64, re-parses the octets as XML-DSig §4.3.3.2 says),
+// and digest/signature algorithms from an
 // allow-list (SHA-1 only with [VerifyOptions.AllowSHA1]). Ids are looked up
 // over all Id attribute names ([DefaultIDAttrs], plus xml:id) and an Id
 // carried by two elements is an error, which defeats duplicated-element
