@@ -79,6 +79,16 @@ type Signature struct {
 	SigningTimeText string
 	// References lists every Reference with its own result.
 	References []Reference
+	// Intact is true when SignatureValue verified over SignedInfo and every
+	// Reference's digest matched: the signed bytes are unchanged, whatever
+	// Err says about the rest (KeyValue, XAdES properties) and whatever
+	// trust package verify later finds.
+	Intact bool
+	// Layout is the known layout the signature's place gives it (nil when
+	// none; see ResolveLayout). LayoutErr, wrapping ErrNotDocumentData, says
+	// the signature does not sign the data a reader of that layout sees.
+	Layout    *Layout
+	LayoutErr error
 	// XAdES holds XAdES qualifying properties, when present.
 	XAdES *XAdESInfo
 	// Err is nil when SignatureValue and every Reference verify.
@@ -103,8 +113,9 @@ type Reference struct {
 	Err  error
 }
 
-// Valid reports whether the signature verified.
-func (s *Signature) Valid() bool { return s != nil && s.Err == nil }
+// Valid reports whether the signature verified and, in a known layout,
+// signs the document's own data.
+func (s *Signature) Valid() bool { return s != nil && s.Err == nil && s.LayoutErr == nil }
 
 // Covers reports whether element n lies in the data a verified Reference of
 // this signature covers. It is false for an invalid signature.
@@ -337,11 +348,13 @@ func dsChildren(n *Node) ([]*Node, error) {
 func (v *verifier) verify(sigEl *Node) *Signature {
 	s := &Signature{Element: sigEl, Path: sigEl.Path()}
 	s.ID, _ = sigEl.Attr("Id")
-	s.Err = v.verifyInto(s)
+	var layoutErr error
+	s.Err = v.verifyInto(s, &layoutErr)
+	s.LayoutErr = layoutErr
 	return s
 }
 
-func (v *verifier) verifyInto(s *Signature) error {
+func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	kids, err := dsChildren(s.Element)
 	if err != nil {
 		return err
@@ -410,6 +423,17 @@ func (v *verifier) verifyInto(s *Signature) error {
 		}
 		plans = append(plans, p)
 	}
+	// The layout check needs only where the references point; it is made
+	// whatever the cryptography finds, so a wrapped invoice is reported as
+	// such even when a moved element no longer digests.
+	if l := ResolveLayout(s.Element); l != nil {
+		s.Layout = l
+		refs := make([]Reference, len(plans))
+		for i, p := range plans {
+			refs[i] = p.ref
+		}
+		*layoutErr = l.check(s.Element, refs, v.opts.IDAttrs)
+	}
 
 	// Canonical SignedInfo, within the canonical-data budget (it may hold
 	// arbitrary content under DigestMethod, and nothing is verified yet).
@@ -464,14 +488,6 @@ func (v *verifier) verifyInto(s *Signature) error {
 			return fmt.Errorf("%w: %v", ErrSignatureInvalid, lastErr)
 		}
 	}
-	// KeyInfo is not signed: every KeyValue in it must name the key that
-	// verified, or it is a second, contradicting key statement.
-	for _, kv := range keyValues {
-		if err := checkKeyValue(kv, s.Certificate.PublicKey); err != nil {
-			return err
-		}
-	}
-
 	// References.
 	var firstErr error
 	for _, p := range plans {
@@ -483,6 +499,14 @@ func (v *verifier) verifyInto(s *Signature) error {
 	}
 	if firstErr != nil {
 		return firstErr
+	}
+	s.Intact = true
+	// KeyInfo is not signed: every KeyValue in it must name the key that
+	// verified, or it is a second, contradicting key statement.
+	for _, kv := range keyValues {
+		if err := checkKeyValue(kv, s.Certificate.PublicKey); err != nil {
+			return err
+		}
 	}
 	v.signingTime(s)
 	if err := v.xades(s); err != nil {
