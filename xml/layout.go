@@ -104,9 +104,25 @@ func ResolveLayout(sig *Node) *Layout {
 	return l
 }
 
-// layoutError wraps ErrNotDocumentData with what was found.
+// LayoutError is the error in Signature.LayoutErr: what the signature signs
+// is not the data a reader of its layout sees. errors.Is(err,
+// ErrNotDocumentData) holds.
+type LayoutError struct {
+	// Noun names the document ("invoice", "notice", …), Detail what was
+	// found, with absolute paths.
+	Noun   string
+	Detail string
+}
+
+func (e *LayoutError) Error() string {
+	return "the signed data is not the " + e.Noun + "'s data: " + e.Detail
+}
+
+// Is makes errors.Is(err, ErrNotDocumentData) true.
+func (e *LayoutError) Is(target error) bool { return target == ErrNotDocumentData }
+
 func (l *Layout) errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: the signed data is not the %s's data: %s", ErrNotDocumentData, l.Noun, fmt.Sprintf(format, args...))
+	return &LayoutError{Noun: l.Noun, Detail: fmt.Sprintf(format, args...)}
 }
 
 // check decides whether the references of the signature sig (resolved,

@@ -457,6 +457,15 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	}
 	if s.Certificate == nil {
 		if len(v.opts.Certificates) == 0 {
+			// Without a key the signature value cannot be checked, but
+			// the digests can: changed data is reported as such.
+			for _, p := range plans {
+				ref := v.digest(p)
+				s.References = append(s.References, ref)
+				if ref.Err != nil {
+					return ref.Err
+				}
+			}
 			return fmt.Errorf("%w: no X509Certificate in KeyInfo and none supplied", ErrKeyInfo)
 		}
 	}
@@ -509,6 +518,9 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 		}
 	}
 	v.signingTime(s)
+	if err := checkCounterSignature(s); err != nil {
+		return err
+	}
 	if err := v.xades(s); err != nil {
 		return err
 	}
