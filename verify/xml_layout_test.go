@@ -204,3 +204,54 @@ func TestXMLDotNetEnvelopedWarning(t *testing.T) {
 	assert.Contains(t, s.Text(English), "reference #nguoiban: the enveloped-signature transform was applied to the signature's own SignatureProperties /HDon/DSCKS/NBan/Signature/Object/SignatureProperties/SignatureProperty, digested whole as .NET does (xmlsec1 rejects it)")
 	assert.Contains(t, s.Text(Vietnamese), "được băm nguyên vẹn theo cách của .NET")
 }
+
+// A signature time-stamp that fails says why in the report, and a damaged
+// one shows no zero time.
+func TestXMLFailedTimestampReported(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	e.pki.SetTime(signAt)
+	opts := kxml.Seller()
+	opts.SigningTime = signAt
+	opts.XAdES = kxml.XAdESBaselineT
+	opts.TSA = kxml.TSA(e.pki.TSAURL(), e.pki.HTTPClient())
+	signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
+	require.NoError(t, err)
+	e.pki.SetTime(checkAt)
+	v, err := New(e.online())
+	require.NoError(t, err)
+	doc := string(signed)
+	i := strings.Index(doc, "<xades:EncapsulatedTimeStamp>") + len("<xades:EncapsulatedTimeStamp>")
+	j := strings.Index(doc, "</xades:EncapsulatedTimeStamp>")
+	require.True(t, i > 0 && j > i)
+	tok, err := base64.StdEncoding.DecodeString(doc[i:j])
+	require.NoError(t, err)
+
+	damaged := doc[:i] + base64.StdEncoding.EncodeToString([]byte("not a time-stamp token")) + doc[j:]
+	// A sound token that time-stamps another signature's value.
+	other, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
+	require.NoError(t, err)
+	oi := strings.Index(string(other), "<xades:EncapsulatedTimeStamp>") + len("<xades:EncapsulatedTimeStamp>")
+	oj := strings.Index(string(other), "</xades:EncapsulatedTimeStamp>")
+	foreign := doc[:i] + string(other)[oi:oj] + doc[j:]
+	require.NotEqual(t, base64.StdEncoding.EncodeToString(tok), string(other)[oi:oj])
+
+	for name, d := range map[string]string{"damaged": damaged, "other-signature": foreign} {
+		rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), []byte(d))
+		require.NoError(t, err, name)
+		s := rep.Signatures[0]
+		require.Len(t, s.Timestamps, 1, name)
+		assert.False(t, s.Timestamps[0].Valid, name)
+		assert.True(t, s.Integrity.Intact, name)
+		en, vi := s.Text(English), s.Text(Vietnamese)
+		assert.NotContains(t, en, "0001-01-01", name)
+		assert.Contains(t, en, "invalid — invalid timestamp: ", name)
+		assert.Contains(t, vi, "không hợp lệ — dấu thời gian không hợp lệ: ", name)
+		js, err := rep.JSON()
+		require.NoError(t, err)
+		assert.NotContains(t, string(js), "0001-01-01", name)
+		if name == "damaged" {
+			assert.True(t, s.Timestamps[0].GenTime.IsZero())
+		}
+	}
+}

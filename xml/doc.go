@@ -33,6 +33,13 @@
 //     were digested and the element covered; [Signature.Covers] and
 //     [Result.Covered] answer "is element X covered by signature S". Trust
 //     in the certificate is decided by package verify, not here.
+//   - [ResolveLayout] gives a signature the layout its place implies (the
+//     seller's NBan signature covers its own HDon/DLHDon, the tax
+//     authority's CQT signature also MCCQT, a TDiep/CKSNNT signature the
+//     message's DLieu, and so on); [Verify] fails a signature that signs
+//     anything else in [Signature.LayoutErr] (see "Profile-aware
+//     verification" below). [Signature.Intact] says whether the digests
+//     and the signature value verified, whatever else failed.
 //   - [Parse] is the hardened parser; [Canonicalizer] implements inclusive
 //     C14N 1.0, C14N 1.1 and exclusive C14N, each with and without
 //     comments, over whole documents and element subsets.
@@ -106,6 +113,25 @@
 // output is written (exclusive C14N can repeat a long namespace URI on every
 // element); KeyInfo may hold at most [Limits].MaxCertificates certificates.
 //
+// # Profile-aware verification
+//
+// A reference resolves by Id wherever the element is, so a seller-signed
+// DLHDon moved into HDon/DSCKS/CCKSKhac, nested under a DLHDon of another
+// namespace, or put into the Signature's own ds:Object still digests,
+// while a forged DLHDon sits at /HDon/DLHDon where people and e-invoice
+// systems read. For a signature inside HDon, TBao, TKhai or BBan (or in a
+// TDiep slot), the verifier therefore requires: the container in a place
+// readers look (not inside another container, a Signature or an Object),
+// exactly one child of each data name, one Id-bearing element of the data
+// name inside the container, every reference resolving to the container's
+// data (DLHDon, MCCQT; DLTBao, STBao; DLTKhai; NDBBan; DLieu) or to the
+// signature's own objects (holding no data element), and the role's
+// required elements covered. Otherwise Signature.LayoutErr wraps
+// ErrNotDocumentData ("the signed data is not the invoice's data"). Other
+// documents are verified as they are; package verify reports each signed
+// element's path and flags signed elements inside another signature, a
+// ds:Object or a foreign namespace.
+//
 // # Performance
 //
 // BenchmarkSign18MB and BenchmarkVerify18MB run side by side with
@@ -116,4 +142,10 @@
 // verification 0.34–1.1 s against 1.5–24 s for xmlsec1 --verify (0.04–0.27×),
 // with about 240 allocations and 215–310 MB allocated per operation; peak
 // RSS of one verification was 225 MB against 278 MB for xmlsec1.
+//
+// BenchmarkVerify7KB verifies a 7 KB invoice (RSA-2048) beside
+// BenchmarkRSA2048VerifySHA256 (hashing it and one raw RSA verification)
+// and BenchmarkXmlsec1Verify7KB; on the same shared machine it took about
+// 0.34 ms and 227 allocations (93 KB) against 0.30 ms for the raw RSA
+// reference, while one xmlsec1 process took about 265 ms (mostly start-up).
 package xml
