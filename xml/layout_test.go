@@ -2,10 +2,12 @@ package xml
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/xml/internal/gen"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -198,4 +200,110 @@ func FuzzLayout(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The .NET reading of the enveloped transform (the element inside the
+// Signature digested whole) is kept only for the signature's own
+// SignatureProperties objects; data put into the Signature and signed that
+// way is a digest mismatch, as xmlsec1 says.
+func TestDotNetEnvelopedOnlyForSignatureProperties(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	inv := string(gen.Invoice(1, false))
+	build := func(objects, target string) []byte {
+		refs := []tmplRef{{uri: "#" + dlID, transforms: []string{TransformEnveloped}, digest: DigestSHA256},
+			{uri: "#p1", transforms: []string{TransformEnveloped}, digest: DigestSHA256}}
+		tmpl := template(inv, "", "S", C14N10, SigRSASHA256, refs, `<KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo>`, objects)
+		d := mustParse(t, tmpl)
+		dig := func(el *Node, excl *Node) string {
+			h := crypto.SHA256.New()
+			require.NoError(t, Canonicalizer{Method: C14N10, Exclude: excl}.Element(h, el))
+			return b64(h.Sum(nil))
+		}
+		sigEl, _ := d.FindOne("//Signature")
+		dl, _ := d.FindOne("/HDon/DLHDon")
+		el, err := d.FindOne(target)
+		require.NoError(t, err)
+		doc := strings.Replace(string(tmpl), "<DigestValue/>", "<DigestValue>"+dig(dl, sigEl)+"</DigestValue>", 1)
+		doc = strings.Replace(doc, "<DigestValue/>", "<DigestValue>"+dig(el, nil)+"</DigestValue>", 1)
+		doc = strings.Replace(doc, "<X509Certificate/>", "<X509Certificate>"+b64(id.Cert.Raw)+"</X509Certificate>", 1)
+		si, _ := mustParse(t, []byte(doc)).FindOne("//Signature/SignedInfo")
+		h := crypto.SHA256.New()
+		require.NoError(t, Canonicalizer{Method: C14N10}.Element(h, si))
+		sig, err := id.Signer().SignDigest(context.Background(), h.Sum(nil), crypto.SHA256)
+		require.NoError(t, err)
+		return []byte(strings.Replace(doc, "<SignatureValue/>", "<SignatureValue>"+b64(sig)+"</SignatureValue>", 1))
+	}
+	// Accepted: the Object holding only SignatureProperties.
+	ok := build(`<Object Id="p1"><SignatureProperties><SignatureProperty Target="#S"><SigningTime>2021-11-05T14:48:47</SigningTime></SignatureProperty></SignatureProperties></Object>`, "//Object")
+	s := mustVerifyOne(t, ok, "S", nil)
+	assert.Equal(t, NoteDotNetEnveloped, s.References[1].Note)
+	for name, c := range map[string][2]string{
+		"data-object":      {`<Object Id="p1"><Ten>Hàng giả</Ten></Object>`, "//Object"},
+		"data-element":     {`<Object><DLHDon Id="p1"><Ten>x</Ten></DLHDon></Object>`, "//Object/DLHDon"},
+		"mixed-object":     {`<Object Id="p1"><SignatureProperties><SignatureProperty Target="#S"><SigningTime>2021-11-05T14:48:47</SigningTime></SignatureProperty></SignatureProperties><Ten>x</Ten></Object>`, "//Object"},
+		"property-in-data": {`<Object><Ten><SignatureProperty Id="p1"/></Ten></Object>`, "//Ten/SignatureProperty"},
+	} {
+		assert.ErrorIs(t, firstErr(t, build(c[0], c[1])), ErrDigestMismatch, name)
+	}
+}
+
+// The other layouts kyso signs: the genuine document is valid, and moving
+// the signed data into the signature slots with forged data in its place
+// fails the signature with ErrNotDocumentData.
+func TestLayoutOtherContainers(t *testing.T) {
+	bban := []byte(`<?xml version="1.0" encoding="UTF-8"?><BBan><NDBBan Id="bb1"><Ten>Biên bản điều chỉnh hóa đơn</Ten><LDo>Sai đơn giá</LDo></NDBBan><DSCKS><NBan/><NMua/></DSCKS></BBan>`)
+	tdiep := []byte(`<?xml version="1.0" encoding="UTF-8"?><TDiep><TTChung><MLTDiep>100</MLTDiep></TTChung><DLieu Id="dl1"><TKhai><Ten>Tờ khai</Ten></TKhai></DLieu><CKSNNT/></TDiep>`)
+	bbanOpts := &SignOptions{Location: "//BBan/DSCKS/NBan", References: []Ref{{Path: "//BBan/NDBBan"}}, Enveloped: true, SignatureID: "S", SigningTimeObject: true}
+	tdiepOpts := &SignOptions{Location: "/TDiep/CKSNNT", References: []Ref{{Path: "/TDiep/DLieu"}}, Enveloped: true, SignatureID: "S", SigningTimeObject: true}
+	reg := Registrant()
+	reg.SignatureID = "S"
+	off := TaxNoticeOfficer()
+	off.SignatureID = "S"
+	agency := TaxNoticeAgency()
+	agency.SignatureID = "S"
+	for _, c := range []struct {
+		name      string
+		doc       []byte
+		opts      *SignOptions
+		container string
+		data      string
+		slot      string
+		noun      string
+	}{
+		{"TKhai-NNT", gen.Registration(), reg, "TKhai", "DLTKhai", "NNT", "declaration"},
+		{"TBao-TTCQT", gen.Notice(), off, "TBao", "DLTBao", "TTCQT", "notice"},
+		{"TBao-CQT", gen.Notice(), agency, "TBao", "DLTBao", "CQT", "notice"},
+		{"BBan-NBan", bban, bbanOpts, "BBan", "NDBBan", "NBan", "record"},
+		{"TDiep-CKSNNT", tdiep, tdiepOpts, "TDiep", "DLieu", "CKSNNT", "message"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			signed, err := Sign(context.Background(), c.doc, selfSigned(t), c.opts)
+			require.NoError(t, err)
+			res, err := Verify(signed, nil)
+			require.NoError(t, err)
+			s := res.Signatures[0]
+			require.NoError(t, s.Err)
+			require.NoError(t, s.LayoutErr)
+			require.NotNil(t, s.Layout)
+			assert.Equal(t, c.container, s.Layout.Container)
+			assert.Equal(t, c.slot, s.Layout.Role)
+
+			doc := string(signed)
+			start := strings.Index(doc, "<"+c.data+" ")
+			end := strings.Index(doc, "</"+c.data+">") + len("</"+c.data+">")
+			require.True(t, start > 0 && end > start)
+			orig := doc[start:end]
+			forged := "<" + c.data + ">forged</" + c.data + ">"
+			moved := doc[:start] + forged + doc[end:]
+			// Into the signature's slot, beside the Signature.
+			moved = strings.Replace(moved, "</"+c.slot+">", orig+"</"+c.slot+">", 1)
+			res, err = Verify([]byte(moved), nil)
+			require.NoError(t, err)
+			s = res.Signatures[0]
+			assert.ErrorIs(t, s.LayoutErr, ErrNotDocumentData)
+			assert.Contains(t, errString(s.LayoutErr), "the signed data is not the "+c.noun+"'s data")
+			assert.False(t, res.Valid())
+		})
+	}
 }
