@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -254,4 +255,39 @@ func TestXMLFailedTimestampReported(t *testing.T) {
 			assert.True(t, s.Timestamps[0].GenTime.IsZero())
 		}
 	}
+}
+
+// A UTF-16 invoice is recognised as XML and verified like its UTF-8
+// original; an unsupported encoding is an error naming it.
+func TestXMLUTF16AndUnsupportedEncoding(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), kxml.Seller())
+	require.NoError(t, err)
+	v, err := New(e.offline())
+	require.NoError(t, err)
+	var m Mux
+	m.Handle("XML", IsXML, NewXMLVerifier(v))
+	text := strings.Replace(string(signed), `encoding="UTF-8"`, `encoding="UTF-16"`, 1)
+	for name, bigEndian := range map[string]bool{"LE": false, "BE": true} {
+		u16 := []byte{0xFF, 0xFE}
+		if bigEndian {
+			u16 = []byte{0xFE, 0xFF}
+		}
+		for _, u := range utf16.Encode([]rune(text)) {
+			if bigEndian {
+				u16 = append(u16, byte(u>>8), byte(u))
+			} else {
+				u16 = append(u16, byte(u), byte(u>>8))
+			}
+		}
+		rep, err := VerifyBytes(context.Background(), &m, u16)
+		require.NoError(t, err, name)
+		require.Len(t, rep.Signatures, 1, name)
+		assert.True(t, rep.Signatures[0].Integrity.Intact, name)
+		assert.Equal(t, []string{"/HDon/DLHDon"}, rep.Signatures[0].Layout.Required, name)
+	}
+	_, err = NewXMLVerifier(v).VerifyBytes(context.Background(), []byte(strings.Replace(string(signed), `encoding="UTF-8"`, `encoding="windows-1258"`, 1)))
+	require.ErrorIs(t, err, kxml.ErrEncoding)
+	assert.Contains(t, err.Error(), `"windows-1258"`)
 }

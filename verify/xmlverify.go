@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -13,6 +14,26 @@ import (
 	"github.com/kyso-vn/kyso/internal/cms"
 	kxml "github.com/kyso-vn/kyso/xml"
 )
+
+// isUTF16XML reports whether head starts an XML document in UTF-16 (with
+// a byte order mark, or "<" as a UTF-16 code unit), which package xml
+// reads as XML 1.0 §4.3.3 requires.
+func isUTF16XML(head []byte) bool {
+	if bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) {
+		head = head[2:]
+	}
+	for len(head) >= 2 {
+		switch {
+		case head[0] == 0 && head[1] == '<', head[0] == '<' && head[1] == 0:
+			return true
+		case head[0] == 0 && strings.IndexByte(" \t\r\n", head[1]) >= 0, head[1] == 0 && strings.IndexByte(" \t\r\n", head[0]) >= 0:
+			head = head[2:]
+		default:
+			return false
+		}
+	}
+	return false
+}
 
 // MaxXMLSize bounds the XML documents XMLVerifier reads into memory.
 const MaxXMLSize = 256 << 20

@@ -179,8 +179,13 @@ func (l *Layout) check(sig *Node, refs []Reference, idNames []string) error {
 		}
 		return false
 	}
+	seen := make(map[*Node]bool, len(refs))
 	for i := range refs {
 		el := refs[i].Element
+		if seen[el] {
+			continue // each referenced subtree is searched once
+		}
+		seen[el] = true
 		switch {
 		case el == nil:
 		case isData(el), el.IsAncestorOf(c):
