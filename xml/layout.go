@@ -133,6 +133,13 @@ func (l *Layout) errorf(format string, args ...any) error {
 // to the container's data, another of its data children the layout names,
 // or the signature's own objects.
 func (l *Layout) check(sig *Node, refs []Reference, idNames []string) error {
+	return l.checkCached(sig, refs, idNames, nil)
+}
+
+// checkCached is check with a cache of the Id-bearing data elements found
+// in each container, so that many signatures in one large container walk
+// it once.
+func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cache map[*Node][]*Node) error {
 	c := l.container
 	for a := c.parent; a != nil; a = a.parent {
 		switch {
@@ -161,13 +168,18 @@ func (l *Layout) check(sig *Node, refs []Reference, idNames []string) error {
 	if len(idNames) == 0 {
 		idNames = DefaultIDAttrs
 	}
-	var idBearing []*Node
-	walkElements(c, func(n *Node) bool {
-		if n.LocalName() == l.spec.data && hasID(n, idNames) {
-			idBearing = append(idBearing, n)
+	idBearing, ok := cache[c]
+	if !ok {
+		walkElements(c, func(n *Node) bool {
+			if n.LocalName() == l.spec.data && hasID(n, idNames) {
+				idBearing = append(idBearing, n)
+			}
+			return true
+		})
+		if cache != nil {
+			cache[c] = idBearing
 		}
-		return true
-	})
+	}
 	if len(idBearing) > 1 {
 		return l.errorf("%s holds %d %s elements with an Id (%s, %s)", l.ContainerPath, len(idBearing), l.spec.data, idBearing[0].Path(), idBearing[1].Path())
 	}

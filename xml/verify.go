@@ -321,6 +321,8 @@ type verifier struct {
 	ids    *idIndex
 	cache  map[canonKey]*canonEntry
 	budget int // bytes of canonical output left
+	// idBearing caches, per layout container, its Id-bearing data elements.
+	idBearing map[*Node][]*Node
 }
 
 // canonBudgetFactor caps the canonical data one verification produces, in
@@ -432,7 +434,10 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 		for i, p := range plans {
 			refs[i] = p.ref
 		}
-		*layoutErr = l.check(s.Element, refs, v.opts.IDAttrs)
+		if v.idBearing == nil {
+			v.idBearing = make(map[*Node][]*Node)
+		}
+		*layoutErr = l.checkCached(s.Element, refs, v.opts.IDAttrs, v.idBearing)
 	}
 
 	// Canonical SignedInfo, within the canonical-data budget (it may hold
