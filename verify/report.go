@@ -121,8 +121,9 @@ type Integrity struct {
 	SignatureAlgorithm string `json:"signatureAlgorithm,omitempty"`
 	Detail             string `json:"detail,omitempty"`
 	// NotChecked is set when the signature failed before its digests and
-	// signature value could be checked (malformed, unresolvable reference):
-	// the content is then neither known intact nor known changed.
+	// signature value could both be checked (malformed, unresolvable
+	// reference, no key): the content is then neither known intact nor
+	// known changed.
 	NotChecked bool `json:"notChecked,omitempty"`
 }
 

@@ -68,7 +68,7 @@ var catalogues = map[Language]catalogue{
 			"whole": "toàn bộ tài liệu", "partial": "một phần tài liệu", "modified": "Thay đổi sau khi ký",
 			"timestamp": "Dấu thời gian", "valid": "hợp lệ", "invalid": "không hợp lệ", "nosig": "Tài liệu không có chữ ký số.",
 			"overall": "Kết luận chung",
-			"layout":  "Vị trí chữ ký", "mustsign": "phải ký", "notchecked": "Chưa kiểm tra được (chữ ký sai cấu trúc hoặc không tìm thấy dữ liệu được ký)",
+			"layout":  "Vị trí chữ ký", "mustsign": "phải ký", "notchecked": "Chưa kiểm tra được (chữ ký sai cấu trúc, hoặc không tìm thấy dữ liệu được ký hay khóa của người ký)",
 		},
 		ids: map[string]string{
 			"CCCD": "Số CCCD", "CMND": "Số CMND", "MST": "Mã số thuế", "HC": "Số hộ chiếu",
@@ -114,7 +114,7 @@ var catalogues = map[Language]catalogue{
 			"whole": "the whole document", "partial": "part of the document", "modified": "Changes after signing",
 			"timestamp": "Timestamp", "valid": "valid", "invalid": "invalid", "nosig": "The document has no digital signature.",
 			"overall": "Overall result",
-			"layout":  "Signature place", "mustsign": "must sign", "notchecked": "Not checked (the signature is malformed or its signed data was not found)",
+			"layout":  "Signature place", "mustsign": "must sign", "notchecked": "Not checked (the signature is malformed, or its signed data or the signer's key was not found)",
 		},
 		ids: map[string]string{
 			"CCCD": "Citizen ID (CCCD)", "CMND": "Legacy ID (CMND)", "MST": "Tax code (MST)", "HC": "Passport",
