@@ -89,6 +89,7 @@ var (
 		{regexp.MustCompile(`^(\S+) holds (\d+) (\S+) elements$`), "$1 chứa $2 phần tử $3"},
 		{regexp.MustCompile(`^(\S+) is in namespace ("[^"]*"), (\S+) in ("[^"]*")$`), "$1 thuộc không gian tên $2, còn $3 thuộc $4"},
 		{regexp.MustCompile(`^(\S+) has no (\S+)$`), "$1 không có phần tử $2"},
+		{regexp.MustCompile(`^the signature does not sign its SigningTime (\S+)$`), "chữ ký không ký thời điểm ký $1 nằm trong chính nó"},
 		{regexp.MustCompile(`^the signature does not sign (\S+)$`), "chữ ký không ký $1"},
 	}
 )

@@ -3,6 +3,7 @@ package xml
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotDocumentData: a signature placed in a known Vietnamese layout signs
@@ -253,6 +254,42 @@ func hasID(n *Node, names []string) bool {
 			if n.attrs[i].Name == nm {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// checkSigningTime requires a signature in a known layout to sign the
+// SigningTime it carries in its own Objects (outside XAdES properties,
+// which the XAdES checks cover): an unsigned signing time could be
+// rewritten by anyone. It runs once the digests have verified, so the
+// references' coverage is final.
+func (l *Layout) checkSigningTime(s *Signature) error {
+	var missing *Node
+	for obj := s.Element.first; obj != nil && missing == nil; obj = obj.next {
+		if !obj.Is(NamespaceDSig, "Object") {
+			continue
+		}
+		walkElements(obj, func(n *Node) bool {
+			if n.LocalName() == "SigningTime" && !insideXAdES(n, obj) && !s.Covers(n) {
+				missing = n
+				return false
+			}
+			return true
+		})
+	}
+	if missing != nil {
+		return l.errorf("the signature does not sign its SigningTime %s", missing.Path())
+	}
+	return nil
+}
+
+// insideXAdES reports whether n lies in XAdES qualifying properties below
+// the Object obj.
+func insideXAdES(n, obj *Node) bool {
+	for a := n.parent; a != nil && a != obj; a = a.parent {
+		if a.LocalName() == "QualifyingProperties" && strings.HasPrefix(a.NamespaceURI(), "http://uri.etsi.org/01903/") {
+			return true
 		}
 	}
 	return false

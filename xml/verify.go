@@ -515,6 +515,9 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 		return firstErr
 	}
 	s.Intact = true
+	if s.Layout != nil && *layoutErr == nil {
+		*layoutErr = s.Layout.checkSigningTime(s)
+	}
 	// KeyInfo is not signed: every KeyValue in it must name the key that
 	// verified, or it is a second, contradicting key statement.
 	for _, kv := range keyValues {
