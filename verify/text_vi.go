@@ -63,6 +63,8 @@ var viCatalogue = []viPattern{
 		"phần tử được ký $1 nằm trong một ds:Object, nơi người đọc tài liệu không xem tới"},
 	{regexp.MustCompile(`^signed element (\S+) lies inside (\S+), in the foreign namespace (\S*)$`),
 		"phần tử được ký $1 nằm bên trong $2, thuộc không gian tên lạ $3"},
+	{regexp.MustCompile(`^(HDon|TBao|TKhai|BBan) at (\S+) is not signed by a valid signature of its own$`),
+		"$1 tại $2 không được ký bởi một chữ ký hợp lệ của chính nó"},
 	// Time-stamps that were not used.
 	{regexp.MustCompile(`^invalid timestamp: (.*)$`), "dấu thời gian không hợp lệ: $1"},
 	{regexp.MustCompile(`^the TSA certificate is not in the timestamp$`), "dấu thời gian không chứa chứng thư số của đơn vị cấp dấu thời gian"},

@@ -74,6 +74,7 @@ func TestXMLWrappedInvoiceFails(t *testing.T) {
 			assert.Equal(t, LayoutInfo{Container: "HDon", Role: "NBan", Path: "/HDon", Required: []string{"/HDon/DLHDon"}}, *s.Layout)
 			assert.Equal(t, "/HDon/DLHDon", s.SignedElements[0])
 			assert.Contains(t, s.Text(Vietnamese), "Vị trí chữ ký: /HDon, NBan — phải ký /HDon/DLHDon")
+			assert.Empty(t, rep.Warnings)
 
 			for variant, doc := range wrappings(t, string(signed)) {
 				rep, err := x.VerifyBytes(context.Background(), []byte(doc))
@@ -85,6 +86,10 @@ func TestXMLWrappedInvoiceFails(t *testing.T) {
 				assert.Contains(t, en, "the signed data is not the invoice's data", variant)
 				assert.Contains(t, vi, "dữ liệu được ký không phải là dữ liệu của hóa đơn", variant)
 				assert.NotContains(t, vi, "(chi tiết kỹ thuật) malformed", variant)
+				// The document says so too: the invoice a reader sees is
+				// not signed.
+				assert.Contains(t, rep.Warnings, "HDon at /HDon is not signed by a valid signature of its own", variant)
+				assert.Contains(t, rep.Text(Vietnamese), "HDon tại /HDon không được ký bởi một chữ ký hợp lệ của chính nó", variant)
 				if variant != "into-own-object" {
 					// The reference still resolves by Id: the mathematics
 					// holds, and the report says so.
@@ -290,4 +295,26 @@ func TestXMLUTF16AndUnsupportedEncoding(t *testing.T) {
 	_, err = NewXMLVerifier(v).VerifyBytes(context.Background(), []byte(strings.Replace(string(signed), `encoding="UTF-8"`, `encoding="windows-1258"`, 1)))
 	require.ErrorIs(t, err, kxml.ErrEncoding)
 	assert.Contains(t, err.Error(), `"windows-1258"`)
+}
+
+// A genuine signed invoice tucked into an unknown wrapper, beside an
+// unsigned forged one where readers look: the genuine signature is valid
+// for its own invoice, and the report warns that the other is unsigned.
+func TestXMLUnsignedInvoiceBesideSignedOne(t *testing.T) {
+	e := newEnv(t)
+	id := e.pki.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
+	signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), kxml.Seller())
+	require.NoError(t, err)
+	doc := string(signed)
+	hdon := doc[strings.Index(doc, "<HDon"):]
+	forged := `<HDon><DLHDon><TToan><TgTTTBSo>9900000</TgTTTBSo></TToan></DLHDon><DSCKS><NBan/></DSCKS></HDon>`
+	wrapped := `<?xml version="1.0" encoding="UTF-8"?><TDiep><DLieu>` + forged + `<Ext>` + hdon + `</Ext></DLieu></TDiep>`
+	v, err := New(e.offline())
+	require.NoError(t, err)
+	rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), []byte(wrapped))
+	require.NoError(t, err)
+	require.Len(t, rep.Signatures, 1)
+	assert.True(t, rep.Signatures[0].Integrity.Intact)
+	assert.Equal(t, "/TDiep/DLieu/Ext/HDon", rep.Signatures[0].Layout.Path)
+	assert.Equal(t, []string{"HDon at /TDiep/DLieu/HDon is not signed by a valid signature of its own"}, rep.Warnings)
 }

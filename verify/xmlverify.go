@@ -87,7 +87,62 @@ func (x *XMLVerifier) VerifyBytes(ctx context.Context, data []byte) (*Report, er
 		XMLReportDetails(sr, s)
 		rep.Signatures = append(rep.Signatures, sr)
 	}
+	rep.Warnings = append(rep.Warnings, unsignedContainers(res)...)
 	return rep, nil
+}
+
+// unsignedContainers warns about each invoice, notice, declaration or
+// record in the document that no valid signature signs (as its layout's
+// container, or whole): beside a signed one moved out of the way, an
+// unsigned copy is what a reader sees.
+func unsignedContainers(res *kxml.Result) []string {
+	signed := map[string]bool{}
+	for _, s := range res.Signatures {
+		if s.Layout != nil && s.Valid() {
+			signed[s.Layout.ContainerPath] = true
+		}
+	}
+	var out []string
+	var walk func(n *kxml.Node, depth int)
+	walk = func(n *kxml.Node, depth int) {
+		if depth > 64 {
+			return
+		}
+		switch n.LocalName() {
+		case "HDon", "TBao", "TKhai", "BBan":
+			if !signed[n.Path()] && !coveredByAny(res, n) {
+				out = append(out, fmt.Sprintf("%s at %s is not signed by a valid signature of its own", n.LocalName(), n.Path()))
+			}
+			return
+		}
+		for _, c := range n.Elements() {
+			walk(c, depth+1)
+		}
+	}
+	if len(signed) > 0 || anyLayout(res) {
+		walk(res.Document.Root(), 0)
+	}
+	return out
+}
+
+// coveredByAny reports whether a valid signature covers n whole (a message
+// signature over TDiep/DLieu covers the documents inside it).
+func coveredByAny(res *kxml.Result, n *kxml.Node) bool {
+	for _, s := range res.Signatures {
+		if s.Covers(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyLayout(res *kxml.Result) bool {
+	for _, s := range res.Signatures {
+		if s.Layout != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // XMLReportDetails completes a signature's report with what only package
