@@ -97,6 +97,23 @@ type SignatureReport struct {
 	// Information are remarks that need no action (the RSA PKCS#1 v1.5
 	// scheme the whole Vietnamese PKI signs with).
 	Information []string `json:"information,omitempty"`
+
+	// Layout is the known document layout the signature's place gives it
+	// (XML e-invoices and tax messages); nil when none.
+	Layout *LayoutInfo `json:"layout,omitempty"`
+	// SignedElements are the absolute paths of the elements an XML
+	// signature's references resolve to.
+	SignedElements []string `json:"signedElements,omitempty"`
+}
+
+// LayoutInfo names the layout of an XML signature: the container element
+// (HDon, TBao, TKhai, BBan, TDiep), the slot (NBan, NMua, CQT, …), the
+// container's path and the paths the signature must cover.
+type LayoutInfo struct {
+	Container string   `json:"container"`
+	Role      string   `json:"role,omitempty"`
+	Path      string   `json:"path"`
+	Required  []string `json:"required"`
 }
 
 // Integrity is the cryptographic part of a signature's validation.
@@ -106,6 +123,11 @@ type Integrity struct {
 	DigestAlgorithm    string `json:"digestAlgorithm,omitempty"`
 	SignatureAlgorithm string `json:"signatureAlgorithm,omitempty"`
 	Detail             string `json:"detail,omitempty"`
+	// NotChecked is set when the signature failed before its digests and
+	// signature value could both be checked (malformed, unresolvable
+	// reference, no key): the content is then neither known intact nor
+	// known changed.
+	NotChecked bool `json:"notChecked,omitempty"`
 }
 
 // Finding is one failed check.
@@ -205,7 +227,7 @@ func anchorInfo(a *Anchor) *AnchorInfo {
 // existence.
 type TimestampInfo struct {
 	Kind    string      `json:"kind"`
-	GenTime time.Time   `json:"genTime"`
+	GenTime time.Time   `json:"genTime,omitzero"`
 	TSA     string      `json:"tsa,omitempty"`
 	Valid   bool        `json:"valid"`
 	Anchor  *AnchorInfo `json:"anchor,omitempty"`

@@ -72,6 +72,7 @@ var catalogues = map[Language]catalogue{
 			"regime":  "Loại chữ ký số",
 			"serial":  "Số hiệu chứng thư số", "validity": "Thời hạn hiệu lực của chứng thư số",
 			"algorithm": "Thuật toán ký",
+			"layout":    "Vị trí chữ ký", "mustsign": "phải ký", "notchecked": "Chưa kiểm tra được (chữ ký sai cấu trúc, hoặc không tìm thấy dữ liệu được ký hay khóa của người ký)",
 		},
 		ids: map[string]string{
 			"CCCD": "Số CCCD", "CMND": "Số CMND", "MST": "Mã số thuế", "HC": "Số hộ chiếu",
@@ -121,6 +122,7 @@ var catalogues = map[Language]catalogue{
 			"regime":  "Signature regime",
 			"serial":  "Certificate serial number", "validity": "Certificate validity period",
 			"algorithm": "Signature algorithm",
+			"layout":    "Signature place", "mustsign": "must sign", "notchecked": "Not checked (the signature is malformed, or its signed data or the signer's key was not found)",
 		},
 		ids: map[string]string{
 			"CCCD": "Citizen ID (CCCD)", "CMND": "Legacy ID (CMND)", "MST": "Tax code (MST)", "HC": "Passport",
@@ -236,10 +238,20 @@ func (s *SignatureReport) text(lang Language) string {
 		line("claimed", fmtTime(lang, *s.ClaimedSigningTime))
 	}
 	line("besttime", fmtTime(lang, s.BestSignatureTime))
-	if s.Integrity.Intact {
+	switch {
+	case s.Integrity.Intact:
 		line("integrity", c.label["intact"])
-	} else {
+	case s.Integrity.NotChecked:
+		line("integrity", c.label["notchecked"])
+	default:
 		line("integrity", c.label["broken"])
+	}
+	if l := s.Layout; l != nil {
+		v := l.Path
+		if l.Role != "" {
+			v += ", " + l.Role
+		}
+		line("layout", v+" — "+c.label["mustsign"]+" "+strings.Join(l.Required, ", "))
 	}
 	if s.Coverage.Description != "" || s.Coverage.WholeDocument {
 		cov := c.label["partial"]
@@ -284,11 +296,24 @@ func (s *SignatureReport) text(lang Language) string {
 		fmt.Fprintf(&b, "  %s [%s]: %s\n", c.label["revocation"], rv.Subject, st)
 	}
 	for _, ts := range s.Timestamps {
+		// A damaged token has no time or TSA to show; an invalid one says
+		// why.
+		var parts []string
+		if !ts.GenTime.IsZero() {
+			parts = append(parts, fmtTime(lang, ts.GenTime))
+		}
+		if ts.TSA != "" {
+			parts = append(parts, ts.TSA)
+		}
 		v := c.label["valid"]
 		if !ts.Valid {
 			v = c.label["invalid"]
+			for _, p := range ts.Problems {
+				v += " — " + localize(lang, p)
+			}
 		}
-		fmt.Fprintf(&b, "  %s: %s, %s, %s\n", c.label["timestamp"], fmtTime(lang, ts.GenTime), ts.TSA, v)
+		parts = append(parts, v)
+		fmt.Fprintf(&b, "  %s: %s\n", c.label["timestamp"], strings.Join(parts, ", "))
 	}
 	if len(s.Warnings) > 0 {
 		fmt.Fprintf(&b, "  %s:\n", c.label["warnings"])

@@ -41,6 +41,9 @@ func IsPDF(head []byte) bool {
 // IsXML reports whether head looks like an XML document: optional UTF-8
 // BOM and whitespace, then '<'.
 func IsXML(head []byte) bool {
+	if isUTF16XML(head) {
+		return true
+	}
 	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
 	head = bytes.TrimLeft(head, " \t\r\n")
 	return len(head) > 0 && head[0] == '<'

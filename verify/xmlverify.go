@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -13,6 +14,26 @@ import (
 	"github.com/kyso-vn/kyso/internal/cms"
 	kxml "github.com/kyso-vn/kyso/xml"
 )
+
+// isUTF16XML reports whether head starts an XML document in UTF-16 (with
+// a byte order mark, or "<" as a UTF-16 code unit), which package xml
+// reads as XML 1.0 §4.3.3 requires.
+func isUTF16XML(head []byte) bool {
+	if bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) {
+		head = head[2:]
+	}
+	for len(head) >= 2 {
+		switch {
+		case head[0] == 0 && head[1] == '<', head[0] == '<' && head[1] == 0:
+			return true
+		case head[0] == 0 && strings.IndexByte(" \t\r\n", head[1]) >= 0, head[1] == 0 && strings.IndexByte(" \t\r\n", head[0]) >= 0:
+			head = head[2:]
+		default:
+			return false
+		}
+	}
+	return false
+}
 
 // MaxXMLSize bounds the XML documents XMLVerifier reads into memory.
 const MaxXMLSize = 256 << 20
@@ -62,9 +83,98 @@ func (x *XMLVerifier) VerifyBytes(ctx context.Context, data []byte) (*Report, er
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
-		rep.Signatures = append(rep.Signatures, x.Validator.Validate(ctx, XMLEvidence(res, s)))
+		sr := x.Validator.Validate(ctx, XMLEvidence(res, s))
+		XMLReportDetails(sr, s)
+		rep.Signatures = append(rep.Signatures, sr)
 	}
+	rep.Warnings = append(rep.Warnings, unsignedContainers(res)...)
 	return rep, nil
+}
+
+// unsignedContainers warns about each invoice, notice, declaration or
+// record in the document that no valid signature signs (as its layout's
+// container, or whole): beside a signed one moved out of the way, an
+// unsigned copy is what a reader sees.
+func unsignedContainers(res *kxml.Result) []string {
+	signed := map[string]bool{}
+	for _, s := range res.Signatures {
+		if s.Layout != nil && s.Valid() {
+			signed[s.Layout.ContainerPath] = true
+		}
+	}
+	var out []string
+	var walk func(n *kxml.Node, depth int)
+	walk = func(n *kxml.Node, depth int) {
+		if depth > 64 {
+			return
+		}
+		switch n.LocalName() {
+		case "HDon", "TBao", "TKhai", "BBan":
+			if !signed[n.Path()] && !coveredByAny(res, n) {
+				out = append(out, fmt.Sprintf("%s at %s is not signed by a valid signature of its own", n.LocalName(), n.Path()))
+			}
+			return
+		}
+		for _, c := range n.Elements() {
+			walk(c, depth+1)
+		}
+	}
+	if len(signed) > 0 || anyLayout(res) {
+		walk(res.Document.Root(), 0)
+	}
+	return out
+}
+
+// coveredByAny reports whether a valid signature covers n whole (a message
+// signature over TDiep/DLieu covers the documents inside it).
+func coveredByAny(res *kxml.Result, n *kxml.Node) bool {
+	for _, s := range res.Signatures {
+		if s.Covers(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyLayout(res *kxml.Result) bool {
+	for _, s := range res.Signatures {
+		if s.Layout != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// XMLReportDetails completes a signature's report with what only package
+// xml knows: the integrity as the cryptography found it (content intact
+// whenever the digests and the signature value verify, whatever the trust,
+// layout or XAdES outcome), whether integrity was checked at all, the
+// layout the signature's place gives it and the absolute path of every
+// signed element.
+func XMLReportDetails(sr *SignatureReport, s *kxml.Signature) {
+	sr.Integrity.Intact = s.Intact
+	if !s.Intact && !errors.Is(s.Err, kxml.ErrDigestMismatch) && !errors.Is(s.Err, kxml.ErrSignatureInvalid) {
+		sr.Integrity.NotChecked = true
+	}
+	if l := s.Layout; l != nil {
+		sr.Layout = &LayoutInfo{Container: l.Container, Role: l.Role, Path: l.ContainerPath, Required: l.Required}
+	}
+	sr.SignedElements = signedElementPaths(s)
+}
+
+// signedElementPaths lists the absolute path of each element a reference
+// resolves to, once each, in reference order.
+func signedElementPaths(s *kxml.Signature) []string {
+	var out []string
+	seen := map[*kxml.Node]bool{}
+	for _, r := range s.References {
+		if r.Element == nil || seen[r.Element] {
+			continue
+		}
+		seen[r.Element] = true
+		out = append(out, r.Element.Path())
+	}
+	return out
 }
 
 // XMLEvidence turns package xml's result for one signature into Evidence.
@@ -91,6 +201,10 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 		}
 	}
 	switch err := s.Err; {
+	case s.LayoutErr != nil:
+		// The signature, whatever its mathematics, does not sign what a
+		// reader of the layout sees.
+		ev.FormatErr = s.LayoutErr
 	case err == nil:
 	case errors.Is(err, kxml.ErrDigestMismatch):
 		ev.DigestErr = err
@@ -121,8 +235,10 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 		}
 	}
 	addXAdESValues(ev, s.Element)
-	// Coverage: which parts the references name.
+	// Coverage: which parts the references name, by absolute path.
 	root := res.Document.Root()
+	var paths []string
+	seen := map[*kxml.Node]bool{}
 	for _, r := range s.References {
 		desc := fmt.Sprintf("URI=%q", r.URI)
 		if r.Element != nil {
@@ -130,17 +246,91 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 			if r.Element == root && r.Err == nil {
 				ev.Coverage.WholeDocument = true
 			}
+			if !seen[r.Element] {
+				seen[r.Element] = true
+				paths = append(paths, r.Element.Path())
+			}
 		}
 		if r.Err != nil {
 			desc += " (failed: " + r.Err.Error() + ")"
 		}
 		ev.Coverage.References = append(ev.Coverage.References, desc)
+		if r.Note == kxml.NoteDotNetEnveloped && r.Element != nil {
+			ev.Warnings = append(ev.Warnings, fmt.Sprintf("reference %s: the enveloped-signature transform was applied to the signature's own SignatureProperties %s, digested whole as .NET does (xmlsec1 rejects it)", r.URI, r.Element.Path()))
+		}
 	}
-	ev.Coverage.Description = fmt.Sprintf("%d references", len(s.References))
-	if !ev.Coverage.WholeDocument {
-		ev.Warnings = append(ev.Warnings, "the signature covers only the referenced elements, not the whole document")
+	// A signature that failed before its references were read claims no
+	// count of them.
+	if len(s.References) > 0 {
+		ev.Coverage.Description = fmt.Sprintf("%d references: %s", len(s.References), strings.Join(paths, ", "))
+		if len(s.References) == 1 {
+			ev.Coverage.Description = "1 reference: " + strings.Join(paths, ", ")
+		}
+		if !ev.Coverage.WholeDocument {
+			ev.Warnings = append(ev.Warnings, "the signature covers only the referenced elements, not the whole document")
+		}
+	}
+	if s.Layout == nil {
+		ev.Warnings = append(ev.Warnings, placementWarnings(s)...)
 	}
 	return ev
+}
+
+// placementWarnings flags, for a signature outside the known layouts,
+// signed elements where a reader of the document would not look: inside
+// another signature, inside a ds:Object (other than the signature's own
+// signing-time and XAdES properties), or under an element of a namespace
+// that is neither the document's nor the signed element's.
+func placementWarnings(s *kxml.Signature) []string {
+	var out []string
+	seen := map[*kxml.Node]bool{}
+	for _, r := range s.References {
+		el := r.Element
+		if el == nil || seen[el] {
+			continue
+		}
+		seen[el] = true
+		path := el.Path()
+		root := el
+		for root.Parent() != nil {
+			root = root.Parent()
+		}
+		var otherSig, object, foreign *kxml.Node
+		for a := el; a != nil; a = a.Parent() {
+			switch {
+			case a.Is(kxml.NamespaceDSig, "Signature") && a != s.Element && otherSig == nil:
+				otherSig = a
+			case a.Is(kxml.NamespaceDSig, "Object") && object == nil:
+				object = a
+			}
+			if a != el && a != root && foreign == nil && a.NamespaceURI() != root.NamespaceURI() && a.NamespaceURI() != el.NamespaceURI() {
+				foreign = a
+			}
+		}
+		if otherSig != nil {
+			out = append(out, fmt.Sprintf("signed element %s lies inside another signature (%s)", path, otherSig.Path()))
+		}
+		if object != nil && !(object.Parent() == s.Element && ownProperties(el, object)) {
+			out = append(out, fmt.Sprintf("signed element %s lies inside a ds:Object, where readers of the document do not look", path))
+		}
+		if foreign != nil {
+			out = append(out, fmt.Sprintf("signed element %s lies inside %s, in the foreign namespace %s", path, foreign.Path(), foreign.NamespaceURI()))
+		}
+	}
+	return out
+}
+
+// ownProperties reports whether el, in the signature's own Object obj, is
+// signature metadata: SignatureProperties (a signing time) or XAdES
+// qualifying properties.
+func ownProperties(el, obj *kxml.Node) bool {
+	for _, c := range obj.Elements() {
+		if !c.Is(kxml.NamespaceDSig, "SignatureProperties") && !(c.LocalName() == "QualifyingProperties" && strings.HasPrefix(c.NamespaceURI(), "http://uri.etsi.org/01903/")) {
+			return false
+		}
+	}
+	return el == obj || el.Is(kxml.NamespaceDSig, "SignatureProperties") || el.Is(kxml.NamespaceDSig, "SignatureProperty") ||
+		strings.HasPrefix(el.NamespaceURI(), "http://uri.etsi.org/01903/")
 }
 
 // hashFromURI reads the hash of an XML-DSig digest or signature method URI.

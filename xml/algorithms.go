@@ -18,6 +18,8 @@ import (
 // Algorithm URIs used in SignedInfo.
 const (
 	TransformEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+	// TransformBase64 is the Base64 decoding transform (XML-DSig 1.0 §6.6.2).
+	TransformBase64 = "http://www.w3.org/2000/09/xmldsig#base64"
 
 	DigestSHA1   = "http://www.w3.org/2000/09/xmldsig#sha1"
 	DigestSHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"

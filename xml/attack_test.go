@@ -126,7 +126,7 @@ func TestAttackParserAndReferences(t *testing.T) {
 		{`URI="#` + dlID + `"`, `URI="#nowhere"`},
 		{`<Transform Algorithm="` + TransformEnveloped + `"/>`, `<Transform Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"/>`},
 		{`<Transform Algorithm="` + TransformEnveloped + `"/>`, `<Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"/>`},
-		{`<Transform Algorithm="` + TransformEnveloped + `"/>`, strings.Repeat(`<Transform Algorithm="`+C14N10+`"/>`, 2)},
+		{`<Transform Algorithm="` + TransformEnveloped + `"/>`, `<Transform Algorithm="` + C14N10 + `"/><Transform Algorithm="` + TransformEnveloped + `"/>`},
 	} {
 		assert.ErrorIs(t, firstErr(t, []byte(strings.Replace(s, c.old, c.new, 1))), ErrReference, c.new)
 	}

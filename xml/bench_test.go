@@ -2,6 +2,9 @@ package xml
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -173,4 +176,73 @@ func TestAllocationsDoNotGrowWithSize(t *testing.T) {
 	a, b := count(small), count(large)
 	t.Logf("allocations: %d items %v, %d items %v", 1_000, a, 10_000, b)
 	require.Less(t, b, a+40, "allocations grow with document size")
+}
+
+// smallInvoice signs a generated invoice of about 7 KB (the size of a
+// typical e-invoice with its signature) with an RSA-2048 key.
+func smallInvoice(b *testing.B) (*benchFixture, []byte) {
+	b.Helper()
+	p := pkitest.New(b)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	f := &benchFixture{id: id, s: id.Signer(), dir: b.TempDir()}
+	for items := 1; ; items++ {
+		signed, err := Sign(context.Background(), gen.Invoice(items, false), f.s, Seller())
+		require.NoError(b, err)
+		if len(signed) >= 7<<10 {
+			f.signed = signed
+			return f, signed
+		}
+	}
+}
+
+// BenchmarkVerify7KB is the cryptographic verification of a 7 KB invoice
+// (parse, canonicalize, two digests, one RSA-2048 verification, layout
+// check), beside BenchmarkXmlsec1Verify7KB and the raw-RSA reference
+// BenchmarkRSA2048VerifySHA256.
+func BenchmarkVerify7KB(b *testing.B) {
+	_, signed := smallInvoice(b)
+	b.SetBytes(int64(len(signed)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Verify(signed, nil)
+		if err != nil || !res.Valid() {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkXmlsec1Verify7KB(b *testing.B) {
+	bin := testutil.Tool(b, "xmlsec1", "xmlsec1")
+	f, signed := smallInvoice(b)
+	certPEM := writePEM(&testing.T{}, f.dir, "cert.pem", "CERTIFICATE", f.id.Cert.Raw)
+	in := filepath.Join(f.dir, "signed.xml")
+	require.NoError(b, os.WriteFile(in, signed, 0o600))
+	b.SetBytes(int64(len(signed)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(bin, "--verify", "--pubkey-cert-pem", certPEM, "--id-attr:Id", "DLHDon", in)
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, o)
+		}
+	}
+}
+
+// BenchmarkRSA2048VerifySHA256 is the floor for a small invoice: hashing
+// its bytes once and one RSA-2048 PKCS#1 v1.5 verification.
+func BenchmarkRSA2048VerifySHA256(b *testing.B) {
+	f, signed := smallInvoice(b)
+	digest := sha256.Sum256(signed)
+	sig, err := f.s.SignDigest(context.Background(), digest[:], crypto.SHA256)
+	require.NoError(b, err)
+	pub := f.id.Cert.PublicKey.(*rsa.PublicKey)
+	b.SetBytes(int64(len(signed)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := sha256.Sum256(signed)
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, d[:], sig); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

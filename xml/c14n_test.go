@@ -122,10 +122,12 @@ func TestW3C_3_5_EntityReferencesRefused(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSyntax)
 }
 
-// W3C C14N 1.0 §3.6 (as UTF-8: kyso accepts UTF-8 input only).
+// W3C C14N 1.0 §3.6: the input is ISO-8859-1, the canonical form UTF-8.
 func TestW3C_3_6_UTF8(t *testing.T) {
 	assert.Equal(t, "<doc>©</doc>", canonDoc(t, C14N10, `<?xml version="1.0" encoding="UTF-8"?><doc>&#169;</doc>`))
-	_, err := Parse([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><doc>&#169;</doc>`))
+	assert.Equal(t, "<doc>©</doc>", canonDoc(t, C14N10, `<?xml version="1.0" encoding="ISO-8859-1"?><doc>&#169;</doc>`))
+	assert.Equal(t, "<doc>©</doc>", canonDoc(t, C14N10, "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><doc>\xa9</doc>"))
+	_, err := Parse([]byte(`<?xml version="1.0" encoding="KOI8-R"?><doc>&#169;</doc>`))
 	assert.ErrorIs(t, err, ErrEncoding)
 }
 

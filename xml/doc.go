@@ -33,6 +33,13 @@
 //     were digested and the element covered; [Signature.Covers] and
 //     [Result.Covered] answer "is element X covered by signature S". Trust
 //     in the certificate is decided by package verify, not here.
+//   - [ResolveLayout] gives a signature the layout its place implies (the
+//     seller's NBan signature covers its own HDon/DLHDon, the tax
+//     authority's CQT signature also MCCQT, a TDiep/CKSNNT signature the
+//     message's DLieu, and so on); [Verify] fails a signature that signs
+//     anything else in [Signature.LayoutErr] (see "Profile-aware
+//     verification" below). [Signature.Intact] says whether the digests
+//     and the signature value verified, whatever else failed.
 //   - [Parse] is the hardened parser; [Canonicalizer] implements inclusive
 //     C14N 1.0, C14N 1.1 and exclusive C14N, each with and without
 //     comments, over whole documents and element subsets.
@@ -60,8 +67,9 @@
 // allocations grows only logarithmically (about 240 to verify an 18 MB
 // invoice, against 150 for a 180 KB one). It refuses DOCTYPE (no DTD, no
 // entities, no XXE), duplicate attributes (also a:x and b:x bound to one
-// namespace), undeclared prefixes, non-UTF-8 input and control characters,
-// and enforces [Limits] on size, depth, node count, attributes and
+// namespace), undeclared prefixes, encodings other than UTF-8, UTF-16 (with
+// a byte order mark or a declaration), ISO-8859-1 and US-ASCII (naming the
+// encoding), and control characters, and enforces [Limits] on size, depth, node count, attributes and
 // namespace declarations in scope. It
 // normalizes attribute values (a literal tab or newline becomes a space) and
 // line ends as XML 1.0 says, as libxml2 and .NET do.
@@ -80,8 +88,10 @@
 // Each Signature must have the XML-DSig shape (one SignedInfo, one
 // SignatureValue, optional KeyInfo, Objects). Every Reference is checked
 // before anything is digested: only "" and "#Id" URIs (no external or
-// XPointer references), transforms limited to enveloped-signature and the
-// canonicalization methods, and digest/signature algorithms from an
+// XPointer references), transforms limited to enveloped-signature, the
+// canonicalization methods and Base64 (a canonicalization after another
+// one, or after Base64, re-parses the octets as XML-DSig §4.3.3.2 says),
+// and digest/signature algorithms from an
 // allow-list (SHA-1 only with [VerifyOptions.AllowSHA1]). Ids are looked up
 // over all Id attribute names ([DefaultIDAttrs], plus xml:id) and an Id
 // carried by two elements is an error, which defeats duplicated-element
@@ -103,6 +113,25 @@
 // output is written (exclusive C14N can repeat a long namespace URI on every
 // element); KeyInfo may hold at most [Limits].MaxCertificates certificates.
 //
+// # Profile-aware verification
+//
+// A reference resolves by Id wherever the element is, so a seller-signed
+// DLHDon moved into HDon/DSCKS/CCKSKhac, nested under a DLHDon of another
+// namespace, or put into the Signature's own ds:Object still digests,
+// while a forged DLHDon sits at /HDon/DLHDon where people and e-invoice
+// systems read. For a signature inside HDon, TBao, TKhai or BBan (or in a
+// TDiep slot), the verifier therefore requires: the container in a place
+// readers look (not inside another container, a Signature or an Object),
+// exactly one child of each data name, one Id-bearing element of the data
+// name inside the container, every reference resolving to the container's
+// data (DLHDon, MCCQT; DLTBao, STBao; DLTKhai; NDBBan; DLieu) or to the
+// signature's own objects (holding no data element), the role's required
+// elements covered, and the SigningTime the signature carries signed. Otherwise Signature.LayoutErr wraps
+// ErrNotDocumentData ("the signed data is not the invoice's data"). Other
+// documents are verified as they are; package verify reports each signed
+// element's path and flags signed elements inside another signature, a
+// ds:Object or a foreign namespace.
+//
 // # Performance
 //
 // BenchmarkSign18MB and BenchmarkVerify18MB run side by side with
@@ -113,4 +142,13 @@
 // verification 0.34–1.1 s against 1.5–24 s for xmlsec1 --verify (0.04–0.27×),
 // with about 240 allocations and 215–310 MB allocated per operation; peak
 // RSS of one verification was 225 MB against 278 MB for xmlsec1.
+//
+// BenchmarkVerify7KB verifies a 7 KB invoice (RSA-2048) beside
+// BenchmarkRSA2048VerifySHA256 (hashing it and one raw RSA verification)
+// and BenchmarkXmlsec1Verify7KB; on the same shared machine it took
+// 0.18–0.23 ms with 229 allocations (94 KB) against 0.04–0.07 ms for the
+// raw RSA reference (the rest is parsing the certificate and the document
+// and canonicalizing), while one xmlsec1 process took about 265 ms, mostly
+// start-up. package verify's BenchmarkXMLVerify7KBOffline adds the chain,
+// CRLs and policy: 0.8–1.0 ms, 1,357 allocations.
 package xml

@@ -281,12 +281,25 @@ type Document struct {
 	prolog, epilog []*Node
 	root           *Node
 	nodes          int
+	// encoding is the input encoding when it was not UTF-8.
+	encoding string
+}
+
+// Encoding names the encoding the document was read from: "UTF-8",
+// "UTF-16", "ISO-8859-1" or "US-ASCII". The Document itself holds UTF-8.
+func (d *Document) Encoding() string {
+	if d.encoding == "" {
+		return "UTF-8"
+	}
+	return d.encoding
 }
 
 // Root returns the document element.
 func (d *Document) Root() *Node { return d.root }
 
-// Bytes returns the document's source bytes (a copy).
+// Bytes returns the document's source bytes (a copy), as UTF-8: a
+// document read from another encoding (see Encoding) is returned
+// transcoded, with its XML declaration as written.
 func (d *Document) Bytes() []byte { return []byte(d.src) }
 
 // Find returns the elements matching a simple path made of local names:

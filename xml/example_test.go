@@ -166,3 +166,19 @@ func ExampleSign_longTerm() {
 	fmt.Println(bytes.Contains(signed, []byte("<xades:CertificateValues>")), bytes.Contains(signed, []byte("<xades:OCSPValues>")))
 	// Output: true true
 }
+
+// ResolveLayout tells what a signature's place obliges it to sign; Verify
+// reports a signature that signs anything else in Signature.LayoutErr.
+func ExampleResolveLayout() {
+	doc, err := xml.Parse([]byte(`<TDiep><DLieu><HDon><DLHDon Id="a"/><MCCQT Id="m"/><DSCKS><CQT><Signature xmlns="http://www.w3.org/2000/09/xmldsig#"/></CQT></DSCKS></HDon></DLieu></TDiep>`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sig, err := doc.FindOne("//DSCKS/CQT/Signature")
+	if err != nil {
+		log.Fatal(err)
+	}
+	l := xml.ResolveLayout(sig)
+	fmt.Println(l.Container, l.Role, l.Required)
+	// Output: HDon CQT [/TDiep/DLieu/HDon/DLHDon /TDiep/DLieu/HDon/MCCQT]
+}

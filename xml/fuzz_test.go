@@ -33,6 +33,13 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Add(gen.Invoice(2, true))
+	// Other encodings: UTF-16 with and without a byte order mark,
+	// ISO-8859-1, US-ASCII, and one that is refused.
+	f.Add([]byte("\xFF\xFE<\x00?\x00x\x00m\x00l\x00 \x00v\x00e\x00r\x00s\x00i\x00o\x00n\x00=\x00\"\x001\x00.\x000\x00\"\x00?\x00>\x00<\x00a\x00/\x00>\x00"))
+	f.Add([]byte("\x00<\x00?\x00x\x00m\x00l\x00 \x00e\x00n\x00c\x00o\x00d\x00i\x00n\x00g\x00=\x00'\x00U\x00T\x00F\x00-\x001\x006\x00'\x00?\x00>\x00<\x00a\x00/\x00>"))
+	f.Add([]byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><doc a=\"\xe9\">caf\xe9</doc>"))
+	f.Add([]byte("<?xml version='1.0' encoding='us-ascii'?><doc>x</doc>"))
+	f.Add([]byte("<?xml version='1.0' encoding='windows-1258'?><doc>x</doc>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := ParseWithLimits(data, Limits{MaxDepth: 64, MaxNodes: 10000})
 		if err != nil {

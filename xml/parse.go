@@ -21,7 +21,8 @@ var (
 	ErrUndeclaredPrefix = errors.New("xml: undeclared namespace prefix")
 	// ErrLimit: the input exceeds a configured limit (size, depth, nodes, …).
 	ErrLimit = errors.New("xml: limit exceeded")
-	// ErrEncoding: the input is not UTF-8.
+	// ErrEncoding: the input encoding is not supported, or the bytes are
+	// not valid in the encoding the document declares.
 	ErrEncoding = errors.New("xml: unsupported encoding")
 	// ErrNotFound: a path or Id matched nothing.
 	ErrNotFound = errors.New("xml: not found")
@@ -108,8 +109,10 @@ func (e *SyntaxError) Error() string {
 // Unwrap returns the sentinel (ErrSyntax, ErrDOCTYPE, …) for errors.Is.
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
-// Parse parses a UTF-8 XML document with DefaultLimits. It refuses DOCTYPE,
-// duplicate attributes, undeclared prefixes and encodings other than UTF-8.
+// Parse parses an XML document with DefaultLimits. It reads UTF-8, UTF-16
+// (with a byte order mark or an encoding declaration), ISO-8859-1 and
+// US-ASCII, and refuses other encodings (ErrEncoding, naming the encoding),
+// DOCTYPE, duplicate attributes and undeclared prefixes.
 // Attribute values are normalized (literal tab, CR and LF become spaces) and
 // line ends become LF, as XML 1.0 requires and libxml2 and .NET do.
 func Parse(data []byte) (*Document, error) {
@@ -122,16 +125,25 @@ func ParseWithLimits(data []byte, lim Limits) (*Document, error) {
 	if len(data) > lim.MaxBytes {
 		return nil, fmt.Errorf("%w: document is %d bytes, limit %d", ErrLimit, len(data), lim.MaxBytes)
 	}
-	p := &parser{s: string(data), lim: lim}
+	text, enc, err := decodeInput(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > lim.MaxBytes {
+		return nil, fmt.Errorf("%w: document is %d bytes as UTF-8, limit %d", ErrLimit, len(text), lim.MaxBytes)
+	}
+	p := &parser{s: text, lim: lim, enc: enc}
 	d, err := p.document()
 	if err != nil {
 		return nil, err
 	}
+	d.encoding = enc
 	return d, nil
 }
 
 type parser struct {
 	s     string
+	enc   string // input encoding, "" for UTF-8
 	pos   int
 	lim   Limits
 	nodes int
@@ -318,8 +330,10 @@ func (p *parser) xmlDecl() error {
 			}
 			seenVersion = true
 		case "encoding":
-			if !strings.EqualFold(val, "utf-8") && !strings.EqualFold(val, "utf8") {
-				return p.errf(ErrEncoding, start, "encoding %q (only UTF-8 is accepted)", val)
+			// decodeInput has read the declaration and decoded the
+			// input accordingly; here the text is UTF-8.
+			if p.enc == "" && !strings.EqualFold(val, "utf-8") && !strings.EqualFold(val, "utf8") {
+				return p.errf(ErrEncoding, start, "encoding %q is not supported (UTF-8, UTF-16, ISO-8859-1 and US-ASCII are)", val)
 			}
 		case "standalone":
 		default:

@@ -278,6 +278,10 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	if err != nil {
 		return nil, err
 	}
+	if d.encoding != "" {
+		// Signing keeps the document's bytes; it writes UTF-8 only.
+		return nil, fmt.Errorf("%w: signing a %s document (convert it to UTF-8 first)", ErrEncoding, d.encoding)
+	}
 	idNames := o.IDAttrs
 	if len(idNames) == 0 {
 		idNames = DefaultIDAttrs

@@ -81,6 +81,16 @@ type Signature struct {
 	SigningTimeText string
 	// References lists every Reference with its own result.
 	References []Reference
+	// Intact is true when SignatureValue verified over SignedInfo and every
+	// Reference's digest matched: the signed bytes are unchanged, whatever
+	// Err says about the rest (KeyValue, XAdES properties) and whatever
+	// trust package verify later finds.
+	Intact bool
+	// Layout is the known layout the signature's place gives it (nil when
+	// none; see ResolveLayout). LayoutErr, wrapping ErrNotDocumentData, says
+	// the signature does not sign the data a reader of that layout sees.
+	Layout    *Layout
+	LayoutErr error
 	// XAdES holds XAdES qualifying properties, when present.
 	XAdES *XAdESInfo
 	// Err is nil when SignatureValue and every Reference verify.
@@ -105,8 +115,9 @@ type Reference struct {
 	Err  error
 }
 
-// Valid reports whether the signature verified.
-func (s *Signature) Valid() bool { return s != nil && s.Err == nil }
+// Valid reports whether the signature verified and, in a known layout,
+// signs the document's own data.
+func (s *Signature) Valid() bool { return s != nil && s.Err == nil && s.LayoutErr == nil }
 
 // Covers reports whether element n lies in the data a verified Reference of
 // this signature covers. It is false for an invalid signature.
@@ -312,6 +323,8 @@ type verifier struct {
 	ids    *idIndex
 	cache  map[canonKey]*canonEntry
 	budget int // bytes of canonical output left
+	// idBearing caches, per layout container, its Id-bearing data elements.
+	idBearing map[*Node][]*Node
 }
 
 // canonBudgetFactor caps the canonical data one verification produces, in
@@ -339,11 +352,13 @@ func dsChildren(n *Node) ([]*Node, error) {
 func (v *verifier) verify(sigEl *Node) *Signature {
 	s := &Signature{Element: sigEl, Path: sigEl.Path()}
 	s.ID, _ = sigEl.Attr("Id")
-	s.Err = v.verifyInto(s)
+	var layoutErr error
+	s.Err = v.verifyInto(s, &layoutErr)
+	s.LayoutErr = layoutErr
 	return s
 }
 
-func (v *verifier) verifyInto(s *Signature) error {
+func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	kids, err := dsChildren(s.Element)
 	if err != nil {
 		return err
@@ -412,6 +427,20 @@ func (v *verifier) verifyInto(s *Signature) error {
 		}
 		plans = append(plans, p)
 	}
+	// The layout check needs only where the references point; it is made
+	// whatever the cryptography finds, so a wrapped invoice is reported as
+	// such even when a moved element no longer digests.
+	if l := ResolveLayout(s.Element); l != nil {
+		s.Layout = l
+		refs := make([]Reference, len(plans))
+		for i, p := range plans {
+			refs[i] = p.ref
+		}
+		if v.idBearing == nil {
+			v.idBearing = make(map[*Node][]*Node)
+		}
+		*layoutErr = l.checkCached(s.Element, refs, v.opts.IDAttrs, v.idBearing)
+	}
 
 	// Canonical SignedInfo, within the canonical-data budget (it may hold
 	// arbitrary content under DigestMethod, and nothing is verified yet).
@@ -435,6 +464,15 @@ func (v *verifier) verifyInto(s *Signature) error {
 	}
 	if s.Certificate == nil {
 		if len(v.opts.Certificates) == 0 {
+			// Without a key the signature value cannot be checked, but
+			// the digests can: changed data is reported as such.
+			for _, p := range plans {
+				ref := v.digest(p)
+				s.References = append(s.References, ref)
+				if ref.Err != nil {
+					return ref.Err
+				}
+			}
 			return fmt.Errorf("%w: no X509Certificate in KeyInfo and none supplied", ErrKeyInfo)
 		}
 	}
@@ -466,14 +504,6 @@ func (v *verifier) verifyInto(s *Signature) error {
 			return fmt.Errorf("%w: %v", ErrSignatureInvalid, lastErr)
 		}
 	}
-	// KeyInfo is not signed: every KeyValue in it must name the key that
-	// verified, or it is a second, contradicting key statement.
-	for _, kv := range keyValues {
-		if err := checkKeyValue(kv, s.Certificate.PublicKey); err != nil {
-			return err
-		}
-	}
-
 	// References.
 	var firstErr error
 	for _, p := range plans {
@@ -486,7 +516,21 @@ func (v *verifier) verifyInto(s *Signature) error {
 	if firstErr != nil {
 		return firstErr
 	}
+	s.Intact = true
+	if s.Layout != nil && *layoutErr == nil {
+		*layoutErr = s.Layout.checkSigningTime(s)
+	}
+	// KeyInfo is not signed: every KeyValue in it must name the key that
+	// verified, or it is a second, contradicting key statement.
+	for _, kv := range keyValues {
+		if err := checkKeyValue(kv, s.Certificate.PublicKey); err != nil {
+			return err
+		}
+	}
 	v.signingTime(s)
+	if err := checkCounterSignature(s); err != nil {
+		return err
+	}
 	if err := v.xades(s); err != nil {
 		return err
 	}
@@ -544,6 +588,20 @@ type refPlan struct {
 	c    Canonicalizer
 	hash crypto.Hash
 	want []byte
+	// textFirst: the first octets are the node-set's text (self::text()
+	// and its string value), for a Base64 transform, instead of a
+	// canonicalization.
+	textFirst bool
+	// post are the transforms applied to the octets of the first
+	// canonicalization (or Base64 decoding), in order.
+	post []postStep
+}
+
+// postStep is a transform over octets: a canonicalization of the re-parsed
+// octets, or a Base64 decoding.
+type postStep struct {
+	base64 bool
+	c      Canonicalizer
 }
 
 // canonEntry is a cached canonical form and its digests by algorithm
@@ -569,23 +627,27 @@ func (v *verifier) digest(p *refPlan) Reference {
 	if c.Exclude != nil && ref.URI != "" && !ref.Element.IsAncestorOf(c.Exclude) && !c.Exclude.IsAncestorOf(ref.Element) {
 		c.Exclude = nil // the enveloped transform is a no-op here
 	}
+	if p.textFirst || len(p.post) > 0 {
+		return v.digestPipeline(p, c, ref)
+	}
 	entry, err := v.canonical(c, ref)
 	if err != nil {
 		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
 		return ref
 	}
 	if !bytes.Equal(entry.sum(p.hash), p.want) {
-		// .NET-based producers reference a SignatureProperty inside their
-		// own Signature with the enveloped transform and digest the element
-		// itself, where the spec leaves an empty node-set. Accept that
-		// reading too: the data is then fully covered.
-		if c.Exclude != nil && ref.URI != "" && c.Exclude.IsAncestorOf(ref.Element) {
+		// .NET-based producers reference the SignatureProperties object of
+		// their own Signature with the enveloped transform and digest the
+		// element itself, where the spec leaves an empty node-set. That
+		// reading is accepted for those objects only (never for data an
+		// attacker could move into the Signature) and reported in Note.
+		if c.Exclude != nil && ref.URI != "" && c.Exclude.IsAncestorOf(ref.Element) && signatureProperties(c.Exclude, ref.Element) {
 			whole := c
 			whole.Exclude = nil
 			if e, err := v.canonical(whole, ref); err == nil && bytes.Equal(e.sum(p.hash), p.want) {
 				ref.Canonical = e.out
 				ref.Excluded = nil
-				ref.Note = "enveloped-signature transform on data inside the signature digested as the whole element (.NET behaviour)"
+				ref.Note = NoteDotNetEnveloped
 				return ref
 			}
 		}
@@ -593,6 +655,129 @@ func (v *verifier) digest(p *refPlan) Reference {
 		return ref
 	}
 	ref.Canonical = entry.out
+	return ref
+}
+
+// NoteDotNetEnveloped is the Reference.Note of a SignatureProperties object
+// inside its own Signature that was referenced with the enveloped transform
+// and digested whole, as .NET's SignedXml and the JDK do (the spec's
+// reading leaves nothing to digest; xmlsec1 follows the spec).
+const NoteDotNetEnveloped = "enveloped-signature transform on the signature's own SignatureProperties digested as the whole element (.NET behaviour)"
+
+// signatureProperties reports whether el, inside the Signature sig, is a
+// signing-time object of that Signature: a ds:Object child of sig holding
+// only ds:SignatureProperties, or such a SignatureProperties or one of its
+// SignatureProperty children.
+func signatureProperties(sig, el *Node) bool {
+	onlyChildren := func(n *Node, local string) bool {
+		found := false
+		for c := n.first; c != nil; c = c.next {
+			switch c.kind {
+			case ElementNode:
+				if !c.Is(NamespaceDSig, local) {
+					return false
+				}
+				found = true
+			case TextNode:
+				if strings.TrimSpace(c.data) != "" {
+					return false
+				}
+			}
+		}
+		return found
+	}
+	var obj *Node
+	switch {
+	case el.Is(NamespaceDSig, "Object"):
+		obj = el
+	case el.Is(NamespaceDSig, "SignatureProperties"):
+		obj = el.parent
+	case el.Is(NamespaceDSig, "SignatureProperty") && el.parent != nil && el.parent.Is(NamespaceDSig, "SignatureProperties"):
+		obj = el.parent.parent
+	default:
+		return false
+	}
+	if obj == nil || !obj.Is(NamespaceDSig, "Object") || obj.parent != sig || !onlyChildren(obj, "SignatureProperties") {
+		return false
+	}
+	for sp := obj.first; sp != nil; sp = sp.next {
+		if sp.kind == ElementNode && !onlyChildren(sp, "SignatureProperty") {
+			return false
+		}
+	}
+	return true
+}
+
+// digestPipeline runs a Reference whose transforms go on after the first
+// canonicalization, or that use Base64: octets are re-parsed for each later
+// canonicalization, decoded by Base64, and digested at the end.
+func (v *verifier) digestPipeline(p *refPlan, c Canonicalizer, ref Reference) Reference {
+	fail := func(err error) Reference {
+		ref.Err = fmt.Errorf("reference %q: %w", ref.URI, err)
+		return ref
+	}
+	var octets []byte
+	if p.textFirst {
+		var b strings.Builder
+		var walk func(*Node)
+		walk = func(e *Node) {
+			for n := e.first; n != nil; n = n.next {
+				switch {
+				case n == c.Exclude:
+				case n.kind == TextNode:
+					b.WriteString(n.data)
+				case n.kind == ElementNode:
+					walk(n)
+				}
+			}
+		}
+		if ref.Element != c.Exclude {
+			walk(ref.Element)
+		}
+		if b.Len() > v.budget {
+			return fail(fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor))
+		}
+		octets = []byte(b.String())
+		v.budget -= len(octets)
+	} else {
+		entry, err := v.canonical(c, ref)
+		if err != nil {
+			return fail(err)
+		}
+		octets = entry.out
+	}
+	for _, st := range p.post {
+		if st.base64 {
+			dec, err := decodeBase64(string(octets))
+			if err != nil {
+				return fail(fmt.Errorf("%w: base64 transform: %v", ErrReference, err))
+			}
+			octets = dec
+			continue
+		}
+		d, err := ParseWithLimits(octets, v.lim)
+		if err != nil {
+			return fail(fmt.Errorf("%w: re-parsing the octets of a canonicalization: %w", ErrReference, err))
+		}
+		if v.budget <= 0 {
+			return fail(fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor))
+		}
+		cc := st.c
+		cc.limit = v.budget
+		var sink byteSink
+		sink.b = make([]byte, 0, len(octets)+len(octets)/16+64)
+		if err := cc.Document(&sink, d); err != nil {
+			return fail(err)
+		}
+		v.budget -= len(sink.b)
+		octets = sink.b
+	}
+	h := p.hash.New()
+	h.Write(octets)
+	if !bytes.Equal(h.Sum(nil), p.want) {
+		return fail(ErrDigestMismatch)
+	}
+	ref.Canonical = octets
 	return ref
 }
 
@@ -687,8 +872,14 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 	default:
 		return fail(fmt.Errorf("%w: only same-document references (\"\" or \"#Id\") are allowed", ErrReference))
 	}
-	// Transforms.
+	// Transforms. The first ones work on the node-set the URI names
+	// (enveloped-signature, then a canonicalization or Base64); once one of
+	// those has produced octets, each later canonicalization re-parses the
+	// octets and canonicalizes the result, and a later Base64 decodes them
+	// (XML-DSig 1.0 §4.3.3.2 and §6.6.2).
 	c := Canonicalizer{Method: C14N10}
+	var post []postStep
+	textFirst := false
 	if transforms != nil {
 		tks, err := dsChildren(transforms)
 		if err != nil {
@@ -697,16 +888,13 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 		if len(tks) > v.lim.MaxTransforms {
 			return fail(fmt.Errorf("%w: %d transforms, limit %d", ErrLimit, len(tks), v.lim.MaxTransforms))
 		}
-		seenC14N := false
+		octets := false // a transform has turned the node-set into octets
 		for i, t := range tks {
 			if !t.Is(NamespaceDSig, "Transform") {
 				return fail(fmt.Errorf("%w: unexpected <%s> in Transforms", ErrMalformedSignature, t.name))
 			}
 			alg, _ := t.Attr("Algorithm")
 			ref.Transforms = append(ref.Transforms, alg)
-			if seenC14N {
-				return fail(fmt.Errorf("%w: transform after canonicalization", ErrReference))
-			}
 			switch alg {
 			case TransformEnveloped:
 				if i != 0 {
@@ -721,13 +909,28 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 				if err != nil {
 					return fail(err)
 				}
+				if octets {
+					// Re-parsed octets form a whole document: comments
+					// stay only for the #WithComments methods.
+					post = append(post, postStep{c: Canonicalizer{Method: alg, InclusivePrefixes: p}})
+					continue
+				}
 				// Same-document "" and "#Id" node-sets carry no comments.
 				c.Method = strings.TrimSuffix(alg, "#WithComments")
 				if alg == ExcC14NComments {
 					c.Method = ExcC14N
 				}
 				c.InclusivePrefixes = p
-				seenC14N = true
+				octets = true
+			case TransformBase64:
+				if k, _ := dsChildren(t); len(k) > 0 {
+					return fail(fmt.Errorf("%w: base64 takes no parameters", ErrReference))
+				}
+				if !octets {
+					textFirst = true
+					octets = true
+				}
+				post = append(post, postStep{base64: true})
 			default:
 				return fail(fmt.Errorf("%w: transform %q is not allowed", ErrReference, alg))
 			}
@@ -751,7 +954,7 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 	if err != nil {
 		return fail(fmt.Errorf("%w: DigestValue: %v", ErrMalformedSignature, err))
 	}
-	return &refPlan{ref: ref, c: c, hash: hash, want: want}, nil
+	return &refPlan{ref: ref, c: c, hash: hash, want: want, post: post, textFirst: textFirst}, nil
 }
 
 func estimateSize(n *Node) int {

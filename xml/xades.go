@@ -176,6 +176,9 @@ func (v *verifier) xades(s *Signature) error {
 			sc = ssp.Child("SigningCertificate")
 		}
 		if sc != nil {
+			// The signed properties name the signing certificate by digest
+			// and issuer/serial; naming another certificate contradicts the
+			// KeyInfo that verified the signature.
 			matched := false
 			for _, cert := range sc.Elements() {
 				cd := cert.Child("CertDigest")
@@ -183,7 +186,7 @@ func (v *verifier) xades(s *Signature) error {
 					continue
 				}
 				dm := cd.Child("DigestMethod")
-				alg, _ := "", false
+				alg := ""
 				if dm != nil {
 					alg, _ = dm.Attr("Algorithm")
 				}
@@ -197,12 +200,16 @@ func (v *verifier) xades(s *Signature) error {
 				}
 				hh := h.New()
 				hh.Write(s.Certificate.Raw)
-				if bytes.Equal(hh.Sum(nil), want) {
-					matched = true
+				if !bytes.Equal(hh.Sum(nil), want) {
+					continue
 				}
+				if err := checkIssuerSerial(cert, s.Certificate); err != nil {
+					return err
+				}
+				matched = true
 			}
 			if !matched {
-				return fmt.Errorf("%w: XAdES SigningCertificate does not name the signing certificate", ErrKeyInfo)
+				return fmt.Errorf("%w: XAdES SigningCertificate does not name the signing certificate", ErrMalformedSignature)
 			}
 			info.SigningCertificateMatched = true
 		}
@@ -219,6 +226,77 @@ func (v *verifier) xades(s *Signature) error {
 		}
 	}
 	return nil
+}
+
+// checkIssuerSerial checks the IssuerSerialV2 (DER IssuerSerial) or the
+// XAdES 1.3.2 IssuerSerial (X509IssuerName, X509SerialNumber) of a
+// SigningCertificate Cert whose digest named cert.
+func checkIssuerSerial(certEl *Node, cert *x509.Certificate) error {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: XAdES SigningCertificate %s does not match the signing certificate", ErrMalformedSignature, what)
+	}
+	if v2 := certEl.Child("IssuerSerialV2"); v2 != nil {
+		der, err := decodeBase64(v2.Text())
+		if err != nil {
+			return bad("IssuerSerialV2")
+		}
+		var is issuerSerialV2
+		if rest, err := asn1.Unmarshal(der, &is); err != nil || len(rest) > 0 || is.Serial == nil {
+			return bad("IssuerSerialV2")
+		}
+		if is.Serial.Cmp(cert.SerialNumber) != 0 {
+			return bad("IssuerSerialV2 serial number")
+		}
+		found := false
+		for _, gn := range is.Issuer {
+			if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && bytes.Equal(gn.Bytes, cert.RawIssuer) {
+				found = true
+			}
+		}
+		if !found {
+			return bad("IssuerSerialV2 issuer")
+		}
+	}
+	if v1 := certEl.Child("IssuerSerial"); v1 != nil {
+		sn, ok := new(big.Int).SetString(strings.TrimSpace(textOf(v1.Child("X509SerialNumber"))), 10)
+		if !ok || sn.Cmp(cert.SerialNumber) != 0 {
+			return bad("IssuerSerial serial number")
+		}
+	}
+	return nil
+}
+
+// checkCounterSignature requires a Signature inside a XAdES
+// CounterSignature to sign the SignatureValue of the signature it
+// countersigns (ETSI EN 319 132-1 §5.2.7.2), not a copy or other data.
+func checkCounterSignature(s *Signature) error {
+	cs := s.Element.parent
+	if cs == nil || cs.LocalName() != "CounterSignature" || !strings.HasPrefix(cs.NamespaceURI(), "http://uri.etsi.org/01903/") {
+		return nil
+	}
+	var parent *Node
+	for a := cs.parent; a != nil; a = a.parent {
+		if a.Is(NamespaceDSig, "Signature") {
+			parent = a
+			break
+		}
+	}
+	if parent == nil {
+		return fmt.Errorf("%w: XAdES CounterSignature outside a signature", ErrMalformedSignature)
+	}
+	var sv *Node
+	for c := parent.first; c != nil; c = c.next {
+		if c.Is(NamespaceDSig, "SignatureValue") {
+			sv = c
+			break
+		}
+	}
+	for i := range s.References {
+		if r := &s.References[i]; r.Err == nil && r.Element != nil && r.Element.IsAncestorOf(sv) && (r.Excluded == nil || !r.Excluded.IsAncestorOf(sv)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: XAdES CounterSignature does not sign the SignatureValue of the signature it countersigns (%s)", ErrMalformedSignature, parent.Path())
 }
 
 func (v *verifier) signatureTimestamp(s *Signature, ts *Node) Timestamp {
