@@ -1,5 +1,3 @@
-//go:debug x509negativeserial=1
-
 package xml
 
 import (
