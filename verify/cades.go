@@ -1,9 +1,10 @@
 package verify
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
@@ -147,7 +148,7 @@ func addCAdESValues(ev *Evidence, si *cms.SignerInfo) {
 			continue
 		}
 		for _, c := range certs {
-			if cert, err := x509.ParseCertificate(c.FullBytes); err == nil {
+			if cert, err := certparse.Parse(c.FullBytes); err == nil {
 				ev.Certificates = append(ev.Certificates, cert)
 			}
 		}

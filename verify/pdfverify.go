@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
 	"crypto"
@@ -470,7 +472,7 @@ func readDSS(r *pdf.Document) pdfDSS {
 		return out
 	}
 	for _, b := range d.Certs {
-		if c, err := x509.ParseCertificate(b); err == nil {
+		if c, err := certparse.Parse(b); err == nil {
 			out.certs = append(out.certs, c)
 		}
 	}

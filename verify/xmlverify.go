@@ -1,10 +1,11 @@
 package verify
 
 import (
+	"github.com/kyso-vn/kyso/internal/certparse"
+
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -407,7 +408,7 @@ func addXAdESValues(ev *Evidence, sig *kxml.Node) {
 				}
 				switch local {
 				case "EncapsulatedX509Certificate":
-					cert, err := x509.ParseCertificate(der)
+					cert, err := certparse.Parse(der)
 					if err != nil {
 						ev.Warnings = append(ev.Warnings, "unparsable certificate in XAdES CertificateValues: "+err.Error())
 						continue
