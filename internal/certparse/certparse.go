@@ -21,12 +21,15 @@
 package certparse
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
+	"unsafe"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -39,10 +42,49 @@ var OIDAppPolicies = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 21, 10}
 // ErrMalformed wraps every parse failure of this package's own DER reading.
 var ErrMalformed = errors.New("certparse: malformed certificate")
 
+// parsed caches the certificates Parse returned, keyed by their DER, as
+// crypto/tls caches its peers' certificates: verifying a document parses
+// the same signer, CA and TSA certificates every time (a third of the
+// allocations of verifying a small PDF). Entries are parsed from the
+// cache's own copy of the DER, so no caller's buffer is aliased; the
+// returned certificates are shared and must not be modified (crypto/x509
+// treats them as immutable too). The cache is cleared when full.
+var parsed struct {
+	sync.Mutex
+	m map[string]*x509.Certificate
+}
+
+const maxParsed = 512
+
 // Parse parses one DER certificate (no trailing data) like
 // x509.ParseCertificate, also accepting negative serial numbers and treating
-// the application-policies extension as handled.
+// the application-policies extension as handled. The result is shared with
+// other callers parsing the same DER: do not modify it.
 func Parse(der []byte) (*x509.Certificate, error) {
+	parsed.Lock()
+	c, ok := parsed.m[string(der)]
+	parsed.Unlock()
+	if ok {
+		return c, nil
+	}
+	own := bytes.Clone(der)
+	c, err := parse(own)
+	if err != nil {
+		return nil, err
+	}
+	parsed.Lock()
+	if parsed.m == nil || len(parsed.m) >= maxParsed {
+		parsed.m = make(map[string]*x509.Certificate)
+	}
+	// own is never written again: the key may share its bytes.
+	parsed.m[unsafe.String(unsafe.SliceData(own), len(own))] = c
+	parsed.Unlock()
+	return c, nil
+}
+
+// parse parses der, which it owns: the negative-serial path edits one byte
+// and puts it back.
+func parse(der []byte) (*x509.Certificate, error) {
 	idx, elem, neg, err := serialOffset(der)
 	if err != nil || !neg {
 		// Not our case (or not even a certificate): crypto/x509 decides
@@ -60,15 +102,15 @@ func Parse(der []byte) (*x509.Certificate, error) {
 			return nil, fmt.Errorf("%w: serial number", ErrMalformed)
 		}
 	}
-	cp := append([]byte(nil), der...)
-	cp[idx] = 0x01 // positive, minimally encoded, same length
-	c, err := x509.ParseCertificate(cp)
+	orig := der[idx]
+	der[idx] = 0x01 // positive, minimally encoded, same length
+	c, err := x509.ParseCertificate(der)
+	der[idx] = orig
 	if err != nil {
 		return nil, err
 	}
-	// Put the original byte back: every Raw* slice (and Signature,
-	// extension values) points into cp, which now equals der again.
-	cp[idx] = der[idx]
+	// The original byte is back: every Raw* slice (and Signature,
+	// extension values) points into der, which is the input again.
 	c.SerialNumber = serial
 	return Handle(c), nil
 }

@@ -7,8 +7,11 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
@@ -148,4 +151,40 @@ func TestWriteFuzzSeeds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestParseCache: the same DER parses once; the cached certificate owns
+// its bytes, so a caller reusing its buffer cannot change it; concurrent
+// parses are safe (run with -race).
+func TestParseCache(t *testing.T) {
+	p := pkitest.New(t)
+	for _, opts := range [][]pkitest.CertOption{nil, {pkitest.NegativeSerial()}} {
+		id := p.MustIssue(opts...)
+		buf := bytes.Clone(id.Cert.Raw)
+		a, err := certparse.Parse(buf)
+		require.NoError(t, err)
+		b, err := certparse.Parse(bytes.Clone(id.Cert.Raw))
+		require.NoError(t, err)
+		assert.Same(t, a, b, "parsed once")
+		for i := range buf {
+			buf[i] = 0 // the caller reuses its buffer
+		}
+		assert.Equal(t, id.Cert.Raw, a.Raw, "the cached certificate does not alias the caller's buffer")
+		require.NoError(t, a.CheckSignatureFrom(id.Chain[0]))
+		assert.Equal(t, id.Cert.SerialNumber, a.SerialNumber)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 50; j++ {
+				id := p.MustIssue()
+				c, err := certparse.Parse(id.Cert.Raw)
+				assert.NoError(t, err)
+				assert.Equal(t, id.Cert.Raw, c.Raw)
+			}
+		}()
+	}
+	wg.Wait()
 }
