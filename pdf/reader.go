@@ -34,6 +34,12 @@ type document struct {
 	objstmBytes int
 	objstmErr   map[int]error // object streams that failed to load
 	resolving   map[int]bool
+
+	// Text extraction (FindText): fonts and ToUnicode maps read once per
+	// document, and the code mappings read from them (see maxFontWork).
+	textFonts map[ref]*textFont
+	toUnicode map[ref]map[int]string
+	fontWork  int
 }
 
 type xrefForm int

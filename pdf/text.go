@@ -74,6 +74,10 @@ const (
 	maxFormDepth    = 8         // nested form XObjects
 	maxGlyphsOnPage = 1_000_000
 	maxCMapWork     = 1 << 18 // code mappings read from one ToUnicode map or /W array
+	// maxFontWork bounds the code mappings read from all the ToUnicode
+	// maps and /W arrays of one document (each font and each ToUnicode
+	// stream is read once, however often it is selected).
+	maxFontWork = 1 << 22
 )
 
 // FindText finds text on the pages of a PDF by reading their content
@@ -228,7 +232,10 @@ func (d *document) pageLines(pg pageInfo) ([]textLineRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex := &extractor{d: d, fonts: map[ref]*textFont{}}
+	if d.textFonts == nil {
+		d.textFonts = map[ref]*textFont{}
+	}
+	ex := &extractor{d: d, fonts: d.textFonts}
 	if err := ex.run(data, res, identity, 0); err != nil {
 		return nil, err
 	}
@@ -450,7 +457,11 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			gs.font = nil
 			if len(operands) > 0 {
 				if n, ok := operands[0].(name); ok {
-					gs.font = ex.font(res, n)
+					f, err := ex.font(res, n)
+					if err != nil {
+						return err
+					}
+					gs.font = f
 				}
 			}
 		case "Tj":
@@ -568,24 +579,37 @@ func (ex *extractor) form(res dict, n name, ctm matrix, depth int) error {
 }
 
 // font returns the font named n in res, read once per document.
-func (ex *extractor) font(res dict, n name) *textFont {
+func (ex *extractor) font(res dict, n name) (*textFont, error) {
 	fonts, _ := ex.d.resolve(res["Font"]).(dict)
 	o := fonts[n]
 	r, isRef := o.(ref)
 	if isRef {
 		if f, ok := ex.fonts[r]; ok {
-			return f
+			return f, nil
 		}
 	}
 	fd, ok := ex.d.resolve(o).(dict)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	f := ex.d.readFont(fd)
+	f, err := ex.d.readFont(fd)
+	if err != nil {
+		return nil, err
+	}
 	if isRef {
 		ex.fonts[r] = f
 	}
-	return f
+	return f, nil
+}
+
+// spendFontWork counts n code mappings read from fonts against the
+// document's budget.
+func (d *document) spendFontWork(n int) error {
+	d.fontWork += n
+	if d.fontWork > maxFontWork {
+		return fmt.Errorf("%w: fonts ask for more than %d code mappings (ToUnicode maps and /W arrays)", ErrUnsupported, maxFontWork)
+	}
+	return nil
 }
 
 // textFont is what text extraction needs of a font: how its strings
@@ -638,7 +662,7 @@ func (f *textFont) unicode(c []byte) string {
 }
 
 // readFont reads widths, code length and the Unicode mapping of a font.
-func (d *document) readFont(fd dict) *textFont {
+func (d *document) readFont(fd dict) (*textFont, error) {
 	f := &textFont{widths: map[int]float64{}, dw: 500}
 	if fd.name("Subtype") == "Type0" {
 		f.twoByte = true
@@ -648,7 +672,9 @@ func (d *document) readFont(fd dict) *textFont {
 				if v, ok := d.numOf(cid["DW"]); ok {
 					f.dw = v
 				}
-				d.readCIDWidths(f, cid["W"])
+				if err := d.spendFontWork(d.readCIDWidths(f, cid["W"])); err != nil {
+					return nil, err
+				}
 			}
 		}
 	} else {
@@ -683,21 +709,31 @@ func (d *document) readFont(fd dict) *textFont {
 		}
 	}
 	if r, ok := fd["ToUnicode"].(ref); ok {
-		if data, err := d.streamOf(r); err == nil {
-			f.toUni = parseToUnicode(data)
+		if m, ok := d.toUnicode[r]; ok {
+			f.toUni = m
+		} else if data, err := d.streamOf(r); err == nil {
+			var work int
+			f.toUni, work = parseToUnicodeWork(data)
+			if err := d.spendFontWork(work); err != nil {
+				return nil, err
+			}
+			if d.toUnicode == nil {
+				d.toUnicode = map[ref]map[int]string{}
+			}
+			d.toUnicode[r] = f.toUni
 		}
 	}
-	return f
+	return f, nil
 }
 
 // readCIDWidths reads a CIDFont's /W array: "c [w1 w2 …]" and "c1 c2 w".
-func (d *document) readCIDWidths(f *textFont, o object) {
+// It returns the work done (widths read).
+func (d *document) readCIDWidths(f *textFont, o object) (work int) {
 	w, _ := d.resolve(o).(array)
-	work := 0
 	for i := 0; i < len(w) && work < maxCMapWork; {
 		c1, ok := d.intOf(w[i])
 		if !ok || i+1 >= len(w) {
-			return
+			return work
 		}
 		if list, ok := d.resolve(w[i+1]).(array); ok {
 			for j, x := range list {
@@ -711,7 +747,7 @@ func (d *document) readCIDWidths(f *textFont, o object) {
 		}
 		c2, ok := d.intOf(w[i+1])
 		if !ok || i+2 >= len(w) || c2 < c1 || c2-c1 > 65535 {
-			return
+			return work
 		}
 		v, _ := d.numOf(w[i+2])
 		for c := c1; c <= c2 && work < maxCMapWork; c++ {
@@ -720,20 +756,28 @@ func (d *document) readCIDWidths(f *textFont, o object) {
 		}
 		i += 3
 	}
+	return work
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
 // CMap. Codes map to UTF-16BE text.
 func parseToUnicode(data []byte) map[int]string {
-	m := map[int]string{}
+	m, _ := parseToUnicodeWork(data)
+	return m
+}
+
+// parseToUnicodeWork is parseToUnicode that also returns the work done
+// (mappings written).
+func parseToUnicodeWork(data []byte) (m map[int]string, work int) {
+	m = map[int]string{}
 	l := &lexer{buf: data, final: true}
 	var pending []object
-	work := 0 // mappings written, bounded whatever the ranges say
+	// work counts mappings written, bounded whatever the ranges say.
 	hexes := func(s []byte) int { return codeOf(s) }
 	for {
 		t, err := l.next()
 		if err != nil || t.kind == tokEOF {
-			return m
+			return m, work
 		}
 		switch {
 		case t.kind == tokKeyword && string(t.s) == "endbfchar":
@@ -786,12 +830,12 @@ func parseToUnicode(data []byte) map[int]string {
 			l.unread(t)
 			o, err := l.parseObject(0, nil)
 			if err != nil {
-				return m
+				return m, work
 			}
 			pending = append(pending, o)
 		}
 		if len(pending) > 3*65536 || work >= maxCMapWork {
-			return m
+			return m, work
 		}
 	}
 }
