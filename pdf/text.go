@@ -369,7 +369,7 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			return
 		}
 		for _, c := range gs.font.codes(s) {
-			w0 := gs.font.width(c) / 1000
+			w0 := gs.font.width(c) * gs.font.wscale
 			trm := matrix{gs.size * gs.hscale, 0, 0, gs.size, 0, gs.rise}.mul(tm).mul(gs.ctm)
 			adv := w0 * gs.size
 			if adv <= 0 {
@@ -615,6 +615,9 @@ func (d *document) spendFontWork(n int) error {
 // textFont is what text extraction needs of a font: how its strings
 // split into codes, each code's width and its text.
 type textFont struct {
+	// wscale turns a width into text space units: 1/1000, or a Type3
+	// font's /FontMatrix scale.
+	wscale  float64
 	twoByte bool
 	widths  map[int]float64
 	dw      float64
@@ -663,7 +666,16 @@ func (f *textFont) unicode(c []byte) string {
 
 // readFont reads widths, code length and the Unicode mapping of a font.
 func (d *document) readFont(fd dict) (*textFont, error) {
-	f := &textFont{widths: map[int]float64{}, dw: 500}
+	f := &textFont{widths: map[int]float64{}, dw: 500, wscale: 0.001}
+	if fd.name("Subtype") == "Type3" {
+		// Widths are in glyph space, which /FontMatrix maps to text space.
+		if m, ok := d.resolve(fd["FontMatrix"]).(array); ok && len(m) == 6 {
+			if a, ok := d.numOf(m[0]); ok && a != 0 && !math.IsNaN(a) && !math.IsInf(a, 0) {
+				f.wscale = math.Abs(a)
+				f.dw = 0.5 / f.wscale // half an em, as for other fonts
+			}
+		}
+	}
 	if fd.name("Subtype") == "Type0" {
 		f.twoByte = true
 		f.dw = 1000
