@@ -497,7 +497,8 @@ func pageSize(r io.ReaderAt, size int64, password string, n int) (float64, float
 type InitialsOptions struct {
 	// Options are the signature's own options; Appearance is drawn on
 	// each page (its Rect as on the first page), or the default: the
-	// signer's name in a small box at the bottom right corner.
+	// signer's name in a small box at the bottom right corner of each
+	// page as displayed, measured on that page.
 	Options
 	// Pages to initial (from 1; -1 the last); nil means every page.
 	Pages []int
@@ -519,10 +520,11 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 	if err != nil {
 		return nil, err
 	}
-	n := 0
-	if err := d.pages(func(int, pageInfo) bool { n++; return true }); err != nil {
+	var all []pageInfo
+	if err := d.pages(func(_ int, p pageInfo) bool { all = append(all, p); return true }); err != nil {
 		return nil, err
 	}
+	n := len(all)
 	pages := o.Pages
 	if pages == nil {
 		for i := 1; i <= n; i++ {
@@ -533,24 +535,41 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 		return nil, fmt.Errorf("%w: no page to initial", ErrBadOptions)
 	}
 	opts := o.Options
-	ap := opts.Appearance
-	if ap == nil {
+	given := opts.Appearance
+	// Each page's appearance: the caller's, or the default box at the
+	// bottom right of that page as displayed (pages may differ in size
+	// and orientation).
+	apOf := func(p int) (*Appearance, error) {
+		if given != nil {
+			c := *given
+			return &c, nil
+		}
+		if p == -1 {
+			p = n
+		}
+		if p < 1 || p > n {
+			return nil, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, p, n)
+		}
 		name := ""
 		if c := s.Certificate(); c != nil {
 			name = c.Subject.CommonName
 		}
-		pw, _, err := pageSize(r, size, o.Password, pages[0])
-		if err != nil {
-			return nil, err
-		}
-		ap = &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}
+		full := fromUserSpace(all[p-1], all[p-1].mediaBox)
+		return &Appearance{Rect: Rect{X: full.W - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}, nil
+	}
+	ap, err := apOf(pages[0])
+	if err != nil {
+		return nil, err
 	}
 	opts.Page = pages[0]
 	opts.Appearance = ap
 	opts.Widgets = nil
 	for _, p := range pages[1:] {
-		c := *ap
-		opts.Widgets = append(opts.Widgets, Widget{Page: p, Appearance: &c})
+		c, err := apOf(p)
+		if err != nil {
+			return nil, err
+		}
+		opts.Widgets = append(opts.Widgets, Widget{Page: p, Appearance: c})
 	}
 	return &opts, nil
 }
