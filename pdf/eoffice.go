@@ -514,8 +514,12 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 	return signPlanned(ctx, w, r, size, s, o)
 }
 
-// Plan returns the signing options Initial uses for the document.
+// Plan returns the signing options Initial uses for the document (nil
+// options: the defaults, as for Initial).
 func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
+	if o == nil {
+		o = &InitialsOptions{}
+	}
 	d, err := open(r, size, []byte(o.Password))
 	if err != nil {
 		return nil, err
