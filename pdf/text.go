@@ -619,14 +619,46 @@ type textFont struct {
 	// font's /FontMatrix scale.
 	wscale  float64
 	twoByte bool
-	widths  map[int]float64
-	dw      float64
-	toUni   map[int]string
-	enc     [256]string // simple fonts: code → text from the encoding
+	// codespace and cids are an embedded CMap's code ranges and its
+	// code → CID map (Identity-H and -V have neither: codes are two
+	// bytes and equal their CIDs).
+	codespace []codeRange
+	cids      map[int]int
+	widths    map[int]float64
+	dw        float64
+	toUni     map[int]string
+	enc       [256]string // simple fonts: code → text from the encoding
 }
 
 func (f *textFont) codes(s []byte) [][]byte {
 	var out [][]byte
+	if len(f.codespace) > 0 {
+		// An embedded CMap: the code at each position is the one whose
+		// bytes fall in one of its codespace ranges; bytes in none take
+		// the shortest code length (ISO 32000-1 §9.7.6.2).
+		shortest := 4
+		for _, r := range f.codespace {
+			shortest = min(shortest, len(r.lo))
+		}
+		for i := 0; i < len(s); {
+			n := 0
+			for _, r := range f.codespace {
+				if r.contains(s[i:]) {
+					n = len(r.lo)
+					break
+				}
+			}
+			if n == 0 {
+				n = shortest
+			}
+			if i+n > len(s) {
+				break
+			}
+			out = append(out, s[i:i+n])
+			i += n
+		}
+		return out
+	}
 	if f.twoByte {
 		for i := 0; i+1 < len(s); i += 2 {
 			out = append(out, s[i:i+2])
@@ -648,7 +680,11 @@ func codeOf(c []byte) int {
 }
 
 func (f *textFont) width(c []byte) float64 {
-	if w, ok := f.widths[codeOf(c)]; ok {
+	key := codeOf(c)
+	if f.cids != nil {
+		key = f.cids[key] // unmapped codes are CID 0
+	}
+	if w, ok := f.widths[key]; ok {
 		return w
 	}
 	return f.dw
@@ -686,6 +722,17 @@ func (d *document) readFont(fd dict) (*textFont, error) {
 				}
 				if err := d.spendFontWork(d.readCIDWidths(f, cid["W"])); err != nil {
 					return nil, err
+				}
+			}
+		}
+		if er, ok := fd["Encoding"].(ref); ok {
+			if data, err := d.streamOf(er); err == nil {
+				cs, cids, work := parseEncodingCMap(data)
+				if err := d.spendFontWork(work); err != nil {
+					return nil, err
+				}
+				if len(cs) > 0 {
+					f.codespace, f.cids = cs, cids
 				}
 			}
 		}
@@ -850,6 +897,85 @@ func parseToUnicodeWork(data []byte) (m map[int]string, work int) {
 			return m, work
 		}
 	}
+}
+
+// codeRange is a codespace range of a CMap: codes of len(lo) bytes,
+// each byte between those of lo and hi.
+type codeRange struct{ lo, hi []byte }
+
+func (r codeRange) contains(s []byte) bool {
+	if len(s) < len(r.lo) {
+		return false
+	}
+	for i := range r.lo {
+		if s[i] < r.lo[i] || s[i] > r.hi[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// parseEncodingCMap reads an embedded CMap used as a Type0 font's
+// /Encoding: its codespace ranges and its cidrange and cidchar mappings.
+// It returns the work done (mappings written), bounded by maxCMapWork.
+func parseEncodingCMap(data []byte) (cs []codeRange, cids map[int]int, work int) {
+	cids = map[int]int{}
+	l := &lexer{buf: data, final: true}
+	var pending []object
+	for work < maxCMapWork && len(pending) <= 3*65536 {
+		t, err := l.next()
+		if err != nil || t.kind == tokEOF {
+			break
+		}
+		switch {
+		case t.kind == tokKeyword && string(t.s) == "endcodespacerange":
+			for i := 0; i+1 < len(pending) && len(cs) < 256; i += 2 {
+				lo, ok1 := pending[i].(pdfString)
+				hi, ok2 := pending[i+1].(pdfString)
+				if ok1 && ok2 && len(lo) == len(hi) && len(lo) >= 1 && len(lo) <= 4 {
+					cs = append(cs, codeRange{lo: []byte(lo), hi: []byte(hi)})
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword && string(t.s) == "endcidrange":
+			for i := 0; i+2 < len(pending); i += 3 {
+				lo, ok1 := pending[i].(pdfString)
+				hi, ok2 := pending[i+1].(pdfString)
+				cid, ok3 := pending[i+2].(int64)
+				if !ok1 || !ok2 || !ok3 || len(lo) > 4 || len(hi) > 4 || cid < 0 {
+					continue
+				}
+				a, b := codeOf(lo), codeOf(hi)
+				if b < a || b-a > 65535 {
+					continue
+				}
+				for c := a; c <= b && work < maxCMapWork; c++ {
+					cids[c] = int(cid) + c - a
+					work++
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword && string(t.s) == "endcidchar":
+			for i := 0; i+1 < len(pending) && work < maxCMapWork; i += 2 {
+				c, ok1 := pending[i].(pdfString)
+				cid, ok2 := pending[i+1].(int64)
+				if ok1 && ok2 && len(c) <= 4 && cid >= 0 {
+					cids[codeOf(c)] = int(cid)
+					work++
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword:
+			if s := string(t.s); s == "begincodespacerange" || s == "begincidrange" || s == "begincidchar" {
+				pending = pending[:0]
+			}
+		case t.kind == tokString:
+			pending = append(pending, pdfString(t.s))
+		case t.kind == tokInt:
+			pending = append(pending, t.i)
+		}
+	}
+	return cs, cids, work
 }
 
 // incrementLast returns a copy of b with its last byte incremented (the
