@@ -489,8 +489,8 @@ func pageSize(r io.ReaderAt, size int64, password string, n int) (float64, float
 	if err != nil {
 		return 0, 0, err
 	}
-	full := fromUserSpace(pg, pg.mediaBox)
-	return full.W, full.H, nil
+	w, h := pg.displayedSize()
+	return w, h, nil
 }
 
 // InitialsOptions describe initials on every page.
@@ -558,8 +558,8 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 		if c := s.Certificate(); c != nil {
 			name = c.Subject.CommonName
 		}
-		full := fromUserSpace(all[p-1], all[p-1].mediaBox)
-		return &Appearance{Rect: Rect{X: full.W - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}, nil
+		pw, _ := all[p-1].displayedSize()
+		return &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}, nil
 	}
 	ap, err := apOf(pages[0])
 	if err != nil {

@@ -148,9 +148,7 @@ func normaliseForSearch(s string, fold bool) []rune {
 // fromUserSpace converts corners in default user space into a Rect in the
 // page's displayed orientation (the inverse of Rect.toUserSpace).
 func fromUserSpace(pg pageInfo, c [4]float64) Rect {
-	mb := pg.mediaBox
-	x0, y0 := math.Min(mb[0], mb[2]), math.Min(mb[1], mb[3])
-	pw, ph := math.Abs(mb[2]-mb[0]), math.Abs(mb[3]-mb[1])
+	x0, y0, pw, ph := pg.viewBox()
 	llx, lly, w, h := c[0]-x0, c[1]-y0, c[2]-c[0], c[3]-c[1]
 	switch pg.rotate {
 	case 90:
