@@ -167,12 +167,40 @@ type glyph struct {
 	box  [4]float64 // llx lly urx ury
 	// baseline origin and direction, for grouping into lines
 	x, y, size float64
+	// dir is the baseline's direction in user space, in quarter turns
+	// counter-clockwise (1: text running up, as on a page with /Rotate
+	// 90 whose content is turned to read upright).
+	dir int
+}
+
+// turn rotates the point (x, y) by k quarter turns clockwise: into the
+// frame where text of direction k runs left to right.
+func turn(k int, x, y float64) (float64, float64) {
+	switch k & 3 {
+	case 1:
+		return y, -x
+	case 2:
+		return -x, -y
+	case 3:
+		return -y, x
+	}
+	return x, y
+}
+
+// turnBox rotates a box by k quarter turns clockwise.
+func turnBox(k int, b [4]float64) [4]float64 {
+	x0, y0 := turn(k, b[0], b[1])
+	x1, y1 := turn(k, b[2], b[3])
+	return [4]float64{min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)}
 }
 
 // textLine is glyphs on one baseline, in drawing order, with the spaces
-// between words that were drawn as gaps rather than characters.
+// between words that were drawn as gaps rather than characters. Its boxes
+// are in the frame where its text runs left to right (user space turned
+// by dir quarter turns clockwise).
 type textLineRun struct {
 	cells []cell
+	dir   int
 }
 
 type cell struct {
@@ -213,7 +241,7 @@ func (l textLineRun) find(needle []rune, fold bool) [][4]float64 {
 		for _, c := range l.cells[i+1 : i+len(needle)] {
 			box = unionBox(box, c.box)
 		}
-		out = append(out, box)
+		out = append(out, turnBox(-l.dir, box))
 		i += len(needle) - 1
 	}
 	return out
@@ -382,8 +410,12 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			box := [4]float64{min(x0, x1, x2, x3), min(y0, y1, y2, y3), max(x0, x1, x2, x3), max(y0, y1, y2, y3)}
 			ox, oy := trm.apply(0, 0)
 			sz := math.Hypot(trm[2], trm[3])
+			dir := 0
+			if a := math.Atan2(trm[1], trm[0]); !math.IsNaN(a) {
+				dir = (int(math.Round(a/(math.Pi/2))) + 4) & 3
+			}
 			if len(ex.glyphs) < maxGlyphsOnPage {
-				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, size: sz})
+				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, size: sz, dir: dir})
 			}
 			tx := (w0*gs.size + gs.charSp) * gs.hscale
 			if len(c) == 1 && c[0] == ' ' {
@@ -1139,10 +1171,13 @@ func groupLines(gs []glyph) []textLineRun {
 		if g.text == "" {
 			continue
 		}
+		// In the frame where the glyph's text runs left to right.
+		g.box = turnBox(g.dir, g.box)
+		g.x, g.y = turn(g.dir, g.x, g.y)
 		tol := math.Max(g.size, 1) * 0.5
-		newLine := cur == nil || math.Abs(g.y-last.y) > tol || g.x < last.box[0]-tol
+		newLine := cur == nil || g.dir != last.dir || math.Abs(g.y-last.y) > tol || g.x < last.box[0]-tol
 		if newLine {
-			lines = append(lines, textLineRun{})
+			lines = append(lines, textLineRun{dir: g.dir})
 			cur = &lines[len(lines)-1]
 		} else if gap := g.box[0] - last.box[2]; gap > math.Max(g.size, 1)*0.25 && len(cur.cells) > 0 && cur.cells[len(cur.cells)-1].r != ' ' && !strings.HasPrefix(g.text, " ") {
 			cur.cells = append(cur.cells, cell{r: ' ', box: [4]float64{last.box[2], g.box[1], g.box[0], g.box[3]}})
