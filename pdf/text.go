@@ -167,6 +167,10 @@ type glyph struct {
 	box  [4]float64 // llx lly urx ury
 	// baseline origin and direction, for grouping into lines
 	x, y, size float64
+	// nx, ny is where the next glyph's origin is after this one's
+	// advance with its character and word spacing: a gap beyond it is a
+	// word break, spacing within it is not.
+	nx, ny float64
 	// dir is the baseline's direction in user space, in quarter turns
 	// counter-clockwise (1: text running up, as on a page with /Rotate
 	// 90 whose content is turned to read upright).
@@ -414,14 +418,15 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			if a := math.Atan2(trm[1], trm[0]); !math.IsNaN(a) {
 				dir = (int(math.Round(a/(math.Pi/2))) + 4) & 3
 			}
-			if len(ex.glyphs) < maxGlyphsOnPage {
-				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, size: sz, dir: dir})
-			}
 			tx := (w0*gs.size + gs.charSp) * gs.hscale
 			if len(c) == 1 && c[0] == ' ' {
 				tx += gs.wordSp * gs.hscale
 			}
 			tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
+			nx, ny := matrix{1, 0, 0, 1, 0, gs.rise}.mul(tm).mul(gs.ctm).apply(0, 0)
+			if len(ex.glyphs) < maxGlyphsOnPage {
+				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, nx: nx, ny: ny, size: sz, dir: dir})
+			}
 		}
 	}
 	for {
@@ -1174,12 +1179,13 @@ func groupLines(gs []glyph) []textLineRun {
 		// In the frame where the glyph's text runs left to right.
 		g.box = turnBox(g.dir, g.box)
 		g.x, g.y = turn(g.dir, g.x, g.y)
+		g.nx, g.ny = turn(g.dir, g.nx, g.ny)
 		tol := math.Max(g.size, 1) * 0.5
 		newLine := cur == nil || g.dir != last.dir || math.Abs(g.y-last.y) > tol || g.x < last.box[0]-tol
 		if newLine {
 			lines = append(lines, textLineRun{dir: g.dir})
 			cur = &lines[len(lines)-1]
-		} else if gap := g.box[0] - last.box[2]; gap > math.Max(g.size, 1)*0.25 && len(cur.cells) > 0 && cur.cells[len(cur.cells)-1].r != ' ' && !strings.HasPrefix(g.text, " ") {
+		} else if gap := g.box[0] - math.Max(last.box[2], last.nx); gap > math.Max(g.size, 1)*0.25 && len(cur.cells) > 0 && cur.cells[len(cur.cells)-1].r != ' ' && !strings.HasPrefix(g.text, " ") {
 			cur.cells = append(cur.cells, cell{r: ' ', box: [4]float64{last.box[2], g.box[1], g.box[0], g.box[3]}})
 		}
 		text := norm.NFC.String(g.text)
