@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,11 +124,23 @@ func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]Text
 		if err != nil {
 			return nil, fmt.Errorf("pdf: reading the text of page %d: %w", i+1, err)
 		}
+		var onPage []TextMatch
 		for _, l := range lines {
 			for _, box := range l.find(needle, !opts.MatchCase) {
-				out = append(out, TextMatch{Page: i + 1, Rect: fromUserSpace(pg, box), Line: l.String()})
+				onPage = append(onPage, TextMatch{Page: i + 1, Rect: fromUserSpace(pg, box), Line: l.String()})
 			}
 		}
+		// Top to bottom as displayed; left to right on one line (boxes
+		// whose vertical middles are within half a box height).
+		sort.SliceStable(onPage, func(a, b int) bool {
+			ra, rb := onPage[a].Rect, onPage[b].Rect
+			ma, mb := ra.Y+ra.H/2, rb.Y+rb.H/2
+			if math.Abs(ma-mb) > math.Min(ra.H, rb.H)/2 {
+				return ma > mb
+			}
+			return ra.X < rb.X
+		})
+		out = append(out, onPage...)
 	}
 	return out, nil
 }
