@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer"
@@ -196,11 +197,11 @@ type IssueOptions struct {
 	// right of NumberAnchor (default: "Số:" on page 1).
 	Number       string
 	NumberAnchor *Anchor
-	// Date is the issuing date, written as "ngày dd tháng mm năm yyyy"
-	// right of DateAnchor (default: the place-name-and-date line's "ngày"
-	// on page 1) — zero means the signing date. DateText replaces the
-	// words when set (e.g. only "03 tháng 12 năm 2026" after a printed
-	// "ngày").
+	// Date is the issuing date, written right of DateAnchor (default: the
+	// place-name-and-date line's "ngày" on page 1) as "dd tháng mm năm
+	// yyyy" after an anchor that ends in "ngày", else as "ngày dd tháng mm
+	// năm yyyy" — zero means the signing date. DateText replaces the
+	// words when set.
 	Date       time.Time
 	DateText   string
 	DateAnchor *Anchor
@@ -273,6 +274,10 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 	if err != nil {
 		return nil, fmt.Errorf("pdf: placing the document number: %w", err)
 	}
+	dateAnchor := Anchor{Text: "ngày", Page: 1, Where: PlaceRight, Gap: 2}
+	if o.DateAnchor != nil {
+		dateAnchor = *o.DateAnchor
+	}
 	date := o.DateText
 	if date == "" {
 		t := o.Date
@@ -280,9 +285,13 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 			t = opts.SigningTime
 		}
 		t = t.In(vietnamTime())
-		date = fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		date = fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		// After a printed "ngày" the words go on from it.
+		if a := string(normaliseForSearch(dateAnchor.Text, true)); dateAnchor.Where != PlaceRight || !strings.HasSuffix(a, "ngày") {
+			date = "ngày " + date
+		}
 	}
-	dw, err := textWidget(o.DateAnchor, Anchor{Text: "ngày", Page: 1, Where: PlaceRight, Gap: 2}, date)
+	dw, err := textWidget(&dateAnchor, dateAnchor, date)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: placing the date: %w", err)
 	}

@@ -3,7 +3,9 @@ package pdf_test
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -52,4 +54,28 @@ func TestInitialsPlanNil(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, opts.Page)
 	require.Len(t, opts.Widgets, 1)
+}
+
+// TestIssueDefaultDateAfterNgay: by default the issuing date is written
+// right after the printed "ngày" of the place-and-date line, so it must
+// not say "ngày" again ("Đồng Nai, ngày ngày 03 tháng 12 năm 2026").
+func TestIssueDefaultDateAfterNgay(t *testing.T) {
+	p := pkitest.New(t)
+	agency := p.MustIssue(pkitest.Organization("Ủy ban nhân dân tỉnh Đồng Nai", "3600100100"))
+	doc := pdf.ClassicPDFForTest(map[int]string{
+		1: "<< /Type /Catalog /Pages 2 0 R >>",
+		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+		4: "<< /Length 96 >>\nstream\nBT /F1 11 Tf 90 750 Td (So:    /QD-UBND) Tj ET BT /F1 11 Tf 330 750 Td (Dong Nai, ng\\340y) Tj ET\nendstream",
+		5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	})
+	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	o := &pdf.IssueOptions{Options: pdf.Options{SigningTime: at}, Number: "15",
+		NumberAnchor: &pdf.Anchor{Text: "So:", Page: 1, Where: pdf.PlaceRight, Gap: 2},
+		Seal: pngOf(t, 60, 60, color.NRGBA{R: 0xd7, A: 0xff}, true), LeaderImage: pdf.Rect{X: 350, Y: 200, W: 150, H: 75}}
+	opts, err := o.Plan(bytes.NewReader(doc), int64(len(doc)), agency.Signer())
+	require.NoError(t, err)
+	require.Len(t, opts.Widgets, 2)
+	require.Equal(t, []string{"15"}, opts.Widgets[0].Appearance.Lines)
+	require.Equal(t, []string{"03 tháng 12 năm 2026"}, opts.Widgets[1].Appearance.Lines)
 }
