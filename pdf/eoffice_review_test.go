@@ -72,7 +72,7 @@ func TestIssueDefaultDateAfterNgay(t *testing.T) {
 	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
 	o := &pdf.IssueOptions{Options: pdf.Options{SigningTime: at}, Number: "15",
 		NumberAnchor: &pdf.Anchor{Text: "So:", Page: 1, Where: pdf.PlaceRight, Gap: 2},
-		Seal: pngOf(t, 60, 60, color.NRGBA{R: 0xd7, A: 0xff}, true), LeaderImage: pdf.Rect{X: 350, Y: 200, W: 150, H: 75}}
+		Seal:         pngOf(t, 60, 60, color.NRGBA{R: 0xd7, A: 0xff}, true), LeaderImage: pdf.Rect{X: 350, Y: 200, W: 150, H: 75}}
 	opts, err := o.Plan(bytes.NewReader(doc), int64(len(doc)), agency.Signer())
 	require.NoError(t, err)
 	require.Len(t, opts.Widgets, 2)
