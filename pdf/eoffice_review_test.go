@@ -3,7 +3,9 @@ package pdf_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/color"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,4 +80,36 @@ func TestIssueDefaultDateAfterNgay(t *testing.T) {
 	require.Len(t, opts.Widgets, 2)
 	require.Equal(t, []string{"15"}, opts.Widgets[0].Appearance.Lines)
 	require.Equal(t, []string{"03 tháng 12 năm 2026"}, opts.Widgets[1].Appearance.Lines)
+}
+
+// manyPages is a document of n empty A4 pages.
+func manyPages(n int) []byte {
+	objs := map[int]string{1: "<< /Type /Catalog /Pages 2 0 R >>"}
+	var kids []string
+	for i := 0; i < n; i++ {
+		objs[3+i] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] >>"
+		kids = append(kids, fmt.Sprintf("%d 0 R", 3+i))
+	}
+	objs[2] = fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n)
+	return pdf.ClassicPDFForTest(objs)
+}
+
+// TestInitialsShareOneAppearance: initials on every page of a long
+// document draw the same box on each page; its appearance (form, font
+// subset, ToUnicode map) is written once and shared by the widgets, not
+// once per page (about 14 KB a page).
+func TestInitialsShareOneAppearance(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue(pkitest.Person("Trần Thị Bình", "075090001111"))
+	grow := func(n int) int {
+		doc := manyPages(n)
+		var out bytes.Buffer
+		require.NoError(t, pdf.Initial(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), id.Signer(),
+			&pdf.InitialsOptions{Options: pdf.Options{SigningTime: p.Now()}}))
+		return out.Len() - len(doc)
+	}
+	one, fifty := grow(1), grow(50)
+	// Each further page adds a widget and its page's /Annots (a few
+	// hundred bytes), not another appearance.
+	require.Less(t, fifty-one, 49*600, "one page: %d bytes added, fifty pages: %d", one, fifty)
 }
