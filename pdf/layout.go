@@ -238,8 +238,16 @@ func layoutText(m measurer, lines []textLine, w, h, fixed float64) (AppearanceLa
 	}
 	for i := range lines {
 		lines[i].text = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
+			switch {
+			case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || unicode.In(r, unicode.Zl, unicode.Zp):
 				return ' '
+			case unicode.Is(unicode.Cf, r):
+				// Invisible format characters (a byte order mark, zero
+				// width spaces, direction marks): drawn when the font
+				// has them, else left out.
+				if _, ok := m.runeWidth(r); !ok {
+					return -1
+				}
 			}
 			return r
 		}, norm.NFC.String(lines[i].text))
