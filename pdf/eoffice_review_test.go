@@ -113,3 +113,21 @@ func TestInitialsShareOneAppearance(t *testing.T) {
 	// hundred bytes), not another appearance.
 	require.Less(t, fifty-one, 49*600, "one page: %d bytes added, fifty pages: %d", one, fifty)
 }
+
+// TestInitialsWorkLinearInPages: initialling every page walks the page
+// tree a bounded number of times, not once per widget: twice the pages
+// cost about twice the allocations, not four times.
+func TestInitialsWorkLinearInPages(t *testing.T) {
+	p := pkitest.New(t)
+	id := p.MustIssue(pkitest.Person("Trần Thị Bình", "075090001111"))
+	allocs := func(n int) float64 {
+		doc := manyPages(n)
+		return testing.AllocsPerRun(1, func() {
+			var out bytes.Buffer
+			require.NoError(t, pdf.Initial(context.Background(), &out, bytes.NewReader(doc), int64(len(doc)), id.Signer(),
+				&pdf.InitialsOptions{Options: pdf.Options{SigningTime: p.Now()}}))
+		})
+	}
+	small, large := allocs(500), allocs(1000)
+	require.Less(t, large/small, 2.6, "500 pages: %.0f allocations, 1000 pages: %.0f", small, large)
+}
