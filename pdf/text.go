@@ -387,11 +387,16 @@ type extractor struct {
 
 // run interprets a content stream for its text.
 func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
+	return ex.runFrom(data, res, gstate{ctm: base, hscale: 1}, depth)
+}
+
+// runFrom interprets a content stream from the graphics state gs (a form
+// XObject's is the one in effect where it is drawn, text state included).
+func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error {
 	if depth > maxFormDepth {
 		return fmt.Errorf("%w: form XObjects nested deeper than %d", ErrMalformed, maxFormDepth)
 	}
 	l := &lexer{buf: data, final: true}
-	gs := gstate{ctm: base, hscale: 1}
 	var stack []gstate
 	var tm, tlm matrix
 	var operands []object
@@ -547,7 +552,7 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 		case "Do":
 			if len(operands) > 0 {
 				if n, ok := operands[0].(name); ok {
-					if err := ex.form(res, n, gs.ctm, depth); err != nil {
+					if err := ex.form(res, n, gs, depth); err != nil {
 						return err
 					}
 				}
@@ -595,7 +600,7 @@ func skipInlineImage(l *lexer) error {
 }
 
 // form interprets a form XObject drawn with Do.
-func (ex *extractor) form(res dict, n name, ctm matrix, depth int) error {
+func (ex *extractor) form(res dict, n name, gs gstate, depth int) error {
 	xo, _ := ex.d.resolve(res["XObject"]).(dict)
 	r, ok := xo[n].(ref)
 	if !ok {
@@ -623,7 +628,8 @@ func (ex *extractor) form(res dict, n name, ctm matrix, depth int) error {
 	if !ok {
 		fres = res
 	}
-	return ex.run(data, fres, m.mul(ctm), depth+1)
+	gs.ctm = m.mul(gs.ctm)
+	return ex.runFrom(data, fres, gs, depth+1)
 }
 
 // font returns the font named n in res, read once per document.
