@@ -1050,9 +1050,11 @@ func utf16Text(b []byte) string {
 	return string(utf16.Decode(u))
 }
 
-// simpleEncoding maps the codes of a simple font to text: the base
-// encoding (WinAnsi unless StandardEncoding or MacRoman is named; Latin-1
-// above 0xA0 for both) with /Differences applied by glyph name.
+// simpleEncoding maps the codes of a simple font to text: WinAnsiEncoding
+// whatever base encoding the font names, with /Differences applied by
+// glyph name. (StandardEncoding and MacRomanEncoding are not told apart:
+// their ASCII letters and digits agree with WinAnsi, but some of their
+// punctuation and their codes above 0x7F are read as WinAnsi's.)
 func simpleEncoding(d *document, fd dict) [256]string {
 	var enc [256]string
 	for c := 0x20; c < 0x7f; c++ {
