@@ -94,7 +94,7 @@ func (f *flowFlags) plan(r io.ReaderAt, size int64, s signer.Signer, base *pdf.O
 		if f.number == "" {
 			return nil, usagef("--flow issue needs --number")
 		}
-		seal, err := readImage("seal", f.seal, base.Appearance == nil)
+		seal, err := readImage("seal", f.seal, true) // drawn in the --over or --visible box
 		if err != nil {
 			return nil, err
 		}

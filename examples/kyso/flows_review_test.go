@@ -37,3 +37,24 @@ func TestFlowApproveVisibleSize(t *testing.T) {
 	require.InDelta(t, 150, box.W, 0.01, "%+v", box)
 	require.InDelta(t, 60, box.H, 0.01, "%+v", box)
 }
+
+// TestFlowIssueVisibleNeedsSeal: --flow issue with --visible (the seal's
+// box given by hand) still needs --seal: a usage error naming it, exit 2,
+// no output — not a library error about an "ImageOnly appearance".
+func TestFlowIssueVisibleNeedsSeal(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	r := kyso(t, nil, "", "pki", "init", pkiDir)
+	require.Equal(t, 0, r.code, r.stderr)
+	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	env := []string{"KYSO_TEST_P12_PASS=" + pass}
+	in, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	out := filepath.Join(dir, "issued.pdf")
+	r = kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
+		"--flow", "issue", "--number", "1", "--number-anchor", "CONG VAN", "--date-anchor", "dien tu", "--visible", "1:300,100,100,100")
+	require.Equal(t, 2, r.code, r.stderr)
+	require.Contains(t, r.stderr, "--seal")
+	_, err = os.Stat(out)
+	require.True(t, os.IsNotExist(err))
+}
