@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -88,7 +89,10 @@ const (
 // — the signer's name, "Số:", "ngày", "Nơi nhận" — without coordinates.
 // Matching ignores differences of Unicode normalisation and of runs of
 // spaces, and of case unless opts.MatchCase. Matches come in page order,
-// then top to bottom. Text drawn as images or outlines cannot be found.
+// then top to bottom. Text drawn as images or outlines cannot be found,
+// nor text in annotations (earlier visible signatures, stamps). A page's
+// text ends at the first syntax error in its content, as viewers stop
+// drawing there.
 func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]TextMatch, error) {
 	if opts == nil {
 		opts = &FindOptions{}
@@ -268,7 +272,16 @@ func unionBox(a, b [4]float64) [4]float64 {
 	return [4]float64{math.Min(a[0], b[0]), math.Min(a[1], b[1]), math.Max(a[2], b[2]), math.Max(a[3], b[3])}
 }
 
-// pageLines extracts the text of a page as lines.
+// contentSyntaxError is a syntax error in a content stream: the text of
+// the page ends there (viewers stop drawing there too), and the search
+// goes on.
+type contentSyntaxError struct{ err error }
+
+func (e contentSyntaxError) Error() string { return "content stream: " + e.err.Error() }
+func (e contentSyntaxError) Unwrap() error { return e.err }
+
+// pageLines extracts the text of a page as lines: up to the first syntax
+// error of its content, if any.
 func (d *document) pageLines(pg pageInfo) ([]textLineRun, error) {
 	res, _ := d.resolve(pageAttr(d, pg.dict, "Resources")).(dict)
 	data, err := d.contentBytes(pg.dict["Contents"])
@@ -279,7 +292,7 @@ func (d *document) pageLines(pg pageInfo) ([]textLineRun, error) {
 		d.textFonts = map[ref]*textFont{}
 	}
 	ex := &extractor{d: d, fonts: d.textFonts}
-	if err := ex.run(data, res, identity, 0); err != nil {
+	if err := ex.run(data, res, identity, 0); err != nil && !errors.As(err, new(contentSyntaxError)) {
 		return nil, err
 	}
 	return groupLines(ex.glyphs), nil
@@ -450,7 +463,7 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 	for {
 		t, err := l.next()
 		if err != nil {
-			return err
+			return contentSyntaxError{err}
 		}
 		if t.kind == tokEOF {
 			return nil
@@ -459,7 +472,7 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 			l.unread(t)
 			o, err := l.parseObject(0, nil)
 			if err != nil {
-				return err
+				return contentSyntaxError{err}
 			}
 			if len(operands) < 64 {
 				operands = append(operands, o)
@@ -559,7 +572,7 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 			}
 		case "BI":
 			if err := skipInlineImage(l); err != nil {
-				return err
+				return contentSyntaxError{err}
 			}
 		}
 		operands = operands[:0]
