@@ -368,7 +368,7 @@ type CopyOptions struct {
 
 // CertifyCopy is a certified electronic copy ("bản sao y"): the agency's
 // signature with the copy block (form, agency, number, place and date),
-// by default at the bottom of the last page.
+// by default at the bottom right of the last page.
 func CertifyCopy(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *CopyOptions) error {
 	return signPlanned(ctx, w, r, size, s, o)
 }
@@ -397,7 +397,8 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 		place += ", "
 	}
 	lines = append(lines, num+place+fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year()))
-	opts, err := o.StampOptions.place(r, size, lines, Rect{X: 300, Y: 40, W: 260, H: 90}, -1)
+	// Bottom right of the last page (on A4 portrait, 300 pt from the left).
+	opts, err := o.StampOptions.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -131,3 +131,31 @@ func TestInitialsWorkLinearInPages(t *testing.T) {
 	small, large := allocs(500), allocs(1000)
 	require.Less(t, large/small, 2.6, "500 pages: %.0f allocations, 1000 pages: %.0f", small, large)
 }
+
+// TestCertifyCopyDefaultBoxOnLandscapeLastPage: the certified-copy block
+// goes at the bottom right of the last page, measured on that page: on a
+// landscape last page it is at its right, not 300 pt from its left.
+func TestCertifyCopyDefaultBoxOnLandscapeLastPage(t *testing.T) {
+	p := pkitest.New(t)
+	agency := p.MustIssue(pkitest.Organization("Sở Nội vụ tỉnh Đồng Nai", "3600100200"))
+	doc := pdf.ClassicPDFForTest(map[int]string{
+		1: "<< /Type /Catalog /Pages 2 0 R >>",
+		2: "<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] >>",
+		4: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 841.89 595.28] >>",
+	})
+	o := &pdf.CopyOptions{StampOptions: pdf.StampOptions{Options: pdf.Options{SigningTime: p.Now()}}, Agency: "Sở Nội vụ tỉnh Đồng Nai"}
+	opts, err := o.Plan(bytes.NewReader(doc), int64(len(doc)), agency.Signer())
+	require.NoError(t, err)
+	r := opts.Appearance.Rect
+	require.InDelta(t, 841.89-35, r.X+r.W, 1, "%+v", r)
+	// And on the portrait page of a one-page letter it is where it was.
+	one := pdf.ClassicPDFForTest(map[int]string{
+		1: "<< /Type /Catalog /Pages 2 0 R >>",
+		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.28 841.89] >>",
+	})
+	opts, err = o.Plan(bytes.NewReader(one), int64(len(one)), agency.Signer())
+	require.NoError(t, err)
+	require.InDelta(t, 300, opts.Appearance.Rect.X, 1)
+}
