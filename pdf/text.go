@@ -691,6 +691,11 @@ type textFont struct {
 	// bytes and equal their CIDs).
 	codespace []codeRange
 	cids      map[int]int
+	// cidsUnknown: a predefined CMap other than Identity, whose code →
+	// CID table is not built in: widths are /DW. unicodeCodes: its codes
+	// are UTF-16BE (the Uni…-UCS2 and -UTF16 CMaps), text without a
+	// ToUnicode map.
+	cidsUnknown, unicodeCodes bool
 	widths    map[int]float64
 	dw        float64
 	toUni     map[int]string
@@ -747,6 +752,9 @@ func codeOf(c []byte) int {
 }
 
 func (f *textFont) width(c []byte) float64 {
+	if f.cidsUnknown {
+		return f.dw
+	}
 	key := codeOf(c)
 	if f.cids != nil {
 		key = f.cids[key] // unmapped codes are CID 0
@@ -760,6 +768,9 @@ func (f *textFont) width(c []byte) float64 {
 func (f *textFont) unicode(c []byte) string {
 	if s, ok := f.toUni[codeOf(c)]; ok {
 		return s
+	}
+	if f.unicodeCodes {
+		return utf16Text(c)
 	}
 	if !f.twoByte {
 		return f.enc[c[0]]
@@ -789,6 +800,19 @@ func (d *document) readFont(fd dict) (*textFont, error) {
 				}
 				if err := d.spendFontWork(d.readCIDWidths(f, cid["W"])); err != nil {
 					return nil, err
+				}
+			}
+		}
+		if en, ok := d.resolve(fd["Encoding"]).(name); ok && en != "Identity-H" && en != "Identity-V" {
+			f.cidsUnknown = true
+			if e := string(en); strings.HasPrefix(e, "Uni") && strings.Contains(e, "-UCS2-") {
+				f.unicodeCodes = true
+			} else if strings.HasPrefix(e, "Uni") && strings.Contains(e, "-UTF16-") {
+				// Two bytes, or four for a surrogate pair.
+				f.unicodeCodes = true
+				f.codespace = []codeRange{
+					{lo: []byte{0xd8, 0x00, 0xdc, 0x00}, hi: []byte{0xdb, 0xff, 0xdf, 0xff}},
+					{lo: []byte{0x00, 0x00}, hi: []byte{0xff, 0xff}},
 				}
 			}
 		}
