@@ -696,10 +696,10 @@ type textFont struct {
 	// are UTF-16BE (the Uni…-UCS2 and -UTF16 CMaps), text without a
 	// ToUnicode map.
 	cidsUnknown, unicodeCodes bool
-	widths    map[int]float64
-	dw        float64
-	toUni     map[int]string
-	enc       [256]string // simple fonts: code → text from the encoding
+	widths                    map[int]float64
+	dw                        float64
+	toUni                     map[int]string
+	enc                       [256]string // simple fonts: code → text from the encoding
 }
 
 func (f *textFont) codes(s []byte) [][]byte {
