@@ -19,6 +19,49 @@ import (
 // rectangle; rotate the page rotation, which the appearance undoes so the
 // text reads upright.
 func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cert *x509.Certificate, t time.Time) (ref, error) {
+	// Widgets of one signature that draw the same thing (initials on
+	// every page) share one appearance, font subset included.
+	key := appearanceKey(ap, rect, rotate)
+	if sh, ok := u.appearances[key]; ok {
+		if ap.OnLayout != nil {
+			ap.OnLayout(sh.lay)
+		}
+		return sh.ref, nil
+	}
+	r, lay, err := drawAppearance(u, ap, rect, rotate, cert, t)
+	if err != nil {
+		return ref{}, err
+	}
+	if u.appearances == nil {
+		u.appearances = map[string]sharedAppearance{}
+	}
+	u.appearances[key] = sharedAppearance{ref: r, lay: lay}
+	return r, nil
+}
+
+// appearanceKey identifies what an appearance draws in a widget of the
+// given rectangle on a page of the given rotation (the certificate and
+// signing time are those of the one signature being made). Font and
+// image are told apart by their backing arrays, not hashed: widgets made
+// from copies of one Appearance share them.
+func appearanceKey(ap *Appearance, rect [4]float64, rotate int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%g %g %d|%d %g %g %v|", rect[2]-rect[0], rect[3]-rect[1], rotate, ap.ImageLayout, ap.FontSize, ap.ImageWidth, ap.ShowEmail)
+	fmt.Fprintf(&b, "%p/%d %p/%d|", ap.Font, len(ap.Font), ap.Image, len(ap.Image))
+	if ap.TimeZone != nil {
+		fmt.Fprintf(&b, "%p|", ap.TimeZone)
+	}
+	if ap.Lines == nil {
+		b.WriteString("template")
+	}
+	for _, l := range ap.Lines {
+		fmt.Fprintf(&b, "%q", l)
+	}
+	return b.String()
+}
+
+// drawAppearance writes a new appearance for buildAppearance.
+func drawAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cert *x509.Certificate, t time.Time) (ref, AppearanceLayout, error) {
 	w, h := rect[2]-rect[0], rect[3]-rect[1]
 	var matrix array
 	switch rotate {
@@ -40,7 +83,7 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 		}
 		var err error
 		if tt, err = parseTrueType(fontData); err != nil {
-			return ref{}, err
+			return ref{}, AppearanceLayout{}, err
 		}
 	}
 	var img embeddedImage
@@ -48,13 +91,13 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 	if ap.Image != nil && ap.ImageLayout != TextOnly {
 		var err error
 		if img, err = embedImage(u, ap.Image); err != nil {
-			return ref{}, err
+			return ref{}, AppearanceLayout{}, err
 		}
 		aspect = float64(img.w) / float64(img.h)
 	}
 	lay, err := planLayout(ap, w, h, tt, lines, aspect)
 	if err != nil {
-		return ref{}, err
+		return ref{}, AppearanceLayout{}, err
 	}
 	if ap.OnLayout != nil {
 		ap.OnLayout(lay)
@@ -82,7 +125,7 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 		}
 		fontRef, err := embedFont(u, tt, used, toUni)
 		if err != nil {
-			return ref{}, err
+			return ref{}, AppearanceLayout{}, err
 		}
 		res["Font"] = dict{"F1": fontRef}
 		size := lay.FontSize
@@ -112,7 +155,7 @@ func buildAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cer
 	if matrix != nil {
 		form["Matrix"] = matrix
 	}
-	return u.add(&stream{hdr: form, data: deflate(content.Bytes())}), nil
+	return u.add(&stream{hdr: form, data: deflate(content.Bytes())}), lay, nil
 }
 
 func deflate(b []byte) []byte {

@@ -493,6 +493,12 @@ func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x
 	w["Parent"] = fieldRef
 	u.set(wref, w)
 	kids := array{wref}
+	// The page tree is walked once, not once per widget (initials on
+	// every page of a long document).
+	var pages []pageInfo
+	if err := d.pages(func(_ int, p pageInfo) bool { pages = append(pages, p); return true }); err != nil {
+		return ref{}, err
+	}
 	for i, x := range opts.Widgets {
 		if x.Appearance == nil {
 			return ref{}, fmt.Errorf("%w: widget %d has no appearance", ErrBadOptions, i+1)
@@ -501,10 +507,13 @@ func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x
 		if n == 0 {
 			n = 1
 		}
-		pg, err := d.page(n)
-		if err != nil {
-			return ref{}, fmt.Errorf("widget %d: %w", i+1, err)
+		if n == -1 {
+			n = len(pages)
 		}
+		if n < 1 || n > len(pages) {
+			return ref{}, fmt.Errorf("widget %d: %w: page %d out of range (document has %d pages)", i+1, ErrBadOptions, x.Page, len(pages))
+		}
+		pg := pages[n-1]
 		rect, err := x.Appearance.Rect.toUserSpace(pg)
 		if err != nil {
 			return ref{}, fmt.Errorf("widget %d: %w", i+1, err)

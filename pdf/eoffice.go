@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer"
@@ -196,11 +197,11 @@ type IssueOptions struct {
 	// right of NumberAnchor (default: "Số:" on page 1).
 	Number       string
 	NumberAnchor *Anchor
-	// Date is the issuing date, written as "ngày dd tháng mm năm yyyy"
-	// right of DateAnchor (default: the place-name-and-date line's "ngày"
-	// on page 1) — zero means the signing date. DateText replaces the
-	// words when set (e.g. only "03 tháng 12 năm 2026" after a printed
-	// "ngày").
+	// Date is the issuing date, written right of DateAnchor (default: the
+	// place-name-and-date line's "ngày" on page 1) as "dd tháng mm năm
+	// yyyy" after an anchor that ends in "ngày", else as "ngày dd tháng mm
+	// năm yyyy" — zero means the signing date. DateText replaces the
+	// words when set.
 	Date       time.Time
 	DateText   string
 	DateAnchor *Anchor
@@ -273,6 +274,10 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 	if err != nil {
 		return nil, fmt.Errorf("pdf: placing the document number: %w", err)
 	}
+	dateAnchor := Anchor{Text: "ngày", Page: 1, Where: PlaceRight, Gap: 2}
+	if o.DateAnchor != nil {
+		dateAnchor = *o.DateAnchor
+	}
 	date := o.DateText
 	if date == "" {
 		t := o.Date
@@ -280,9 +285,13 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 			t = opts.SigningTime
 		}
 		t = t.In(vietnamTime())
-		date = fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		date = fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		// After a printed "ngày" the words go on from it.
+		if a := string(normaliseForSearch(dateAnchor.Text, true)); dateAnchor.Where != PlaceRight || !strings.HasSuffix(a, "ngày") {
+			date = "ngày " + date
+		}
 	}
-	dw, err := textWidget(o.DateAnchor, Anchor{Text: "ngày", Page: 1, Where: PlaceRight, Gap: 2}, date)
+	dw, err := textWidget(&dateAnchor, dateAnchor, date)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: placing the date: %w", err)
 	}
@@ -359,7 +368,7 @@ type CopyOptions struct {
 
 // CertifyCopy is a certified electronic copy ("bản sao y"): the agency's
 // signature with the copy block (form, agency, number, place and date),
-// by default at the bottom of the last page.
+// by default at the bottom right of the last page.
 func CertifyCopy(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, o *CopyOptions) error {
 	return signPlanned(ctx, w, r, size, s, o)
 }
@@ -388,7 +397,8 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 		place += ", "
 	}
 	lines = append(lines, num+place+fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year()))
-	opts, err := o.StampOptions.place(r, size, lines, Rect{X: 300, Y: 40, W: 260, H: 90}, -1)
+	// Bottom right of the last page (on A4 portrait, 300 pt from the left).
+	opts, err := o.StampOptions.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -489,15 +499,16 @@ func pageSize(r io.ReaderAt, size int64, password string, n int) (float64, float
 	if err != nil {
 		return 0, 0, err
 	}
-	full := fromUserSpace(pg, pg.mediaBox)
-	return full.W, full.H, nil
+	w, h := pg.displayedSize()
+	return w, h, nil
 }
 
 // InitialsOptions describe initials on every page.
 type InitialsOptions struct {
 	// Options are the signature's own options; Appearance is drawn on
 	// each page (its Rect as on the first page), or the default: the
-	// signer's name in a small box at the bottom right corner.
+	// signer's name in a small box at the bottom right corner of each
+	// page as displayed, measured on that page.
 	Options
 	// Pages to initial (from 1; -1 the last); nil means every page.
 	Pages []int
@@ -513,16 +524,21 @@ func Initial(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s sign
 	return signPlanned(ctx, w, r, size, s, o)
 }
 
-// Plan returns the signing options Initial uses for the document.
+// Plan returns the signing options Initial uses for the document (nil
+// options: the defaults, as for Initial).
 func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Options, error) {
+	if o == nil {
+		o = &InitialsOptions{}
+	}
 	d, err := open(r, size, []byte(o.Password))
 	if err != nil {
 		return nil, err
 	}
-	n := 0
-	if err := d.pages(func(int, pageInfo) bool { n++; return true }); err != nil {
+	var all []pageInfo
+	if err := d.pages(func(_ int, p pageInfo) bool { all = append(all, p); return true }); err != nil {
 		return nil, err
 	}
+	n := len(all)
 	pages := o.Pages
 	if pages == nil {
 		for i := 1; i <= n; i++ {
@@ -533,24 +549,41 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 		return nil, fmt.Errorf("%w: no page to initial", ErrBadOptions)
 	}
 	opts := o.Options
-	ap := opts.Appearance
-	if ap == nil {
+	given := opts.Appearance
+	// Each page's appearance: the caller's, or the default box at the
+	// bottom right of that page as displayed (pages may differ in size
+	// and orientation).
+	apOf := func(p int) (*Appearance, error) {
+		if given != nil {
+			c := *given
+			return &c, nil
+		}
+		if p == -1 {
+			p = n
+		}
+		if p < 1 || p > n {
+			return nil, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, p, n)
+		}
 		name := ""
 		if c := s.Certificate(); c != nil {
 			name = c.Subject.CommonName
 		}
-		pw, _, err := pageSize(r, size, o.Password, pages[0])
-		if err != nil {
-			return nil, err
-		}
-		ap = &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}
+		pw, _ := all[p-1].displayedSize()
+		return &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}, nil
+	}
+	ap, err := apOf(pages[0])
+	if err != nil {
+		return nil, err
 	}
 	opts.Page = pages[0]
 	opts.Appearance = ap
 	opts.Widgets = nil
 	for _, p := range pages[1:] {
-		c := *ap
-		opts.Widgets = append(opts.Widgets, Widget{Page: p, Appearance: &c})
+		c, err := apOf(p)
+		if err != nil {
+			return nil, err
+		}
+		opts.Widgets = append(opts.Widgets, Widget{Page: p, Appearance: c})
 	}
 	return &opts, nil
 }

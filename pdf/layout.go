@@ -18,8 +18,9 @@ import (
 
 // Rect is a rectangle on a page, in points (1/72 inch): X and Y are its
 // lower-left corner measured from the lower-left corner of the page as it
-// is displayed (after the page's /Rotate), W and H its width and height.
-// On an unrotated page this is the page's default user space.
+// is displayed (its /CropBox, else its /MediaBox, after the page's
+// /Rotate), W and H its width and height. On an unrotated page whose
+// boxes start at 0,0 this is the page's default user space.
 type Rect struct {
 	X, Y, W, H float64
 }
@@ -69,9 +70,7 @@ func (r Rect) toUserSpace(pg pageInfo) ([4]float64, error) {
 	if err := r.check(); err != nil {
 		return [4]float64{}, err
 	}
-	mb := pg.mediaBox
-	x0, y0 := math.Min(mb[0], mb[2]), math.Min(mb[1], mb[3])
-	pw, ph := math.Abs(mb[2]-mb[0]), math.Abs(mb[3]-mb[1])
+	x0, y0, pw, ph := pg.viewBox()
 	dw, dh := pw, ph // displayed size
 	if pg.rotate == 90 || pg.rotate == 270 {
 		dw, dh = ph, pw
@@ -239,8 +238,16 @@ func layoutText(m measurer, lines []textLine, w, h, fixed float64) (AppearanceLa
 	}
 	for i := range lines {
 		lines[i].text = strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\n' || r == '\r' {
+			switch {
+			case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x85 || unicode.In(r, unicode.Zl, unicode.Zp):
 				return ' '
+			case unicode.Is(unicode.Cf, r):
+				// Invisible format characters (a byte order mark, zero
+				// width spaces, direction marks): drawn when the font
+				// has them, else left out.
+				if _, ok := m.runeWidth(r); !ok {
+					return -1
+				}
 			}
 			return r
 		}, norm.NFC.String(lines[i].text))

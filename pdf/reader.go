@@ -40,6 +40,11 @@ type document struct {
 	sectionsRead []*xrefSection
 	recording    *xrefSection
 	keepSections bool
+	// Text extraction (FindText): fonts and ToUnicode maps read once per
+	// document, and the code mappings read from them (see maxFontWork).
+	textFonts map[ref]*textFont
+	toUnicode map[ref]map[int]string
+	fontWork  int
 }
 
 type xrefForm int

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -25,7 +26,39 @@ type pageInfo struct {
 	ref      ref
 	dict     dict
 	mediaBox [4]float64
-	rotate   int
+	// cropBox is the page's /CropBox when it has one (hasCrop).
+	cropBox [4]float64
+	hasCrop bool
+	rotate  int
+}
+
+// viewBox is the region of the page that is displayed and printed: the
+// crop box clipped to the media box (the media box without a crop box),
+// as its lower-left corner and its width and height in default user
+// space (ISO 32000-1 §14.11.2).
+func (p pageInfo) viewBox() (x0, y0, w, h float64) {
+	norm := func(b [4]float64) [4]float64 {
+		return [4]float64{math.Min(b[0], b[2]), math.Min(b[1], b[3]), math.Max(b[0], b[2]), math.Max(b[1], b[3])}
+	}
+	v := norm(p.mediaBox)
+	if p.hasCrop {
+		c := norm(p.cropBox)
+		in := [4]float64{math.Max(v[0], c[0]), math.Max(v[1], c[1]), math.Min(v[2], c[2]), math.Min(v[3], c[3])}
+		if in[2]-in[0] >= 1 && in[3]-in[1] >= 1 {
+			v = in
+		}
+	}
+	return v[0], v[1], v[2] - v[0], v[3] - v[1]
+}
+
+// displayedSize is the width and height of the page as displayed: its
+// view box, turned by /Rotate.
+func (p pageInfo) displayedSize() (w, h float64) {
+	_, _, w, h = p.viewBox()
+	if p.rotate == 90 || p.rotate == 270 {
+		w, h = h, w
+	}
+	return w, h
 }
 
 // pages walks the page tree in order and calls fn for each page until fn
@@ -42,8 +75,8 @@ func (d *document) pages(fn func(i int, p pageInfo) bool) error {
 	seen := map[int]bool{}
 	idx := 0
 	type inh struct {
-		mb     object
-		rotate object
+		mb, crop object
+		rotate   object
 	}
 	var walk func(r ref, in inh, depth int) (bool, error)
 	walk = func(r ref, in inh, depth int) (bool, error) {
@@ -62,6 +95,9 @@ func (d *document) pages(fn func(i int, p pageInfo) bool) error {
 		if v, ok := n["MediaBox"]; ok {
 			in.mb = v
 		}
+		if v, ok := n["CropBox"]; ok {
+			in.crop = v
+		}
 		if v, ok := n["Rotate"]; ok {
 			in.rotate = v
 		}
@@ -71,6 +107,14 @@ func (d *document) pages(fn func(i int, p pageInfo) bool) error {
 			if box, ok := d.resolve(in.mb).(array); ok && len(box) == 4 {
 				for i := range box {
 					p.mediaBox[i], _ = d.numOf(box[i])
+				}
+			}
+			if box, ok := d.resolve(in.crop).(array); ok && len(box) == 4 {
+				p.hasCrop = true
+				for i := range box {
+					v, ok := d.numOf(box[i])
+					p.hasCrop = p.hasCrop && ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+					p.cropBox[i] = v
 				}
 			}
 			if rot, ok := d.intOf(in.rotate); ok {

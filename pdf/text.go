@@ -2,9 +2,11 @@ package pdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,6 +76,10 @@ const (
 	maxFormDepth    = 8         // nested form XObjects
 	maxGlyphsOnPage = 1_000_000
 	maxCMapWork     = 1 << 18 // code mappings read from one ToUnicode map or /W array
+	// maxFontWork bounds the code mappings read from all the ToUnicode
+	// maps and /W arrays of one document (each font and each ToUnicode
+	// stream is read once, however often it is selected).
+	maxFontWork = 1 << 22
 )
 
 // FindText finds text on the pages of a PDF by reading their content
@@ -83,7 +89,10 @@ const (
 // — the signer's name, "Số:", "ngày", "Nơi nhận" — without coordinates.
 // Matching ignores differences of Unicode normalisation and of runs of
 // spaces, and of case unless opts.MatchCase. Matches come in page order,
-// then top to bottom. Text drawn as images or outlines cannot be found.
+// then top to bottom. Text drawn as images or outlines cannot be found,
+// nor text in annotations (earlier visible signatures, stamps). A page's
+// text ends at the first syntax error in its content, as viewers stop
+// drawing there.
 func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]TextMatch, error) {
 	if opts == nil {
 		opts = &FindOptions{}
@@ -119,11 +128,23 @@ func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]Text
 		if err != nil {
 			return nil, fmt.Errorf("pdf: reading the text of page %d: %w", i+1, err)
 		}
+		var onPage []TextMatch
 		for _, l := range lines {
 			for _, box := range l.find(needle, !opts.MatchCase) {
-				out = append(out, TextMatch{Page: i + 1, Rect: fromUserSpace(pg, box), Line: l.String()})
+				onPage = append(onPage, TextMatch{Page: i + 1, Rect: fromUserSpace(pg, box), Line: l.String()})
 			}
 		}
+		// Top to bottom as displayed; left to right on one line (boxes
+		// whose vertical middles are within half a box height).
+		sort.SliceStable(onPage, func(a, b int) bool {
+			ra, rb := onPage[a].Rect, onPage[b].Rect
+			ma, mb := ra.Y+ra.H/2, rb.Y+rb.H/2
+			if math.Abs(ma-mb) > math.Min(ra.H, rb.H)/2 {
+				return ma > mb
+			}
+			return ra.X < rb.X
+		})
+		out = append(out, onPage...)
 	}
 	return out, nil
 }
@@ -144,9 +165,7 @@ func normaliseForSearch(s string, fold bool) []rune {
 // fromUserSpace converts corners in default user space into a Rect in the
 // page's displayed orientation (the inverse of Rect.toUserSpace).
 func fromUserSpace(pg pageInfo, c [4]float64) Rect {
-	mb := pg.mediaBox
-	x0, y0 := math.Min(mb[0], mb[2]), math.Min(mb[1], mb[3])
-	pw, ph := math.Abs(mb[2]-mb[0]), math.Abs(mb[3]-mb[1])
+	x0, y0, pw, ph := pg.viewBox()
 	llx, lly, w, h := c[0]-x0, c[1]-y0, c[2]-c[0], c[3]-c[1]
 	switch pg.rotate {
 	case 90:
@@ -165,12 +184,44 @@ type glyph struct {
 	box  [4]float64 // llx lly urx ury
 	// baseline origin and direction, for grouping into lines
 	x, y, size float64
+	// nx, ny is where the next glyph's origin is after this one's
+	// advance with its character and word spacing: a gap beyond it is a
+	// word break, spacing within it is not.
+	nx, ny float64
+	// dir is the baseline's direction in user space, in quarter turns
+	// counter-clockwise (1: text running up, as on a page with /Rotate
+	// 90 whose content is turned to read upright).
+	dir int
+}
+
+// turn rotates the point (x, y) by k quarter turns clockwise: into the
+// frame where text of direction k runs left to right.
+func turn(k int, x, y float64) (float64, float64) {
+	switch k & 3 {
+	case 1:
+		return y, -x
+	case 2:
+		return -x, -y
+	case 3:
+		return -y, x
+	}
+	return x, y
+}
+
+// turnBox rotates a box by k quarter turns clockwise.
+func turnBox(k int, b [4]float64) [4]float64 {
+	x0, y0 := turn(k, b[0], b[1])
+	x1, y1 := turn(k, b[2], b[3])
+	return [4]float64{min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)}
 }
 
 // textLine is glyphs on one baseline, in drawing order, with the spaces
-// between words that were drawn as gaps rather than characters.
+// between words that were drawn as gaps rather than characters. Its boxes
+// are in the frame where its text runs left to right (user space turned
+// by dir quarter turns clockwise).
 type textLineRun struct {
 	cells []cell
+	dir   int
 }
 
 type cell struct {
@@ -211,7 +262,7 @@ func (l textLineRun) find(needle []rune, fold bool) [][4]float64 {
 		for _, c := range l.cells[i+1 : i+len(needle)] {
 			box = unionBox(box, c.box)
 		}
-		out = append(out, box)
+		out = append(out, turnBox(-l.dir, box))
 		i += len(needle) - 1
 	}
 	return out
@@ -221,15 +272,27 @@ func unionBox(a, b [4]float64) [4]float64 {
 	return [4]float64{math.Min(a[0], b[0]), math.Min(a[1], b[1]), math.Max(a[2], b[2]), math.Max(a[3], b[3])}
 }
 
-// pageLines extracts the text of a page as lines.
+// contentSyntaxError is a syntax error in a content stream: the text of
+// the page ends there (viewers stop drawing there too), and the search
+// goes on.
+type contentSyntaxError struct{ err error }
+
+func (e contentSyntaxError) Error() string { return "content stream: " + e.err.Error() }
+func (e contentSyntaxError) Unwrap() error { return e.err }
+
+// pageLines extracts the text of a page as lines: up to the first syntax
+// error of its content, if any.
 func (d *document) pageLines(pg pageInfo) ([]textLineRun, error) {
 	res, _ := d.resolve(pageAttr(d, pg.dict, "Resources")).(dict)
 	data, err := d.contentBytes(pg.dict["Contents"])
 	if err != nil {
 		return nil, err
 	}
-	ex := &extractor{d: d, fonts: map[ref]*textFont{}}
-	if err := ex.run(data, res, identity, 0); err != nil {
+	if d.textFonts == nil {
+		d.textFonts = map[ref]*textFont{}
+	}
+	ex := &extractor{d: d, fonts: d.textFonts}
+	if err := ex.run(data, res, identity, 0); err != nil && !errors.As(err, new(contentSyntaxError)) {
 		return nil, err
 	}
 	return groupLines(ex.glyphs), nil
@@ -337,11 +400,16 @@ type extractor struct {
 
 // run interprets a content stream for its text.
 func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
+	return ex.runFrom(data, res, gstate{ctm: base, hscale: 1}, depth)
+}
+
+// runFrom interprets a content stream from the graphics state gs (a form
+// XObject's is the one in effect where it is drawn, text state included).
+func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error {
 	if depth > maxFormDepth {
 		return fmt.Errorf("%w: form XObjects nested deeper than %d", ErrMalformed, maxFormDepth)
 	}
 	l := &lexer{buf: data, final: true}
-	gs := gstate{ctm: base, hscale: 1}
 	var stack []gstate
 	var tm, tlm matrix
 	var operands []object
@@ -362,7 +430,7 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			return
 		}
 		for _, c := range gs.font.codes(s) {
-			w0 := gs.font.width(c) / 1000
+			w0 := gs.font.width(c) * gs.font.wscale
 			trm := matrix{gs.size * gs.hscale, 0, 0, gs.size, 0, gs.rise}.mul(tm).mul(gs.ctm)
 			adv := w0 * gs.size
 			if adv <= 0 {
@@ -377,20 +445,25 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			box := [4]float64{min(x0, x1, x2, x3), min(y0, y1, y2, y3), max(x0, x1, x2, x3), max(y0, y1, y2, y3)}
 			ox, oy := trm.apply(0, 0)
 			sz := math.Hypot(trm[2], trm[3])
-			if len(ex.glyphs) < maxGlyphsOnPage {
-				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, size: sz})
+			dir := 0
+			if a := math.Atan2(trm[1], trm[0]); !math.IsNaN(a) {
+				dir = (int(math.Round(a/(math.Pi/2))) + 4) & 3
 			}
 			tx := (w0*gs.size + gs.charSp) * gs.hscale
 			if len(c) == 1 && c[0] == ' ' {
 				tx += gs.wordSp * gs.hscale
 			}
 			tm = matrix{1, 0, 0, 1, tx, 0}.mul(tm)
+			nx, ny := matrix{1, 0, 0, 1, 0, gs.rise}.mul(tm).mul(gs.ctm).apply(0, 0)
+			if len(ex.glyphs) < maxGlyphsOnPage {
+				ex.glyphs = append(ex.glyphs, glyph{text: gs.font.unicode(c), box: box, x: ox, y: oy, nx: nx, ny: ny, size: sz, dir: dir})
+			}
 		}
 	}
 	for {
 		t, err := l.next()
 		if err != nil {
-			return err
+			return contentSyntaxError{err}
 		}
 		if t.kind == tokEOF {
 			return nil
@@ -399,7 +472,7 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			l.unread(t)
 			o, err := l.parseObject(0, nil)
 			if err != nil {
-				return err
+				return contentSyntaxError{err}
 			}
 			if len(operands) < 64 {
 				operands = append(operands, o)
@@ -450,7 +523,11 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 			gs.font = nil
 			if len(operands) > 0 {
 				if n, ok := operands[0].(name); ok {
-					gs.font = ex.font(res, n)
+					f, err := ex.font(res, n)
+					if err != nil {
+						return err
+					}
+					gs.font = f
 				}
 			}
 		case "Tj":
@@ -488,14 +565,14 @@ func (ex *extractor) run(data []byte, res dict, base matrix, depth int) error {
 		case "Do":
 			if len(operands) > 0 {
 				if n, ok := operands[0].(name); ok {
-					if err := ex.form(res, n, gs.ctm, depth); err != nil {
+					if err := ex.form(res, n, gs, depth); err != nil {
 						return err
 					}
 				}
 			}
 		case "BI":
 			if err := skipInlineImage(l); err != nil {
-				return err
+				return contentSyntaxError{err}
 			}
 		}
 		operands = operands[:0]
@@ -536,7 +613,7 @@ func skipInlineImage(l *lexer) error {
 }
 
 // form interprets a form XObject drawn with Do.
-func (ex *extractor) form(res dict, n name, ctm matrix, depth int) error {
+func (ex *extractor) form(res dict, n name, gs gstate, depth int) error {
 	xo, _ := ex.d.resolve(res["XObject"]).(dict)
 	r, ok := xo[n].(ref)
 	if !ok {
@@ -564,42 +641,96 @@ func (ex *extractor) form(res dict, n name, ctm matrix, depth int) error {
 	if !ok {
 		fres = res
 	}
-	return ex.run(data, fres, m.mul(ctm), depth+1)
+	gs.ctm = m.mul(gs.ctm)
+	return ex.runFrom(data, fres, gs, depth+1)
 }
 
 // font returns the font named n in res, read once per document.
-func (ex *extractor) font(res dict, n name) *textFont {
+func (ex *extractor) font(res dict, n name) (*textFont, error) {
 	fonts, _ := ex.d.resolve(res["Font"]).(dict)
 	o := fonts[n]
 	r, isRef := o.(ref)
 	if isRef {
 		if f, ok := ex.fonts[r]; ok {
-			return f
+			return f, nil
 		}
 	}
 	fd, ok := ex.d.resolve(o).(dict)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	f := ex.d.readFont(fd)
+	f, err := ex.d.readFont(fd)
+	if err != nil {
+		return nil, err
+	}
 	if isRef {
 		ex.fonts[r] = f
 	}
-	return f
+	return f, nil
+}
+
+// spendFontWork counts n code mappings read from fonts against the
+// document's budget.
+func (d *document) spendFontWork(n int) error {
+	d.fontWork += n
+	if d.fontWork > maxFontWork {
+		return fmt.Errorf("%w: fonts ask for more than %d code mappings (ToUnicode maps and /W arrays)", ErrUnsupported, maxFontWork)
+	}
+	return nil
 }
 
 // textFont is what text extraction needs of a font: how its strings
 // split into codes, each code's width and its text.
 type textFont struct {
+	// wscale turns a width into text space units: 1/1000, or a Type3
+	// font's /FontMatrix scale.
+	wscale  float64
 	twoByte bool
-	widths  map[int]float64
-	dw      float64
-	toUni   map[int]string
-	enc     [256]string // simple fonts: code → text from the encoding
+	// codespace and cids are an embedded CMap's code ranges and its
+	// code → CID map (Identity-H and -V have neither: codes are two
+	// bytes and equal their CIDs).
+	codespace []codeRange
+	cids      map[int]int
+	// cidsUnknown: a predefined CMap other than Identity, whose code →
+	// CID table is not built in: widths are /DW. unicodeCodes: its codes
+	// are UTF-16BE (the Uni…-UCS2 and -UTF16 CMaps), text without a
+	// ToUnicode map.
+	cidsUnknown, unicodeCodes bool
+	widths                    map[int]float64
+	dw                        float64
+	toUni                     map[int]string
+	enc                       [256]string // simple fonts: code → text from the encoding
 }
 
 func (f *textFont) codes(s []byte) [][]byte {
 	var out [][]byte
+	if len(f.codespace) > 0 {
+		// An embedded CMap: the code at each position is the one whose
+		// bytes fall in one of its codespace ranges; bytes in none take
+		// the shortest code length (ISO 32000-1 §9.7.6.2).
+		shortest := 4
+		for _, r := range f.codespace {
+			shortest = min(shortest, len(r.lo))
+		}
+		for i := 0; i < len(s); {
+			n := 0
+			for _, r := range f.codespace {
+				if r.contains(s[i:]) {
+					n = len(r.lo)
+					break
+				}
+			}
+			if n == 0 {
+				n = shortest
+			}
+			if i+n > len(s) {
+				break
+			}
+			out = append(out, s[i:i+n])
+			i += n
+		}
+		return out
+	}
 	if f.twoByte {
 		for i := 0; i+1 < len(s); i += 2 {
 			out = append(out, s[i:i+2])
@@ -621,7 +752,14 @@ func codeOf(c []byte) int {
 }
 
 func (f *textFont) width(c []byte) float64 {
-	if w, ok := f.widths[codeOf(c)]; ok {
+	if f.cidsUnknown {
+		return f.dw
+	}
+	key := codeOf(c)
+	if f.cids != nil {
+		key = f.cids[key] // unmapped codes are CID 0
+	}
+	if w, ok := f.widths[key]; ok {
 		return w
 	}
 	return f.dw
@@ -631,6 +769,9 @@ func (f *textFont) unicode(c []byte) string {
 	if s, ok := f.toUni[codeOf(c)]; ok {
 		return s
 	}
+	if f.unicodeCodes {
+		return utf16Text(c)
+	}
 	if !f.twoByte {
 		return f.enc[c[0]]
 	}
@@ -638,8 +779,17 @@ func (f *textFont) unicode(c []byte) string {
 }
 
 // readFont reads widths, code length and the Unicode mapping of a font.
-func (d *document) readFont(fd dict) *textFont {
-	f := &textFont{widths: map[int]float64{}, dw: 500}
+func (d *document) readFont(fd dict) (*textFont, error) {
+	f := &textFont{widths: map[int]float64{}, dw: 500, wscale: 0.001}
+	if fd.name("Subtype") == "Type3" {
+		// Widths are in glyph space, which /FontMatrix maps to text space.
+		if m, ok := d.resolve(fd["FontMatrix"]).(array); ok && len(m) == 6 {
+			if a, ok := d.numOf(m[0]); ok && a != 0 && !math.IsNaN(a) && !math.IsInf(a, 0) {
+				f.wscale = math.Abs(a)
+				f.dw = 0.5 / f.wscale // half an em, as for other fonts
+			}
+		}
+	}
 	if fd.name("Subtype") == "Type0" {
 		f.twoByte = true
 		f.dw = 1000
@@ -648,7 +798,33 @@ func (d *document) readFont(fd dict) *textFont {
 				if v, ok := d.numOf(cid["DW"]); ok {
 					f.dw = v
 				}
-				d.readCIDWidths(f, cid["W"])
+				if err := d.spendFontWork(d.readCIDWidths(f, cid["W"])); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if en, ok := d.resolve(fd["Encoding"]).(name); ok && en != "Identity-H" && en != "Identity-V" {
+			f.cidsUnknown = true
+			if e := string(en); strings.HasPrefix(e, "Uni") && strings.Contains(e, "-UCS2-") {
+				f.unicodeCodes = true
+			} else if strings.HasPrefix(e, "Uni") && strings.Contains(e, "-UTF16-") {
+				// Two bytes, or four for a surrogate pair.
+				f.unicodeCodes = true
+				f.codespace = []codeRange{
+					{lo: []byte{0xd8, 0x00, 0xdc, 0x00}, hi: []byte{0xdb, 0xff, 0xdf, 0xff}},
+					{lo: []byte{0x00, 0x00}, hi: []byte{0xff, 0xff}},
+				}
+			}
+		}
+		if er, ok := fd["Encoding"].(ref); ok {
+			if data, err := d.streamOf(er); err == nil {
+				cs, cids, work := parseEncodingCMap(data)
+				if err := d.spendFontWork(work); err != nil {
+					return nil, err
+				}
+				if len(cs) > 0 {
+					f.codespace, f.cids = cs, cids
+				}
 			}
 		}
 	} else {
@@ -683,21 +859,31 @@ func (d *document) readFont(fd dict) *textFont {
 		}
 	}
 	if r, ok := fd["ToUnicode"].(ref); ok {
-		if data, err := d.streamOf(r); err == nil {
-			f.toUni = parseToUnicode(data)
+		if m, ok := d.toUnicode[r]; ok {
+			f.toUni = m
+		} else if data, err := d.streamOf(r); err == nil {
+			var work int
+			f.toUni, work = parseToUnicodeWork(data)
+			if err := d.spendFontWork(work); err != nil {
+				return nil, err
+			}
+			if d.toUnicode == nil {
+				d.toUnicode = map[ref]map[int]string{}
+			}
+			d.toUnicode[r] = f.toUni
 		}
 	}
-	return f
+	return f, nil
 }
 
 // readCIDWidths reads a CIDFont's /W array: "c [w1 w2 …]" and "c1 c2 w".
-func (d *document) readCIDWidths(f *textFont, o object) {
+// It returns the work done (widths read).
+func (d *document) readCIDWidths(f *textFont, o object) (work int) {
 	w, _ := d.resolve(o).(array)
-	work := 0
 	for i := 0; i < len(w) && work < maxCMapWork; {
 		c1, ok := d.intOf(w[i])
 		if !ok || i+1 >= len(w) {
-			return
+			return work
 		}
 		if list, ok := d.resolve(w[i+1]).(array); ok {
 			for j, x := range list {
@@ -711,7 +897,7 @@ func (d *document) readCIDWidths(f *textFont, o object) {
 		}
 		c2, ok := d.intOf(w[i+1])
 		if !ok || i+2 >= len(w) || c2 < c1 || c2-c1 > 65535 {
-			return
+			return work
 		}
 		v, _ := d.numOf(w[i+2])
 		for c := c1; c <= c2 && work < maxCMapWork; c++ {
@@ -720,20 +906,28 @@ func (d *document) readCIDWidths(f *textFont, o object) {
 		}
 		i += 3
 	}
+	return work
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
 // CMap. Codes map to UTF-16BE text.
 func parseToUnicode(data []byte) map[int]string {
-	m := map[int]string{}
+	m, _ := parseToUnicodeWork(data)
+	return m
+}
+
+// parseToUnicodeWork is parseToUnicode that also returns the work done
+// (mappings written).
+func parseToUnicodeWork(data []byte) (m map[int]string, work int) {
+	m = map[int]string{}
 	l := &lexer{buf: data, final: true}
 	var pending []object
-	work := 0 // mappings written, bounded whatever the ranges say
+	// work counts mappings written, bounded whatever the ranges say.
 	hexes := func(s []byte) int { return codeOf(s) }
 	for {
 		t, err := l.next()
 		if err != nil || t.kind == tokEOF {
-			return m
+			return m, work
 		}
 		switch {
 		case t.kind == tokKeyword && string(t.s) == "endbfchar":
@@ -786,14 +980,93 @@ func parseToUnicode(data []byte) map[int]string {
 			l.unread(t)
 			o, err := l.parseObject(0, nil)
 			if err != nil {
-				return m
+				return m, work
 			}
 			pending = append(pending, o)
 		}
 		if len(pending) > 3*65536 || work >= maxCMapWork {
-			return m
+			return m, work
 		}
 	}
+}
+
+// codeRange is a codespace range of a CMap: codes of len(lo) bytes,
+// each byte between those of lo and hi.
+type codeRange struct{ lo, hi []byte }
+
+func (r codeRange) contains(s []byte) bool {
+	if len(s) < len(r.lo) {
+		return false
+	}
+	for i := range r.lo {
+		if s[i] < r.lo[i] || s[i] > r.hi[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// parseEncodingCMap reads an embedded CMap used as a Type0 font's
+// /Encoding: its codespace ranges and its cidrange and cidchar mappings.
+// It returns the work done (mappings written), bounded by maxCMapWork.
+func parseEncodingCMap(data []byte) (cs []codeRange, cids map[int]int, work int) {
+	cids = map[int]int{}
+	l := &lexer{buf: data, final: true}
+	var pending []object
+	for work < maxCMapWork && len(pending) <= 3*65536 {
+		t, err := l.next()
+		if err != nil || t.kind == tokEOF {
+			break
+		}
+		switch {
+		case t.kind == tokKeyword && string(t.s) == "endcodespacerange":
+			for i := 0; i+1 < len(pending) && len(cs) < 256; i += 2 {
+				lo, ok1 := pending[i].(pdfString)
+				hi, ok2 := pending[i+1].(pdfString)
+				if ok1 && ok2 && len(lo) == len(hi) && len(lo) >= 1 && len(lo) <= 4 {
+					cs = append(cs, codeRange{lo: []byte(lo), hi: []byte(hi)})
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword && string(t.s) == "endcidrange":
+			for i := 0; i+2 < len(pending); i += 3 {
+				lo, ok1 := pending[i].(pdfString)
+				hi, ok2 := pending[i+1].(pdfString)
+				cid, ok3 := pending[i+2].(int64)
+				if !ok1 || !ok2 || !ok3 || len(lo) > 4 || len(hi) > 4 || cid < 0 {
+					continue
+				}
+				a, b := codeOf(lo), codeOf(hi)
+				if b < a || b-a > 65535 {
+					continue
+				}
+				for c := a; c <= b && work < maxCMapWork; c++ {
+					cids[c] = int(cid) + c - a
+					work++
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword && string(t.s) == "endcidchar":
+			for i := 0; i+1 < len(pending) && work < maxCMapWork; i += 2 {
+				c, ok1 := pending[i].(pdfString)
+				cid, ok2 := pending[i+1].(int64)
+				if ok1 && ok2 && len(c) <= 4 && cid >= 0 {
+					cids[codeOf(c)] = int(cid)
+					work++
+				}
+			}
+			pending = pending[:0]
+		case t.kind == tokKeyword:
+			if s := string(t.s); s == "begincodespacerange" || s == "begincidrange" || s == "begincidchar" {
+				pending = pending[:0]
+			}
+		case t.kind == tokString:
+			pending = append(pending, pdfString(t.s))
+		case t.kind == tokInt:
+			pending = append(pending, t.i)
+		}
+	}
+	return cs, cids, work
 }
 
 // incrementLast returns a copy of b with its last byte incremented (the
@@ -814,9 +1087,11 @@ func utf16Text(b []byte) string {
 	return string(utf16.Decode(u))
 }
 
-// simpleEncoding maps the codes of a simple font to text: the base
-// encoding (WinAnsi unless StandardEncoding or MacRoman is named; Latin-1
-// above 0xA0 for both) with /Differences applied by glyph name.
+// simpleEncoding maps the codes of a simple font to text: WinAnsiEncoding
+// whatever base encoding the font names, with /Differences applied by
+// glyph name. (StandardEncoding and MacRomanEncoding are not told apart:
+// their ASCII letters and digits agree with WinAnsi, but some of their
+// punctuation and their codes above 0x7F are read as WinAnsi's.)
 func simpleEncoding(d *document, fd dict) [256]string {
 	var enc [256]string
 	for c := 0x20; c < 0x7f; c++ {
@@ -959,12 +1234,16 @@ func groupLines(gs []glyph) []textLineRun {
 		if g.text == "" {
 			continue
 		}
+		// In the frame where the glyph's text runs left to right.
+		g.box = turnBox(g.dir, g.box)
+		g.x, g.y = turn(g.dir, g.x, g.y)
+		g.nx, g.ny = turn(g.dir, g.nx, g.ny)
 		tol := math.Max(g.size, 1) * 0.5
-		newLine := cur == nil || math.Abs(g.y-last.y) > tol || g.x < last.box[0]-tol
+		newLine := cur == nil || g.dir != last.dir || math.Abs(g.y-last.y) > tol || g.x < last.box[0]-tol
 		if newLine {
-			lines = append(lines, textLineRun{})
+			lines = append(lines, textLineRun{dir: g.dir})
 			cur = &lines[len(lines)-1]
-		} else if gap := g.box[0] - last.box[2]; gap > math.Max(g.size, 1)*0.25 && len(cur.cells) > 0 && cur.cells[len(cur.cells)-1].r != ' ' && !strings.HasPrefix(g.text, " ") {
+		} else if gap := g.box[0] - math.Max(last.box[2], last.nx); gap > math.Max(g.size, 1)*0.25 && len(cur.cells) > 0 && cur.cells[len(cur.cells)-1].r != ' ' && !strings.HasPrefix(g.text, " ") {
 			cur.cells = append(cur.cells, cell{r: ' ', box: [4]float64{last.box[2], g.box[1], g.box[0], g.box[3]}})
 		}
 		text := norm.NFC.String(g.text)

@@ -14,6 +14,15 @@ type update struct {
 	d    *document
 	objs map[int]object
 	next int
+	// appearances are the widget appearances written so far, by what
+	// they draw (see appearanceKey): widgets that show the same thing
+	// share one.
+	appearances map[string]sharedAppearance
+}
+
+type sharedAppearance struct {
+	ref ref
+	lay AppearanceLayout
 }
 
 func newUpdate(d *document) *update {

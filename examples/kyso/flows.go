@@ -29,7 +29,7 @@ type flowFlags struct {
 
 func (f *flowFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.flow, "flow", "", "e-office flow: approve, issue, incoming, copy, appendix or initials (Decree 30/2020: approve under --anchor, issue with --number/--seal/--over, incoming stamp, certified copy, appendix, initials on every page)")
-	fs.StringVar(&f.anchor, "anchor", "", "approve: the signer's printed title or name to sign under; incoming/copy/appendix: `TEXT` to place the block under")
+	fs.StringVar(&f.anchor, "anchor", "", "approve: the signer's printed title or name to sign under (--visible then gives only the box's size); incoming/copy/appendix: `TEXT` to place the block under")
 	fs.IntVar(&f.anchorPage, "anchor-page", 0, "search --anchor on this page only (-1 = last)")
 	fs.StringVar(&f.number, "number", "", "issue: the document number written after \"Số:\"; incoming: the incoming number; copy: the copy's number; appendix: the main document's number and symbol")
 	fs.StringVar(&f.date, "date", "", "issue: the date `TEXT` written after \"ngày\" (default: dd tháng mm năm yyyy of the signing time)")
@@ -85,12 +85,16 @@ func (f *flowFlags) plan(r io.ReaderAt, size int64, s signer.Signer, base *pdf.O
 		if err != nil {
 			return nil, err
 		}
-		p = &pdf.ApprovalOptions{Options: *base, Anchor: pdf.Anchor{Text: f.anchor, Page: f.anchorPage}, Image: img}
+		o := &pdf.ApprovalOptions{Options: *base, Anchor: pdf.Anchor{Text: f.anchor, Page: f.anchorPage}, Image: img}
+		if base.Appearance != nil { // the anchor places the box, --visible sizes it
+			o.Width, o.Height = base.Appearance.Rect.W, base.Appearance.Rect.H
+		}
+		p = o
 	case "issue":
 		if f.number == "" {
 			return nil, usagef("--flow issue needs --number")
 		}
-		seal, err := readImage("seal", f.seal, base.Appearance == nil)
+		seal, err := readImage("seal", f.seal, true) // drawn in the --over or --visible box
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,51 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// rotatedTextPage is a page with the given /Rotate whose content is drawn
+// through cm so that it reads upright as displayed — how producers write
+// a landscape page on a portrait media box.
+func rotatedTextPage(rotate int, cm string) []byte {
+	content := "q " + cm + " cm BT /F1 12 Tf 1 0 0 1 100 300 Tm (Alpha Beta Gamma) Tj ET Q"
+	return classicPDF(map[int]string{
+		1: "<< /Type /Catalog /Pages 2 0 R >>",
+		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		3: fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate %d /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>", rotate),
+		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+	})
+}
+
+// TestFindTextUprightOnRotatedPage: text drawn turned in user space (so
+// that it reads upright on a page with /Rotate) is found, and its box is
+// where it is displayed: "Beta" 134 pt from the left edge, its baseline
+// 300 pt up, as poppler places it.
+func TestFindTextUprightOnRotatedPage(t *testing.T) {
+	for _, c := range []struct {
+		rotate int
+		cm     string
+	}{
+		{90, "0 1 -1 0 595 0"},
+		{270, "0 -1 1 0 0 842"},
+		{180, "-1 0 0 -1 595 842"},
+	} {
+		t.Run(fmt.Sprint(c.rotate), func(t *testing.T) {
+			doc := rotatedTextPage(c.rotate, c.cm)
+			ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "Beta", nil)
+			require.NoError(t, err)
+			require.Len(t, ms, 1)
+			r := ms[0].Rect
+			require.InDelta(t, 134, r.X, 1, "%+v", r)
+			require.InDelta(t, 24.7, r.W, 1, "%+v", r)
+			require.InDelta(t, 300-2.64, r.Y, 1, "%+v", r)
+			require.InDelta(t, 12, r.H, 1, "%+v", r)
+			require.Equal(t, "Alpha Beta Gamma", ms[0].Line)
+		})
+	}
+}
