@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/verify"
@@ -153,4 +155,52 @@ func verifyFile(ctx context.Context, v verify.Verifier, name string, stderr io.W
 	rep, err := v.Verify(ctx, r, st.Size())
 	prog.done()
 	return rep, err
+}
+
+// verifyPath verifies one file for "kyso verify": a CMS signature file
+// (.p7s/.p7m) with its content (content, or the file next to it named
+// without the .p7s/.sig extension), anything else through mux.
+func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, name, content string, stderr io.Writer, quiet bool) (*verify.Report, error) {
+	head := make([]byte, 1024)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if !verify.IsCMS(head[:n]) {
+		return verifyFile(ctx, mux, name, stderr, quiet)
+	}
+	sig, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if content == "" && !isEnveloping(sig) {
+		for _, ext := range []string{".p7s", ".sig", ".P7S", ".SIG"} {
+			if c := strings.TrimSuffix(name, ext); c != name {
+				if _, err := os.Stat(c); err == nil {
+					content = c
+				}
+				break
+			}
+		}
+		if content == "" {
+			fmt.Fprintf(stderr, "kyso: %s is a detached signature and its content was not found: give --content FILE\n", name)
+		}
+	}
+	if content == "" {
+		return v.VerifyDetached(ctx, sig, nil)
+	}
+	c, err := os.Open(content)
+	if err != nil {
+		return nil, fmt.Errorf("--content: %w", err)
+	}
+	defer c.Close()
+	r := e0(stderr).progressReader(c, "kiểm tra / verifying "+filepath.Base(content), quiet)
+	return v.VerifyDetached(ctx, sig, r)
+}
+
+// e0 wraps stderr as an env for progressReader.
+func e0(stderr io.Writer) *env {
+	return &env{stderr: stderr, stdout: io.Discard, stdin: bytes.NewReader(nil)}
 }

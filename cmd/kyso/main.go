@@ -5,7 +5,7 @@
 //
 // Install it with
 //
-//	go install github.com/kyso-vn/kyso/examples/kyso@latest
+//	go install github.com/kyso-vn/kyso/cmd/kyso@latest
 //
 // Commands:
 //
