@@ -37,8 +37,8 @@ type pkiState struct {
 const pkiStateFile = "kyso-pki.json"
 
 func (e *env) pki(ctx context.Context, args []string) (int, error) {
-	if len(args) == 0 {
-		return 0, usagef("pki: want init DIR or serve DIR")
+	if ok, code, err := e.groupHelp(args, pkiUsage, "pki"); ok {
+		return code, err
 	}
 	switch args[0] {
 	case "init":

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/kyso-vn/kyso/pdf"
@@ -18,8 +15,8 @@ import (
 // (sign_xml.go) and sign file (sign_file.go), and what they share.
 
 func (e *env) sign(ctx context.Context, args []string) (int, error) {
-	if len(args) == 0 {
-		return 0, usagef("sign: say what to sign: kyso sign pdf IN OUT | kyso sign xml IN OUT")
+	if ok, code, err := e.groupHelp(args, signUsage, "sign"); ok {
+		return code, err
 	}
 	switch args[0] {
 	case "pdf":
@@ -57,30 +54,4 @@ func classifySignErr(err error) error {
 		}
 	}
 	return err
-}
-
-// writeAtomic writes a file through a temporary file in the same
-// directory, renamed over path only when write succeeded.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return inputErr(err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -36,6 +36,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("sign file: want IN and OUT.p7s (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
 	in, out := batchArgs(pos, k.outDir)
+	if err := checkOutput(out, k.force); err != nil {
+		return 0, err
+	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 	n := 0
 	for _, s := range []string{*cosign, *countersign, *augment} {
 		if s != "" {
@@ -99,10 +103,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		if err != nil {
 			return 0, classifyCAdESErr(fmt.Errorf("augmenting %s: %w%s", *augment, err, proxyHint(err)))
 		}
-		if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
+		if err := e.writeOutput(out, k.force, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
 			return 0, err
 		}
-		fmt.Fprintf(e.stdout, "Đã nâng cấp / augmented %s → %s (CAdES %s)\n", *augment, out, levelOf(opts))
+		fmt.Fprintf(e.messages(out), "Đã nâng cấp / augmented %s → %s (CAdES %s)\n", *augment, shownName(out), levelOf(opts))
 		return exitOK, nil
 	}
 
@@ -134,10 +138,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, classifyCAdESErr(fmt.Errorf("signing %s: %w%s", in, err, proxyHint(err)))
 	}
-	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
+	if err := e.writeOutput(out, k.force, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (%s) by %s\n", in, out, what, s.Certificate().Subject.CommonName)
+	fmt.Fprintf(e.messages(out), "Đã ký / signed %s → %s (%s) by %s\n", in, shownName(out), what, s.Certificate().Subject.CommonName)
 	return exitOK, nil
 }
 

@@ -41,6 +41,10 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("sign pdf: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
 	in, out := batchArgs(pos, k.outDir)
+	if err := checkOutput(out, k.force); err != nil {
+		return 0, err
+	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 
 	opts := &pdf.Options{Reason: *reason, Location: *location, Field: *field, Certify: *certify}
 	switch *level {
@@ -126,7 +130,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 		prog = newProgress(e.stderr, "ký / signing "+filepath.Base(in), 2*st.Size())
 		r = prog.readerAt(f)
 	}
-	err = writeAtomic(out, func(w io.Writer) error {
+	err = e.writeOutput(out, k.force, func(w io.Writer) error {
 		return signPDFWith(ctx, w, r, st.Size(), s, opts)
 	})
 	prog.done()
@@ -140,7 +144,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	if opts.Level >= pdf.LevelLT {
 		lvl = opts.Level.String()
 	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (PAdES %s) by %s\n", in, out, lvl, s.Certificate().Subject.CommonName)
+	fmt.Fprintf(e.messages(out), "Đã ký / signed %s → %s (PAdES %s) by %s\n", in, shownName(out), lvl, s.Certificate().Subject.CommonName)
 	return exitOK, nil
 }
 

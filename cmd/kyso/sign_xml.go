@@ -34,6 +34,10 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("sign xml: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
 	in, out := batchArgs(pos, k.outDir)
+	if err := checkOutput(out, k.force); err != nil {
+		return 0, err
+	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 
 	var opts *kxml.SignOptions
 	switch *profile {
@@ -112,14 +116,14 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		}
 		return 0, classifySignErr(fmt.Errorf("signing %s: %w%s", in, err, proxyHint(err)))
 	}
-	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(signed); return err }); err != nil {
+	if err := e.writeOutput(out, k.force, func(w io.Writer) error { _, err := w.Write(signed); return err }); err != nil {
 		return 0, err
 	}
 	where := opts.Location
 	if where == "" {
 		where = "the document element"
 	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (%s, in %s) by %s\n", in, out, *profile, where, s.Certificate().Subject.CommonName)
+	fmt.Fprintf(e.messages(out), "Đã ký / signed %s → %s (%s, in %s) by %s\n", in, shownName(out), *profile, where, s.Certificate().Subject.CommonName)
 	return exitOK, nil
 }
 

@@ -48,6 +48,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso verify FILE... [--trust ROOT.pem]... [--trust-dir DIR] [flags]", err)
 	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 	if len(files) == 0 {
 		return 0, usagef("verify: no files given")
 	}
@@ -104,10 +105,10 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			res.Error = err.Error()
+			res.Error = message(err)
 			code = exitUsage
 			if !*asJSON {
-				fmt.Fprintf(e.stderr, "kyso: %s: %v\n", name, err)
+				fmt.Fprintf(e.stderr, "kyso: %s: %s\n", name, message(err))
 			}
 		} else {
 			res.Report, res.Indication = rep, rep.Indication()
