@@ -258,3 +258,27 @@ func TestErrorMessagesPlain(t *testing.T) {
 	assert.NotContains(t, werr.Error(), ".tmp")
 	assert.Contains(t, werr.Error(), filepath.Join(dir, "gone", "x.pdf"))
 }
+
+// Flag errors spell flags as the help does; missing files are named once,
+// without the system call.
+func TestUsageMessages(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.pdf")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sign", "pdf", "a.pdf", "b.pdf", "--nope"}, "kyso: unknown flag --nope\n"},
+		{[]string{"sign", "pdf", "a.pdf", "b.pdf", "--tsa"}, "kyso: flag needs an argument: --tsa\n"},
+		{[]string{"sign", "pdf", "a.pdf", "b.pdf", "--certify", "x"}, `kyso: invalid value "x" for flag --certify: parse error` + "\n"},
+		{[]string{"sign", "pdf", "a.pdf", "b.pdf", "--quiet=maybe"}, `kyso: invalid boolean value "maybe" for --quiet: parse error` + "\n"},
+		{[]string{"verify", "--offline", missing}, "kyso: " + missing + ": no such file or directory\n"},
+	} {
+		r := kyso(t, nil, "", c.args...)
+		assert.Equal(t, 2, r.code, strings.Join(c.args, " "))
+		assert.True(t, strings.HasSuffix(r.stderr, c.want), "kyso %s:\n got %q\nwant %q", strings.Join(c.args, " "), r.stderr, c.want)
+	}
+	r := kyso(t, nil, "", "verify", "--offline", "--json", missing)
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, missing+": no such file or directory", parseVerifyJSON(t, r).Files[0].Error)
+}

@@ -22,7 +22,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, usageError{err}
+			return nil, usageError{flagErr(err)}
 		}
 		rest := fs.Args()
 		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
@@ -70,3 +70,14 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// flagErr spells the flag in the flag package's errors with two dashes, as
+// the help and the documentation write it.
+func flagErr(err error) error {
+	msg := err.Error()
+	for _, p := range []string{"not defined: -", "needs an argument: -", "for flag -", " for -"} {
+		msg = strings.Replace(msg, p, p+"-", 1)
+	}
+	msg = strings.Replace(msg, "flag provided but not defined: ", "unknown flag ", 1)
+	return errors.New(msg)
+}

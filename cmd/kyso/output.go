@@ -160,6 +160,13 @@ func message(err error) string {
 	if errors.As(err, &sy) {
 		msg = strings.Replace(msg, sy.Error(), "malformed ASN.1 (DER) data", 1)
 	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		// "open x.pdf: no such file or directory" names a system call;
+		// "x.pdf: no such file or directory" is what the user needs, once.
+		msg = strings.Replace(msg, pe.Error(), pe.Path+": "+pe.Err.Error(), 1)
+		msg = strings.Replace(msg, pe.Path+": "+pe.Path+": ", pe.Path+": ", 1)
+	}
 	if i := strings.Index(msg, "asn1: structure error:"); i >= 0 {
 		// Wrapped with %v rather than %w somewhere below: cut the dump.
 		msg = msg[:i] + "malformed ASN.1 (DER) data"

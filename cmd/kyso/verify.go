@@ -108,7 +108,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 			res.Error = message(err)
 			code = exitUsage
 			if !*asJSON {
-				fmt.Fprintf(e.stderr, "kyso: %s: %s\n", name, message(err))
+				fmt.Fprintf(e.stderr, "kyso: %s\n", message(fmt.Errorf("%s: %w", name, err)))
 			}
 		} else {
 			res.Report, res.Indication = rep, rep.Indication()
