@@ -167,7 +167,7 @@ func TestSignRefusesOverwrite(t *testing.T) {
 		// comes first.
 		r := kyso(t, []string{"KYSO_TEST_PASS=wrong"}, "", append([]string{"sign", c.cmd, c.in, out}, key...)...)
 		assert.Equal(t, 2, r.code, r.stderr)
-		assert.Contains(t, r.stderr, out+": already exists (give --force to replace it)")
+		assert.Contains(t, r.stderr, out+": đã có, thêm --force để ghi đè / already exists (give --force to replace it)")
 		assert.NotContains(t, r.stderr, "password")
 		got, err := os.ReadFile(out)
 		require.NoError(t, err)

@@ -43,8 +43,9 @@
 // Output: sign writes OUT through a temporary file renamed into place only
 // when signing succeeded, and refuses to replace an existing OUT unless
 // --force is given (exit status 2, nothing written). OUT "-" writes the
-// signed document to standard output, only once it is complete; the
-// messages then go to standard error. With several inputs and --out-dir DIR,
+// signed document to standard output, only once it is complete (a PDF or
+// a .p7s only when standard output is not a terminal); the messages then go
+// to standard error. With several inputs and --out-dir DIR,
 // sign pdf, sign xml and sign file sign them as one batch: one confirmation
 // on the phone for a remote key, and no file written unless all are signed.
 //

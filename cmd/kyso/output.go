@@ -18,14 +18,17 @@ const stdoutName = "-"
 
 // errOutputExists is returned for an OUT that exists when --force is not
 // given (exit status 2).
-var errOutputExists = errors.New("already exists (give --force to replace it)")
+var errOutputExists = errors.New("đã có, thêm --force để ghi đè / already exists (give --force to replace it)")
 
 // checkOutput refuses an existing path unless force, and a path whose
 // directory does not exist; it is called before
 // the key is opened, so that no PIN is asked and no phone rings for
 // nothing.
 func checkOutput(path string, force bool) error {
-	if path == stdoutName || path == "" {
+	if path == "" {
+		return nil
+	}
+	if path == stdoutName {
 		return nil
 	}
 	if st, err := os.Stat(filepath.Dir(path)); err != nil || !st.IsDir() {
@@ -36,6 +39,16 @@ func checkOutput(path string, force bool) error {
 			return usagef("%s: is a directory", path)
 		}
 		return usageError{fmt.Errorf("%s: %w", path, errOutputExists)}
+	}
+	return nil
+}
+
+// checkBinaryStdout refuses to write a binary document (a PDF, a CMS
+// signature) to standard output when it is a terminal, which it would
+// only garble.
+func (e *env) checkBinaryStdout(out string) error {
+	if out == stdoutName && isTerminal(e.stdout) {
+		return usagef("OUT is - but standard output is a terminal: redirect it to a file or a pipe")
 	}
 	return nil
 }

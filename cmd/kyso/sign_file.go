@@ -39,6 +39,9 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	if err := checkOutput(out, k.force); err != nil {
 		return 0, err
 	}
+	if err := e.checkBinaryStdout(out); err != nil {
+		return 0, err
+	}
 	*quiet = *quiet || !isTerminal(e.stderr)
 	n := 0
 	for _, s := range []string{*cosign, *countersign, *augment} {

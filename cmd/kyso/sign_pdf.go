@@ -44,6 +44,9 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	if err := checkOutput(out, k.force); err != nil {
 		return 0, err
 	}
+	if err := e.checkBinaryStdout(out); err != nil {
+		return 0, err
+	}
 	*quiet = *quiet || !isTerminal(e.stderr)
 
 	opts := &pdf.Options{Reason: *reason, Location: *location, Field: *field, Certify: *certify}

@@ -81,6 +81,13 @@ type ttyResult struct {
 // the program does).
 func kysoTTY(t *testing.T, env []string, dialog []string, args ...string) ttyResult {
 	t.Helper()
+	return kysoTTYOut(t, false, env, dialog, args...)
+}
+
+// kysoTTYOut is kysoTTY with standard output on the terminal too when
+// stdoutTTY is set.
+func kysoTTYOut(t *testing.T, stdoutTTY bool, env []string, dialog []string, args ...string) ttyResult {
+	t.Helper()
 	master, tty := openPTY(t)
 	defer master.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -89,6 +96,9 @@ func kysoTTY(t *testing.T, env []string, dialog []string, args ...string) ttyRes
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdin, cmd.Stderr, cmd.Stdout = tty, tty, &out
+	if stdoutTTY {
+		cmd.Stdout = tty
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	require.NoError(t, cmd.Start())
 
@@ -237,4 +247,24 @@ func TestWriteErrorNamesOutput(t *testing.T) {
 	assert.Contains(t, r.stderr, "writing /proc/kyso-out.pdf: ")
 	assert.NotContains(t, r.stderr, ".tmp")
 	assert.NotContains(t, r.stderr, "kyso-out.pdf.")
+}
+
+// OUT "-" does not spill a binary document onto a terminal; XML is text and
+// is shown.
+func TestStdoutTerminal(t *testing.T) {
+	_, p12, _, env := testPKI(t)
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	xmlIn, err := sample.Path(sample.Invoice)
+	require.NoError(t, err)
+	for _, cmd := range []string{"pdf", "file"} {
+		in := pdfIn
+		r := kysoTTYOut(t, true, env, nil, "sign", cmd, in, "-", "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+		assert.Equal(t, 2, r.code, r.screen)
+		assert.Contains(t, r.screen, "standard output is a terminal")
+		assert.NotContains(t, r.screen, "%PDF")
+	}
+	r := kysoTTYOut(t, true, env, nil, "sign", "xml", xmlIn, "-", "--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check")
+	assert.Equal(t, 0, r.code, r.screen)
+	assert.Contains(t, r.screen, "<SignatureValue>")
 }
