@@ -196,20 +196,48 @@ func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 	}
 }
 
+// errInterrupted ends a prompt the user interrupted (exit status 1).
+var errInterrupted = errors.New("đã dừng / interrupted")
+
 // readSecret asks for a password or PIN on the terminal that is standard
-// input, without echo; the prompt goes to standard error.
+// input, without echo; the prompt goes to standard error. Ctrl-C ends the
+// prompt with errInterrupted and the terminal echoes again.
 func (e *env) readSecret(prompt string) (string, error) {
 	f, ok := e.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", usagef("standard input is not a terminal: cannot ask %q", strings.TrimSpace(prompt))
 	}
-	fmt.Fprint(e.stderr, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(e.stderr) // the user's newline was not echoed
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
 	if err != nil {
 		return "", inputErr(fmt.Errorf("reading from the terminal: %w", err))
 	}
-	return strings.TrimRight(string(b), "\r\n"), nil
+	fmt.Fprint(e.stderr, prompt)
+	type answer struct {
+		b   []byte
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		got <- answer{b, err}
+	}()
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	select {
+	case a := <-got:
+		fmt.Fprintln(e.stderr) // the user's newline was not echoed
+		if a.err != nil {
+			return "", inputErr(fmt.Errorf("reading from the terminal: %w", a.err))
+		}
+		return strings.TrimRight(string(a.b), "\r\n"), nil
+	case <-ctx.Done():
+		term.Restore(fd, state)
+		fmt.Fprintln(e.stderr)
+		return "", errInterrupted
+	}
 }
 
 // isTerminal reports whether the stream s (standard input or error) is a

@@ -141,11 +141,12 @@ Exit status: 0 ok, 1 verdict not TOTAL_PASSED or operation refused,
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	ctx            context.Context // done when the user interrupts (Ctrl-C)
 }
 
 // run executes the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage

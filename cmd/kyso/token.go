@@ -11,8 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/term"
-
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -119,15 +117,10 @@ func (c *tokenCmd) secret(flagName, env, prompt string) (string, error) {
 		}
 		return v, nil
 	}
-	fmt.Fprint(c.e.stderr, prompt)
-	if f, ok := c.e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		b, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(c.e.stderr)
-		if err != nil {
-			return "", fmt.Errorf("reading the PIN from the terminal: %w", err)
-		}
-		return strings.TrimRight(string(b), "\r\n"), nil
+	if isTerminal(c.e.stdin) {
+		return c.e.readSecret(prompt)
 	}
+	fmt.Fprint(c.e.stderr, prompt)
 	line, err := c.in.ReadString('\n')
 	fmt.Fprintln(c.e.stderr)
 	if err != nil && line == "" {

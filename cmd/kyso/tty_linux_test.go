@@ -71,6 +71,7 @@ type ttyResult struct {
 	code   int
 	stdout string // standard output (a pipe)
 	screen string // what the terminal showed: standard error and the echo of what was typed
+	echo   bool   // whether the terminal echoed again when the program ended
 }
 
 // kysoTTY runs the binary with standard input and standard error on a new
@@ -145,6 +146,7 @@ func kysoTTYOut(t *testing.T, stdoutTTY bool, env []string, dialog []string, arg
 		require.NoError(t, err)
 	}
 	err := cmd.Wait()
+	echo := echoOn(t, tty)
 	tty.Close()
 	select {
 	case <-read:
@@ -158,7 +160,7 @@ func kysoTTYOut(t *testing.T, stdoutTTY bool, env []string, dialog []string, arg
 	} else {
 		require.NoError(t, err)
 	}
-	return ttyResult{code: code, stdout: out.String(), screen: shown()}
+	return ttyResult{code: code, stdout: out.String(), screen: shown(), echo: echo}
 }
 
 // Without --pass-env or --pass-file, the PKCS#12 password is asked on the
@@ -173,6 +175,7 @@ func TestPasswordPromptNoEcho(t *testing.T) {
 	r := kysoTTY(t, nil, []string{"password of signer.p12: ", pass + "\n"}, "sign", "pdf", pdfIn, out, "--p12", p12, "--no-cert-check")
 	require.Equal(t, 0, r.code, r.screen)
 	assert.NotContains(t, r.screen, pass, "the password is not echoed")
+	assert.True(t, r.echo, "echo is back on")
 	assert.Contains(t, r.stdout, "Đã ký / signed")
 	check.PDFSig(t, out, 1)
 
@@ -267,4 +270,24 @@ func TestStdoutTerminal(t *testing.T) {
 	r := kysoTTYOut(t, true, env, nil, "sign", "xml", xmlIn, "-", "--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check")
 	assert.Equal(t, 0, r.code, r.screen)
 	assert.Contains(t, r.screen, "<SignatureValue>")
+}
+
+// Ctrl-C at a password or PIN prompt stops the program (exit status 1)
+// and leaves the terminal echoing.
+func TestPromptInterrupt(t *testing.T) {
+	_, p12, _, _ := testPKI(t)
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "x.pdf")
+	r := kysoTTY(t, nil, []string{"password of signer.p12: ", "\x03"}, "sign", "pdf", pdfIn, out, "--p12", p12, "--no-cert-check")
+	assert.Equal(t, 1, r.code, r.screen)
+	assert.Contains(t, r.screen, "kyso: đã dừng / interrupted")
+	assert.True(t, r.echo, "echo is back on")
+	assert.NoFileExists(t, out)
+
+	_, tok, env := tokenEnv(t)
+	r = kysoTTY(t, env, []string{"PIN hiện tại / current PIN: ", "\x03"}, "token", "change-pin", "--pkcs11", tok.Module, "--token", softhsm.Label)
+	assert.Equal(t, 1, r.code, r.screen)
+	assert.Contains(t, r.screen, "interrupted")
+	assert.True(t, r.echo, "echo is back on")
 }
