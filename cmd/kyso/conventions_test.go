@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/asn1"
 	"fmt"
 	"os"
@@ -250,6 +251,8 @@ func TestErrorMessagesPlain(t *testing.T) {
 	msg := message(fmt.Errorf("reading %s: %w", "x.p12", aerr))
 	assert.Equal(t, "reading x.p12: malformed ASN.1 (DER) data", msg)
 	assert.Equal(t, "plain", message(fmt.Errorf("plain")))
+	assert.Equal(t, "signing x.pdf: đã dừng / interrupted", message(fmt.Errorf("signing x.pdf: %w", context.Canceled)))
+	assert.Equal(t, "TSA: hết thời gian chờ / timed out", message(fmt.Errorf("TSA: %w", context.DeadlineExceeded)))
 
 	// A failed write names the output, not the temporary file.
 	e := &env{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -179,6 +180,12 @@ func message(err error) string {
 		// "x.pdf: no such file or directory" is what the user needs, once.
 		msg = strings.Replace(msg, pe.Error(), pe.Path+": "+pe.Err.Error(), 1)
 		msg = strings.Replace(msg, pe.Path+": "+pe.Path+": ", pe.Path+": ", 1)
+	}
+	if errors.Is(err, context.Canceled) {
+		msg = strings.Replace(msg, context.Canceled.Error(), errInterrupted.Error(), 1)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		msg = strings.Replace(msg, context.DeadlineExceeded.Error(), "hết thời gian chờ / timed out", 1)
 	}
 	if i := strings.Index(msg, "asn1: structure error:"); i >= 0 {
 		// Wrapped with %v rather than %w somewhere below: cut the dump.
