@@ -102,7 +102,7 @@
 // Decoding of every form is also covered by the wire package's
 // TestDecodeRPCLiteral, TestDialectsRoundTrip, TestDecodeSOAP11Faults and
 // TestParseDateTime. The kyso command's --sim-profile, --sim-mode and
-// --sim-format are exercised by examples/kyso TestSIMProfiles.
+// --sim-format are exercised by cmd/kyso TestSIMProfiles.
 //
 // Entry points:
 //

@@ -30,7 +30,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/examples/internal/check"
+	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/remote"
 )
 

@@ -33,8 +33,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kyso-vn/kyso/examples/internal/sample"
-	"github.com/kyso-vn/kyso/examples/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/softhsm"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer/pkitest"

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/examples/internal/check"
-	"github.com/kyso-vn/kyso/examples/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/softhsm"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer"

@@ -1,7 +1,7 @@
 // Package sample finds the sample documents (testdata/sample.pdf,
-// testdata/invoice.xml) that the example programs sign, whether they run
-// from the repository root (go run ./examples/NAME) or from their own
-// directory (go test).
+// testdata/invoice.xml) that the example programs and the kyso command's
+// tests sign, whether they run from the repository root (go run
+// ./examples/NAME) or from their own directory (go test).
 package sample
 
 import (

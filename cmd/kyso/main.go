@@ -1,11 +1,15 @@
 // Command kyso signs and verifies documents for Vietnamese e-government from
-// the command line: PDF (PAdES) and XML (XML-DSig / XAdES e-invoices), with
-// keys in a PKCS#12 file, on a PKCS#11 USB token or on a SIM card (through
-// the operator's MSSP). It is a thin shell over the kyso library.
+// the command line: PDF (PAdES), XML (XML-DSig / XAdES e-invoices) and any
+// file (detached CAdES), with keys in a PKCS#12 file, on a PKCS#11 USB
+// token, on a SIM card (through the operator's MSSP) or at a remote-signing
+// service. It is a thin shell over the kyso library; each subcommand lives in
+// the file named after it (sign_pdf.go, verify.go, token.go, ...).
 //
 // Install it with
 //
-//	go install github.com/kyso-vn/kyso/examples/kyso@latest
+//	go install github.com/kyso-vn/kyso/cmd/kyso@latest
+//
+// It needs cgo (for PKCS#11 tokens) and so a C compiler.
 //
 // Commands:
 //
@@ -19,10 +23,13 @@
 //	kyso token keygen|import-cert|change-pin|unblock-pin|delete ...
 //	                               new key and CSR, import the issued certificate,
 //	                               change or unblock the PIN, delete a certificate
+//	kyso version                   the module version and the Go version it was built with
+//	kyso help [COMMAND [SUBCOMMAND]]
+//	                               the commands, or one command's flags (the same as COMMAND -h)
 //
 // Key sources for sign (exactly one):
 //
-//	--p12 FILE (--pass-env VAR | --pass-file FILE)
+//	--p12 FILE [--pass-env VAR | --pass-file FILE]   (neither: asked on the terminal, without echo)
 //	--pkcs11 MODULE (--token LABEL | --serial SERIAL) [--cert THUMBPRINT] [--pin-env VAR]
 //	--sim MSISDN --mssp URL [--ap-id ID] [--ap-pass-env VAR] [--mssp-id URI]
 //	    [--sim-profile etsi|vgca|ficom] [--sim-mode synch|async|poll] [--sim-format pkcs1|cms]
@@ -30,20 +37,40 @@
 //	--csc BASE_URL --csc-user USER --csc-pass-env VAR [--csc-credential ID] [--csc-pin-env VAR]
 //	--sp769 BASE_URL --sp-id ID --sp-pass-env VAR --sp-user USER_ID
 //
-// With several inputs and --out-dir DIR, sign pdf and sign xml sign them
-// as one batch: one confirmation on the phone for a remote key, and no
-// file written unless all are signed.
+// A token PIN without --pin-env is asked on the terminal without echo too
+// (or read as one line of standard input when it is not a terminal).
 //
-// Exit status: 0 on success (for verify: every signature of every file is
-// TOTAL_PASSED); 1 when a signature is TOTAL_FAILED or INDETERMINATE, a file
-// holds no signature, or an operation failed (a TSA error; any refusal by
-// the SIM user or the MSSP: cancelled, expired, PIN or SIM blocked, unknown
-// number, no answer in time — worded in Vietnamese and English); 2 for a
-// usage or input error (bad flags, unreadable or malformed file, wrong
-// password or token PIN). Run "kyso help" or "kyso COMMAND -h" for the flags.
+// Output: sign writes OUT through a temporary file renamed into place only
+// when signing succeeded, and refuses to replace an existing OUT unless
+// --force is given (exit status 2, nothing written). OUT "-" writes the
+// signed document to standard output, only once it is complete (a PDF or
+// a .p7s only when standard output is not a terminal); the messages then go
+// to standard error. With several inputs and --out-dir DIR,
+// sign pdf, sign xml and sign file sign them as one batch: one confirmation
+// on the phone for a remote key, and no file written unless all are signed.
 //
-// Flags may be given before or after the file arguments. Progress is shown
-// on standard error for files over 4 MiB unless --quiet is given.
+// Progress is shown on standard error for files over 4 MiB when standard
+// error is a terminal, unless --quiet is given. Flags may be given before or
+// after the file arguments.
+//
+// Exit status, the same for every command:
+//
+//	0  success: the document signed, the command done; for verify, every
+//	   signature of every file is TOTAL_PASSED; help, version and -h
+//	1  a verdict or a refusal: verify found a signature TOTAL_FAILED or
+//	   INDETERMINATE, or a file holding no signature; an operation failed
+//	   or was refused (a TSA error; any refusal by the SIM user or the
+//	   MSSP: cancelled, expired, PIN or SIM blocked, unknown number, no
+//	   answer in time; a remote-signing service refusing; the token
+//	   refusing a command; interrupted) — worded in Vietnamese and English
+//	2  a usage or input error: unknown command, bad flags or arguments,
+//	   an existing OUT without --force, an unreadable or malformed file,
+//	   a wrong password or token PIN, a locked PIN
+//	3  sign pdf and sign xml: the signer's certificate check refused to
+//	   sign (expired, not yet valid, revoked, not for signing — Circular
+//	   15/2025); nothing is written
+//
+// Run "kyso help" or "kyso COMMAND -h" for the flags.
 package main
 
 import (
@@ -54,7 +81,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 )
 
@@ -71,6 +97,7 @@ const (
 	exitFailed  = 1 // a verdict other than TOTAL_PASSED, or an operation failed
 	exitUsage   = 2 // usage or input error
 	progressMin = 4 << 20
+	// exitCertRefused (3) is in certcheck.go.
 )
 
 // usageError marks errors that exit with status 2.
@@ -102,19 +129,24 @@ Usage:
   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
   kyso token SUBCOMMAND ...      keygen, import-cert, change-pin, unblock-pin, delete on a token
+  kyso version                   print the version
+  kyso help [COMMAND]            print this, or a command's flags
 
-Run "kyso COMMAND -h" for a command's flags.
+Run "kyso COMMAND -h" for a command's flags. OUT "-" is standard output.
+Exit status: 0 ok, 1 verdict not TOTAL_PASSED or operation refused,
+2 usage or input error, 3 certificate check refused to sign.
 `
 
 // env bundles the process's streams for the commands.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	ctx            context.Context // done when the user interrupts (Ctrl-C)
 }
 
 // run executes the command line args and returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, ctx: ctx}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -132,9 +164,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code, err = e.tokens(ctx, rest)
 	case "token":
 		code, err = e.token(ctx, rest)
+	case "version", "-version", "--version":
+		code, err = e.version(rest)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
+		if len(rest) == 0 || cmd != "help" {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		// "kyso help sign pdf" is "kyso sign pdf -h".
+		return run(ctx, append(append([]string{}, rest...), "-h"), stdin, stdout, stderr)
 	default:
 		err = usagef("unknown command %q", cmd)
 	}
@@ -144,66 +182,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "kyso:", err)
+	fmt.Fprintln(stderr, "kyso:", message(err))
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
 	}
 	return exitFailed
 }
-
-// parse parses flags that may come before, between or after the
-// positional arguments (the standard flag package stops at the first
-// positional argument) and returns the positional arguments. "--" ends the
-// flags.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err}
-		}
-		rest := fs.Args()
-		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// helpFor prints fs's flags to w when err is flag.ErrHelp, spelt with two
-// dashes as the documentation writes them (one dash works too).
-func helpFor(fs *flag.FlagSet, w io.Writer, synopsis string, err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(w, "Usage: %s\n\nFlags:\n", synopsis)
-		fs.VisitAll(func(f *flag.Flag) {
-			name, usage := flag.UnquoteUsage(f)
-			line := "  --" + f.Name
-			if name != "" {
-				line += " " + name
-			}
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
-				if name == "string" {
-					usage += fmt.Sprintf(" (default %q)", f.DefValue)
-				} else {
-					usage += " (default " + f.DefValue + ")"
-				}
-			}
-			fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
-		})
-	}
-	return err
-}
-
-// multiFlag is a repeatable string flag.
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return fmt.Sprint(*m) }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

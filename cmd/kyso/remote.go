@@ -158,7 +158,7 @@ func batchSigner(s signer.Signer) remote.BatchSigner {
 
 // batchOutputs checks the inputs of a batch and returns their outputs in
 // dir.
-func batchOutputs(inputs []string, dir string) ([]string, error) {
+func batchOutputs(inputs []string, dir string, force bool, ext string) ([]string, error) {
 	if len(inputs) == 0 {
 		return nil, usagef("--out-dir: give one or more input files")
 	}
@@ -169,7 +169,7 @@ func batchOutputs(inputs []string, dir string) ([]string, error) {
 	seen := map[string]string{}
 	outs := make([]string, len(inputs))
 	for i, in := range inputs {
-		out := filepath.Join(dir, filepath.Base(in))
+		out := filepath.Join(dir, filepath.Base(in)) + ext
 		if prev, dup := seen[out]; dup {
 			return nil, usagef("--out-dir: %s and %s would both be written to %s", prev, in, out)
 		}
@@ -177,6 +177,9 @@ func batchOutputs(inputs []string, dir string) ([]string, error) {
 		ao, _ := filepath.Abs(out)
 		if ai == ao {
 			return nil, usagef("--out-dir: %s would overwrite its input", out)
+		}
+		if err := checkOutput(out, force); err != nil {
+			return nil, err
 		}
 		seen[out] = in
 		outs[i] = out
@@ -186,7 +189,7 @@ func batchOutputs(inputs []string, dir string) ([]string, error) {
 
 // signPDFBatch signs every input PDF into dir as one batch.
 func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, opts *pdf.Options) (int, error) {
-	outs, err := batchOutputs(inputs, k.outDir)
+	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
 	if err != nil {
 		return 0, err
 	}
@@ -228,13 +231,13 @@ func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, op
 // signatures, each written as the input's name plus .p7s (.p7m when
 // enveloping).
 func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, opts *cades.Options) (int, error) {
-	outs, err := batchOutputs(inputs, k.outDir)
-	if err != nil {
-		return 0, err
-	}
 	ext := ".p7s"
 	if opts.Enveloping {
 		ext = ".p7m"
+	}
+	outs, err := batchOutputs(inputs, k.outDir, k.force, ext)
+	if err != nil {
+		return 0, err
 	}
 	s, release, err := k.open(ctx, e, fmt.Sprintf("%d tệp", len(inputs)))
 	if err != nil {
@@ -253,7 +256,7 @@ func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, o
 		if err != nil {
 			return 0, classifyCAdESErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
 		}
-		jobs[i] = remote.Job{Prepared: p, Out: outs[i] + ext, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
+		jobs[i] = remote.Job{Prepared: p, Out: outs[i], Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
 			der, err := p.Finish(ctx, sig)
 			if err != nil {
 				return err
@@ -271,7 +274,7 @@ func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, o
 
 // signXMLBatch signs every input XML document into dir as one batch.
 func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, opts *kxml.SignOptions) (int, error) {
-	outs, err := batchOutputs(inputs, k.outDir)
+	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
 	if err != nil {
 		return 0, err
 	}

@@ -1,5 +1,5 @@
-// Package softhsm prepares a SoftHSM2 token for the example programs and
-// their tests: a temporary token directory (SOFTHSM2_CONF), one initialised
+// Package softhsm prepares a SoftHSM2 token for the example programs, the
+// kyso command and their tests: a temporary token directory (SOFTHSM2_CONF), one initialised
 // token, and a key with its certificate imported from a signer/pkitest
 // identity. The tools come from Debian softhsm2 (softhsm2-util) and opensc
 // (pkcs11-tool). New is for tests: when the tools are missing the test

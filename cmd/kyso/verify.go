@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/verify"
@@ -46,6 +48,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, "kyso verify FILE... [--trust ROOT.pem]... [--trust-dir DIR] [flags]", err)
 	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 	if len(files) == 0 {
 		return 0, usagef("verify: no files given")
 	}
@@ -102,10 +105,10 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			res.Error = err.Error()
+			res.Error = message(err)
 			code = exitUsage
 			if !*asJSON {
-				fmt.Fprintf(e.stderr, "kyso: %s: %v\n", name, err)
+				fmt.Fprintf(e.stderr, "kyso: %s\n", message(fmt.Errorf("%s: %w", name, err)))
 			}
 		} else {
 			res.Report, res.Indication = rep, rep.Indication()
@@ -153,4 +156,52 @@ func verifyFile(ctx context.Context, v verify.Verifier, name string, stderr io.W
 	rep, err := v.Verify(ctx, r, st.Size())
 	prog.done()
 	return rep, err
+}
+
+// verifyPath verifies one file for "kyso verify": a CMS signature file
+// (.p7s/.p7m) with its content (content, or the file next to it named
+// without the .p7s/.sig extension), anything else through mux.
+func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, name, content string, stderr io.Writer, quiet bool) (*verify.Report, error) {
+	head := make([]byte, 1024)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	if !verify.IsCMS(head[:n]) {
+		return verifyFile(ctx, mux, name, stderr, quiet)
+	}
+	sig, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	if content == "" && !isEnveloping(sig) {
+		for _, ext := range []string{".p7s", ".sig", ".P7S", ".SIG"} {
+			if c := strings.TrimSuffix(name, ext); c != name {
+				if _, err := os.Stat(c); err == nil {
+					content = c
+				}
+				break
+			}
+		}
+		if content == "" {
+			fmt.Fprintf(stderr, "kyso: %s is a detached signature and its content was not found: give --content FILE\n", name)
+		}
+	}
+	if content == "" {
+		return v.VerifyDetached(ctx, sig, nil)
+	}
+	c, err := os.Open(content)
+	if err != nil {
+		return nil, fmt.Errorf("--content: %w", err)
+	}
+	defer c.Close()
+	r := e0(stderr).progressReader(c, "kiểm tra / verifying "+filepath.Base(content), quiet)
+	return v.VerifyDetached(ctx, sig, r)
+}
+
+// e0 wraps stderr as an env for progressReader.
+func e0(stderr io.Writer) *env {
+	return &env{stderr: stderr, stdout: io.Discard, stdin: bytes.NewReader(nil)}
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/kyso-vn/kyso/pkcs11"
 	"github.com/kyso-vn/kyso/signer"
@@ -26,18 +28,20 @@ type keyFlags struct {
 	simx                                        simFlags // sim.go
 
 	remoteFlags // --csc, --sp769, --out-dir (remote.go)
+
+	force bool // replace existing outputs (output.go)
 }
 
 func (k *keyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.p12, "p12", "", "PKCS#12 (.p12/.pfx) `FILE` holding the key and certificate")
-	fs.StringVar(&k.passEnv, "pass-env", "", "environment variable `VAR` holding the PKCS#12 password")
+	fs.StringVar(&k.passEnv, "pass-env", "", "environment variable `VAR` holding the PKCS#12 password (default: asked on the terminal, without echo)")
 	fs.StringVar(&k.passFile, "pass-file", "", "`FILE` holding the PKCS#12 password (first line)")
 
 	fs.StringVar(&k.module, "pkcs11", "", "PKCS#11 `MODULE` (USB token middleware library)")
 	fs.StringVar(&k.token, "token", "", "token `LABEL` (with --pkcs11)")
 	fs.StringVar(&k.serial, "serial", "", "token `SERIAL` number (with --pkcs11)")
 	fs.StringVar(&k.cert, "cert", "", "certificate SHA-1/SHA-256 `THUMBPRINT` or serial (with --pkcs11; default: the only end-entity certificate)")
-	fs.StringVar(&k.pinEnv, "pin-env", "", "environment variable `VAR` holding the token PIN (default: ask on standard input)")
+	fs.StringVar(&k.pinEnv, "pin-env", "", "environment variable `VAR` holding the token PIN (default: asked on the terminal without echo, or one line of standard input)")
 
 	fs.StringVar(&k.sim, "sim", "", "mobile number (`MSISDN`) of the SIM holding the key (SIM PKI)")
 	fs.StringVar(&k.mssp, "mssp", "", "MSSP endpoint `URL` (with --sim)")
@@ -48,6 +52,7 @@ func (k *keyFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&k.simWait, "sim-timeout", 2*time.Minute, "how long to wait for the user to confirm on the phone")
 	k.registerSIM(fs)
 	k.remoteFlags.register(fs)
+	fs.BoolVar(&k.force, "force", false, "replace OUT (or the files in --out-dir) when it already exists")
 }
 
 // open returns the Signer the flags select and a function releasing it.
@@ -65,7 +70,7 @@ func (k *keyFlags) open(ctx context.Context, e *env, docName string) (signer.Sig
 	case k.isRemote():
 		return k.openRemote(ctx, e, docName)
 	case k.p12 != "":
-		return k.openP12()
+		return k.openP12(e)
 	case k.module != "":
 		return k.openPKCS11(ctx, e)
 	default:
@@ -73,8 +78,9 @@ func (k *keyFlags) open(ctx context.Context, e *env, docName string) (signer.Sig
 	}
 }
 
-func (k *keyFlags) openP12() (signer.Signer, func(), error) {
+func (k *keyFlags) openP12(e *env) (signer.Signer, func(), error) {
 	var pass string
+	hint := "check --pass-env / --pass-file"
 	switch {
 	case k.passEnv != "" && k.passFile != "":
 		return nil, nil, usagef("give --pass-env or --pass-file, not both")
@@ -91,13 +97,19 @@ func (k *keyFlags) openP12() (signer.Signer, func(), error) {
 		}
 		pass, _, _ = strings.Cut(string(b), "\n")
 		pass = strings.TrimSuffix(pass, "\r")
+	case isTerminal(e.stdin):
+		p, err := e.readSecret(fmt.Sprintf("Mật khẩu / password of %s: ", filepath.Base(k.p12)))
+		if err != nil {
+			return nil, nil, err
+		}
+		pass, hint = p, "type it again, or use --pass-env / --pass-file"
 	default:
-		return nil, nil, usagef("--p12 needs the password: --pass-env VAR or --pass-file FILE")
+		return nil, nil, usagef("--p12 needs the password: --pass-env VAR or --pass-file FILE (or run on a terminal to be asked)")
 	}
 	s, err := signer.LoadPKCS12File(k.p12, pass)
 	switch {
 	case errors.Is(err, signer.ErrWrongPassword):
-		return nil, nil, inputErr(fmt.Errorf("%w (check --pass-env / --pass-file)", err))
+		return nil, nil, inputErr(fmt.Errorf("%w (%s)", err, hint))
 	case err != nil:
 		return nil, nil, inputErr(err) // names the file already
 	}
@@ -170,11 +182,13 @@ func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 			}
 			return v, nil
 		}
+		if isTerminal(e.stdin) {
+			pin, err := e.readSecret(fmt.Sprintf("PIN cho / for %q: ", req.Token.Label))
+			return strings.TrimSpace(pin), err
+		}
 		fmt.Fprintf(e.stderr, "PIN cho / for %q: ", req.Token.Label)
 		line, err := bufio.NewReader(e.stdin).ReadString('\n')
-		if !isTerminal(e.stdin) {
-			fmt.Fprintln(e.stderr) // a terminal echoed the user's newline; a pipe did not
-		}
+		fmt.Fprintln(e.stderr)
 		if err != nil && line == "" {
 			return "", usagef("no PIN given (use --pin-env VAR): %v", err)
 		}
@@ -182,12 +196,53 @@ func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 	}
 }
 
-// isTerminal reports whether r is a character device such as a terminal.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
+// errInterrupted ends a prompt the user interrupted (exit status 1).
+var errInterrupted = errors.New("đã dừng / interrupted")
+
+// readSecret asks for a password or PIN on the terminal that is standard
+// input, without echo; the prompt goes to standard error. Ctrl-C ends the
+// prompt with errInterrupted and the terminal echoes again.
+func (e *env) readSecret(prompt string) (string, error) {
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", usagef("standard input is not a terminal: cannot ask %q", strings.TrimSpace(prompt))
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", inputErr(fmt.Errorf("reading from the terminal: %w", err))
+	}
+	fmt.Fprint(e.stderr, prompt)
+	type answer struct {
+		b   []byte
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		got <- answer{b, err}
+	}()
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	select {
+	case a := <-got:
+		fmt.Fprintln(e.stderr) // the user's newline was not echoed
+		if a.err != nil {
+			return "", inputErr(fmt.Errorf("reading from the terminal: %w", a.err))
+		}
+		return strings.TrimRight(string(a.b), "\r\n"), nil
+	case <-ctx.Done():
+		term.Restore(fd, state)
+		fmt.Fprintln(e.stderr)
+		return "", errInterrupted
+	}
+}
+
+// isTerminal reports whether the stream s (standard input or error) is a
+// terminal.
+func isTerminal(s any) bool {
+	f, ok := s.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

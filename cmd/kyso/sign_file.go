@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -9,14 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/kyso-vn/kyso/cades"
-	"github.com/kyso-vn/kyso/verify"
 )
 
-// "kyso sign file": CAdES signatures (.p7s) over any file, and the CMS side
-// of "kyso verify".
+// "kyso sign file": CAdES signatures (.p7s) over any file; the CMS side of
+// "kyso verify" is verifyPath in verify.go.
 
 const signFileSynopsis = "kyso sign file IN OUT.p7s <key flags> [--level B-B|B-T|B-LT] [--tsa URL] [--enveloping] [--cosign P7S | --countersign P7S | --augment P7S]"
 
@@ -39,6 +36,13 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("sign file: want IN and OUT.p7s (or IN... --out-dir DIR), got %d arguments", len(pos))
 	}
 	in, out := batchArgs(pos, k.outDir)
+	if err := checkOutput(out, k.force); err != nil {
+		return 0, err
+	}
+	if err := e.checkBinaryStdout(out); err != nil {
+		return 0, err
+	}
+	*quiet = *quiet || !isTerminal(e.stderr)
 	n := 0
 	for _, s := range []string{*cosign, *countersign, *augment} {
 		if s != "" {
@@ -102,10 +106,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		if err != nil {
 			return 0, classifyCAdESErr(fmt.Errorf("augmenting %s: %w%s", *augment, err, proxyHint(err)))
 		}
-		if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
+		if err := e.writeOutput(out, k.force, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
 			return 0, err
 		}
-		fmt.Fprintf(e.stdout, "Đã nâng cấp / augmented %s → %s (CAdES %s)\n", *augment, out, levelOf(opts))
+		fmt.Fprintf(e.messages(out), "Đã nâng cấp / augmented %s → %s (CAdES %s)\n", *augment, shownName(out), levelOf(opts))
 		return exitOK, nil
 	}
 
@@ -137,10 +141,10 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, classifyCAdESErr(fmt.Errorf("signing %s: %w%s", in, err, proxyHint(err)))
 	}
-	if err := writeAtomic(out, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
+	if err := e.writeOutput(out, k.force, func(w io.Writer) error { _, err := w.Write(p7s); return err }); err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %s → %s (%s) by %s\n", in, out, what, s.Certificate().Subject.CommonName)
+	fmt.Fprintf(e.messages(out), "Đã ký / signed %s → %s (%s) by %s\n", in, shownName(out), what, s.Certificate().Subject.CommonName)
 	return exitOK, nil
 }
 
@@ -222,52 +226,4 @@ func classifyCAdESErr(err error) error {
 		return err
 	}
 	return classifySignErr(err)
-}
-
-// verifyPath verifies one file for "kyso verify": a CMS signature file
-// (.p7s/.p7m) with its content (content, or the file next to it named
-// without the .p7s/.sig extension), anything else through mux.
-func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, name, content string, stderr io.Writer, quiet bool) (*verify.Report, error) {
-	head := make([]byte, 1024)
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	n, _ := io.ReadFull(f, head)
-	f.Close()
-	if !verify.IsCMS(head[:n]) {
-		return verifyFile(ctx, mux, name, stderr, quiet)
-	}
-	sig, err := os.ReadFile(name)
-	if err != nil {
-		return nil, err
-	}
-	if content == "" && !isEnveloping(sig) {
-		for _, ext := range []string{".p7s", ".sig", ".P7S", ".SIG"} {
-			if c := strings.TrimSuffix(name, ext); c != name {
-				if _, err := os.Stat(c); err == nil {
-					content = c
-				}
-				break
-			}
-		}
-		if content == "" {
-			fmt.Fprintf(stderr, "kyso: %s is a detached signature and its content was not found: give --content FILE\n", name)
-		}
-	}
-	if content == "" {
-		return v.VerifyDetached(ctx, sig, nil)
-	}
-	c, err := os.Open(content)
-	if err != nil {
-		return nil, fmt.Errorf("--content: %w", err)
-	}
-	defer c.Close()
-	r := e0(stderr).progressReader(c, "kiểm tra / verifying "+filepath.Base(content), quiet)
-	return v.VerifyDetached(ctx, sig, r)
-}
-
-// e0 wraps stderr as an env for progressReader.
-func e0(stderr io.Writer) *env {
-	return &env{stderr: stderr, stdout: io.Discard, stdin: bytes.NewReader(nil)}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/internal/sample"
 )
 
 func FuzzParseVisible(f *testing.F) {
@@ -83,6 +83,10 @@ func Example() {
 	//   kyso pki serve DIR             serve DIR's TSA, OCSP, CRL and an MSSP simulator on loopback until interrupted
 	//   kyso tokens --pkcs11 MODULE    list tokens and certificates on a PKCS#11 module
 	//   kyso token SUBCOMMAND ...      keygen, import-cert, change-pin, unblock-pin, delete on a token
+	//   kyso version                   print the version
+	//   kyso help [COMMAND]            print this, or a command's flags
 	//
-	// Run "kyso COMMAND -h" for a command's flags.
+	// Run "kyso COMMAND -h" for a command's flags. OUT "-" is standard output.
+	// Exit status: 0 ok, 1 verdict not TOTAL_PASSED or operation refused,
+	// 2 usage or input error, 3 certificate check refused to sign.
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/examples/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/softhsm"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
@@ -128,15 +128,15 @@ func TestSignFileCAdES(t *testing.T) {
 	r = kyso(t, env, "", append([]string{"sign", "file", in, filepath.Join(dir, "z.p7s"), "--level", "B-X", "--tsa", tsa}, key...)...)
 	assert.Equal(t, 2, r.code)
 
-	// Progress for a big file.
+	// A big file: progress only on a terminal (TestProgressOnTerminal).
 	big := filepath.Join(dir, "big.bin")
 	require.NoError(t, os.WriteFile(big, bytes.Repeat([]byte{7}, 6<<20), 0o600))
 	r = kyso(t, env, "", append([]string{"sign", "file", big, big + ".p7s"}, key...)...)
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "signing big.bin: 100%")
+	assert.NotContains(t, r.stderr, "signing big.bin")
 	r = kyso(t, []string{"HTTP_PROXY=" + srv.base}, "", "verify", "--trust", root, big+".p7s")
 	assert.Equal(t, 0, r.code, r.stdout)
-	assert.Contains(t, r.stderr, "verifying big.bin: 100%")
+	assert.NotContains(t, r.stderr, "verifying big.bin")
 }
 
 // "kyso sign file" with a key on a PKCS#11 token (SoftHSM2) and with a SIM

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/examples/internal/check"
-	"github.com/kyso-vn/kyso/examples/internal/sample"
+	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )

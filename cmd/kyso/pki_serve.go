@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,142 +14,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
 )
 
-// pkiState is written by "kyso pki init" next to the certificates: with the
-// seed and the creation time, "kyso pki serve" rebuilds the very same PKI
-// (pkitest.Deterministic) and serves its TSA, OCSP and CRL.
-type pkiState struct {
-	Note    string    `json:"note"`
-	Seed    uint64    `json:"seed"`
-	Created time.Time `json:"created"`
-	Signer  string    `json:"signer"`
-	CCCD    string    `json:"cccd"`
-}
-
-const pkiStateFile = "kyso-pki.json"
-
-func (e *env) pki(ctx context.Context, args []string) (int, error) {
-	if len(args) == 0 {
-		return 0, usagef("pki: want init DIR or serve DIR")
-	}
-	switch args[0] {
-	case "init":
-		return e.pkiInit(args[1:])
-	case "serve":
-		return e.pkiServe(ctx, args[1:])
-	}
-	return 0, usagef("pki: unknown command %q (init or serve)", args[0])
-}
-
-// buildPKI builds the test PKI of st. Its clock reads st.Created while the
-// certificates are issued (so that they come out byte for byte the same
-// every time) and the real time afterwards (for OCSP, CRLs and time-stamps).
-func buildPKI(st pkiState) (*pkitest.PKI, *pkitest.Identity, error) {
-	var live atomic.Bool
-	clock := func() time.Time {
-		if live.Load() {
-			return time.Now()
-		}
-		return st.Created
-	}
-	p, err := pkitest.Start(pkitest.Deterministic(st.Seed), pkitest.WithClock(clock))
-	if err != nil {
-		return nil, nil, err
-	}
-	id, err := p.Issue(pkitest.Person(st.Signer, st.CCCD), pkitest.Validity(st.Created.Add(-time.Hour), st.Created.AddDate(2, 0, 0)))
-	if err != nil {
-		p.Close()
-		return nil, nil, err
-	}
-	live.Store(true)
-	return p, id, nil
-}
-
-func (e *env) pkiInit(args []string) (int, error) {
-	fs := flag.NewFlagSet("pki init", flag.ContinueOnError)
-	name := fs.String("name", pkitest.DefaultPersonName, "signer's name")
-	cccd := fs.String("cccd", pkitest.DefaultCCCD, "signer's citizen identity number (CCCD)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return 0, helpFor(fs, e.stdout, "kyso pki init DIR [--name NAME] [--cccd NUMBER]", err)
-	}
-	if len(pos) != 1 {
-		return 0, usagef("pki init: want one directory")
-	}
-	dir := pos[0]
-	if _, err := os.Stat(filepath.Join(dir, pkiStateFile)); err == nil {
-		return 0, usagef("pki init: %s already holds a test PKI", dir)
-	}
-	var seed [8]byte
-	if _, err := rand.Read(seed[:]); err != nil {
-		return 0, err
-	}
-	st := pkiState{
-		Note:    "kyso test PKI: for trying kyso only; never trust these certificates. The seed regenerates every key.",
-		Seed:    binary.BigEndian.Uint64(seed[:]),
-		Created: time.Now().UTC().Truncate(time.Second),
-		Signer:  *name,
-		CCCD:    *cccd,
-	}
-	p, id, err := buildPKI(st)
-	if err != nil {
-		return 0, err
-	}
-	defer p.Close()
-	password, err := randomPassword()
-	if err != nil {
-		return 0, err
-	}
-	if err := p.WriteDir(dir, id, password); err != nil {
-		return 0, inputErr(err)
-	}
-	// WriteDir's README.txt names this process's servers, which stop when
-	// it exits: point to "kyso pki serve" instead.
-	readme := filepath.Join(dir, pkitest.FileReadme)
-	if text, err := os.ReadFile(readme); err == nil {
-		head, _, _ := strings.Cut(string(text), "\nTSA:")
-		text = fmt.Appendf(nil, "%s\nServers: run \"kyso pki serve %s\" for the TSA, OCSP, CRL and an MSSP simulator\non loopback; it prints their URLs.\n", head, dir)
-		if err := os.WriteFile(readme, text, 0o644); err != nil {
-			return 0, inputErr(err)
-		}
-	}
-	b, _ := json.MarshalIndent(st, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, pkiStateFile), b, 0o600); err != nil {
-		return 0, inputErr(err)
-	}
-	fmt.Fprintf(e.stdout, `Test PKI written to %s (for trying kyso only — never trust it elsewhere):
-  %-11s root CA (give it to kyso verify --trust)
-  %-11s issuing CA
-  %-11s signer %s: key and certificate chain
-  %-11s time-stamping authority certificate
-PKCS#12 password: %s
-
-Next:
-  kyso pki serve %s        # TSA, OCSP, CRL and an MSSP simulator on loopback
-  KYSO_P12_PASS=%s kyso sign pdf in.pdf out.pdf --p12 %s --pass-env KYSO_P12_PASS --tsa URL
-`, dir, pkitest.FileRoot, pkitest.FileCA, pkitest.FileSigner, id.Cert.Subject.CommonName, pkitest.FileTSA, password,
-		dir, password, filepath.Join(dir, pkitest.FileSigner))
-	return exitOK, nil
-}
-
-// randomPassword returns 16 characters from an unambiguous alphabet.
-func randomPassword() (string, error) {
-	const alphabet = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b), nil
-}
+// "kyso pki serve": the test PKI's TSA, OCSP, CRL, an MSSP and the
+// remote-signing simulators on loopback.
 
 func (e *env) pkiServe(ctx context.Context, args []string) (int, error) {
 	fs := flag.NewFlagSet("pki serve", flag.ContinueOnError)
