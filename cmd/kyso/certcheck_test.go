@@ -53,8 +53,8 @@ func TestSignCertificateCheck(t *testing.T) {
 			p.SetOCSPMode(c.ocsp)
 			defer p.SetOCSPMode(pkitest.OCSPNormal)
 			p12 := write(c.name, c.id)
-			for _, f := range []struct{ format, in string }{{"pdf", pdfIn}, {"xml", xmlIn}} {
-				out := filepath.Join(dir, c.name+"."+f.format)
+			for _, f := range []struct{ format, in, ext string }{{"pdf", pdfIn, "pdf"}, {"xml", xmlIn, "xml"}, {"file", pdfIn, "p7s"}} {
+				out := filepath.Join(dir, c.name+"."+f.ext)
 				r := kyso(t, env, "", "sign", f.format, f.in, out, "--p12", p12, "--pass-env", "KYSO_P12_PASS")
 				assert.Equal(t, 3, r.code, "%s %s: %s", c.name, f.format, r.stderr)
 				assert.Contains(t, r.stderr, c.vi)
@@ -71,6 +71,13 @@ func TestSignCertificateCheck(t *testing.T) {
 				_, err = os.Stat(out)
 				assert.NoError(t, err)
 			}
+			// A batch (--out-dir) is refused the same way, nothing written.
+			batch := t.TempDir()
+			r := kyso(t, env, "", "sign", "pdf", pdfIn, "--out-dir", batch, "--p12", p12, "--pass-env", "KYSO_P12_PASS")
+			assert.Equal(t, 3, r.code, "%s batch: %s", c.name, r.stderr)
+			entries, err := os.ReadDir(batch)
+			require.NoError(t, err)
+			assert.Empty(t, entries)
 		})
 	}
 

@@ -66,7 +66,7 @@
 //	2  a usage or input error: unknown command, bad flags or arguments,
 //	   an existing OUT without --force, an unreadable or malformed file,
 //	   a wrong password or token PIN, a locked PIN
-//	3  sign pdf and sign xml: the signer's certificate check refused to
+//	3  sign pdf, xml and file (batches too): the certificate check refused to
 //	   sign (expired, not yet valid, revoked, not for signing — Circular
 //	   15/2025); nothing is written
 //

@@ -188,7 +188,7 @@ func batchOutputs(inputs []string, dir string, force bool, ext string) ([]string
 }
 
 // signPDFBatch signs every input PDF into dir as one batch.
-func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, opts *pdf.Options) (int, error) {
+func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, opts *pdf.Options, cc *certCheckFlags) (int, error) {
 	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
 	if err != nil {
 		return 0, err
@@ -198,6 +198,9 @@ func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, op
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	bs := batchSigner(s)
 	jobs := make([]remote.Job, len(inputs))
 	for i, in := range inputs {
@@ -230,7 +233,7 @@ func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, op
 // signFileBatch signs every input file into dir as one batch of CAdES
 // signatures, each written as the input's name plus .p7s (.p7m when
 // enveloping).
-func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, opts *cades.Options) (int, error) {
+func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, opts *cades.Options, cc *certCheckFlags) (int, error) {
 	ext := ".p7s"
 	if opts.Enveloping {
 		ext = ".p7m"
@@ -244,6 +247,9 @@ func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, o
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	jobs := make([]remote.Job, len(inputs))
 	for i, in := range inputs {
 		f, err := os.Open(in)
@@ -273,7 +279,7 @@ func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, o
 }
 
 // signXMLBatch signs every input XML document into dir as one batch.
-func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, opts *kxml.SignOptions) (int, error) {
+func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, opts *kxml.SignOptions, cc *certCheckFlags) (int, error) {
 	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
 	if err != nil {
 		return 0, err
@@ -283,6 +289,9 @@ func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, op
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	jobs := make([]remote.Job, len(inputs))
 	for i, in := range inputs {
 		doc, err := os.ReadFile(in)

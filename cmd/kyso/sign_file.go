@@ -28,6 +28,7 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	countersign := fs.String("countersign", "", "countersign the first signature of the existing `P7S` (a signature of that signature, checked against IN first); write the result to OUT")
 	augment := fs.String("augment", "", "raise the existing signature `P7S` of IN to --level (B-T or B-LT) without signing again; no key needed")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
+	cc := registerCertCheck(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 0, helpFor(fs, e.stdout, signFileSynopsis, err)
@@ -82,7 +83,7 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		if n > 0 {
 			return 0, usagef("--out-dir signs new signatures only (no --cosign, --countersign or --augment)")
 		}
-		return e.signFileBatch(ctx, &k, pos, opts)
+		return e.signFileBatch(ctx, &k, pos, opts, cc)
 	}
 
 	var existing []byte
@@ -118,6 +119,9 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	defer release()
+	if code := cc.run(ctx, e, s); code != exitOK {
+		return code, nil
+	}
 	var p7s []byte
 	what := "CAdES " + levelOf(opts)
 	switch {

@@ -103,7 +103,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	}
 
 	if k.outDir != "" {
-		return e.signPDFBatch(ctx, &k, pos, opts)
+		return e.signPDFBatch(ctx, &k, pos, opts, cc)
 	}
 	f, err := os.Open(in)
 	if err != nil {

@@ -90,7 +90,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		if len(refs) > 0 {
 			return 0, usagef("--ref names elements of one document; it cannot be used with --out-dir")
 		}
-		return e.signXMLBatch(ctx, &k, pos, opts)
+		return e.signXMLBatch(ctx, &k, pos, opts, cc)
 	}
 	doc, err := readFile(in, e.stderr, *quiet, "đọc / reading "+filepath.Base(in))
 	if err != nil {
