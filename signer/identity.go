@@ -11,7 +11,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Attribute types read from subject names.
+// Attribute types read from subject names. They are read-only: compare
+// with them (Equal), never change them.
 var (
 	// OIDUserID is the userId (UID) attribute, 0.9.2342.19200300.100.1.1,
 	// where Vietnamese CAs write "MST:…", "CCCD:…", "CMND:…", "HC:…", "MNS:…".

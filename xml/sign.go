@@ -284,7 +284,7 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	}
 	idNames := o.IDAttrs
 	if len(idNames) == 0 {
-		idNames = DefaultIDAttrs
+		idNames = defaultIDAttrs
 	}
 	ids := newIDIndex(d, idNames)
 	if o.SigningTime.IsZero() {

@@ -123,7 +123,7 @@ func (q *Prepared) checkConsistent() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, args...))
 	}
-	lim := DefaultLimits
+	lim := DefaultLimits()
 	lim.MaxBytes = max(lim.MaxBytes, len(q.out))
 	d, err := ParseWithLimits([]byte(q.out), lim)
 	if err != nil {

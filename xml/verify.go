@@ -33,8 +33,14 @@ var (
 	ErrKeyInfo = errors.New("xml: key information")
 )
 
-// DefaultIDAttrs are the attribute names that carry element Ids.
-var DefaultIDAttrs = []string{"Id", "ID", "id"}
+// DefaultIDAttrs returns the attribute names that carry element Ids when
+// IDAttrs is empty: Id, ID and id (xml:id always counts). Each call
+// returns a new slice.
+func DefaultIDAttrs() []string { return []string{"Id", "ID", "id"} }
+
+// defaultIDAttrs is what DefaultIDAttrs returns, for the package's own
+// read-only use.
+var defaultIDAttrs = DefaultIDAttrs()
 
 // VerifyOptions tune verification. The zero value is the strict default.
 type VerifyOptions struct {
@@ -276,7 +282,7 @@ type idIndex struct {
 
 func newIDIndex(d *Document, names []string) *idIndex {
 	if len(names) == 0 {
-		names = DefaultIDAttrs
+		names = defaultIDAttrs
 	}
 	ix := &idIndex{m: make(map[string][]*Node)}
 	walkElements(d.root, func(n *Node) bool {

@@ -135,7 +135,7 @@ type Config struct {
 	// AP_URL (default: http.DefaultClient).
 	NotificationClient *http.Client
 	// Profile is the MSSP dialect the simulator plays (nil:
-	// simpki.ProfileETSI). Its MSSPID is the default MSSP_ID.
+	// [simpki.ProfileETSI]). Its MSSPID is the default MSSP_ID.
 	Profile *simpki.Profile
 	// CMSSignedAttributes answers CMS formats with a CMS whose signature
 	// covers signed attributes (content-type, message-digest,
@@ -249,7 +249,7 @@ func Start(cfg Config) (*Server, error) {
 		cfg.APID = "kyso-ap"
 	}
 	if cfg.Profile == nil {
-		cfg.Profile = simpki.ProfileETSI
+		cfg.Profile = simpki.ProfileETSI()
 	}
 	if cfg.MSSPID == "" {
 		cfg.MSSPID = cfg.Profile.MSSPID
