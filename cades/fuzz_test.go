@@ -83,7 +83,7 @@ func FuzzP7S(f *testing.F) {
 }
 
 // FuzzPreparedState feeds arbitrary two-phase states to UnmarshalBinary:
-// ErrState, or a state whose Finish either fails cleanly or gives a .p7s
+// ErrBadState, or a state whose Finish either fails cleanly or gives a .p7s
 // that parses.
 func FuzzPreparedState(f *testing.F) {
 	pki := pkitest.New(f)
@@ -107,7 +107,7 @@ func FuzzPreparedState(f *testing.F) {
 	f.Fuzz(func(t *testing.T, state []byte) {
 		var q cades.Prepared
 		if err := q.UnmarshalBinary(state); err != nil {
-			if !errors.Is(err, cades.ErrState) {
+			if !errors.Is(err, cades.ErrBadState) {
 				t.Fatalf("UnmarshalBinary: %v", err)
 			}
 			return

@@ -211,8 +211,8 @@ func TestTwoPhase(t *testing.T) {
 			checkWithXMLSec(t, out, s, "DLHDon")
 
 			// Corrupt state is refused.
-			assert.ErrorIs(t, new(Prepared).UnmarshalBinary(state[:len(state)-3]), ErrState)
-			assert.ErrorIs(t, new(Prepared).UnmarshalBinary([]byte("junk")), ErrState)
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary(state[:len(state)-3]), ErrBadState)
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary([]byte("junk")), ErrBadState)
 		})
 	}
 }
