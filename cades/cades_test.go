@@ -443,7 +443,7 @@ func TestTwoPhaseSecondSigner(t *testing.T) {
 	require.Len(t, rep.Signatures, 2)
 	assert.Equal(t, verify.TotalPassed, rep.Indication(), "%s", rep.Text(verify.English))
 
-	c, err := cades.PrepareCounterSign(first, 0, second.Certificate(), second.Chain(), nil)
+	c, err := cades.PrepareCounterSign(context.Background(), first, 0, second.Certificate(), second.Chain(), nil)
 	require.NoError(t, err)
 	counter := finish(c)
 	rep = f.verify(t, counter, content, false)

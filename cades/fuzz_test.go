@@ -68,7 +68,7 @@ func FuzzP7S(f *testing.F) {
 		} else if err != nil && !isKnown(err) {
 			t.Fatalf("Augment: %v", err)
 		}
-		if p, err := cades.PrepareCounterSign(p7s, 0, s.Certificate(), s.Chain(), nil); err == nil {
+		if p, err := cades.PrepareCounterSign(ctx, p7s, 0, s.Certificate(), s.Chain(), nil); err == nil {
 			sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
 			if err != nil {
 				t.Fatal(err)
@@ -97,7 +97,7 @@ func FuzzPreparedState(f *testing.F) {
 	st, _ := p.MarshalBinary()
 	f.Add(st)
 	good, _ := cades.Sign(ctx, bytes.NewReader(data), s, nil)
-	c, err := cades.PrepareCounterSign(good, 0, s.Certificate(), s.Chain(), nil)
+	c, err := cades.PrepareCounterSign(ctx, good, 0, s.Certificate(), s.Chain(), nil)
 	if err != nil {
 		f.Fatal(err)
 	}

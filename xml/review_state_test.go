@@ -24,7 +24,7 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 	p := newPKI(t)
 	id := p.MustIssue()
 	other := p.MustIssue()
-	prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, Seller())
+	prep, err := Prepare(context.Background(), gen.Invoice(2, false), id.Cert, id.Chain, Seller())
 	require.NoError(t, err)
 	sig, err := id.Signer().SignDigest(context.Background(), prep.Digest(), prep.SignerOpts())
 	require.NoError(t, err)
@@ -74,7 +74,7 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 	o := Seller()
 	o.XAdES, o.TSA = XAdESBaselineT, TSA(p.TSAURL(), nil)
 	rsa := p.MustIssue(pkitest.RSAKey(2048))
-	bt, err := Prepare(gen.Invoice(1, false), rsa.Cert, rsa.Chain, o)
+	bt, err := Prepare(context.Background(), gen.Invoice(1, false), rsa.Cert, rsa.Chain, o)
 	require.NoError(t, err)
 	require.NoError(t, restore(bt))
 	q := *bt

@@ -205,7 +205,7 @@ func Sign(ctx context.Context, doc []byte, s signer.Signer, opts *SignOptions) (
 		o.PSS = true
 		opts = &o
 	}
-	p, err := Prepare(doc, s.Certificate(), s.Chain(), opts)
+	p, err := Prepare(ctx, doc, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,11 @@ type plannedRef struct {
 
 // Prepare builds the signature described by opts for a signer whose
 // certificate is cert, issued by chain, and returns the state to finish it.
-func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts *SignOptions) (*Prepared, error) {
+// It does no network I/O; ctx stops it between references.
+func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts *SignOptions) (*Prepared, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &SignOptions{}
 	}
@@ -405,6 +409,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	sigEl := findDS(frag1, "Signature")
 	var digests [][]byte
 	for _, r := range refs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c := Canonicalizer{Method: C14N10}
 		if o.ReferenceC14N != "" {
 			c.Method = o.ReferenceC14N

@@ -286,7 +286,7 @@ func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, op
 		if err != nil {
 			return 0, inputErr(err)
 		}
-		p, err := kxml.Prepare(doc, s.Certificate(), s.Chain(), opts)
+		p, err := kxml.Prepare(ctx, doc, s.Certificate(), s.Chain(), opts)
 		if err != nil {
 			return 0, classifySignErr(fmt.Errorf("preparing %s: %w", in, err))
 		}
