@@ -476,9 +476,8 @@ func (p *parser) resolve(prefix string) (string, bool) {
 // element parses an element and its content (iteratively, to bound stack use).
 func (p *parser) element(parent *Node) (*Node, error) {
 	type frame struct {
-		n      *Node
-		last   *Node
-		nsMark int
+		n    *Node
+		last *Node
 	}
 	var stack []frame
 	var root *Node
@@ -772,7 +771,7 @@ func (p *parser) attrValue() (string, error) {
 	if strings.IndexByte(raw, '<') >= 0 {
 		return "", p.errf(ErrSyntax, start, "'<' in attribute value")
 	}
-	if strings.IndexAny(raw, "&\t\n\r") < 0 {
+	if !strings.ContainsAny(raw, "&\t\n\r") {
 		return raw, nil
 	}
 	var b strings.Builder

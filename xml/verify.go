@@ -1094,12 +1094,25 @@ func checkKeyValue(kv *Node, pub crypto.PublicKey) error {
 		}
 		x, okx := coord("X")
 		y, oky := coord("Y")
-		if !okx || !oky || x.Cmp(ek.X) != 0 || y.Cmp(ek.Y) != 0 {
+		if !okx || !oky || !sameECPoint(ek, x, y) {
 			return fmt.Errorf("%w: ECDSAKeyValue does not match the certificate", ErrKeyInfo)
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: <%s> in KeyValue cannot be matched against the certificate", ErrKeyInfo, k.name)
+}
+
+// sameECPoint reports whether x and y are the coordinates of k's point.
+func sameECPoint(k *ecdsa.PublicKey, x, y *big.Int) bool {
+	pt, err := k.Bytes() // 0x04 || X || Y
+	if err != nil || len(pt) < 3 {
+		return false
+	}
+	size := (len(pt) - 1) / 2
+	coordIs := func(v *big.Int, want []byte) bool {
+		return v.Sign() >= 0 && v.BitLen() <= 8*size && bytes.Equal(v.FillBytes(make([]byte, size)), want)
+	}
+	return coordIs(x, pt[1:1+size]) && coordIs(y, pt[1+size:])
 }
 
 // curveURN returns the urn:oid: name of the key's curve.

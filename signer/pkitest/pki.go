@@ -47,15 +47,14 @@ type PKI struct {
 	rsaOff map[int]int
 	rsaIdx map[int]int
 
-	mu        sync.Mutex
-	clock     func() time.Time
-	serial    uint64
-	tsaSerial uint64
-	cas       []*CA
-	caCount   int
-	ocspMode  OCSPMode
-	tsaMode   TSAMode
-	crlMode   CRLMode
+	mu       sync.Mutex
+	clock    func() time.Time
+	serial   uint64
+	cas      []*CA
+	caCount  int
+	ocspMode OCSPMode
+	tsaMode  TSAMode
+	crlMode  CRLMode
 
 	crlSrv, ocspSrv, tsaSrv *httptest.Server
 	closeOnce               sync.Once

@@ -219,17 +219,16 @@ type subscriber struct {
 }
 
 type transaction struct {
-	id      string
-	sub     *subscriber
-	req     *wire.SignatureReq
-	hash    crypto.Hash
-	digest  []byte
-	done    chan struct{}
-	cancel  chan struct{}
-	state   State
-	code    simpki.StatusCode
-	sig     *wire.Signature
-	profile string
+	id     string
+	sub    *subscriber
+	req    *wire.SignatureReq
+	hash   crypto.Hash
+	digest []byte
+	done   chan struct{}
+	cancel chan struct{}
+	state  State
+	code   simpki.StatusCode
+	sig    *wire.Signature
 }
 
 // New starts a simulator for a test and closes it when the test ends.
