@@ -421,7 +421,7 @@ func CounterSign(ctx context.Context, p7s []byte, index int, s signer.Signer, op
 	if !o.PSS && signer.PrefersPSS(s) {
 		o.PSS = true
 	}
-	p, err := PrepareCounterSign(p7s, index, s.Certificate(), s.Chain(), &o)
+	p, err := PrepareCounterSign(ctx, p7s, index, s.Certificate(), s.Chain(), &o)
 	if err != nil {
 		return nil, err
 	}
@@ -432,8 +432,12 @@ func CounterSign(ctx context.Context, p7s []byte, index int, s signer.Signer, op
 	return p.Finish(ctx, sig)
 }
 
-// PrepareCounterSign is the first phase of CounterSign.
-func PrepareCounterSign(p7s []byte, index int, cert *x509.Certificate, chain []*x509.Certificate, opts *Options) (*Prepared, error) {
+// PrepareCounterSign is the first phase of CounterSign. It does no network
+// I/O; ctx is checked before the work starts.
+func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.Certificate, chain []*x509.Certificate, opts *Options) (*Prepared, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &Options{}
 	}

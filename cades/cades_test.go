@@ -273,7 +273,7 @@ func TestTwoPhase(t *testing.T) {
 	} {
 		var r cades.Prepared
 		err := r.UnmarshalBinary([]byte(mutate(string(state))))
-		assert.ErrorIs(t, err, cades.ErrState, name)
+		assert.ErrorIs(t, err, cades.ErrBadState, name)
 	}
 }
 
@@ -443,7 +443,7 @@ func TestTwoPhaseSecondSigner(t *testing.T) {
 	require.Len(t, rep.Signatures, 2)
 	assert.Equal(t, verify.TotalPassed, rep.Indication(), "%s", rep.Text(verify.English))
 
-	c, err := cades.PrepareCounterSign(first, 0, second.Certificate(), second.Chain(), nil)
+	c, err := cades.PrepareCounterSign(context.Background(), first, 0, second.Certificate(), second.Chain(), nil)
 	require.NoError(t, err)
 	counter := finish(c)
 	rep = f.verify(t, counter, content, false)
@@ -463,13 +463,13 @@ func TestTwoPhaseSecondSigner(t *testing.T) {
 	forged, err := json.Marshal(st)
 	require.NoError(t, err)
 	var q cades.Prepared
-	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrBadState)
 	st["base"], st["index"] = first, 3
 	forged, _ = json.Marshal(st)
-	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrBadState)
 	st["index"], st["mode"] = 0, ""
 	forged, _ = json.Marshal(st)
-	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrState)
+	assert.ErrorIs(t, q.UnmarshalBinary(forged), cades.ErrBadState)
 }
 
 // B-LT from supplied evidence only (LTVOptions.Offline), set on a state

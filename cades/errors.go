@@ -24,7 +24,7 @@ var (
 	// ErrValidationData: a certificate chain or a revocation answer
 	// needed for B-LT could not be found, fetched or checked.
 	ErrValidationData = errors.New("cades: validation data unavailable")
-	// ErrState: a serialised Prepared state is corrupt or of an unknown
+	// ErrBadState: a serialised Prepared state is corrupt or of an unknown
 	// version.
-	ErrState = errors.New("cades: invalid prepared state")
+	ErrBadState = errors.New("cades: invalid prepared state")
 )

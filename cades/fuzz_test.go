@@ -68,7 +68,7 @@ func FuzzP7S(f *testing.F) {
 		} else if err != nil && !isKnown(err) {
 			t.Fatalf("Augment: %v", err)
 		}
-		if p, err := cades.PrepareCounterSign(p7s, 0, s.Certificate(), s.Chain(), nil); err == nil {
+		if p, err := cades.PrepareCounterSign(ctx, p7s, 0, s.Certificate(), s.Chain(), nil); err == nil {
 			sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
 			if err != nil {
 				t.Fatal(err)
@@ -83,7 +83,7 @@ func FuzzP7S(f *testing.F) {
 }
 
 // FuzzPreparedState feeds arbitrary two-phase states to UnmarshalBinary:
-// ErrState, or a state whose Finish either fails cleanly or gives a .p7s
+// ErrBadState, or a state whose Finish either fails cleanly or gives a .p7s
 // that parses.
 func FuzzPreparedState(f *testing.F) {
 	pki := pkitest.New(f)
@@ -97,7 +97,7 @@ func FuzzPreparedState(f *testing.F) {
 	st, _ := p.MarshalBinary()
 	f.Add(st)
 	good, _ := cades.Sign(ctx, bytes.NewReader(data), s, nil)
-	c, err := cades.PrepareCounterSign(good, 0, s.Certificate(), s.Chain(), nil)
+	c, err := cades.PrepareCounterSign(ctx, good, 0, s.Certificate(), s.Chain(), nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func FuzzPreparedState(f *testing.F) {
 	f.Fuzz(func(t *testing.T, state []byte) {
 		var q cades.Prepared
 		if err := q.UnmarshalBinary(state); err != nil {
-			if !errors.Is(err, cades.ErrState) {
+			if !errors.Is(err, cades.ErrBadState) {
 				t.Fatalf("UnmarshalBinary: %v", err)
 			}
 			return

@@ -55,17 +55,17 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 // it is consistent: the signed attributes bind the certificate, the
 // signing time and (for a countersignature) the countersigned signature
 // value; the .p7s being extended parses. A state that does not fit
-// together fails with ErrState.
+// together fails with ErrBadState.
 func (p *Prepared) UnmarshalBinary(data []byte) error {
 	var st preparedState
 	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("%w: %v", ErrState, err)
+		return fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	bad := func(what string, err error) error {
 		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrState, what, err)
+			return fmt.Errorf("%w: %s: %w", ErrBadState, what, err)
 		}
-		return fmt.Errorf("%w: %s", ErrState, what)
+		return fmt.Errorf("%w: %s", ErrBadState, what)
 	}
 	if st.Version != stateVersion {
 		return bad(fmt.Sprintf("version %d", st.Version), nil)

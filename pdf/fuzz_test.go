@@ -131,7 +131,7 @@ func malformedInputs() [][]byte {
 	body := "2 0 <</Type/Catalog/Pages 2 0 R>>"
 	objc += fmt.Sprintf("1 0 obj <</Type/ObjStm/N 1/First 4/Length %d>> stream\n%s\nendstream endobj\n", len(body), body)
 	x3 := len(objc)
-	objc += fmt.Sprintf("3 0 obj <</Type/XRef/Size 4/W[1 4 2]/Index[1 2]/Root 2 0 R/Length 14>> stream\n")
+	objc += "3 0 obj <</Type/XRef/Size 4/W[1 4 2]/Index[1 2]/Root 2 0 R/Length 14>> stream\n"
 	rows := []byte{1, 0, 0, 0, byte(o1), 0, 0, 2, 0, 0, 0, 1, 0, 0}
 	objc += string(rows) + fmt.Sprintf("\nendstream endobj\nstartxref\n%d\n%%%%EOF\n", x3)
 	out = append(out, []byte(objc))

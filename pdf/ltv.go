@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/ber"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/revinfo"
 )
@@ -342,41 +343,14 @@ func (d *document) signatures() ([]sigEntry, error) {
 }
 
 // trimPadding cuts the zero padding after a DER (or indefinite-length BER)
-// CMS in a /Contents string.
+// CMS in a /Contents string; b is returned whole when it does not start
+// with a well-formed SEQUENCE.
 func trimPadding(b []byte) []byte {
 	if len(b) < 2 || b[0] != 0x30 {
 		return b
 	}
-	n := int(b[1])
-	hdr := 2
-	if n == 0x80 {
-		// Indefinite length: ends with end-of-contents octets; strip the
-		// padding and keep two zero bytes per open level (cms.Parse
-		// tolerates none extra, so try the shortest that parses).
-		end := len(b)
-		for end > 0 && b[end-1] == 0 {
-			end--
-		}
-		for k := 2; k <= 16 && end+k <= len(b); k += 2 {
-			if _, err := cms.Parse(b[:end+k]); err == nil {
-				return b[:end+k]
-			}
-		}
-		return b
-	}
-	if n&0x80 != 0 {
-		k := n & 0x7f
-		if k > 4 || 2+k > len(b) {
-			return b
-		}
-		n = 0
-		for i := 0; i < k; i++ {
-			n = n<<8 | int(b[2+i])
-		}
-		hdr += k
-	}
-	if n >= 0 && hdr+n <= len(b) {
-		return b[:hdr+n]
+	if n, err := ber.Len(b); err == nil {
+		return b[:n]
 	}
 	return b
 }

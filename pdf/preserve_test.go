@@ -45,8 +45,6 @@ func rewritten(t *testing.T, in, out []byte, password string) []int {
 	return nums
 }
 
-var refInArray = regexp.MustCompile(`^(\d+) 0 R$`)
-
 // Every value of a page or catalog that signing rewrites is written back
 // with its source text: reals (595.27563, 841.8898, 1.000, -.5, +3),
 // literal strings with their escapes, hex strings, names with #xx escapes,

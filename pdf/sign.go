@@ -628,7 +628,7 @@ func (p *Prepared) checkLayout() error {
 	}
 	key := []byte("/ByteRange ")
 	i := bytes.Index(p.update, key)
-	if i < 0 || bytes.Index(p.update[i+len(key):], key) >= 0 || i+len(key)+byteRangeWidth > len(p.update) {
+	if i < 0 || bytes.Contains(p.update[i+len(key):], key) || i+len(key)+byteRangeWidth > len(p.update) {
 		return fmt.Errorf("%w: no single /ByteRange in the update", ErrBadState)
 	}
 	a := p.base + int64(p.contentsAt)

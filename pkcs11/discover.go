@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 )
 
 // Vendor lists the module file names a CA's token middleware is known to
@@ -24,8 +25,20 @@ type Vendor struct {
 	Linux   []string // .so paths or names
 }
 
-// Vendors is the probe list used by [Discover].
-var Vendors = []Vendor{
+// DefaultVendors returns the probe list [Discover] uses when
+// [DiscoverOptions.Vendors] is nil. Each call returns a new copy, which the
+// caller may extend and pass as DiscoverOptions.Vendors.
+func DefaultVendors() []Vendor {
+	out := make([]Vendor, len(vendors))
+	for i, v := range vendors {
+		out[i] = Vendor{Name: v.Name, Windows: slices.Clone(v.Windows),
+			MacOS: slices.Clone(v.MacOS), Linux: slices.Clone(v.Linux)}
+	}
+	return out
+}
+
+// vendors is the table DefaultVendors copies; it is never changed.
+var vendors = []Vendor{
 	{Name: "VNPT-CA", Windows: []string{
 		"vnpt-ca_csp11.dll", "VNPT-CA_v34.dll",
 		"vnptca_p11_v5.dll", "vnptca_p11_v6.dll", "vnptca_p11_v7.dll", "vnptca_p11_v8.dll",
@@ -92,11 +105,12 @@ type Candidate struct {
 // DiscoverOptions tune Discover. The zero value probes the running OS's
 // default directories.
 type DiscoverOptions struct {
-	GOOS string   // "" = runtime.GOOS; chooses the name list and default dirs
-	Dirs []string // nil = DefaultDirs(GOOS)
+	GOOS    string   // "" = runtime.GOOS; chooses the name list and default dirs
+	Dirs    []string // nil = DefaultDirs(GOOS)
+	Vendors []Vendor // nil = DefaultVendors()
 }
 
-// Discover looks for the modules of [Vendors] and reports each file found,
+// Discover looks for the modules of [DiscoverOptions.Vendors] and reports each file found,
 // with whether this process can load it. It only reads file headers: no
 // module is loaded. Nothing in kyso probes on its own; call Discover when
 // the user asks to find their token's module.
@@ -109,9 +123,13 @@ func Discover(opts DiscoverOptions) []Candidate {
 	if dirs == nil {
 		dirs = DefaultDirs(goos)
 	}
+	vs := opts.Vendors
+	if vs == nil {
+		vs = vendors
+	}
 	var out []Candidate
 	seen := map[string]bool{}
-	for _, v := range Vendors {
+	for _, v := range vs {
 		var names []string
 		switch goos {
 		case "windows":

@@ -388,7 +388,7 @@ func TestDiscover(t *testing.T) {
 	assert.Contains(t, DefaultDirs("windows")[1], "SysWOW64")
 	assert.NotEmpty(t, DefaultDirs("darwin"))
 	assert.NotEmpty(t, DefaultDirs("linux"))
-	for _, v := range Vendors {
+	for _, v := range DefaultVendors() {
 		assert.NotEmpty(t, v.Name)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -308,7 +307,10 @@ func sameKey(a, b any) int {
 // ecPointEqual compares a CKA_EC_POINT value (a DER OCTET STRING holding
 // the uncompressed point, or the raw point from older middleware) with pub.
 func ecPointEqual(v []byte, pub *ecdsa.PublicKey) bool {
-	want := elliptic.Marshal(pub.Curve, pub.X, pub.Y) //nolint:staticcheck // uncompressed encoding is what PKCS#11 stores
+	want, err := pub.Bytes() // the uncompressed point, what PKCS#11 stores
+	if err != nil {
+		return false
+	}
 	if bytes.Equal(v, want) {
 		return true
 	}

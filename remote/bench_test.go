@@ -45,8 +45,7 @@ func BenchmarkBatch100PDFs(b *testing.B) {
 			}
 		}
 	})
-	var batch func(b *testing.B, s remote.BatchSigner)
-	batch = func(b *testing.B, s remote.BatchSigner) {
+	batch := func(b *testing.B, s remote.BatchSigner) {
 		for b.Loop() {
 			prep := make([]remote.Prepared, n)
 			for i, d := range docs {

@@ -106,7 +106,7 @@ func cscError(op string, status int, body []byte, hdr http.Header) *Error {
 	case b.Error == "access_denied":
 		e.Kind = ErrDeclined
 	case b.Error == "invalid_authentication_data" || b.Error == "invalid_pin" || b.Error == "invalid_otp":
-		e.Kind = ErrWrongPIN
+		e.Kind = ErrPINIncorrect
 	case b.Error == "expired_token" && (op == "credentials/authorizeCheck" || op == "signatures/signPolling"):
 		e.Kind = ErrTimeout
 	case strings.Contains(desc, "sad") && strings.Contains(desc, "expired"):

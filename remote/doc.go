@@ -41,7 +41,7 @@
 // # Errors and waiting
 //
 // A service's refusal is an [*Error] matching one sentinel: [ErrWrongCredentials]
-// (the application's own credentials or token), [ErrWrongPIN] (also
+// (the application's own credentials or token), [ErrPINIncorrect] (also
 // signer.ErrWrongPassword), [ErrSADExpired], [ErrDeclined],
 // [ErrTimeout] (the service let the request expire, or the client's wait
 // ran out: then it also matches context.DeadlineExceeded),

@@ -17,9 +17,9 @@ var (
 	// credentials (CSC auth/login user and password, OAuth2 client, the
 	// sp769 sp_id and sp_password), or its access token.
 	ErrWrongCredentials = errors.New("remote: wrong service credentials")
-	// ErrWrongPIN: the signer's PIN or OTP was not accepted
+	// ErrPINIncorrect: the signer's PIN or OTP was not accepted
 	// (credentials/authorize). It also matches signer.ErrWrongPassword.
-	ErrWrongPIN = errors.New("remote: wrong PIN or OTP")
+	ErrPINIncorrect = errors.New("remote: wrong PIN or OTP")
 	// ErrSADExpired: the Signature Activation Data expired before
 	// signatures/signHash used it.
 	ErrSADExpired = errors.New("remote: signature activation data expired")
@@ -75,13 +75,13 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel (and, for ErrWrongPIN, signer.ErrWrongPassword).
+// Unwrap returns the sentinel (and, for ErrPINIncorrect, signer.ErrWrongPassword).
 func (e *Error) Unwrap() []error {
 	switch e.Kind {
 	case nil:
 		return []error{ErrService}
-	case ErrWrongPIN:
-		return []error{ErrWrongPIN, signer.ErrWrongPassword}
+	case ErrPINIncorrect:
+		return []error{ErrPINIncorrect, signer.ErrWrongPassword}
 	}
 	return []error{e.Kind}
 }

@@ -59,7 +59,7 @@ func TestCSCErrors(t *testing.T) {
 		good := open("pin", remote.Authorization{PIN: "1111"}, remote.CSCConfig{})
 		for range 3 {
 			_, err := s.SignDigest(ctx, digest, crypto.SHA256)
-			require.ErrorIs(t, err, remote.ErrWrongPIN)
+			require.ErrorIs(t, err, remote.ErrPINIncorrect)
 			require.ErrorIs(t, err, signer.ErrWrongPassword)
 		}
 		_, err := good.SignDigest(ctx, digest, crypto.SHA256)

@@ -146,7 +146,7 @@ func pdfJobs(t *testing.T, dir string, s remote.BatchSigner, n int, opts *pdf.Op
 // xmlJob prepares the invoice for s.
 func xmlJob(t *testing.T, out string, s remote.BatchSigner, opts *kxml.SignOptions) remote.Job {
 	t.Helper()
-	p, err := kxml.Prepare([]byte(invoice), s.Certificate(), s.Chain(), opts)
+	p, err := kxml.Prepare(context.Background(), []byte(invoice), s.Certificate(), s.Chain(), opts)
 	require.NoError(t, err)
 	return remote.Job{Prepared: p, Out: out, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
 		doc, err := p.Finish(ctx, sig)

@@ -117,7 +117,7 @@ func TestHostileSP769Answers(t *testing.T) {
 		"words inside":     {`{"status_code":500,"message":"mapping error while generating the separate hash"}`, remote.ErrService},
 		"vietnamese":       {`{"status_code":4001,"message":"Người dùng từ chối ký"}`, remote.ErrDeclined},
 		"expired":          {`{"status_code":4002,"message":"Giao dịch hết hạn"}`, remote.ErrTimeout},
-		"wrong otp":        {`{"status_code":4003,"message":"OTP is incorrect"}`, remote.ErrWrongPIN},
+		"wrong otp":        {`{"status_code":4003,"message":"OTP is incorrect"}`, remote.ErrPINIncorrect},
 		"bad signature":    {fmt.Sprintf(`{"status_code":200,"data":{"signed_files":[{"doc_id":"1","signature_value":%q}]}}`, base64.StdEncoding.EncodeToString(mustSign(t, p))), errBadSig},
 		"http 500 no body": {"", remote.ErrService},
 	} {

@@ -145,7 +145,7 @@ func sp769Error(op string, httpStatus int, st sp769Status, hdr http.Header) *Err
 	case has("sp_id", "sp_password", "service provider", "unauthori") || code == 401 || httpStatus == http.StatusUnauthorized:
 		e.Kind = ErrWrongCredentials
 	case has("pin", "otp") || code == 403:
-		e.Kind = ErrWrongPIN
+		e.Kind = ErrPINIncorrect
 	case has("not found", "không tìm thấy", "khong tim thay") || code == 404 || httpStatus == http.StatusNotFound:
 		e.Kind = ErrNotFound
 	}

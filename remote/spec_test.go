@@ -221,12 +221,12 @@ func TestCSCSpecificationErrors(t *testing.T) {
 	auth := remote.Authorization{PIN: "123456", OTP: "738496"}
 	for name, want := range map[string]error{
 		"auth/login authentication error":                   remote.ErrWrongCredentials,
-		"credentials/authorize invalid authentication data": remote.ErrWrongPIN,
+		"credentials/authorize invalid authentication data": remote.ErrPINIncorrect,
 		"credentials/authorize signing key disabled":        remote.ErrCredentialDisabled,
 		"credentials/authorize credential locked":           remote.ErrCredentialDisabled,
 		"signatures/signHash expired SAD":                   remote.ErrSADExpired,
 		"signatures/signHash expired credential":            remote.ErrCredentialDisabled,
-		"signatures/signHash invalid OTP":                   remote.ErrWrongPIN,
+		"signatures/signHash invalid OTP":                   remote.ErrPINIncorrect,
 		"credentials/info invalid credentialID":             remote.ErrNotFound,
 		"access denied":                                     remote.ErrDeclined,
 	} {

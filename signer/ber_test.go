@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/ber"
 	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
@@ -63,7 +64,7 @@ func TestPKCS12MACMatchesProducers(t *testing.T) {
 func toBER(t testing.TB, der []byte, password string) []byte {
 	t.Helper()
 	_, octets := authSafeOctets(t, der)
-	inner, rest, err := parseBER(octets, 0)
+	inner, rest, err := parseBER(octets)
 	require.NoError(t, err)
 	require.Empty(t, rest)
 	var innerBER bytes.Buffer
@@ -95,24 +96,24 @@ func toBER(t testing.TB, der []byte, password string) []byte {
 	return out.Bytes()
 }
 
-func writeBER(t testing.TB, out *bytes.Buffer, e *berElem) {
-	if !e.constructed {
+func writeBER(t testing.TB, out *bytes.Buffer, e *ber.Element) {
+	if !e.Constructed {
 		switch {
-		case e.is(asn1.ClassContextSpecific, 0) && len(e.content) > 64: // encryptedContent
-			writeChunked(out, asn1.ClassContextSpecific, 0, e.content)
+		case e.Is(asn1.ClassContextSpecific, 0) && len(e.Content) > 64: // encryptedContent
+			writeChunked(out, asn1.ClassContextSpecific, 0, e.Content)
 		default:
-			writeHeader(out, e.class, false, e.tag, len(e.content))
-			out.Write(e.content)
+			ber.WriteHeader(out, e.Class, false, e.Tag, len(e.Content))
+			out.Write(e.Content)
 		}
 		return
 	}
-	out.WriteByte(byte(e.class<<6|0x20) | byte(e.tag))
+	out.WriteByte(byte(e.Class<<6|0x20) | byte(e.Tag))
 	out.WriteByte(0x80)
-	for i, c := range e.children {
+	for i, c := range e.Children {
 		if i == 1 && isDataContentInfo(e) {
 			// SafeContents: BER inside, then chunked.
-			octets := c.children[0].content
-			inner, rest, err := parseBER(octets, 0)
+			octets := c.Children[0].Content
+			inner, rest, err := parseBER(octets)
 			require.NoError(t, err)
 			require.Empty(t, rest)
 			var b bytes.Buffer
@@ -134,7 +135,7 @@ func writeChunked(out *bytes.Buffer, class, tag int, value []byte) {
 	out.WriteByte(0x80)
 	for len(value) > 0 {
 		n := min(100, len(value))
-		writeHeader(out, asn1.ClassUniversal, false, asn1.TagOctetString, n)
+		ber.WriteHeader(out, asn1.ClassUniversal, false, asn1.TagOctetString, n)
 		out.Write(value[:n])
 		value = value[n:]
 	}

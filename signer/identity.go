@@ -11,7 +11,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Attribute types read from subject names.
+// Attribute types read from subject names. They are read-only: compare
+// with them (Equal), never change them.
 var (
 	// OIDUserID is the userId (UID) attribute, 0.9.2342.19200300.100.1.1,
 	// where Vietnamese CAs write "MST:…", "CCCD:…", "CMND:…", "HC:…", "MNS:…".
@@ -348,11 +349,15 @@ func attrKey(oid asn1.ObjectIdentifier) string {
 // [DisplayRawName] on cert.RawSubject to print them joined with "+".
 func DisplayName(name pkix.Name) string {
 	attrs := nameAttributes(name)
-	parts := make([]string, 0, len(attrs))
+	var b strings.Builder
+	b.Grow(32 * len(attrs))
 	for i := len(attrs) - 1; i >= 0; i-- {
-		parts = append(parts, formatATV(attrs[i]))
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		writeATV(&b, attrs[i])
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
 }
 
 // DisplayRawName is [DisplayName] for a DER-encoded name such as
@@ -380,19 +385,27 @@ func DisplayRawName(der []byte) (string, error) {
 }
 
 func formatATV(a pkix.AttributeTypeAndValue) string {
-	var val string
-	if s, ok := a.Value.(string); ok {
-		val = escapeDNValue(norm.NFC.String(s))
-	} else if der, err := asn1.Marshal(a.Value); err == nil {
-		val = "#" + hex.EncodeToString(der)
-	} else {
-		val = escapeDNValue(attrString(a.Value))
-	}
-	return attrKey(a.Type) + "=" + val
+	var b strings.Builder
+	writeATV(&b, a)
+	return b.String()
 }
 
-func escapeDNValue(s string) string {
-	var b strings.Builder
+// writeATV writes key=value, the value in NFC and escaped as RFC 4514
+// §2.4 says, or as #hex of its DER when it is not a string.
+func writeATV(b *strings.Builder, a pkix.AttributeTypeAndValue) {
+	b.WriteString(attrKey(a.Type))
+	b.WriteByte('=')
+	if s, ok := a.Value.(string); ok {
+		writeDNValue(b, norm.NFC.String(s))
+	} else if der, err := asn1.Marshal(a.Value); err == nil {
+		b.WriteByte('#')
+		b.WriteString(hex.EncodeToString(der))
+	} else {
+		writeDNValue(b, attrString(a.Value))
+	}
+}
+
+func writeDNValue(b *strings.Builder, s string) {
 	for i, r := range s {
 		switch {
 		case r == ',' || r == '+' || r == '"' || r == '\\' || r == '<' || r == '>' || r == ';':
@@ -409,5 +422,4 @@ func escapeDNValue(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
 }

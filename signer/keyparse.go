@@ -85,11 +85,12 @@ func isKeyBlock(typ string) bool {
 func parsePEMKey(block *pem.Block, password string) (crypto.Signer, error) {
 	// RFC 1423 PEM encryption is deprecated (x509.DecryptPEMBlock, golang/go#41949)
 	// but OpenSSL 1.x wrote it for `genrsa -aes256`, so such keys still exist.
+	//lint:ignore SA1019 reading legacy encrypted PEM keys is deliberate (see above)
 	if x509.IsEncryptedPEMBlock(block) {
 		if password == "" {
 			return nil, fmt.Errorf("%w: the %s is encrypted and no password was given", ErrWrongPassword, block.Type)
 		}
-		der, err := x509.DecryptPEMBlock(block, []byte(password))
+		der, err := x509.DecryptPEMBlock(block, []byte(password)) //lint:ignore SA1019 deliberate, as above
 		if err != nil {
 			if errors.Is(err, x509.IncorrectPasswordError) {
 				return nil, fmt.Errorf("%w (legacy encrypted PEM %s)", ErrWrongPassword, block.Type)

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"hash"
 	"unicode/utf16"
+
+	"github.com/kyso-vn/kyso/internal/ber"
 )
 
 // PKCS#12 (RFC 7292) outer structures, for reading BER files.
@@ -111,18 +113,18 @@ func pkcs12FromBER(data []byte, password string) ([]byte, error) {
 	}
 
 	var octetString, explicit, contentInfo, body, out bytes.Buffer
-	writeHeader(&octetString, asn1.ClassUniversal, false, asn1.TagOctetString, len(inner))
+	ber.WriteHeader(&octetString, asn1.ClassUniversal, false, asn1.TagOctetString, len(inner))
 	octetString.Write(inner)
-	writeHeader(&explicit, asn1.ClassContextSpecific, true, 0, octetString.Len())
+	ber.WriteHeader(&explicit, asn1.ClassContextSpecific, true, 0, octetString.Len())
 	explicit.Write(octetString.Bytes())
 	oid, _ := asn1.Marshal(pfx.AuthSafe.ContentType)
-	writeHeader(&contentInfo, asn1.ClassUniversal, true, asn1.TagSequence, len(oid)+explicit.Len())
+	ber.WriteHeader(&contentInfo, asn1.ClassUniversal, true, asn1.TagSequence, len(oid)+explicit.Len())
 	contentInfo.Write(oid)
 	contentInfo.Write(explicit.Bytes())
 	body.Write([]byte{asn1.TagInteger, 1, 3})
 	body.Write(contentInfo.Bytes())
 	body.Write(macDER)
-	writeHeader(&out, asn1.ClassUniversal, true, asn1.TagSequence, body.Len())
+	ber.WriteHeader(&out, asn1.ClassUniversal, true, asn1.TagSequence, body.Len())
 	out.Write(body.Bytes())
 	return out.Bytes(), nil
 }

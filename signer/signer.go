@@ -84,7 +84,6 @@ type keySigner struct {
 	key   crypto.Signer
 	cert  *x509.Certificate
 	chain []*x509.Certificate
-	check bool
 }
 
 // New returns a Signer for key, whose certificate is cert, issued by chain

@@ -84,7 +84,7 @@ type Config struct {
 	URL                                                string
 	StatusURL, ReceiptURL, ProfileURL, RegistrationURL string
 
-	// Profile is the MSSP's dialect (nil: ProfileETSI). It supplies the
+	// Profile is the MSSP's dialect (nil: [ProfileETSI]). It supplies the
 	// defaults of MSSPID, SignatureProfile and Format, the SOAP form of
 	// requests, the per-operation endpoints, the digest form and the
 	// meaning of its status codes.
@@ -185,7 +185,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("simpki: unknown messaging mode %d", cfg.Mode)
 	}
 	if cfg.Profile == nil {
-		cfg.Profile = ProfileETSI
+		cfg.Profile = ProfileETSI()
 	}
 	pr := cfg.Profile
 	if cfg.MSSPID == "" {

@@ -80,22 +80,26 @@ type Profile struct {
 // CA's mPKI asks for: a raw signature like FormatPKCS1.
 const FormatETSIPKCS1 Format = "http://uri.etsi.org/TS102204/v1.1.2#PKCS1"
 
-// Predefined profiles; see the package doc for their sources.
-var (
-	// ProfileETSI is TS 102 204 v1.1.2 as written and as Kiuru/Swisscom
-	// speak it: document/literal SOAP 1.2, the bare digest, one endpoint,
-	// TS 102 204 status codes, the certificate by MSS_ProfileQuery.
-	ProfileETSI = &Profile{Name: "etsi", Format: FormatPKCS1, DigestInfoMimeType: "application/octet-stream"}
+// The predefined profiles; see the package doc for their sources. Each
+// function returns a new Profile, which the caller may change.
 
-	// ProfileVGCA is the Government CA's mPKI ("mPKI1", Ban Cơ yếu Chính
-	// phủ): MSSP_ID http://hmssp.mobile-id.vn, SignatureProfile
-	// http://mobile-id.vn/digitalSignature, rpc/literal in
-	// http://ae.mobile-id.vn/TS102204/etsi204 with one port per operation,
-	// the DER DigestInfo as application/octet-stream under MSS_Format
-	// …v1.1.2#PKCS1, its own status codes (408 and 502 success, 405
-	// cancelled, 406 timed out; other codes as TS 102 204) and the
-	// certificate by MSS_Registration.
-	ProfileVGCA = &Profile{
+// ProfileETSI is TS 102 204 v1.1.2 as written and as Kiuru/Swisscom
+// speak it: document/literal SOAP 1.2, the bare digest, one endpoint,
+// TS 102 204 status codes, the certificate by MSS_ProfileQuery.
+func ProfileETSI() *Profile {
+	return &Profile{Name: "etsi", Format: FormatPKCS1, DigestInfoMimeType: "application/octet-stream"}
+}
+
+// ProfileVGCA is the Government CA's mPKI ("mPKI1", Ban Cơ yếu Chính
+// phủ): MSSP_ID http://hmssp.mobile-id.vn, SignatureProfile
+// http://mobile-id.vn/digitalSignature, rpc/literal in
+// http://ae.mobile-id.vn/TS102204/etsi204 with one port per operation,
+// the DER DigestInfo as application/octet-stream under MSS_Format
+// …v1.1.2#PKCS1, its own status codes (408 and 502 success, 405
+// cancelled, 406 timed out; other codes as TS 102 204) and the
+// certificate by MSS_Registration.
+func ProfileVGCA() *Profile {
+	return &Profile{
 		Name: "vgca", MSSPID: "http://hmssp.mobile-id.vn", SignatureProfile: "http://mobile-id.vn/digitalSignature",
 		Format: FormatETSIPKCS1, DigestInfo: true, DigestInfoMimeType: "application/octet-stream",
 		RPC: true, WrapperNS: wire.NSVGCA,
@@ -107,23 +111,25 @@ var (
 		Lookup:             LookupRegistration,
 		AdditionalServices: []string{"http://mobile-id.vn/MSSP/v1.0.0#signingCertificate"},
 	}
+}
 
-	// ProfileFiCom follows the FiCom (Finnish mobile signature) guideline
-	// 2.x as Kiuru/Valimo MSSPs serve it: rpc/literal SOAP 1.1 in the
-	// etsi204-kiuru.wsdl namespace, the DER DigestInfo as
-	// application/octet-stream, the FiCom PKCS1 format answered with
-	// fi:PKCS1, TS 102 204 status codes, the certificate by
-	// MSS_ProfileQuery.
-	ProfileFiCom = &Profile{
+// ProfileFiCom follows the FiCom (Finnish mobile signature) guideline
+// 2.x as Kiuru/Valimo MSSPs serve it: rpc/literal SOAP 1.1 in the
+// etsi204-kiuru.wsdl namespace, the DER DigestInfo as
+// application/octet-stream, the FiCom PKCS1 format answered with
+// fi:PKCS1, TS 102 204 status codes, the certificate by
+// MSS_ProfileQuery.
+func ProfileFiCom() *Profile {
+	return &Profile{
 		Name: "ficom", Format: FormatPKCS1, DigestInfo: true, DigestInfoMimeType: "application/octet-stream",
 		SOAP11: true, RPC: true, WrapperNS: wire.NSKiuruWSDL,
 	}
-)
+}
 
-// Profiles lists the predefined profiles.
-func Profiles() []*Profile { return []*Profile{ProfileETSI, ProfileVGCA, ProfileFiCom} }
+// Profiles lists the predefined profiles, each a new copy.
+func Profiles() []*Profile { return []*Profile{ProfileETSI(), ProfileVGCA(), ProfileFiCom()} }
 
-// ProfileByName returns the predefined profile called name.
+// ProfileByName returns a new copy of the predefined profile called name.
 func ProfileByName(name string) (*Profile, error) {
 	for _, p := range Profiles() {
 		if p.Name == strings.ToLower(strings.TrimSpace(name)) {

@@ -29,7 +29,7 @@ func ExampleProfileVGCA() {
 		log.Fatal(err)
 	}
 	defer p.Close()
-	mssp, err := mssptest.Start(mssptest.Config{Profile: simpki.ProfileVGCA})
+	mssp, err := mssptest.Start(mssptest.Config{Profile: simpki.ProfileVGCA()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func ExampleProfileVGCA() {
 	}
 
 	client, err := simpki.NewClient(simpki.Config{
-		URL: mssp.URL(), APID: mssp.APID(), Profile: simpki.ProfileVGCA,
+		URL: mssp.URL(), APID: mssp.APID(), Profile: simpki.ProfileVGCA(),
 		Mode: simpki.AsynchClientServer, PollDelay: 20 * time.Millisecond,
 	})
 	if err != nil {

@@ -250,7 +250,7 @@ func TestProfilesCMSAnswers(t *testing.T) {
 		}
 	}
 	// A CMS without signed attributes cannot become a PDF signature.
-	pe := newProfileEnv(t, simpki.ProfileETSI, false)
+	pe := newProfileEnv(t, simpki.ProfileETSI(), false)
 	pe.subscriber("0912345678", nil)
 	s, err := simpki.New(context.Background(), pe.client(t, simpki.Synch, func(c *simpki.Config) { c.Format = simpki.FormatCMS }), "0912345678", simpki.Options{})
 	require.NoError(t, err)
@@ -261,7 +261,7 @@ func TestProfilesCMSAnswers(t *testing.T) {
 // TestDigestInfoOption: the DigestInfo form is an option of every
 // profile; it is refused before anything is sent for an ECDSA key.
 func TestDigestInfoOption(t *testing.T) {
-	pe := newProfileEnv(t, simpki.ProfileETSI, false)
+	pe := newProfileEnv(t, simpki.ProfileETSI(), false)
 	id := pe.subscriber("0912345678", nil, pkitest.RSAKey(2048))
 	c := pe.client(t, simpki.AsynchClientServer, func(c *simpki.Config) { c.DigestInfo = true })
 	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
@@ -287,9 +287,9 @@ func TestDigestInfoOption(t *testing.T) {
 	require.Len(t, pe.srv.Requests(), n)
 
 	// A DigestInfo profile's MSSP refuses a bare digest.
-	vg := newProfileEnv(t, simpki.ProfileVGCA, false)
+	vg := newProfileEnv(t, simpki.ProfileVGCA(), false)
 	vid := vg.subscriber("0912345678", nil, pkitest.RSAKey(2048))
-	bare := *simpki.ProfileVGCA
+	bare := *simpki.ProfileVGCA()
 	bare.DigestInfo = false
 	s, err = simpki.New(context.Background(), vg.client(t, simpki.Synch, func(c *simpki.Config) { c.Profile = &bare }), "0912345678", simpki.Options{Certificate: vid.Cert})
 	require.NoError(t, err)
@@ -302,10 +302,10 @@ func TestDigestInfoOption(t *testing.T) {
 // are what makes asynchronous signing work; an explicit StatusURL pointing
 // at the wrong port is refused by the MSSP, and the right one works.
 func TestProfileEndpoints(t *testing.T) {
-	pe := newProfileEnv(t, simpki.ProfileVGCA, false)
+	pe := newProfileEnv(t, simpki.ProfileVGCA(), false)
 	id := pe.subscriber("0912345678", nil, pkitest.RSAKey(2048))
-	require.Equal(t, "MSS_StatusQueryPort", path.Base(simpki.ProfileVGCA.Endpoint(pe.srv.URL(), simpki.OpStatus)))
-	require.Equal(t, pe.srv.URLFor(simpki.OpStatus), simpki.ProfileVGCA.Endpoint(pe.srv.URL(), simpki.OpStatus))
+	require.Equal(t, "MSS_StatusQueryPort", path.Base(simpki.ProfileVGCA().Endpoint(pe.srv.URL(), simpki.OpStatus)))
+	require.Equal(t, pe.srv.URLFor(simpki.OpStatus), simpki.ProfileVGCA().Endpoint(pe.srv.URL(), simpki.OpStatus))
 	for _, tc := range []struct {
 		statusURL string
 		want      error
@@ -325,8 +325,8 @@ func TestProfileEndpoints(t *testing.T) {
 	}
 	// A URL that does not end in the profile's signature port is used for
 	// every operation as it is.
-	require.Equal(t, "https://mssp.example/mss", simpki.ProfileVGCA.Endpoint("https://mssp.example/mss", simpki.OpStatus))
-	require.Equal(t, "https://mssp.example/x/MSS_ReceiptPort", simpki.ProfileVGCA.Endpoint("https://mssp.example/x/MSS_SignaturePort", simpki.OpReceipt))
+	require.Equal(t, "https://mssp.example/mss", simpki.ProfileVGCA().Endpoint("https://mssp.example/mss", simpki.OpStatus))
+	require.Equal(t, "https://mssp.example/x/MSS_ReceiptPort", simpki.ProfileVGCA().Endpoint("https://mssp.example/x/MSS_SignaturePort", simpki.OpReceipt))
 }
 
 // TestAPRequestSigningEveryProfile: requests signed with the AP's key

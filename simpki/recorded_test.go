@@ -171,37 +171,37 @@ func TestRecordedAnswers(t *testing.T) {
 		raw     int  // the StatusError's Raw code
 		forge   bool // signatures over another digest
 	}{
-		{"swisscom/async/cms", simpki.ProfileETSI, simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
+		{"swisscom/async/cms", simpki.ProfileETSI(), simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
 			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
-		{"swisscom/async/cancel", simpki.ProfileETSI, simpki.AsynchClientServer, "", map[string][]string{
+		{"swisscom/async/cancel", simpki.ProfileETSI(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "fault-401.xml"}}, simpki.ErrUserCancel, 0, false},
-		{"ficom/synch", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
+		{"ficom/synch", simpki.ProfileFiCom(), simpki.Synch, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, nil, 0, false},
-		{"ficom/synch/pin-blocked", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
+		{"ficom/synch/pin-blocked", simpki.ProfileFiCom(), simpki.Synch, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "fault-402.xml"}}, simpki.ErrPINBlocked, 0, false},
-		{"ficom/async/expired", simpki.ProfileFiCom, simpki.AsynchClientServer, "", map[string][]string{
+		{"ficom/async/expired", simpki.ProfileFiCom(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", fc + "fault-208.xml"}}, simpki.ErrExpired, 0, false},
-		{"vgca/synch", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
+		{"vgca/synch", simpki.ProfileVGCA(), simpki.Synch, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, nil, 0, false},
-		{"vgca/synch/cancel", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
+		{"vgca/synch/cancel", simpki.ProfileVGCA(), simpki.Synch, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-cancel.xml"}}, simpki.ErrUserCancel, 405, false},
-		{"vgca/async", simpki.ProfileVGCA, simpki.AsynchClientServer, "", map[string][]string{
+		{"vgca/async", simpki.ProfileVGCA(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", vg + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
-		{"vgca/async/expired", simpki.ProfileVGCA, simpki.AsynchClientServer, "", map[string][]string{
+		{"vgca/async/expired", simpki.ProfileVGCA(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {vg + "MSS_StatusResp-expired.xml"}}, simpki.ErrExpired, 406, false},
-		{"ficom/notification", simpki.ProfileFiCom, simpki.AsynchServerServer, "", map[string][]string{
+		{"ficom/notification", simpki.ProfileFiCom(), simpki.AsynchServerServer, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_Notification": {fc + "MSS_Notification.xml"}}, nil, 0, false},
 		// The same answers carrying a signature over another digest are
 		// refused in every form, and never reach the caller.
-		{"vgca/synch/forged", simpki.ProfileVGCA, simpki.Synch, "", map[string][]string{
+		{"vgca/synch/forged", simpki.ProfileVGCA(), simpki.Synch, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, signer.ErrBadSignature, 0, true},
-		{"ficom/synch/forged", simpki.ProfileFiCom, simpki.Synch, "", map[string][]string{
+		{"ficom/synch/forged", simpki.ProfileFiCom(), simpki.Synch, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, signer.ErrBadSignature, 0, true},
-		{"swisscom/async/cms/forged", simpki.ProfileETSI, simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
+		{"swisscom/async/cms/forged", simpki.ProfileETSI(), simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
 			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-signature.xml"}}, simpki.ErrProtocol, 0, true},
-		{"etsi/synch", simpki.ProfileETSI, simpki.Synch, "", map[string][]string{
+		{"etsi/synch", simpki.ProfileETSI(), simpki.Synch, "", map[string][]string{
 			"MSS_SignatureReq": {et + "MSS_SignatureResp.xml"}}, nil, 0, false},
-		{"etsi/async", simpki.ProfileETSI, simpki.AsynchClientServer, "", map[string][]string{
+		{"etsi/async", simpki.ProfileETSI(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {et + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 	}
 	for _, tc := range cases {
@@ -220,7 +220,7 @@ func TestRecordedAnswers(t *testing.T) {
 				NotificationURL: ap.URL + "/mss/notify", Notifications: notif})
 			require.NoError(t, err)
 			opts := simpki.Options{}
-			if tc.profile == simpki.ProfileETSI {
+			if tc.profile.Name == "etsi" {
 				opts.Certificate = id.Cert // Swisscom's CMS and plain answers carry no lookup here
 			}
 			s, err := simpki.New(context.Background(), c, "0912345678", opts)
@@ -292,7 +292,7 @@ func TestRecordedAnswers(t *testing.T) {
 				}
 				if sr, ok := q.msg.(*wire.SignatureReq); ok {
 					require.Equal(t, tc.profile.DigestInfo, sr.DataToBeSigned.MimeType == "application/octet-stream")
-					if tc.profile == simpki.ProfileVGCA {
+					if tc.profile.Name == "vgca" {
 						require.Equal(t, "http://hmssp.mobile-id.vn", sr.MSSPID)
 						require.Equal(t, "http://mobile-id.vn/digitalSignature", sr.SignatureProfile)
 						require.Equal(t, string(simpki.FormatETSIPKCS1), sr.MSSFormat)

@@ -120,7 +120,7 @@ func TestTwoPhaseInvoiceThroughSimulator(t *testing.T) {
 		s, err := simpki.New(context.Background(), e.client(mode(simpki.AsynchClientServer)), msisdn, simpki.Options{})
 		require.NoError(t, err)
 
-		p, err := kxml.Prepare([]byte(invoice), s.Certificate(), s.Chain(), kxml.Seller())
+		p, err := kxml.Prepare(context.Background(), []byte(invoice), s.Certificate(), s.Chain(), kxml.Seller())
 		require.NoError(t, err)
 		state, err := p.MarshalBinary()
 		require.NoError(t, err)

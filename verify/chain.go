@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // chainResult is the outcome of path building for one certificate.
@@ -332,5 +333,5 @@ func displayName(c *x509.Certificate) string {
 	if c.Subject.CommonName != "" {
 		return c.Subject.CommonName
 	}
-	return formatName(c.Subject)
+	return signer.DisplayName(c.Subject)
 }

@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"github.com/kyso-vn/kyso/internal/certparse"
-
 	"bytes"
 	"context"
 	"crypto"
@@ -17,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/ber"
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/pdf"
 )
@@ -324,7 +324,7 @@ func derPrefix(contents []byte) ([]byte, error) {
 	if len(contents) < 2 || contents[0] != 0x30 {
 		return nil, errors.New("/Contents does not start with a DER SEQUENCE")
 	}
-	total, err := berLen(contents, 0)
+	total, err := ber.Len(contents)
 	if err != nil {
 		if contents[1] == 0x80 {
 			return nil, errors.New("/Contents holds a BER element without its end-of-contents octets")

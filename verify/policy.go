@@ -32,40 +32,43 @@ type AlgorithmPolicy struct {
 	// SHA1ProvenBefore, when set, accepts SHA-1 (signature digests and
 	// certificate signatures) when proof of existence — a valid
 	// timestamp, or Options.ProofOfExistence — predates it, even after
-	// SHA1Sunset. Vietnamese e-invoices and tax messages were signed with
+	// its HashSunset date. Vietnamese e-invoices and tax messages were signed with
 	// rsa-sha1 until about 2021; a caller that must keep reading them
 	// sets the date up to which it accepts them. Such signatures are
 	// reported with a warning saying so.
 	SHA1ProvenBefore time.Time
 }
 
-// Sunset dates used by VietnamPolicy.
+// Sunset dates used by VietnamPolicy (read them from a policy it returns:
+// HashSunset[crypto.SHA1] and WeakKeySunset).
 var (
-	// SHA1Sunset is when SHA-1 stopped being acceptable for signatures
+	// sha1Sunset is when SHA-1 stopped being acceptable for signatures
 	// (ETSI TS 119 312 as encoded in EU DSS's default policy: 2012-08-01).
-	SHA1Sunset = time.Date(2012, 8, 1, 0, 0, 0, 0, time.UTC)
-	// Circular15Date is the date of Circular 15/2025/TT-BKHCN (15 Aug 2025),
+	sha1Sunset = time.Date(2012, 8, 1, 0, 0, 0, 0, time.UTC)
+	// circular15Date is the date of Circular 15/2025/TT-BKHCN (15 Aug 2025),
 	// which set RSA ≥ 2048 and ECDSA ≥ 256 for Vietnamese verification
 	// software. Its entry-into-force date was not read; the issue date is
 	// used as the sunset of smaller keys.
-	Circular15Date = time.Date(2025, 8, 15, 0, 0, 0, 0, time.UTC)
+	circular15Date = time.Date(2025, 8, 15, 0, 0, 0, 0, time.UTC)
 )
 
 // VietnamPolicy returns the policy of Circular 15/2025/TT-BKHCN Appendix I:
 // RSA ≥ 2048 bits, ECDSA ≥ 256 bits, and the hash functions it lists:
 // SHA-256, SHA-384, SHA-512, SHA-512/224, SHA-512/256, SHA3-224, SHA3-256,
 // SHA3-384 and SHA3-512.
-// SHA-1 is accepted only with proof of existence before SHA1Sunset, RSA
-// 1024–2047 and ECDSA 224 only before Circular15Date; MD5 and shorter keys
-// never.
+// SHA-1 is accepted only with proof of existence before 2012-08-01 (ETSI
+// TS 119 312 as encoded in EU DSS's default policy), RSA 1024–2047 and
+// ECDSA 224 only before 2025-08-15 (the date of Circular 15/2025); MD5 and
+// shorter keys never. Each call returns a new policy, which the caller may
+// change.
 func VietnamPolicy() *AlgorithmPolicy {
 	return &AlgorithmPolicy{
 		MinRSABits:   2048,
 		MinECDSABits: 256,
 		Hashes: []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA512_224, crypto.SHA512_256,
 			crypto.SHA3_224, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512},
-		HashSunset:         map[crypto.Hash]time.Time{crypto.SHA1: SHA1Sunset},
-		WeakKeySunset:      Circular15Date,
+		HashSunset:         map[crypto.Hash]time.Time{crypto.SHA1: sha1Sunset},
+		WeakKeySunset:      circular15Date,
 		LegacyMinRSABits:   1024,
 		LegacyMinECDSABits: 224,
 	}

@@ -171,7 +171,7 @@ func signerInfo(c *x509.Certificate) *SignerInfo {
 	s := &SignerInfo{
 		Name: id.CommonName, Organization: id.Organization, OrganizationalUnits: id.OrganizationalUnits,
 		Title: id.Title, Locality: id.Locality, Province: id.Province, Country: id.Country, Email: id.Email,
-		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
+		Subject: signer.DisplayName(c.Subject), Issuer: signer.DisplayName(c.Issuer), Serial: serialHex(c.SerialNumber),
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
 	}
 	if s.Email == "" && len(c.EmailAddresses) > 0 {
@@ -198,7 +198,7 @@ type CertificateInfo struct {
 
 func certInfo(c *x509.Certificate) CertificateInfo {
 	return CertificateInfo{
-		Subject: formatName(c.Subject), Issuer: formatName(c.Issuer), Serial: serialHex(c.SerialNumber),
+		Subject: signer.DisplayName(c.Subject), Issuer: signer.DisplayName(c.Issuer), Serial: serialHex(c.SerialNumber),
 		NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(), SHA256: Fingerprint(c),
 		SignatureAlgorithm: c.SignatureAlgorithm.String(), PublicKey: keyDescription(c.PublicKey),
 	}

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // RevocationStatus is the outcome of a revocation check of one certificate.
@@ -184,7 +186,7 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 				c.crl.ThisUpdate.UTC().Format(time.RFC3339), c.crl.NextUpdate.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
 		}
 		if record(info, a, "CRL", c.origin, c.url) {
-			info.Responder = formatName(c.crl.Issuer)
+			info.Responder = signer.DisplayName(c.crl.Issuer)
 			info.ProducedAt = nil
 			info.Nonce = ""
 			found = true

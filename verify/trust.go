@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // Errors of the trust-anchor loaders.
@@ -55,7 +56,7 @@ func (a *Anchor) Name() string {
 	if a.Cert.Subject.CommonName != "" {
 		return a.Cert.Subject.CommonName
 	}
-	return formatName(a.Cert.Subject)
+	return signer.DisplayName(a.Cert.Subject)
 }
 
 // TrustStore is a set of trust anchors. Nothing is trusted by default and

@@ -176,11 +176,11 @@ func TestNewRequiresTrustStore(t *testing.T) {
 
 func TestAlgorithmPolicy(t *testing.T) {
 	p := VietnamPolicy()
-	before := SHA1Sunset.Add(-time.Hour)
+	before := sha1Sunset.Add(-time.Hour)
 	assert.NoError(t, p.checkHash(crypto.SHA256, time.Time{}))
 	assert.NoError(t, p.checkHash(crypto.SHA3_256, time.Time{}))
 	assert.Error(t, p.checkHash(crypto.SHA1, time.Time{}))
-	assert.Error(t, p.checkHash(crypto.SHA1, SHA1Sunset.Add(time.Hour)))
+	assert.Error(t, p.checkHash(crypto.SHA1, sha1Sunset.Add(time.Hour)))
 	assert.NoError(t, p.checkHash(crypto.SHA1, before))
 	assert.Error(t, p.checkHash(crypto.MD5, before), "MD5 never")
 	assert.Error(t, p.checkHash(crypto.SHA224, time.Time{}), "Circular 15 asks for SHA-256 or longer")

@@ -74,7 +74,7 @@ func (x *XMLVerifier) VerifyBytes(ctx context.Context, data []byte) (*Report, er
 	opts := x.Options
 	opts.AllowSHA1 = true
 	res, err := kxml.Verify(data, &opts)
-	if errors.Is(err, kxml.ErrNoSignature) {
+	if errors.Is(err, kxml.ErrNoSignatures) {
 		return rep, nil
 	}
 	if err != nil {

@@ -153,12 +153,3 @@ func ecdsaRaw(pub *ecdsa.PublicKey, sig []byte) ([]byte, error) {
 	v.S.FillBytes(out[size:])
 	return out, nil
 }
-
-// ecdsaDER converts r||s to ASN.1 DER.
-func ecdsaDER(raw []byte) ([]byte, error) {
-	if len(raw)%2 != 0 || len(raw) == 0 {
-		return nil, fmt.Errorf("xml: bad r||s length %d", len(raw))
-	}
-	h := len(raw) / 2
-	return asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(raw[:h]), new(big.Int).SetBytes(raw[h:])})
-}

@@ -101,7 +101,7 @@ func ExampleVerify() {
 // token plugin, a SIM), finish later, even in another process.
 func ExamplePrepare() {
 	s := exampleSigner()
-	prep, err := xml.Prepare([]byte(exampleInvoice), s.Certificate(), s.Chain(), xml.Seller())
+	prep, err := xml.Prepare(context.Background(), []byte(exampleInvoice), s.Certificate(), s.Chain(), xml.Seller())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -63,20 +63,6 @@ func xmlsecVerify(t *testing.T, doc []byte, cert *x509.Certificate, sigID string
 	return preDigest(stdout.Bytes())
 }
 
-func xmlsecVerifyFails(t *testing.T, doc []byte, cert *x509.Certificate, sigID string, idElems ...string) {
-	t.Helper()
-	bin := testutil.Tool(t, "xmlsec1", "xmlsec1")
-	dir := t.TempDir()
-	in := filepath.Join(dir, "doc.xml")
-	require.NoError(t, os.WriteFile(in, doc, 0o600))
-	certPath := writePEM(t, dir, "cert.pem", "CERTIFICATE", cert.Raw)
-	args := []string{"--verify", "--pubkey-cert-pem", certPath,
-		"--node-xpath", "//*[local-name()='Signature' and @Id='" + sigID + "']"}
-	args = append(args, idArgs(idElems)...)
-	out, err := exec.Command(bin, append(args, in)...).CombinedOutput()
-	require.Error(t, err, "xmlsec1 accepted a document it should refuse:\n%s", tail(string(out)))
-}
-
 // idArgs turns "DLHDon" or "ID=urn:r:a" into --id-attr options.
 func idArgs(elems []string) []string {
 	var args []string

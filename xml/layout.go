@@ -167,7 +167,7 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 		}
 	}
 	if len(idNames) == 0 {
-		idNames = DefaultIDAttrs
+		idNames = defaultIDAttrs
 	}
 	idBearing, ok := cache[c]
 	if !ok {

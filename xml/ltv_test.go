@@ -85,7 +85,7 @@ func TestXAdESBaselineLT(t *testing.T) {
 		sup = append(sup, r)
 	}
 	o.LTV = nil
-	prep, err := Prepare(gen.Invoice(1, false), id.Cert, id.Chain, o)
+	prep, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, o)
 	require.NoError(t, err)
 	state, err := prep.MarshalBinary()
 	require.NoError(t, err)

@@ -31,7 +31,7 @@ var (
 )
 
 // Limits bound the resources a parse may use. Zero fields take the defaults
-// of DefaultLimits.
+// of [DefaultLimits].
 type Limits struct {
 	MaxBytes      int // document size
 	MaxDepth      int // element nesting
@@ -47,22 +47,25 @@ type Limits struct {
 	MaxCertificates int
 }
 
-// DefaultLimits are generous enough for a 100 MB invoice and strict enough to
-// stop nesting and reference bombs.
-var DefaultLimits = Limits{
-	MaxBytes:        1 << 30,
-	MaxDepth:        256,
-	MaxNodes:        50_000_000,
-	MaxAttrs:        256,
-	MaxReferences:   30,
-	MaxTransforms:   5,
-	MaxSignatures:   64,
-	MaxNamespaces:   256,
-	MaxCertificates: 16,
+// DefaultLimits returns the limits a zero Limits field takes: generous
+// enough for a 100 MB invoice and strict enough to stop nesting and
+// reference bombs.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBytes:        1 << 30,
+		MaxDepth:        256,
+		MaxNodes:        50_000_000,
+		MaxAttrs:        256,
+		MaxReferences:   30,
+		MaxTransforms:   5,
+		MaxSignatures:   64,
+		MaxNamespaces:   256,
+		MaxCertificates: 16,
+	}
 }
 
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.MaxBytes > 0 {
 		d.MaxBytes = l.MaxBytes
 	}
@@ -109,7 +112,7 @@ func (e *SyntaxError) Error() string {
 // Unwrap returns the sentinel (ErrSyntax, ErrDOCTYPE, …) for errors.Is.
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
-// Parse parses an XML document with DefaultLimits. It reads UTF-8, UTF-16
+// Parse parses an XML document with [DefaultLimits]. It reads UTF-8, UTF-16
 // (with a byte order mark or an encoding declaration), ISO-8859-1 and
 // US-ASCII, and refuses other encodings (ErrEncoding, naming the encoding),
 // DOCTYPE, duplicate attributes and undeclared prefixes.
@@ -473,9 +476,8 @@ func (p *parser) resolve(prefix string) (string, bool) {
 // element parses an element and its content (iteratively, to bound stack use).
 func (p *parser) element(parent *Node) (*Node, error) {
 	type frame struct {
-		n      *Node
-		last   *Node
-		nsMark int
+		n    *Node
+		last *Node
 	}
 	var stack []frame
 	var root *Node
@@ -769,7 +771,7 @@ func (p *parser) attrValue() (string, error) {
 	if strings.IndexByte(raw, '<') >= 0 {
 		return "", p.errf(ErrSyntax, start, "'<' in attribute value")
 	}
-	if strings.IndexAny(raw, "&\t\n\r") < 0 {
+	if !strings.ContainsAny(raw, "&\t\n\r") {
 		return raw, nil
 	}
 	var b strings.Builder

@@ -24,6 +24,10 @@ var ErrSlotOccupied = errors.New("xml: signature slot already holds a signature"
 // it needs) would change data an existing signature covers.
 var ErrBreaksSignature = errors.New("xml: signing here would invalidate an existing signature")
 
+// ErrBadOptions: the signing options are inconsistent (an unknown XAdES
+// level, B-T without a time-stamp authority, nothing to sign).
+var ErrBadOptions = errors.New("xml: invalid options")
+
 // Ref names data a new signature covers.
 type Ref struct {
 	// Path of the element to reference by its Id, e.g. "//HDon/DLHDon".
@@ -142,7 +146,7 @@ func (p *Prepared) SetLTV(o *LTVOptions) { p.ltv = o }
 // does not verify is refused and no document is returned.
 func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	if p == nil || p.cert == nil {
-		return nil, fmt.Errorf("%w: not prepared", ErrState)
+		return nil, fmt.Errorf("%w: not prepared", ErrBadState)
 	}
 	value := sig
 	if k, ok := p.cert.PublicKey.(*ecdsa.PublicKey); ok {
@@ -159,7 +163,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	var unsigned string
 	if p.level >= XAdESBaselineT {
 		if p.tsa == nil {
-			return nil, fmt.Errorf("xml: XAdES B-T needs a TSA (SignOptions.TSA or SetTimestamper)")
+			return nil, fmt.Errorf("%w: XAdES B-T needs a TSA (SignOptions.TSA or SetTimestamper)", ErrBadOptions)
 		}
 		h := p.hash.New()
 		h.Write([]byte(p.svPrefix + b64 + p.svSuffix))
@@ -201,7 +205,7 @@ func Sign(ctx context.Context, doc []byte, s signer.Signer, opts *SignOptions) (
 		o.PSS = true
 		opts = &o
 	}
-	p, err := Prepare(doc, s.Certificate(), s.Chain(), opts)
+	p, err := Prepare(ctx, doc, s.Certificate(), s.Chain(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +238,11 @@ type plannedRef struct {
 
 // Prepare builds the signature described by opts for a signer whose
 // certificate is cert, issued by chain, and returns the state to finish it.
-func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts *SignOptions) (*Prepared, error) {
+// It does no network I/O; ctx stops it between references.
+func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts *SignOptions) (*Prepared, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &SignOptions{}
 	}
@@ -260,10 +268,10 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 		}
 	}
 	if o.XAdES < XAdESNone || o.XAdES > XAdESBaselineLT {
-		return nil, fmt.Errorf("xml: unknown XAdES level %d", o.XAdES)
+		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.XAdES)
 	}
 	if o.XAdES >= XAdESBaselineT && o.TSA == nil {
-		return nil, fmt.Errorf("xml: XAdES B-T needs SignOptions.TSA")
+		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TSA", ErrBadOptions)
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
 	if err != nil {
@@ -284,7 +292,7 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	}
 	idNames := o.IDAttrs
 	if len(idNames) == 0 {
-		idNames = DefaultIDAttrs
+		idNames = defaultIDAttrs
 	}
 	ids := newIDIndex(d, idNames)
 	if o.SigningTime.IsZero() {
@@ -370,7 +378,7 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 		refs = append(refs, plannedRef{uri: "#" + id, typ: r.Type, el: el, enveloped: o.Enveloped || el.IsAncestorOf(host)})
 	}
 	if len(refs) == 0 && !o.SigningTimeObject && o.XAdES == XAdESNone {
-		return nil, fmt.Errorf("xml: nothing to sign: no references")
+		return nil, fmt.Errorf("%w: nothing to sign: no references", ErrBadOptions)
 	}
 	if err := checkExistingSignatures(d, ids, modified); err != nil {
 		return nil, err
@@ -401,6 +409,9 @@ func Prepare(doc []byte, cert *x509.Certificate, chain []*x509.Certificate, opts
 	sigEl := findDS(frag1, "Signature")
 	var digests [][]byte
 	for _, r := range refs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c := Canonicalizer{Method: C14N10}
 		if o.ReferenceC14N != "" {
 			c.Method = o.ReferenceC14N

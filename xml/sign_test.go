@@ -189,7 +189,7 @@ func TestTwoPhase(t *testing.T) {
 	for _, kc := range keyCases {
 		t.Run(kc.name, func(t *testing.T) {
 			id := p.MustIssue(kc.opts...)
-			prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, Seller())
+			prep, err := Prepare(context.Background(), gen.Invoice(2, false), id.Cert, id.Chain, Seller())
 			require.NoError(t, err)
 			state, err := prep.MarshalBinary()
 			require.NoError(t, err)
@@ -211,8 +211,8 @@ func TestTwoPhase(t *testing.T) {
 			checkWithXMLSec(t, out, s, "DLHDon")
 
 			// Corrupt state is refused.
-			assert.ErrorIs(t, new(Prepared).UnmarshalBinary(state[:len(state)-3]), ErrState)
-			assert.ErrorIs(t, new(Prepared).UnmarshalBinary([]byte("junk")), ErrState)
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary(state[:len(state)-3]), ErrBadState)
+			assert.ErrorIs(t, new(Prepared).UnmarshalBinary([]byte("junk")), ErrBadState)
 		})
 	}
 }
@@ -247,7 +247,7 @@ func TestXAdES(t *testing.T) {
 	// A changed SignatureValue breaks the time-stamp imprint too.
 	o.XAdES = XAdESBaselineB
 	o.TSA = nil
-	_, err = Prepare(gen.Invoice(1, false), id.Cert, nil, &SignOptions{XAdES: XAdESBaselineT})
+	_, err = Prepare(ctx, gen.Invoice(1, false), id.Cert, nil, &SignOptions{XAdES: XAdESBaselineT})
 	assert.Error(t, err, "B-T without a TSA")
 
 	// A time-stamp over another signature does not verify here.
@@ -341,7 +341,7 @@ func TestTwoPhaseXAdESBT(t *testing.T) {
 	id := p.MustIssue(pkitest.RSAKey(2048))
 	o := Seller()
 	o.XAdES, o.TSA = XAdESBaselineT, TSA(p.TSAURL(), nil)
-	prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, o)
+	prep, err := Prepare(context.Background(), gen.Invoice(2, false), id.Cert, id.Chain, o)
 	require.NoError(t, err)
 	state, err := prep.MarshalBinary()
 	require.NoError(t, err)

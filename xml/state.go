@@ -11,8 +11,8 @@ import (
 
 const stateMagic = "KYSO-XML-PREPARED-1\n"
 
-// ErrState: serialized prepared state is corrupt or from another version.
-var ErrState = errors.New("xml: invalid prepared state")
+// ErrBadState: serialized prepared state is corrupt or from another version.
+var ErrBadState = errors.New("xml: invalid prepared state")
 
 // MarshalBinary serialises the prepared state (the prepared document
 // included) so that Finish can run later, in another process.
@@ -41,11 +41,11 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 // signature needs SetTimestamper before Finish. The state is checked for
 // consistency (it parses the prepared document once): a state whose
 // SignedInfo, SignatureValue slot or certificate do not fit together is
-// refused with ErrState rather than finished into a document that cannot
+// refused with ErrBadState rather than finished into a document that cannot
 // verify.
 func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if len(data) < len(stateMagic) || string(data[:len(stateMagic)]) != stateMagic {
-		return fmt.Errorf("%w: bad header", ErrState)
+		return fmt.Errorf("%w: bad header", ErrBadState)
 	}
 	rest := data[len(stateMagic):]
 	var err error
@@ -55,7 +55,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		}
 		n, k := binary.Uvarint(rest)
 		if k <= 0 || n > uint64(len(rest)-k) {
-			err = fmt.Errorf("%w: truncated", ErrState)
+			err = fmt.Errorf("%w: truncated", ErrBadState)
 			return nil
 		}
 		v := rest[k : k+int(n)]
@@ -68,7 +68,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		}
 		v, k := binary.Varint(rest)
 		if k <= 0 {
-			err = fmt.Errorf("%w: truncated", ErrState)
+			err = fmt.Errorf("%w: truncated", ErrBadState)
 			return 0
 		}
 		rest = rest[k:]
@@ -89,21 +89,21 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		return err
 	}
 	if len(rest) != 0 {
-		return fmt.Errorf("%w: trailing data", ErrState)
+		return fmt.Errorf("%w: trailing data", ErrBadState)
 	}
 	alg, ok := sigAlgs[q.method]
 	if !ok {
-		return fmt.Errorf("%w: signature method %q", ErrState, q.method)
+		return fmt.Errorf("%w: signature method %q", ErrBadState, q.method)
 	}
 	if q.hash != alg.hash || len(q.digest) != alg.hash.Size() {
-		return fmt.Errorf("%w: digest does not match the method", ErrState)
+		return fmt.Errorf("%w: digest does not match the method", ErrBadState)
 	}
 	if q.valueOff < 0 || q.valueOff > len(q.out) || q.unsignedOff < -1 || q.unsignedOff > len(q.out) ||
 		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < XAdESNone || q.level > XAdESBaselineLT {
-		return fmt.Errorf("%w: offsets", ErrState)
+		return fmt.Errorf("%w: offsets", ErrBadState)
 	}
 	if q.cert, err = certparse.Parse(certDER); err != nil {
-		return fmt.Errorf("%w: certificate: %v", ErrState, err)
+		return fmt.Errorf("%w: certificate: %v", ErrBadState, err)
 	}
 	if err := q.checkConsistent(); err != nil {
 		return err
@@ -121,9 +121,9 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 // signature cannot verify.
 func (q *Prepared) checkConsistent() error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrState, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s", ErrBadState, fmt.Sprintf(format, args...))
 	}
-	lim := DefaultLimits
+	lim := DefaultLimits()
 	lim.MaxBytes = max(lim.MaxBytes, len(q.out))
 	d, err := ParseWithLimits([]byte(q.out), lim)
 	if err != nil {

@@ -18,10 +18,10 @@ import (
 
 // Verification errors. A Signature's Err wraps one of them.
 var (
-	// ErrNoSignature: the document (or the chosen path) holds no Signature.
-	ErrNoSignature = errors.New("xml: no signature found")
-	// ErrMalformedSignature: a Signature does not have the XML-DSig shape.
-	ErrMalformedSignature = errors.New("xml: malformed signature")
+	// ErrNoSignatures: the document (or the chosen path) holds no Signature.
+	ErrNoSignatures = errors.New("xml: no signature found")
+	// ErrMalformed: a Signature does not have the XML-DSig shape.
+	ErrMalformed = errors.New("xml: malformed signature")
 	// ErrReference: a Reference cannot be dereferenced (unknown, ambiguous or
 	// external URI) or uses a transform outside the whitelist.
 	ErrReference = errors.New("xml: bad reference")
@@ -33,8 +33,14 @@ var (
 	ErrKeyInfo = errors.New("xml: key information")
 )
 
-// DefaultIDAttrs are the attribute names that carry element Ids.
-var DefaultIDAttrs = []string{"Id", "ID", "id"}
+// DefaultIDAttrs returns the attribute names that carry element Ids when
+// IDAttrs is empty: Id, ID and id (xml:id always counts). Each call
+// returns a new slice.
+func DefaultIDAttrs() []string { return []string{"Id", "ID", "id"} }
+
+// defaultIDAttrs is what DefaultIDAttrs returns, for the package's own
+// read-only use.
+var defaultIDAttrs = DefaultIDAttrs()
 
 // VerifyOptions tune verification. The zero value is the strict default.
 type VerifyOptions struct {
@@ -241,7 +247,7 @@ func findSignatures(d *Document, path string) ([]*Node, error) {
 			return true
 		})
 		if len(out) == 0 {
-			return nil, ErrNoSignature
+			return nil, ErrNoSignatures
 		}
 		return out, nil
 	}
@@ -262,7 +268,7 @@ func findSignatures(d *Document, path string) ([]*Node, error) {
 	}
 	switch len(out) {
 	case 0:
-		return nil, fmt.Errorf("%w at %s", ErrNoSignature, path)
+		return nil, fmt.Errorf("%w at %s", ErrNoSignatures, path)
 	case 1:
 		return out, nil
 	}
@@ -276,7 +282,7 @@ type idIndex struct {
 
 func newIDIndex(d *Document, names []string) *idIndex {
 	if len(names) == 0 {
-		names = DefaultIDAttrs
+		names = defaultIDAttrs
 	}
 	ix := &idIndex{m: make(map[string][]*Node)}
 	walkElements(d.root, func(n *Node) bool {
@@ -342,7 +348,7 @@ func dsChildren(n *Node) ([]*Node, error) {
 			out = append(out, c)
 		case TextNode:
 			if strings.TrimSpace(c.data) != "" {
-				return nil, fmt.Errorf("%w: text inside <%s>", ErrMalformedSignature, n.name)
+				return nil, fmt.Errorf("%w: text inside <%s>", ErrMalformed, n.name)
 			}
 		}
 	}
@@ -364,7 +370,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 		return err
 	}
 	if len(kids) < 2 || !kids[0].Is(NamespaceDSig, "SignedInfo") || !kids[1].Is(NamespaceDSig, "SignatureValue") {
-		return fmt.Errorf("%w: Signature must start with SignedInfo and SignatureValue", ErrMalformedSignature)
+		return fmt.Errorf("%w: Signature must start with SignedInfo and SignatureValue", ErrMalformed)
 	}
 	signedInfo, sigValue := kids[0], kids[1]
 	var keyInfo *Node
@@ -374,7 +380,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 			keyInfo = k
 		case k.Is(NamespaceDSig, "Object"):
 		default:
-			return fmt.Errorf("%w: unexpected <%s> in Signature", ErrMalformedSignature, k.name)
+			return fmt.Errorf("%w: unexpected <%s> in Signature", ErrMalformed, k.name)
 		}
 	}
 
@@ -384,7 +390,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 		return err
 	}
 	if len(siKids) < 3 || !siKids[0].Is(NamespaceDSig, "CanonicalizationMethod") || !siKids[1].Is(NamespaceDSig, "SignatureMethod") {
-		return fmt.Errorf("%w: SignedInfo must hold CanonicalizationMethod, SignatureMethod and References", ErrMalformedSignature)
+		return fmt.Errorf("%w: SignedInfo must hold CanonicalizationMethod, SignatureMethod and References", ErrMalformed)
 	}
 	refs := siKids[2:]
 	if len(refs) > v.lim.MaxReferences {
@@ -392,7 +398,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	}
 	for _, r := range refs {
 		if !r.Is(NamespaceDSig, "Reference") {
-			return fmt.Errorf("%w: unexpected <%s> in SignedInfo", ErrMalformedSignature, r.name)
+			return fmt.Errorf("%w: unexpected <%s> in SignedInfo", ErrMalformed, r.name)
 		}
 	}
 	s.CanonicalizationMethod, _ = siKids[0].Attr("Algorithm")
@@ -483,7 +489,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	}
 	value, err := decodeBase64(sigValue.Text())
 	if err != nil {
-		return fmt.Errorf("%w: SignatureValue: %v", ErrMalformedSignature, err)
+		return fmt.Errorf("%w: SignatureValue: %v", ErrMalformed, err)
 	}
 	h := alg.hash.New()
 	h.Write(s.SignedInfo)
@@ -554,7 +560,7 @@ func inclusivePrefixes(method *Node, max int) ([]string, error) {
 			}
 			continue
 		}
-		return nil, fmt.Errorf("%w: unexpected <%s> in %s", ErrMalformedSignature, c.name, method.name)
+		return nil, fmt.Errorf("%w: unexpected <%s> in %s", ErrMalformed, c.name, method.name)
 	}
 	return out, nil
 }
@@ -565,7 +571,7 @@ func inclusivePrefixes(method *Node, max int) ([]string, error) {
 func textOnly(n *Node) error {
 	for c := n.first; c != nil; c = c.next {
 		if c.kind == ElementNode {
-			return fmt.Errorf("%w: <%s> inside <%s>", ErrMalformedSignature, c.name, n.name)
+			return fmt.Errorf("%w: <%s> inside <%s>", ErrMalformed, c.name, n.name)
 		}
 	}
 	return nil
@@ -850,11 +856,11 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 		case k.Is(NamespaceDSig, "DigestValue") && digestMethod != nil && digestValue == nil:
 			digestValue = k
 		default:
-			return fail(fmt.Errorf("%w: unexpected <%s> in Reference", ErrMalformedSignature, k.name))
+			return fail(fmt.Errorf("%w: unexpected <%s> in Reference", ErrMalformed, k.name))
 		}
 	}
 	if digestMethod == nil || digestValue == nil {
-		return fail(fmt.Errorf("%w: Reference without DigestMethod/DigestValue", ErrMalformedSignature))
+		return fail(fmt.Errorf("%w: Reference without DigestMethod/DigestValue", ErrMalformed))
 	}
 	if _, hasURI := r.Attr("URI"); !hasURI {
 		return fail(fmt.Errorf("%w: Reference without URI (detached data is not supported)", ErrReference))
@@ -891,7 +897,7 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 		octets := false // a transform has turned the node-set into octets
 		for i, t := range tks {
 			if !t.Is(NamespaceDSig, "Transform") {
-				return fail(fmt.Errorf("%w: unexpected <%s> in Transforms", ErrMalformedSignature, t.name))
+				return fail(fmt.Errorf("%w: unexpected <%s> in Transforms", ErrMalformed, t.name))
 			}
 			alg, _ := t.Attr("Algorithm")
 			ref.Transforms = append(ref.Transforms, alg)
@@ -952,7 +958,7 @@ func (v *verifier) plan(s *Signature, r *Node) (*refPlan, error) {
 	}
 	want, err := decodeBase64(digestValue.Text())
 	if err != nil {
-		return fail(fmt.Errorf("%w: DigestValue: %v", ErrMalformedSignature, err))
+		return fail(fmt.Errorf("%w: DigestValue: %v", ErrMalformed, err))
 	}
 	return &refPlan{ref: ref, c: c, hash: hash, want: want, post: post, textFirst: textFirst}, nil
 }
@@ -1088,12 +1094,25 @@ func checkKeyValue(kv *Node, pub crypto.PublicKey) error {
 		}
 		x, okx := coord("X")
 		y, oky := coord("Y")
-		if !okx || !oky || x.Cmp(ek.X) != 0 || y.Cmp(ek.Y) != 0 {
+		if !okx || !oky || !sameECPoint(ek, x, y) {
 			return fmt.Errorf("%w: ECDSAKeyValue does not match the certificate", ErrKeyInfo)
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: <%s> in KeyValue cannot be matched against the certificate", ErrKeyInfo, k.name)
+}
+
+// sameECPoint reports whether x and y are the coordinates of k's point.
+func sameECPoint(k *ecdsa.PublicKey, x, y *big.Int) bool {
+	pt, err := k.Bytes() // 0x04 || X || Y
+	if err != nil || len(pt) < 3 {
+		return false
+	}
+	size := (len(pt) - 1) / 2
+	coordIs := func(v *big.Int, want []byte) bool {
+		return v.Sign() >= 0 && v.BitLen() <= 8*size && bytes.Equal(v.FillBytes(make([]byte, size)), want)
+	}
+	return coordIs(x, pt[1:1+size]) && coordIs(y, pt[1+size:])
 }
 
 // curveURN returns the urn:oid: name of the key's curve.

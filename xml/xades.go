@@ -141,7 +141,7 @@ func (v *verifier) xades(s *Signature) error {
 		for q := c.first; q != nil; q = q.next {
 			if q.kind == ElementNode && q.LocalName() == "QualifyingProperties" && strings.HasPrefix(q.NamespaceURI(), "http://uri.etsi.org/01903/") {
 				if qp != nil {
-					return fmt.Errorf("%w: more than one QualifyingProperties", ErrMalformedSignature)
+					return fmt.Errorf("%w: more than one QualifyingProperties", ErrMalformed)
 				}
 				qp = q
 			}
@@ -152,13 +152,13 @@ func (v *verifier) xades(s *Signature) error {
 	}
 	ns := qp.NamespaceURI()
 	if target, _ := qp.Attr("Target"); s.ID == "" || target != "#"+s.ID {
-		return fmt.Errorf("%w: QualifyingProperties Target %q does not name this signature", ErrMalformedSignature, target)
+		return fmt.Errorf("%w: QualifyingProperties Target %q does not name this signature", ErrMalformed, target)
 	}
 	info := &XAdESInfo{}
 	s.XAdES = info
 	sp := qp.Child("SignedProperties")
 	if sp == nil || sp.NamespaceURI() != ns {
-		return fmt.Errorf("%w: QualifyingProperties without SignedProperties", ErrMalformedSignature)
+		return fmt.Errorf("%w: QualifyingProperties without SignedProperties", ErrMalformed)
 	}
 	if !s.Covers(sp) {
 		return fmt.Errorf("%w: XAdES SignedProperties is not covered by the signature", ErrReference)
@@ -209,7 +209,7 @@ func (v *verifier) xades(s *Signature) error {
 				matched = true
 			}
 			if !matched {
-				return fmt.Errorf("%w: XAdES SigningCertificate does not name the signing certificate", ErrMalformedSignature)
+				return fmt.Errorf("%w: XAdES SigningCertificate does not name the signing certificate", ErrMalformed)
 			}
 			info.SigningCertificateMatched = true
 		}
@@ -233,7 +233,7 @@ func (v *verifier) xades(s *Signature) error {
 // SigningCertificate Cert whose digest named cert.
 func checkIssuerSerial(certEl *Node, cert *x509.Certificate) error {
 	bad := func(what string) error {
-		return fmt.Errorf("%w: XAdES SigningCertificate %s does not match the signing certificate", ErrMalformedSignature, what)
+		return fmt.Errorf("%w: XAdES SigningCertificate %s does not match the signing certificate", ErrMalformed, what)
 	}
 	if v2 := certEl.Child("IssuerSerialV2"); v2 != nil {
 		der, err := decodeBase64(v2.Text())
@@ -282,7 +282,7 @@ func checkCounterSignature(s *Signature) error {
 		}
 	}
 	if parent == nil {
-		return fmt.Errorf("%w: XAdES CounterSignature outside a signature", ErrMalformedSignature)
+		return fmt.Errorf("%w: XAdES CounterSignature outside a signature", ErrMalformed)
 	}
 	var sv *Node
 	for c := parent.first; c != nil; c = c.next {
@@ -296,7 +296,7 @@ func checkCounterSignature(s *Signature) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: XAdES CounterSignature does not sign the SignatureValue of the signature it countersigns (%s)", ErrMalformedSignature, parent.Path())
+	return fmt.Errorf("%w: XAdES CounterSignature does not sign the SignatureValue of the signature it countersigns (%s)", ErrMalformed, parent.Path())
 }
 
 func (v *verifier) signatureTimestamp(s *Signature, ts *Node) Timestamp {
@@ -307,12 +307,12 @@ func (v *verifier) signatureTimestamp(s *Signature, ts *Node) Timestamp {
 	}
 	enc := ts.Child("EncapsulatedTimeStamp")
 	if enc == nil {
-		out.Err = fmt.Errorf("%w: SignatureTimeStamp without EncapsulatedTimeStamp", ErrMalformedSignature)
+		out.Err = fmt.Errorf("%w: SignatureTimeStamp without EncapsulatedTimeStamp", ErrMalformed)
 		return out
 	}
 	der, err := decodeBase64(enc.Text())
 	if err != nil {
-		out.Err = fmt.Errorf("%w: EncapsulatedTimeStamp: %v", ErrMalformedSignature, err)
+		out.Err = fmt.Errorf("%w: EncapsulatedTimeStamp: %v", ErrMalformed, err)
 		return out
 	}
 	out.Token = der

@@ -111,7 +111,7 @@ func (k *remoteFlags) openRemote(ctx context.Context, e *env, what string) (sign
 
 // remoteErr makes refusals of what the user typed exit with status 2.
 func remoteErr(err error) error {
-	for _, target := range []error{remote.ErrWrongCredentials, remote.ErrWrongPIN, remote.ErrNotFound, remote.ErrAmbiguous} {
+	for _, target := range []error{remote.ErrWrongCredentials, remote.ErrPINIncorrect, remote.ErrNotFound, remote.ErrAmbiguous} {
 		if errors.Is(err, target) {
 			return usageError{err}
 		}
@@ -298,7 +298,7 @@ func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, op
 		if err != nil {
 			return 0, inputErr(err)
 		}
-		p, err := kxml.Prepare(doc, s.Certificate(), s.Chain(), opts)
+		p, err := kxml.Prepare(ctx, doc, s.Certificate(), s.Chain(), opts)
 		if err != nil {
 			return 0, classifySignErr(fmt.Errorf("preparing %s: %w", in, err))
 		}

@@ -151,7 +151,7 @@ func resolveRefs(doc []byte, refs []string) ([]kxml.Ref, error) {
 		var found []*kxml.Node
 		var walk func(n *kxml.Node)
 		walk = func(n *kxml.Node) {
-			for _, a := range kxml.DefaultIDAttrs {
+			for _, a := range kxml.DefaultIDAttrs() {
 				if v, ok := n.Attr(a); ok && v == id {
 					found = append(found, n)
 					break

@@ -69,7 +69,7 @@ func TestSIMProfiles(t *testing.T) {
 				require.Equal(t, 0, r.code, "%s: %s", name, r.stderr)
 				outs = append(outs, xout)
 			}
-			if cms && p == simpki.ProfileETSI {
+			if cms && p.Name == "etsi" {
 				// The MSSP's CMS gets the signature time-stamp (B-T).
 				out := filepath.Join(dir, "etsi-cms-bt.pdf")
 				r := kyso(t, env, "", append([]string{"sign", "pdf", pdfIn, out, "--sim-format", "cms", "--tsa", pki.TSAURL()}, base...)...)
@@ -141,7 +141,7 @@ func TestSIMProfiles(t *testing.T) {
 
 	// --mssp-status / --mssp-receipt name the endpoints explicitly: the
 	// Government CA's simulator serves MSS_StatusQuery only at its port.
-	vg := mssptest.New(t, mssptest.Config{Profile: simpki.ProfileVGCA})
+	vg := mssptest.New(t, mssptest.Config{Profile: simpki.ProfileVGCA()})
 	vid := pki.MustIssue(pkitest.RSAKey(2048))
 	require.NoError(t, vg.AddSubscriber(mssptest.Subscriber{MSISDN: "0977000001", Key: vid.Signer()}))
 	for _, tc := range []struct {

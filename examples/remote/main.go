@@ -142,7 +142,7 @@ func run(ctx context.Context, w io.Writer, c config) ([]string, error) {
 				return p.Finish(ctx, w, bytes.NewReader(in), int64(len(in)), sig)
 			}})
 	}
-	inv, err := kxml.Prepare([]byte(invoice), s.Certificate(), s.Chain(), kxml.Seller())
+	inv, err := kxml.Prepare(ctx, []byte(invoice), s.Certificate(), s.Chain(), kxml.Seller())
 	if err != nil {
 		return nil, err
 	}

@@ -121,7 +121,7 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 	if len(c.Users) == 0 {
 		return nil, errors.New("no -user action given")
 	}
-	prof := simpki.ProfileETSI
+	prof := simpki.ProfileETSI()
 	if c.Profile != "" {
 		var err error
 		if prof, err = simpki.ProfileByName(c.Profile); err != nil {

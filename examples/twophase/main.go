@@ -213,7 +213,7 @@ func prepare(ctx context.Context, w io.Writer, server, wire, tsaURL string) erro
 	}
 	opts := xml.Seller()
 	opts.IncludeChain = true
-	xp, err := xml.Prepare(invoice, cert, chain, opts)
+	xp, err := xml.Prepare(ctx, invoice, cert, chain, opts)
 	if err != nil {
 		return err
 	}

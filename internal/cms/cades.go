@@ -264,7 +264,7 @@ func (p *Prepared) Chain() []*x509.Certificate { return append([]*x509.Certifica
 // countersignature.
 func (p *Prepared) FinishSignerInfo(sig []byte) ([]byte, error) {
 	if !p.counter {
-		return nil, fmt.Errorf("cms: FinishSignerInfo on a prepared SignedData (use Finish): %w", ErrState)
+		return nil, fmt.Errorf("cms: FinishSignerInfo on a prepared SignedData (use Finish): %w", ErrBadState)
 	}
 	if len(sig) == 0 {
 		return nil, fmt.Errorf("cms: finish: empty signature: %w", signer.ErrBadSignature)

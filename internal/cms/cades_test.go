@@ -129,7 +129,7 @@ func TestCountersignature(t *testing.T) {
 	assert.True(t, q.IsCountersignature())
 	// A countersignature state cannot pass for a normal one.
 	var r Prepared
-	assert.ErrorIs(t, r.UnmarshalBinary([]byte(strings.Replace(string(state), `"counter":true`, `"counter":false`, 1))), ErrState)
+	assert.ErrorIs(t, r.UnmarshalBinary([]byte(strings.Replace(string(state), `"counter":true`, `"counter":false`, 1))), ErrBadState)
 
 	sig, err := c.SignDigest(context.Background(), q.Digest(), q.SignerOpts())
 	require.NoError(t, err)
@@ -160,7 +160,7 @@ func TestCountersignature(t *testing.T) {
 	np, err := Prepare(a.Certificate(), a.Chain(), d[:], Options{})
 	require.NoError(t, err)
 	_, err = np.FinishSignerInfo(sig)
-	assert.ErrorIs(t, err, ErrState)
+	assert.ErrorIs(t, err, ErrBadState)
 	// A forged signature value is refused.
 	bad := append([]byte(nil), sig...)
 	bad[len(bad)-3] ^= 1

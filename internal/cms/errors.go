@@ -41,9 +41,9 @@ var (
 	// that can be neither unwrapped nor adopted (it signs some other data,
 	// or was made with another certificate).
 	ErrUnusableCMS = errors.New("cms: backend returned a CMS that does not sign this content")
-	// ErrState: a serialised Prepared state is corrupt or of an unknown
+	// ErrBadState: a serialised Prepared state is corrupt or of an unknown
 	// version.
-	ErrState = errors.New("cms: invalid prepared state")
+	ErrBadState = errors.New("cms: invalid prepared state")
 )
 
 func formatErr(format string, args ...any) error {

@@ -89,7 +89,7 @@ func TestUnmarshalBinaryRejectsTamperedState(t *testing.T) {
 		bytesReplace(state, `"contentDigest":"AAAA`, `"contentDigest":"AQAA`),
 		bytesReplace(state, `"contentType":"1.2.840.113549.1.7.1"`, `"contentType":"1.2.3"`),
 	} {
-		assert.ErrorIs(t, q.UnmarshalBinary(bad), ErrState, "%s", bad)
+		assert.ErrorIs(t, q.UnmarshalBinary(bad), ErrBadState, "%s", bad)
 	}
 }
 
@@ -111,7 +111,7 @@ func TestUnmarshalBinaryRejectsSwappedCertificate(t *testing.T) {
 	require.NoError(t, err)
 	var q Prepared
 	err = q.UnmarshalBinary(swapped)
-	assert.ErrorIs(t, err, ErrState)
+	assert.ErrorIs(t, err, ErrBadState)
 	assert.ErrorIs(t, err, ErrESSMismatch)
 }
 

@@ -71,16 +71,16 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 func (p *Prepared) UnmarshalBinary(data []byte) error {
 	var st preparedState
 	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("cms: prepared state: %w: %v", ErrState, err)
+		return fmt.Errorf("cms: prepared state: %w: %v", ErrBadState, err)
 	}
 	if st.Version != stateVersion {
-		return fmt.Errorf("cms: prepared state version %d: %w", st.Version, ErrState)
+		return fmt.Errorf("cms: prepared state version %d: %w", st.Version, ErrBadState)
 	}
 	bad := func(what string, err error) error {
 		if err != nil {
-			return fmt.Errorf("cms: prepared state: %s: %w: %v", what, ErrState, err)
+			return fmt.Errorf("cms: prepared state: %s: %w: %v", what, ErrBadState, err)
 		}
-		return fmt.Errorf("cms: prepared state: %s: %w", what, ErrState)
+		return fmt.Errorf("cms: prepared state: %s: %w", what, ErrBadState)
 	}
 	h, ok := hashNames[st.Hash]
 	if !ok {
@@ -140,7 +140,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	// The ESS signing-certificate(-v2) attribute must name the state's
 	// certificate, or Finish would build a SignedData that never verifies.
 	if err := checkESS(si, cert); err != nil {
-		return fmt.Errorf("cms: prepared state: signed attributes name another certificate: %w: %w", ErrState, err)
+		return fmt.Errorf("cms: prepared state: signed attributes name another certificate: %w: %w", ErrBadState, err)
 	}
 	var unsigned []Attribute
 	if len(st.Unsigned) > 0 {

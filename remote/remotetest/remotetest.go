@@ -1,3 +1,5 @@
+//lint:file-ignore ST1005 the error strings are CSC error_description texts, worded as the CSC specification words them
+
 // Package remotetest simulates remote-signing services on loopback for
 // tests: a CSC API v2 service (info, auth/login, oauth2/token,
 // credentials/list, credentials/info, credentials/authorize with
@@ -167,7 +169,6 @@ type pending struct {
 	ids     []string // sp769: the doc_ids
 	txID    string
 	hashSet map[string]bool
-	done    bool
 }
 
 type asyncResult struct {

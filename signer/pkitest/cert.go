@@ -20,7 +20,8 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Object identifiers used in certificate profiles.
+// Object identifiers used in certificate profiles. They are read-only:
+// compare with them (Equal), never change them.
 var (
 	// OIDUserID is the UID attribute (0.9.2342.19200300.100.1.1) that
 	// Vietnamese CAs use for "CCCD:…", "CMND:…", "MST:…" identifiers.

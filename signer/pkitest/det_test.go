@@ -57,9 +57,9 @@ func TestDeterministicIdenticalBytes(t *testing.T) {
 
 func TestDeterministicClockAndURLs(t *testing.T) {
 	p := New(t, Deterministic(1))
-	assert.Equal(t, DeterministicEpoch, p.Now())
+	assert.Equal(t, DeterministicEpoch(), p.Now())
 	id := p.MustIssue()
-	assert.Equal(t, DeterministicEpoch.Add(-time.Hour), id.Cert.NotBefore)
+	assert.Equal(t, DeterministicEpoch().Add(-time.Hour), id.Cert.NotBefore)
 	assert.Equal(t, "http://"+DeterministicRepositoryHost+"/crl/ca.crl", id.Cert.CRLDistributionPoints[0])
 	assert.Equal(t, "http://"+DeterministicOCSPHost+"/ocsp", id.Cert.OCSPServer[0])
 

@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -76,7 +75,6 @@ var (
 		crypto.SHA3_384: {2, 16, 840, 1, 101, 3, 4, 2, 9},
 		crypto.SHA3_512: {2, 16, 840, 1, 101, 3, 4, 2, 10},
 	}
-	errBadOCSPRequest = errors.New("pkitest: malformed OCSP request")
 )
 
 // RFC 6960 structures. The responder is written here rather than with

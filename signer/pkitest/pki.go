@@ -23,9 +23,10 @@ import (
 // that no CA of this PKI issued.
 var ErrNotIssued = errors.New("pkitest: certificate was not issued by this PKI")
 
-// DeterministicEpoch is the fixed "now" of a deterministic PKI (see
-// [Deterministic]) unless [WithClock] sets another clock.
-var DeterministicEpoch = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+// DeterministicEpoch returns the fixed "now" of a deterministic PKI (see
+// [Deterministic]) unless [WithClock] sets another clock: 2025-01-01
+// 00:00 UTC.
+func DeterministicEpoch() time.Time { return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
 // PKI is a complete test PKI: a root CA, an issuing CA, a time-stamping
 // authority and the CRL, OCSP and TSA servers that answer for them on
@@ -46,15 +47,14 @@ type PKI struct {
 	rsaOff map[int]int
 	rsaIdx map[int]int
 
-	mu        sync.Mutex
-	clock     func() time.Time
-	serial    uint64
-	tsaSerial uint64
-	cas       []*CA
-	caCount   int
-	ocspMode  OCSPMode
-	tsaMode   TSAMode
-	crlMode   CRLMode
+	mu       sync.Mutex
+	clock    func() time.Time
+	serial   uint64
+	cas      []*CA
+	caCount  int
+	ocspMode OCSPMode
+	tsaMode  TSAMode
+	crlMode  CRLMode
 
 	crlSrv, ocspSrv, tsaSrv *httptest.Server
 	closeOnce               sync.Once
@@ -168,7 +168,7 @@ func Start(opts ...Option) (*PKI, error) {
 	p.clock = time.Now
 	if cfg.seed != nil {
 		p.det = newDetSource(*cfg.seed)
-		p.clock = func() time.Time { return DeterministicEpoch }
+		p.clock = DeterministicEpoch
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], *cfg.seed)
 		sum := sha256.Sum256(append([]byte("pkitest id"), b[:]...))

@@ -18,6 +18,7 @@ import (
 )
 
 // OIDTSAPolicy is the policy of the test TSA (under the example arc 2.999).
+// It is read-only: compare with it (Equal), never change it.
 var OIDTSAPolicy = asn1.ObjectIdentifier{2, 999, 1, 2}
 
 // TSAMode selects how the TSA answers; see [PKI.SetTSAMode].

@@ -135,7 +135,7 @@ type Config struct {
 	// AP_URL (default: http.DefaultClient).
 	NotificationClient *http.Client
 	// Profile is the MSSP dialect the simulator plays (nil:
-	// simpki.ProfileETSI). Its MSSPID is the default MSSP_ID.
+	// [simpki.ProfileETSI]). Its MSSPID is the default MSSP_ID.
 	Profile *simpki.Profile
 	// CMSSignedAttributes answers CMS formats with a CMS whose signature
 	// covers signed attributes (content-type, message-digest,
@@ -219,17 +219,16 @@ type subscriber struct {
 }
 
 type transaction struct {
-	id      string
-	sub     *subscriber
-	req     *wire.SignatureReq
-	hash    crypto.Hash
-	digest  []byte
-	done    chan struct{}
-	cancel  chan struct{}
-	state   State
-	code    simpki.StatusCode
-	sig     *wire.Signature
-	profile string
+	id     string
+	sub    *subscriber
+	req    *wire.SignatureReq
+	hash   crypto.Hash
+	digest []byte
+	done   chan struct{}
+	cancel chan struct{}
+	state  State
+	code   simpki.StatusCode
+	sig    *wire.Signature
 }
 
 // New starts a simulator for a test and closes it when the test ends.
@@ -249,7 +248,7 @@ func Start(cfg Config) (*Server, error) {
 		cfg.APID = "kyso-ap"
 	}
 	if cfg.Profile == nil {
-		cfg.Profile = simpki.ProfileETSI
+		cfg.Profile = simpki.ProfileETSI()
 	}
 	if cfg.MSSPID == "" {
 		cfg.MSSPID = cfg.Profile.MSSPID

@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -88,8 +89,12 @@ func TestKeyValueMustNameTheVerifyingKey(t *testing.T) {
 	k := ecID.Cert.PublicKey.(*ecdsa.PublicKey)
 	ko := ecOther.Cert.PublicKey.(*ecdsa.PublicKey)
 	rfc4050 := func(k *ecdsa.PublicKey) string {
+		pt, err := k.Bytes()
+		require.NoError(t, err)
+		size := (len(pt) - 1) / 2
+		x, y := new(big.Int).SetBytes(pt[1:1+size]), new(big.Int).SetBytes(pt[1+size:])
 		return `<KeyValue><ECDSAKeyValue xmlns="http://www.w3.org/2001/04/xmldsig-more#"><DomainParameters><NamedCurve URN="urn:oid:1.2.840.10045.3.1.7"/></DomainParameters><PublicKey><X Value="` +
-			k.X.String() + `"/><Y Value="` + k.Y.String() + `"/></PublicKey></ECDSAKeyValue></KeyValue>`
+			x.String() + `"/><Y Value="` + y.String() + `"/></PublicKey></ECDSAKeyValue></KeyValue>`
 	}
 	assert.NoError(t, sigErr(t, withKV(rfc4050(k)), nil))
 	assert.ErrorIs(t, sigErr(t, withKV(rfc4050(ko)), nil), ErrKeyInfo)

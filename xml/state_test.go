@@ -24,7 +24,7 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 	p := newPKI(t)
 	id := p.MustIssue()
 	other := p.MustIssue()
-	prep, err := Prepare(gen.Invoice(2, false), id.Cert, id.Chain, Seller())
+	prep, err := Prepare(context.Background(), gen.Invoice(2, false), id.Cert, id.Chain, Seller())
 	require.NoError(t, err)
 	sig, err := id.Signer().SignDigest(context.Background(), prep.Digest(), prep.SignerOpts())
 	require.NoError(t, err)
@@ -51,15 +51,15 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 			c = "B"
 		}
 		q.out = q.out[:i] + c + q.out[i+1:]
-	}), ErrState)
+	}), ErrBadState)
 	// Data outside SignedInfo changed and the slot moved into it.
 	assert.ErrorIs(t, tamper(func(q *Prepared) {
 		q.valueOff = strings.Index(q.out, "Hàng hoá 1")
-	}), ErrState)
+	}), ErrBadState)
 	// Another certificate in KeyInfo than the one Finish checks against.
-	assert.ErrorIs(t, tamper(func(q *Prepared) { q.cert = other.Cert }), ErrState)
+	assert.ErrorIs(t, tamper(func(q *Prepared) { q.cert = other.Cert }), ErrBadState)
 	// Another signature method than the SignedInfo's.
-	assert.ErrorIs(t, tamper(func(q *Prepared) { q.method, q.hash = SigECDSASHA384, 0 }), ErrState)
+	assert.ErrorIs(t, tamper(func(q *Prepared) { q.method, q.hash = SigECDSASHA384, 0 }), ErrBadState)
 
 	// The untouched state still finishes into a verifying document.
 	var later Prepared
@@ -74,10 +74,10 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 	o := Seller()
 	o.XAdES, o.TSA = XAdESBaselineT, TSA(p.TSAURL(), nil)
 	rsa := p.MustIssue(pkitest.RSAKey(2048))
-	bt, err := Prepare(gen.Invoice(1, false), rsa.Cert, rsa.Chain, o)
+	bt, err := Prepare(context.Background(), gen.Invoice(1, false), rsa.Cert, rsa.Chain, o)
 	require.NoError(t, err)
 	require.NoError(t, restore(bt))
 	q := *bt
 	q.unsignedOff = strings.LastIndex(q.out, "</X509Data>")
-	assert.ErrorIs(t, restore(&q), ErrState)
+	assert.ErrorIs(t, restore(&q), ErrBadState)
 }
