@@ -68,7 +68,8 @@ func popplerSign(t *testing.T, db, nick, field string, in []byte) []byte {
 	require.NoError(t, os.WriteFile(inPath, in, 0o644))
 	var res []byte
 	var err error
-	for range 8 {
+	for range 20 {
+		os.Remove(out) // a failed attempt may leave a partial file
 		res, err = exec.Command(pdfsig, "-add-signature", "-nssdir", db, "-nick", nick, "-digest", "SHA256",
 			"-new-signature-field-name", field, "-reason", "Phê duyệt", inPath, out).CombinedOutput()
 		if err == nil || !strings.Contains(string(res), "unable update signature") {
