@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -187,9 +186,14 @@ func batchOutputs(inputs []string, dir string, force bool, ext string) ([]string
 	return outs, nil
 }
 
-// signPDFBatch signs every input PDF into dir as one batch.
-func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, opts *pdf.Options, cc *certCheckFlags) (int, error) {
-	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
+// signBatch signs inputs into --out-dir as one batch: the outputs are
+// checked first, the key is opened and its certificate checked once, each
+// input is prepared by prepare (cleanup, when not nil, runs at the end),
+// and all are signed under one confirmation, written only if every one
+// finishes. noun names the documents in the closing line.
+func (e *env) signBatch(ctx context.Context, k *keyFlags, cc *certCheckFlags, inputs []string, ext, noun string,
+	prepare func(s signer.Signer, in string) (job remote.Job, cleanup func(), err error)) (int, error) {
+	outs, err := batchOutputs(inputs, k.outDir, k.force, ext)
 	if err != nil {
 		return 0, err
 	}
@@ -201,33 +205,45 @@ func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, op
 	if code := cc.run(ctx, e, s); code != exitOK {
 		return code, nil
 	}
-	bs := batchSigner(s)
 	jobs := make([]remote.Job, len(inputs))
 	for i, in := range inputs {
+		job, cleanup, err := prepare(s, in)
+		if cleanup != nil {
+			defer cleanup()
+		}
+		if err != nil {
+			return 0, err
+		}
+		job.Out = outs[i]
+		jobs[i] = job
+	}
+	if err := remote.SignFiles(ctx, batchSigner(s), jobs); err != nil {
+		return 0, batchErr(err)
+	}
+	fmt.Fprintf(e.stdout, "Đã ký / signed %d %s → %s by %s\n", len(inputs), noun, k.outDir, s.Certificate().Subject.CommonName)
+	return exitOK, nil
+}
+
+// signPDFBatch signs every input PDF into dir as one batch.
+func (e *env) signPDFBatch(ctx context.Context, k *keyFlags, inputs []string, opts *pdf.Options, cc *certCheckFlags) (int, error) {
+	return e.signBatch(ctx, k, cc, inputs, "", "PDF", func(s signer.Signer, in string) (remote.Job, func(), error) {
 		f, err := os.Open(in)
 		if err != nil {
-			return 0, inputErr(err)
+			return remote.Job{}, nil, inputErr(err)
 		}
-		defer f.Close()
 		st, err := f.Stat()
 		if err != nil {
-			return 0, inputErr(err)
+			return remote.Job{}, func() { f.Close() }, inputErr(err)
 		}
 		o := *opts
 		p, err := pdf.Prepare(ctx, f, st.Size(), s.Certificate(), s.Chain(), &o)
 		if err != nil {
-			return 0, classifySignErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
+			return remote.Job{}, func() { f.Close() }, classifySignErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
 		}
-		size := st.Size()
-		jobs[i] = remote.Job{Prepared: p, Out: outs[i], Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
-			return p.Finish(ctx, w, f, size, sig)
-		}}
-	}
-	if err := remote.SignFiles(ctx, bs, jobs); err != nil {
-		return 0, batchErr(err)
-	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %d PDF → %s by %s\n", len(inputs), k.outDir, s.Certificate().Subject.CommonName)
-	return exitOK, nil
+		return remote.Job{Prepared: p, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
+			return p.Finish(ctx, w, f, st.Size(), sig)
+		}}, func() { f.Close() }, nil
+	})
 }
 
 // signFileBatch signs every input file into dir as one batch of CAdES
@@ -238,84 +254,49 @@ func (e *env) signFileBatch(ctx context.Context, k *keyFlags, inputs []string, o
 	if opts.Enveloping {
 		ext = ".p7m"
 	}
-	outs, err := batchOutputs(inputs, k.outDir, k.force, ext)
-	if err != nil {
-		return 0, err
-	}
-	s, release, err := k.open(ctx, e, fmt.Sprintf("%d tệp", len(inputs)))
-	if err != nil {
-		return 0, err
-	}
-	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
-	jobs := make([]remote.Job, len(inputs))
-	for i, in := range inputs {
+	noun := "tệp / files (CAdES " + levelOf(opts) + ")"
+	return e.signBatch(ctx, k, cc, inputs, ext, noun, func(s signer.Signer, in string) (remote.Job, func(), error) {
 		f, err := os.Open(in)
 		if err != nil {
-			return 0, inputErr(err)
+			return remote.Job{}, nil, inputErr(err)
 		}
+		defer f.Close()
 		o := *opts
 		p, err := cades.Prepare(ctx, f, s.Certificate(), s.Chain(), &o)
-		f.Close()
 		if err != nil {
-			return 0, classifyCAdESErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
+			return remote.Job{}, nil, classifyCAdESErr(fmt.Errorf("preparing %s: %w%s", in, err, proxyHint(err)))
 		}
-		jobs[i] = remote.Job{Prepared: p, Out: outs[i], Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
+		return remote.Job{Prepared: p, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
 			der, err := p.Finish(ctx, sig)
 			if err != nil {
 				return err
 			}
 			_, err = w.Write(der)
 			return err
-		}}
-	}
-	if err := remote.SignFiles(ctx, batchSigner(s), jobs); err != nil {
-		return 0, batchErr(err)
-	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %d tệp / files → %s (CAdES %s) by %s\n", len(inputs), k.outDir, levelOf(opts), s.Certificate().Subject.CommonName)
-	return exitOK, nil
+		}}, nil, nil
+	})
 }
 
 // signXMLBatch signs every input XML document into dir as one batch.
 func (e *env) signXMLBatch(ctx context.Context, k *keyFlags, inputs []string, opts *kxml.SignOptions, cc *certCheckFlags) (int, error) {
-	outs, err := batchOutputs(inputs, k.outDir, k.force, "")
-	if err != nil {
-		return 0, err
-	}
-	s, release, err := k.open(ctx, e, fmt.Sprintf("%d tài liệu", len(inputs)))
-	if err != nil {
-		return 0, err
-	}
-	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
-	jobs := make([]remote.Job, len(inputs))
-	for i, in := range inputs {
+	return e.signBatch(ctx, k, cc, inputs, "", "XML", func(s signer.Signer, in string) (remote.Job, func(), error) {
 		doc, err := os.ReadFile(in)
 		if err != nil {
-			return 0, inputErr(err)
+			return remote.Job{}, nil, inputErr(err)
 		}
 		p, err := kxml.Prepare(ctx, doc, s.Certificate(), s.Chain(), opts)
 		if err != nil {
-			return 0, classifySignErr(fmt.Errorf("preparing %s: %w", in, err))
+			return remote.Job{}, nil, classifySignErr(fmt.Errorf("preparing %s: %w", in, err))
 		}
-		jobs[i] = remote.Job{Prepared: p, Out: outs[i], Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
+		return remote.Job{Prepared: p, Finish: func(ctx context.Context, w io.Writer, sig []byte) error {
 			signed, err := p.Finish(ctx, sig)
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(w, bytes.NewReader(signed))
+			_, err = w.Write(signed)
 			return err
-		}}
-	}
-	if err := remote.SignFiles(ctx, batchSigner(s), jobs); err != nil {
-		return 0, batchErr(err)
-	}
-	fmt.Fprintf(e.stdout, "Đã ký / signed %d XML → %s by %s\n", len(inputs), k.outDir, s.Certificate().Subject.CommonName)
-	return exitOK, nil
+		}}, nil, nil
+	})
 }
 
 func batchErr(err error) error {
