@@ -13,6 +13,7 @@ import (
 	"regexp"
 
 	"github.com/kyso-vn/kyso/internal/cms"
+	"github.com/kyso-vn/kyso/internal/revinfo"
 )
 
 // CAdES / CMS files (.p7s, .p7m): sniffing, the Mux verifier and RFC 5652
@@ -190,7 +191,7 @@ func addRevocationValues(ev *Evidence, der []byte) error {
 				ev.CRLs = append(ev.CRLs, it.FullBytes)
 				continue
 			}
-			resp, err := asn1.Marshal(ocspResponseASN{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: it.FullBytes}})
+			resp, err := revinfo.WrapBasic(it.FullBytes)
 			if err != nil {
 				return err
 			}

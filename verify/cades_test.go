@@ -191,10 +191,16 @@ func TestCAdESValuesAttributes(t *testing.T) {
 	for _, c := range []*x509.Certificate{id.Cert, p.CA.Cert, p.TSA.Cert} {
 		der, err := p.OCSP(c)
 		require.NoError(t, err)
-		var resp ocspResponseASN
+		var resp struct {
+			Status   asn1.Enumerated
+			Response struct {
+				Type  asn1.ObjectIdentifier
+				Basic []byte
+			} `asn1:"explicit,tag:0"`
+		}
 		_, err = asn1.Unmarshal(der, &resp)
 		require.NoError(t, err)
-		basics = append(basics, asn1.RawValue{FullBytes: resp.Response.Response})
+		basics = append(basics, asn1.RawValue{FullBytes: resp.Response.Basic})
 	}
 	ocspList, err := asn1.Marshal(basics)
 	require.NoError(t, err)

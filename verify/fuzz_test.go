@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/revinfo"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
@@ -86,7 +87,7 @@ func FuzzOCSPResponse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		resp, err := parseOCSPResponse(data)
+		resp, err := revinfo.ParseOCSP(data)
 		if err != nil {
 			return
 		}

@@ -3,7 +3,6 @@ package verify
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/kyso-vn/kyso/internal/revinfo"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -83,7 +83,7 @@ type revCRL struct {
 }
 
 type revOCSP struct {
-	resp   *ocspResponse
+	resp   *revinfo.Response
 	origin string
 	url    string
 	nonce  string
@@ -105,8 +105,8 @@ func (d *revData) addCRL(der []byte, origin, url string) error {
 	return nil
 }
 
-func (d *revData) addOCSP(der []byte, origin, url string) (*ocspResponse, error) {
-	r, err := parseOCSPResponse(der)
+func (d *revData) addOCSP(der []byte, origin, url string) (*revinfo.Response, error) {
+	r, err := revinfo.ParseOCSP(der)
 	if err != nil {
 		d.problems = append(d.problems, fmt.Sprintf("%s %v", origin, err))
 		return nil, err
@@ -165,7 +165,7 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 		}
 		if record(info, a, "OCSP", o.origin, o.url) {
 			info.Responder = responderName(o.resp)
-			info.ProducedAt = timePtr(o.resp.producedAt)
+			info.ProducedAt = timePtr(o.resp.ProducedAt)
 			info.Nonce = o.nonce
 			found = true
 			if a.status == StatusRevoked {
@@ -279,11 +279,11 @@ func covers(thisUpdate, nextUpdate, at time.Time, skew time.Duration) bool {
 // delegated responder certified by the CA for id-kp-OCSPSigning and valid
 // when the response was produced) and its freshness, and returns its
 // answer for cert.
-func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at time.Time) (answer, error) {
-	var single *ocspSingleResponse
-	for i := range resp.singles {
-		if matchCertID(resp.singles[i].CertID, cert, issuer) {
-			single = &resp.singles[i]
+func (r *run) evalOCSP(resp *revinfo.Response, cert, issuer *x509.Certificate, at time.Time) (answer, error) {
+	var single *revinfo.SingleResponse
+	for i := range resp.Singles {
+		if revinfo.MatchCertID(resp.Singles[i].CertID, cert, issuer) {
+			single = &resp.Singles[i]
 			break
 		}
 	}
@@ -294,17 +294,9 @@ func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at ti
 	if err != nil {
 		return answer{}, err
 	}
-	now, skew := r.now, r.skew
-	if resp.producedAt.After(now.Add(skew)) || single.ThisUpdate.After(now.Add(skew)) {
-		return answer{}, errors.New("response produced in the future")
-	}
-	if !single.NextUpdate.IsZero() && single.NextUpdate.Before(single.ThisUpdate) {
-		return answer{}, errors.New("nextUpdate before thisUpdate")
-	}
-	for _, e := range single.SingleExtensions {
-		if e.Critical {
-			return answer{}, fmt.Errorf("unknown critical extension %v", e.Id)
-		}
+	skew := r.skew
+	if err := revinfo.CheckSingle(resp, single, r.now, skew); err != nil {
+		return answer{}, err
 	}
 	switch {
 	case bool(single.Good):
@@ -319,52 +311,23 @@ func (r *run) evalOCSP(resp *ocspResponse, cert, issuer *x509.Certificate, at ti
 // checkResponder verifies who signed resp and whether they may. note
 // says what was not checked (a delegated responder's own revocation status
 // when it lacks id-pkix-ocsp-nocheck).
-func (r *run) checkResponder(resp *ocspResponse, issuer *x509.Certificate) (note string, err error) {
-	if issuer.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) == nil {
-		if !responderIDMatches(resp, issuer) {
-			return "", errors.New("responder ID does not name the signing CA")
-		}
-		return "", nil
+func (r *run) checkResponder(resp *revinfo.Response, issuer *x509.Certificate) (note string, err error) {
+	d, err := revinfo.CheckResponder(resp, issuer, r.skew)
+	if err != nil || d == nil {
+		return "", err
 	}
-	for _, d := range resp.certs {
-		if d.CheckSignature(resp.sigAlg, resp.tbs, resp.signature) != nil {
-			continue
-		}
-		if !responderIDMatches(resp, d) {
-			return "", errors.New("responder ID does not name the responder certificate")
-		}
-		if err := d.CheckSignatureFrom(issuer); err != nil {
-			return "", fmt.Errorf("delegated responder %q is not certified by the CA: %v", displayName(d), err)
-		}
-		if !slices.Contains(d.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return "", fmt.Errorf("delegated responder %q lacks id-kp-OCSPSigning", displayName(d))
-		}
-		t := resp.producedAt
-		if t.Before(d.NotBefore.Add(-r.skew)) || t.After(d.NotAfter.Add(r.skew)) {
-			return "", fmt.Errorf("delegated responder %q was not valid when the response was produced", displayName(d))
-		}
-		if err := r.v.policy.checkKey(d.PublicKey, time.Time{}); err != nil {
-			return "", fmt.Errorf("delegated responder key: %v", err)
-		}
-		if !hasOCSPNoCheck(d) {
-			return fmt.Sprintf("delegated OCSP responder %q lacks id-pkix-ocsp-nocheck; its own revocation status was not checked", displayName(d)), nil
-		}
-		return "", nil
+	if err := r.v.policy.checkKey(d.PublicKey, time.Time{}); err != nil {
+		return "", fmt.Errorf("delegated responder key: %v", err)
 	}
-	return "", errors.New("signature made neither by the CA nor by a certificate it carries")
+	if !revinfo.HasOCSPNoCheck(d) {
+		return fmt.Sprintf("delegated OCSP responder %q lacks id-pkix-ocsp-nocheck; its own revocation status was not checked", displayName(d)), nil
+	}
+	return "", nil
 }
 
-func responderIDMatches(resp *ocspResponse, c *x509.Certificate) bool {
-	if resp.responderName != nil {
-		return bytes.Equal(resp.responderName, c.RawSubject)
-	}
-	h := sha1.Sum(subjectPublicKeyBits(c))
-	return bytes.Equal(resp.responderKey, h[:])
-}
-
-func responderName(resp *ocspResponse) string {
-	for _, c := range resp.certs {
-		if responderIDMatches(resp, c) {
+func responderName(resp *revinfo.Response) string {
+	for _, c := range resp.Certs {
+		if revinfo.ResponderIDMatches(resp, c) {
 			return displayName(c)
 		}
 	}
@@ -378,7 +341,7 @@ func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificat
 		if !isHTTP(u) {
 			continue
 		}
-		req, nonce, err := newOCSPRequest(cert, issuer)
+		req, nonce, err := revinfo.NewOCSPRequest(cert, issuer)
 		if err != nil {
 			info.Problems = append(info.Problems, "building OCSP request: "+err.Error())
 			continue
@@ -389,15 +352,15 @@ func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificat
 			info.FetchFailed = true
 			continue
 		}
-		resp, err := parseOCSPResponse(body)
+		resp, err := revinfo.ParseOCSP(body)
 		if err != nil {
 			info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: %v", u, err))
 			info.FetchFailed = true
 			continue
 		}
 		nonceNote := "not echoed"
-		if resp.nonce != nil {
-			if !nonceMatches(resp.nonce, nonce) {
+		if resp.Nonce != nil {
+			if !revinfo.NonceMatches(resp.Nonce, nonce) {
 				info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: nonce does not match the request (replayed?)", u))
 				continue
 			}

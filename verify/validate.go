@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/revinfo"
 )
 
 // Validator applies trust, time, revocation and algorithm policy to the
@@ -440,16 +442,7 @@ func (r *run) decide() {
 	r.rep.Indication, r.rep.SubIndication = f[0].Indication, f[0].SubIndication
 }
 
-var oidOCSPNoCheckExt = oidOCSPNoCheck
-
-func hasOCSPNoCheck(c *x509.Certificate) bool {
-	for _, e := range c.Extensions {
-		if e.Id.Equal(oidOCSPNoCheckExt) {
-			return true
-		}
-	}
-	return false
-}
+func hasOCSPNoCheck(c *x509.Certificate) bool { return revinfo.HasOCSPNoCheck(c) }
 
 // keyDescription names a public key and its size.
 func keyDescription(pub crypto.PublicKey) string {

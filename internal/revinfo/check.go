@@ -2,20 +2,15 @@ package revinfo
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"math/big"
 	"time"
 
 	_ "crypto/sha1" // OCSP CertIDs are usually SHA-1
 	_ "crypto/sha256"
 	_ "crypto/sha512"
-
-	"golang.org/x/crypto/ocsp"
 )
 
 // Errors. Every error of this package wraps one of them.
@@ -64,52 +59,6 @@ type Answer struct {
 	Responder *x509.Certificate
 }
 
-type certID struct {
-	HashAlgorithm pkix.AlgorithmIdentifier
-	NameHash      []byte
-	KeyHash       []byte
-	Serial        *big.Int
-}
-
-type singleResponse struct {
-	CertID     certID
-	Status     asn1.RawValue
-	ThisUpdate time.Time        `asn1:"generalized"`
-	NextUpdate time.Time        `asn1:"generalized,explicit,tag:0,optional"`
-	Extensions []pkix.Extension `asn1:"explicit,tag:1,optional"`
-}
-
-type responseData struct {
-	Version     int `asn1:"optional,default:0,explicit,tag:0"`
-	ResponderID asn1.RawValue
-	ProducedAt  time.Time `asn1:"generalized"`
-	Responses   []singleResponse
-	Extensions  []pkix.Extension `asn1:"explicit,tag:1,optional"`
-}
-
-var hashes = map[string]crypto.Hash{
-	"1.3.14.3.2.26":          crypto.SHA1,
-	"2.16.840.1.101.3.4.2.1": crypto.SHA256,
-	"2.16.840.1.101.3.4.2.2": crypto.SHA384,
-	"2.16.840.1.101.3.4.2.3": crypto.SHA512,
-}
-
-// issuerHashes returns the CertID name and key hashes of issuer under h.
-func issuerHashes(issuer *x509.Certificate, h crypto.Hash) (name, key []byte, err error) {
-	var spki struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(issuer.RawSubjectPublicKeyInfo, &spki); err != nil {
-		return nil, nil, fmt.Errorf("%w: issuer public key: %v", ErrBadResponse, err)
-	}
-	nh := h.New()
-	nh.Write(issuer.RawSubject)
-	kh := h.New()
-	kh.Write(spki.PublicKey.RightAlign())
-	return nh.Sum(nil), kh.Sum(nil), nil
-}
-
 // CheckOCSP checks that der is a usable OCSP response for cert, issued by
 // issuer, at time now (see the package documentation) and returns what it
 // says. skew is the tolerance on time comparisons.
@@ -117,64 +66,35 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew t
 	if cert == nil || issuer == nil {
 		return nil, fmt.Errorf("%w: OCSP check without certificate or issuer", ErrBadResponse)
 	}
-	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	resp, err := ParseOCSP(der)
 	if err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
-	// x/crypto/ocsp matches the serial number only: check the issuer
-	// hashes of the CertID too.
-	var rd responseData
-	if rest, err := asn1.Unmarshal(resp.TBSResponseData, &rd); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("%w: OCSP response data: %v", ErrBadResponse, err)
-	}
-	var single *singleResponse
-	for i := range rd.Responses {
-		sr := &rd.Responses[i]
-		if sr.CertID.Serial == nil || sr.CertID.Serial.Cmp(cert.SerialNumber) != 0 {
-			continue
-		}
-		h, ok := hashes[sr.CertID.HashAlgorithm.Algorithm.String()]
-		if !ok {
-			continue
-		}
-		nh, kh, err := issuerHashes(issuer, h)
-		if err != nil {
-			return nil, err
-		}
-		if bytes.Equal(nh, sr.CertID.NameHash) && bytes.Equal(kh, sr.CertID.KeyHash) {
-			single = sr
+	var single *SingleResponse
+	for i := range resp.Singles {
+		if MatchCertID(resp.Singles[i].CertID, cert, issuer) {
+			single = &resp.Singles[i]
 			break
 		}
 	}
 	if single == nil {
 		return nil, fmt.Errorf("%w: OCSP response does not name %q issued by %q", ErrBadResponse, cert.Subject.CommonName, issuer.Subject.CommonName)
 	}
-	a := &Answer{OCSP: true, ThisUpdate: single.ThisUpdate, NextUpdate: single.NextUpdate}
-	if resp.Certificate != nil && !resp.Certificate.Equal(issuer) {
-		// A delegated responder: ParseResponseForCert checked that the
-		// issuer signed its certificate; it must be authorised and valid.
-		rc := resp.Certificate
-		authorised := false
-		for _, u := range rc.ExtKeyUsage {
-			if u == x509.ExtKeyUsageOCSPSigning {
-				authorised = true
-			}
-		}
-		if !authorised {
-			return nil, fmt.Errorf("%w: OCSP responder %q is not authorised for id-kp-OCSPSigning", ErrBadResponse, rc.Subject.CommonName)
-		}
-		if resp.ProducedAt.Before(rc.NotBefore.Add(-skew)) || resp.ProducedAt.After(rc.NotAfter.Add(skew)) {
-			return nil, fmt.Errorf("%w: OCSP responder %q was not valid when the response was produced", ErrBadResponse, rc.Subject.CommonName)
-		}
-		a.Responder = rc
+	rc, err := CheckResponder(resp, issuer, skew)
+	if err != nil {
+		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
-	switch resp.Status {
-	case ocsp.Good:
+	if err := CheckSingle(resp, single, now, skew); err != nil {
+		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
+	}
+	a := &Answer{OCSP: true, ThisUpdate: single.ThisUpdate, NextUpdate: single.NextUpdate, Responder: rc}
+	switch {
+	case bool(single.Good):
 		a.Status = Good
-	case ocsp.Revoked:
-		a.Status, a.RevokedAt = Revoked, resp.RevokedAt
-	default:
+	case bool(single.Unknown):
 		return nil, fmt.Errorf("%w: OCSP status of %q is unknown", ErrBadResponse, cert.Subject.CommonName)
+	default:
+		a.Status, a.RevokedAt = Revoked, single.Revoked.RevocationTime
 	}
 	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)

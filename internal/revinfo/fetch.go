@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -172,24 +173,8 @@ func findIssuer(c *x509.Certificate, pool []*x509.Certificate) *x509.Certificate
 	return nil
 }
 
-var oidOCSPNoCheck = []int{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}
-
 func isNoCheckResponder(c *x509.Certificate) bool {
-	ocspSigning := false
-	for _, u := range c.ExtKeyUsage {
-		if u == x509.ExtKeyUsageOCSPSigning {
-			ocspSigning = true
-		}
-	}
-	if !ocspSigning {
-		return false
-	}
-	for _, e := range c.Extensions {
-		if e.Id.Equal(oidOCSPNoCheck) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) && HasOCSPNoCheck(c)
 }
 
 func (f *Fetcher) fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.Certificate, error) {

@@ -1,25 +1,29 @@
-package verify
+package revinfo
 
 import (
 	"bytes"
 	"crypto"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	"github.com/kyso-vn/kyso/signer"
 )
 
 // RFC 6960 shapes. Parsed here rather than with x/crypto/ocsp because that
 // package matches responses by serial number only and does not expose the
 // CertID issuer hashes or the response extensions (nonce).
 
-type ocspCertID struct {
+// CertID identifies a certificate in OCSP (RFC 6960 §4.1.1).
+type CertID struct {
 	HashAlgorithm  pkix.AlgorithmIdentifier
 	IssuerNameHash []byte
 	IssuerKeyHash  []byte
@@ -48,21 +52,23 @@ type ocspResponseData struct {
 	Version            int `asn1:"optional,default:0,explicit,tag:0"`
 	RawResponderID     asn1.RawValue
 	ProducedAt         time.Time `asn1:"generalized"`
-	Responses          []ocspSingleResponse
+	Responses          []SingleResponse
 	ResponseExtensions []pkix.Extension `asn1:"explicit,tag:1,optional"`
 }
 
-type ocspSingleResponse struct {
-	CertID           ocspCertID
+// SingleResponse is the status of one certificate in a response.
+type SingleResponse struct {
+	CertID           CertID
 	Good             asn1.Flag        `asn1:"tag:0,optional"`
-	Revoked          ocspRevokedInfo  `asn1:"tag:1,optional"`
+	Revoked          RevokedInfo      `asn1:"tag:1,optional"`
 	Unknown          asn1.Flag        `asn1:"tag:2,optional"`
 	ThisUpdate       time.Time        `asn1:"generalized"`
 	NextUpdate       time.Time        `asn1:"generalized,explicit,tag:0,optional"`
 	SingleExtensions []pkix.Extension `asn1:"explicit,tag:1,optional"`
 }
 
-type ocspRevokedInfo struct {
+// RevokedInfo is when and why a certificate was revoked.
+type RevokedInfo struct {
 	RevocationTime time.Time       `asn1:"generalized"`
 	Reason         asn1.Enumerated `asn1:"explicit,tag:0,optional"`
 }
@@ -77,7 +83,7 @@ type ocspTBSRequest struct {
 }
 
 type ocspRequestEntry struct {
-	Cert ocspCertID
+	Cert CertID
 }
 
 var (
@@ -119,24 +125,26 @@ func certIDHash(oid asn1.ObjectIdentifier) crypto.Hash {
 	return 0
 }
 
-// ocspResponse is a parsed, not yet trusted, OCSP response.
-type ocspResponse struct {
-	raw           []byte
-	tbs           []byte
-	sigAlg        x509.SignatureAlgorithm
-	signature     []byte
-	producedAt    time.Time
-	responderName []byte // raw Name, when the responder is named
-	responderKey  []byte // SHA-1 of the responder key, otherwise
-	certs         []*x509.Certificate
-	singles       []ocspSingleResponse
-	nonce         []byte
+// Response is a parsed, not yet trusted, OCSP response of type
+// id-pkix-ocsp-basic: [ParseOCSP] only checks its shape.
+type Response struct {
+	Raw           []byte // the whole DER OCSPResponse
+	TBS           []byte // the signed ResponseData
+	SigAlg        x509.SignatureAlgorithm
+	Signature     []byte
+	ProducedAt    time.Time
+	ResponderName []byte              // raw Name, when the responder is named
+	ResponderKey  []byte              // SHA-1 of the responder key, otherwise
+	Certs         []*x509.Certificate // certificates the response carries
+	Singles       []SingleResponse
+	Nonce         []byte // the nonce extension's value, if any
 }
 
-var errOCSPNotSuccessful = errors.New("OCSP responder did not answer successfully")
+// ErrOCSPNotSuccessful: the responder answered with an error status.
+var ErrOCSPNotSuccessful = errors.New("OCSP responder did not answer successfully")
 
-// parseOCSPResponse parses a DER OCSPResponse of type id-pkix-ocsp-basic.
-func parseOCSPResponse(der []byte) (*ocspResponse, error) {
+// ParseOCSP parses a DER OCSPResponse of type id-pkix-ocsp-basic.
+func ParseOCSP(der []byte) (*Response, error) {
 	var r ocspResponseASN
 	rest, err := asn1.Unmarshal(der, &r)
 	if err != nil {
@@ -146,7 +154,7 @@ func parseOCSPResponse(der []byte) (*ocspResponse, error) {
 		return nil, errors.New("OCSP response: trailing data")
 	}
 	if r.Status != 0 {
-		return nil, fmt.Errorf("%w (status %d)", errOCSPNotSuccessful, r.Status)
+		return nil, fmt.Errorf("%w (status %d)", ErrOCSPNotSuccessful, r.Status)
 	}
 	if !r.Response.ResponseType.Equal(oidOCSPBasic) {
 		return nil, errors.New("OCSP response: not a basic response")
@@ -159,27 +167,27 @@ func parseOCSPResponse(der []byte) (*ocspResponse, error) {
 	if len(rest) > 0 {
 		return nil, errors.New("OCSP basic response: trailing data")
 	}
-	out := &ocspResponse{
-		raw:        der,
-		tbs:        b.TBSResponseData.Raw,
-		signature:  b.Signature.RightAlign(),
-		producedAt: b.TBSResponseData.ProducedAt,
-		singles:    b.TBSResponseData.Responses,
-		sigAlg:     x509.UnknownSignatureAlgorithm,
+	out := &Response{
+		Raw:        der,
+		TBS:        b.TBSResponseData.Raw,
+		Signature:  b.Signature.RightAlign(),
+		ProducedAt: b.TBSResponseData.ProducedAt,
+		Singles:    b.TBSResponseData.Responses,
+		SigAlg:     x509.UnknownSignatureAlgorithm,
 	}
 	for _, a := range ocspSigAlgs {
 		if b.SignatureAlgorithm.Algorithm.Equal(a.oid) {
-			out.sigAlg = a.alg
+			out.SigAlg = a.alg
 		}
 	}
-	if out.sigAlg == x509.UnknownSignatureAlgorithm {
+	if out.SigAlg == x509.UnknownSignatureAlgorithm {
 		return nil, fmt.Errorf("OCSP response: unsupported signature algorithm %v", b.SignatureAlgorithm.Algorithm)
 	}
 	switch id := b.TBSResponseData.RawResponderID; {
 	case id.Class == asn1.ClassContextSpecific && id.Tag == 1:
-		out.responderName = id.Bytes
+		out.ResponderName = id.Bytes
 	case id.Class == asn1.ClassContextSpecific && id.Tag == 2:
-		if _, err := asn1.Unmarshal(id.Bytes, &out.responderKey); err != nil {
+		if _, err := asn1.Unmarshal(id.Bytes, &out.ResponderKey); err != nil {
 			return nil, fmt.Errorf("OCSP response: responder key hash: %w", err)
 		}
 	default:
@@ -190,24 +198,24 @@ func parseOCSPResponse(der []byte) (*ocspResponse, error) {
 		if err != nil {
 			return nil, fmt.Errorf("OCSP response: certificate %d: %w", i, err)
 		}
-		out.certs = append(out.certs, c)
+		out.Certs = append(out.Certs, c)
 	}
 	for _, e := range b.TBSResponseData.ResponseExtensions {
 		if e.Id.Equal(oidOCSPNonce) {
-			out.nonce = e.Value
+			out.Nonce = e.Value
 		} else if e.Critical {
 			return nil, fmt.Errorf("OCSP response: unknown critical extension %v", e.Id)
 		}
 	}
-	if len(out.singles) == 0 {
+	if len(out.Singles) == 0 {
 		return nil, errors.New("OCSP response: no certificate status")
 	}
 	return out, nil
 }
 
-// matchCertID reports whether id names cert as issued by issuer: the
+// MatchCertID reports whether id names cert as issued by issuer: the
 // issuer name hash, issuer key hash and serial number must all match.
-func matchCertID(id ocspCertID, cert, issuer *x509.Certificate) bool {
+func MatchCertID(id CertID, cert, issuer *x509.Certificate) bool {
 	h := certIDHash(id.HashAlgorithm.Algorithm)
 	if h == 0 || !h.Available() || id.SerialNumber == nil || cert.SerialNumber.Cmp(id.SerialNumber) != 0 {
 		return false
@@ -215,12 +223,12 @@ func matchCertID(id ocspCertID, cert, issuer *x509.Certificate) bool {
 	nh := h.New()
 	nh.Write(issuer.RawSubject)
 	kh := h.New()
-	kh.Write(subjectPublicKeyBits(issuer))
+	kh.Write(SubjectPublicKeyBits(issuer))
 	return bytes.Equal(nh.Sum(nil), id.IssuerNameHash) && bytes.Equal(kh.Sum(nil), id.IssuerKeyHash)
 }
 
-// subjectPublicKeyBits returns the subjectPublicKey BIT STRING content of c.
-func subjectPublicKeyBits(c *x509.Certificate) []byte {
+// SubjectPublicKeyBits returns the subjectPublicKey BIT STRING content of c.
+func SubjectPublicKeyBits(c *x509.Certificate) []byte {
 	var spki struct {
 		Algorithm pkix.AlgorithmIdentifier
 		PublicKey asn1.BitString
@@ -231,13 +239,13 @@ func subjectPublicKeyBits(c *x509.Certificate) []byte {
 	return spki.PublicKey.RightAlign()
 }
 
-// newOCSPRequest builds a DER OCSP request for cert with a SHA-256 CertID
+// NewOCSPRequest builds a DER OCSP request for cert with a SHA-256 CertID
 // and a fresh 16-byte nonce, which it returns.
-func newOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err error) {
+func NewOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err error) {
 	nh := crypto.SHA256.New()
 	nh.Write(issuer.RawSubject)
 	kh := crypto.SHA256.New()
-	kh.Write(subjectPublicKeyBits(issuer))
+	kh.Write(SubjectPublicKeyBits(issuer))
 	nonce = make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, nil, err
@@ -247,7 +255,7 @@ func newOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err erro
 		return nil, nil, err
 	}
 	req := ocspRequestASN{TBSRequest: ocspTBSRequest{
-		RequestList: []ocspRequestEntry{{Cert: ocspCertID{
+		RequestList: []ocspRequestEntry{{Cert: CertID{
 			HashAlgorithm:  pkix.AlgorithmIdentifier{Algorithm: oidSHA256, Parameters: asn1.NullRawValue},
 			IssuerNameHash: nh.Sum(nil),
 			IssuerKeyHash:  kh.Sum(nil),
@@ -259,10 +267,10 @@ func newOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err erro
 	return der, nonce, err
 }
 
-// nonceMatches reports whether the response nonce equals ours. Responders
+// NonceMatches reports whether the response nonce equals ours. Responders
 // echo the extension value either as the OCTET STRING we sent or as its
 // raw content.
-func nonceMatches(got, sent []byte) bool {
+func NonceMatches(got, sent []byte) bool {
 	if bytes.Equal(got, sent) {
 		return true
 	}
@@ -271,4 +279,104 @@ func nonceMatches(got, sent []byte) bool {
 		return true
 	}
 	return false
+}
+
+// WrapBasic wraps a DER BasicOCSPResponse (as CMS and XAdES may carry it)
+// into a successful OCSPResponse.
+func WrapBasic(basic []byte) ([]byte, error) {
+	return asn1.Marshal(ocspResponseASN{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: basic}})
+}
+
+// OIDOCSPNoCheck returns id-pkix-ocsp-nocheck.
+func OIDOCSPNoCheck() asn1.ObjectIdentifier { return slices.Clone(oidOCSPNoCheck) }
+
+// HasOCSPNoCheck reports whether c carries id-pkix-ocsp-nocheck.
+func HasOCSPNoCheck(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidOCSPNoCheck) {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckResponder verifies who signed resp and whether they may: the CA
+// (issuer) itself, named by the responder ID, or a delegated responder
+// certificate carried in resp, named by the responder ID, issued by the
+// CA, certified for id-kp-OCSPSigning and valid (within skew) when the
+// response was produced. It returns the delegated responder, nil when the
+// CA signed. Errors wrap ErrBadResponse.
+func CheckResponder(resp *Response, issuer *x509.Certificate, skew time.Duration) (*x509.Certificate, error) {
+	if issuer.CheckSignature(resp.SigAlg, resp.TBS, resp.Signature) == nil {
+		if !ResponderIDMatches(resp, issuer) {
+			return nil, bad("responder ID does not name the signing CA")
+		}
+		return nil, nil
+	}
+	for _, d := range resp.Certs {
+		if d.CheckSignature(resp.SigAlg, resp.TBS, resp.Signature) != nil {
+			continue
+		}
+		if !ResponderIDMatches(resp, d) {
+			return nil, bad("responder ID does not name the responder certificate")
+		}
+		if err := d.CheckSignatureFrom(issuer); err != nil {
+			return nil, bad("delegated responder %q is not certified by the CA: %v", name(d), err)
+		}
+		if !slices.Contains(d.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+			return nil, bad("delegated responder %q lacks id-kp-OCSPSigning", name(d))
+		}
+		t := resp.ProducedAt
+		if t.Before(d.NotBefore.Add(-skew)) || t.After(d.NotAfter.Add(skew)) {
+			return nil, bad("delegated responder %q was not valid when the response was produced", name(d))
+		}
+		return d, nil
+	}
+	return nil, bad("signature made neither by the CA nor by a certificate it carries")
+}
+
+// ResponderIDMatches reports whether the responder ID of resp names c (by
+// subject or by the SHA-1 hash of its key).
+func ResponderIDMatches(resp *Response, c *x509.Certificate) bool {
+	if resp.ResponderName != nil {
+		return bytes.Equal(resp.ResponderName, c.RawSubject)
+	}
+	h := sha1.Sum(SubjectPublicKeyBits(c))
+	return bytes.Equal(resp.ResponderKey, h[:])
+}
+
+// CheckSingle checks the shape and freshness at now of a single response:
+// producedAt and thisUpdate not in the future (within skew), nextUpdate
+// not before thisUpdate, no unknown critical extension. Errors wrap
+// ErrBadResponse.
+func CheckSingle(resp *Response, single *SingleResponse, now time.Time, skew time.Duration) error {
+	if resp.ProducedAt.After(now.Add(skew)) || single.ThisUpdate.After(now.Add(skew)) {
+		return bad("response produced in the future")
+	}
+	if !single.NextUpdate.IsZero() && single.NextUpdate.Before(single.ThisUpdate) {
+		return bad("nextUpdate before thisUpdate")
+	}
+	for _, e := range single.SingleExtensions {
+		if e.Critical {
+			return bad("unknown critical extension %v", e.Id)
+		}
+	}
+	return nil
+}
+
+// badResponse is an ErrBadResponse whose text is only the reason, so that
+// reports quoting it read the same as before.
+type badResponse string
+
+func (e badResponse) Error() string        { return string(e) }
+func (e badResponse) Is(target error) bool { return target == ErrBadResponse }
+
+func bad(format string, args ...any) error { return badResponse(fmt.Sprintf(format, args...)) }
+
+// name is a short human name for a certificate.
+func name(c *x509.Certificate) string {
+	if c.Subject.CommonName != "" {
+		return c.Subject.CommonName
+	}
+	return signer.DisplayName(c.Subject)
 }
