@@ -116,7 +116,7 @@ func FuzzRevocationValues(f *testing.F) {
 		ev := &Evidence{}
 		addRevocationChoice(ev, data)
 		_ = addAdbeRevocation(ev, data)
-		_, _ = parseIDP(data)
+		_, _ = revinfo.ParseIDP(data)
 		d := &revData{}
 		for _, c := range ev.CRLs {
 			_ = d.addCRL(c, "embedded", "")

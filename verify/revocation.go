@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -10,9 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/crypto/cryptobyte"
-	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/kyso-vn/kyso/internal/revinfo"
 	"github.com/kyso-vn/kyso/signer"
@@ -215,54 +211,22 @@ func record(info *RevocationInfo, a answer, source, origin, url string) bool {
 	return true
 }
 
-var errNotApplicable = errors.New("not about this certificate")
+var errNotApplicable = revinfo.ErrNotApplicable
 
 // evalCRL checks a CRL's issuer, signature, scope and freshness and looks
 // cert up in it.
 func (r *run) evalCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, at time.Time) (answer, error) {
-	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
-		return answer{}, errNotApplicable
+	res, err := revinfo.EvalCRL(crl, cert, issuer, r.now, r.skew)
+	if err != nil {
+		return answer{}, err
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
-		return answer{}, fmt.Errorf("signature: %w", err)
+	if res.Revoked {
+		return answer{status: StatusRevoked, revokedAt: res.RevokedAt, reason: res.Reason}, nil
 	}
-	partial := false
-	for _, e := range crl.Extensions {
-		switch {
-		case e.Id.Equal(oidDeltaCRLIndicator):
-			return answer{}, errors.New("delta CRLs are not used")
-		case e.Id.Equal(oidIssuingDistributionPoint):
-			idp, err := parseIDP(e.Value)
-			if err != nil {
-				return answer{}, fmt.Errorf("issuing distribution point: %w", err)
-			}
-			if idp.indirect {
-				return answer{}, errors.New("indirect CRLs are not supported")
-			}
-			if idp.onlyAttr || (idp.onlyUser && cert.IsCA) || (idp.onlyCA && !cert.IsCA) {
-				return answer{}, errNotApplicable
-			}
-			if len(idp.uris) > 0 && len(cert.CRLDistributionPoints) > 0 && !slices.ContainsFunc(idp.uris, func(u string) bool {
-				return slices.Contains(cert.CRLDistributionPoints, u)
-			}) {
-				return answer{}, errNotApplicable
-			}
-			partial = idp.someReasons
-		}
-	}
-	now, skew := r.now, r.skew
-	if crl.ThisUpdate.After(now.Add(skew)) {
-		return answer{}, fmt.Errorf("thisUpdate %s is in the future", crl.ThisUpdate.UTC().Format(time.RFC3339))
-	}
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && e.ReasonCode != 8 {
-			return answer{status: StatusRevoked, revokedAt: e.RevocationTime, reason: e.ReasonCode}, nil
-		}
-	}
-	if partial {
+	if res.Partial {
 		return answer{}, errors.New("CRL covers only some revocation reasons")
 	}
-	return answer{status: StatusGood, covers: covers(crl.ThisUpdate, crl.NextUpdate, at, skew)}, nil
+	return answer{status: StatusGood, covers: covers(crl.ThisUpdate, crl.NextUpdate, at, r.skew)}, nil
 }
 
 // covers reports whether data issued at thisUpdate, valid until nextUpdate,
@@ -396,73 +360,6 @@ func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificat
 
 func isHTTP(u string) bool {
 	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
-}
-
-var (
-	oidDeltaCRLIndicator        = []int{2, 5, 29, 27}
-	oidIssuingDistributionPoint = []int{2, 5, 29, 28}
-)
-
-type idpInfo struct {
-	uris                                              []string
-	onlyUser, onlyCA, onlyAttr, indirect, someReasons bool
-}
-
-// parseIDP reads an IssuingDistributionPoint extension (RFC 5280 §5.2.5).
-func parseIDP(der []byte) (idpInfo, error) {
-	var out idpInfo
-	s := cryptobyte.String(der)
-	var seq cryptobyte.String
-	if !s.ReadASN1(&seq, cbasn1.SEQUENCE) || !s.Empty() {
-		return out, errors.New("malformed")
-	}
-	var dp cryptobyte.String
-	var has bool
-	if !seq.ReadOptionalASN1(&dp, &has, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-		return out, errors.New("malformed distributionPoint")
-	}
-	if has {
-		var full cryptobyte.String
-		var hasFull bool
-		if !dp.ReadOptionalASN1(&full, &hasFull, cbasn1.Tag(0).Constructed().ContextSpecific()) {
-			return out, errors.New("malformed fullName")
-		}
-		for hasFull && !full.Empty() {
-			var gn cryptobyte.String
-			var tag cbasn1.Tag
-			if !full.ReadAnyASN1(&gn, &tag) {
-				return out, errors.New("malformed GeneralName")
-			}
-			if tag == cbasn1.Tag(6).ContextSpecific() {
-				out.uris = append(out.uris, string(gn))
-			}
-		}
-	}
-	readBool := func(tag int, dst *bool) bool {
-		var v cryptobyte.String
-		var present bool
-		if !seq.ReadOptionalASN1(&v, &present, cbasn1.Tag(tag).ContextSpecific()) {
-			return false
-		}
-		if present {
-			if len(v) != 1 {
-				return false
-			}
-			*dst = v[0] != 0
-		}
-		return true
-	}
-	if !readBool(1, &out.onlyUser) || !readBool(2, &out.onlyCA) {
-		return out, errors.New("malformed flags")
-	}
-	var reasons cryptobyte.String
-	if !seq.ReadOptionalASN1(&reasons, &out.someReasons, cbasn1.Tag(3).ContextSpecific()) {
-		return out, errors.New("malformed onlySomeReasons")
-	}
-	if !readBool(4, &out.indirect) || !readBool(5, &out.onlyAttr) || !seq.Empty() {
-		return out, errors.New("malformed flags")
-	}
-	return out, nil
 }
 
 func serialHex(n *big.Int) string {

@@ -3,7 +3,6 @@ package revinfo
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"time"
@@ -126,51 +125,23 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
 		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
 	}
-	if err := crl.CheckSignatureFrom(issuer); err != nil {
-		return nil, fmt.Errorf("%w: CRL signature: %v", ErrBadResponse, err)
+	res, err := EvalCRL(crl, cert, issuer, now, skew)
+	if errors.Is(err, ErrNotApplicable) {
+		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
 	}
-	for _, e := range crl.Extensions {
-		// issuingDistributionPoint and deltaCRLIndicator narrow the scope;
-		// such CRLs are not complete evidence on their own.
-		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 27}) {
-			return nil, fmt.Errorf("%w: delta CRL", ErrBadResponse)
-		}
-		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 28}) && e.Critical && !idpCoversAll(e.Value, cert) {
-			return nil, fmt.Errorf("%w: CRL with a partial scope", ErrBadResponse)
-		}
+	if err != nil {
+		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrBadResponse, crl.Issuer.CommonName, err)
+	}
+	if res.Partial {
+		// Even a listed certificate: embed only complete CRLs.
+		return nil, fmt.Errorf("%w: CRL with a partial scope", ErrBadResponse)
 	}
 	a := &Answer{ThisUpdate: crl.ThisUpdate, NextUpdate: crl.NextUpdate}
-	for _, e := range crl.RevokedCertificateEntries {
-		if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
-			a.Status, a.RevokedAt = Revoked, e.RevocationTime
-			break
-		}
+	if res.Revoked {
+		a.Status, a.RevokedAt = Revoked, res.RevokedAt
 	}
 	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrBadResponse, issuer.Subject.CommonName, err)
 	}
 	return a, nil
-}
-
-// idpCoversAll accepts an issuingDistributionPoint that only restricts the
-// CRL to end-entity or CA certificates when cert is of that kind.
-func idpCoversAll(v []byte, cert *x509.Certificate) bool {
-	var idp struct {
-		DistributionPoint asn1.RawValue `asn1:"optional,tag:0"`
-		OnlyUser          bool          `asn1:"optional,tag:1"`
-		OnlyCA            bool          `asn1:"optional,tag:2"`
-		OnlySomeReasons   asn1.RawValue `asn1:"optional,tag:3"`
-		Indirect          bool          `asn1:"optional,tag:4"`
-		OnlyAttr          bool          `asn1:"optional,tag:5"`
-	}
-	if _, err := asn1.Unmarshal(v, &idp); err != nil {
-		return false
-	}
-	if len(idp.OnlySomeReasons.FullBytes) > 0 || idp.Indirect || idp.OnlyAttr {
-		return false
-	}
-	if idp.OnlyUser && cert.IsCA || idp.OnlyCA && !cert.IsCA {
-		return false
-	}
-	return true
 }
