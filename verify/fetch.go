@@ -1,15 +1,14 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"sync"
 	"time"
+
+	"github.com/kyso-vn/kyso/internal/revinfo"
 )
 
 // Cache keeps fetched CRLs, OCSP responses and AIA certificates in memory
@@ -85,74 +84,38 @@ type fetcher struct {
 	cache   *Cache
 }
 
+func (f *fetcher) request() revinfo.Request {
+	return revinfo.Request{Client: f.client, Timeout: f.timeout, MaxSize: f.max}
+}
+
 // get fetches a URL with GET (CRLs, AIA certificates). Only http and https
 // URLs are fetched (LDAP URLs are ignored by the caller).
 func (f *fetcher) get(ctx context.Context, u string) ([]byte, error) {
-	return f.do(ctx, "GET "+u, func(ctx context.Context) (*http.Request, error) {
-		return http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	return f.do(ctx, "GET "+u, func(ctx context.Context) ([]byte, error) {
+		return f.request().Get(ctx, u)
 	})
 }
 
 // postOCSP sends an OCSP request. It is not cached: each carries a nonce.
 func (f *fetcher) postOCSP(ctx context.Context, u string, req []byte) ([]byte, error) {
-	return f.do(ctx, "", func(ctx context.Context) (*http.Request, error) {
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(req))
-		if err == nil {
-			r.Header.Set("Content-Type", "application/ocsp-request")
-			r.Header.Set("Accept", "application/ocsp-response")
-		}
-		return r, err
+	return f.do(ctx, "", func(ctx context.Context) ([]byte, error) {
+		return f.request().PostOCSP(ctx, u, req)
 	})
 }
 
-func (f *fetcher) do(ctx context.Context, key string, mk func(context.Context) (*http.Request, error)) ([]byte, error) {
+func (f *fetcher) do(ctx context.Context, key string, fetch func(context.Context) ([]byte, error)) ([]byte, error) {
 	now := time.Now()
 	if key != "" {
 		if data, err, ok := f.cache.get(key, now); ok {
 			return data, err
 		}
 	}
-	data, err := f.fetch(ctx, mk)
+	data, err := fetch(ctx)
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrFetch, err)
+	}
 	if key != "" && ctx.Err() == nil {
 		f.cache.put(key, data, err, now, time.Time{})
 	}
 	return data, err
-}
-
-func (f *fetcher) fetch(ctx context.Context, mk func(context.Context) (*http.Request, error)) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
-	req, err := mk(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFetch, err)
-	}
-	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-		return nil, fmt.Errorf("%w: unsupported URL scheme %q", ErrFetch, req.URL.Scheme)
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrFetch, redact(req.URL), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: %s: HTTP %s", ErrFetch, redact(req.URL), resp.Status)
-	}
-	if resp.ContentLength > f.max {
-		return nil, fmt.Errorf("%w: %s: %d bytes exceeds the %d-byte cap", ErrFetch, redact(req.URL), resp.ContentLength, f.max)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, f.max+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrFetch, redact(req.URL), err)
-	}
-	if int64(len(data)) > f.max {
-		return nil, fmt.Errorf("%w: %s: response exceeds the %d-byte cap", ErrFetch, redact(req.URL), f.max)
-	}
-	return data, nil
-}
-
-// redact drops user information from a URL before it goes into a report.
-func redact(u *url.URL) string {
-	c := *u
-	c.User = nil
-	return c.String()
 }

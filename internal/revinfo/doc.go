@@ -18,6 +18,13 @@
 //     [Set.Add] and friends let callers supply their own evidence.
 //   - [CheckOCSP] and [CheckCRL] are the checks applied to every answer,
 //     fetched or supplied.
+//   - The layer below them is shared with the verify package, so that what
+//     B-LT embeds and what verify accepts are checked by the same code:
+//     [ParseOCSP], [MatchCertID], [CheckResponder], [CheckSingle],
+//     [NewOCSPRequest] and [NonceMatches] for OCSP; [EvalCRL] and
+//     [ParseIDP] for CRLs; [Request] for bounded HTTP GET and OCSP POST.
+//     verify keeps the judgement: which evidence counts for which time,
+//     verdicts and report wording.
 //
 // # What is checked
 //
@@ -32,8 +39,10 @@
 // whether a revoked certificate still supports a signature is the verify
 // package's decision, so a "revoked" answer is embedded like any other.
 //
-// Network access uses the Fetcher's HTTP client with a timeout per request
-// and a cap on each response's size; [Fetcher.Offline] forbids it, so that
+// Network access uses the Fetcher's HTTP client with a timeout per request,
+// a cap on each response's size and http/https URLs only; OCSP requests
+// carry a SHA-256 CertID and a nonce, and a response echoing another nonce
+// is refused; [Fetcher.Offline] forbids it, so that
 // only supplied evidence is used. Fetched answers are cached by the
 // Fetcher, so collecting for several signatures asks each responder once.
 package revinfo

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
-	"golang.org/x/crypto/ocsp"
 )
 
 // Defaults of a Fetcher.
@@ -183,7 +181,7 @@ func (f *Fetcher) fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.C
 	}
 	var last error
 	for _, u := range c.IssuingCertificateURL {
-		body, err := f.get(ctx, u, nil)
+		body, err := f.get(ctx, u)
 		if err != nil {
 			last = err
 			continue
@@ -229,28 +227,37 @@ func (f *Fetcher) answer(ctx context.Context, c, issuer *x509.Certificate, ocsps
 		return nil, nil, fmt.Errorf("%w: %q (offline, and no supplied answer fits)", ErrNoRevocationInfo, c.Subject.CommonName)
 	}
 	var errs []error
-	if len(c.OCSPServer) > 0 {
-		req, err := ocsp.CreateRequest(c, issuer, nil)
-		if err != nil {
-			errs = append(errs, err)
-		} else {
-			for _, u := range c.OCSPServer {
-				body, err := f.post(ctx, u, req)
-				if err == nil {
-					var a *Answer
-					if a, err = CheckOCSP(body, c, issuer, now, skew); err == nil {
-						return body, a, nil
-					}
-				}
-				errs = append(errs, fmt.Errorf("OCSP %s: %w", u, err))
+	for _, u := range c.OCSPServer {
+		// One request per certificate and responder, with a fresh nonce;
+		// the checked answer is cached for the other signatures.
+		key := "OCSP " + u + " " + string(issuer.Raw) + " " + c.SerialNumber.String()
+		body, err := f.cached(key, func() ([]byte, error) {
+			req, nonce, err := NewOCSPRequest(c, issuer)
+			if err != nil {
+				return nil, err
+			}
+			body, err := f.request().PostOCSP(ctx, u, req)
+			if err != nil {
+				return nil, err
+			}
+			if resp, err := ParseOCSP(body); err == nil && resp.Nonce != nil && !NonceMatches(resp.Nonce, nonce) {
+				return nil, bad("nonce does not match the request (replayed?)")
+			}
+			return body, nil
+		})
+		if err == nil {
+			var a *Answer
+			if a, err = CheckOCSP(body, c, issuer, now, skew); err == nil {
+				return body, a, nil
 			}
 		}
+		errs = append(errs, fmt.Errorf("OCSP %s: %w", u, err))
 	}
 	for _, u := range c.CRLDistributionPoints {
-		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		if !isHTTP(u) {
 			continue
 		}
-		body, err := f.get(ctx, u, nil)
+		body, err := f.get(ctx, u)
 		if err == nil {
 			var a *Answer
 			if a, err = CheckCRL(body, c, issuer, now, skew); err == nil {
@@ -265,69 +272,28 @@ func (f *Fetcher) answer(ctx context.Context, c, issuer *x509.Certificate, ocsps
 	return nil, nil, fmt.Errorf("%w: %q: %w", ErrNoRevocationInfo, c.Subject.CommonName, errors.Join(errs...))
 }
 
-func (f *Fetcher) post(ctx context.Context, url string, body []byte) ([]byte, error) {
-	return f.do(ctx, http.MethodPost, url, body)
+func (f *Fetcher) request() Request {
+	return Request{Client: f.HTTPClient, Timeout: f.Timeout, MaxSize: f.MaxResponseSize}
 }
 
-func (f *Fetcher) get(ctx context.Context, url string, _ []byte) ([]byte, error) {
-	return f.do(ctx, http.MethodGet, url, nil)
+func (f *Fetcher) get(ctx context.Context, url string) ([]byte, error) {
+	return f.cached("GET "+url, func() ([]byte, error) { return f.request().Get(ctx, url) })
 }
 
-// do performs one request, caching successful bodies per Fetcher.
-func (f *Fetcher) do(ctx context.Context, method, url string, body []byte) ([]byte, error) {
-	key := method + " " + url + " " + string(body)
+// cached returns the body cached under key or fetches and caches it.
+func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, error) {
 	f.mu.Lock()
 	if b, ok := f.cache[key]; ok {
 		f.mu.Unlock()
 		return b, nil
 	}
 	f.mu.Unlock()
-	timeout := f.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	data, err := fetch()
 	if err != nil {
 		return nil, err
-	}
-	if method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/ocsp-request")
-	}
-	hc := f.HTTPClient
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
-	}
-	max := f.MaxResponseSize
-	if max <= 0 {
-		max = DefaultMaxResponseSize
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("response larger than %d bytes", max)
 	}
 	f.mu.Lock()
-	if f.cache == nil {
-		f.cache = map[string][]byte{}
-	}
-	if len(f.cache) > 256 {
+	if f.cache == nil || len(f.cache) > 256 {
 		f.cache = map[string][]byte{}
 	}
 	f.cache[key] = data
@@ -347,4 +313,8 @@ func pemBlocks(b []byte) [][]byte {
 			out = append(out, blk.Bytes)
 		}
 	}
+}
+
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 }

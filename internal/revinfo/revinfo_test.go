@@ -200,16 +200,16 @@ func TestFetchLimits(t *testing.T) {
 	defer srv.Close()
 	defer close(slow)
 	f := &Fetcher{MaxResponseSize: 1024, Timeout: 200 * time.Millisecond}
-	_, err := f.get(context.Background(), srv.URL+"/big", nil)
+	_, err := f.get(context.Background(), srv.URL+"/big")
 	require.ErrorContains(t, err, "larger than 1024")
 	start := time.Now()
-	_, err = f.get(context.Background(), srv.URL+"/slow", nil)
+	_, err = f.get(context.Background(), srv.URL+"/slow")
 	require.Error(t, err)
 	require.Less(t, time.Since(start), 5*time.Second)
-	_, err = f.get(context.Background(), srv.URL+"/none", nil)
+	_, err = f.get(context.Background(), srv.URL+"/none")
 	require.ErrorContains(t, err, "404")
 	f.MaxResponseSize = 0
-	b, err := f.get(context.Background(), srv.URL+"/big", nil)
+	b, err := f.get(context.Background(), srv.URL+"/big")
 	require.NoError(t, err)
 	require.Len(t, b, len(big))
 }
