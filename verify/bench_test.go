@@ -45,7 +45,7 @@ func bigSignedPDF(b *testing.B) (string, Options) {
 		content := bytes.Repeat(line, (100<<20)/len(line))
 		objs := pageObjects("x", "", "")
 		objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-		doc := buildPDF(objs)
+		doc := testutil.BuildPDF(objs)
 		in := filepath.Join(bigPDF.dir, "in.pdf")
 		if bigPDF.err = os.WriteFile(in, doc, 0o644); bigPDF.err != nil {
 			return

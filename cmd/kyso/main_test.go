@@ -26,6 +26,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
 )
@@ -613,8 +614,6 @@ func TestServeSIM(t *testing.T) {
 // image XObject on the page).
 func bigPDF(t *testing.T, size int) string {
 	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	noise := make([]byte, size)
 	x := uint32(2463534242)
 	for i := range noise { // xorshift: incompressible enough, no crypto needed
@@ -636,19 +635,8 @@ func bigPDF(t *testing.T, size int) string {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream", side, side, len(noise), noise),
 	}
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	p := filepath.Join(t.TempDir(), "big.pdf")
-	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(p, testutil.BuildPDF(objs), 0o644))
 	return p
 }
 
