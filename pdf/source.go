@@ -47,25 +47,14 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 	case tokEOF:
 		return nil, l.short()
 	case tokInt:
-		t2, err := l.next()
+		r, end, ok, err := l.refAfter(t)
 		if err != nil {
 			return nil, err
 		}
-		if t2.kind == tokInt {
-			t3, err := l.next()
-			if err != nil {
-				return nil, err
-			}
-			if t3.kind == tokKeyword && string(t3.s) == "R" {
-				if t.i < 0 || t.i > maxObjectNumber || t2.i < 0 || t2.i > 65535 {
-					return nil, fmt.Errorf("%w: bad reference %d %d R", ErrMalformed, t.i, t2.i)
-				}
-				n.val, n.end = ref{Num: int(t.i), Gen: int(t2.i)}, t3.end
-				return n, nil
-			}
-			l.unread(t3)
+		if ok {
+			n.val, n.end = r, end
+			return n, nil
 		}
-		l.unread(t2)
 		n.val = t.i
 	case tokReal:
 		n.val = t.f
@@ -165,15 +154,7 @@ func (d *document) source(num int) *source {
 	case 1:
 		var out *source
 		err := d.parseAt(e.offset, func(l *lexer) error {
-			t1, err := l.next()
-			if err != nil {
-				return err
-			}
-			t2, err := l.next()
-			if err != nil {
-				return err
-			}
-			t3, err := l.next()
+			t1, t2, t3, err := l.next3()
 			if err != nil {
 				return err
 			}
