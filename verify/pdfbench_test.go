@@ -88,17 +88,8 @@ func BenchmarkVerifyPDFSmall(b *testing.B) {
 			return
 		}
 		smallPDF.doc = out.Bytes()
-		trust := NewTrustStore()
-		trust.AddCertificate(p.Root.Cert, "root")
-		smallPDF.opts = Options{Trust: trust, Revocation: RevocationOffline}
-		for _, ca := range []*pkitest.CA{p.CA, p.Root} {
-			crl, err := p.CRL(ca)
-			if err != nil {
-				smallPDF.err = err
-				return
-			}
-			smallPDF.opts.CRLs = append(smallPDF.opts.CRLs, crl)
-		}
+		smallPDF.opts, smallPDF.err = benchOptions(p)
+		smallPDF.opts.Revocation = RevocationOffline
 	})
 	if smallPDF.err != nil {
 		b.Fatal(smallPDF.err)
