@@ -88,21 +88,33 @@ func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
 			}
 			der, err := Sign(context.Background(), s, hashBytes(h, content), tc.opts)
 			require.NoError(t, err)
-			sig := filepath.Join(dir, tc.name+".p7s")
-			require.NoError(t, os.WriteFile(sig, der, 0o600))
-			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			assert.Contains(t, string(out), "Verification successful")
-
-			// A changed content must fail in openssl as well.
-			other := filepath.Join(dir, "other.txt")
-			require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
-			out, err = exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", other, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			assert.Error(t, err, "%s", out)
+			opensslVerifies(t, openssl, filepath.Join(dir, tc.name+".p7s"), der, content, contentPath, ca)
 		})
 	}
+}
+
+// opensslVerifies writes the detached SignedData der to sig and checks
+// that openssl cms -verify accepts it over content (at contentPath) with
+// the root ca, and rejects it over a changed content.
+func opensslVerifies(t *testing.T, openssl, sig string, der, content []byte, contentPath, ca string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(sig, der, 0o600))
+	out, err := opensslCMSVerify(openssl, sig, contentPath, ca)
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "Verification successful")
+
+	// A changed content must fail in openssl as well.
+	other := filepath.Join(filepath.Dir(sig), "other.txt")
+	require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
+	out, err = opensslCMSVerify(openssl, sig, other, ca)
+	assert.Error(t, err, "%s", out)
+}
+
+// opensslCMSVerify runs openssl cms -verify on the detached DER SignedData
+// sig over the file content, trusting the root ca.
+func opensslCMSVerify(openssl, sig, content, ca string) ([]byte, error) {
+	return exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
+		"-content", content, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
 }
 
 var _ = sha256.Sum256

@@ -196,8 +196,7 @@ func TestOpenSSLAcceptsTimestampedSignedData(t *testing.T) {
 			require.NoError(t, err)
 			sigPath := filepath.Join(dir, tc.name+".p7s")
 			require.NoError(t, os.WriteFile(sigPath, der, 0o600))
-			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigPath,
-				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+			out, err := opensslCMSVerify(openssl, sigPath, contentPath, ca)
 			require.NoError(t, err, "%s", out)
 
 			// openssl ts -verify accepts the embedded token over the
