@@ -219,18 +219,7 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 		if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 			return ErrInputChanged
 		}
-		var upd bytes.Buffer
-		if err := p.writeUpdate(&upd, contents); err != nil {
-			return err
-		}
-		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
-		if err != nil {
-			return err
-		}
-		if err := copyRange(w, r, 0, size); err != nil {
-			return err
-		}
-		return writeAll(w, tail)
+		return p.writeLT(ctx, w, r, size, contents)
 	}
 	h := p.hash.New()
 	if err := copyRange(io.MultiWriter(w, h), r, 0, size); err != nil {
@@ -388,18 +377,7 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 		return err
 	}
 	if p.level >= LevelLT {
-		var upd bytes.Buffer
-		if err := p.writeUpdate(&upd, contents); err != nil {
-			return err
-		}
-		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
-		if err != nil {
-			return err
-		}
-		if err := copyRange(w, r, 0, size); err != nil {
-			return err
-		}
-		return writeAll(w, tail)
+		return p.writeLT(ctx, w, r, size, contents)
 	}
 	if err := copyRange(w, r, 0, size); err != nil {
 		return err
@@ -650,4 +628,22 @@ func preferPSS(s signer.Signer, opts *Options) *Options {
 	o := *opts
 	o.PSS = true
 	return &o
+}
+
+// writeLT writes the input (size bytes of r), then the signature's
+// incremental update holding contents followed by the B-LT validation data
+// update.
+func (p *Prepared) writeLT(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, contents []byte) error {
+	var upd bytes.Buffer
+	if err := p.writeUpdate(&upd, contents); err != nil {
+		return err
+	}
+	tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
+	if err != nil {
+		return err
+	}
+	if err := copyRange(w, r, 0, size); err != nil {
+		return err
+	}
+	return writeAll(w, tail)
 }
