@@ -390,18 +390,12 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 	case tokDictOpen:
 		d := dict{}
 		for {
-			t, err := l.next()
+			t, closed, err := l.dictKey()
 			if err != nil {
 				return nil, err
 			}
-			if t.kind == tokDictClose {
+			if closed {
 				return d, nil
-			}
-			if t.kind == tokEOF {
-				return nil, l.short()
-			}
-			if t.kind != tokName {
-				return nil, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
 			}
 			v, err := l.parseObject(depth+1, decrypt)
 			if err != nil {
@@ -412,17 +406,39 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 			}
 		}
 	case tokKeyword:
-		switch string(t.s) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		case "null":
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
+		return keywordValue(t)
 	}
 	return nil, fmt.Errorf("%w: unexpected token at %d", ErrMalformed, t.pos)
+}
+
+// dictKey reads the next key of a dictionary, or its closing >> (closed).
+func (l *lexer) dictKey() (t token, closed bool, err error) {
+	t, err = l.next()
+	if err != nil {
+		return token{}, false, err
+	}
+	switch t.kind {
+	case tokDictClose:
+		return t, true, nil
+	case tokEOF:
+		return token{}, false, l.short()
+	case tokName:
+		return t, false, nil
+	}
+	return token{}, false, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
+}
+
+// keywordValue is the value of a keyword token: true, false or null.
+func keywordValue(t token) (object, error) {
+	switch string(t.s) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
 }
 
 const maxObjectNumber = 1<<23 - 1 // the PDF implementation limit

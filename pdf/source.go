@@ -91,19 +91,13 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 	case tokDictOpen:
 		d := dict{}
 		for {
-			t, err := l.next()
+			t, closed, err := l.dictKey()
 			if err != nil {
 				return nil, err
 			}
-			if t.kind == tokDictClose {
+			if closed {
 				n.val, n.end = d, t.end
 				return n, nil
-			}
-			if t.kind == tokEOF {
-				return nil, l.short()
-			}
-			if t.kind != tokName {
-				return nil, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
 			}
 			v, err := l.parseNode(depth+1, decrypt)
 			if err != nil {
@@ -115,16 +109,11 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 			n.entries = append(n.entries, nodeEntry{key: name(t.s), keyStart: t.pos, val: v})
 		}
 	case tokKeyword:
-		switch string(t.s) {
-		case "true":
-			n.val = true
-		case "false":
-			n.val = false
-		case "null":
-			n.val = nil
-		default:
-			return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
+		v, err := keywordValue(t)
+		if err != nil {
+			return nil, err
 		}
+		n.val = v
 	default:
 		return nil, fmt.Errorf("%w: unexpected token at %d", ErrMalformed, t.pos)
 	}
