@@ -15,8 +15,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
 // TestSHA3SignVerify signs and verifies with SHA3-256/384/512 for each key
@@ -123,18 +121,9 @@ func TestSHA3SignatureAlgorithmMustMatchDigest(t *testing.T) {
 // TestOpenSSLVerifiesSHA3 has openssl 3 verify our SHA-3 SignedData, and
 // checks that we verify the SHA-3 SignedData openssl makes.
 func TestOpenSSLVerifiesSHA3(t *testing.T) {
-	openssl := testutil.Tool(t, "openssl", "openssl")
-	pki := newTestPKI(t)
-	dir := t.TempDir()
 	content := []byte("Văn bản ký bằng SHA-3\n")
-	contentPath := filepath.Join(dir, "content.txt")
-	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
-	ca := writePEM(t, dir, "ca.pem", pki.root)
-	for _, tc := range []struct {
-		name string
-		kind leafKind
-		opts Options
-	}{
+	openssl, pki, dir, contentPath, ca := opensslFixture(t, content, "content.txt")
+	for _, tc := range []opensslCase{
 		{"rsa-pkcs1-sha3-256", leafRSA, Options{Hash: crypto.SHA3_256}},
 		{"rsa-pkcs1-sha3-512", leafRSA, Options{Hash: crypto.SHA3_512}},
 		{"rsa-pss-sha3-256", leafRSA, Options{Hash: crypto.SHA3_256, PSS: true}},

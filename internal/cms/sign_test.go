@@ -64,18 +64,9 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 }
 
 func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
-	openssl := testutil.Tool(t, "openssl", "openssl")
-	pki := newTestPKI(t)
-	dir := t.TempDir()
 	content := []byte("Quyết định số 123/QĐ-UBND\n")
-	contentPath := filepath.Join(dir, "content.txt")
-	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
-	ca := writePEM(t, dir, "ca.pem", pki.root)
-	for _, tc := range []struct {
-		name string
-		kind leafKind
-		opts Options
-	}{
+	openssl, pki, dir, contentPath, ca := opensslFixture(t, content, "content.txt")
+	for _, tc := range []opensslCase{
 		{"rsa-pkcs1", leafRSA, Options{}},
 		{"rsa-pss", leafRSA, Options{PSS: true}},
 		{"ecdsa", leafECDSA, Options{Hash: crypto.SHA384}},
@@ -91,6 +82,27 @@ func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
 			opensslVerifies(t, openssl, filepath.Join(dir, tc.name+".p7s"), der, content, contentPath, ca)
 		})
 	}
+}
+
+// opensslCase is a signer key kind with the signing options to test.
+type opensslCase struct {
+	name string
+	kind leafKind
+	opts Options
+}
+
+// opensslFixture finds openssl, makes a test PKI and a directory holding
+// content (as file name) and the root certificate (ca.pem); it returns
+// openssl's path, the PKI, the directory and the two files' paths.
+func opensslFixture(t *testing.T, content []byte, name string) (openssl string, pki *testPKI, dir, contentPath, ca string) {
+	t.Helper()
+	openssl = testutil.Tool(t, "openssl", "openssl")
+	pki = newTestPKI(t)
+	dir = t.TempDir()
+	contentPath = filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
+	ca = writePEM(t, dir, "ca.pem", pki.root)
+	return openssl, pki, dir, contentPath, ca
 }
 
 // opensslVerifies writes the detached SignedData der to sig and checks
