@@ -365,14 +365,7 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if err := copyRange(h, r, 0, size); err != nil {
 		return err
 	}
-	if err := p.digestFrom(h); err != nil {
-		return err
-	}
-	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-	if err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
-	}
-	contents, err := p.contents(ctx, sig)
+	contents, err := p.signContents(ctx, s, h)
 	if err != nil {
 		return err
 	}
@@ -411,14 +404,7 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		if err := copyRange(io.MultiWriter(f, h), in, 0, size); err != nil {
 			return err
 		}
-		if err := p.digestFrom(h); err != nil {
-			return err
-		}
-		sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-		if err != nil {
-			return fmt.Errorf("pdf: sign: %w", err)
-		}
-		contents, err := p.contents(ctx, sig)
+		contents, err := p.signContents(ctx, s, h)
 		if err != nil {
 			return err
 		}
@@ -646,4 +632,17 @@ func (p *Prepared) writeLT(ctx context.Context, w io.Writer, r io.ReaderAt, size
 		return err
 	}
 	return writeAll(w, tail)
+}
+
+// signContents takes the document digest from h (the hash of the prepared
+// input), has s sign it and returns the /Contents value.
+func (p *Prepared) signContents(ctx context.Context, s signer.Signer, h hash.Hash) ([]byte, error) {
+	if err := p.digestFrom(h); err != nil {
+		return nil, err
+	}
+	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
+	if err != nil {
+		return nil, fmt.Errorf("pdf: sign: %w", err)
+	}
+	return p.contents(ctx, sig)
 }
