@@ -229,25 +229,9 @@ func addChoices(s *revinfo.Set, choices [][]byte) {
 // signer is brought to opts's level; earlier SignerInfos are kept byte for
 // byte (those without a time-stamp get one at B-T).
 func AddSigner(ctx context.Context, p7s []byte, r io.Reader, s signer.Signer, opts *Options) ([]byte, error) {
-	if s == nil {
-		return nil, fmt.Errorf("cades: add signer: %w", signer.ErrNoKey)
-	}
-	o := Options{}
-	if opts != nil {
-		o = *opts
-	}
-	if !o.PSS && signer.PrefersPSS(s) {
-		o.PSS = true
-	}
-	p, err := PrepareAddSigner(ctx, p7s, r, s.Certificate(), s.Chain(), &o)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-	if err != nil {
-		return nil, fmt.Errorf("cades: sign: %w", err)
-	}
-	return p.Finish(ctx, sig)
+	return signWith(ctx, s, opts, "add signer", func(o *Options) (*Prepared, error) {
+		return PrepareAddSigner(ctx, p7s, r, s.Certificate(), s.Chain(), o)
+	})
 }
 
 // PrepareAddSigner is the first phase of AddSigner: it checks the existing
@@ -411,25 +395,9 @@ func Merge(p7s, other []byte) ([]byte, error) {
 // countersignature; at B-T and B-LT the .p7s is then augmented (the
 // countersigner's chain is included at B-LT).
 func CounterSign(ctx context.Context, p7s []byte, index int, s signer.Signer, opts *Options) ([]byte, error) {
-	if s == nil {
-		return nil, fmt.Errorf("cades: countersign: %w", signer.ErrNoKey)
-	}
-	o := Options{}
-	if opts != nil {
-		o = *opts
-	}
-	if !o.PSS && signer.PrefersPSS(s) {
-		o.PSS = true
-	}
-	p, err := PrepareCounterSign(ctx, p7s, index, s.Certificate(), s.Chain(), &o)
-	if err != nil {
-		return nil, err
-	}
-	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-	if err != nil {
-		return nil, fmt.Errorf("cades: sign: %w", err)
-	}
-	return p.Finish(ctx, sig)
+	return signWith(ctx, s, opts, "countersign", func(o *Options) (*Prepared, error) {
+		return PrepareCounterSign(ctx, p7s, index, s.Certificate(), s.Chain(), o)
+	})
 }
 
 // PrepareCounterSign is the first phase of CounterSign. It does no network

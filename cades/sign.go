@@ -293,8 +293,18 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 // by s: a detached .p7s (or, with opts.Enveloping, a .p7m holding the
 // content) at the level opts asks for. opts may be nil (B-B, SHA-256).
 func Sign(ctx context.Context, r io.Reader, s signer.Signer, opts *Options) ([]byte, error) {
+	return signWith(ctx, s, opts, "sign", func(o *Options) (*Prepared, error) {
+		return Prepare(ctx, r, s.Certificate(), s.Chain(), o)
+	})
+}
+
+// signWith is the one-shot form of a two-phase operation: prepare (given
+// opts with PSS turned on when s prefers it) with s's certificate and
+// chain, sign the digest with s, finish. what names the operation in the
+// error for a nil signer.
+func signWith(ctx context.Context, s signer.Signer, opts *Options, what string, prepare func(*Options) (*Prepared, error)) ([]byte, error) {
 	if s == nil {
-		return nil, fmt.Errorf("cades: sign: %w", signer.ErrNoKey)
+		return nil, fmt.Errorf("cades: %s: %w", what, signer.ErrNoKey)
 	}
 	o := Options{}
 	if opts != nil {
@@ -303,7 +313,7 @@ func Sign(ctx context.Context, r io.Reader, s signer.Signer, opts *Options) ([]b
 	if !o.PSS && signer.PrefersPSS(s) {
 		o.PSS = true
 	}
-	p, err := Prepare(ctx, r, s.Certificate(), s.Chain(), &o)
+	p, err := prepare(&o)
 	if err != nil {
 		return nil, err
 	}

@@ -13,10 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -104,40 +101,6 @@ func largePDF(b *testing.B) string {
 	return largePath
 }
 
-// peakHeap samples the live heap while fn runs and returns the peak.
-func peakHeap(fn func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	read := func() {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				read()
-			}
-		}
-	}()
-	fn()
-	read()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
-
 func benchSigner(b *testing.B) signer.Signer {
 	id := sharedPKI(b).MustIssue(pkitest.RSAKey(2048))
 	s, err := signer.New(id.Key, id.Cert, id.Chain...)
@@ -157,7 +120,7 @@ func BenchmarkSign100MB(b *testing.B) {
 	var peak uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := peakHeap(func() {
+		p := testutil.PeakHeap(func() {
 			if err := SignFile(context.Background(), dst, src, s, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -180,7 +143,7 @@ func BenchmarkSign100MBToWriter(b *testing.B) {
 	var peak uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p := peakHeap(func() {
+		p := testutil.PeakHeap(func() {
 			if err := Sign(context.Background(), io.Discard, f, fi.Size(), s, nil); err != nil {
 				b.Fatal(err)
 			}
@@ -331,7 +294,7 @@ func BenchmarkSign100MBVsSha256sum(b *testing.B) {
 			b.Fatalf("%v: %s", err, out)
 		}
 		t1 := time.Now()
-		p := peakHeap(func() {
+		p := testutil.PeakHeap(func() {
 			if err := SignFile(context.Background(), dst, src, s, nil); err != nil {
 				b.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package pdf_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto"
@@ -127,30 +126,16 @@ func mutoolSign(t *testing.T, in []byte, id *pkitest.Identity) []byte {
 // id imported into a fresh NSS database.
 func popplerSign(t *testing.T, in []byte, id *pkitest.Identity) []byte {
 	t.Helper()
-	certutil := testutil.Tool(t, "certutil", "libnss3-tools")
-	pk12util := testutil.Tool(t, "pk12util", "libnss3-tools")
-	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
-	dir := t.TempDir()
-	db := "sql:" + dir
 	p12, err := id.PKCS12("pw")
 	require.NoError(t, err)
-	pfx := filepath.Join(dir, "id.p12")
-	require.NoError(t, os.WriteFile(pfx, p12, 0o600))
+	db, nick := testutil.NSSIdentity(t, p12, "pw")
+	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
+	dir := t.TempDir()
 	run := func(name string, args ...string) string {
 		out, err := exec.Command(name, args...).CombinedOutput()
 		require.NoError(t, err, "%s %v: %s", name, args, out)
 		return string(out)
 	}
-	run(certutil, "-N", "-d", db, "--empty-password")
-	run(pk12util, "-i", pfx, "-d", db, "-W", "pw", "-K", "")
-	nick := ""
-	sc := bufio.NewScanner(strings.NewReader(run(pdfsig, "-list-nicks", "-nssdir", db)))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasSuffix(l, ":") {
-			nick = l
-		}
-	}
-	require.NotEmpty(t, nick)
 	inPath, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
 	require.NoError(t, os.WriteFile(inPath, in, 0o644))
 	run(pdfsig, "-add-signature", "-nssdir", db, "-nick", nick, "-digest", "SHA256",

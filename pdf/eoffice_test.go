@@ -217,7 +217,7 @@ func TestEOfficeFlows(t *testing.T) {
 	// Both pages as stored renderings (the times drawn differ from run to
 	// run; the tolerance allows for that, not for anything moved).
 	for i, im := range []image.Image{img, render72(t, final, 2)} {
-		goldenCompare(t, im, filepath.Join("testdata", "golden", fmt.Sprintf("flows-page%d.png", i+1)), 0.015)
+		pdf.GoldenCompare(t, im, filepath.Join("testdata", "golden", fmt.Sprintf("flows-page%d.png", i+1)), 0.015)
 	}
 	// The initials are on page 2 too.
 	img2 := render72(t, final, 2)
@@ -267,44 +267,4 @@ func countRGB(img image.Image, r pdf.Rect, pred func(r, g, b uint32) bool) int {
 
 func inked(img image.Image, r pdf.Rect) int {
 	return countRGB(img, r, func(r, g, b uint32) bool { return r < 160 && g < 160 && b < 160 })
-}
-
-// goldenCompare compares img with the PNG at path: at most tol of the
-// pixels may differ by more than 96 in a channel (KYSO_UPDATE_GOLDEN=1
-// rewrites the file).
-func goldenCompare(t *testing.T, img image.Image, path string, tol float64) {
-	t.Helper()
-	if os.Getenv("KYSO_UPDATE_GOLDEN") == "1" {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		f, err := os.Create(path)
-		require.NoError(t, err)
-		require.NoError(t, png.Encode(f, img))
-		require.NoError(t, f.Close())
-	}
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	want, err := png.Decode(f)
-	require.NoError(t, err)
-	require.Equal(t, want.Bounds().Size(), img.Bounds().Size())
-	diff := 0
-	b := want.Bounds()
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			wr, wg, wb, _ := want.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			gr, gg, gb, _ := img.At(img.Bounds().Min.X+x, img.Bounds().Min.Y+y).RGBA()
-			d := max(absDiff(wr, gr), absDiff(wg, gg), absDiff(wb, gb)) >> 8
-			if d > 96 {
-				diff++
-			}
-		}
-	}
-	assert.Less(t, float64(diff)/float64(b.Dx()*b.Dy()), tol, "%d pixels differ from %s", diff, path)
-}
-
-func absDiff(a, b uint32) uint32 {
-	if a > b {
-		return a - b
-	}
-	return b - a
 }

@@ -42,3 +42,6 @@ func RewrittenSourcesForTest(in, out []byte) (nums []int, before, after [][]byte
 	}
 	return nums, before, after, nil
 }
+
+// GoldenCompare is goldenCompare for the pdf_test package's tests.
+var GoldenCompare = goldenCompare

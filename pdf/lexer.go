@@ -300,6 +300,43 @@ func (l *lexer) literalString() ([]byte, error) {
 	}
 }
 
+// next3 reads the next three tokens.
+func (l *lexer) next3() (a, b, c token, err error) {
+	if a, err = l.next(); err != nil {
+		return
+	}
+	if b, err = l.next(); err != nil {
+		return
+	}
+	c, err = l.next()
+	return
+}
+
+// refAfter reads on from the integer t: when "gen R" follows, it returns
+// the reference and the offset just past the R; otherwise it puts back
+// what it read and reports false.
+func (l *lexer) refAfter(t token) (r ref, end int, ok bool, err error) {
+	t2, err := l.next()
+	if err != nil {
+		return ref{}, 0, false, err
+	}
+	if t2.kind == tokInt {
+		t3, err := l.next()
+		if err != nil {
+			return ref{}, 0, false, err
+		}
+		if t3.kind == tokKeyword && string(t3.s) == "R" {
+			if t.i < 0 || t.i > maxObjectNumber || t2.i < 0 || t2.i > 65535 {
+				return ref{}, 0, false, fmt.Errorf("%w: bad reference %d %d R", ErrMalformed, t.i, t2.i)
+			}
+			return ref{Num: int(t.i), Gen: int(t2.i)}, t3.end, true, nil
+		}
+		l.unread(t3)
+	}
+	l.unread(t2)
+	return ref{}, 0, false, nil
+}
+
 // parseObject reads one object. decrypt, when non-nil, is applied to strings.
 func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, error) {
 	if depth > maxNesting {
@@ -313,25 +350,13 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 	case tokEOF:
 		return nil, l.short()
 	case tokInt:
-		// Possibly "num gen R".
-		t2, err := l.next()
+		r, _, ok, err := l.refAfter(t)
 		if err != nil {
 			return nil, err
 		}
-		if t2.kind == tokInt {
-			t3, err := l.next()
-			if err != nil {
-				return nil, err
-			}
-			if t3.kind == tokKeyword && string(t3.s) == "R" {
-				if t.i < 0 || t.i > maxObjectNumber || t2.i < 0 || t2.i > 65535 {
-					return nil, fmt.Errorf("%w: bad reference %d %d R", ErrMalformed, t.i, t2.i)
-				}
-				return ref{Num: int(t.i), Gen: int(t2.i)}, nil
-			}
-			l.unread(t3)
+		if ok {
+			return r, nil
 		}
-		l.unread(t2)
 		return t.i, nil
 	case tokReal:
 		return t.f, nil
@@ -365,18 +390,12 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 	case tokDictOpen:
 		d := dict{}
 		for {
-			t, err := l.next()
+			t, closed, err := l.dictKey()
 			if err != nil {
 				return nil, err
 			}
-			if t.kind == tokDictClose {
+			if closed {
 				return d, nil
-			}
-			if t.kind == tokEOF {
-				return nil, l.short()
-			}
-			if t.kind != tokName {
-				return nil, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
 			}
 			v, err := l.parseObject(depth+1, decrypt)
 			if err != nil {
@@ -387,17 +406,39 @@ func (l *lexer) parseObject(depth int, decrypt func([]byte) []byte) (object, err
 			}
 		}
 	case tokKeyword:
-		switch string(t.s) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		case "null":
-			return nil, nil
-		}
-		return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
+		return keywordValue(t)
 	}
 	return nil, fmt.Errorf("%w: unexpected token at %d", ErrMalformed, t.pos)
+}
+
+// dictKey reads the next key of a dictionary, or its closing >> (closed).
+func (l *lexer) dictKey() (t token, closed bool, err error) {
+	t, err = l.next()
+	if err != nil {
+		return token{}, false, err
+	}
+	switch t.kind {
+	case tokDictClose:
+		return t, true, nil
+	case tokEOF:
+		return token{}, false, l.short()
+	case tokName:
+		return t, false, nil
+	}
+	return token{}, false, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
+}
+
+// keywordValue is the value of a keyword token: true, false or null.
+func keywordValue(t token) (object, error) {
+	switch string(t.s) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "null":
+		return nil, nil
+	}
+	return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
 }
 
 const maxObjectNumber = 1<<23 - 1 // the PDF implementation limit

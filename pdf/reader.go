@@ -376,15 +376,7 @@ func (d *document) readTable(off int64) (dict, []int, error) {
 				return fmt.Errorf("%w: bad xref subsection header", ErrMalformed)
 			}
 			for i := int64(0); i < t2.i; i++ {
-				a, err := l.next()
-				if err != nil {
-					return err
-				}
-				b, err := l.next()
-				if err != nil {
-					return err
-				}
-				c, err := l.next()
+				a, b, c, err := l.next3()
 				if err != nil {
 					return err
 				}
@@ -512,15 +504,7 @@ func (d *document) readXrefStream(off int64) (dict, error) {
 func (d *document) readIndirect(off int64, want int, decrypt bool) (object, error) {
 	var result object
 	err := d.parseAtIf(off, mayHoldObject, func(l *lexer) error {
-		t1, err := l.next()
-		if err != nil {
-			return err
-		}
-		t2, err := l.next()
-		if err != nil {
-			return err
-		}
-		t3, err := l.next()
+		t1, t2, t3, err := l.next3()
 		if err != nil {
 			return err
 		}

@@ -361,12 +361,10 @@ func TestQuadraticParseBounded(t *testing.T) {
 	}
 }
 
-// objStmFieldsPDF lists n form fields that all live in object streams:
-// half in stream 10, half in stream 11 (alternating), each decoding to
-// about pad bytes.
-func objStmFieldsPDF(t *testing.T, n, pad int) []byte {
-	t.Helper()
-	var out bytes.Buffer
+// fieldsHead writes the header, a catalog whose AcroForm lists n fields
+// (objects 100 to 100+n-1), the page tree and one page (objects 1 to 3) to
+// out, and returns the offsets of objects 1 to 3.
+func fieldsHead(out *bytes.Buffer, n int) map[int]int {
 	out.WriteString("%PDF-1.7\n")
 	offs := map[int]int{}
 	var fields bytes.Buffer
@@ -374,11 +372,21 @@ func objStmFieldsPDF(t *testing.T, n, pad int) []byte {
 		fmt.Fprintf(&fields, "%d 0 R ", 100+i)
 	}
 	offs[1] = out.Len()
-	fmt.Fprintf(&out, "1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[%s]>>>> endobj\n", fields.String())
+	fmt.Fprintf(out, "1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[%s]>>>> endobj\n", fields.String())
 	offs[2] = out.Len()
 	out.WriteString("2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n")
 	offs[3] = out.Len()
 	out.WriteString("3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\n")
+	return offs
+}
+
+// objStmFieldsPDF lists n form fields that all live in object streams:
+// half in stream 10, half in stream 11 (alternating), each decoding to
+// about pad bytes.
+func objStmFieldsPDF(t *testing.T, n, pad int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	offs := fieldsHead(&out, n)
 	for s := 0; s < 2; s++ {
 		var hdr, body bytes.Buffer
 		for i := s; i < n; i += 2 {
@@ -612,18 +620,7 @@ func TestDSSItemDecodingBounded(t *testing.T) {
 func TestObjStmFirstDecodesBounded(t *testing.T) {
 	const n = 12
 	var out bytes.Buffer
-	out.WriteString("%PDF-1.7\n")
-	offs := map[int]int{}
-	var fields bytes.Buffer
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&fields, "%d 0 R ", 100+i)
-	}
-	offs[1] = out.Len()
-	fmt.Fprintf(&out, "1 0 obj <</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[%s]>>>> endobj\n", fields.String())
-	offs[2] = out.Len()
-	out.WriteString("2 0 obj <</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n")
-	offs[3] = out.Len()
-	out.WriteString("3 0 obj <</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\n")
+	offs := fieldsHead(&out, n)
 	pad := make([]byte, 48<<20)
 	for i := 0; i < n; i++ {
 		var z bytes.Buffer

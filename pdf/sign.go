@@ -219,18 +219,7 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 		if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 			return ErrInputChanged
 		}
-		var upd bytes.Buffer
-		if err := p.writeUpdate(&upd, contents); err != nil {
-			return err
-		}
-		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
-		if err != nil {
-			return err
-		}
-		if err := copyRange(w, r, 0, size); err != nil {
-			return err
-		}
-		return writeAll(w, tail)
+		return p.writeLT(ctx, w, r, size, contents)
 	}
 	h := p.hash.New()
 	if err := copyRange(io.MultiWriter(w, h), r, 0, size); err != nil {
@@ -376,30 +365,12 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if err := copyRange(h, r, 0, size); err != nil {
 		return err
 	}
-	if err := p.digestFrom(h); err != nil {
-		return err
-	}
-	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-	if err != nil {
-		return fmt.Errorf("pdf: sign: %w", err)
-	}
-	contents, err := p.contents(ctx, sig)
+	contents, err := p.signContents(ctx, s, h)
 	if err != nil {
 		return err
 	}
 	if p.level >= LevelLT {
-		var upd bytes.Buffer
-		if err := p.writeUpdate(&upd, contents); err != nil {
-			return err
-		}
-		tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
-		if err != nil {
-			return err
-		}
-		if err := copyRange(w, r, 0, size); err != nil {
-			return err
-		}
-		return writeAll(w, tail)
+		return p.writeLT(ctx, w, r, size, contents)
 	}
 	if err := copyRange(w, r, 0, size); err != nil {
 		return err
@@ -433,14 +404,7 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		if err := copyRange(io.MultiWriter(f, h), in, 0, size); err != nil {
 			return err
 		}
-		if err := p.digestFrom(h); err != nil {
-			return err
-		}
-		sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
-		if err != nil {
-			return fmt.Errorf("pdf: sign: %w", err)
-		}
-		contents, err := p.contents(ctx, sig)
+		contents, err := p.signContents(ctx, s, h)
 		if err != nil {
 			return err
 		}
@@ -650,4 +614,35 @@ func preferPSS(s signer.Signer, opts *Options) *Options {
 	o := *opts
 	o.PSS = true
 	return &o
+}
+
+// writeLT writes the input (size bytes of r), then the signature's
+// incremental update holding contents followed by the B-LT validation data
+// update.
+func (p *Prepared) writeLT(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, contents []byte) error {
+	var upd bytes.Buffer
+	if err := p.writeUpdate(&upd, contents); err != nil {
+		return err
+	}
+	tail, err := p.ltvTail(ctx, r, size, upd.Bytes())
+	if err != nil {
+		return err
+	}
+	if err := copyRange(w, r, 0, size); err != nil {
+		return err
+	}
+	return writeAll(w, tail)
+}
+
+// signContents takes the document digest from h (the hash of the prepared
+// input), has s sign it and returns the /Contents value.
+func (p *Prepared) signContents(ctx context.Context, s signer.Signer, h hash.Hash) ([]byte, error) {
+	if err := p.digestFrom(h); err != nil {
+		return nil, err
+	}
+	sig, err := s.SignDigest(ctx, p.Digest(), p.SignerOpts())
+	if err != nil {
+		return nil, fmt.Errorf("pdf: sign: %w", err)
+	}
+	return p.contents(ctx, sig)
 }

@@ -47,25 +47,14 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 	case tokEOF:
 		return nil, l.short()
 	case tokInt:
-		t2, err := l.next()
+		r, end, ok, err := l.refAfter(t)
 		if err != nil {
 			return nil, err
 		}
-		if t2.kind == tokInt {
-			t3, err := l.next()
-			if err != nil {
-				return nil, err
-			}
-			if t3.kind == tokKeyword && string(t3.s) == "R" {
-				if t.i < 0 || t.i > maxObjectNumber || t2.i < 0 || t2.i > 65535 {
-					return nil, fmt.Errorf("%w: bad reference %d %d R", ErrMalformed, t.i, t2.i)
-				}
-				n.val, n.end = ref{Num: int(t.i), Gen: int(t2.i)}, t3.end
-				return n, nil
-			}
-			l.unread(t3)
+		if ok {
+			n.val, n.end = r, end
+			return n, nil
 		}
-		l.unread(t2)
 		n.val = t.i
 	case tokReal:
 		n.val = t.f
@@ -102,19 +91,13 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 	case tokDictOpen:
 		d := dict{}
 		for {
-			t, err := l.next()
+			t, closed, err := l.dictKey()
 			if err != nil {
 				return nil, err
 			}
-			if t.kind == tokDictClose {
+			if closed {
 				n.val, n.end = d, t.end
 				return n, nil
-			}
-			if t.kind == tokEOF {
-				return nil, l.short()
-			}
-			if t.kind != tokName {
-				return nil, fmt.Errorf("%w: dictionary key is not a name at %d", ErrMalformed, t.pos)
 			}
 			v, err := l.parseNode(depth+1, decrypt)
 			if err != nil {
@@ -126,16 +109,11 @@ func (l *lexer) parseNode(depth int, decrypt func([]byte) []byte) (*node, error)
 			n.entries = append(n.entries, nodeEntry{key: name(t.s), keyStart: t.pos, val: v})
 		}
 	case tokKeyword:
-		switch string(t.s) {
-		case "true":
-			n.val = true
-		case "false":
-			n.val = false
-		case "null":
-			n.val = nil
-		default:
-			return nil, fmt.Errorf("%w: unexpected keyword %q at %d", ErrMalformed, t.s, t.pos)
+		v, err := keywordValue(t)
+		if err != nil {
+			return nil, err
 		}
+		n.val = v
 	default:
 		return nil, fmt.Errorf("%w: unexpected token at %d", ErrMalformed, t.pos)
 	}
@@ -165,15 +143,7 @@ func (d *document) source(num int) *source {
 	case 1:
 		var out *source
 		err := d.parseAt(e.offset, func(l *lexer) error {
-			t1, err := l.next()
-			if err != nil {
-				return err
-			}
-			t2, err := l.next()
-			if err != nil {
-				return err
-			}
-			t3, err := l.next()
+			t1, t2, t3, err := l.next3()
 			if err != nil {
 				return err
 			}

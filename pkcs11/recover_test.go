@@ -13,6 +13,25 @@ import (
 	"github.com/kyso-vn/kyso/signer"
 )
 
+// signLosingSession takes a session, has lose end it (or its login) from
+// outside, and signs d on it: the call must fail with ErrSessionLost
+// wrapping the PKCS#11 error want.
+func signLosingSession(t *testing.T, tok *Token, sg *Signer, d []byte, h crypto.Hash, lose func(), want uint) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := tok.acquire(ctx, true)
+	require.NoError(t, err)
+	lose()
+	mech, input, err := sg.mechanism(d, h)
+	require.NoError(t, err)
+	_, keep, err := sg.sign(ctx, s, mech, input)
+	tok.release(s, err, keep)
+	require.ErrorIs(t, err, ErrSessionLost)
+	var code p11.Error
+	require.ErrorAs(t, err, &code)
+	assert.Equal(t, p11.Error(want), code)
+}
+
 // TestRecoverAfterSessionsClosed: another handle on the module closes all
 // sessions of the slot (SoftHSM then also forgets the login). The next
 // signature opens a new session and logs in again through the callback.
@@ -36,17 +55,7 @@ func TestRecoverAfterSessionsClosed(t *testing.T) {
 
 	// Lost in the middle of a signature: that call fails with a clear
 	// error, the next one recovers.
-	s, err := tok.acquire(ctx, true)
-	require.NoError(t, err)
-	closeAllSessions(t, f, tok.Info().Slot)
-	mech, input, err := sg.mechanism(d, crypto.SHA256)
-	require.NoError(t, err)
-	_, keep, err := sg.sign(ctx, s, mech, input)
-	tok.release(s, err, keep)
-	require.ErrorIs(t, err, ErrSessionLost)
-	var code p11.Error
-	require.ErrorAs(t, err, &code)
-	assert.Equal(t, p11.Error(p11.CKR_SESSION_HANDLE_INVALID), code)
+	signLosingSession(t, tok, sg, d, crypto.SHA256, func() { closeAllSessions(t, f, tok.Info().Slot) }, p11.CKR_SESSION_HANDLE_INVALID)
 
 	sig, err = sg.SignDigest(ctx, d, crypto.SHA256)
 	require.NoError(t, err)
@@ -77,17 +86,7 @@ func TestRecoverAfterLogout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), pin.user.Load())
 
-	s, err := tok.acquire(ctx, true)
-	require.NoError(t, err)
-	logout()
-	mech, input, err := sg.mechanism(d, crypto.SHA384)
-	require.NoError(t, err)
-	_, keep, err := sg.sign(ctx, s, mech, input)
-	tok.release(s, err, keep)
-	require.ErrorIs(t, err, ErrSessionLost)
-	var code p11.Error
-	require.ErrorAs(t, err, &code)
-	assert.Equal(t, p11.Error(p11.CKR_USER_NOT_LOGGED_IN), code)
+	signLosingSession(t, tok, sg, d, crypto.SHA384, logout, p11.CKR_USER_NOT_LOGGED_IN)
 
 	_, err = sg.SignDigest(ctx, d, crypto.SHA384)
 	require.NoError(t, err)

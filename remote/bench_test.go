@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/remote"
 	"github.com/kyso-vn/kyso/remote/remotetest"
@@ -31,7 +32,7 @@ func BenchmarkBatch100PDFs(b *testing.B) {
 	}
 	docs := make([][]byte, n)
 	for i := range docs {
-		docs[i] = minimalPDF(fmt.Sprintf("Van ban so %d", i))
+		docs[i] = testutil.MinimalPDF(fmt.Sprintf("Van ban so %d", i))
 	}
 	ctx := context.Background()
 

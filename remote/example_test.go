@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/remote"
 	"github.com/kyso-vn/kyso/remote/remotetest"
@@ -45,7 +46,7 @@ func ExampleSignPrepared() {
 	var docs []remote.Prepared
 	var ins [][]byte
 	for i := range 3 {
-		in := minimalPDF(fmt.Sprintf("Van ban %d", i+1))
+		in := testutil.MinimalPDF(fmt.Sprintf("Van ban %d", i+1))
 		p, err := pdf.Prepare(ctx, bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), &pdf.Options{Reason: "Phê duyệt"})
 		if err != nil {
 			log.Fatal(err)

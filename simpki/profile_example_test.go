@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
@@ -103,7 +104,7 @@ func ExampleSigner_SignCMS() {
 		log.Fatal(err)
 	}
 
-	in := minimalPDF("Giay moi hop")
+	in := testutil.MinimalPDF("Giay moi hop")
 	ctx := simpki.WithDisplay(context.Background(), "Giấy mời họp")
 	prep, err := pdf.Prepare(ctx, bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), nil)
 	if err != nil {

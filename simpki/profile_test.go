@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/signer/pkitest"
@@ -66,7 +67,7 @@ func (pe *profileEnv) client(t *testing.T, m simpki.Mode, mod ...func(*simpki.Co
 // signPDF signs a small PDF with s: through SignCMS when the MSSP answers
 // with a CMS, else as any signer.
 func signPDF(s *simpki.Signer) ([]byte, error) {
-	in := minimalPDF("Quyet dinh so 15/QD-UBND")
+	in := testutil.MinimalPDF("Quyet dinh so 15/QD-UBND")
 	var out bytes.Buffer
 	ctx := simpki.WithDisplay(context.Background(), "Quyết định số 15/QĐ-UBND")
 	var err error
@@ -181,7 +182,7 @@ func TestProfilesWithSimulator(t *testing.T) {
 						return context.WithTimeout(context.Background(), 5*time.Second)
 					}
 					var out bytes.Buffer
-					in := minimalPDF("x")
+					in := testutil.MinimalPDF("x")
 					ctx, cancel := ctxFor()
 					err = pdf.Sign(ctx, &out, bytes.NewReader(in), int64(len(in)), s, nil)
 					cancel()

@@ -20,32 +20,6 @@ import (
 	kxml "github.com/kyso-vn/kyso/xml"
 )
 
-// minimalPDF returns a one-page PDF 1.7 document with a classic xref table.
-func minimalPDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	stream := fmt.Sprintf("BT /F1 18 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}
-
 // TestTwoPhasePDFThroughSimulator prepares a PAdES signature on a server,
 // has the SIM sign the digest through the MSSP simulator, and finishes the
 // document from the serialised state; pdfsig verifies the result.
@@ -68,7 +42,7 @@ func TestTwoPhasePDFThroughSimulator(t *testing.T) {
 			s, err := simpki.New(context.Background(), c, msisdn, simpki.Options{})
 			require.NoError(t, err)
 
-			in := minimalPDF("Quyet dinh so 15/QD-UBND")
+			in := testutil.MinimalPDF("Quyet dinh so 15/QD-UBND")
 			// Phase 1: the e-office server knows only the certificate.
 			p, err := pdf.Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(), &pdf.Options{
 				Reason: "Phê duyệt", Location: "Hà Nội",

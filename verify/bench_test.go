@@ -45,7 +45,7 @@ func bigSignedPDF(b *testing.B) (string, Options) {
 		content := bytes.Repeat(line, (100<<20)/len(line))
 		objs := pageObjects("x", "", "")
 		objs[3] = fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)
-		doc := buildPDF(objs)
+		doc := testutil.BuildPDF(objs)
 		in := filepath.Join(bigPDF.dir, "in.pdf")
 		if bigPDF.err = os.WriteFile(in, doc, 0o644); bigPDF.err != nil {
 			return
@@ -54,17 +54,7 @@ func bigSignedPDF(b *testing.B) (string, Options) {
 		if bigPDF.err = pdf.SignFile(context.Background(), bigPDF.path, in, id.Signer(), &pdf.Options{Field: "Big"}); bigPDF.err != nil {
 			return
 		}
-		trust := NewTrustStore()
-		trust.AddCertificate(p.Root.Cert, "root")
-		bigPDF.opts = Options{Trust: trust}
-		for _, ca := range []*pkitest.CA{p.CA, p.Root} {
-			crl, err := p.CRL(ca)
-			if err != nil {
-				bigPDF.err = err
-				return
-			}
-			bigPDF.opts.CRLs = append(bigPDF.opts.CRLs, crl)
-		}
+		bigPDF.opts, bigPDF.err = benchOptions(p)
 	})
 	if bigPDF.err != nil {
 		b.Fatal(bigPDF.err)
@@ -137,4 +127,20 @@ func BenchmarkGoSHA256File100MB(b *testing.B) {
 		}
 		f.Close()
 	}
+}
+
+// benchOptions trusts p's root and passes the CRLs of p's CA and root in
+// the options, so that the benchmarks validate without the network.
+func benchOptions(p *pkitest.PKI) (Options, error) {
+	trust := NewTrustStore()
+	trust.AddCertificate(p.Root.Cert, "root")
+	opts := Options{Trust: trust}
+	for _, ca := range []*pkitest.CA{p.CA, p.Root} {
+		crl, err := p.CRL(ca)
+		if err != nil {
+			return Options{}, err
+		}
+		opts.CRLs = append(opts.CRLs, crl)
+	}
+	return opts, nil
 }

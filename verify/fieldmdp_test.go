@@ -30,7 +30,7 @@ func lockFormPDF() []byte {
 		"<< /FT /Tx /T (KhachHang) /Kids [10 0 R] >>",
 		"<< /T (MST) /Parent 9 0 R /V (0100109106) /Type /Annot /Subtype /Widget /Rect [72 520 300 540] /P 3 0 R >>",
 	)
-	return buildPDF(objs)
+	return testutil.BuildPDF(objs)
 }
 
 func appearanceStream(text string) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 )
 
@@ -18,7 +19,7 @@ func TestPDFUnreferencedObjects(t *testing.T) {
 	e := newEnv(t)
 	alice := e.pki.MustIssue()
 	// The page refers to annotation 40, which does not exist yet.
-	planted := buildPDF(pageObjects("Planted", "", "/Annots [40 0 R] "))
+	planted := testutil.BuildPDF(pageObjects("Planted", "", "/Annots [40 0 R] "))
 	e.pki.SetTime(signAt)
 	signed := e.signPDF(t, minimalPDF("Orphans"), alice, &pdf.Options{Field: "A"})
 	plantedSigned := e.signPDF(t, planted, alice, &pdf.Options{Field: "A"})

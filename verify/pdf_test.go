@@ -27,7 +27,7 @@ import (
 // minimalPDF returns a one-page PDF written by hand: objects 1–5 (catalog,
 // pages, page, content stream, font).
 func minimalPDF(text string) []byte {
-	return buildPDF(pageObjects(text, "", ""))
+	return testutil.BuildPDF(pageObjects(text, "", ""))
 }
 
 func pageObjects(text, catalogExtra, pageExtra string) []string {
@@ -39,24 +39,6 @@ func pageObjects(text, catalogExtra, pageExtra string) []string {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
 	}
-}
-
-// buildPDF writes objects 1…n (object 1 the catalog) with an xref table.
-func buildPDF(objs []string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return b.Bytes()
 }
 
 var startxrefRE = regexp.MustCompile(`startxref\s+(\d+)\s+%%EOF`)
@@ -323,7 +305,7 @@ func pageWithAnnot(t *testing.T, doc []byte, ref string) string {
 func formPDF() []byte {
 	objs := pageObjects("Form", "/AcroForm << /Fields [6 0 R] /SigFlags 3 >> ", "/Annots [6 0 R] ")
 	objs = append(objs, "<< /FT /Sig /T (Sig1) /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R /F 132 >>")
-	return buildPDF(objs)
+	return testutil.BuildPDF(objs)
 }
 
 // Signatures made by another producer (mutool sign) verify.
@@ -373,7 +355,7 @@ func TestPDFFormFilling(t *testing.T) {
 	alice := e.pki.MustIssue()
 	objs := pageObjects("Form", "/AcroForm << /Fields [6 0 R] >> ", "/Annots [6 0 R] ")
 	objs = append(objs, "<< /FT /Tx /T (HoTen) /V (a) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R >>")
-	doc := buildPDF(objs)
+	doc := testutil.BuildPDF(objs)
 	filled := "<< /FT /Tx /T (HoTen) /V (Nguyễn Văn An) /Type /Annot /Subtype /Widget /Rect [72 600 300 620] /P 3 0 R >>"
 	e.pki.SetTime(signAt)
 	p2 := e.signPDF(t, doc, alice, &pdf.Options{Field: "Cert", Certify: 2})

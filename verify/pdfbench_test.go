@@ -5,10 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"runtime"
-	"runtime/metrics"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,40 +13,6 @@ import (
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
-
-// peakHeapOf samples the live heap while fn runs and returns the peak.
-func peakHeapOf(fn func()) uint64 {
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Uint64
-	read := func() {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(2 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				read()
-			}
-		}
-	}()
-	fn()
-	read()
-	close(done)
-	wg.Wait()
-	return peak.Load()
-}
 
 // BenchmarkVerifyPDF100MBVsSha256sum runs sha256sum and PDFVerifier.Verify
 // on the same generated 100 MB signed PDF in each iteration and reports
@@ -76,7 +39,7 @@ func BenchmarkVerifyPDF100MBVsSha256sum(b *testing.B) {
 			b.Fatalf("%v: %s", err, out)
 		}
 		t1 := time.Now()
-		p := peakHeapOf(func() {
+		p := testutil.PeakHeap(func() {
 			f, err := os.Open(path)
 			if err != nil {
 				b.Fatal(err)
@@ -125,17 +88,8 @@ func BenchmarkVerifyPDFSmall(b *testing.B) {
 			return
 		}
 		smallPDF.doc = out.Bytes()
-		trust := NewTrustStore()
-		trust.AddCertificate(p.Root.Cert, "root")
-		smallPDF.opts = Options{Trust: trust, Revocation: RevocationOffline}
-		for _, ca := range []*pkitest.CA{p.CA, p.Root} {
-			crl, err := p.CRL(ca)
-			if err != nil {
-				smallPDF.err = err
-				return
-			}
-			smallPDF.opts.CRLs = append(smallPDF.opts.CRLs, crl)
-		}
+		smallPDF.opts, smallPDF.err = benchOptions(p)
+		smallPDF.opts.Revocation = RevocationOffline
 	})
 	if smallPDF.err != nil {
 		b.Fatal(smallPDF.err)

@@ -88,7 +88,7 @@ func refusedChanges(t *testing.T, s *SignatureReport) []Change {
 func TestPDFXrefOnlyUpdates(t *testing.T) {
 	e := newEnv(t)
 	alice := e.pki.MustIssue()
-	draft := buildPDF(pageObjects("DRAFT: PAY 1000000000 VND", "", ""))
+	draft := testutil.BuildPDF(pageObjects("DRAFT: PAY 1000000000 VND", "", ""))
 	draftAt := int64(bytes.Index(draft, []byte("\n4 0 obj")) + 1)
 	final := appendUpdate(t, draft, map[int]string{4: contentStream("FINAL: PAY 1000 VND"), 9: "<< /Unused true >>"})
 	e.pki.SetTime(signAt)
@@ -372,7 +372,7 @@ func TestPDFKysoThenMutool(t *testing.T) {
 func TestPDFDirectAnnotations(t *testing.T) {
 	e := newEnv(t)
 	alice := e.pki.MustIssue()
-	doc := buildPDF(pageObjects("Direct", "", "/Annots [<< /Type /Annot /Subtype /Text /Rect [10 10 20 20] /Contents (ok) >>] "))
+	doc := testutil.BuildPDF(pageObjects("Direct", "", "/Annots [<< /Type /Annot /Subtype /Text /Rect [10 10 20 20] /Contents (ok) >>] "))
 	e.pki.SetTime(signAt)
 	signed := e.signPDF(t, doc, alice, &pdf.Options{Field: "A"})
 	e.pki.SetTime(checkAt)

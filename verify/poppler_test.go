@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/elliptic"
 	"os"
@@ -24,34 +23,9 @@ import (
 // and the key's nickname.
 func nssIdentity(t *testing.T, id *pkitest.Identity) (db, nick string) {
 	t.Helper()
-	certutil := testutil.Tool(t, "certutil", "libnss3-tools")
-	pk12util := testutil.Tool(t, "pk12util", "libnss3-tools")
-	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
-	dir := t.TempDir()
-	db = "sql:" + dir
 	p12, err := id.PKCS12("pw")
 	require.NoError(t, err)
-	pfx := filepath.Join(dir, "id.p12")
-	require.NoError(t, os.WriteFile(pfx, p12, 0o600))
-	run := func(name string, args ...string) string {
-		out, err := exec.Command(name, args...).CombinedOutput()
-		require.NoError(t, err, "%s %v: %s", name, args, out)
-		return string(out)
-	}
-	run(certutil, "-N", "-d", db, "--empty-password")
-	run(pk12util, "-i", pfx, "-d", db, "-W", "pw", "-K", "")
-	// The PKCS#12 file has no friendly name: NSS makes one up from the
-	// subject and issuer. Ask pdfsig which it is.
-	out := run(pdfsig, "-list-nicks", "-nssdir", db)
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasSuffix(l, ":") {
-			require.Empty(t, nick, "one key in the database: %s", out)
-			nick = l
-		}
-	}
-	require.NotEmpty(t, nick, "no nickname listed: %s", out)
-	return db, nick
+	return testutil.NSSIdentity(t, p12, "pw")
 }
 
 // popplerSign signs in with pdfsig -add-signature into a new field. An

@@ -66,32 +66,20 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxBytes > 0 {
-		d.MaxBytes = l.MaxBytes
-	}
-	if l.MaxDepth > 0 {
-		d.MaxDepth = l.MaxDepth
-	}
-	if l.MaxNodes > 0 {
-		d.MaxNodes = l.MaxNodes
-	}
-	if l.MaxAttrs > 0 {
-		d.MaxAttrs = l.MaxAttrs
-	}
-	if l.MaxReferences > 0 {
-		d.MaxReferences = l.MaxReferences
-	}
-	if l.MaxTransforms > 0 {
-		d.MaxTransforms = l.MaxTransforms
-	}
-	if l.MaxSignatures > 0 {
-		d.MaxSignatures = l.MaxSignatures
-	}
-	if l.MaxNamespaces > 0 {
-		d.MaxNamespaces = l.MaxNamespaces
-	}
-	if l.MaxCertificates > 0 {
-		d.MaxCertificates = l.MaxCertificates
+	for _, f := range []struct{ set, dflt *int }{
+		{&l.MaxBytes, &d.MaxBytes},
+		{&l.MaxDepth, &d.MaxDepth},
+		{&l.MaxNodes, &d.MaxNodes},
+		{&l.MaxAttrs, &d.MaxAttrs},
+		{&l.MaxReferences, &d.MaxReferences},
+		{&l.MaxTransforms, &d.MaxTransforms},
+		{&l.MaxSignatures, &d.MaxSignatures},
+		{&l.MaxNamespaces, &d.MaxNamespaces},
+		{&l.MaxCertificates, &d.MaxCertificates},
+	} {
+		if *f.set > 0 {
+			*f.dflt = *f.set
+		}
 	}
 	return d
 }

@@ -81,3 +81,23 @@ func flagErr(err error) error {
 	msg = strings.Replace(msg, "flag provided but not defined: ", "unknown flag ", 1)
 	return errors.New(msg)
 }
+
+// inOut parses the flags and positional arguments of a sign command
+// (synopsis for its help, cmd and outName for its usage error): IN and
+// OUT, or with --out-dir any number of inputs. It returns the positional
+// arguments and, for one document, IN and OUT, after checking that OUT may
+// be written.
+func (e *env) inOut(fs *flag.FlagSet, k *keyFlags, args []string, synopsis, cmd, outName string) (pos []string, in, out string, err error) {
+	pos, err = parse(fs, args)
+	if err != nil {
+		return nil, "", "", helpFor(fs, e.stdout, synopsis, err)
+	}
+	if len(pos) != 2 && k.outDir == "" {
+		return nil, "", "", usagef("%s: want IN and %s (or IN... --out-dir DIR), got %d arguments", cmd, outName, len(pos))
+	}
+	in, out = batchArgs(pos, k.outDir)
+	if err := checkOutput(out, k.force); err != nil {
+		return nil, "", "", err
+	}
+	return pos, in, out, nil
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,15 +18,12 @@ import (
 // default 180 x 110 pt.
 func TestFlowApproveVisibleSize(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	env := []string{"KYSO_TEST_P12_PASS=" + pass}
 	in, err := sample.Path(sample.PDF)
 	require.NoError(t, err)
 	out := filepath.Join(dir, "approved.pdf")
-	r = kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
+	r := kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
 		"--flow", "approve", "--anchor", "giam doc", "--field", "GiamDoc", "--visible", "1:0,0,150,60")
 	require.Equal(t, 0, r.code, r.stderr)
 	data, err := os.ReadFile(out)
@@ -43,15 +39,12 @@ func TestFlowApproveVisibleSize(t *testing.T) {
 // no output — not a library error about an "ImageOnly appearance".
 func TestFlowIssueVisibleNeedsSeal(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	env := []string{"KYSO_TEST_P12_PASS=" + pass}
 	in, err := sample.Path(sample.PDF)
 	require.NoError(t, err)
 	out := filepath.Join(dir, "issued.pdf")
-	r = kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
+	r := kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
 		"--flow", "issue", "--number", "1", "--number-anchor", "CONG VAN", "--date-anchor", "dien tu", "--visible", "1:300,100,100,100")
 	require.Equal(t, 2, r.code, r.stderr)
 	require.Contains(t, r.stderr, "--seal")

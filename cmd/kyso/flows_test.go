@@ -24,10 +24,7 @@ import (
 // verifies with pdfsig and kyso verify; what the flows wrote reads back.
 func TestFlows(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	env := []string{"KYSO_TEST_P12_PASS=" + pass}
 	key := []string{"--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet"}
 	in, err := sample.Path(sample.PDF)
@@ -53,7 +50,7 @@ func TestFlows(t *testing.T) {
 		assert.Equal(t, i+1, pdfsigFields(t, out), s.name)
 		cur = out
 	}
-	r = kyso(t, nil, "", "verify", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), "--offline", cur)
+	r := kyso(t, nil, "", "verify", "--trust", filepath.Join(pkiDir, pkitest.FileRoot), "--offline", cur)
 	assert.NotContains(t, r.stdout, "TOTAL_FAILED", r.stdout)
 	text, err := exec.Command(testutil.Tool(t, "pdftotext", "poppler-utils"), cur, "-").Output()
 	require.NoError(t, err)

@@ -26,6 +26,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/internal/softhsm"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
 )
@@ -409,10 +410,7 @@ func TestEndToEnd(t *testing.T) {
 
 func TestSignErrors(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	p12 := filepath.Join(pkiDir, pkitest.FileSigner)
 	pdfIn, err := sample.Path(sample.PDF)
 	require.NoError(t, err)
@@ -460,7 +458,7 @@ func TestSignErrors(t *testing.T) {
 	}
 
 	// The wrong-password message names the file once.
-	r = kyso(t, []string{"KYSO_TEST_PASS=wrong"}, "", "sign", "pdf", pdfIn, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+	r := kyso(t, []string{"KYSO_TEST_PASS=wrong"}, "", "sign", "pdf", pdfIn, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
 	assert.Equal(t, 1, strings.Count(r.stderr, p12), r.stderr)
 	assert.Contains(t, r.stderr, "check --pass-env / --pass-file")
 
@@ -609,12 +607,22 @@ func TestServeSIM(t *testing.T) {
 	srv.stop(t)
 }
 
+// initPKI runs kyso pki init in dir/pki and returns that directory and
+// the PKCS#12 password it printed.
+func initPKI(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	pkiDir := filepath.Join(dir, "pki")
+	r := kyso(t, nil, "", "pki", "init", pkiDir)
+	require.Equal(t, 0, r.code, r.stderr)
+	m := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, m, r.stdout)
+	return pkiDir, m[1]
+}
+
 // bigPDF writes a valid one-page PDF of about size bytes (an incompressible
 // image XObject on the page).
 func bigPDF(t *testing.T, size int) string {
 	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 	noise := make([]byte, size)
 	x := uint32(2463534242)
 	for i := range noise { // xorshift: incompressible enough, no crypto needed
@@ -636,19 +644,8 @@ func bigPDF(t *testing.T, size int) string {
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
 		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream", side, side, len(noise), noise),
 	}
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	p := filepath.Join(t.TempDir(), "big.pdf")
-	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o644))
+	require.NoError(t, os.WriteFile(p, testutil.BuildPDF(objs), 0o644))
 	return p
 }
 
@@ -656,16 +653,13 @@ func bigPDF(t *testing.T, size int) string {
 // terminal (TestProgressOnTerminal): not on the pipe these runs use.
 func TestProgress(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	env := []string{"KYSO_TEST_PASS=" + pass}
 	p12 := filepath.Join(pkiDir, pkitest.FileSigner)
 	big := bigPDF(t, 6<<20)
 
 	out := filepath.Join(dir, "big-signed.pdf")
-	r = kyso(t, env, "", "sign", "pdf", big, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
+	r := kyso(t, env, "", "sign", "pdf", big, out, "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.NotContains(t, r.stderr, "signing big.pdf", "standard error is not a terminal")
 	r = kyso(t, env, "", "sign", "pdf", big, filepath.Join(dir, "quiet.pdf"), "--quiet", "--p12", p12, "--pass-env", "KYSO_TEST_PASS")

@@ -29,15 +29,8 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	augment := fs.String("augment", "", "raise the existing signature `P7S` of IN to --level (B-T or B-LT) without signing again; no key needed")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	cc := registerCertCheck(fs)
-	pos, err := parse(fs, args)
+	pos, in, out, err := e.inOut(fs, &k, args, signFileSynopsis, "sign file", "OUT.p7s")
 	if err != nil {
-		return 0, helpFor(fs, e.stdout, signFileSynopsis, err)
-	}
-	if len(pos) != 2 && k.outDir == "" {
-		return 0, usagef("sign file: want IN and OUT.p7s (or IN... --out-dir DIR), got %d arguments", len(pos))
-	}
-	in, out := batchArgs(pos, k.outDir)
-	if err := checkOutput(out, k.force); err != nil {
 		return 0, err
 	}
 	if err := e.checkBinaryStdout(out); err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -23,10 +22,7 @@ import (
 func TestSignFileCAdES(t *testing.T) {
 	openssl := testutil.Tool(t, "openssl", "openssl")
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	r := kyso(t, nil, "", "pki", "init", pkiDir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass := regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	pkiDir, pass := initPKI(t, dir)
 	env := []string{"KYSO_TEST_PASS=" + pass}
 	p12 := filepath.Join(pkiDir, pkitest.FileSigner)
 	root := filepath.Join(pkiDir, pkitest.FileRoot)
@@ -47,7 +43,7 @@ func TestSignFileCAdES(t *testing.T) {
 
 	// B-LT next to its content: verify finds ban-ve.dwg by name, offline.
 	blt := in + ".p7s"
-	r = kyso(t, envProxy, "", append([]string{"sign", "file", in, blt, "--level", "B-LT", "--tsa", tsa}, key...)...)
+	r := kyso(t, envProxy, "", append([]string{"sign", "file", in, blt, "--level", "B-LT", "--tsa", tsa}, key...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "CAdES B-LT")
 	opensslOK(blt, in)

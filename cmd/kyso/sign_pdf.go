@@ -33,15 +33,8 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	certify := fs.Int("certify", 0, "certification signature with DocMDP permissions 1, 2 or 3 (default: approval signature)")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	cc := registerCertCheck(fs)
-	pos, err := parse(fs, args)
+	pos, in, out, err := e.inOut(fs, &k, args, "kyso sign pdf IN OUT [flags]", "sign pdf", "OUT")
 	if err != nil {
-		return 0, helpFor(fs, e.stdout, "kyso sign pdf IN OUT [flags]", err)
-	}
-	if len(pos) != 2 && k.outDir == "" {
-		return 0, usagef("sign pdf: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
-	}
-	in, out := batchArgs(pos, k.outDir)
-	if err := checkOutput(out, k.force); err != nil {
 		return 0, err
 	}
 	if err := e.checkBinaryStdout(out); err != nil {

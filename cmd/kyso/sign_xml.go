@@ -26,15 +26,8 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 	chain := fs.Bool("chain", true, "include the issuer certificates in KeyInfo")
 	quiet := fs.Bool("quiet", false, "no progress on standard error")
 	cc := registerCertCheck(fs)
-	pos, err := parse(fs, args)
+	pos, in, out, err := e.inOut(fs, &k, args, "kyso sign xml IN OUT [flags]", "sign xml", "OUT")
 	if err != nil {
-		return 0, helpFor(fs, e.stdout, "kyso sign xml IN OUT [flags]", err)
-	}
-	if len(pos) != 2 && k.outDir == "" {
-		return 0, usagef("sign xml: want IN and OUT (or IN... --out-dir DIR), got %d arguments", len(pos))
-	}
-	in, out := batchArgs(pos, k.outDir)
-	if err := checkOutput(out, k.force); err != nil {
 		return 0, err
 	}
 	*quiet = *quiet || !isTerminal(e.stderr)

@@ -273,32 +273,9 @@ func (p *Prepared) FinishSignerInfo(sig []byte) ([]byte, error) {
 	if err := signer.CheckSignature(p.cert.PublicKey, p.digest, p.SignerOpts(), sig); err != nil {
 		return nil, fmt.Errorf("cms: finish countersignature for %q: %w", p.cert.Subject.CommonName, err)
 	}
-	sigAlg, err := signatureAlgorithmID(p.cert.PublicKey, p.hash, p.pss)
+	si, _, err := p.signerInfo(sig)
 	if err != nil {
 		return nil, err
-	}
-	digAlg, err := hashAlgorithmID(p.hash)
-	if err != nil {
-		return nil, err
-	}
-	sid, err := asn1.Marshal(issuerAndSerial{Issuer: asn1.RawValue{FullBytes: p.cert.RawIssuer}, Serial: p.cert.SerialNumber})
-	if err != nil {
-		return nil, fmt.Errorf("cms: encoding signer identifier: %w", err)
-	}
-	si := signerInfoASN{
-		Version:            1,
-		SID:                asn1.RawValue{FullBytes: sid},
-		DigestAlgorithm:    digAlg,
-		SignedAttrs:        asn1.RawValue{FullBytes: retag(p.signedAttrs, 0xA0)},
-		SignatureAlgorithm: sigAlg,
-		Signature:          sig,
-	}
-	if len(p.unsigned) > 0 {
-		u, err := encodeAttributes(p.unsigned)
-		if err != nil {
-			return nil, fmt.Errorf("cms: encoding unsigned attributes: %w", err)
-		}
-		si.UnsignedAttrs = asn1.RawValue{FullBytes: retag(u, 0xA1)}
 	}
 	return asn1.Marshal(si)
 }

@@ -15,8 +15,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
 // TestSHA3SignVerify signs and verifies with SHA3-256/384/512 for each key
@@ -123,18 +121,9 @@ func TestSHA3SignatureAlgorithmMustMatchDigest(t *testing.T) {
 // TestOpenSSLVerifiesSHA3 has openssl 3 verify our SHA-3 SignedData, and
 // checks that we verify the SHA-3 SignedData openssl makes.
 func TestOpenSSLVerifiesSHA3(t *testing.T) {
-	openssl := testutil.Tool(t, "openssl", "openssl")
-	pki := newTestPKI(t)
-	dir := t.TempDir()
 	content := []byte("Văn bản ký bằng SHA-3\n")
-	contentPath := filepath.Join(dir, "content.txt")
-	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
-	ca := writePEM(t, dir, "ca.pem", pki.root)
-	for _, tc := range []struct {
-		name string
-		kind leafKind
-		opts Options
-	}{
+	openssl, pki, dir, contentPath, ca := opensslFixture(t, content, "content.txt")
+	for _, tc := range []opensslCase{
 		{"rsa-pkcs1-sha3-256", leafRSA, Options{Hash: crypto.SHA3_256}},
 		{"rsa-pkcs1-sha3-512", leafRSA, Options{Hash: crypto.SHA3_512}},
 		{"rsa-pss-sha3-256", leafRSA, Options{Hash: crypto.SHA3_256, PSS: true}},
@@ -145,18 +134,7 @@ func TestOpenSSLVerifiesSHA3(t *testing.T) {
 			s := pki.issue(t, tc.kind, "Lý Thường Kiệt")
 			der, err := Sign(context.Background(), s, hashBytes(tc.opts.Hash, content), tc.opts)
 			require.NoError(t, err)
-			sig := filepath.Join(dir, tc.name+".p7s")
-			require.NoError(t, os.WriteFile(sig, der, 0o600))
-			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			assert.Contains(t, string(out), "Verification successful")
-
-			other := filepath.Join(dir, "other.txt")
-			require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
-			out, err = exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", other, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			assert.Error(t, err, "%s", out)
+			opensslVerifies(t, openssl, filepath.Join(dir, tc.name+".p7s"), der, content, contentPath, ca)
 		})
 	}
 

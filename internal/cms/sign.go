@@ -292,19 +292,20 @@ func normalizeSignature(pub crypto.PublicKey, sig []byte) []byte {
 	return der
 }
 
-// assemble builds the ContentInfo around a verified signature.
-func (p *Prepared) assemble(sig []byte) ([]byte, error) {
+// signerInfo builds the SignerInfo carrying sig (already checked) over the
+// prepared signed attributes, and returns it with its digest algorithm.
+func (p *Prepared) signerInfo(sig []byte) (signerInfoASN, pkix.AlgorithmIdentifier, error) {
 	sigAlg, err := signatureAlgorithmID(p.cert.PublicKey, p.hash, p.pss)
 	if err != nil {
-		return nil, err
+		return signerInfoASN{}, pkix.AlgorithmIdentifier{}, err
 	}
 	digAlg, err := hashAlgorithmID(p.hash)
 	if err != nil {
-		return nil, err
+		return signerInfoASN{}, pkix.AlgorithmIdentifier{}, err
 	}
 	sid, err := asn1.Marshal(issuerAndSerial{Issuer: asn1.RawValue{FullBytes: p.cert.RawIssuer}, Serial: p.cert.SerialNumber})
 	if err != nil {
-		return nil, fmt.Errorf("cms: encoding signer identifier: %w", err)
+		return signerInfoASN{}, pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: encoding signer identifier: %w", err)
 	}
 	si := signerInfoASN{
 		Version:            1,
@@ -317,9 +318,18 @@ func (p *Prepared) assemble(sig []byte) ([]byte, error) {
 	if len(p.unsigned) > 0 {
 		u, err := encodeAttributes(p.unsigned)
 		if err != nil {
-			return nil, fmt.Errorf("cms: encoding unsigned attributes: %w", err)
+			return signerInfoASN{}, pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: encoding unsigned attributes: %w", err)
 		}
 		si.UnsignedAttrs = asn1.RawValue{FullBytes: retag(u, 0xA1)}
+	}
+	return si, digAlg, nil
+}
+
+// assemble builds the ContentInfo around a verified signature.
+func (p *Prepared) assemble(sig []byte) ([]byte, error) {
+	si, digAlg, err := p.signerInfo(sig)
+	if err != nil {
+		return nil, err
 	}
 	sd := signedDataASN{
 		Version:          1,

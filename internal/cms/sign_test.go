@@ -64,18 +64,9 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 }
 
 func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
-	openssl := testutil.Tool(t, "openssl", "openssl")
-	pki := newTestPKI(t)
-	dir := t.TempDir()
 	content := []byte("Quyết định số 123/QĐ-UBND\n")
-	contentPath := filepath.Join(dir, "content.txt")
-	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
-	ca := writePEM(t, dir, "ca.pem", pki.root)
-	for _, tc := range []struct {
-		name string
-		kind leafKind
-		opts Options
-	}{
+	openssl, pki, dir, contentPath, ca := opensslFixture(t, content, "content.txt")
+	for _, tc := range []opensslCase{
 		{"rsa-pkcs1", leafRSA, Options{}},
 		{"rsa-pss", leafRSA, Options{PSS: true}},
 		{"ecdsa", leafECDSA, Options{Hash: crypto.SHA384}},
@@ -88,21 +79,54 @@ func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
 			}
 			der, err := Sign(context.Background(), s, hashBytes(h, content), tc.opts)
 			require.NoError(t, err)
-			sig := filepath.Join(dir, tc.name+".p7s")
-			require.NoError(t, os.WriteFile(sig, der, 0o600))
-			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			assert.Contains(t, string(out), "Verification successful")
-
-			// A changed content must fail in openssl as well.
-			other := filepath.Join(dir, "other.txt")
-			require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
-			out, err = exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
-				"-content", other, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
-			assert.Error(t, err, "%s", out)
+			opensslVerifies(t, openssl, filepath.Join(dir, tc.name+".p7s"), der, content, contentPath, ca)
 		})
 	}
+}
+
+// opensslCase is a signer key kind with the signing options to test.
+type opensslCase struct {
+	name string
+	kind leafKind
+	opts Options
+}
+
+// opensslFixture finds openssl, makes a test PKI and a directory holding
+// content (as file name) and the root certificate (ca.pem); it returns
+// openssl's path, the PKI, the directory and the two files' paths.
+func opensslFixture(t *testing.T, content []byte, name string) (openssl string, pki *testPKI, dir, contentPath, ca string) {
+	t.Helper()
+	openssl = testutil.Tool(t, "openssl", "openssl")
+	pki = newTestPKI(t)
+	dir = t.TempDir()
+	contentPath = filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
+	ca = writePEM(t, dir, "ca.pem", pki.root)
+	return openssl, pki, dir, contentPath, ca
+}
+
+// opensslVerifies writes the detached SignedData der to sig and checks
+// that openssl cms -verify accepts it over content (at contentPath) with
+// the root ca, and rejects it over a changed content.
+func opensslVerifies(t *testing.T, openssl, sig string, der, content []byte, contentPath, ca string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(sig, der, 0o600))
+	out, err := opensslCMSVerify(openssl, sig, contentPath, ca)
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "Verification successful")
+
+	// A changed content must fail in openssl as well.
+	other := filepath.Join(filepath.Dir(sig), "other.txt")
+	require.NoError(t, os.WriteFile(other, append(content, '!'), 0o600))
+	out, err = opensslCMSVerify(openssl, sig, other, ca)
+	assert.Error(t, err, "%s", out)
+}
+
+// opensslCMSVerify runs openssl cms -verify on the detached DER SignedData
+// sig over the file content, trusting the root ca.
+func opensslCMSVerify(openssl, sig, content, ca string) ([]byte, error) {
+	return exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig,
+		"-content", content, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
 }
 
 var _ = sha256.Sum256

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -171,19 +170,10 @@ func graftTimestamp(t *testing.T, der, token []byte) []byte {
 }
 
 func TestOpenSSLAcceptsTimestampedSignedData(t *testing.T) {
-	openssl := testutil.Tool(t, "openssl", "openssl")
-	pki := newTestPKI(t)
-	tsa := newTestTSA(t, pki, leafTSA)
-	dir := t.TempDir()
 	content := []byte("Hợp đồng điện tử\n")
-	contentPath := filepath.Join(dir, "content.bin")
-	require.NoError(t, os.WriteFile(contentPath, content, 0o600))
-	ca := writePEM(t, dir, "ca.pem", pki.root)
-	for _, tc := range []struct {
-		name string
-		kind leafKind
-		opts Options
-	}{
+	openssl, pki, dir, contentPath, ca := opensslFixture(t, content, "content.bin")
+	tsa := newTestTSA(t, pki, leafTSA)
+	for _, tc := range []opensslCase{
 		{"rsa-pkcs1", leafRSA, Options{}},
 		{"rsa-pss", leafRSA, Options{PSS: true}},
 		{"ecdsa", leafECDSA, Options{}},
@@ -196,8 +186,7 @@ func TestOpenSSLAcceptsTimestampedSignedData(t *testing.T) {
 			require.NoError(t, err)
 			sigPath := filepath.Join(dir, tc.name+".p7s")
 			require.NoError(t, os.WriteFile(sigPath, der, 0o600))
-			out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sigPath,
-				"-content", contentPath, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull).CombinedOutput()
+			out, err := opensslCMSVerify(openssl, sigPath, contentPath, ca)
 			require.NoError(t, err, "%s", out)
 
 			// openssl ts -verify accepts the embedded token over the

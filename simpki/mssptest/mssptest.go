@@ -938,13 +938,10 @@ func (s *Server) receipt(m *wire.ReceiptReq) (wire.Message, error) {
 	return &wire.ReceiptResp{Header: s.header(m.Header), Status: s.status(simpki.RequestOK)}, nil
 }
 
-// registration answers MSS_Registration with the subscriber's certificate
-// and its issuers, where the profile looks certificates up that way.
-func (s *Server) registration(m *wire.RegistrationReq) (wire.Message, error) {
-	if s.cfg.Profile.Lookup != simpki.LookupRegistration {
-		return nil, fault(simpki.WrongParam, "MSS_Registration is not offered")
-	}
-	n, err := simpki.NormalizeMSISDN(m.MSISDN)
+// lookup finds the subscriber of a request's MSISDN, or returns the MSS
+// fault to answer with.
+func (s *Server) lookup(msisdn string) (*subscriber, error) {
+	n, err := simpki.NormalizeMSISDN(msisdn)
 	if err != nil {
 		return nil, fault(simpki.WrongParam, "illegal msisdn")
 	}
@@ -953,6 +950,19 @@ func (s *Server) registration(m *wire.RegistrationReq) (wire.Message, error) {
 	s.mu.Unlock()
 	if sub == nil {
 		return nil, fault(simpki.UnknownClient, "no mobile signature for "+n)
+	}
+	return sub, nil
+}
+
+// registration answers MSS_Registration with the subscriber's certificate
+// and its issuers, where the profile looks certificates up that way.
+func (s *Server) registration(m *wire.RegistrationReq) (wire.Message, error) {
+	if s.cfg.Profile.Lookup != simpki.LookupRegistration {
+		return nil, fault(simpki.WrongParam, "MSS_Registration is not offered")
+	}
+	sub, err := s.lookup(m.MSISDN)
+	if err != nil {
+		return nil, err
 	}
 	certs := [][]byte{sub.Key.Certificate().Raw}
 	for _, c := range sub.Key.Chain() {
@@ -965,15 +975,9 @@ func (s *Server) profile(m *wire.ProfileReq) (wire.Message, error) {
 	if s.cfg.NoProfileQuery {
 		return nil, fault(simpki.WrongParam, "MSS_ProfileQuery is not offered")
 	}
-	n, err := simpki.NormalizeMSISDN(m.MSISDN)
+	sub, err := s.lookup(m.MSISDN)
 	if err != nil {
-		return nil, fault(simpki.WrongParam, "illegal msisdn")
-	}
-	s.mu.Lock()
-	sub := s.subs[n]
-	s.mu.Unlock()
-	if sub == nil {
-		return nil, fault(simpki.UnknownClient, "no mobile signature for "+n)
+		return nil, err
 	}
 	resp := &wire.ProfileResp{
 		Header:            s.header(m.Header),

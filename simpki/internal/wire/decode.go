@@ -491,16 +491,7 @@ func decodeFault(el *etree.Element) (*Fault, error) {
 		}
 	}
 	if d := child(el, NSSOAP, "Detail"); d != nil {
-		var parts []string
-		for _, c := range d.ChildElements() {
-			if t := strings.TrimSpace(c.Text()); t != "" {
-				parts = append(parts, t)
-			}
-		}
-		if t := strings.TrimSpace(d.Text()); t != "" {
-			parts = append(parts, t)
-		}
-		f.Detail = strings.Join(parts, "; ")
+		f.Detail = faultDetail(d)
 	}
 	return f, nil
 }
@@ -541,18 +532,24 @@ func decodeFault11(el *etree.Element) (*Fault, error) {
 		f.Reason = strings.TrimSpace(fs.Text())
 	}
 	if d := el.SelectElement("detail"); d != nil {
-		var parts []string
-		for _, c := range d.ChildElements() {
-			if t := strings.TrimSpace(c.Text()); t != "" {
-				parts = append(parts, t)
-			}
-		}
-		if t := strings.TrimSpace(d.Text()); t != "" {
-			parts = append(parts, t)
-		}
-		f.Detail = strings.Join(parts, "; ")
+		f.Detail = faultDetail(d)
 	}
 	return f, nil
+}
+
+// faultDetail joins the texts of a fault's detail element and of its
+// children with "; ".
+func faultDetail(d *etree.Element) string {
+	var parts []string
+	for _, c := range d.ChildElements() {
+		if t := strings.TrimSpace(c.Text()); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	if t := strings.TrimSpace(d.Text()); t != "" {
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func localName(s string) string {
