@@ -305,10 +305,6 @@ func darkPixels(img image.Image, r Rect) int {
 	return countPixels(img, r, func(r, g, b uint32) bool { return r < 100 && g < 100 && b < 100 })
 }
 
-func redPixels(img image.Image, r Rect) int {
-	return countPixels(img, r, func(r, g, b uint32) bool { return r > 150 && g < 110 && b < 110 })
-}
-
 // goldenCompare compares img with the PNG at path: at most tol of the
 // pixels may differ by more than 96 in a channel (KYSO_UPDATE_GOLDEN=1
 // rewrites the file).
