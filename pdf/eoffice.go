@@ -54,11 +54,20 @@ var ErrAnchorNotFound = fmt.Errorf("%w: anchor text not found", ErrBadOptions)
 // Locate finds the anchor's text in the document and returns a w x h box
 // placed as it says, with the page it is on.
 func (a Anchor) Locate(r io.ReaderAt, size int64, password string, w, h float64) (int, Rect, error) {
-	o := &FindOptions{Password: password}
+	ts, err := newTextSearch(r, size, password)
+	if err != nil {
+		return 0, Rect{}, err
+	}
+	return a.locate(ts, w, h)
+}
+
+// locate is Locate on an opened document.
+func (a Anchor) locate(ts *textSearch, w, h float64) (int, Rect, error) {
+	o := &FindOptions{}
 	if a.Page != 0 {
 		o.Pages = []int{a.Page}
 	}
-	ms, err := FindText(r, size, a.Text, o)
+	ms, err := ts.find(a.Text, o)
 	if err != nil {
 		return 0, Rect{}, err
 	}
@@ -254,17 +263,22 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 			opts.Page = -1
 		}
 	}
+	// Both anchors are searched in one reading of the document.
+	ts, err := newTextSearch(r, size, opts.Password)
+	if err != nil {
+		return nil, err
+	}
+	tt, err := parseTrueType(defaultFont())
+	if err != nil {
+		return nil, err
+	}
 	textWidget := func(a *Anchor, def Anchor, text string) (Widget, error) {
 		if a == nil {
 			a = &def
 		}
-		tt, err := parseTrueType(defaultFont())
-		if err != nil {
-			return Widget{}, err
-		}
 		w := textWidth(ttMeasurer{tt}, text)*fs/1000 + 6
 		h := fs*lineGap + 4
-		page, rect, err := a.Locate(r, size, opts.Password, w, h)
+		page, rect, err := a.locate(ts, w, h)
 		if err != nil {
 			return Widget{}, err
 		}

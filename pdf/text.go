@@ -97,18 +97,43 @@ func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]Text
 	if opts == nil {
 		opts = &FindOptions{}
 	}
+	if len(normaliseForSearch(text, false)) == 0 {
+		return nil, fmt.Errorf("%w: empty search text", ErrBadOptions)
+	}
+	ts, err := newTextSearch(r, size, opts.Password)
+	if err != nil {
+		return nil, err
+	}
+	return ts.find(text, opts)
+}
+
+// textSearch searches one opened document, extracting each page's text
+// once however many searches are made (a flow placing several anchors).
+type textSearch struct {
+	d     *document
+	pages []pageInfo
+	lines map[int][]textLineRun // page index → its lines, once extracted
+}
+
+func newTextSearch(r io.ReaderAt, size int64, password string) (*textSearch, error) {
+	d, err := open(r, size, []byte(password))
+	if err != nil {
+		return nil, err
+	}
+	ts := &textSearch{d: d, lines: map[int][]textLineRun{}}
+	if err := d.pages(func(i int, p pageInfo) bool { ts.pages = append(ts.pages, p); return true }); err != nil {
+		return nil, err
+	}
+	return ts, nil
+}
+
+// find is FindText on the opened document (opts.Password is not used).
+func (ts *textSearch) find(text string, opts *FindOptions) ([]TextMatch, error) {
 	needle := normaliseForSearch(text, !opts.MatchCase)
 	if len(needle) == 0 {
 		return nil, fmt.Errorf("%w: empty search text", ErrBadOptions)
 	}
-	d, err := open(r, size, []byte(opts.Password))
-	if err != nil {
-		return nil, err
-	}
-	var pages []pageInfo
-	if err := d.pages(func(i int, p pageInfo) bool { pages = append(pages, p); return true }); err != nil {
-		return nil, err
-	}
+	pages := ts.pages
 	want := map[int]bool{}
 	for _, n := range opts.Pages {
 		if n == -1 {
@@ -124,9 +149,13 @@ func FindText(r io.ReaderAt, size int64, text string, opts *FindOptions) ([]Text
 		if len(want) > 0 && !want[i+1] {
 			continue
 		}
-		lines, err := d.pageLines(pg)
-		if err != nil {
-			return nil, fmt.Errorf("pdf: reading the text of page %d: %w", i+1, err)
+		lines, ok := ts.lines[i]
+		if !ok {
+			var err error
+			if lines, err = ts.d.pageLines(pg); err != nil {
+				return nil, fmt.Errorf("pdf: reading the text of page %d: %w", i+1, err)
+			}
+			ts.lines[i] = lines
 		}
 		var onPage []TextMatch
 		for _, l := range lines {
