@@ -131,7 +131,7 @@ func TestAugmentMutoolSigned(t *testing.T) {
 	require.Equal(t, verify.TimeFromTimestamp, mu.TimeSource)
 	require.Len(t, mu.Findings, 1, "%+v", mu.Findings)
 	require.Equal(t, verify.CryptoConstraintsFailure, mu.Findings[0].SubIndication)
-	require.Contains(t, mu.Findings[0].Detail, "SHA-1")
+	require.Contains(t, mu.Findings[0].Detail.String(), "SHA-1")
 
 	// Without the LT data the same signature also lacks POE (and MuPDF's
 	// CMS carries only the signer's certificate: no chain either).

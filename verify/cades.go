@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/revinfo"
@@ -19,7 +18,7 @@ import (
 // CAdES / CMS files (.p7s, .p7m): sniffing, the Mux verifier and RFC 5652
 // countersignatures.
 
-var errDetachedNoContent = errors.New("the signature is detached and its content was not given")
+var errDetachedNoContent = errorMsg("cms.detached-no-content")
 
 // IsCMS reports whether head (the first bytes of a document) looks like a
 // CMS SignedData: a DER or BER ContentInfo whose contentType is
@@ -76,7 +75,7 @@ func (c *CMSVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 	if size > maxCMSFile {
 		rep := c.NewReport("CMS")
 		rep.Signatures = append(rep.Signatures, c.Validate(ctx, &Evidence{Format: "CMS",
-			FormatErr: fmt.Errorf("CMS file of %d bytes exceeds %d: %w", size, maxCMSFile, cms.ErrFormat)}))
+			FormatErr: errorMsg("cms.file-too-large", size, maxCMSFile, cms.ErrFormat)}))
 		return rep, nil
 	}
 	b := make([]byte, size)
@@ -101,7 +100,7 @@ func countersignatureEvidence(sd *cms.SignedData, si *cms.SignerInfo, parent *Ev
 			Format:          "CMS",
 			ID:              fmt.Sprintf("%s countersignature %d", parent.ID, j+1),
 			DigestAlgorithm: cs.Hash,
-			Coverage: Coverage{Description: "the signature value of " + parent.ID + " (countersignature)",
+			Coverage: Coverage{Description: msg("cms.coverage-countersignature", parent.ID),
 				References: []string{parent.ID}},
 			CRLs:          parent.CRLs,
 			OCSPResponses: parent.OCSPResponses,
@@ -120,13 +119,13 @@ func countersignatureEvidence(sd *cms.SignedData, si *cms.SignerInfo, parent *Ev
 		}
 		ev.SignatureAlgorithm = signatureScheme(cs, cert.PublicKey)
 		if t, ok, err := cs.SigningTime(); err != nil {
-			ev.Warnings = append(ev.Warnings, "unreadable signing-time attribute: "+err.Error())
+			ev.Warnings = append(ev.Warnings, msg("cms.signing-time-unreadable", err))
 		} else if ok {
 			ev.ClaimedTime = t
 		}
 		classifyCMSError(ev, sd.VerifyCountersignature(si, cs))
 		if parent.FormatErr != nil || parent.DigestErr != nil || parent.SignatureErr != nil {
-			ev.Warnings = append(ev.Warnings, "the countersigned signature itself does not verify")
+			ev.Warnings = append(ev.Warnings, msg("cms.countersigned-invalid"))
 		}
 	}
 	if perr != nil {
@@ -145,7 +144,7 @@ func addCAdESValues(ev *Evidence, si *cms.SignerInfo) {
 	for _, v := range si.UnsignedAttribute(cms.OIDAttrCertValues) {
 		var certs []asn1.RawValue
 		if rest, err := asn1.Unmarshal(v, &certs); err != nil || len(rest) > 0 {
-			ev.Warnings = append(ev.Warnings, "unreadable CAdES certificate-values attribute")
+			ev.Warnings = append(ev.Warnings, msg("cms.certificate-values-unreadable"))
 			continue
 		}
 		for _, c := range certs {
@@ -156,7 +155,7 @@ func addCAdESValues(ev *Evidence, si *cms.SignerInfo) {
 	}
 	for _, v := range si.UnsignedAttribute(cms.OIDAttrRevocationValues) {
 		if err := addRevocationValues(ev, v); err != nil {
-			ev.Warnings = append(ev.Warnings, "unreadable CAdES revocation-values attribute")
+			ev.Warnings = append(ev.Warnings, msg("cms.revocation-values-unreadable"))
 		}
 	}
 }
@@ -199,19 +198,4 @@ func addRevocationValues(ev *Evidence, der []byte) error {
 		}
 	}
 	return nil
-}
-
-func init() {
-	viCatalogue = append(viCatalogue,
-		viPattern{regexp.MustCompile(`^detached content$`), "nội dung tách rời (tệp đi kèm chữ ký)"},
-		viPattern{regexp.MustCompile(`^encapsulated content$`), "nội dung nằm trong tệp chữ ký"},
-		viPattern{regexp.MustCompile(`^the signature value of (SignerInfo \d+) \(countersignature\)$`),
-			"giá trị chữ ký của $1 (chữ ký xác nhận — countersignature)"},
-		viPattern{regexp.MustCompile(`^unreadable CAdES (certificate|revocation)-values attribute$`),
-			"không đọc được thuộc tính CAdES $1-values"},
-		viPattern{regexp.MustCompile(`^the countersigned signature itself does not verify$`),
-			"chữ ký được xác nhận (countersigned) tự nó không hợp lệ"},
-		viPattern{regexp.MustCompile(`^the CMS is BER-encoded \(indefinite lengths\), not DER; it was read as BER and its signed attributes checked in DER$`),
-			"CMS được mã hoá BER (độ dài không xác định), không phải DER; đã đọc dạng BER và kiểm tra thuộc tính ký ở dạng DER"},
-	)
 }

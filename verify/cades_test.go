@@ -163,7 +163,7 @@ func TestCAdESReportTexts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, TotalFailed, rep.Indication())
 	assert.Equal(t, HashFailure, rep.Signatures[0].SubIndication)
-	assert.Contains(t, rep.Signatures[1].Warnings, "the countersigned signature itself does not verify")
+	assert.Contains(t, codes(rep.Signatures[1].Warnings), "cms.countersigned-invalid")
 }
 
 // CAdES certificate-values and revocation-values unsigned attributes (the
@@ -220,7 +220,7 @@ func TestCAdESValuesAttributes(t *testing.T) {
 	require.NoError(t, err)
 	rep, err = offline.VerifyDetached(context.Background(), junk, bytes.NewReader(content))
 	require.NoError(t, err)
-	assert.Contains(t, rep.Signatures[0].Warnings, "unreadable CAdES revocation-values attribute")
+	assert.Contains(t, codes(rep.Signatures[0].Warnings), "cms.revocation-values-unreadable")
 }
 
 func encodeExplicit(tag int, inner []byte) []byte {

@@ -10,7 +10,6 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -25,9 +24,9 @@ type chainResult struct {
 	legacy bool // built by the legacy (SHA-1 capable) builder
 	// sub and detail are set when no acceptable chain was found.
 	sub    SubIndication
-	detail string
+	detail Message
 	// warnings are non-fatal remarks (legacy algorithms accepted, …).
-	warnings []string
+	warnings []Message
 }
 
 var (
@@ -85,13 +84,13 @@ func (r *run) buildChain(ctx context.Context, leaf *x509.Certificate, extra []*x
 	note, perr := r.v.policy.acceptHash(h, poe)
 	if perr != nil {
 		return chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), sub: CryptoConstraintsFailure,
-			detail: fmt.Sprintf("the certificate chain uses %v: %v", weakAlg, perr)}
+			detail: msg("chain.weak-algorithm", weakAlg, perr)}
 	}
-	w := fmt.Sprintf("certificate chain uses %v, accepted because a timestamp proves existence before its sunset", weakAlg)
-	if note != "" {
-		w = fmt.Sprintf("certificate chain uses %v: %s", weakAlg, note)
+	w := msg("chain.weak-algorithm-accepted", weakAlg)
+	if !note.IsZero() {
+		w = msg("chain.weak-algorithm", weakAlg, note)
 	}
-	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true, warnings: []string{w}}
+	res = chainResult{chain: chain, anchor: r.v.opts.Trust.lookup(chain[len(chain)-1]), legacy: true, warnings: []Message{w}}
 	if sub, detail := r.checkKeyUsages(chain, p); sub != "" {
 		res.sub, res.detail = sub, detail
 	}
@@ -136,11 +135,11 @@ func (r *run) tryVerify(leaf *x509.Certificate, cands []*x509.Certificate, at ti
 		var ci x509.CertificateInvalidError
 		switch {
 		case errors.As(err, &ua):
-			return chainResult{sub: NoCertificateChainFound, detail: "no path to a trust anchor: " + err.Error()}
+			return chainResult{sub: NoCertificateChainFound, detail: msg("chain.no-path", err)}
 		case errors.As(err, &ci) && (ci.Reason == x509.Expired):
-			return chainResult{sub: OutOfBoundsNoPOE, detail: "a CA certificate was not valid at the signature time: " + err.Error()}
+			return chainResult{sub: OutOfBoundsNoPOE, detail: msg("chain.ca-not-valid", err)}
 		}
-		return chainResult{sub: ChainConstraintsFailure, detail: "certificate path rejected: " + err.Error()}
+		return chainResult{sub: ChainConstraintsFailure, detail: msg("chain.rejected", err)}
 	}
 	slices.SortStableFunc(chains, func(a, b []*x509.Certificate) int { return len(a) - len(b) })
 	var first chainResult
@@ -160,7 +159,7 @@ func (r *run) tryVerify(leaf *x509.Certificate, cands []*x509.Certificate, at ti
 
 // checkKeyUsages checks what crypto/x509 ignores: keyUsage bits on the leaf
 // (per policy) and keyCertSign on every CA, and the TSA's EKU.
-func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, string) {
+func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, Message) {
 	leaf := ch[0]
 	switch p {
 	case purposeSigner:
@@ -173,19 +172,19 @@ func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, 
 			ok = ku&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) != 0
 		}
 		if !ok {
-			msg := fmt.Sprintf("signer certificate %q lacks the keyUsage needed for signing (digitalSignature or nonRepudiation)", displayName(leaf))
+			m := msg("chain.signer-key-usage", displayName(leaf))
 			if r.v.opts.KeyUsage != KeyUsageSigning {
-				msg = fmt.Sprintf("signer certificate %q lacks keyUsage nonRepudiation", displayName(leaf))
+				m = msg("chain.signer-non-repudiation", displayName(leaf))
 			}
 			if r.v.opts.KeyUsage == KeyUsageWarn {
-				r.warn(msg)
+				r.warn(m)
 			} else {
-				return ChainConstraintsFailure, msg
+				return ChainConstraintsFailure, m
 			}
 		}
 	case purposeTSA:
 		if !slices.Contains(leaf.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
-			return ChainConstraintsFailure, fmt.Sprintf("TSA certificate %q lacks extendedKeyUsage timeStamping", displayName(leaf))
+			return ChainConstraintsFailure, msg("chain.tsa-eku", displayName(leaf))
 		}
 	}
 	// Microsoft application policies restrict purposes like an extended
@@ -196,20 +195,20 @@ func (r *run) checkKeyUsages(ch []*x509.Certificate, p purpose) (SubIndication, 
 	for _, c := range ch {
 		pols, err := certparse.AppPolicies(c)
 		if err != nil {
-			return ChainConstraintsFailure, fmt.Sprintf("certificate %q: %v", displayName(c), err)
+			return ChainConstraintsFailure, msg("chain.certificate", displayName(c), err)
 		}
 		if p == purposeTSA && pols != nil && !slices.ContainsFunc(pols, func(o asn1.ObjectIdentifier) bool {
 			return o.Equal(oidKPTimeStamping) || o.Equal(oidAnyEKU)
 		}) {
-			return ChainConstraintsFailure, fmt.Sprintf("certificate %q: its application policies do not allow time-stamping", displayName(c))
+			return ChainConstraintsFailure, msg("chain.tsa-application-policy", displayName(c))
 		}
 	}
 	for _, ca := range ch[1:] {
 		if ca.KeyUsage != 0 && ca.KeyUsage&x509.KeyUsageCertSign == 0 {
-			return ChainConstraintsFailure, fmt.Sprintf("CA certificate %q lacks keyUsage keyCertSign", displayName(ca))
+			return ChainConstraintsFailure, msg("chain.ca-key-usage", displayName(ca))
 		}
 	}
-	return "", ""
+	return "", Message{}
 }
 
 // legacyChain builds a path by names and signatures, accepting the
@@ -296,12 +295,12 @@ func (r *run) fetchAIA(ctx context.Context, certs []*x509.Certificate) []*x509.C
 			r.aiaTried[u] = true
 			body, err := r.v.fetch.get(ctx, u)
 			if err != nil {
-				r.warn("fetching issuer certificate: " + err.Error())
+				r.warn(msg("chain.aia-fetch", err))
 				continue
 			}
 			got, err := ParseCertificates(body)
 			if err != nil {
-				r.warn(fmt.Sprintf("issuer certificate from %s: %v", u, err))
+				r.warn(msg("chain.aia-unparsable", u, err))
 				continue
 			}
 			out = append(out, got...)

@@ -30,7 +30,7 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 	for i, si := range sd.SignerInfos {
 		ev := &Evidence{Format: format, ID: fmt.Sprintf("SignerInfo %d", i+1), DigestAlgorithm: si.Hash}
 		if sd.BER {
-			ev.Warnings = append(ev.Warnings, "the CMS is BER-encoded (indefinite lengths), not DER; it was read as BER and its signed attributes checked in DER")
+			ev.Warnings = append(ev.Warnings, msg("cms.ber"))
 		}
 		out = append(out, ev)
 		cert, err := sd.SignerCertificate(si)
@@ -45,15 +45,15 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 			}
 			ev.SignatureAlgorithm = signatureScheme(si, cert.PublicKey)
 			if ev.SignatureAlgorithm == "RSA PKCS#1 v1.5" {
-				ev.Warnings = append(ev.Warnings, "RSA PKCS#1 v1.5 signature: accepted, although Circular 15/2025 Appendix I names RSASSA-PSS")
+				ev.Warnings = append(ev.Warnings, msg(codePKCS1v15Accepted))
 			}
 		}
 		if si.Hash == 0 {
-			ev.FormatErr = fmt.Errorf("unknown digest algorithm %v", si.DigestAlgorithm.Algorithm)
+			ev.FormatErr = errorMsg("cms.unknown-digest", si.DigestAlgorithm.Algorithm.String())
 			continue
 		}
 		if t, ok, err := si.SigningTime(); err != nil {
-			ev.Warnings = append(ev.Warnings, "unreadable signing-time attribute: "+err.Error())
+			ev.Warnings = append(ev.Warnings, msg("cms.signing-time-unreadable", err))
 		} else if ok {
 			ev.ClaimedTime = t
 		}
@@ -78,7 +78,7 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 		}
 		if v := si.Attribute(cms.OIDAttrAdbeRevocation); v != nil {
 			if err := addAdbeRevocation(ev, v); err != nil {
-				ev.Warnings = append(ev.Warnings, "unreadable Adobe revocation attribute: "+err.Error())
+				ev.Warnings = append(ev.Warnings, msg("cms.adbe-revocation-unreadable", err))
 			}
 		}
 	}
@@ -214,17 +214,17 @@ func (v *Validator) VerifyDetached(ctx context.Context, signature []byte, conten
 	}
 	var digests map[crypto.Hash][]byte
 	var missing error
-	coverage := "detached content"
+	coverage := msg("cms.coverage-detached")
 	switch {
 	case content != nil:
 		if digests, err = hashContent(content, sd); err != nil {
 			return nil, err
 		}
 		if sd.Content != nil {
-			coverage = "encapsulated content"
+			coverage = msg("cms.coverage-encapsulated")
 		}
 	case sd.Content != nil:
-		coverage = "encapsulated content"
+		coverage = msg("cms.coverage-encapsulated")
 	default:
 		missing = errDetachedNoContent
 	}

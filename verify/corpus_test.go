@@ -88,6 +88,9 @@ func runCorpusCase(t *testing.T, dir string, c corpusCase) {
 	data, err := os.ReadFile(filepath.Join(dir, c.file))
 	require.NoError(t, err)
 	rep, err := NewPDFVerifier(v).Verify(context.Background(), bytes.NewReader(data), int64(len(data)))
+	if err == nil {
+		requireKnownCodes(t, rep)
+	}
 	if c.attack {
 		if err != nil {
 			return // unreadable: not accepted

@@ -21,6 +21,18 @@
 // recognised root, and uses RSA ≥ 2048 / ECDSA ≥ 256 with SHA-2 or SHA-3.
 // Results are shown in Vietnamese ([Report.Text] with [Vietnamese]).
 //
+// # Messages
+//
+// Every remark a report carries (findings, warnings, information, coverage,
+// the changes made after signing, timestamp and revocation problems) is a
+// [Message]: a stable code, its arguments and, where it reports another
+// remark, a cause. [Message.Text] renders it in Vietnamese or English from
+// one catalogue of templates; JSON carries code, arguments, cause and the
+// English text. Programs match codes ("revocation.unknown",
+// "pdf.change.page-added"); people read text. Errors from below kyso
+// (crypto/x509, the XML and CMS parsers) travel as the cause with code
+// "technical" and are shown as they are.
+//
 // # Entry points
 //
 //   - [NewTrustStore] and its loaders ([TrustStore.Add], AddFile, AddDir for

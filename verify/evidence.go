@@ -73,7 +73,7 @@ type Evidence struct {
 	// Coverage says what the signature covers.
 	Coverage Coverage
 	// Warnings are format-specific remarks for the report.
-	Warnings []string
+	Warnings []Message
 }
 
 // Timestamp is one RFC 3161 time-stamp token as evidence: the format
@@ -103,9 +103,10 @@ type Timestamp struct {
 
 // Coverage describes what the signature covers.
 type Coverage struct {
-	// Description in English, e.g. "bytes 0–1234 and 5678–9999 (revision
-	// 1 of 2)", "2 references: the whole document, SignedProperties".
-	Description string `json:"description,omitempty"`
+	// Description says what is covered, e.g. "bytes 0–1234 and
+	// 5678–9999 of 9999 (the revision ending at byte 9999)" or "2
+	// references: …".
+	Description Message `json:"description,omitzero"`
 	// WholeDocument is true when the signature covers the entire document
 	// as it was verified.
 	WholeDocument bool `json:"wholeDocument"`
@@ -115,10 +116,10 @@ type Coverage struct {
 	// ModifiedAfterSigning lists changes made after the signature that its
 	// permissions do not allow. Non-empty makes the verdict
 	// TOTAL_FAILED/FORMAT_FAILURE.
-	ModifiedAfterSigning []string `json:"modifiedAfterSigning,omitempty"`
+	ModifiedAfterSigning []Message `json:"modifiedAfterSigning,omitempty"`
 	// AllowedChanges lists later changes that were allowed (signatures,
 	// DSS, form filling).
-	AllowedChanges []string `json:"allowedChanges,omitempty"`
+	AllowedChanges []Message `json:"allowedChanges,omitempty"`
 	// Changes lists every change found after the signed revision (PDF),
 	// allowed or refused, with where it was made and the rule that
 	// decided.
@@ -145,6 +146,6 @@ type Change struct {
 	Rule string `json:"rule"`
 	// Allowed reports whether the rule allows the change.
 	Allowed bool `json:"allowed"`
-	// Detail says what changed, in English.
-	Detail string `json:"detail"`
+	// Detail says what changed.
+	Detail Message `json:"detail"`
 }

@@ -211,3 +211,20 @@ func ExampleCheckSigner() {
 	// <nil> OCSP good 0
 	// <nil> unknown 1
 }
+
+// A report's remarks are messages: a code for programs, text in either
+// language for people.
+func ExampleMessage() {
+	f := verify.Finding{
+		Indication: verify.Indeterminate, SubIndication: verify.TryLater,
+		Detail: verify.Message{Code: "revocation.unknown", Args: []string{"Nguyễn Văn An"},
+			Cause: &verify.Message{Code: "revocation.why-offline"}},
+	}
+	fmt.Println(f.Detail.Code)
+	fmt.Println(f.Detail.Text(verify.English))
+	fmt.Println(f.Detail.Text(verify.Vietnamese))
+	// Output:
+	// revocation.unknown
+	// revocation status of "Nguyễn Văn An" unknown: no usable revocation data (offline mode: only embedded data was used)
+	// không rõ tình trạng thu hồi của "Nguyễn Văn An": không có dữ liệu thu hồi dùng được (chế độ ngoại tuyến: chỉ dùng dữ liệu nhúng trong tài liệu)
+}

@@ -74,7 +74,7 @@ func TestFetchSizeCap(t *testing.T) {
 	r := verifyOne(t, o, sig, content)
 	assert.Equal(t, TryLater, r.SubIndication, "%+v", r.Findings)
 	require.NotEmpty(t, r.Revocation)
-	assert.True(t, strings.Contains(strings.Join(r.Revocation[0].Problems, "\n"), "cap"), r.Revocation[0].Problems)
+	assert.True(t, strings.Contains(strings.Join(texts(r.Revocation[0].Problems), "\n"), "cap"), r.Revocation[0].Problems)
 }
 
 // Key usage policy: nonRepudiation required.

@@ -115,6 +115,7 @@ func verifyPDF(t *testing.T, o Options, doc []byte) *Report {
 	require.NoError(t, err)
 	rep, err := NewPDFVerifier(v).Verify(context.Background(), bytes.NewReader(doc), int64(len(doc)))
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	return rep
 }
 
@@ -143,7 +144,7 @@ func TestPDFSignatures(t *testing.T) {
 	first := rep.Signatures[0]
 	assert.False(t, first.Coverage.WholeDocument)
 	assert.Empty(t, first.Coverage.ModifiedAfterSigning)
-	assert.Contains(t, first.Coverage.AllowedChanges, "signature added")
+	assert.Contains(t, codes(first.Coverage.AllowedChanges), "pdf.change.signature-added")
 	assert.Equal(t, "Trần Thị Bình", rep.Signatures[1].Signer.Name)
 
 	// Through the Mux.
@@ -227,9 +228,9 @@ func TestPDFAttacks(t *testing.T) {
 			s := rep.Signatures[0]
 			assert.Equal(t, a.ind, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
 			assert.Equal(t, a.sub, s.SubIndication)
-			all := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			all := strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
 			for _, f := range s.Findings {
-				all += "\n" + f.Detail
+				all += "\n" + f.Detail.String()
 			}
 			assert.Contains(t, all, a.want)
 		})
@@ -239,11 +240,11 @@ func TestPDFAttacks(t *testing.T) {
 	stray := append(bytes.Clone(signed), []byte("4 0 obj\n<< /Length 10 >>\nstream\nBT ET q Q\nendstream\nendobj\n%%EOF\n")...)
 	rep0 := verifyPDF(t, e.online(), stray)
 	assert.Equal(t, TotalFailed, rep0.Signatures[0].Indication)
-	assert.Contains(t, strings.Join(rep0.Signatures[0].Coverage.ModifiedAfterSigning, "\n"), "stray")
+	assert.Contains(t, strings.Join(texts(rep0.Signatures[0].Coverage.ModifiedAfterSigning), "\n"), "stray")
 	lin := appendUpdate(t, signed, map[int]string{40: "<< /Linearized 1 /L 1000 /O 3 /E 100 /N 1 /T 900 /H [0 0] >>"})
 	rep0 = verifyPDF(t, e.online(), lin)
 	assert.Equal(t, TotalFailed, rep0.Signatures[0].Indication)
-	assert.Contains(t, strings.Join(rep0.Signatures[0].Coverage.ModifiedAfterSigning, "\n"), "linearization")
+	assert.Contains(t, strings.Join(texts(rep0.Signatures[0].Coverage.ModifiedAfterSigning), "\n"), "linearization")
 
 	// A copy of the signature dictionary added in a later revision, under a
 	// new field, is not a second signature.
@@ -261,7 +262,7 @@ func TestPDFAttacks(t *testing.T) {
 	rep0 = verifyPDF(t, e.online(), dup)
 	require.Len(t, rep0.Signatures, 2)
 	assert.Equal(t, TotalFailed, rep0.Signatures[1].Indication, "%+v", rep0.Signatures[1].Findings)
-	assert.Contains(t, rep0.Signatures[1].Findings[0].Detail, "not part of the revision it signs")
+	assert.Contains(t, rep0.Signatures[1].Findings[0].Detail.String(), "not part of the revision it signs")
 
 	// Certification P=3 permits annotations: the overlay is allowed, and
 	// reported.
@@ -271,7 +272,7 @@ func TestPDFAttacks(t *testing.T) {
 	rep := verifyPDF(t, e.online(), withAnnot)
 	s := rep.Signatures[0]
 	assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
-	assert.Contains(t, strings.Join(s.Coverage.AllowedChanges, "\n"), "certification level")
+	assert.Contains(t, strings.Join(texts(s.Coverage.AllowedChanges), "\n"), "certification level")
 
 	// Junk after %%EOF is reported, not a change of the signed revision.
 	junk := append(bytes.Clone(signed), []byte("garbage after the end")...)
@@ -338,7 +339,7 @@ func TestPDFFromMutool(t *testing.T) {
 	// mutool hashes with SHA-1, which Circular 15/2025 no longer accepts.
 	assert.Equal(t, Indeterminate, s.Indication, "%+v\n%s", s.Findings, s.Text(English))
 	assert.Equal(t, CryptoConstraintsFailure, s.SubIndication)
-	assert.Contains(t, s.Findings[0].Detail, "SHA-1")
+	assert.Contains(t, s.Findings[0].Detail.String(), "SHA-1")
 
 	// Everything else holds: under a policy that still accepts SHA-1 it passes.
 	lax := VietnamPolicy()
@@ -364,17 +365,17 @@ func TestPDFFormFilling(t *testing.T) {
 
 	s := verifyPDF(t, e.online(), appendUpdate(t, p2, map[int]string{6: filled})).Signatures[0]
 	assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, s.Coverage.ModifiedAfterSigning)
-	assert.Contains(t, s.Coverage.AllowedChanges, "form fields filled in")
+	assert.Contains(t, codes(s.Coverage.AllowedChanges), "pdf.change.form-filled")
 
 	s = verifyPDF(t, e.online(), appendUpdate(t, p1, map[int]string{6: filled})).Signatures[0]
 	assert.Equal(t, TotalFailed, s.Indication)
-	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "P=1")
+	assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), "P=1")
 
 	// Changing more than the value (moving the field) is not form filling.
 	moved := strings.Replace(filled, "[72 600 300 620]", "[72 100 300 120]", 1)
 	s = verifyPDF(t, e.online(), appendUpdate(t, p2, map[int]string{6: moved})).Signatures[0]
 	assert.Equal(t, TotalFailed, s.Indication)
-	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "/Rect")
+	assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), "/Rect")
 }
 
 // A PAdES-LTA style document time-stamp, added by hand as an incremental
@@ -424,7 +425,7 @@ func TestPDFDocumentTimestamp(t *testing.T) {
 	assert.True(t, ts.Coverage.WholeDocument)
 
 	assert.Equal(t, TotalPassed, sig.Indication, "%+v %v", sig.Findings, sig.Coverage.ModifiedAfterSigning)
-	assert.Contains(t, sig.Coverage.AllowedChanges, "document time-stamp added")
+	assert.Contains(t, codes(sig.Coverage.AllowedChanges), "pdf.change.document-timestamp")
 	assert.Equal(t, TimeFromTimestamp, sig.TimeSource, "the document time-stamp is the signature's POE")
 	assert.Equal(t, signAt.Add(time.Hour), sig.BestSignatureTime)
 
@@ -462,8 +463,8 @@ func TestPDFLongTermOffline(t *testing.T) {
 	for _, rv := range s.Revocation {
 		assert.Equal(t, "embedded", rv.Origin, rv.Subject)
 	}
-	assert.Contains(t, s.Coverage.AllowedChanges, "validation data (DSS/VRI) added")
-	assert.Contains(t, s.Coverage.AllowedChanges, "document time-stamp added")
+	assert.Contains(t, codes(s.Coverage.AllowedChanges), "pdf.change.dss-added")
+	assert.Contains(t, codes(s.Coverage.AllowedChanges), "pdf.change.document-timestamp")
 
 	// The same signature without its DSS is INDETERMINATE offline.
 	rep = verifyPDF(t, e.offline(), signed)

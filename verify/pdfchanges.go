@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"regexp"
 	"slices"
@@ -43,19 +42,20 @@ const maxUpdateBytes = 64 << 20
 
 var objHeader = regexp.MustCompile(`(?:^|[^0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0-9]{1,5})[ \t\r\n\f\x00]+obj\b`)
 
-// String renders a change for Coverage.ModifiedAfterSigning.
-func (c Change) String() string {
+// Message is the change as one line of Coverage.ModifiedAfterSigning:
+// where it was made, what it did (the Detail as cause) and the rule.
+func (c Change) Message() Message {
 	if c.Object == 0 {
-		return fmt.Sprintf("revision %d: %s (rule %s)", c.Revision, c.Detail, c.Rule)
+		return msg("pdf.change.at-revision", c.Revision, c.Rule, c.Detail)
 	}
-	path := c.Path
-	if path == "" {
-		path = "(unreferenced)"
+	if c.Path == "" {
+		return msg("pdf.change.at-unreferenced-object", c.Revision, c.Object, c.Rule, c.Detail)
 	}
-	return fmt.Sprintf("revision %d, object %d at %s: %s (rule %s)", c.Revision, c.Object, path, c.Detail, c.Rule)
+	return msg("pdf.change.at-object", c.Revision, c.Object, c.Path, c.Rule, c.Detail)
 }
 
-func (c Change) summary() string { return c.Detail }
+// String is the change in English.
+func (c Change) String() string { return c.Message().String() }
 
 type changeJudge struct {
 	signed, final *pdf.Document
@@ -118,7 +118,7 @@ func (j *changeJudge) revisionOf(n int) int {
 	return j.lastRev()
 }
 
-func (j *changeJudge) add(n int, allowed bool, rule, detail string) {
+func (j *changeJudge) add(n int, allowed bool, rule string, detail Message) {
 	c := Change{Revision: j.lastRev(), Object: n, Rule: rule, Allowed: allowed, Detail: detail}
 	if n > 0 {
 		c.Revision = j.revisionOf(n)
@@ -130,18 +130,20 @@ func (j *changeJudge) add(n int, allowed bool, rule, detail string) {
 		}
 	}
 	for _, o := range j.out {
-		if o.Object == c.Object && o.Detail == c.Detail && o.Rule == c.Rule {
+		if o.Object == c.Object && o.Detail.equal(c.Detail) && o.Rule == c.Rule {
 			return
 		}
 	}
 	j.out = append(j.out, c)
 }
 
-func (j *changeJudge) refuse(n int, rule, format string, args ...any) {
-	j.add(n, false, rule, fmt.Sprintf(format, args...))
+func (j *changeJudge) refuse(n int, rule, code string, args ...any) {
+	j.add(n, false, rule, msg(code, args...))
 }
 
-func (j *changeJudge) allow(n int, rule, detail string) { j.add(n, true, rule, detail) }
+func (j *changeJudge) allow(n int, rule, code string, args ...any) {
+	j.add(n, true, rule, msg(code, args...))
+}
 
 // structure checks the bytes and revisions after the signature: every
 // piece appended must be a complete incremental update, linearization
@@ -150,12 +152,12 @@ func (j *changeJudge) allow(n int, rule, detail string) { j.add(n, true, rule, d
 func (j *changeJudge) structure(doc io.ReaderAt) {
 	size := j.final.Size()
 	if size-j.end > maxUpdateBytes {
-		j.refuse(0, ruleStructure, "%d bytes were appended after signing: too much to analyse", size-j.end)
+		j.refuse(0, ruleStructure, "pdf.change.too-much", size-j.end)
 		return
 	}
 	upd := make([]byte, size-j.end)
 	if _, err := doc.ReadAt(upd, j.end); err != nil && err != io.EOF {
-		j.refuse(0, ruleStructure, "the data appended after signing cannot be read: %v", err)
+		j.refuse(0, ruleStructure, "pdf.change.unreadable-update", err)
 		return
 	}
 	rest := upd
@@ -169,10 +171,10 @@ func (j *changeJudge) structure(doc io.ReaderAt) {
 			rest = nil
 		}
 		if objHeader.Match(piece) && !bytes.Contains(piece, []byte("startxref")) {
-			j.refuse(0, ruleStructure, "objects appended after signing outside any revision (stray %%%%EOF or missing cross-reference data)")
+			j.refuse(0, ruleStructure, "pdf.change.outside-revision")
 		}
 		if bytes.Contains(piece, []byte("/Linearized")) {
-			j.refuse(0, ruleStructure, "a linearization dictionary appended after signing")
+			j.refuse(0, ruleStructure, "pdf.change.linearization")
 		}
 	}
 	sr := j.signed.Revisions()
@@ -183,7 +185,7 @@ func (j *changeJudge) structure(doc io.ReaderAt) {
 			found = found || r.XRef == want
 		}
 		if !found {
-			j.refuse(0, ruleStructure, "the later cross-reference chain does not continue from the signed revision")
+			j.refuse(0, ruleStructure, "pdf.change.xref-chain")
 		}
 	}
 }
@@ -194,7 +196,7 @@ func (j *changeJudge) trailer() {
 	ts, tf := j.signed.Trailer(), j.final.Trailer()
 	for _, k := range []pdf.Name{"Root", "Encrypt"} {
 		if !sameObject(j.signed, ts[k], j.final, tf[k], 1) {
-			j.refuse(0, ruleDefault, "the trailer's /%s was replaced", k)
+			j.refuse(0, ruleDefault, "pdf.change.trailer", k)
 		}
 	}
 }
@@ -262,21 +264,21 @@ func (j *changeJudge) object(n int) {
 	nf := j.gf.nodes[n]
 	if nf == nil {
 		if !j.gf.complete {
-			j.refuse(n, ruleDefault, "object %s after signing, and the document's object graph could not be walked to show it is unused", j.verb(n, existed))
+			j.refuse(n, ruleDefault, "pdf.change.graph-unwalkable", j.verb(n, existed))
 			return
 		}
 		if of == nil || isXRefOrObjStm(of) {
 			return
 		}
 		if j.docMDP == 1 {
-			j.refuse(n, ruleDocMDP1, "object %s after signing (%s), which the certification (P=1) forbids even unreferenced", j.verb(n, existed), describe(of))
+			j.refuse(n, ruleDocMDP1, "pdf.change.p1-unreferenced", j.verb(n, existed), describe(of))
 			return
 		}
-		j.allow(n, ruleUnreferenced, "unreferenced objects added (not part of the document)")
+		j.allow(n, ruleUnreferenced, "pdf.change.unreferenced")
 		return
 	}
 	if errF != nil {
-		j.refuse(n, ruleDefault, "object %s after signing cannot be read: %v", j.verb(n, existed), errF)
+		j.refuse(n, ruleDefault, "pdf.change.unreadable-object", j.verb(n, existed), errF)
 		return
 	}
 	roles := nf.roles
@@ -323,11 +325,11 @@ func (j *changeJudge) judge(n int, roles role, owners []int, os, of pdf.Object, 
 		return false
 	}
 	if roles&roleContent != 0 {
-		j.refuse(n, ruleDefault, "%s %s after signing", describe(of), j.verb(n, existed))
+		j.refuse(n, ruleDefault, "pdf.change.object", describe(of), j.verb(n, existed))
 		return
 	}
 	if roles&rolePages != 0 {
-		j.refuse(n, ruleDefault, "page tree %s after signing: pages added, removed or re-parented", j.verb(n, existed))
+		j.refuse(n, ruleDefault, "pdf.change.page-tree", j.verb(n, existed))
 		return
 	}
 	ds, _ := os.(pdf.Dict)
@@ -358,13 +360,13 @@ func (j *changeJudge) judge(n int, roles role, owners []int, os, of pdf.Object, 
 	}
 	if roles&roleSigValue != 0 {
 		if existed {
-			j.refuse(n, ruleDefault, "a signature dictionary or its references changed after signing")
+			j.refuse(n, ruleDefault, "pdf.change.signature-dictionary")
 		} else {
-			j.allow(n, ruleSignature, "signature added")
+			j.allow(n, ruleSignature, "pdf.change.signature-added")
 		}
 	}
 	if roles&roleDSS != 0 {
-		j.allow(n, ruleDSS, "validation data (DSS/VRI) added")
+		j.allow(n, ruleDSS, "pdf.change.dss-added")
 	}
 	if roles&roleMeta != 0 {
 		j.metadata(n, of)
@@ -374,9 +376,9 @@ func (j *changeJudge) judge(n int, roles role, owners []int, os, of pdf.Object, 
 	}
 	if roles&roleFormRes != 0 {
 		if j.docMDP == 1 {
-			j.refuse(n, ruleDocMDP1, "form resources (/DR) %s, which the certification (P=1) forbids", j.verb(n, existed))
+			j.refuse(n, ruleDocMDP1, "pdf.change.p1-dr", j.verb(n, existed))
 		} else {
-			j.allow(n, ruleSignature, "form resources (/DR) updated")
+			j.allow(n, ruleSignature, "pdf.change.dr-updated")
 		}
 	}
 	if !refused() && roles&(roleField|roleAnnot|roleFieldArr|roleAnnotArr|roleAcroForm|rolePage|roleCatalog) != 0 && len(j.out) == before {
@@ -390,11 +392,11 @@ func (j *changeJudge) judge(n int, roles role, owners []int, os, of pdf.Object, 
 // annotation added and refusing removals.
 func (j *changeJudge) page(n int, ds, df pdf.Dict, existed bool) {
 	if !existed || ds == nil || df == nil {
-		j.refuse(n, ruleDefault, "page added after signing")
+		j.refuse(n, ruleDefault, "pdf.change.page-added")
 		return
 	}
 	if bad := j.changedKeys(ds, df, "Annots"); len(bad) > 0 {
-		j.refuse(n, ruleDefault, "page changed after signing: %s", strings.Join(bad, ", "))
+		j.refuse(n, ruleDefault, "pdf.change.page-changed", strings.Join(bad, ", "))
 		return
 	}
 	a, _ := j.signed.Resolve(ds["Annots"])
@@ -412,9 +414,9 @@ func (j *changeJudge) arrayAdditions(n int, before, after pdf.Array, fields bool
 	for _, r := range old {
 		if !slices.Contains(now, r) {
 			if fields {
-				j.refuse(n, ruleDefault, "form fields were removed after signing")
+				j.refuse(n, ruleDefault, "pdf.change.fields-removed")
 			} else {
-				j.refuse(n, ruleDefault, "annotations were removed from a page after signing")
+				j.refuse(n, ruleDefault, "pdf.change.annotations-removed")
 			}
 			return
 		}
@@ -433,7 +435,7 @@ func (j *changeJudge) arrayAdditions(n int, before, after pdf.Array, fields bool
 			}
 		}
 		if !found {
-			j.refuse(n, ruleDefault, "direct annotations or fields added or changed after signing")
+			j.refuse(n, ruleDefault, "pdf.change.direct-annotations")
 			return
 		}
 	}
@@ -549,13 +551,13 @@ func (j *changeJudge) signedNow(field int) (bool, bool) {
 func (j *changeJudge) signing(n int, fi fieldInfo, dts bool) {
 	switch {
 	case dts:
-		j.allow(n, ruleDocTS, "document time-stamp added")
+		j.allow(n, ruleDocTS, "pdf.change.document-timestamp")
 	case j.docMDP == 1:
-		j.refuse(n, ruleDocMDP1, "signature field %q signed after signing, which the certification (P=1) forbids", fi.name)
+		j.refuse(n, ruleDocMDP1, "pdf.change.p1-signature", fi.name)
 	case j.locked(fi.name):
-		j.refuse(n, ruleFieldLock, "signature field %q was signed or changed, but the signature locked it (FieldMDP)", fi.name)
+		j.refuse(n, ruleFieldLock, "pdf.change.locked-signature", fi.name)
 	default:
-		j.allow(n, ruleSignature, "signature added")
+		j.allow(n, ruleSignature, "pdf.change.signature-added")
 	}
 }
 
@@ -576,25 +578,25 @@ func (j *changeJudge) added(n int) {
 			return
 		}
 		if fieldValue(j.final, fi.field) != nil {
-			j.refuse(n, ruleDefault, "signature field %q added after signing with a value that was already there", fi.name)
+			j.refuse(n, ruleDefault, "pdf.change.signature-old-value", fi.name)
 			return
 		}
 		if j.docMDP == 3 {
-			j.allow(n, ruleAnnotations, "annotation added (permitted by the certification level)")
+			j.allow(n, ruleAnnotations, "pdf.change.annotation-added")
 			return
 		}
-		j.refuse(n, ruleDefault, "signature field %q added after signing but not signed (an annotation like any other)", fi.name)
+		j.refuse(n, ruleDefault, "pdf.change.unsigned-signature-field", fi.name)
 	case fi.isField:
-		j.refuse(n, ruleDefault, "form field %q added after signing", fi.name)
+		j.refuse(n, ruleDefault, "pdf.change.field-added", fi.name)
 	case d != nil:
 		sub, _ := d["Subtype"].(pdf.Name)
 		if j.docMDP == 3 {
-			j.allow(n, ruleAnnotations, "annotation added (permitted by the certification level)")
+			j.allow(n, ruleAnnotations, "pdf.change.annotation-added")
 			return
 		}
-		j.refuse(n, ruleAnnotations, "annotation added to a page after signing (/Subtype /%s)", sub)
+		j.refuse(n, ruleAnnotations, "pdf.change.annotation-added-refused", sub)
 	default:
-		j.refuse(n, ruleDefault, "something other than an annotation added to /Annots or /Fields (%s)", describe(o))
+		j.refuse(n, ruleDefault, "pdf.change.not-annotation", describe(o))
 	}
 }
 
@@ -602,22 +604,22 @@ func (j *changeJudge) added(n int) {
 // when signed and changed.
 func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
 	if ds == nil || df == nil {
-		j.refuse(n, ruleDefault, "form field or annotation replaced by %s", describe(df))
+		j.refuse(n, ruleDefault, "pdf.change.field-replaced", describe(df))
 		return
 	}
 	fi := j.fieldInfoOf(j.final, n)
 	if !fi.isField {
 		if j.docMDP == 3 {
-			j.allow(n, ruleAnnotations, "annotation changed (permitted by the certification level)")
+			j.allow(n, ruleAnnotations, "pdf.change.annotation-changed")
 			return
 		}
 		sub, _ := df["Subtype"].(pdf.Name)
-		j.refuse(n, ruleAnnotations, "annotation changed after signing (/Subtype /%s)", sub)
+		j.refuse(n, ruleAnnotations, "pdf.change.annotation-changed-refused", sub)
 		return
 	}
 	if fi.isSig {
 		if fieldValue(j.signed, fi.field) != nil && !sameObject(j.signed, ds["V"], j.final, df["V"], 1) && fi.field == n {
-			j.refuse(n, ruleDefault, "the value of signed field %q was replaced", fi.name)
+			j.refuse(n, ruleDefault, "pdf.change.signed-value-replaced", fi.name)
 			return
 		}
 		now, dts := j.signedNow(fi.field)
@@ -626,17 +628,17 @@ func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
 			// values may change (they change nothing shown).
 			if bad := j.changedKeys(ds, df, "Lock", "SV"); len(bad) > 0 {
 				if j.docMDP == 3 && fieldValue(j.final, fi.field) == nil {
-					j.allow(n, ruleAnnotations, "annotation changed (permitted by the certification level)")
+					j.allow(n, ruleAnnotations, "pdf.change.annotation-changed")
 					return
 				}
-				j.refuse(n, ruleDefault, "signature field %q changed: %s", fi.name, strings.Join(bad, ", "))
+				j.refuse(n, ruleDefault, "pdf.change.signature-field-changed", fi.name, strings.Join(bad, ", "))
 				return
 			}
-			j.allow(n, ruleSignature, "signature field lock or seed values updated")
+			j.allow(n, ruleSignature, "pdf.change.lock-updated")
 			return
 		}
 		if bad := j.changedKeys(ds, df, "V", "AP", "AS", "MK", "F", "Lock", "SV", "DR", "Kids"); len(bad) > 0 {
-			j.refuse(n, ruleDefault, "signature field %q changed: %s", fi.name, strings.Join(bad, ", "))
+			j.refuse(n, ruleDefault, "pdf.change.signature-field-changed", fi.name, strings.Join(bad, ", "))
 			return
 		}
 		if j.sharedAppearance(n, ds, df) {
@@ -647,7 +649,7 @@ func (j *changeJudge) fieldOrAnnotChanged(n int, ds, df pdf.Dict) {
 		return
 	}
 	if bad := j.changedKeys(ds, df, "V", "AS", "AP", "MK"); len(bad) > 0 {
-		j.refuse(n, ruleDefault, "form field %q changed: %s", fi.name, strings.Join(bad, ", "))
+		j.refuse(n, ruleDefault, "pdf.change.field-changed", fi.name, strings.Join(bad, ", "))
 		return
 	}
 	if j.sharedAppearance(n, ds, df) {
@@ -688,7 +690,7 @@ func (j *changeJudge) sharedAppearance(n int, ds, df pdf.Dict) bool {
 	}
 	for _, num := range nums {
 		if node := j.gs.nodes[num]; node != nil && node.roles&roleContent != 0 {
-			j.refuse(n, ruleDefault, "the appearance of %q was replaced, and what it replaced (object %d) is also used elsewhere in the signed revision", j.fieldInfoOf(j.final, n).name, num)
+			j.refuse(n, ruleDefault, "pdf.change.shared-appearance", j.fieldInfoOf(j.final, n).name, num)
 			return true
 		}
 	}
@@ -717,16 +719,16 @@ func (j *changeJudge) kids(n int, ds, df pdf.Dict) {
 func (j *changeJudge) fill(n int, fi fieldInfo) {
 	switch {
 	case j.docMDP == 1:
-		j.refuse(n, ruleDocMDP1, "form field %q filled in, which the certification (P=1) forbids", fi.name)
+		j.refuse(n, ruleDocMDP1, "pdf.change.p1-fill", fi.name)
 	case j.locked(fi.name):
-		j.refuse(n, ruleFieldLock, "form field %q filled in, but the signature locked it (FieldMDP)", fi.name)
+		j.refuse(n, ruleFieldLock, "pdf.change.locked-fill", fi.name)
 	case !j.valueChanged(fi):
 		// Only a filled-in field may show a new appearance: a new
 		// appearance over an unchanged value shows what was not signed
 		// (the pdf-insecurity.org "replace" shadow attack).
-		j.refuse(n, ruleFormFill, "appearance of form field %q changed after signing, though its value did not", fi.name)
+		j.refuse(n, ruleFormFill, "pdf.change.appearance-without-value", fi.name)
 	default:
-		j.allow(n, ruleFormFill, "form fields filled in")
+		j.allow(n, ruleFormFill, "pdf.change.form-filled")
 	}
 }
 
@@ -740,18 +742,18 @@ func (j *changeJudge) valueChanged(fi fieldInfo) bool {
 // changed: it must belong only to annotations whose change is allowed.
 func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 	if len(owners) == 0 {
-		j.refuse(n, ruleDefault, "appearance object %s after signing", j.verb(n, existed))
+		j.refuse(n, ruleDefault, "pdf.change.appearance-object", j.verb(n, existed))
 		return
 	}
 	seen := map[int]bool{}
-	rule, detail := ruleSignature, "appearance of a signature field added"
+	rule, detail := ruleSignature, "pdf.change.signature-appearance-added"
 	for _, w := range owners {
 		if seen[w] {
 			continue
 		}
 		seen[w] = true
 		if w == 0 {
-			j.refuse(n, ruleDefault, "appearance of a direct widget %s after signing", j.verb(n, existed))
+			j.refuse(n, ruleDefault, "pdf.change.direct-widget-appearance", j.verb(n, existed))
 			return
 		}
 		fi := j.fieldInfoOf(j.final, w)
@@ -765,33 +767,33 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 			switch {
 			case now && dts:
 			case now && j.docMDP == 1:
-				j.refuse(n, ruleDocMDP1, "appearance of signature field %q %s, which the certification (P=1) forbids", fi.name, j.verb(n, existed))
+				j.refuse(n, ruleDocMDP1, "pdf.change.p1-signature-appearance", fi.name, j.verb(n, existed))
 				return
 			case now:
 			case !wasThere && j.docMDP == 3:
 			default:
-				j.refuse(n, ruleDefault, "appearance of signature field %q %s after signing", fi.name, j.verb(n, existed))
+				j.refuse(n, ruleDefault, "pdf.change.signature-appearance", fi.name, j.verb(n, existed))
 				return
 			}
 		case fi.isField:
-			rule, detail = ruleFormFill, "form fields filled in"
+			rule, detail = ruleFormFill, "pdf.change.form-filled"
 			switch {
 			case j.docMDP == 1:
-				j.refuse(n, ruleDocMDP1, "appearance of form field %q %s, which the certification (P=1) forbids", fi.name, j.verb(n, existed))
+				j.refuse(n, ruleDocMDP1, "pdf.change.p1-field-appearance", fi.name, j.verb(n, existed))
 				return
 			case j.locked(fi.name):
-				j.refuse(n, ruleFieldLock, "appearance of form field %q %s, but the signature locked it (FieldMDP)", fi.name, j.verb(n, existed))
+				j.refuse(n, ruleFieldLock, "pdf.change.locked-field-appearance", fi.name, j.verb(n, existed))
 				return
 			case !j.valueChanged(fi):
-				j.refuse(n, ruleFormFill, "appearance of form field %q %s after signing, though its value did not change", fi.name, j.verb(n, existed))
+				j.refuse(n, ruleFormFill, "pdf.change.field-appearance-without-value", fi.name, j.verb(n, existed))
 				return
 			}
 		default:
 			if j.docMDP != 3 {
-				j.refuse(n, ruleAnnotations, "appearance of an annotation %s after signing", j.verb(n, existed))
+				j.refuse(n, ruleAnnotations, "pdf.change.annotation-appearance", j.verb(n, existed))
 				return
 			}
-			rule, detail = ruleAnnotations, "annotation changed (permitted by the certification level)"
+			rule, detail = ruleAnnotations, "pdf.change.annotation-changed"
 		}
 	}
 	j.allow(n, rule, detail)
@@ -802,11 +804,11 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 // /DocMDP kept).
 func (j *changeJudge) catalog(n int, ds, df pdf.Dict) {
 	if ds == nil || df == nil {
-		j.refuse(n, ruleDefault, "document catalog replaced")
+		j.refuse(n, ruleDefault, "pdf.change.catalog-replaced")
 		return
 	}
 	if bad := j.changedKeys(ds, df, "AcroForm", "DSS", "Metadata", "Version", "Extensions", "Perms"); len(bad) > 0 {
-		j.refuse(n, ruleDefault, "document catalog entries changed: %s", strings.Join(bad, ", "))
+		j.refuse(n, ruleDefault, "pdf.change.catalog-changed", strings.Join(bad, ", "))
 		return
 	}
 	if !sameObject(j.signed, ds["AcroForm"], j.final, df["AcroForm"], 1) {
@@ -815,7 +817,7 @@ func (j *changeJudge) catalog(n int, ds, df pdf.Dict) {
 		ad, _ := a.(pdf.Dict)
 		bd, _ := b.(pdf.Dict)
 		if bd == nil && ad != nil {
-			j.refuse(n, ruleDefault, "the interactive form was removed")
+			j.refuse(n, ruleDefault, "pdf.change.form-removed")
 			return
 		}
 		j.acroForm(n, ad, bd)
@@ -824,7 +826,7 @@ func (j *changeJudge) catalog(n int, ds, df pdf.Dict) {
 		r, _ := df["Metadata"].(pdf.Ref)
 		o, _ := j.final.Resolve(df["Metadata"])
 		if !xmpStream(j.final, o, r) {
-			j.refuse(n, ruleMetadata, "the catalog's /Metadata is not an XMP metadata stream")
+			j.refuse(n, ruleMetadata, "pdf.change.metadata-not-xmp")
 			return
 		}
 	}
@@ -835,21 +837,21 @@ func (j *changeJudge) catalog(n int, ds, df pdf.Dict) {
 		bd, _ := b.(pdf.Dict)
 		j.perms(n, ad, bd)
 	}
-	j.allow(n, ruleMetadata, "document catalog: form, DSS or metadata updated")
+	j.allow(n, ruleMetadata, "pdf.change.catalog-updated")
 }
 
 // acroForm allows the form dictionary to change in /Fields (removals
 // refused, additions judged), /SigFlags, /DR, /DA and /NeedAppearances.
 func (j *changeJudge) acroForm(n int, ds, df pdf.Dict) {
 	if df == nil {
-		j.refuse(n, ruleDefault, "form dictionary replaced by something else")
+		j.refuse(n, ruleDefault, "pdf.change.form-replaced")
 		return
 	}
 	if ds == nil {
 		ds = pdf.Dict{}
 	}
 	if bad := j.changedKeys(ds, df, "Fields", "SigFlags", "DR", "DA", "NeedAppearances"); len(bad) > 0 {
-		j.refuse(n, ruleDefault, "form dictionary changed: %s", strings.Join(bad, ", "))
+		j.refuse(n, ruleDefault, "pdf.change.form-changed", strings.Join(bad, ", "))
 		return
 	}
 	a, _ := j.signed.Resolve(ds["Fields"])
@@ -863,13 +865,13 @@ func (j *changeJudge) acroForm(n int, ds, df pdf.Dict) {
 func (j *changeJudge) metadata(n int, of pdf.Object) {
 	if s, ok := of.(*pdf.Stream); ok {
 		if !xmpStream(j.final, s, pdf.Ref{Num: n}) {
-			j.refuse(n, ruleMetadata, "the catalog's /Metadata is not an XMP metadata stream")
+			j.refuse(n, ruleMetadata, "pdf.change.metadata-not-xmp")
 			return
 		}
-		j.allow(n, ruleMetadata, "document metadata updated")
+		j.allow(n, ruleMetadata, "pdf.change.metadata-updated")
 		return
 	}
-	j.allow(n, ruleMetadata, "document metadata updated")
+	j.allow(n, ruleMetadata, "pdf.change.metadata-updated")
 }
 
 // xmpStream reports an XMP metadata stream: /Type /Metadata /Subtype /XML
@@ -904,10 +906,10 @@ func (j *changeJudge) perms(n int, ds, df pdf.Dict) {
 		b = df["DocMDP"]
 	}
 	if !sameObject(j.signed, a, j.final, b, 1) {
-		j.refuse(n, ruleDefault, "the certification signature (/Perms /DocMDP) was changed")
+		j.refuse(n, ruleDefault, "pdf.change.docmdp-changed")
 		return
 	}
-	j.allow(n, ruleMetadata, "permissions (/Perms) updated")
+	j.allow(n, ruleMetadata, "pdf.change.perms-updated")
 }
 
 // changedKeys lists the keys whose values differ between a and b, other

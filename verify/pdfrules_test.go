@@ -239,10 +239,10 @@ func TestPDFLaterSignatureRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := appendUpdate(t, tc.doc, laterSignatureUpdate(t, tc.doc, tc.signed, overlay))
 			s := sigByID(t, verifyPDF(t, e.online(), doc), "A")
-			mod := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			mod := strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
 			if tc.pass {
 				assert.Equal(t, TotalPassed, s.Indication, "%v %+v", mod, s.Findings)
-				assert.Contains(t, strings.Join(s.Coverage.AllowedChanges, "\n"), tc.want)
+				assert.Contains(t, strings.Join(texts(s.Coverage.AllowedChanges), "\n"), tc.want)
 				return
 			}
 			assert.Equal(t, TotalFailed, s.Indication)
@@ -312,10 +312,10 @@ func TestPDFDSSAndMetadataRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := appendUpdate(t, tc.doc, tc.upd(tc.doc))
 			s := sigByID(t, verifyPDF(t, e.online(), doc), "A")
-			mod := strings.Join(s.Coverage.ModifiedAfterSigning, "\n")
+			mod := strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
 			if tc.pass {
 				assert.Equal(t, TotalPassed, s.Indication, "%v %+v", mod, s.Findings)
-				assert.Contains(t, strings.Join(s.Coverage.AllowedChanges, "\n"), tc.want)
+				assert.Contains(t, strings.Join(texts(s.Coverage.AllowedChanges), "\n"), tc.want)
 				return
 			}
 			assert.Equal(t, TotalFailed, s.Indication)
@@ -357,12 +357,12 @@ func TestPDFKysoThenMutool(t *testing.T) {
 	require.Contains(t, byID, "Kyso")
 	k := byID["Kyso"]
 	assert.Equal(t, TotalPassed, k.Indication, "%+v %v", k.Findings, k.Coverage.ModifiedAfterSigning)
-	assert.Contains(t, k.Coverage.AllowedChanges, "signature added")
+	assert.Contains(t, codes(k.Coverage.AllowedChanges), "pdf.change.signature-added")
 
 	tampered := appendUpdate(t, both, map[int]string{4: contentStream("Pay 1000000 VND")})
 	for _, s := range verifyPDF(t, o, tampered).Signatures {
 		assert.Equal(t, TotalFailed, s.Indication, s.ID)
-		assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "/Root/Pages/Kids[0]/Contents")
+		assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), "/Root/Pages/Kids[0]/Contents")
 	}
 }
 
@@ -381,7 +381,7 @@ func TestPDFDirectAnnotations(t *testing.T) {
 	require.NotEqual(t, page, replaced)
 	s := sigByID(t, verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{3: replaced})), "A")
 	assert.Equal(t, TotalFailed, s.Indication)
-	assert.Contains(t, strings.Join(s.Coverage.ModifiedAfterSigning, "\n"), "direct annotations")
+	assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), "direct annotations")
 	s = sigByID(t, verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{3: page})), "A")
 	assert.Equal(t, TotalPassed, s.Indication, "%v", s.Coverage.ModifiedAfterSigning)
 }

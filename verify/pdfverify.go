@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +138,7 @@ func (p *PDFVerifier) Verify(ctx context.Context, doc io.ReaderAt, size int64) (
 		rep.Signatures = append(rep.Signatures, p.Validator.Validate(ctx, ev))
 	}
 	if tail := trailingBytes(doc, size); tail > 0 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d bytes after the last %%%%EOF are not part of any revision", tail))
+		rep.Warnings = append(rep.Warnings, msg("pdf.trailing-bytes", tail))
 	}
 	return rep, nil
 }
@@ -158,7 +157,7 @@ func (p *PDFVerifier) evidence(ctx context.Context, doc io.ReaderAt, size int64,
 func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, final *pdf.Document, f *pdf.Signature, dss pdfDSS, docMDP int) (*Evidence, int64) {
 	ev := &Evidence{Format: "PAdES", ID: f.Name}
 	if f.Dict == nil {
-		ev.FormatErr = errors.New("signature value /V is not a dictionary")
+		ev.FormatErr = errorMsg("pdf.v-not-dictionary")
 		return ev, 0
 	}
 	isDocTS := f.DocTimeStamp()
@@ -166,11 +165,11 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 		ev.Format = docTimestampFormat
 	}
 	if _, ok := f.Dict["Filter"].(pdf.Name); !ok {
-		ev.FormatErr = errors.New("signature dictionary without /Filter")
+		ev.FormatErr = errorMsg("pdf.no-filter")
 		return ev, 0
 	}
 	if len(f.Contents) == 0 {
-		ev.FormatErr = errors.New("signature dictionary without /Contents")
+		ev.FormatErr = errorMsg("pdf.no-contents")
 		return ev, 0
 	}
 	contents := f.Contents
@@ -182,7 +181,7 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 	end := br[2] + br[3]
 	ev.Coverage.References = []string{fmt.Sprintf("bytes %d–%d", 0, br[1]), fmt.Sprintf("bytes %d–%d", br[2], end)}
 	ev.Coverage.WholeDocument = end == size
-	ev.Coverage.Description = fmt.Sprintf("bytes 0–%d and %d–%d of %d (the revision ending at byte %d)", br[1], br[2], end, size, end)
+	ev.Coverage.Description = msg("pdf.coverage", br[1], br[2], end, size)
 	if err := checkGap(doc, br, contents); err != nil {
 		ev.FormatErr = err
 		return ev, 0
@@ -201,7 +200,7 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 	if end < size {
 		signedRev, err := final.At(end)
 		if err != nil {
-			ev.FormatErr = fmt.Errorf("the signed revision cannot be read: %w", err)
+			ev.FormatErr = errorMsg("pdf.signed-revision-unreadable", err)
 			return ev, 0
 		}
 		// The signature dictionary must be part of the revision it signs
@@ -209,7 +208,7 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 		if f.Value.Num != 0 {
 			old, err := signedRev.Object(f.Value.Num)
 			if err != nil || !sameObject(signedRev, old, final, f.Dict, 0) {
-				ev.FormatErr = errors.New("the signature dictionary is not part of the revision it signs")
+				ev.FormatErr = errorMsg("pdf.signature-outside-revision")
 				return ev, 0
 			}
 		}
@@ -223,15 +222,15 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 		changes := analyzeChanges(doc, final, signedRev, end, level, signatureLocks(signedRev, f))
 		for _, c := range changes {
 			if c.Allowed {
-				if !slices.Contains(ev.Coverage.AllowedChanges, c.summary()) {
-					ev.Coverage.AllowedChanges = append(ev.Coverage.AllowedChanges, c.summary())
+				if !slices.ContainsFunc(ev.Coverage.AllowedChanges, c.Detail.equal) {
+					ev.Coverage.AllowedChanges = append(ev.Coverage.AllowedChanges, c.Detail)
 				}
 			} else {
-				ev.Coverage.ModifiedAfterSigning = append(ev.Coverage.ModifiedAfterSigning, c.String())
+				ev.Coverage.ModifiedAfterSigning = append(ev.Coverage.ModifiedAfterSigning, c.Message())
 			}
 		}
 		ev.Coverage.Changes = changes
-		sort.Strings(ev.Coverage.AllowedChanges)
+		slices.SortFunc(ev.Coverage.AllowedChanges, func(a, b Message) int { return strings.Compare(a.String(), b.String()) })
 	}
 
 	var out *Evidence
@@ -256,18 +255,18 @@ func (p *PDFVerifier) extract(ctx context.Context, doc io.ReaderAt, size int64, 
 func byteRange(v []int64, size int64) ([4]int64, error) {
 	var br [4]int64
 	if len(v) != 4 {
-		return br, errors.New("/ByteRange is not an array of four integers")
+		return br, errorMsg("pdf.byterange-shape")
 	}
 	copy(br[:], v)
 	switch {
 	case br[0] != 0:
-		return br, fmt.Errorf("/ByteRange starts at %d, not 0", br[0])
+		return br, errorMsg("pdf.byterange-start", br[0])
 	case br[1] <= 0 || br[2] <= br[1]+1 || br[3] < 0:
-		return br, fmt.Errorf("/ByteRange %v is not increasing", br)
+		return br, errorMsg("pdf.byterange-order", fmt.Sprint(br))
 	case br[2]+br[3] > size:
-		return br, fmt.Errorf("/ByteRange %v reaches past the end of the file (%d bytes)", br, size)
+		return br, errorMsg("pdf.byterange-past-end", fmt.Sprint(br), size)
 	case br[2]-br[1] > maxContentsHex:
-		return br, fmt.Errorf("/ByteRange gap of %d bytes is too large", br[2]-br[1])
+		return br, errorMsg("pdf.byterange-gap-large", br[2]-br[1])
 	}
 	return br, nil
 }
@@ -277,17 +276,17 @@ func byteRange(v []int64, size int64) ([4]int64, error) {
 func checkGap(doc io.ReaderAt, br [4]int64, contents []byte) error {
 	gap := make([]byte, br[2]-br[1])
 	if _, err := doc.ReadAt(gap, br[1]); err != nil {
-		return fmt.Errorf("reading /Contents: %v", err)
+		return errorMsg("pdf.contents-unreadable", err)
 	}
 	if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
-		return errors.New("the /ByteRange gap is not exactly the /Contents hex string")
+		return errorMsg("pdf.gap-not-contents")
 	}
 	raw, err := hex.DecodeString(string(gap[1 : len(gap)-1]))
 	if err != nil {
-		return errors.New("the /ByteRange gap is not a plain hex string")
+		return errorMsg("pdf.gap-not-hex")
 	}
 	if !bytes.Equal(raw, contents) {
-		return errors.New("the /ByteRange gap does not hold this signature's /Contents")
+		return errorMsg("pdf.gap-other-contents")
 	}
 	return nil
 }
@@ -301,18 +300,18 @@ func checkRevisionEnd(doc io.ReaderAt, end, size int64) error {
 	}
 	tail := make([]byte, n)
 	if _, err := doc.ReadAt(tail, end-n); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading the end of the signed revision: %v", err)
+		return errorMsg("pdf.revision-end-unreadable", err)
 	}
 	t := bytes.TrimRight(tail, "\r\n")
 	if len(tail)-len(t) > 2 || !bytes.HasSuffix(t, []byte("%%EOF")) || !bytes.Contains(t, []byte("startxref")) {
-		return fmt.Errorf("the signed range ends at byte %d, which is not the end of a revision", end)
+		return errorMsg("pdf.range-not-revision-end", end)
 	}
 	if end < size {
 		// A revision ends at the first end-of-line after %%EOF: the rest of
 		// a CRLF pair must not be left out.
 		next := make([]byte, 1)
 		if _, err := doc.ReadAt(next, end); err == nil && next[0] == '\n' && bytes.HasSuffix(tail, []byte("\r")) {
-			return errors.New("the signed range splits the end-of-line after %%EOF")
+			return errorMsg("pdf.range-splits-eol")
 		}
 	}
 	return nil
@@ -322,18 +321,18 @@ func checkRevisionEnd(doc io.ReaderAt, end, size int64) error {
 // that everything after it is zero padding.
 func derPrefix(contents []byte) ([]byte, error) {
 	if len(contents) < 2 || contents[0] != 0x30 {
-		return nil, errors.New("/Contents does not start with a DER SEQUENCE")
+		return nil, errorMsg("pdf.contents-not-der")
 	}
 	total, err := ber.Len(contents)
 	if err != nil {
 		if contents[1] == 0x80 {
-			return nil, errors.New("/Contents holds a BER element without its end-of-contents octets")
+			return nil, errorMsg("pdf.contents-ber-unterminated")
 		}
-		return nil, errors.New("/Contents has an unsupported DER length or its DER length exceeds the string")
+		return nil, errorMsg("pdf.contents-der-length")
 	}
 	for _, b := range contents[total:] {
 		if b != 0 {
-			return nil, errors.New("non-zero bytes after the signature in /Contents (hidden data)")
+			return nil, errorMsg("pdf.contents-hidden-data")
 		}
 	}
 	return contents[:total], nil
@@ -387,7 +386,7 @@ func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) 
 		return &Evidence{Format: "PAdES", FormatErr: err}
 	}
 	if len(sd.SignerInfos) != 1 {
-		return &Evidence{Format: "PAdES", FormatErr: fmt.Errorf("%d SignerInfos; a PDF signature has exactly one", len(sd.SignerInfos))}
+		return &Evidence{Format: "PAdES", FormatErr: errorMsg("pdf.signerinfo-count", len(sd.SignerInfos))}
 	}
 	hs := []crypto.Hash{sd.SignerInfos[0].Hash}
 	if subFilter == "adbe.pkcs7.sha1" {
@@ -405,18 +404,18 @@ func cmsPDFEvidence(doc io.ReaderAt, br [4]int64, der []byte, subFilter string) 
 		// The CMS signs (encapsulates) the SHA-1 digest of the ranges.
 		ev := cmsEvidence(sd, map[crypto.Hash][]byte{}, format)[0]
 		if sd.Content == nil {
-			ev.FormatErr = errors.New("adbe.pkcs7.sha1 signature without encapsulated digest")
+			ev.FormatErr = errorMsg("pdf.sha1-no-digest")
 		} else if !bytes.Equal(sd.Content, digests[crypto.SHA1]) && ev.FormatErr == nil {
-			ev.DigestErr = errors.New("the encapsulated SHA-1 digest does not match the signed bytes")
+			ev.DigestErr = errorMsg("pdf.sha1-digest-mismatch")
 		}
 		if ev.DigestAlgorithm != crypto.SHA1 {
-			ev.Warnings = append(ev.Warnings, "adbe.pkcs7.sha1: the document is hashed with SHA-1")
+			ev.Warnings = append(ev.Warnings, msg("pdf.sha1-document-hash"))
 		}
 		ev.DigestAlgorithm = crypto.SHA1
 		return ev
 	}
 	if sd.Content != nil {
-		return &Evidence{Format: format, FormatErr: errors.New("detached PDF signature with encapsulated content")}
+		return &Evidence{Format: format, FormatErr: errorMsg("pdf.detached-with-content")}
 	}
 	return cmsEvidence(sd, digests, format)[0]
 }

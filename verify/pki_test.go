@@ -77,6 +77,7 @@ func verifyOne(t *testing.T, o Options, sig, data []byte) *SignatureReport {
 	rep, err := v.VerifyDetached(context.Background(), sig, bytes.NewReader(data))
 	require.NoError(t, err)
 	require.Len(t, rep.Signatures, 1)
+	requireKnownCodes(t, rep)
 	return rep.Signatures[0]
 }
 
@@ -137,7 +138,7 @@ func TestPKISituations(t *testing.T) {
 				assert.Equal(t, checkAt, r.BestSignatureTime)
 				require.NotNil(t, r.ClaimedSigningTime)
 				assert.Equal(t, signAt, *r.ClaimedSigningTime)
-				assert.Contains(t, r.Warnings, "the signing time is self-declared by the signer and not proven by a timestamp; validation used the validation time")
+				assert.Contains(t, codes(r.Warnings), "time.self-declared")
 			},
 		},
 		{
@@ -221,7 +222,7 @@ func TestPKISituations(t *testing.T) {
 			ind: Indeterminate, sub: TryLater,
 			check: func(t *testing.T, r *SignatureReport) {
 				assert.True(t, r.Revocation[0].FetchFailed)
-				assert.Contains(t, r.Findings[0].Detail, "could not be reached")
+				assert.Contains(t, r.Findings[0].Detail.String(), "could not be reached")
 			},
 		},
 		{
@@ -234,7 +235,7 @@ func TestPKISituations(t *testing.T) {
 			check: func(t *testing.T, r *SignatureReport) {
 				joined := ""
 				for _, p := range r.Revocation[0].Problems {
-					joined += p + "\n"
+					joined += p.String() + "\n"
 				}
 				assert.Contains(t, joined, "OCSP response rejected")
 				assert.Contains(t, joined, "too old")
@@ -354,7 +355,7 @@ func TestPKISituations(t *testing.T) {
 				assert.NotEmpty(t, r.Chain, "the SHA-1 chain crypto/x509 refuses is still found and reported")
 				joined := ""
 				for _, f := range r.Findings {
-					joined += f.Detail + "\n"
+					joined += f.Detail.String() + "\n"
 				}
 				assert.Contains(t, joined, "SHA1")
 				assert.Contains(t, joined, "RSA key of 1024 bits")

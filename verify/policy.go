@@ -74,17 +74,20 @@ func VietnamPolicy() *AlgorithmPolicy {
 	}
 }
 
-// algoError explains why an algorithm is refused.
+// algoError explains why an algorithm is refused: what names it (a
+// message: "hash SHA-1", "RSA key of 1024 bits (minimum 2048)").
 type algoError struct {
-	what   string
+	what   Message
 	sunset time.Time // zero: never acceptable
 }
 
-func (e *algoError) Error() string {
+func (e *algoError) Error() string { return e.message().String() }
+
+func (e *algoError) message() Message {
 	if e.sunset.IsZero() {
-		return e.what + " is not acceptable"
+		return msg("algorithm.refused", e.what)
 	}
-	return fmt.Sprintf("%s was acceptable only until %s and no proof of existence predates that", e.what, e.sunset.Format("2006-01-02"))
+	return msg("algorithm.sunset", e.sunset, e.what)
 }
 
 // checkHash accepts h at time at (the proven existence time, or zero when
@@ -96,24 +99,23 @@ func (p *AlgorithmPolicy) checkHash(h crypto.Hash, poe time.Time) error {
 
 // acceptHash is checkHash that also returns a remark for the report when
 // h was accepted only through SHA1ProvenBefore.
-func (p *AlgorithmPolicy) acceptHash(h crypto.Hash, poe time.Time) (string, error) {
+func (p *AlgorithmPolicy) acceptHash(h crypto.Hash, poe time.Time) (Message, error) {
 	for _, ok := range p.Hashes {
 		if h == ok {
-			return "", nil
+			return Message{}, nil
 		}
 	}
-	name := hashName(h)
+	what := msg("algorithm.hash", hashName(h))
 	if s, ok := p.HashSunset[h]; ok {
 		if !poe.IsZero() && poe.Before(s) {
-			return "", nil
+			return Message{}, nil
 		}
 		if h == crypto.SHA1 && !p.SHA1ProvenBefore.IsZero() && !poe.IsZero() && poe.Before(p.SHA1ProvenBefore) {
-			return fmt.Sprintf("SHA-1 accepted by the caller's policy: proof of existence at %s, before %s",
-				poe.UTC().Format(time.RFC3339), p.SHA1ProvenBefore.Format("2006-01-02")), nil
+			return msg("algorithm.sha1-accepted", poe, p.SHA1ProvenBefore), nil
 		}
-		return "", &algoError{what: "hash " + name, sunset: s}
+		return Message{}, &algoError{what: what, sunset: s}
 	}
-	return "", &algoError{what: "hash " + name}
+	return Message{}, &algoError{what: what}
 }
 
 // checkKey accepts pub at proven existence time poe (zero: none).
@@ -126,14 +128,14 @@ func (p *AlgorithmPolicy) checkKey(pub crypto.PublicKey, poe time.Time) error {
 	case *ecdsa.PublicKey:
 		bits, min, legacy, kind = k.Curve.Params().BitSize, p.MinECDSABits, p.LegacyMinECDSABits, "ECDSA"
 	case ed25519.PublicKey:
-		return &algoError{what: "Ed25519 (not listed by Circular 15/2025)"}
+		return &algoError{what: msg("algorithm.ed25519")}
 	default:
-		return &algoError{what: fmt.Sprintf("public key type %T", pub)}
+		return &algoError{what: msg("algorithm.key-type", fmt.Sprintf("%T", pub))}
 	}
 	if bits >= min {
 		return nil
 	}
-	what := fmt.Sprintf("%s key of %d bits (minimum %d)", kind, bits, min)
+	what := msg("algorithm.key-size", kind, bits, min)
 	if legacy > 0 && bits >= legacy && !p.WeakKeySunset.IsZero() {
 		if !poe.IsZero() && poe.Before(p.WeakKeySunset) {
 			return nil

@@ -25,7 +25,7 @@ type Report struct {
 	Anchors    int                `json:"trustAnchors"`
 	Signatures []*SignatureReport `json:"signatures"`
 	// Warnings are document-level remarks (e.g. unsigned content).
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []Message `json:"warnings,omitempty"`
 }
 
 // Indication is the document's overall result: NO_SIGNATURE_FOUND without
@@ -93,10 +93,10 @@ type SignatureReport struct {
 
 	// Findings are every failed check, the decisive one first.
 	Findings []Finding `json:"findings,omitempty"`
-	Warnings []string  `json:"warnings,omitempty"`
+	Warnings []Message `json:"warnings,omitempty"`
 	// Information are remarks that need no action (the RSA PKCS#1 v1.5
 	// scheme the whole Vietnamese PKI signs with).
-	Information []string `json:"information,omitempty"`
+	Information []Message `json:"information,omitempty"`
 
 	// Layout is the known document layout the signature's place gives it
 	// (XML e-invoices and tax messages); nil when none.
@@ -122,7 +122,8 @@ type Integrity struct {
 	Intact             bool   `json:"intact"`
 	DigestAlgorithm    string `json:"digestAlgorithm,omitempty"`
 	SignatureAlgorithm string `json:"signatureAlgorithm,omitempty"`
-	Detail             string `json:"detail,omitempty"`
+	// Detail is what the failed check said.
+	Detail Message `json:"detail,omitzero"`
 	// NotChecked is set when the signature failed before its digests and
 	// signature value could both be checked (malformed, unresolvable
 	// reference, no key): the content is then neither known intact nor
@@ -134,9 +135,12 @@ type Integrity struct {
 type Finding struct {
 	Indication    Indication    `json:"indication"`
 	SubIndication SubIndication `json:"subIndication"`
-	// Detail explains the finding in English (technical detail).
-	Detail string `json:"detail"`
+	// Detail says what was found.
+	Detail Message `json:"detail"`
 }
+
+// String is the finding in English, with its sub-indication.
+func (f Finding) String() string { return "[" + string(f.SubIndication) + "] " + f.Detail.String() }
 
 // SignerInfo is the signer's identity as its certificate states it.
 type SignerInfo struct {
@@ -232,6 +236,6 @@ type TimestampInfo struct {
 	Valid   bool        `json:"valid"`
 	Anchor  *AnchorInfo `json:"anchor,omitempty"`
 	// Problems explain why an invalid timestamp was not used.
-	Problems   []string         `json:"problems,omitempty"`
+	Problems   []Message        `json:"problems,omitempty"`
 	Revocation []RevocationInfo `json:"revocation,omitempty"`
 }

@@ -47,7 +47,7 @@ type RevocationInfo struct {
 	// Nonce says whether an online OCSP response echoed our nonce.
 	Nonce string `json:"nonce,omitempty"`
 	// Problems lists data that was rejected and why, and fetch failures.
-	Problems []string `json:"problems,omitempty"`
+	Problems []Message `json:"problems,omitempty"`
 	// FetchFailed is true when an online fetch failed.
 	FetchFailed bool `json:"fetchFailed,omitempty"`
 }
@@ -69,7 +69,7 @@ func reasonName(r int) string {
 type revData struct {
 	crls     []revCRL
 	ocsps    []revOCSP
-	problems []string // unparsable items
+	problems []Message // unparsable items
 }
 
 type revCRL struct {
@@ -94,7 +94,7 @@ func (d *revData) addCRL(der []byte, origin, url string) error {
 		}
 	}
 	if err != nil {
-		d.problems = append(d.problems, fmt.Sprintf("%s CRL unparsable: %v", origin, err))
+		d.problems = append(d.problems, msg("revocation.crl-unparsable", origin, err))
 		return err
 	}
 	d.crls = append(d.crls, revCRL{crl: crl, origin: origin, url: url})
@@ -104,7 +104,7 @@ func (d *revData) addCRL(der []byte, origin, url string) error {
 func (d *revData) addOCSP(der []byte, origin, url string) (*revinfo.Response, error) {
 	r, err := revinfo.ParseOCSP(der)
 	if err != nil {
-		d.problems = append(d.problems, fmt.Sprintf("%s %v", origin, err))
+		d.problems = append(d.problems, msg("revocation.ocsp-unparsable", origin, err))
 		return nil, err
 	}
 	d.ocsps = append(d.ocsps, revOCSP{resp: r, origin: origin, url: url})
@@ -116,8 +116,8 @@ type answer struct {
 	status    RevocationStatus
 	revokedAt time.Time
 	reason    int
-	covers    bool   // a "good" answer that covers the time in question
-	note      string // a remark for the report
+	covers    bool    // a "good" answer that covers the time in question
+	note      Message // a remark for the report
 }
 
 // checkRevocation finds the status of cert (issued by issuer) at time at,
@@ -132,7 +132,7 @@ func (r *run) checkRevocation(ctx context.Context, cert, issuer *x509.Certificat
 		r.fetchRevocation(ctx, cert, issuer, at, data, &info)
 	}
 	if info.Status == StatusUnknown && len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
-		info.Problems = append(info.Problems, "certificate names no OCSP responder and no CRL distribution point")
+		info.Problems = append(info.Problems, msg("revocation.no-service"))
 	}
 	return info
 }
@@ -149,14 +149,14 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 		a, err := r.evalOCSP(o.resp, cert, issuer, at)
 		if err != nil {
 			if !errors.Is(err, errNotApplicable) {
-				info.Problems = append(info.Problems, fmt.Sprintf("%s OCSP response rejected: %v", o.origin, err))
+				info.Problems = append(info.Problems, msg("revocation.ocsp-rejected", o.origin, err))
 			}
 			continue
 		}
 		if a.status == StatusGood && !a.covers {
-			info.Problems = append(info.Problems, fmt.Sprintf("%s OCSP response is too old to speak for %s", o.origin, at.UTC().Format(time.RFC3339)))
+			info.Problems = append(info.Problems, msg("revocation.ocsp-too-old", o.origin, at))
 		}
-		if a.note != "" && !slices.Contains(info.Problems, a.note) {
+		if !a.note.IsZero() && !slices.ContainsFunc(info.Problems, a.note.equal) {
 			info.Problems = append(info.Problems, a.note)
 		}
 		if record(info, a, "OCSP", o.origin, o.url) {
@@ -173,13 +173,12 @@ func (r *run) fromPool(cert, issuer *x509.Certificate, at time.Time, data *revDa
 		a, err := r.evalCRL(c.crl, cert, issuer, at)
 		if err != nil {
 			if !errors.Is(err, errNotApplicable) {
-				info.Problems = append(info.Problems, fmt.Sprintf("%s CRL from %q rejected: %v", c.origin, c.crl.Issuer.CommonName, err))
+				info.Problems = append(info.Problems, msg("revocation.crl-rejected", c.origin, c.crl.Issuer.CommonName, err))
 			}
 			continue
 		}
 		if a.status == StatusGood && !a.covers {
-			info.Problems = append(info.Problems, fmt.Sprintf("%s CRL (thisUpdate %s, nextUpdate %s) is too old to speak for %s", c.origin,
-				c.crl.ThisUpdate.UTC().Format(time.RFC3339), c.crl.NextUpdate.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+			info.Problems = append(info.Problems, msg("revocation.crl-too-old", c.origin, c.crl.ThisUpdate, c.crl.NextUpdate, at))
 		}
 		if record(info, a, "CRL", c.origin, c.url) {
 			info.Responder = signer.DisplayName(c.crl.Issuer)
@@ -224,7 +223,7 @@ func (r *run) evalCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, 
 		return answer{status: StatusRevoked, revokedAt: res.RevokedAt, reason: res.Reason}, nil
 	}
 	if res.Partial {
-		return answer{}, errors.New("CRL covers only some revocation reasons")
+		return answer{}, errorMsg("revocation.crl-partial")
 	}
 	return answer{status: StatusGood, covers: covers(crl.ThisUpdate, crl.NextUpdate, at, r.skew)}, nil
 }
@@ -266,7 +265,7 @@ func (r *run) evalOCSP(resp *revinfo.Response, cert, issuer *x509.Certificate, a
 	case bool(single.Good):
 		return answer{status: StatusGood, covers: covers(single.ThisUpdate, single.NextUpdate, at, skew), note: note}, nil
 	case bool(single.Unknown):
-		return answer{}, errors.New("responder does not know the certificate")
+		return answer{}, errorMsg("revocation.ocsp-status-unknown")
 	default:
 		return answer{status: StatusRevoked, revokedAt: single.Revoked.RevocationTime, reason: int(single.Revoked.Reason), note: note}, nil
 	}
@@ -275,18 +274,18 @@ func (r *run) evalOCSP(resp *revinfo.Response, cert, issuer *x509.Certificate, a
 // checkResponder verifies who signed resp and whether they may. note
 // says what was not checked (a delegated responder's own revocation status
 // when it lacks id-pkix-ocsp-nocheck).
-func (r *run) checkResponder(resp *revinfo.Response, issuer *x509.Certificate) (note string, err error) {
+func (r *run) checkResponder(resp *revinfo.Response, issuer *x509.Certificate) (note Message, err error) {
 	d, err := revinfo.CheckResponder(resp, issuer, r.skew)
 	if err != nil || d == nil {
-		return "", err
+		return Message{}, err
 	}
 	if err := r.v.policy.checkKey(d.PublicKey, time.Time{}); err != nil {
-		return "", fmt.Errorf("delegated responder key: %v", err)
+		return Message{}, errorMsg("revocation.responder-key", err)
 	}
 	if !revinfo.HasOCSPNoCheck(d) {
-		return fmt.Sprintf("delegated OCSP responder %q lacks id-pkix-ocsp-nocheck; its own revocation status was not checked", displayName(d)), nil
+		return msg("revocation.responder-no-nocheck", displayName(d)), nil
 	}
-	return "", nil
+	return Message{}, nil
 }
 
 func responderName(resp *revinfo.Response) string {
@@ -307,25 +306,25 @@ func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificat
 		}
 		req, nonce, err := revinfo.NewOCSPRequest(cert, issuer)
 		if err != nil {
-			info.Problems = append(info.Problems, "building OCSP request: "+err.Error())
+			info.Problems = append(info.Problems, msg("revocation.ocsp-request", err))
 			continue
 		}
 		body, err := r.v.fetch.postOCSP(ctx, u, req)
 		if err != nil {
-			info.Problems = append(info.Problems, err.Error())
+			info.Problems = append(info.Problems, *errMessage(err))
 			info.FetchFailed = true
 			continue
 		}
 		resp, err := revinfo.ParseOCSP(body)
 		if err != nil {
-			info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: %v", u, err))
+			info.Problems = append(info.Problems, msg("revocation.ocsp-response", u, err))
 			info.FetchFailed = true
 			continue
 		}
 		nonceNote := "not echoed"
 		if resp.Nonce != nil {
 			if !revinfo.NonceMatches(resp.Nonce, nonce) {
-				info.Problems = append(info.Problems, fmt.Sprintf("OCSP response from %s: nonce does not match the request (replayed?)", u))
+				info.Problems = append(info.Problems, msg("revocation.ocsp-nonce", u))
 				continue
 			}
 			nonceNote = "matched"
@@ -341,13 +340,13 @@ func (r *run) fetchRevocation(ctx context.Context, cert, issuer *x509.Certificat
 		}
 		body, err := r.v.fetch.get(ctx, u)
 		if err != nil {
-			info.Problems = append(info.Problems, err.Error())
+			info.Problems = append(info.Problems, *errMessage(err))
 			info.FetchFailed = true
 			continue
 		}
 		one := &revData{}
 		if err := one.addCRL(body, "fetched", u); err != nil {
-			info.Problems = append(info.Problems, fmt.Sprintf("CRL from %s: %v", u, err))
+			info.Problems = append(info.Problems, msg("revocation.crl-response", u, err))
 			info.FetchFailed = true
 			continue
 		}

@@ -28,15 +28,6 @@ var (
 	ErrCertNotForSigning = errors.New("verify: the certificate is not for signing")
 )
 
-// Message is a remark in Vietnamese and English.
-type Message struct {
-	Vietnamese string `json:"vi"`
-	English    string `json:"en"`
-}
-
-// String returns both languages, Vietnamese first.
-func (m Message) String() string { return m.Vietnamese + " / " + m.English }
-
 // SignerCheckError is a refusal to sign: Reason is one of ErrCertExpired,
 // ErrCertNotYetValid, ErrCertRevoked or ErrCertNotForSigning.
 type SignerCheckError struct {
@@ -44,7 +35,10 @@ type SignerCheckError struct {
 	Message Message
 }
 
-func (e *SignerCheckError) Error() string { return e.Message.String() }
+// Error is the refusal in both languages, Vietnamese first.
+func (e *SignerCheckError) Error() string {
+	return e.Message.Text(Vietnamese) + " / " + e.Message.Text(English)
+}
 func (e *SignerCheckError) Unwrap() error { return e.Reason }
 
 // SignerCheckOptions configures CheckSigner. The zero value checks online
@@ -111,10 +105,7 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 	res := &SignerCheck{Certificate: certInfo(leaf)}
 	if o.Skip {
 		res.Skipped = true
-		res.Warnings = append(res.Warnings, Message{
-			Vietnamese: "Chưa kiểm tra chứng thư số trước khi ký (người dùng bỏ qua bước kiểm tra).",
-			English:    "The certificate was not checked before signing (the check was skipped).",
-		})
+		res.Warnings = append(res.Warnings, msg("signercheck.skipped"))
 		return res, nil
 	}
 	trust := o.Trust
@@ -134,37 +125,21 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 	r := &run{v: v, now: v.now(), skew: 0, rep: &SignatureReport{}}
 	at := r.now
 	name := displayName(leaf)
-	vnDate := func(t time.Time) string { return t.In(vietnamTime).Format("02/01/2006 15:04") }
-	enDate := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 	// 1. Validity period.
 	switch {
 	case at.After(leaf.NotAfter):
-		return nil, &SignerCheckError{Reason: ErrCertExpired, Message: Message{
-			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q đã hết hạn từ %s.", name, vnDate(leaf.NotAfter)),
-			English:    fmt.Sprintf("not signing: certificate %q expired at %s", name, enDate(leaf.NotAfter)),
-		}}
+		return nil, &SignerCheckError{Reason: ErrCertExpired, Message: msg("signercheck.expired", name, leaf.NotAfter)}
 	case at.Before(leaf.NotBefore):
-		return nil, &SignerCheckError{Reason: ErrCertNotYetValid, Message: Message{
-			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q chưa có hiệu lực (có hiệu lực từ %s).", name, vnDate(leaf.NotBefore)),
-			English:    fmt.Sprintf("not signing: certificate %q is not yet valid (valid from %s)", name, enDate(leaf.NotBefore)),
-		}}
+		return nil, &SignerCheckError{Reason: ErrCertNotYetValid, Message: msg("signercheck.not-yet-valid", name, leaf.NotBefore)}
 	}
 	// 2. Key usage: the rule verification applies to signer certificates.
 	if sub, detail := r.checkKeyUsages([]*x509.Certificate{leaf}, purposeSigner); sub != "" {
-		return nil, &SignerCheckError{Reason: ErrCertNotForSigning, Message: Message{
-			Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q không dùng để ký (thiếu mục đích sử dụng khóa digitalSignature hoặc nonRepudiation).", name),
-			English:    "not signing: " + detail + " (not for signing)",
-		}}
+		return nil, &SignerCheckError{Reason: ErrCertNotForSigning, Message: msg("signercheck.not-for-signing", detail)}
 	}
-	for _, w := range r.rep.Warnings {
-		res.Warnings = append(res.Warnings, Message{Vietnamese: "Cảnh báo: " + w, English: w})
-	}
+	res.Warnings = append(res.Warnings, r.rep.Warnings...)
 	if err := v.policy.checkKey(leaf.PublicKey, time.Time{}); err != nil {
-		res.Warnings = append(res.Warnings, Message{
-			Vietnamese: fmt.Sprintf("Cảnh báo: khóa của chứng thư số %q không đáp ứng Thông tư 15/2025/TT-BKHCN (RSA ≥ 2048 bit, ECDSA ≥ 256 bit); chữ ký sẽ không được công nhận khi kiểm tra.", name),
-			English:    fmt.Sprintf("warning: the key of certificate %q does not meet Circular 15/2025 (%v); verifiers will not accept the signature", name, err),
-		})
+		res.Warnings = append(res.Warnings, msg("signercheck.weak-key", name, err))
 	}
 
 	// 3. The issuer: the signer's chain, intermediates, anchors, AIA.
@@ -185,14 +160,11 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 				issuer = cr.chain[1]
 			}
 		} else {
-			res.Warnings = append(res.Warnings, Message{
-				Vietnamese: fmt.Sprintf("Cảnh báo: không xây dựng được đường dẫn tin cậy từ chứng thư số %q tới chứng thư số gốc được công nhận.", name),
-				English:    fmt.Sprintf("warning: no trusted path from certificate %q to a recognised root: %s", name, cr.detail),
-			})
+			res.Warnings = append(res.Warnings, msg("signercheck.no-path", name, cr.detail))
 		}
 	}
 	if issuer == nil {
-		res.Warnings = append(res.Warnings, unknownStatus(name, "không tìm thấy chứng thư số của tổ chức cấp", "the issuer's certificate was not found (not in the chain, no usable AIA URL)"))
+		res.Warnings = append(res.Warnings, msg("signercheck.status-unknown", name, msg("signercheck.why-no-issuer")))
 		return res, nil
 	}
 
@@ -209,29 +181,18 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 	switch info.Status {
 	case StatusRevoked:
 		if info.RevokedAt != nil && !info.RevokedAt.After(at) {
-			why := info.Reason
-			return nil, &SignerCheckError{Reason: ErrCertRevoked, Message: Message{
-				Vietnamese: fmt.Sprintf("Không ký: chứng thư số %q đã bị thu hồi từ %s (lý do: %s; nguồn: %s).", name, vnDate(*info.RevokedAt), why, info.Source),
-				English:    fmt.Sprintf("not signing: certificate %q was revoked at %s (%s; source: %s)", name, enDate(*info.RevokedAt), why, info.Source),
-			}}
+			return nil, &SignerCheckError{Reason: ErrCertRevoked, Message: msg("signercheck.revoked", name, *info.RevokedAt, info.Reason, info.Source)}
 		}
 	case StatusUnknown:
-		vi, en := "không có dữ liệu thu hồi dùng được", "no usable revocation data"
+		why := msg("signercheck.why-no-data")
 		if info.FetchFailed {
-			vi, en = "không kết nối được dịch vụ OCSP/CRL của tổ chức cấp", "the issuer's OCSP/CRL service could not be reached"
+			why = msg("signercheck.why-unreachable")
 		} else if len(leaf.OCSPServer) == 0 && len(leaf.CRLDistributionPoints) == 0 {
-			vi, en = "chứng thư số không nêu dịch vụ OCSP hay CRL", "the certificate names no OCSP responder and no CRL"
+			why = msg("signercheck.why-no-service")
 		}
-		res.Warnings = append(res.Warnings, unknownStatus(name, vi, en))
+		res.Warnings = append(res.Warnings, msg("signercheck.status-unknown", name, why))
 	}
 	return res, nil
-}
-
-func unknownStatus(name, vi, en string) Message {
-	return Message{
-		Vietnamese: fmt.Sprintf("Cảnh báo: không xác định được trạng thái của chứng thư số %q (%s). Vẫn ký; hãy kiểm tra lại chứng thư số với tổ chức cung cấp dịch vụ chứng thực.", name, vi),
-		English:    fmt.Sprintf("warning: the status of certificate %q could not be determined (%s); signing anyway, check the certificate with its CA", name, en),
-	}
 }
 
 // issuerAmong returns the certificate of cands that issued c.

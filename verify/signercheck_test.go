@@ -76,7 +76,7 @@ func TestCheckSigner(t *testing.T) {
 			require.NoError(t, err)
 			assert.True(t, res.Skipped)
 			require.Len(t, res.Warnings, 1)
-			assert.Contains(t, res.Warnings[0].Vietnamese, "Chưa kiểm tra")
+			assert.Contains(t, res.Warnings[0].Text(Vietnamese), "Chưa kiểm tra")
 		})
 	}
 
@@ -90,8 +90,8 @@ func TestCheckSigner(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Warnings, 1)
 	assert.Equal(t, StatusUnknown, res.Revocation.Status)
-	assert.Contains(t, res.Warnings[0].Vietnamese, "không xác định được trạng thái")
-	assert.Contains(t, res.Warnings[0].English, "could not be reached")
+	assert.Contains(t, res.Warnings[0].Text(Vietnamese), "không xác định được trạng thái")
+	assert.Contains(t, res.Warnings[0].Text(English), "could not be reached")
 
 	// A key below Circular 15's minimum: a warning (signing is the
 	// caller's choice), status still checked.
@@ -99,7 +99,7 @@ func TestCheckSigner(t *testing.T) {
 	res, err = CheckSigner(ctx, weak.Signer(), online)
 	require.NoError(t, err)
 	require.Len(t, res.Warnings, 1)
-	assert.Contains(t, res.Warnings[0].Vietnamese, "Thông tư 15/2025")
+	assert.Contains(t, res.Warnings[0].Text(Vietnamese), "Thông tư 15/2025")
 	assert.Equal(t, StatusGood, res.Revocation.Status)
 
 	// Offline, without data: a warning too.

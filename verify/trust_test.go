@@ -199,7 +199,7 @@ func TestLegacySHA1ChainWithEarlyTimestamp(t *testing.T) {
 	r := verifyOne(t, e.online(), sig, content)
 	assert.Equal(t, TotalPassed, r.Indication, "%+v", r.Findings)
 	assert.Len(t, r.Chain, 3)
-	assert.Contains(t, strings.Join(r.Warnings, "\n"), "accepted because a timestamp proves existence before its sunset")
+	assert.Contains(t, strings.Join(texts(r.Warnings), "\n"), "accepted because a timestamp proves existence before its sunset")
 
 	sig = e.sign(t, id, signSpec{claimed: false, tsa: false})
 	r = verifyOne(t, e.online(), sig, content)

@@ -85,14 +85,18 @@ type run struct {
 	aiaTried map[string]bool
 }
 
-func (r *run) warn(s string) {
-	if !slices.Contains(r.rep.Warnings, s) {
-		r.rep.Warnings = append(r.rep.Warnings, s)
+func (r *run) warn(m Message) {
+	if !slices.ContainsFunc(r.rep.Warnings, m.equal) {
+		r.rep.Warnings = append(r.rep.Warnings, m)
 	}
 }
 
-func (r *run) fail(sub SubIndication, format string, args ...any) {
-	r.rep.Findings = append(r.rep.Findings, Finding{Indication: indicationOf(sub), SubIndication: sub, Detail: fmt.Sprintf(format, args...)})
+func (r *run) fail(sub SubIndication, code string, args ...any) {
+	r.failWith(sub, msg(code, args...))
+}
+
+func (r *run) failWith(sub SubIndication, m Message) {
+	r.rep.Findings = append(r.rep.Findings, Finding{Indication: indicationOf(sub), SubIndication: sub, Detail: m})
 }
 
 // Validate decides the verdict for one signature from its evidence:
@@ -130,7 +134,7 @@ func (v *Validator) Validate(ctx context.Context, ev *Evidence) *SignatureReport
 	}
 	r.rep = rep
 	for _, w := range ev.Warnings {
-		if w == legacyPKCS1v15Warning {
+		if w.Code == codePKCS1v15Accepted {
 			continue // reported as information (see isPKCS1v15)
 		}
 		r.warn(w)
@@ -149,41 +153,31 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 	// 1. Structure and cryptography.
 	switch {
 	case ev.FormatErr != nil:
-		r.fail(FormatFailure, "malformed signature: %v", ev.FormatErr)
-		rep.Integrity.Detail = ev.FormatErr.Error()
+		r.integrityFailed(FormatFailure, "signature.malformed", ev.FormatErr)
 		return
 	case ev.SignedDataErr != nil:
-		r.fail(SignedDataNotFound, "signed data not found: %v", ev.SignedDataErr)
-		rep.Integrity.Detail = ev.SignedDataErr.Error()
+		r.integrityFailed(SignedDataNotFound, "signature.signed-data-not-found", ev.SignedDataErr)
 		return
 	case ev.DigestErr != nil:
-		r.fail(HashFailure, "the signed data was changed: %v", ev.DigestErr)
-		rep.Integrity.Detail = ev.DigestErr.Error()
+		r.integrityFailed(HashFailure, "signature.data-changed", ev.DigestErr)
 	case ev.SignatureErr != nil:
-		r.fail(SigCryptoFailure, "the signature value does not verify: %v", ev.SignatureErr)
-		rep.Integrity.Detail = ev.SignatureErr.Error()
+		r.integrityFailed(SigCryptoFailure, "signature.value-invalid", ev.SignatureErr)
 	case ev.SignerCertErr != nil:
-		r.fail(NoSigningCertificateFound, "signer certificate: %v", ev.SignerCertErr)
-		rep.Integrity.Detail = ev.SignerCertErr.Error()
+		r.integrityFailed(NoSigningCertificateFound, "signature.signer-certificate", ev.SignerCertErr)
 		return
 	case ev.AlgorithmErr != nil:
-		r.fail(CryptoConstraintsFailure, "the signature cannot be checked: %v", ev.AlgorithmErr)
-		rep.Integrity.Detail = ev.AlgorithmErr.Error()
-		if len(ev.Coverage.ModifiedAfterSigning) > 0 {
-			r.fail(FormatFailure, "the document was modified after signing in ways the signature does not permit: %v", ev.Coverage.ModifiedAfterSigning)
-		}
+		r.integrityFailed(CryptoConstraintsFailure, "signature.uncheckable", ev.AlgorithmErr)
+		r.modifiedAfterSigning(ev)
 		return
 	case ev.SignerCert == nil:
-		r.fail(NoSigningCertificateFound, "the signer's certificate is not in the signature")
+		r.fail(NoSigningCertificateFound, "signature.no-signer-certificate")
 		return
 	default:
 		rep.Integrity.Intact = true
 	}
-	if len(ev.Coverage.ModifiedAfterSigning) > 0 {
-		r.fail(FormatFailure, "the document was modified after signing in ways the signature does not permit: %v", ev.Coverage.ModifiedAfterSigning)
-	}
+	r.modifiedAfterSigning(ev)
 	if ev.SignerCert == nil {
-		r.fail(NoSigningCertificateFound, "the signer's certificate is not in the signature")
+		r.fail(NoSigningCertificateFound, "signature.no-signer-certificate")
 		return
 	}
 	leaf := ev.SignerCert
@@ -227,11 +221,11 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		rep.TimeSource = TimeFromTimestamp
 		rep.TimestampTime = timePtr(poe)
 	} else if !ev.ClaimedTime.IsZero() {
-		r.warn("the signing time is self-declared by the signer and not proven by a timestamp; validation used the validation time")
+		r.warn(msg("time.self-declared"))
 	}
 	rep.BestSignatureTime = at.UTC()
 	if !poe.IsZero() && !ev.ClaimedTime.IsZero() && ev.ClaimedTime.After(poe.Add(r.skew)) {
-		r.warn(fmt.Sprintf("the claimed signing time %s is after the timestamp %s", ev.ClaimedTime.UTC().Format(time.RFC3339), poe.UTC().Format(time.RFC3339)))
+		r.warn(msg("time.claimed-after-timestamp", ev.ClaimedTime, poe))
 	}
 
 	// Algorithms of the signature itself. The caller's proof of
@@ -241,28 +235,28 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 		algPOE = cp
 	}
 	r.algPOE, r.poeFromCaller = algPOE, !algPOE.Equal(poe)
-	if err := r.acceptHash("signature digest", ev.DigestAlgorithm, algPOE); err != nil {
-		r.fail(CryptoConstraintsFailure, "signature digest: %v", err)
+	if err := r.acceptHash(func(note Message) Message { return msg("algorithm.signature-digest", note) }, ev.DigestAlgorithm, algPOE); err != nil {
+		r.fail(CryptoConstraintsFailure, "algorithm.signature-digest", err)
 	}
 	if err := r.v.policy.checkKey(leaf.PublicKey, algPOE); err != nil {
-		r.fail(CryptoConstraintsFailure, "signer key: %v", err)
+		r.fail(CryptoConstraintsFailure, "algorithm.signer-key", err)
 	}
 	if isPKCS1v15(ev.SignatureAlgorithm, leaf) {
-		rep.Information = append(rep.Information, pkcs1v15Info)
+		rep.Information = append(rep.Information, msg("algorithm.pkcs1v15"))
 	}
 
 	// 3. Validity of the signer's certificate at the best signature time.
 	claimed := ev.ClaimedTime
 	switch {
 	case at.Before(leaf.NotBefore.Add(-r.skew)):
-		r.fail(NotYetValid, "the signer certificate is valid from %s, after the signature time %s", leaf.NotBefore.UTC().Format(time.RFC3339), at.Format(time.RFC3339))
+		r.fail(NotYetValid, "certificate.not-yet-valid", leaf.NotBefore, at)
 	case !claimed.IsZero() && claimed.Before(leaf.NotBefore.Add(-r.skew)):
-		r.fail(NotYetValid, "the signer declares signing at %s, before the certificate became valid (%s)", claimed.UTC().Format(time.RFC3339), leaf.NotBefore.UTC().Format(time.RFC3339))
+		r.fail(NotYetValid, "certificate.claimed-before-validity", claimed, leaf.NotBefore)
 	case at.After(leaf.NotAfter.Add(r.skew)):
 		if !claimed.IsZero() && claimed.After(leaf.NotAfter.Add(r.skew)) {
-			r.fail(Expired, "the signer declares signing at %s, after the certificate expired (%s)", claimed.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+			r.fail(Expired, "certificate.claimed-after-expiry", claimed, leaf.NotAfter)
 		} else {
-			r.fail(OutOfBoundsNoPOE, "the signer certificate expired at %s and nothing proves the signature existed before that", leaf.NotAfter.UTC().Format(time.RFC3339))
+			r.fail(OutOfBoundsNoPOE, "certificate.expired-no-poe", leaf.NotAfter)
 		}
 	}
 
@@ -278,7 +272,7 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 	}
 	rep.Anchor = anchorInfo(cr.anchor)
 	if cr.sub != "" {
-		r.fail(cr.sub, "%s", cr.detail)
+		r.failWith(cr.sub, cr.detail)
 	}
 	if cr.chain == nil || cr.sub == NoCertificateChainFound {
 		return
@@ -288,20 +282,21 @@ func (r *run) validate(ctx context.Context, ev *Evidence) {
 			continue
 		}
 		if at.After(c.NotAfter.Add(r.skew)) || at.Before(c.NotBefore.Add(-r.skew)) {
-			r.fail(OutOfBoundsNoPOE, "CA certificate %q was not valid at the signature time", displayName(c))
+			r.fail(OutOfBoundsNoPOE, "chain.ca-not-valid-at-signature-time", displayName(c))
 		}
 	}
 	for i, c := range cr.chain {
 		// The anchor's self-signature is not checked; the signatures on
 		// every other certificate are.
 		if i < len(cr.chain)-1 && !cr.legacy {
-			if err := r.acceptHash(fmt.Sprintf("certificate %q signature", displayName(c)), certSignatureHash(c.SignatureAlgorithm), algPOE); err != nil {
-				r.fail(CryptoConstraintsFailure, "certificate %q signature: %v", displayName(c), err)
+			name := displayName(c)
+			if err := r.acceptHash(func(note Message) Message { return msg("algorithm.certificate-signature", name, note) }, certSignatureHash(c.SignatureAlgorithm), algPOE); err != nil {
+				r.fail(CryptoConstraintsFailure, "algorithm.certificate-signature", name, err)
 			}
 		}
 		if i > 0 {
 			if err := r.v.policy.checkKey(c.PublicKey, algPOE); err != nil {
-				r.fail(CryptoConstraintsFailure, "certificate %q key: %v", displayName(c), err)
+				r.fail(CryptoConstraintsFailure, "algorithm.certificate-key", displayName(c), err)
 			}
 		}
 	}
@@ -321,7 +316,7 @@ func (r *run) checkChainRevocation(ctx context.Context, chain []*x509.Certificat
 		var info RevocationInfo
 		if hasOCSPNoCheck(c) && slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
 			info = RevocationInfo{Subject: displayName(c), Serial: serialHex(c.SerialNumber), Status: StatusNotChecked,
-				Problems: []string{"OCSP responder certificate with id-pkix-ocsp-nocheck"}}
+				Problems: []Message{msg("revocation.ocsp-nocheck")}}
 		} else {
 			info = r.checkRevocation(ctx, c, issuer, at, data)
 		}
@@ -338,26 +333,26 @@ func (r *run) checkChainRevocation(ctx context.Context, chain []*x509.Certificat
 				}
 				switch {
 				case i > 0:
-					r.fail(RevokedCANoPOE, "CA certificate %q was revoked at %s (%s), before the signature time %s", info.Subject, rt.Format(time.RFC3339), info.Reason, at.Format(time.RFC3339))
+					r.fail(RevokedCANoPOE, "revocation.ca-revoked", info.Subject, rt, info.Reason, at)
 				case !claimed.IsZero() && claimed.After(rt.Add(r.skew)):
-					r.fail(Revoked, "the signer certificate was revoked at %s (%s); the signer declares signing later, at %s", rt.Format(time.RFC3339), info.Reason, claimed.UTC().Format(time.RFC3339))
+					r.fail(Revoked, "revocation.signer-revoked-claimed-later", rt, info.Reason, claimed)
 				default:
-					r.fail(RevokedNoPOE, "the signer certificate was revoked at %s (%s) and nothing proves the signature existed before that", rt.Format(time.RFC3339), info.Reason)
+					r.fail(RevokedNoPOE, "revocation.signer-revoked-no-poe", rt, info.Reason)
 				}
 			} else if signer {
-				r.warn(fmt.Sprintf("certificate %q was revoked at %s, after the signature time %s", info.Subject, rt.Format(time.RFC3339), at.Format(time.RFC3339)))
+				r.warn(msg("revocation.revoked-after-signature", info.Subject, rt, at))
 			}
 		case StatusUnknown:
 			ok = false
 			if signer {
-				why := "no usable revocation data (offline mode: only embedded data was used)"
+				why := msg("revocation.why-offline")
 				if r.v.opts.Revocation == RevocationOnline {
-					why = "no usable revocation data could be obtained"
+					why = msg("revocation.why-none-obtained")
 					if info.FetchFailed {
-						why = "the revocation service could not be reached or gave no usable answer"
+						why = msg("revocation.why-unreachable")
 					}
 				}
-				r.fail(TryLater, "revocation status of %q unknown: %s", info.Subject, why)
+				r.fail(TryLater, "revocation.unknown", info.Subject, why)
 			}
 		}
 	}
@@ -373,40 +368,40 @@ func (r *run) validateTimestamp(ctx context.Context, ts *Timestamp, ev *Evidence
 	if ts.SignerCert != nil {
 		ti.TSA = displayName(ts.SignerCert)
 	}
-	bad := func(format string, args ...any) TimestampInfo {
-		ti.Problems = append(ti.Problems, fmt.Sprintf(format, args...))
+	bad := func(code string, args ...any) TimestampInfo {
+		ti.Problems = append(ti.Problems, msg(code, args...))
 		ti.Valid = false
 		return ti
 	}
 	if ts.Err != nil {
-		return bad("invalid timestamp: %v", ts.Err)
+		return bad("timestamp.invalid", ts.Err)
 	}
 	if ts.SignerCert == nil {
-		return bad("the TSA certificate is not in the timestamp")
+		return bad("timestamp.no-tsa-certificate")
 	}
 	if ts.GenTime.After(r.now.Add(r.skew)) {
-		return bad("timestamp time %s is in the future", ts.GenTime.UTC().Format(time.RFC3339))
+		return bad("timestamp.in-future", ts.GenTime)
 	}
 	for _, h := range []crypto.Hash{ts.ImprintAlgorithm, ts.DigestAlgorithm} {
 		if h == 0 {
 			continue
 		}
 		if err := r.v.policy.checkHash(h, time.Time{}); err != nil {
-			return bad("timestamp algorithm: %v", err)
+			return bad("timestamp.algorithm", err)
 		}
 	}
 	if err := r.v.policy.checkKey(ts.SignerCert.PublicKey, time.Time{}); err != nil {
-		return bad("TSA key: %v", err)
+		return bad("timestamp.tsa-key", err)
 	}
 	g := ts.GenTime
 	if g.Before(ts.SignerCert.NotBefore.Add(-r.skew)) || g.After(ts.SignerCert.NotAfter.Add(r.skew)) {
-		return bad("the TSA certificate was not valid at %s", g.UTC().Format(time.RFC3339))
+		return bad("timestamp.tsa-not-valid", g)
 	}
 	extra := append(append([]*x509.Certificate(nil), ts.Certificates...), certsAtHand(ev)...)
 	cr := r.buildChain(ctx, ts.SignerCert, extra, g, time.Time{}, purposeTSA)
 	ti.Anchor = anchorInfo(cr.anchor)
 	if cr.sub != "" || cr.chain == nil {
-		return bad("TSA certificate: %s", cr.detail)
+		return bad("timestamp.tsa-chain", cr.detail)
 	}
 	tsData := &revData{crls: data.crls, ocsps: data.ocsps}
 	for _, d := range ts.CRLs {
@@ -421,10 +416,10 @@ func (r *run) validateTimestamp(ctx context.Context, ts *Timestamp, ev *Evidence
 		switch info.Status {
 		case StatusRevoked:
 			if !info.RevokedAt.After(g) {
-				return bad("TSA chain certificate %q was revoked at %s, before the timestamp", info.Subject, info.RevokedAt.Format(time.RFC3339))
+				return bad("timestamp.tsa-chain-revoked", info.Subject, *info.RevokedAt)
 			}
 		case StatusUnknown:
-			return bad("revocation status of TSA chain certificate %q unknown", info.Subject)
+			return bad("timestamp.tsa-chain-revocation-unknown", info.Subject)
 		}
 	}
 	ti.Valid = true
@@ -458,24 +453,36 @@ func keyDescription(pub crypto.PublicKey) string {
 }
 
 // acceptHash applies the hash policy and records the remark of a hash
-// accepted only by the caller's SHA-1 option.
-func (r *run) acceptHash(what string, h crypto.Hash, poe time.Time) error {
+// accepted only by the caller's SHA-1 option, as what(note).
+func (r *run) acceptHash(what func(note Message) Message, h crypto.Hash, poe time.Time) error {
 	note, err := r.v.policy.acceptHash(h, poe)
-	if note != "" {
+	if !note.IsZero() {
 		if r.poeFromCaller {
-			note += " (the caller's proof of existence)"
+			note.Code = "algorithm.sha1-accepted-caller-poe"
 		}
-		r.warn(what + ": " + note)
+		r.warn(what(note))
 	}
 	return err
 }
 
-// legacyPKCS1v15Warning is the remark the CMS evidence carries for RSA
-// PKCS#1 v1.5 signatures; Validate reports it as information instead.
-const legacyPKCS1v15Warning = "RSA PKCS#1 v1.5 signature: accepted, although Circular 15/2025 Appendix I names RSASSA-PSS"
+// integrityFailed records the failed integrity check err under sub.
+func (r *run) integrityFailed(sub SubIndication, code string, err error) {
+	m := msg(code, err)
+	r.failWith(sub, m)
+	r.rep.Integrity.Detail = *m.Cause
+}
 
-// pkcs1v15Info is the information line for RSA PKCS#1 v1.5 signatures.
-const pkcs1v15Info = "RSA PKCS#1 v1.5 signature (the scheme of Vietnamese tokens, SIMs and remote signing services; Circular 15/2025 Appendix I names RSASSA-PSS)"
+// modifiedAfterSigning records the changes made after signing that the
+// signature does not permit.
+func (r *run) modifiedAfterSigning(ev *Evidence) {
+	if n := len(ev.Coverage.ModifiedAfterSigning); n > 0 {
+		r.fail(FormatFailure, "signature.modified-after-signing", n, ev.Coverage.ModifiedAfterSigning[0])
+	}
+}
+
+// codePKCS1v15Accepted is the remark the CMS evidence carries for RSA
+// PKCS#1 v1.5 signatures; Validate reports it as information instead.
+const codePKCS1v15Accepted = "algorithm.pkcs1v15-accepted"
 
 // isPKCS1v15 reports whether a signature scheme (a CMS scheme name or an
 // XML-DSig SignatureMethod URI) is RSA PKCS#1 v1.5.

@@ -88,7 +88,7 @@ func TestXMLWrappedInvoiceFails(t *testing.T) {
 				assert.NotContains(t, vi, "(chi tiết kỹ thuật) malformed", variant)
 				// The document says so too: the invoice a reader sees is
 				// not signed.
-				assert.Contains(t, rep.Warnings, "HDon at /HDon is not signed by a valid signature of its own", variant)
+				assert.Contains(t, texts(rep.Warnings), "HDon at /HDon is not signed by a valid signature of its own", variant)
 				assert.Contains(t, rep.Text(Vietnamese), "HDon tại /HDon không được ký bởi một chữ ký hợp lệ của chính nó", variant)
 				if variant != "into-own-object" {
 					// The reference still resolves by Id: the mathematics
@@ -316,5 +316,5 @@ func TestXMLUnsignedInvoiceBesideSignedOne(t *testing.T) {
 	require.Len(t, rep.Signatures, 1)
 	assert.True(t, rep.Signatures[0].Integrity.Intact)
 	assert.Equal(t, "/TDiep/DLieu/Ext/HDon", rep.Signatures[0].Layout.Path)
-	assert.Equal(t, []string{"HDon at /TDiep/DLieu/HDon is not signed by a valid signature of its own"}, rep.Warnings)
+	assert.Equal(t, []string{"HDon at /TDiep/DLieu/HDon is not signed by a valid signature of its own"}, texts(rep.Warnings))
 }

@@ -108,6 +108,7 @@ func TestRealworldXMLIntegrityTable(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
+			requireKnownCodes(t, rep)
 			require.Len(t, rep.Signatures, len(want))
 			for i, w := range want {
 				s := rep.Signatures[i]
@@ -195,6 +196,9 @@ func TestXMLAttackCorpus(t *testing.T) {
 			v, err := New(opts)
 			require.NoError(t, err)
 			rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), data)
+			if err == nil {
+				requireKnownCodes(t, rep)
+			}
 			attack := strings.HasPrefix(expect, "must not be TOTAL_PASSED")
 			if why, ok := xmlsecDisagrees[filepath.Base(file)]; ok {
 				// The table calls it an attack; xmlsec1 verifies it, and

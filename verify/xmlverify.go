@@ -96,14 +96,14 @@ func (x *XMLVerifier) VerifyBytes(ctx context.Context, data []byte) (*Report, er
 // record in the document that no valid signature signs (as its layout's
 // container, or whole): beside a signed one moved out of the way, an
 // unsigned copy is what a reader sees.
-func unsignedContainers(res *kxml.Result) []string {
+func unsignedContainers(res *kxml.Result) []Message {
 	signed := map[string]bool{}
 	for _, s := range res.Signatures {
 		if s.Layout != nil && s.Valid() {
 			signed[s.Layout.ContainerPath] = true
 		}
 	}
-	var out []string
+	var out []Message
 	var walk func(n *kxml.Node, depth int)
 	walk = func(n *kxml.Node, depth int) {
 		if depth > 64 {
@@ -112,7 +112,7 @@ func unsignedContainers(res *kxml.Result) []string {
 		switch n.LocalName() {
 		case "HDon", "TBao", "TKhai", "BBan":
 			if !signed[n.Path()] && !coveredByAny(res, n) {
-				out = append(out, fmt.Sprintf("%s at %s is not signed by a valid signature of its own", n.LocalName(), n.Path()))
+				out = append(out, msg("xml.container-unsigned", n.LocalName(), n.Path()))
 			}
 			return
 		}
@@ -257,18 +257,18 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 		}
 		ev.Coverage.References = append(ev.Coverage.References, desc)
 		if r.Note == kxml.NoteDotNetEnveloped && r.Element != nil {
-			ev.Warnings = append(ev.Warnings, fmt.Sprintf("reference %s: the enveloped-signature transform was applied to the signature's own SignatureProperties %s, digested whole as .NET does (xmlsec1 rejects it)", r.URI, r.Element.Path()))
+			ev.Warnings = append(ev.Warnings, msg("xml.dotnet-enveloped", r.URI, r.Element.Path()))
 		}
 	}
 	// A signature that failed before its references were read claims no
 	// count of them.
 	if len(s.References) > 0 {
-		ev.Coverage.Description = fmt.Sprintf("%d references: %s", len(s.References), strings.Join(paths, ", "))
+		ev.Coverage.Description = msg("xml.coverage", len(s.References), strings.Join(paths, ", "))
 		if len(s.References) == 1 {
-			ev.Coverage.Description = "1 reference: " + strings.Join(paths, ", ")
+			ev.Coverage.Description = msg("xml.coverage-one", strings.Join(paths, ", "))
 		}
 		if !ev.Coverage.WholeDocument {
-			ev.Warnings = append(ev.Warnings, "the signature covers only the referenced elements, not the whole document")
+			ev.Warnings = append(ev.Warnings, msg("xml.partial-coverage"))
 		}
 	}
 	if s.Layout == nil {
@@ -282,8 +282,8 @@ func XMLEvidence(res *kxml.Result, s *kxml.Signature) *Evidence {
 // another signature, inside a ds:Object (other than the signature's own
 // signing-time and XAdES properties), or under an element of a namespace
 // that is neither the document's nor the signed element's.
-func placementWarnings(s *kxml.Signature) []string {
-	var out []string
+func placementWarnings(s *kxml.Signature) []Message {
+	var out []Message
 	seen := map[*kxml.Node]bool{}
 	for _, r := range s.References {
 		el := r.Element
@@ -309,13 +309,13 @@ func placementWarnings(s *kxml.Signature) []string {
 			}
 		}
 		if otherSig != nil {
-			out = append(out, fmt.Sprintf("signed element %s lies inside another signature (%s)", path, otherSig.Path()))
+			out = append(out, msg("xml.signed-inside-signature", path, otherSig.Path()))
 		}
 		if object != nil && !(object.Parent() == s.Element && ownProperties(el, object)) {
-			out = append(out, fmt.Sprintf("signed element %s lies inside a ds:Object, where readers of the document do not look", path))
+			out = append(out, msg("xml.signed-inside-object", path))
 		}
 		if foreign != nil {
-			out = append(out, fmt.Sprintf("signed element %s lies inside %s, in the foreign namespace %s", path, foreign.Path(), foreign.NamespaceURI()))
+			out = append(out, msg("xml.signed-inside-foreign", path, foreign.Path(), foreign.NamespaceURI()))
 		}
 	}
 	return out
@@ -403,14 +403,14 @@ func addXAdESValues(ev *Evidence, sig *kxml.Node) {
 			case "EncapsulatedX509Certificate", "EncapsulatedCRLValue", "EncapsulatedOCSPValue":
 				der, err := base64.StdEncoding.DecodeString(strings.Map(dropSpace, c.Text()))
 				if err != nil || len(der) == 0 {
-					ev.Warnings = append(ev.Warnings, "undecodable XAdES "+local)
+					ev.Warnings = append(ev.Warnings, msg("xml.xades-undecodable", local))
 					continue
 				}
 				switch local {
 				case "EncapsulatedX509Certificate":
 					cert, err := certparse.Parse(der)
 					if err != nil {
-						ev.Warnings = append(ev.Warnings, "unparsable certificate in XAdES CertificateValues: "+err.Error())
+						ev.Warnings = append(ev.Warnings, msg("xml.xades-certificate-unparsable", err))
 						continue
 					}
 					ev.Certificates = append(ev.Certificates, cert)

@@ -3,6 +3,7 @@ package xml
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -110,10 +111,46 @@ func ResolveLayout(sig *Node) *Layout {
 // ErrNotDocumentData) holds.
 type LayoutError struct {
 	// Noun names the document ("invoice", "notice", …), Detail what was
-	// found, with absolute paths.
+	// found, in English, with absolute paths.
 	Noun   string
 	Detail string
+	// Problem names what was found, for programs and translations, and
+	// Args are its values (paths, counts, namespaces) in the order the
+	// Problem's constant lists them.
+	Problem LayoutProblem
+	Args    []string
 }
+
+// LayoutProblem names what a LayoutError found.
+type LayoutProblem string
+
+// The problems a LayoutError reports, with the Args each carries.
+const (
+	// LayoutNested: the container lies inside another (container path,
+	// enclosing path).
+	LayoutNested LayoutProblem = "nested"
+	// LayoutRepeated: the container holds a data element more than once
+	// (container path, count, element name).
+	LayoutRepeated LayoutProblem = "repeated"
+	// LayoutNamespace: a data element is in another namespace than its
+	// container (element path, its namespace, container path, the
+	// container's namespace).
+	LayoutNamespace LayoutProblem = "namespace"
+	// LayoutSecondID: two data elements carry an Id (container path,
+	// count, element name, first path, second path).
+	LayoutSecondID LayoutProblem = "second-id"
+	// LayoutOtherElement: a reference signs something other than the
+	// document's data (signed path, data path).
+	LayoutOtherElement LayoutProblem = "other-element"
+	// LayoutMissing: the container lacks a required element (container
+	// path, element name).
+	LayoutMissing LayoutProblem = "missing"
+	// LayoutUnsigned: a required element is not signed (its path).
+	LayoutUnsigned LayoutProblem = "unsigned"
+	// LayoutUnsignedTime: the signature's own SigningTime is not signed
+	// (its path).
+	LayoutUnsignedTime LayoutProblem = "unsigned-signing-time"
+)
 
 func (e *LayoutError) Error() string {
 	return "the signed data is not the " + e.Noun + "'s data: " + e.Detail
@@ -122,8 +159,29 @@ func (e *LayoutError) Error() string {
 // Is makes errors.Is(err, ErrNotDocumentData) true.
 func (e *LayoutError) Is(target error) bool { return target == ErrNotDocumentData }
 
-func (l *Layout) errorf(format string, args ...any) error {
-	return &LayoutError{Noun: l.Noun, Detail: fmt.Sprintf(format, args...)}
+// problem builds the LayoutError for p with its args; the English detail
+// is written from them.
+func (l *Layout) problem(p LayoutProblem, args ...string) error {
+	var d string
+	switch p {
+	case LayoutNested:
+		d = fmt.Sprintf("%s lies inside %s", args[0], args[1])
+	case LayoutRepeated:
+		d = fmt.Sprintf("%s holds %s %s elements", args[0], args[1], args[2])
+	case LayoutNamespace:
+		d = fmt.Sprintf("%s is in namespace %q, %s in %q", args[0], args[1], args[2], args[3])
+	case LayoutSecondID:
+		d = fmt.Sprintf("%s holds %s %s elements with an Id (%s, %s)", args[0], args[1], args[2], args[3], args[4])
+	case LayoutOtherElement:
+		d = fmt.Sprintf("%s is signed, the %s's data is %s", args[0], l.Noun, args[1])
+	case LayoutMissing:
+		d = fmt.Sprintf("%s has no %s", args[0], args[1])
+	case LayoutUnsigned:
+		d = "the signature does not sign " + args[0]
+	case LayoutUnsignedTime:
+		d = "the signature does not sign its SigningTime " + args[0]
+	}
+	return &LayoutError{Noun: l.Noun, Detail: d, Problem: p, Args: args}
 }
 
 // check decides whether the references of the signature sig (resolved,
@@ -146,7 +204,7 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 		switch {
 		case a.Is(NamespaceDSig, "Signature"), a.Is(NamespaceDSig, "Object"),
 			l.Container != "TDiep" && a.LocalName() != "TDiep" && layoutSpecs[a.LocalName()] != nil:
-			return l.errorf("%s lies inside %s", l.ContainerPath, a.Path())
+			return l.problem(LayoutNested, l.ContainerPath, a.Path())
 		}
 	}
 	dataNames := append([]string{l.spec.data}, l.spec.extra...)
@@ -160,10 +218,10 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 			}
 		}
 		if n > 1 {
-			return l.errorf("%s holds %d %s elements", l.ContainerPath, n, name)
+			return l.problem(LayoutRepeated, l.ContainerPath, strconv.Itoa(n), name)
 		}
 		if ch := children[name]; ch != nil && ch.NamespaceURI() != c.NamespaceURI() {
-			return l.errorf("%s is in namespace %q, %s in %q", ch.Path(), ch.NamespaceURI(), l.ContainerPath, c.NamespaceURI())
+			return l.problem(LayoutNamespace, ch.Path(), ch.NamespaceURI(), l.ContainerPath, c.NamespaceURI())
 		}
 	}
 	if len(idNames) == 0 {
@@ -182,7 +240,7 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 		}
 	}
 	if len(idBearing) > 1 {
-		return l.errorf("%s holds %d %s elements with an Id (%s, %s)", l.ContainerPath, len(idBearing), l.spec.data, idBearing[0].Path(), idBearing[1].Path())
+		return l.problem(LayoutSecondID, l.ContainerPath, strconv.Itoa(len(idBearing)), l.spec.data, idBearing[0].Path(), idBearing[1].Path())
 	}
 	isData := func(el *Node) bool {
 		for _, ch := range children {
@@ -216,10 +274,10 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 				return true
 			})
 			if moved != nil {
-				return l.errorf("%s is signed, the %s's data is %s", moved.Path(), l.Noun, l.Data)
+				return l.problem(LayoutOtherElement, moved.Path(), l.Data)
 			}
 		default:
-			return l.errorf("%s is signed, the %s's data is %s", el.Path(), l.Noun, l.Data)
+			return l.problem(LayoutOtherElement, el.Path(), l.Data)
 		}
 	}
 	required := []*Node{children[l.spec.data]}
@@ -228,7 +286,7 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 	}
 	for i, req := range required {
 		if req == nil {
-			return l.errorf("%s has no %s", l.ContainerPath, l.Required[i][len(l.ContainerPath)+1:])
+			return l.problem(LayoutMissing, l.ContainerPath, l.Required[i][len(l.ContainerPath)+1:])
 		}
 		covered := false
 		for j := range refs {
@@ -239,7 +297,7 @@ func (l *Layout) checkCached(sig *Node, refs []Reference, idNames []string, cach
 			}
 		}
 		if !covered {
-			return l.errorf("the signature does not sign %s", l.Required[i])
+			return l.problem(LayoutUnsigned, l.Required[i])
 		}
 	}
 	return nil
@@ -279,7 +337,7 @@ func (l *Layout) checkSigningTime(s *Signature) error {
 		})
 	}
 	if missing != nil {
-		return l.errorf("the signature does not sign its SigningTime %s", missing.Path())
+		return l.problem(LayoutUnsignedTime, missing.Path())
 	}
 	return nil
 }

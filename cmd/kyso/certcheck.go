@@ -51,14 +51,14 @@ func (c *certCheckFlags) run(ctx context.Context, e *env, s signer.Signer) int {
 	var ce *verify.SignerCheckError
 	switch {
 	case errors.As(err, &ce):
-		fmt.Fprintf(e.stderr, "kyso: %s\nkyso: %s\n(--no-cert-check ký bỏ qua bước kiểm tra / signs without the check)\n", ce.Message.Vietnamese, ce.Message.English)
+		fmt.Fprintf(e.stderr, "kyso: %s\nkyso: %s\n(--no-cert-check ký bỏ qua bước kiểm tra / signs without the check)\n", ce.Message.Text(verify.Vietnamese), ce.Message.Text(verify.English))
 		return exitCertRefused
 	case err != nil:
 		fmt.Fprintf(e.stderr, "kyso: kiểm tra chứng thư số / certificate check: %v\n", err)
 		return exitCertRefused
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(e.stderr, "kyso: %s\nkyso: %s\n", w.Vietnamese, w.English)
+		fmt.Fprintf(e.stderr, "kyso: %s\nkyso: %s\n", w.Text(verify.Vietnamese), w.Text(verify.English))
 	}
 	return exitOK
 }

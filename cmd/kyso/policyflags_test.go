@@ -24,7 +24,9 @@ func TestVerifySHA1Before(t *testing.T) {
 					Findings []struct {
 						SubIndication string `json:"subIndication"`
 					} `json:"findings"`
-					Warnings []string `json:"warnings"`
+					Warnings []struct {
+						Text string `json:"text"`
+					} `json:"warnings"`
 				} `json:"signatures"`
 			} `json:"files"`
 		}
@@ -34,7 +36,9 @@ func TestVerifySHA1Before(t *testing.T) {
 			for _, f := range s.Findings {
 				subs = append(subs, f.SubIndication)
 			}
-			warnings = append(warnings, s.Warnings...)
+			for _, w := range s.Warnings {
+				warnings = append(warnings, w.Text)
+			}
 		}
 		return subs, warnings
 	}

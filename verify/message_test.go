@@ -1,0 +1,233 @@
+package verify
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	kxml "github.com/kyso-vn/kyso/xml"
+)
+
+// texts renders messages in English, for assertions on their wording.
+func texts(ms []Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return out
+}
+
+// codeFamilies are the prefixes of the codes the package writes as
+// literals; label., indication., sub., id., term. and xml.layout. codes are
+// built from values and checked below by what they are built from.
+var codeFamilies = regexp.MustCompile(`^(signature|time|algorithm|certificate|chain|revocation|timestamp|cms|pdf|xml|signercheck|x509)\.[a-z0-9.-]+$`)
+
+// TestMessageCatalogue: every code the package's code writes is in the
+// catalogue, every catalogue entry is written somewhere, and the two
+// languages of each entry use the same placeholders and differ.
+func TestMessageCatalogue(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	used := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "messages.go" {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(file, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err == nil && codeFamilies.MatchString(s) {
+				used[s] = true
+				if _, ok := messageCatalogue[s]; !ok {
+					t.Errorf("%s: code %q is not in the catalogue", fset.Position(lit.Pos()), s)
+				}
+			}
+			return true
+		})
+	}
+	placeholders := regexp.MustCompile(`\{[^}]*\}`)
+	for code, tpl := range messageCatalogue {
+		pe, pv := placeholders.FindAllString(tpl.en, -1), placeholders.FindAllString(tpl.vi, -1)
+		slices.Sort(pe)
+		slices.Sort(pv)
+		assert.Equal(t, slices.Compact(pe), slices.Compact(pv), "placeholders of %s", code)
+		if code != codeTechnical {
+			assert.NotEqual(t, tpl.en, tpl.vi, "%s has no Vietnamese text", code)
+		}
+		switch {
+		case codeFamilies.MatchString(code) && !strings.HasPrefix(code, "xml.layout."):
+			assert.True(t, used[code], "catalogue entry %s is never written", code)
+		case strings.HasPrefix(code, "xml.layout."):
+		case strings.HasPrefix(code, "label."), strings.HasPrefix(code, "indication."), strings.HasPrefix(code, "sub."),
+			strings.HasPrefix(code, "id."), strings.HasPrefix(code, "term."), code == codeTechnical:
+		default:
+			t.Errorf("catalogue entry %s belongs to no family", code)
+		}
+	}
+	// Codes built from values: every indication, sub-indication and
+	// layout problem has its entry.
+	for _, ind := range []Indication{TotalPassed, TotalFailed, Indeterminate, NoSignatureFound} {
+		assert.Contains(t, messageCatalogue, "indication."+string(ind))
+	}
+	for _, sub := range []SubIndication{FormatFailure, HashFailure, SigCryptoFailure, Revoked, Expired, NotYetValid,
+		SigConstraintsFailure, ChainConstraintsFailure, CertificateChainGeneral, CryptoConstraintsFailure,
+		NoCertificateChainFound, NoSigningCertificateFound, RevokedNoPOE, RevokedCANoPOE, OutOfBoundsNoPOE, TryLater, SignedDataNotFound} {
+		assert.Contains(t, messageCatalogue, "sub."+string(sub))
+	}
+	for _, p := range []kxml.LayoutProblem{kxml.LayoutNested, kxml.LayoutRepeated, kxml.LayoutNamespace, kxml.LayoutSecondID,
+		kxml.LayoutOtherElement, kxml.LayoutMissing, kxml.LayoutUnsigned, kxml.LayoutUnsignedTime} {
+		assert.Contains(t, messageCatalogue, "xml.layout."+string(p))
+	}
+	for _, o := range []string{"embedded", "fetched", "options"} {
+		assert.Contains(t, messageCatalogue, "term."+o)
+	}
+}
+
+// A message renders its arguments per language: times in GMT+7 for
+// Vietnamese and RFC 3339 for English, terms translated, causes nested,
+// technical detail as it is.
+func TestMessageText(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	m := msg("revocation.revoked-after-signature", "Nguyễn Văn An", at, at.Add(-time.Hour))
+	assert.Equal(t, `certificate "Nguyễn Văn An" was revoked at 2026-01-02T03:04:05Z, after the signature time 2026-01-02T02:04:05Z`, m.String())
+	assert.Equal(t, `chứng thư số "Nguyễn Văn An" bị thu hồi lúc 10:04:05 02/01/2026 (GMT+7), sau thời điểm ký 09:04:05 02/01/2026 (GMT+7)`, m.Text(Vietnamese))
+
+	m = msg("revocation.crl-unparsable", "fetched", errorMsg("revocation.crl-partial"))
+	assert.Equal(t, "fetched CRL unparsable: CRL covers only some revocation reasons", m.String())
+	assert.Equal(t, "CRL (tải trực tuyến) không đọc được: CRL chỉ bao gồm một số lý do thu hồi", m.Text(Vietnamese))
+
+	m = msg("timestamp.invalid", errString("asn1: structure error"))
+	assert.Equal(t, "dấu thời gian không hợp lệ: asn1: structure error", m.Text(Vietnamese))
+	assert.Equal(t, codeTechnical, m.Cause.Code)
+
+	// A change line, with the detail as cause and the verb as a term.
+	c := Change{Revision: 3, Object: 4, Path: "/Root/Pages/Kids[0]/Contents", Rule: ruleDefault,
+		Detail: msg("pdf.change.object", "stream (page content or other data)", "re-pointed to an older definition")}
+	assert.Equal(t, "revision 3, object 4 at /Root/Pages/Kids[0]/Contents: stream (page content or other data) re-pointed to an older definition after signing (rule reject-by-default)", c.String())
+	assert.Equal(t, "phiên bản 3, đối tượng 4 tại /Root/Pages/Kids[0]/Contents: luồng dữ liệu (nội dung trang hoặc dữ liệu khác) bị trỏ về một định nghĩa cũ hơn sau khi ký (quy tắc reject-by-default)", c.Message().Text(Vietnamese))
+
+	// An XML layout error keeps its problem and arguments.
+	le := &kxml.LayoutError{Noun: "invoice", Problem: kxml.LayoutOtherElement, Args: []string{"/HDon/Signature/Object/DLHDon", "/HDon/DLHDon"}}
+	m = msg("signature.malformed", le)
+	assert.Equal(t, "malformed signature: the signed data is not the invoice's data: /HDon/Signature/Object/DLHDon is signed, the invoice's data is /HDon/DLHDon", m.String())
+	assert.Equal(t, "chữ ký sai cấu trúc: dữ liệu được ký không phải là dữ liệu của hóa đơn: phần tử được ký là /HDon/Signature/Object/DLHDon, còn dữ liệu của hóa đơn là /HDon/DLHDon", m.Text(Vietnamese))
+
+	// A code this version does not know shows as data.
+	assert.Equal(t, "[future.remark] a, b", Message{Code: "future.remark", Args: []string{"a", "b"}}.Text(Vietnamese))
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// JSON carries code, arguments, cause and the English text, and reads
+// back to the same message.
+func TestMessageJSON(t *testing.T) {
+	m := msg("revocation.unknown", "CA 1", msg("revocation.why-offline"))
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"code":"revocation.unknown","args":["CA 1"],"cause":{"code":"revocation.why-offline","text":"no usable revocation data (offline mode: only embedded data was used)"},
+		"text":"revocation status of \"CA 1\" unknown: no usable revocation data (offline mode: only embedded data was used)"}`, string(b))
+	var back Message
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.True(t, back.equal(m))
+
+	f, err := json.Marshal(Finding{Indication: Indeterminate, SubIndication: TryLater, Detail: m})
+	require.NoError(t, err)
+	assert.Contains(t, string(f), `"detail":{"code":"revocation.unknown"`)
+}
+
+// The report's text is the catalogue's: Vietnamese throughout, English in
+// English, for remarks, coverage and changes.
+func TestReportTextLanguages(t *testing.T) {
+	rep := &SignatureReport{
+		Indication: TotalFailed, SubIndication: FormatFailure,
+		Warnings: []Message{msg("xml.partial-coverage")},
+		Coverage: Coverage{Description: msg("xml.coverage", 2, "/HDon/DLHDon, /HDon/DSCKS"),
+			ModifiedAfterSigning: []Message{Change{Revision: 2, Object: 6, Path: "/Root/AcroForm/Fields[0]", Rule: ruleFieldLock,
+				Detail: msg("pdf.change.locked-fill", "HoTen")}.Message()}},
+	}
+	vi := rep.Text(Vietnamese)
+	assert.Contains(t, vi, "2 tham chiếu: /HDon/DLHDon, /HDon/DSCKS")
+	assert.Contains(t, vi, "chữ ký chỉ bao phủ các phần tử được tham chiếu")
+	assert.Contains(t, vi, `phiên bản 2, đối tượng 6 tại /Root/AcroForm/Fields[0]: trường biểu mẫu "HoTen" được điền, nhưng chữ ký đã khoá trường này (FieldMDP) (quy tắc field-lock)`)
+	assert.NotContains(t, vi, "covers only")
+	assert.NotContains(t, vi, "after signing")
+	en := rep.Text(English)
+	assert.Contains(t, en, "covers only the referenced elements")
+	assert.Contains(t, en, `form field "HoTen" filled in, but the signature locked it (FieldMDP)`)
+}
+
+// requireKnownCodes fails when any message of rep has a code the
+// catalogue lacks (a code written as a variable's value, which
+// TestMessageCatalogue cannot see).
+func requireKnownCodes(t *testing.T, rep *Report) {
+	t.Helper()
+	var check func(where string, m Message)
+	check = func(where string, m Message) {
+		if m.IsZero() {
+			return
+		}
+		if _, ok := messageCatalogue[m.Code]; !ok {
+			t.Errorf("%s: code %q is not in the catalogue", where, m.Code)
+		}
+		if m.Cause != nil {
+			check(where, *m.Cause)
+		}
+	}
+	all := func(where string, ms []Message) {
+		for _, m := range ms {
+			check(where, m)
+		}
+	}
+	all("report warnings", rep.Warnings)
+	for _, s := range rep.Signatures {
+		all(s.ID+" warnings", s.Warnings)
+		all(s.ID+" information", s.Information)
+		check(s.ID+" integrity", s.Integrity.Detail)
+		check(s.ID+" coverage", s.Coverage.Description)
+		all(s.ID+" modified", s.Coverage.ModifiedAfterSigning)
+		all(s.ID+" allowed", s.Coverage.AllowedChanges)
+		for _, c := range s.Coverage.Changes {
+			check(s.ID+" change", c.Detail)
+		}
+		for _, f := range s.Findings {
+			check(s.ID+" finding", f.Detail)
+		}
+		for _, ts := range s.Timestamps {
+			all(s.ID+" timestamp", ts.Problems)
+			for _, rv := range ts.Revocation {
+				all(s.ID+" timestamp revocation", rv.Problems)
+			}
+		}
+		for _, rv := range s.Revocation {
+			all(s.ID+" revocation", rv.Problems)
+		}
+	}
+}
+
+// codes lists the codes of messages.
+func codes(ms []Message) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Code
+	}
+	return out
+}
