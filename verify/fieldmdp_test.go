@@ -107,7 +107,7 @@ func TestPDFFieldLocks(t *testing.T) {
 			require.Len(t, rep.Signatures, 1)
 			s := rep.Signatures[0]
 			assert.True(t, s.Integrity.Intact, "%+v", s.Findings)
-			mod := strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
+			mod := modifiedText(s)
 			if tc.locked == "" {
 				assert.Equal(t, TotalPassed, s.Indication, "%+v %v", s.Findings, mod)
 				assert.Contains(t, codes(s.Coverage.AllowedChanges), "pdf.change.form-filled")
@@ -130,7 +130,7 @@ func TestPDFFieldLocks(t *testing.T) {
 	for _, fill := range []map[int]string{fillHoTen, redrawHoTen, fillDiaChi} {
 		s := verifyPDF(t, e.online(), appendUpdate(t, certP1, fill)).Signatures[0]
 		assert.Equal(t, TotalFailed, s.Indication)
-		assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), "P=1")
+		assert.Contains(t, modifiedText(s), "P=1")
 	}
 }
 
@@ -154,7 +154,7 @@ func TestPDFFieldLockCannotBeLifted(t *testing.T) {
 	}
 	s := verifyPDF(t, e.online(), appendUpdate(t, signed, upd)).Signatures[0]
 	assert.Equal(t, TotalFailed, s.Indication)
-	assert.Contains(t, strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n"), `"DiaChi"`)
+	assert.Contains(t, modifiedText(s), `"DiaChi"`)
 
 	// Lifting the lock alone changes nothing the signer cared about.
 	s = verifyPDF(t, e.online(), appendUpdate(t, signed, map[int]string{mustAtoi(t, string(m[1])): unlocked})).Signatures[0]
@@ -186,7 +186,7 @@ func TestPDFFieldLockLaterSignature(t *testing.T) {
 	require.Contains(t, byID, "B")
 	assert.Equal(t, TotalPassed, byID["A"].Indication, "%v", byID["A"].Coverage.ModifiedAfterSigning)
 	assert.Equal(t, TotalFailed, byID["B"].Indication)
-	assert.Contains(t, strings.Join(texts(byID["B"].Coverage.ModifiedAfterSigning), "\n"), `"DiaChi"`)
+	assert.Contains(t, modifiedText(byID["B"]), `"DiaChi"`)
 }
 
 // mutoolFillJS sets the text widget at an index of page 1 to a value,
@@ -241,7 +241,7 @@ func TestPDFFieldLocksMutoolFill(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := verifyPDF(t, e.online(), fill(tc.signed, tc.widget, "Nguyen Van An")).Signatures[0]
 			assert.True(t, s.Integrity.Intact)
-			mod := strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
+			mod := modifiedText(s)
 			if tc.locked == "" {
 				assert.Equal(t, TotalPassed, s.Indication, "%v", mod)
 				assert.Contains(t, codes(s.Coverage.AllowedChanges), "pdf.change.form-filled")
@@ -278,7 +278,7 @@ func TestPDFFieldLockEmptySignatureField(t *testing.T) {
 	require.Contains(t, got, "A")
 	require.Contains(t, got, "Sig1")
 	assert.Equal(t, TotalFailed, got["A"].Indication)
-	assert.Contains(t, strings.Join(texts(got["A"].Coverage.ModifiedAfterSigning), "\n"), `signature field "Sig1"`)
+	assert.Contains(t, modifiedText(got["A"]), `signature field "Sig1"`)
 	assert.Equal(t, TotalPassed, got["Sig1"].Indication, "%+v", got["Sig1"].Findings)
 
 	got = byID(verifyPDF(t, e.online(), openThenSigned))

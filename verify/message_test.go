@@ -231,3 +231,14 @@ func codes(ms []Message) []string {
 	}
 	return out
 }
+
+// modifiedText is the English text of the changes after signing that
+// s's permissions refuse, a line each.
+func modifiedText(s *SignatureReport) string {
+	return strings.Join(texts(s.Coverage.ModifiedAfterSigning), "\n")
+}
+
+// allowedText is the English text of the allowed later changes.
+func allowedText(s *SignatureReport) string {
+	return strings.Join(texts(s.Coverage.AllowedChanges), "\n")
+}
