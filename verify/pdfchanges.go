@@ -399,11 +399,17 @@ func (j *changeJudge) page(n int, ds, df pdf.Dict, existed bool) {
 		j.refuse(n, ruleDefault, "pdf.change.page-changed", strings.Join(bad, ", "))
 		return
 	}
-	a, _ := j.signed.Resolve(ds["Annots"])
-	b, _ := j.final.Resolve(df["Annots"])
+	j.arrayValueAdditions(n, ds["Annots"], df["Annots"], false)
+}
+
+// arrayValueAdditions is arrayAdditions on the array values before (in
+// the signed revision) and after (in the final one).
+func (j *changeJudge) arrayValueAdditions(n int, before, after pdf.Object, fields bool) {
+	a, _ := j.signed.Resolve(before)
+	b, _ := j.final.Resolve(after)
 	aa, _ := a.(pdf.Array)
 	ba, _ := b.(pdf.Array)
-	j.arrayAdditions(n, aa, ba, false)
+	j.arrayAdditions(n, aa, ba, fields)
 }
 
 // arrayAdditions compares the references of an /Annots, /Fields or /Kids
@@ -854,11 +860,7 @@ func (j *changeJudge) acroForm(n int, ds, df pdf.Dict) {
 		j.refuse(n, ruleDefault, "pdf.change.form-changed", strings.Join(bad, ", "))
 		return
 	}
-	a, _ := j.signed.Resolve(ds["Fields"])
-	b, _ := j.final.Resolve(df["Fields"])
-	aa, _ := a.(pdf.Array)
-	ba, _ := b.(pdf.Array)
-	j.arrayAdditions(n, aa, ba, true)
+	j.arrayValueAdditions(n, ds["Fields"], df["Fields"], true)
 }
 
 // metadata judges /Info, /Extensions and the catalog's /Metadata stream.
