@@ -27,35 +27,24 @@ func TestCheckSigner(t *testing.T) {
 	assert.Equal(t, "OCSP", res.Revocation.Source, "OCSP is asked first")
 	assert.Empty(t, res.Warnings)
 
-	refusals := []struct {
+	type refusal struct {
 		name  string
 		id    *pkitest.Identity
 		setup func()
 		want  error
 		vi    string
-	}{
+	}
+	refusals := []refusal{
 		{"expired", p.MustIssue(pkitest.Expired()), nil, ErrCertExpired, "hết hạn"},
 		{"not yet valid", p.MustIssue(pkitest.NotYetValid()), nil, ErrCertNotYetValid, "chưa có hiệu lực"},
 		{"wrong key usage", p.MustIssue(pkitest.WrongKeyUsage()), nil, ErrCertNotForSigning, "không dùng để ký"},
 	}
 	revOCSP := p.MustIssue()
 	p.MustRevoke(revOCSP.Cert, base.Add(-time.Hour), 1)
-	refusals = append(refusals, struct {
-		name  string
-		id    *pkitest.Identity
-		setup func()
-		want  error
-		vi    string
-	}{"revoked (OCSP)", revOCSP, nil, ErrCertRevoked, "bị thu hồi"})
+	refusals = append(refusals, refusal{"revoked (OCSP)", revOCSP, nil, ErrCertRevoked, "bị thu hồi"})
 	revCRL := p.MustIssue()
 	p.MustRevoke(revCRL.Cert, base.Add(-time.Hour), 1)
-	refusals = append(refusals, struct {
-		name  string
-		id    *pkitest.Identity
-		setup func()
-		want  error
-		vi    string
-	}{"revoked (CRL)", revCRL, func() { p.SetOCSPMode(pkitest.OCSPUnavailable) }, ErrCertRevoked, "bị thu hồi"})
+	refusals = append(refusals, refusal{"revoked (CRL)", revCRL, func() { p.SetOCSPMode(pkitest.OCSPUnavailable) }, ErrCertRevoked, "bị thu hồi"})
 	for _, c := range refusals {
 		t.Run(c.name, func(t *testing.T) {
 			if c.setup != nil {
