@@ -150,10 +150,7 @@ func AddDSS(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, opts *L
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, upd)
+	return writeAppended(w, r, size, upd)
 }
 
 // AddDocumentTimestamp adds a document time-stamp (/Type /DocTimeStamp,
@@ -165,10 +162,7 @@ func AddDocumentTimestamp(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, upd)
+	return writeAppended(w, r, size, upd)
 }
 
 // Augment raises an already signed PDF — signed by kyso or by any other
@@ -183,10 +177,7 @@ func Augment(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, level 
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, tail)
+	return writeAppended(w, r, size, tail)
 }
 
 // AugmentFile is Augment from the file src to the file dst, written
@@ -202,14 +193,20 @@ func AugmentFile(ctx context.Context, dst, src string, level Level, ltv *LTVOpti
 		return err
 	}
 	return writeAtomic(dst, func(f *os.File) error {
-		if err := copyRange(f, in, 0, size); err != nil {
-			return err
-		}
-		if err := writeAll(f, tail); err != nil {
+		if err := writeAppended(f, in, size, tail); err != nil {
 			return err
 		}
 		return in.Close()
 	})
+}
+
+// writeAppended writes the first size bytes of r unchanged, then tail (the
+// incremental updates built for them), to w.
+func writeAppended(w io.Writer, r io.ReaderAt, size int64, tail []byte) error {
+	if err := copyRange(w, r, 0, size); err != nil {
+		return err
+	}
+	return writeAll(w, tail)
 }
 
 // augmentTail returns what follows r (size bytes) and its already built
@@ -428,15 +425,7 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 		f.Now = func() time.Time { return t }
 	}
 	supplied := &revinfo.Set{}
-	for _, c := range opts.Certificates {
-		supplied.AddCertificate(c)
-	}
-	for _, o := range opts.OCSPResponses {
-		supplied.AddOCSP(o)
-	}
-	for _, c := range opts.CRLs {
-		supplied.AddCRL(c)
-	}
+	supplied.AddSupplied(opts.Certificates, opts.OCSPResponses, opts.CRLs)
 	all := &revinfo.Set{}
 	all.Merge(supplied)
 	perSig := make([]*revinfo.Set, len(sigs))

@@ -49,15 +49,7 @@ func (p *Prepared) ltValues(ctx context.Context, tok []byte) (string, error) {
 	}
 	cands = append(cands, t.Certificates...)
 	sup := &revinfo.Set{}
-	for _, c := range lo.Certificates {
-		sup.AddCertificate(c)
-	}
-	for _, o := range lo.OCSPResponses {
-		sup.AddOCSP(o)
-	}
-	for _, c := range lo.CRLs {
-		sup.AddCRL(c)
-	}
+	sup.AddSupplied(lo.Certificates, lo.OCSPResponses, lo.CRLs)
 	f := &revinfo.Fetcher{HTTPClient: lo.HTTPClient, Timeout: lo.Timeout, Offline: lo.Offline}
 	set, err := f.Collect(ctx, targets, cands, sup)
 	if err != nil {
