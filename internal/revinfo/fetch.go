@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
@@ -47,8 +46,7 @@ type Fetcher struct {
 	// URLs.
 	NoAIA bool
 
-	mu    sync.Mutex
-	cache map[string][]byte // URL (+ request) -> body
+	cache Cache // URL (+ request) -> body
 }
 
 func (f *Fetcher) now() time.Time {
@@ -280,24 +278,19 @@ func (f *Fetcher) get(ctx context.Context, url string) ([]byte, error) {
 	return f.cached("GET "+url, func() ([]byte, error) { return f.request().Get(ctx, url) })
 }
 
-// cached returns the body cached under key or fetches and caches it.
+// cached returns the body cached under key or fetches and caches it. A
+// Fetcher serves one collection: what it fetched is kept for its lifetime,
+// failures are not kept.
 func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, error) {
-	f.mu.Lock()
-	if b, ok := f.cache[key]; ok {
-		f.mu.Unlock()
+	now := time.Now()
+	if b, _, ok := f.cache.Get(key, now); ok {
 		return b, nil
 	}
-	f.mu.Unlock()
 	data, err := fetch()
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	if f.cache == nil || len(f.cache) > 256 {
-		f.cache = map[string][]byte{}
-	}
-	f.cache[key] = data
-	f.mu.Unlock()
+	f.cache.Put(key, data, nil, now, time.Time{})
 	return data, nil
 }
 
