@@ -200,7 +200,7 @@ func parseCerts(b []byte) []*x509.Certificate {
 		return cs
 	}
 	var out []*x509.Certificate
-	for _, blk := range pemBlocks(b) {
+	for _, blk := range pemBlocks(b, "CERTIFICATE") {
 		if c, err := certparse.Parse(blk); err == nil {
 			out = append(out, c)
 		}
@@ -294,7 +294,8 @@ func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, erro
 	return data, nil
 }
 
-func pemBlocks(b []byte) [][]byte {
+// pemBlocks returns the contents of the PEM blocks of type typ in b.
+func pemBlocks(b []byte, typ string) [][]byte {
 	var out [][]byte
 	for {
 		var blk *pem.Block
@@ -302,7 +303,7 @@ func pemBlocks(b []byte) [][]byte {
 		if blk == nil {
 			return out
 		}
-		if blk.Type == "CERTIFICATE" {
+		if blk.Type == typ {
 			out = append(out, blk.Bytes)
 		}
 	}
