@@ -229,6 +229,15 @@ func signatureAlgorithmID(pub any, h crypto.Hash, pss bool) (pkix.AlgorithmIdent
 	return pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: public key type %T: %w", pub, ErrUnsupportedAlgorithm)
 }
 
+// SignatureAlgorithm returns the PKCS#1 v1.5 (NULL parameters) or ECDSA
+// (no parameters) signature algorithm identifier for a key of type pub
+// signing with hash h, as CMS and certificate requests write it. It fails
+// with ErrUnsupportedAlgorithm for other key types and for hashes without
+// one.
+func SignatureAlgorithm(pub any, h crypto.Hash) (pkix.AlgorithmIdentifier, error) {
+	return signatureAlgorithmID(pub, h, false)
+}
+
 // signerOptsFor interprets a SignerInfo's signatureAlgorithm for a signer
 // whose digestAlgorithm is h and whose key is pub. It returns the
 // crypto.SignerOpts to verify with, and rejects algorithms inconsistent with
