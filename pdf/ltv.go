@@ -379,16 +379,24 @@ func sigEvidence(e sigEntry) (targets, candidates []*x509.Certificate, err error
 	return targets, candidates, nil
 }
 
-// probeTSA asks the TSA of opts for a token over a dummy digest.
-func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error) {
+// tsaClient returns the client for opts' TSA and the message-imprint hash.
+func (opts *DocTimestampOptions) tsaClient() (*cms.TSAClient, crypto.Hash, error) {
 	h := opts.Hash
 	if h == 0 {
 		h = crypto.SHA256
 	}
 	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
-		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
+		return nil, 0, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
 	}
-	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
+	return &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}, h, nil
+}
+
+// probeTSA asks the TSA of opts for a token over a dummy digest.
+func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error) {
+	client, h, err := opts.tsaClient()
+	if err != nil {
+		return nil, err
+	}
 	tok, err := client.Timestamp(ctx, make([]byte, h.Size()), h)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: asking the TSA for the document time-stamp: %w", err)
@@ -603,14 +611,10 @@ func docTimestampUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *Do
 	if opts == nil || opts.TimestampURL == "" {
 		return nil, fmt.Errorf("%w: a document time-stamp needs a TSA URL", ErrBadOptions)
 	}
-	h := opts.Hash
-	if h == 0 {
-		h = crypto.SHA256
+	client, h, err := opts.tsaClient()
+	if err != nil {
+		return nil, err
 	}
-	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
-		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
-	}
-	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
 	reserve := opts.Reserve
 	if reserve <= 0 {
 		n, err := client.TokenSize(ctx)
