@@ -170,15 +170,7 @@ func addLTV(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 			}
 		}
 	}
-	for _, c := range lo.Certificates {
-		sup.AddCertificate(c)
-	}
-	for _, o := range lo.OCSPResponses {
-		sup.AddOCSP(o)
-	}
-	for _, c := range lo.CRLs {
-		sup.AddCRL(c)
-	}
+	sup.AddSupplied(lo.Certificates, lo.OCSPResponses, lo.CRLs)
 	f := &revinfo.Fetcher{HTTPClient: opts.HTTPClient, Timeout: lo.Timeout, Offline: lo.Offline}
 	set, err := f.Collect(ctx, targets, cands, sup)
 	if err != nil {

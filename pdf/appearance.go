@@ -74,17 +74,9 @@ func drawAppearance(u *update, ap *Appearance, rect [4]float64, rotate int, cert
 		w, h = h, w
 		matrix = array{int64(0), int64(-1), int64(1), int64(0), int64(0), int64(0)}
 	}
-	var tt *trueType
-	lines := appearanceLines(ap, cert, t)
-	if len(lines) > 0 {
-		fontData := ap.Font
-		if fontData == nil {
-			fontData = defaultFont()
-		}
-		var err error
-		if tt, err = parseTrueType(fontData); err != nil {
-			return ref{}, AppearanceLayout{}, err
-		}
+	lines, tt, err := appearanceText(ap, cert, t)
+	if err != nil {
+		return ref{}, AppearanceLayout{}, err
 	}
 	var img embeddedImage
 	aspect := 0.0

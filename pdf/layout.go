@@ -134,6 +134,24 @@ type textLine struct {
 	priority int
 }
 
+// appearanceText returns the lines of ap's text and, when there are any,
+// the font they are set in: ap.Font, or the embedded default.
+func appearanceText(ap *Appearance, cert *x509.Certificate, t time.Time) ([]textLine, *trueType, error) {
+	lines := appearanceLines(ap, cert, t)
+	if len(lines) == 0 {
+		return lines, nil, nil
+	}
+	fontData := ap.Font
+	if fontData == nil {
+		fontData = defaultFont()
+	}
+	tt, err := parseTrueType(fontData)
+	if err != nil {
+		return nil, nil, err
+	}
+	return lines, tt, nil
+}
+
 // appearanceLines returns the text lines of ap with their priorities.
 func appearanceLines(ap *Appearance, cert *x509.Certificate, t time.Time) []textLine {
 	if ap.ImageLayout == ImageOnly {
@@ -377,25 +395,19 @@ func planLayout(ap *Appearance, w, h float64, tt *trueType, lines []textLine, as
 	if aspect > 0 {
 		var slot [4]float64
 		switch ap.ImageLayout {
-		case ImageLeft:
+		case ImageLeft, ImageRight:
 			if len(lines) == 0 {
 				slot = [4]float64{0, 0, w, h}
-			} else {
-				iw := math.Min(h*aspect, w*0.4)
-				if ap.ImageWidth > 0 {
-					iw = ap.ImageWidth
-				}
+				break
+			}
+			iw := math.Min(h*aspect, w*0.4)
+			if ap.ImageWidth > 0 {
+				iw = ap.ImageWidth
+			}
+			if ap.ImageLayout == ImageLeft {
 				slot = [4]float64{0, 0, iw, h}
 				text[0] = iw + 4
-			}
-		case ImageRight:
-			if len(lines) == 0 {
-				slot = [4]float64{0, 0, w, h}
 			} else {
-				iw := math.Min(h*aspect, w*0.4)
-				if ap.ImageWidth > 0 {
-					iw = ap.ImageWidth
-				}
 				slot = [4]float64{w - iw, 0, w, h}
 				text[2] = w - iw - 4
 			}
@@ -457,17 +469,9 @@ func PlanAppearance(ap *Appearance, cert *x509.Certificate, t time.Time) (Appear
 	if err := ap.Rect.check(); err != nil {
 		return AppearanceLayout{}, err
 	}
-	var tt *trueType
-	lines := appearanceLines(ap, cert, t)
-	if len(lines) > 0 {
-		fontData := ap.Font
-		if fontData == nil {
-			fontData = defaultFont()
-		}
-		var err error
-		if tt, err = parseTrueType(fontData); err != nil {
-			return AppearanceLayout{}, err
-		}
+	lines, tt, err := appearanceText(ap, cert, t)
+	if err != nil {
+		return AppearanceLayout{}, err
 	}
 	aspect := 0.0
 	if ap.Image != nil && ap.ImageLayout != TextOnly {

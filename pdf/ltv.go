@@ -150,10 +150,7 @@ func AddDSS(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, opts *L
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, upd)
+	return writeAppended(w, r, size, upd)
 }
 
 // AddDocumentTimestamp adds a document time-stamp (/Type /DocTimeStamp,
@@ -165,10 +162,7 @@ func AddDocumentTimestamp(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, upd)
+	return writeAppended(w, r, size, upd)
 }
 
 // Augment raises an already signed PDF — signed by kyso or by any other
@@ -183,10 +177,7 @@ func Augment(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, level 
 	if err != nil {
 		return err
 	}
-	if err := copyRange(w, r, 0, size); err != nil {
-		return err
-	}
-	return writeAll(w, tail)
+	return writeAppended(w, r, size, tail)
 }
 
 // AugmentFile is Augment from the file src to the file dst, written
@@ -202,14 +193,20 @@ func AugmentFile(ctx context.Context, dst, src string, level Level, ltv *LTVOpti
 		return err
 	}
 	return writeAtomic(dst, func(f *os.File) error {
-		if err := copyRange(f, in, 0, size); err != nil {
-			return err
-		}
-		if err := writeAll(f, tail); err != nil {
+		if err := writeAppended(f, in, size, tail); err != nil {
 			return err
 		}
 		return in.Close()
 	})
+}
+
+// writeAppended writes the first size bytes of r unchanged, then tail (the
+// incremental updates built for them), to w.
+func writeAppended(w io.Writer, r io.ReaderAt, size int64, tail []byte) error {
+	if err := copyRange(w, r, 0, size); err != nil {
+		return err
+	}
+	return writeAll(w, tail)
 }
 
 // augmentTail returns what follows r (size bytes) and its already built
@@ -382,16 +379,24 @@ func sigEvidence(e sigEntry) (targets, candidates []*x509.Certificate, err error
 	return targets, candidates, nil
 }
 
-// probeTSA asks the TSA of opts for a token over a dummy digest.
-func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error) {
+// tsaClient returns the client for opts' TSA and the message-imprint hash.
+func (opts *DocTimestampOptions) tsaClient() (*cms.TSAClient, crypto.Hash, error) {
 	h := opts.Hash
 	if h == 0 {
 		h = crypto.SHA256
 	}
 	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
-		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
+		return nil, 0, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
 	}
-	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
+	return &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}, h, nil
+}
+
+// probeTSA asks the TSA of opts for a token over a dummy digest.
+func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error) {
+	client, h, err := opts.tsaClient()
+	if err != nil {
+		return nil, err
+	}
 	tok, err := client.Timestamp(ctx, make([]byte, h.Size()), h)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: asking the TSA for the document time-stamp: %w", err)
@@ -428,15 +433,7 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 		f.Now = func() time.Time { return t }
 	}
 	supplied := &revinfo.Set{}
-	for _, c := range opts.Certificates {
-		supplied.AddCertificate(c)
-	}
-	for _, o := range opts.OCSPResponses {
-		supplied.AddOCSP(o)
-	}
-	for _, c := range opts.CRLs {
-		supplied.AddCRL(c)
-	}
+	supplied.AddSupplied(opts.Certificates, opts.OCSPResponses, opts.CRLs)
 	all := &revinfo.Set{}
 	all.Merge(supplied)
 	perSig := make([]*revinfo.Set, len(sigs))
@@ -614,14 +611,10 @@ func docTimestampUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *Do
 	if opts == nil || opts.TimestampURL == "" {
 		return nil, fmt.Errorf("%w: a document time-stamp needs a TSA URL", ErrBadOptions)
 	}
-	h := opts.Hash
-	if h == 0 {
-		h = crypto.SHA256
+	client, h, err := opts.tsaClient()
+	if err != nil {
+		return nil, err
 	}
-	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
-		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", ErrBadOptions, h)
-	}
-	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
 	reserve := opts.Reserve
 	if reserve <= 0 {
 		n, err := client.TokenSize(ctx)

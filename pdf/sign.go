@@ -254,10 +254,7 @@ func (p *Prepared) FinishFile(ctx context.Context, dst, src string, sig []byte) 
 		if !bytes.Equal(p.sumUpdate(h), p.docDigest) {
 			return ErrInputChanged
 		}
-		if err := p.writeUpdate(f, contents); err != nil {
-			return err
-		}
-		if err := p.appendLTV(ctx, f, size); err != nil {
+		if err := p.appendSigned(ctx, f, size, contents); err != nil {
 			return err
 		}
 		return in.Close() // before the rename, which may replace src
@@ -310,9 +307,13 @@ func (p *Prepared) ltvTail(ctx context.Context, r io.ReaderAt, size int64, sigUp
 	return tail, nil
 }
 
-// appendLTV appends the B-LT / B-LTA updates to f, which holds the input
-// (size bytes) followed by the signature update.
-func (p *Prepared) appendLTV(ctx context.Context, f *os.File, size int64) error {
+// appendSigned appends to f, which holds the input (size bytes), the
+// signature update with contents in its hole, then the B-LT / B-LTA
+// updates.
+func (p *Prepared) appendSigned(ctx context.Context, f *os.File, size int64, contents []byte) error {
+	if err := p.writeUpdate(f, contents); err != nil {
+		return err
+	}
 	if p.level < LevelLT {
 		return nil
 	}
@@ -408,10 +409,7 @@ func SignFile(ctx context.Context, dst, src string, s signer.Signer, opts *Optio
 		if err != nil {
 			return err
 		}
-		if err := p.writeUpdate(f, contents); err != nil {
-			return err
-		}
-		if err := p.appendLTV(ctx, f, size); err != nil {
+		if err := p.appendSigned(ctx, f, size, contents); err != nil {
 			return err
 		}
 		return in.Close() // before the rename, which may replace src

@@ -97,13 +97,7 @@ func (doc *Document) Signatures() ([]Signature, error) {
 		if !ok {
 			return nil
 		}
-		full := parent
-		if t, ok := d.resolve(f["T"]).(pdfString); ok {
-			if full != "" {
-				full += "."
-			}
-			full += decodeTextString(t)
-		}
+		full := d.fieldName(parent, f)
 		if v, ok := d.resolve(f["FT"]).(name); ok {
 			ft = v
 		}

@@ -217,13 +217,7 @@ func (d *document) fields() ([]field, error) {
 		if f == nil {
 			return nil
 		}
-		full := parent
-		if t, ok := d.resolve(f["T"]).(pdfString); ok {
-			if full != "" {
-				full += "."
-			}
-			full += decodeTextString(t)
-		}
+		full := d.fieldName(parent, f)
 		if v := f.name("FT"); v != "" {
 			ft = v
 		}
@@ -338,4 +332,18 @@ func validFieldName(n string) error {
 		return fmt.Errorf("%w: field name %q must be non-empty and contain no '.'", ErrBadOptions, n)
 	}
 	return nil
+}
+
+// fieldName is the fully qualified name of field f whose parent's is
+// parent: parent, a period and f's partial name /T (just one of them when
+// the other is absent).
+func (d *document) fieldName(parent string, f dict) string {
+	t, ok := d.resolve(f["T"]).(pdfString)
+	if !ok {
+		return parent
+	}
+	if parent == "" {
+		return decodeTextString(t)
+	}
+	return parent + "." + decodeTextString(t)
 }

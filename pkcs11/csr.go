@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -197,23 +198,13 @@ func derSetOrder(elems [][]byte) [][]byte {
 	return s
 }
 
-// csrAlgorithm picks the hash and the DER signatureAlgorithm.
+// csrAlgorithm picks the hash (SHA-256, SHA-384 or SHA-512; by default
+// SHA-256, or SHA-384 for a P-384 key) and the DER signatureAlgorithm.
 func csrAlgorithm(pub crypto.PublicKey, h crypto.Hash) (crypto.Hash, []byte, error) {
-	var oid asn1.ObjectIdentifier
-	rsaKey := false
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
-		rsaKey = true
 		if h == 0 {
 			h = crypto.SHA256
-		}
-		switch h {
-		case crypto.SHA256:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
-		case crypto.SHA384:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
-		case crypto.SHA512:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
 		}
 	case *ecdsa.PublicKey:
 		if h == 0 {
@@ -222,26 +213,19 @@ func csrAlgorithm(pub crypto.PublicKey, h crypto.Hash) (crypto.Hash, []byte, err
 				h = crypto.SHA384
 			}
 		}
-		switch h {
-		case crypto.SHA256:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
-		case crypto.SHA384:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
-		case crypto.SHA512:
-			oid = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
-		}
 	default:
 		return 0, nil, fmt.Errorf("pkcs11: key of type %T: %w", pub, signer.ErrUnsupportedAlgorithm)
 	}
-	if oid == nil {
+	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
 		return 0, nil, fmt.Errorf("pkcs11: certificate request with %v: %w", h, signer.ErrUnsupportedAlgorithm)
 	}
-	var b cryptobyte.Builder
-	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oid)
-		if rsaKey {
-			b.AddASN1NULL()
-		}
-	})
-	return h, b.BytesOrPanic(), nil
+	alg, err := cms.SignatureAlgorithm(pub, h)
+	if err != nil {
+		return 0, nil, fmt.Errorf("pkcs11: certificate request with %v: %w: %w", h, signer.ErrUnsupportedAlgorithm, err)
+	}
+	der, err := asn1.Marshal(alg)
+	if err != nil {
+		return 0, nil, fmt.Errorf("pkcs11: certificate request algorithm: %w", err)
+	}
+	return h, der, nil
 }

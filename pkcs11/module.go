@@ -50,21 +50,25 @@ type library struct {
 	logins  map[uint]*slotLogin // per-slot login state: a login is application-wide
 }
 
-// slotLogin serialises logins on a slot. seq counts attempts and lastErr
-// is the result of the latest, so callers that queued behind a failed
-// attempt share its error instead of each spending a PIN try.
+// slotLogin serialises logins on a slot. Each kind of login counts its
+// attempts and keeps the result of the latest, so callers that queued
+// behind a failed attempt share its error instead of each spending a PIN
+// try.
 //
 // Context-specific logins (CKA_ALWAYS_AUTHENTICATE keys, one per
 // signature) queue on the same lock and keep their own count and result:
 // concurrent signatures with a wrong PIN would otherwise each spend an
 // attempt at once.
 type slotLogin struct {
-	lock    chan struct{}
-	seq     atomic.Uint64 // attempts made; written under lock
-	lastErr error         // guarded by lock
+	lock chan struct{}
+	user loginAttempts
+	ctx  loginAttempts // context-specific logins
+}
 
-	ctxSeq     atomic.Uint64 // context-specific attempts; written under lock
-	ctxLastErr error         // guarded by lock
+// loginAttempts is one kind of login on a slot.
+type loginAttempts struct {
+	seq     atomic.Uint64 // attempts made; written under the slot's lock
+	lastErr error         // guarded by the slot's lock
 }
 
 // testHookLoginQueued, when set by a test, runs when a caller joins the

@@ -136,6 +136,34 @@ func (t *Token) lockSlot(ctx context.Context, slot uint) (func(), error) {
 	}
 }
 
+// pinSession opens a read/write session without login for a PIN change or
+// an SO session and takes the slot's login lock (see lockSlot); done
+// releases the lock, then the session.
+func (t *Token) pinSession(ctx context.Context) (s *session, done func(), err error) {
+	s, closeSession, err := t.adminSession(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	unlock, err := t.lockSlot(ctx, s.slot)
+	if err != nil {
+		closeSession()
+		return nil, nil, err
+	}
+	return s, func() { unlock(); closeSession() }, nil
+}
+
+// readAfter reads the token's flags after a PIN operation into ch.After
+// and t's token information; when they cannot be read, ch.After stays as
+// it was.
+func (t *Token) readAfter(slot uint, ch *PINChange) {
+	if after, err := tokenInfo(t.lib.ctx, slot); err == nil {
+		ch.After = after.PINStatus()
+		t.mu.Lock()
+		t.info = after
+		t.mu.Unlock()
+	}
+}
+
 // ChangePIN changes the user PIN with C_SetPIN, giving the current one.
 // A wrong current PIN spends one try and returns a *PINError (errors.Is
 // ErrPINIncorrect) with the flags after it; it is never retried. A new PIN
@@ -163,28 +191,17 @@ func (t *Token) ChangePIN(ctx context.Context, oldPIN, newPIN string) (PINChange
 			return ch, err
 		}
 	}
-	s, done, err := t.adminSession(ctx, false)
+	s, done, err := t.pinSession(ctx)
 	if err != nil {
 		return ch, err
 	}
 	defer done()
-	unlock, err := t.lockSlot(ctx, s.slot)
-	if err != nil {
-		return ch, err
-	}
-	defer unlock()
 	if pinpad {
 		err = nullPIN(t.lib, s.h, true)
 	} else {
 		err = t.lib.ctx.SetPIN(s.h, oldPIN, newPIN)
 	}
-	after, ierr := tokenInfo(t.lib.ctx, s.slot)
-	if ierr == nil {
-		ch.After = after.PINStatus()
-		t.mu.Lock()
-		t.info = after
-		t.mu.Unlock()
-	}
+	t.readAfter(s.slot, &ch)
 	if err == nil {
 		return ch, nil
 	}
@@ -236,30 +253,17 @@ func (t *Token) UnblockPIN(ctx context.Context, soPIN, newPIN string) (PINChange
 		return ch, err
 	}
 	defer release()
-	s, done, err := t.adminSession(ctx, false)
+	s, done, err := t.pinSession(ctx)
 	if err != nil {
 		return ch, err
 	}
 	defer done()
-	unlock, err := t.lockSlot(ctx, s.slot)
-	if err != nil {
-		return ch, err
-	}
-	defer unlock()
 	if si, err := t.lib.ctx.GetSessionInfo(s.h); err == nil && si.State == p11.CKS_RW_USER_FUNCTIONS {
 		// The user is logged in through another session of this process.
 		_ = t.lib.ctx.Logout(s.h)
 	}
-	readFlags := func() {
-		if after, err := tokenInfo(t.lib.ctx, s.slot); err == nil {
-			ch.After = after.PINStatus()
-			t.mu.Lock()
-			t.info = after
-			t.mu.Unlock()
-		}
-	}
 	if err := t.lib.ctx.Login(s.h, p11.CKU_SO, soPIN); err != nil && rv(err) != p11.CKR_USER_ALREADY_LOGGED_IN {
-		readFlags()
+		t.readAfter(s.slot, &ch)
 		switch rv(err) {
 		case p11.CKR_PIN_INCORRECT, p11.CKR_PIN_INVALID, p11.CKR_PIN_LEN_RANGE:
 			return ch, &PINError{Err: ErrSOPINIncorrect, Token: before.Label, SO: true, cause: err,
@@ -277,7 +281,7 @@ func (t *Token) UnblockPIN(ctx context.Context, soPIN, newPIN string) (PINChange
 		err = t.lib.ctx.InitPIN(s.h, newPIN)
 	}
 	_ = t.lib.ctx.Logout(s.h)
-	readFlags()
+	t.readAfter(s.slot, &ch)
 	if err != nil {
 		if c := rv(err); c == p11.CKR_PIN_INVALID || c == p11.CKR_PIN_LEN_RANGE {
 			return ch, fmt.Errorf("%w (token %q): %w", ErrNewPINInvalid, before.Label, err)
@@ -287,6 +291,6 @@ func (t *Token) UnblockPIN(ctx context.Context, soPIN, newPIN string) (PINChange
 	// A failure remembered from before the unblock must not be shared
 	// with the next login.
 	sl := t.lib.slotLogin(s.slot)
-	sl.lastErr = nil
+	sl.user.lastErr = nil
 	return ch, nil
 }

@@ -577,7 +577,29 @@ func (t *Token) ensureLogin(ctx context.Context, s *session) error {
 		return err
 	}
 	sl := t.lib.slotLogin(s.slot)
-	seen := sl.seq.Load()
+	return t.queueLogin(ctx, sl, &sl.user, loggedIn, func() error {
+		return t.login(ctx, s, p11.CKU_USER, "")
+	})
+}
+
+// contextLogin performs the context-specific login a CKA_ALWAYS_AUTHENTICATE
+// key needs before each signature (s has the signing operation active).
+// Like user logins, such logins on one slot are made one at a time, and a
+// caller that waited while another attempt failed gets that failure
+// instead of spending another PIN try.
+func (t *Token) contextLogin(ctx context.Context, s *session, keyLabel string) error {
+	sl := t.lib.slotLogin(s.slot)
+	return t.queueLogin(ctx, sl, &sl.ctx, nil, func() error {
+		return t.login(ctx, s, p11.CKU_CONTEXT_SPECIFIC, keyLabel)
+	})
+}
+
+// queueLogin makes one login attempt of kind a on slot sl, one at a time.
+// Once it holds the slot's lock it returns without an attempt when
+// loggedIn (if not nil) says another caller logged in meanwhile, or with
+// the error of an attempt of the same kind that failed while it waited.
+func (t *Token) queueLogin(ctx context.Context, sl *slotLogin, a *loginAttempts, loggedIn func() (bool, error), attempt func() error) error {
+	seen := a.seq.Load()
 	if testHookLoginQueued != nil {
 		testHookLoginQueued()
 	}
@@ -588,48 +610,21 @@ func (t *Token) ensureLogin(ctx context.Context, s *session) error {
 	}
 	defer func() { <-sl.lock }()
 	// Another goroutine (or Token on the same slot) may have logged in.
-	if ok, err := loggedIn(); ok || err != nil {
-		return err
+	if loggedIn != nil {
+		if ok, err := loggedIn(); ok || err != nil {
+			return err
+		}
 	}
 	// An attempt made while this caller waited failed: share its result
 	// rather than spend another PIN try on the same (likely wrong) PIN.
-	if sl.seq.Load() != seen && sl.lastErr != nil {
-		return fmt.Errorf("pkcs11: not logging in again after a concurrent attempt failed: %w", sl.lastErr)
+	if a.seq.Load() != seen && a.lastErr != nil {
+		return fmt.Errorf("pkcs11: not logging in again after a concurrent attempt failed: %w", a.lastErr)
 	}
-	err := t.login(ctx, s, p11.CKU_USER, "")
-	sl.seq.Add(1)
-	sl.lastErr = err
+	err := attempt()
+	a.seq.Add(1)
+	a.lastErr = err
 	if errorsIsAny(err, context.Canceled, context.DeadlineExceeded) {
-		sl.lastErr = nil // that caller gave up; others may still try
-	}
-	return err
-}
-
-// contextLogin performs the context-specific login a CKA_ALWAYS_AUTHENTICATE
-// key needs before each signature (s has the signing operation active).
-// Like user logins, such logins on one slot are made one at a time, and a
-// caller that waited while another attempt failed gets that failure
-// instead of spending another PIN try.
-func (t *Token) contextLogin(ctx context.Context, s *session, keyLabel string) error {
-	sl := t.lib.slotLogin(s.slot)
-	seen := sl.ctxSeq.Load()
-	if testHookLoginQueued != nil {
-		testHookLoginQueued()
-	}
-	select {
-	case sl.lock <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("pkcs11: waiting to log in to token %q: %w", t.name, ctx.Err())
-	}
-	defer func() { <-sl.lock }()
-	if sl.ctxSeq.Load() != seen && sl.ctxLastErr != nil {
-		return fmt.Errorf("pkcs11: not logging in again after a concurrent attempt failed: %w", sl.ctxLastErr)
-	}
-	err := t.login(ctx, s, p11.CKU_CONTEXT_SPECIFIC, keyLabel)
-	sl.ctxSeq.Add(1)
-	sl.ctxLastErr = err
-	if errorsIsAny(err, context.Canceled, context.DeadlineExceeded) {
-		sl.ctxLastErr = nil // that caller gave up; others may still try
+		a.lastErr = nil // that caller gave up; others may still try
 	}
 	return err
 }

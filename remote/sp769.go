@@ -310,6 +310,18 @@ type sp769SignData struct {
 	Signatures    []SignedFile `json:"signatures"` // SmartCA's status answer
 }
 
+// signData decodes the data of a sign or status answer (op), which may be
+// absent or null.
+func signData(raw json.RawMessage, op string) (sp769SignData, error) {
+	var d sp769SignData
+	if len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return d, fmt.Errorf("remote: sp769 %s: %w: %v", op, ErrProtocol, err)
+		}
+	}
+	return d, nil
+}
+
 func (d *sp769SignData) files() []SignedFile {
 	if len(d.SignedFiles) > 0 {
 		return d.SignedFiles
@@ -347,11 +359,9 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 	if err != nil {
 		return nil, err
 	}
-	var data sp769SignData
-	if len(st.Data) > 0 && string(st.Data) != "null" {
-		if err := json.Unmarshal(st.Data, &data); err != nil {
-			return nil, fmt.Errorf("remote: sp769 sign: %w: %v", ErrProtocol, err)
-		}
+	data, err := signData(st.Data, "sign")
+	if err != nil {
+		return nil, err
 	}
 	if files := data.files(); len(files) > 0 {
 		return orderFiles(files, r.Files)
@@ -396,11 +406,9 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 				return nil, err
 			}
 		}
-		var d sp769SignData
-		if len(got.Data) > 0 && string(got.Data) != "null" {
-			if err := json.Unmarshal(got.Data, &d); err != nil {
-				return nil, fmt.Errorf("remote: sp769 status: %w: %v", ErrProtocol, err)
-			}
+		d, err := signData(got.Data, "status")
+		if err != nil {
+			return nil, err
 		}
 		if files := d.files(); len(files) > 0 {
 			return orderFiles(files, r.Files)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/revinfo"
@@ -21,27 +20,14 @@ type Cache struct {
 	// FailureTTL is how long a failed fetch is remembered; zero means 30 s.
 	FailureTTL time.Duration
 
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-type cacheEntry struct {
-	data    []byte
-	err     error
-	expires time.Time
+	store revinfo.Cache
 }
 
 // NewCache returns an empty cache.
 func NewCache() *Cache { return &Cache{} }
 
 func (c *Cache) get(key string, now time.Time) ([]byte, error, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || now.After(e.expires) {
-		return nil, nil, false
-	}
-	return e.data, e.err, true
+	return c.store.Get(key, now)
 }
 
 func (c *Cache) put(key string, data []byte, err error, now, until time.Time) {
@@ -58,19 +44,7 @@ func (c *Cache) put(key string, data []byte, err error, now, until time.Time) {
 	} else if !until.IsZero() && until.Before(exp) {
 		exp = until
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
-	}
-	if len(c.entries) > 10000 {
-		for k, e := range c.entries {
-			if now.After(e.expires) {
-				delete(c.entries, k)
-			}
-		}
-	}
-	c.entries[key] = cacheEntry{data: data, err: err, expires: exp}
+	c.store.Put(key, data, err, now, exp)
 }
 
 // ErrFetch wraps every failure to fetch revocation data or certificates.

@@ -551,47 +551,32 @@ func joinBase(base, ref string) string {
 	return b.ResolveReference(r).String()
 }
 
-func appendTextEscaped(out []byte, s string) []byte {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		case '\r':
-			rep = "&#xD;"
-		default:
-			continue
-		}
-		out = append(out, s[last:i]...)
-		out = append(out, rep...)
-		last = i + 1
+// The replacements canonical XML makes in text nodes and in attribute
+// values (Canonical XML 1.0, section 2.3), indexed by byte; "" keeps the
+// byte.
+var (
+	textEscapes = escapeTable(map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"})
+	attrEscapes = escapeTable(map[byte]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"})
+)
+
+func escapeTable(m map[byte]string) *[256]string {
+	var t [256]string
+	for c, rep := range m {
+		t[c] = rep
 	}
-	return append(out, s[last:]...)
+	return &t
 }
 
-func appendAttrEscaped(out []byte, s string) []byte {
+func appendTextEscaped(out []byte, s string) []byte { return appendEscaped(out, s, textEscapes) }
+
+func appendAttrEscaped(out []byte, s string) []byte { return appendEscaped(out, s, attrEscapes) }
+
+// appendEscaped appends s to out with the replacements of table.
+func appendEscaped(out []byte, s string, table *[256]string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '"':
-			rep = "&quot;"
-		case '\t':
-			rep = "&#x9;"
-		case '\n':
-			rep = "&#xA;"
-		case '\r':
-			rep = "&#xD;"
-		default:
+		rep := table[s[i]]
+		if rep == "" {
 			continue
 		}
 		out = append(out, s[last:i]...)

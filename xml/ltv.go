@@ -49,15 +49,7 @@ func (p *Prepared) ltValues(ctx context.Context, tok []byte) (string, error) {
 	}
 	cands = append(cands, t.Certificates...)
 	sup := &revinfo.Set{}
-	for _, c := range lo.Certificates {
-		sup.AddCertificate(c)
-	}
-	for _, o := range lo.OCSPResponses {
-		sup.AddOCSP(o)
-	}
-	for _, c := range lo.CRLs {
-		sup.AddCRL(c)
-	}
+	sup.AddSupplied(lo.Certificates, lo.OCSPResponses, lo.CRLs)
 	f := &revinfo.Fetcher{HTTPClient: lo.HTTPClient, Timeout: lo.Timeout, Offline: lo.Offline}
 	set, err := f.Collect(ctx, targets, cands, sup)
 	if err != nil {
@@ -65,32 +57,30 @@ func (p *Prepared) ltValues(ctx context.Context, tok []byte) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString(`<xades:CertificateValues>`)
-	for _, c := range set.Certs {
-		b.WriteString(`<xades:EncapsulatedX509Certificate>`)
-		b.WriteString(base64.StdEncoding.EncodeToString(c))
-		b.WriteString(`</xades:EncapsulatedX509Certificate>`)
-	}
+	writeEncapsulated(&b, "EncapsulatedX509Certificate", set.Certs)
 	b.WriteString(`</xades:CertificateValues><xades:RevocationValues>`)
 	if len(set.CRLs) > 0 {
 		b.WriteString(`<xades:CRLValues>`)
-		for _, c := range set.CRLs {
-			b.WriteString(`<xades:EncapsulatedCRLValue>`)
-			b.WriteString(base64.StdEncoding.EncodeToString(c))
-			b.WriteString(`</xades:EncapsulatedCRLValue>`)
-		}
+		writeEncapsulated(&b, "EncapsulatedCRLValue", set.CRLs)
 		b.WriteString(`</xades:CRLValues>`)
 	}
 	if len(set.OCSPs) > 0 {
 		b.WriteString(`<xades:OCSPValues>`)
-		for _, o := range set.OCSPs {
-			b.WriteString(`<xades:EncapsulatedOCSPValue>`)
-			b.WriteString(base64.StdEncoding.EncodeToString(o))
-			b.WriteString(`</xades:EncapsulatedOCSPValue>`)
-		}
+		writeEncapsulated(&b, "EncapsulatedOCSPValue", set.OCSPs)
 		b.WriteString(`</xades:OCSPValues>`)
 	}
 	b.WriteString(`</xades:RevocationValues>`)
 	return b.String(), nil
+}
+
+// writeEncapsulated writes each DER item as a xades:elem element holding
+// its base64.
+func writeEncapsulated(b *strings.Builder, elem string, items [][]byte) {
+	for _, d := range items {
+		b.WriteString(`<xades:` + elem + `>`)
+		b.WriteString(base64.StdEncoding.EncodeToString(d))
+		b.WriteString(`</xades:` + elem + `>`)
+	}
 }
 
 // ErrValidationData: a certificate chain or a revocation answer needed for

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
@@ -65,6 +66,7 @@ var (
 	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	oidECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+	oidEd25519         = asn1.ObjectIdentifier{1, 3, 101, 112}
 
 	// id-rsassa-pkcs1-v1_5-with-sha3-* and id-ecdsa-with-sha3-* (NIST
 	// CSOR sigAlgs arc).
@@ -82,18 +84,42 @@ var hashOIDs = []struct {
 	oid  asn1.ObjectIdentifier
 	// rsa and ecdsa are the PKCS#1 v1.5 and ECDSA signature algorithms.
 	rsa, ecdsa asn1.ObjectIdentifier
+	// x509RSA and x509ECDSA are their crypto/x509 names (zero, unknown,
+	// where crypto/x509 has none).
+	x509RSA, x509ECDSA x509.SignatureAlgorithm
 }{
-	{crypto.SHA1, oidSHA1, oidSHA1WithRSA, oidECDSAWithSHA1},
-	{crypto.SHA256, oidSHA256, oidSHA256WithRSA, oidECDSAWithSHA256},
-	{crypto.SHA384, oidSHA384, oidSHA384WithRSA, oidECDSAWithSHA384},
-	{crypto.SHA512, oidSHA512, oidSHA512WithRSA, oidECDSAWithSHA512},
-	{crypto.SHA3_256, oidSHA3_256, oidSHA3_256WithRSA, oidECDSAWithSHA3_256},
-	{crypto.SHA3_384, oidSHA3_384, oidSHA3_384WithRSA, oidECDSAWithSHA3_384},
-	{crypto.SHA3_512, oidSHA3_512, oidSHA3_512WithRSA, oidECDSAWithSHA3_512},
+	{crypto.SHA1, oidSHA1, oidSHA1WithRSA, oidECDSAWithSHA1, x509.SHA1WithRSA, x509.ECDSAWithSHA1},
+	{crypto.SHA256, oidSHA256, oidSHA256WithRSA, oidECDSAWithSHA256, x509.SHA256WithRSA, x509.ECDSAWithSHA256},
+	{crypto.SHA384, oidSHA384, oidSHA384WithRSA, oidECDSAWithSHA384, x509.SHA384WithRSA, x509.ECDSAWithSHA384},
+	{crypto.SHA512, oidSHA512, oidSHA512WithRSA, oidECDSAWithSHA512, x509.SHA512WithRSA, x509.ECDSAWithSHA512},
+	{crypto.SHA3_256, oidSHA3_256, oidSHA3_256WithRSA, oidECDSAWithSHA3_256, 0, 0},
+	{crypto.SHA3_384, oidSHA3_384, oidSHA3_384WithRSA, oidECDSAWithSHA3_384, 0, 0},
+	{crypto.SHA3_512, oidSHA3_512, oidSHA3_512WithRSA, oidECDSAWithSHA3_512, 0, 0},
 	// Verification only (checkSigningHash does not sign with them).
-	{crypto.SHA512_224, oidSHA512_224, oidSHA512_224WithRSA, nil},
-	{crypto.SHA512_256, oidSHA512_256, oidSHA512_256WithRSA, nil},
-	{crypto.SHA3_224, oidSHA3_224, oidSHA3_224WithRSA, oidECDSAWithSHA3_224},
+	{crypto.SHA512_224, oidSHA512_224, oidSHA512_224WithRSA, nil, 0, 0},
+	{crypto.SHA512_256, oidSHA512_256, oidSHA512_256WithRSA, nil, 0, 0},
+	{crypto.SHA3_224, oidSHA3_224, oidSHA3_224WithRSA, oidECDSAWithSHA3_224, 0, 0},
+}
+
+// X509SignatureAlgorithm returns the crypto/x509 name of a PKCS#1 v1.5,
+// ECDSA or Ed25519 signature algorithm identifier (the algorithms an OCSP
+// response's signature is checked with through crypto/x509), or
+// x509.UnknownSignatureAlgorithm: for RSA-PSS, whose hash is in its
+// parameters, and for the SHA-3 and SHA-512/t signatures, which crypto/x509
+// cannot check.
+func X509SignatureAlgorithm(oid asn1.ObjectIdentifier) x509.SignatureAlgorithm {
+	if oid.Equal(oidEd25519) {
+		return x509.PureEd25519
+	}
+	for _, e := range hashOIDs {
+		switch {
+		case oid.Equal(e.rsa):
+			return e.x509RSA
+		case e.ecdsa != nil && oid.Equal(e.ecdsa):
+			return e.x509ECDSA
+		}
+	}
+	return x509.UnknownSignatureAlgorithm
 }
 
 // isSHA3 reports whether h is a SHA-3 hash.
@@ -201,6 +227,15 @@ func signatureAlgorithmID(pub any, h crypto.Hash, pss bool) (pkix.AlgorithmIdent
 		return pkix.AlgorithmIdentifier{Algorithm: oid}, nil
 	}
 	return pkix.AlgorithmIdentifier{}, fmt.Errorf("cms: public key type %T: %w", pub, ErrUnsupportedAlgorithm)
+}
+
+// SignatureAlgorithm returns the PKCS#1 v1.5 (NULL parameters) or ECDSA
+// (no parameters) signature algorithm identifier for a key of type pub
+// signing with hash h, as CMS and certificate requests write it. It fails
+// with ErrUnsupportedAlgorithm for other key types and for hashes without
+// one.
+func SignatureAlgorithm(pub any, h crypto.Hash) (pkix.AlgorithmIdentifier, error) {
+	return signatureAlgorithmID(pub, h, false)
 }
 
 // signerOptsFor interprets a SignerInfo's signatureAlgorithm for a signer

@@ -16,6 +16,20 @@ import (
 // scope excludes it). It is not an ErrBadResponse.
 var ErrNotApplicable = errors.New("not about this certificate")
 
+// ParseCRL parses a CRL in DER or, as some CAs publish them, in PEM (the
+// first "X509 CRL" block). For DER input that does not parse and holds no
+// such block, the error is the DER parser's. It is for reading CRLs to
+// judge them; what is embedded stays the DER that [CheckCRL] accepts.
+func ParseCRL(b []byte) (*x509.RevocationList, error) {
+	crl, err := x509.ParseRevocationList(b)
+	if err != nil {
+		if blks := pemBlocks(b, "X509 CRL"); len(blks) > 0 {
+			crl, err = x509.ParseRevocationList(blks[0])
+		}
+	}
+	return crl, err
+}
+
 // CRLResult is what a checked CRL says about one certificate.
 type CRLResult struct {
 	// Revoked, with RevokedAt and the CRLReason code, when the CRL lists

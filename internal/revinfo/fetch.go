@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
@@ -47,8 +46,7 @@ type Fetcher struct {
 	// URLs.
 	NoAIA bool
 
-	mu    sync.Mutex
-	cache map[string][]byte // URL (+ request) -> body
+	cache Cache // URL (+ request) -> body
 }
 
 func (f *Fetcher) now() time.Time {
@@ -202,7 +200,7 @@ func parseCerts(b []byte) []*x509.Certificate {
 		return cs
 	}
 	var out []*x509.Certificate
-	for _, blk := range pemBlocks(b) {
+	for _, blk := range pemBlocks(b, "CERTIFICATE") {
 		if c, err := certparse.Parse(blk); err == nil {
 			out = append(out, c)
 		}
@@ -280,28 +278,24 @@ func (f *Fetcher) get(ctx context.Context, url string) ([]byte, error) {
 	return f.cached("GET "+url, func() ([]byte, error) { return f.request().Get(ctx, url) })
 }
 
-// cached returns the body cached under key or fetches and caches it.
+// cached returns the body cached under key or fetches and caches it. A
+// Fetcher serves one collection: what it fetched is kept for its lifetime,
+// failures are not kept.
 func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, error) {
-	f.mu.Lock()
-	if b, ok := f.cache[key]; ok {
-		f.mu.Unlock()
+	now := time.Now()
+	if b, _, ok := f.cache.Get(key, now); ok {
 		return b, nil
 	}
-	f.mu.Unlock()
 	data, err := fetch()
 	if err != nil {
 		return nil, err
 	}
-	f.mu.Lock()
-	if f.cache == nil || len(f.cache) > 256 {
-		f.cache = map[string][]byte{}
-	}
-	f.cache[key] = data
-	f.mu.Unlock()
+	f.cache.Put(key, data, nil, now, time.Time{})
 	return data, nil
 }
 
-func pemBlocks(b []byte) [][]byte {
+// pemBlocks returns the contents of the PEM blocks of type typ in b.
+func pemBlocks(b []byte, typ string) [][]byte {
 	var out [][]byte
 	for {
 		var blk *pem.Block
@@ -309,7 +303,7 @@ func pemBlocks(b []byte) [][]byte {
 		if blk == nil {
 			return out
 		}
-		if blk.Type == "CERTIFICATE" {
+		if blk.Type == typ {
 			out = append(out, blk.Bytes)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -96,21 +97,6 @@ var (
 	oidSHA512      = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
 )
 
-var ocspSigAlgs = []struct {
-	oid asn1.ObjectIdentifier
-	alg x509.SignatureAlgorithm
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, x509.SHA1WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, x509.SHA256WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}, x509.SHA384WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}, x509.SHA512WithRSA},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, x509.ECDSAWithSHA1},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}, x509.ECDSAWithSHA256},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, x509.ECDSAWithSHA384},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, x509.ECDSAWithSHA512},
-	{asn1.ObjectIdentifier{1, 3, 101, 112}, x509.PureEd25519},
-}
-
 func certIDHash(oid asn1.ObjectIdentifier) crypto.Hash {
 	switch {
 	case oid.Equal(oidSHA1):
@@ -173,12 +159,7 @@ func ParseOCSP(der []byte) (*Response, error) {
 		Signature:  b.Signature.RightAlign(),
 		ProducedAt: b.TBSResponseData.ProducedAt,
 		Singles:    b.TBSResponseData.Responses,
-		SigAlg:     x509.UnknownSignatureAlgorithm,
-	}
-	for _, a := range ocspSigAlgs {
-		if b.SignatureAlgorithm.Algorithm.Equal(a.oid) {
-			out.SigAlg = a.alg
-		}
+		SigAlg:     cms.X509SignatureAlgorithm(b.SignatureAlgorithm.Algorithm),
 	}
 	if out.SigAlg == x509.UnknownSignatureAlgorithm {
 		return nil, fmt.Errorf("OCSP response: unsupported signature algorithm %v", b.SignatureAlgorithm.Algorithm)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -230,4 +231,27 @@ func TestSet(t *testing.T) {
 	var nilSet *Set
 	require.Zero(t, nilSet.Len())
 	s.Merge(nil)
+}
+
+// ParseCRL reads DER and PEM CRLs alike and refuses anything else.
+func TestParseCRLDERAndPEM(t *testing.T) {
+	p := pkitest.New(t)
+	der, err := p.CRL(p.CA)
+	require.NoError(t, err)
+	crl, err := ParseCRL(der)
+	require.NoError(t, err)
+	require.Equal(t, der, crl.Raw)
+
+	pemCRL := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	noise := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CA.Cert.Raw})
+	crl, err = ParseCRL(append(noise, pemCRL...))
+	require.NoError(t, err)
+	require.Equal(t, der, crl.Raw, "the first X509 CRL block, after other blocks")
+
+	_, err = ParseCRL(noise)
+	require.Error(t, err, "no CRL block")
+	_, err = ParseCRL([]byte("not a CRL"))
+	require.Error(t, err)
+	_, err = ParseCRL(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: []byte{0x30, 0x00}}))
+	require.Error(t, err, "a PEM block holding garbage")
 }

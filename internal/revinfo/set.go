@@ -62,13 +62,27 @@ func (s *Set) Merge(o *Set) {
 	if o == nil {
 		return
 	}
-	for _, d := range o.Certs {
+	s.addAll(o.Certs, o.OCSPs, o.CRLs)
+}
+
+// AddSupplied adds the evidence a caller supplies (the Certificates,
+// OCSPResponses and CRLs fields of the formats' LTV options): certificates,
+// then DER OCSP responses, then DER CRLs.
+func (s *Set) AddSupplied(certs []*x509.Certificate, ocsps, crls [][]byte) {
+	for _, c := range certs {
+		s.AddCertificate(c)
+	}
+	s.addAll(nil, ocsps, crls)
+}
+
+func (s *Set) addAll(certs, ocsps, crls [][]byte) {
+	for _, d := range certs {
 		s.AddCert(d)
 	}
-	for _, d := range o.OCSPs {
+	for _, d := range ocsps {
 		s.AddOCSP(d)
 	}
-	for _, d := range o.CRLs {
+	for _, d := range crls {
 		s.AddCRL(d)
 	}
 }

@@ -99,6 +99,20 @@ func (s *Server) serveCSC(w http.ResponseWriter, r *http.Request, method string,
 		}
 		return nil
 	}
+	// enabledCred is findCred for a request that needs an enabled
+	// credential; it answers the error itself and returns nil otherwise.
+	enabledCred := func() *credential {
+		c := findCred()
+		if c == nil {
+			cscErr(w, http.StatusBadRequest, "invalid_request", "Invalid parameter credentialID")
+			return nil
+		}
+		if c.Disabled {
+			cscErr(w, http.StatusBadRequest, "invalid_request", "The credential identified by credentialID is disabled")
+			return nil
+		}
+		return c
+	}
 	now := time.Now()
 	switch method {
 	case "auth/revoke":
@@ -156,13 +170,8 @@ func (s *Server) serveCSC(w http.ResponseWriter, r *http.Request, method string,
 		})
 
 	case "credentials/authorize":
-		c := findCred()
+		c := enabledCred()
 		if c == nil {
-			cscErr(w, http.StatusBadRequest, "invalid_request", "Invalid parameter credentialID")
-			return
-		}
-		if c.Disabled {
-			cscErr(w, http.StatusBadRequest, "invalid_request", "The credential identified by credentialID is disabled")
 			return
 		}
 		if c.locked {
@@ -255,13 +264,8 @@ func (s *Server) serveCSC(w http.ResponseWriter, r *http.Request, method string,
 		}
 
 	case "signatures/signHash":
-		c := findCred()
+		c := enabledCred()
 		if c == nil {
-			cscErr(w, http.StatusBadRequest, "invalid_request", "Invalid parameter credentialID")
-			return
-		}
-		if c.Disabled {
-			cscErr(w, http.StatusBadRequest, "invalid_request", "The credential identified by credentialID is disabled")
 			return
 		}
 		sd := s.sads[str("SAD")]
