@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/verify"
 )
@@ -36,7 +37,7 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, w.String(), "Người ký đã từ chối trên điện thoại")
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(data, minimalPDF()))
+	require.True(t, bytes.HasPrefix(data, sample.MinimalPDF("Hop dong mua ban so 12/2026")))
 	check.PDFSig(t, out, 1)
 
 	// Without -out the file goes to a temporary directory, not the
