@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"github.com/kyso-vn/kyso/pdf"
 	"image"
 	"image/png"
@@ -10,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,11 +18,7 @@ import (
 )
 
 func TestEOffice(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	res, err := run(ctx, &out, t.TempDir())
-	require.NoError(t, err, out.String())
+	res, _ := testutil.RunExample(t, run, t.TempDir())
 
 	require.Len(t, res.Report.Signatures, 2)
 	for _, s := range res.Report.Signatures {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,13 +13,13 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/verify"
 )
 
 func TestRun(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testutil.Context(t, time.Minute)
 
 	// The default: the user approves, then declines.
 	out := filepath.Join(t.TempDir(), "signed.pdf")
