@@ -15,6 +15,7 @@ import (
 
 	p11 "github.com/miekg/pkcs11"
 
+	"github.com/kyso-vn/kyso/internal/softhsm"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -30,17 +31,6 @@ const (
 	testSOPIN = "87654321"
 	viLabel   = "Chữ ký số Nguyễn" // 23 bytes of UTF-8 out of 32
 )
-
-// knownModules are the usual SoftHSM2 locations.
-var knownModules = []string{
-	"/usr/lib/softhsm/libsofthsm2.so",
-	"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib64/pkcs11/libsofthsm2.so",
-	"/usr/lib64/softhsm/libsofthsm2.so",
-	"/usr/local/lib/softhsm/libsofthsm2.so",
-	"/opt/homebrew/lib/softhsm/libsofthsm2.so",
-}
 
 // testKey is a key on a fixture token with its certificate.
 type testKey struct {
@@ -81,17 +71,9 @@ func setup(t testing.TB) *fixture {
 	testutil.Tool(t, "softhsm2-util", "softhsm2")
 	testutil.Tool(t, "pkcs11-tool", "opensc")
 	fixOnce.Do(func() {
-		mod := os.Getenv("KYSO_PKCS11_MODULE")
-		if mod == "" {
-			for _, p := range knownModules {
-				if _, err := os.Stat(p); err == nil {
-					mod = p
-					break
-				}
-			}
-		}
-		if mod == "" {
-			fixSkip = "SoftHSM2 module not found (set KYSO_PKCS11_MODULE or install Debian package softhsm2)"
+		mod, err := softhsm.FindModule()
+		if err != nil {
+			fixSkip = err.Error()
 			return
 		}
 		fix, fixErr = newFixture(mod)
