@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
 )
@@ -25,11 +24,7 @@ import (
 // MSSP_TransID once it knows it, ignores the stray notification and takes
 // the genuine one.
 func TestNotificationMustMatchTheTransaction(t *testing.T) {
-	p := pkitest.New(t)
-	id := p.MustIssue()
-	digest := digestOf("x")
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
+	id, digest, sig := signedX(t)
 
 	notif := simpki.NewNotificationHandler()
 	ap := httptestServer(t, notif)

@@ -70,6 +70,18 @@ func digestOf(s string) []byte {
 	return d[:]
 }
 
+// signedX issues an identity from a new test PKI and returns it with the
+// SHA-256 digest of "x" and its signature of that digest, the answer an
+// MSSP double sends.
+func signedX(t *testing.T) (id *pkitest.Identity, digest, sig []byte) {
+	t.Helper()
+	id = pkitest.New(t).MustIssue()
+	digest = digestOf("x")
+	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	return id, digest, sig
+}
+
 func TestNormalizeMSISDN(t *testing.T) {
 	for _, in := range []string{
 		"0912345678", "+84912345678", "84912345678", "0912 345 678", "+84 912-345-678",
