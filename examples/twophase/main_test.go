@@ -71,8 +71,7 @@ func TestTwoPhaseWrongKey(t *testing.T) {
 	assert.Error(t, err)
 	var pp pdf.Prepared
 	require.NoError(t, unmarshalFile(filepath.Join(server, "pdf.state"), &pp))
-	src, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	src := testutil.SamplePath(t, sample.PDF)
 	dst := filepath.Join(server, "impostor.pdf")
 	assert.Error(t, pp.FinishFile(ctx, dst, src, resp.Signatures[0]))
 	assert.NoFileExists(t, dst)
