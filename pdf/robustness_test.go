@@ -25,6 +25,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
 // A new field must not take the name of an existing non-terminal field
@@ -42,17 +43,26 @@ func TestNewFieldNameAvoidsParentNames(t *testing.T) {
 	require.Equal(t, "Signature2", uniqueFieldName(fieldNames([]field{{fullName: "Signature1.a"}, {fullName: "Other"}}), "Signature"))
 }
 
+// preparedSimple prepares a signature of testdata/simple.pdf for a new
+// identity and returns the document, the identity, the Prepared and its
+// serialised state.
+func preparedSimple(t testing.TB) (in []byte, id *pkitest.Identity, p *Prepared, state []byte) {
+	t.Helper()
+	id = sharedPKI(t).MustIssue()
+	in = corpus(t, "simple.pdf")
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	require.NoError(t, err)
+	state, err = p.MarshalBinary()
+	require.NoError(t, err)
+	return in, id, p, state
+}
+
 // A state whose placeholder disagrees with its /ByteRange (edited or
 // corrupted in storage, digest recomputed to match) is refused: Finish
 // would otherwise write a signature over other bytes than the ones the
 // document says are signed.
 func TestTwoPhaseStateByteRangeMismatch(t *testing.T) {
-	id := sharedPKI(t).MustIssue()
-	in := corpus(t, "simple.pdf")
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(t, err)
-	state, err := p.MarshalBinary()
-	require.NoError(t, err)
+	in, _, _, state := preparedSimple(t)
 
 	tamper := func(edit func(st *preparedState)) []byte {
 		var st preparedState
@@ -533,12 +543,7 @@ func TestAES256PasswordNormalised(t *testing.T) {
 
 // Placeholder positions whose sum overflows are refused, not a panic.
 func TestTwoPhaseStateOverflow(t *testing.T) {
-	id := sharedPKI(t).MustIssue()
-	in := corpus(t, "simple.pdf")
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(t, err)
-	state, err := p.MarshalBinary()
-	require.NoError(t, err)
+	_, _, _, state := preparedSimple(t)
 	var st map[string]any
 	require.NoError(t, json.Unmarshal(state, &st))
 	for _, c := range [][2]json.Number{
@@ -557,13 +562,7 @@ func TestTwoPhaseStateOverflow(t *testing.T) {
 // FuzzPreparedState decodes arbitrary two-phase states and finishes the
 // ones it accepts: a typed error or a document, never a panic.
 func FuzzPreparedState(f *testing.F) {
-	id := sharedPKI(f).MustIssue()
-	in, err := os.ReadFile(filepath.Join("testdata", "simple.pdf"))
-	require.NoError(f, err)
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(f, err)
-	state, err := p.MarshalBinary()
-	require.NoError(f, err)
+	in, id, p, state := preparedSimple(f)
 	sig, err := id.Signer().SignDigest(context.Background(), p.Digest(), p.SignerOpts())
 	require.NoError(f, err)
 	f.Add(state)
