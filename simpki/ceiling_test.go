@@ -83,13 +83,7 @@ func TestOutstandingFaultKeepsPolling(t *testing.T) {
 			"MSS_SignatureResp", "MSS_StatusResp", -1)
 		_, _ = io.WriteString(w, strings.Replace(s, "MSS_SignatureResponse", "MSS_StatusQueryResponse", -1))
 	})
-	c, err := simpki.NewClient(simpki.Config{URL: srv.URL, APID: "kyso-ap", Mode: simpki.AsynchClientServer,
-		PollDelay: 5 * time.Millisecond, PollMaxInterval: 10 * time.Millisecond, MaxWait: 30 * time.Second})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+	requireSigns(t, simpki.Config{URL: srv.URL, APID: "kyso-ap", Mode: simpki.AsynchClientServer,
+		PollDelay: 5 * time.Millisecond, PollMaxInterval: 10 * time.Millisecond, MaxWait: 30 * time.Second}, id, digest, sig)
 	require.Equal(t, int32(4), queries.Load())
 }

@@ -83,13 +83,7 @@ func TestHostileSOAPNeverSigns(t *testing.T) {
 		_, _ = io.WriteString(w, good)
 	}))
 	defer srv.Close()
-	c, err := simpki.NewClient(simpki.Config{URL: srv.URL, APID: "kyso-ap"})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+	requireSigns(t, simpki.Config{URL: srv.URL, APID: "kyso-ap"}, id, digest, sig)
 }
 
 type repeatReader byte

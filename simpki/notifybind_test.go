@@ -2,8 +2,6 @@ package simpki_test
 
 import (
 	"bytes"
-	"context"
-	"crypto"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,13 +69,7 @@ func TestNotificationMustMatchTheTransaction(t *testing.T) {
 	}))
 	defer mssp.Close()
 
-	c, err := simpki.NewClient(simpki.Config{URL: mssp.URL, APID: "kyso-ap", Mode: simpki.AsynchServerServer,
-		NotificationURL: notifyURL, Notifications: notif, MaxWait: 20 * time.Second})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+	requireSigns(t, simpki.Config{URL: mssp.URL, APID: "kyso-ap", Mode: simpki.AsynchServerServer,
+		NotificationURL: notifyURL, Notifications: notif, MaxWait: 20 * time.Second}, id, digest, sig)
 	<-genuineSent
 }

@@ -82,6 +82,19 @@ func signedX(t *testing.T) (id *pkitest.Identity, digest, sig []byte) {
 	return id, digest, sig
 }
 
+// requireSigns has a client with cfg sign digest for the SIM 0912345678,
+// whose certificate is id's, and requires the answer to be sig.
+func requireSigns(t *testing.T, cfg simpki.Config, id *pkitest.Identity, digest, sig []byte) {
+	t.Helper()
+	c, err := simpki.NewClient(cfg)
+	require.NoError(t, err)
+	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
+	require.NoError(t, err)
+	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, sig, got)
+}
+
 func TestNormalizeMSISDN(t *testing.T) {
 	for _, in := range []string{
 		"0912345678", "+84912345678", "84912345678", "0912 345 678", "+84 912-345-678",
