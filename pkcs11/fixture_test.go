@@ -2,10 +2,12 @@ package pkcs11
 
 import (
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -335,7 +337,7 @@ func readPublicKey(m *Module, slot uint, id string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return rsaPublic(a[0].Value, a[1].Value), nil
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(a[0].Value), E: int(new(big.Int).SetBytes(a[1].Value).Int64())}, nil
 	}
 	a, err := c.GetAttributeValue(h, objs[0], []*p11.Attribute{p11.NewAttribute(p11.CKA_EC_PARAMS, nil), p11.NewAttribute(p11.CKA_EC_POINT, nil)})
 	if err != nil {
@@ -345,20 +347,16 @@ func readPublicKey(m *Module, slot uint, id string) (any, error) {
 	if _, err := asn1.Unmarshal(a[0].Value, &oid); err != nil {
 		return nil, err
 	}
-	var curve elliptic.Curve
+	var typ KeyType
 	switch oid.String() {
 	case "1.2.840.10045.3.1.7":
-		curve = elliptic.P256()
+		typ = ECP256
 	case "1.3.132.0.34":
-		curve = elliptic.P384()
+		typ = ECP384
 	default:
 		return nil, errors.New("unexpected curve " + oid.String())
 	}
-	var pt []byte
-	if _, err := asn1.Unmarshal(a[1].Value, &pt); err != nil {
-		return nil, err
-	}
-	return ecdsaPublic(curve, pt)
+	return ecPublic(typ, a[1].Value)
 }
 
 // writePrivateCert stores k's certificate with CKA_PRIVATE=true.
