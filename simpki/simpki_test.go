@@ -70,6 +70,13 @@ func digestOf(s string) []byte {
 	return d[:]
 }
 
+// hashOf is the digest of s with h.
+func hashOf(h crypto.Hash, s string) []byte {
+	w := h.New()
+	w.Write([]byte(s))
+	return w.Sum(nil)
+}
+
 // signedX issues an identity from a new test PKI and returns it with the
 // SHA-256 digest of "x" and its signature of that digest, the answer an
 // MSSP double sends.
@@ -213,9 +220,7 @@ func TestHashes(t *testing.T) {
 	s, err := simpki.New(context.Background(), e.client(format(simpki.FormatCMS)), "0912345678", simpki.Options{Certificate: id.Cert})
 	require.NoError(t, err)
 	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
-		hh := h.New()
-		hh.Write([]byte("x"))
-		d := hh.Sum(nil)
+		d := hashOf(h, "x")
 		sig, err := s.SignDigest(context.Background(), d, h)
 		require.NoError(t, err, h)
 		require.NoError(t, signer.CheckSignature(id.Cert.PublicKey, d, h, sig))
