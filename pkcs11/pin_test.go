@@ -39,6 +39,20 @@ func spyModule(t *testing.T) string {
 	return ""
 }
 
+// signConcurrently has n goroutines sign the SHA-256 digest of msg with
+// sg at once and returns their errors.
+func signConcurrently(sg *Signer, n int, msg string) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, msg), crypto.SHA256)
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
 // spied opens SoftHSM through pkcs11-spy, which logs every call kyso makes
 // to it; calls counts the calls named call in that log so far.
 func spied(t *testing.T) (f *fixture, m *Module, calls func(call string) int) {
@@ -304,15 +318,7 @@ func TestConcurrentWrongPINTriedOnce(t *testing.T) {
 	closeAllSessions(t, f, tok.Info().Slot)
 
 	q = hookLoginQueue(t) // count only the signatures below
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Go(func() {
-			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "c"), crypto.SHA256)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range signConcurrently(sg, 8, "c") {
 		require.ErrorIs(t, err, ErrPINIncorrect)
 	}
 	assert.Equal(t, int32(1), calls.Load(), "one PIN attempt for eight waiting signatures")
@@ -397,15 +403,7 @@ func TestConcurrentWrongContextPINTriedOnce(t *testing.T) {
 	require.True(t, sg.key.alwaysAuth)
 
 	q = hookLoginQueue(t) // count only the signatures below
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range errs {
-		wg.Go(func() {
-			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range signConcurrently(sg, n, "ctx") {
 		require.ErrorIs(t, err, ErrPINIncorrect)
 	}
 	assert.Equal(t, int32(1), contextCalls.Load(), "one context PIN attempt for eight waiting signatures")
