@@ -21,8 +21,7 @@ import (
 func TestSignCertificateCheck(t *testing.T) {
 	p := pkitest.New(t)
 	dir := t.TempDir()
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 	write := func(name string, id *pkitest.Identity) string {
 		b, err := id.PKCS12("pw")
 		require.NoError(t, err)

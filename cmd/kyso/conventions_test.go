@@ -144,8 +144,7 @@ func TestSignRefusesOverwrite(t *testing.T) {
 	_, p12, _, env := testPKI(t)
 	key := []string{"--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check"}
 	dir := t.TempDir()
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 
 	for _, c := range []struct{ cmd, in, out string }{
 		{"pdf", pdfIn, "out.pdf"}, {"xml", xmlIn, "out.xml"}, {"file", xmlIn, "out.p7s"},

@@ -249,8 +249,7 @@ func TestEndToEnd(t *testing.T) {
 	tsa := srv.base + "/tsa"
 	proxy := "HTTP_PROXY=" + srv.base
 
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 
 	// A visible, certified B-T signature with an image; flags after the files.
 	signed := filepath.Join(dir, "signed.pdf")
@@ -598,6 +597,12 @@ func TestServeSIM(t *testing.T) {
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.NoFileExists(t, filepath.Join(dir, "no.pdf"))
 	srv.stop(t)
+}
+
+// samples returns the paths of the sample letter and e-invoice.
+func samples(t *testing.T) (pdfIn, xmlIn string) {
+	t.Helper()
+	return testutil.SamplePath(t, sample.PDF), testutil.SamplePath(t, sample.Invoice)
 }
 
 // initPKI runs kyso pki init in dir/pki and returns that directory and

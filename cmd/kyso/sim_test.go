@@ -28,8 +28,7 @@ import (
 func TestSIMProfiles(t *testing.T) {
 	pki := pkitest.New(t)
 	dir := t.TempDir()
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 	rootPEM := filepath.Join(dir, "root.pem")
 	require.NoError(t, os.WriteFile(rootPEM, pkitest.PEM(pki.Root.Cert), 0o644))
 	env := []string{"KYSO_TEST_AP_PASS=ap-secret"}

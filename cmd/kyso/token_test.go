@@ -119,8 +119,7 @@ func TestTokenKeygenImportSign(t *testing.T) {
 	thumb := fmt.Sprintf("%X", sha256.Sum256(blk.Bytes))
 	assert.Contains(t, r.stdout, "SHA-256 "+thumb)
 
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 	pdfOut, xmlOut := filepath.Join(dir, "signed.pdf"), filepath.Join(dir, "signed.xml")
 	r = kyso(t, env, "", append([]string{"sign", "pdf", pdfIn, pdfOut, "--cert", thumb}, sel...)...)
 	require.Equal(t, 0, r.code, r.stderr)

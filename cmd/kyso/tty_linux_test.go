@@ -253,8 +253,7 @@ func TestWriteErrorNamesOutput(t *testing.T) {
 // is shown.
 func TestStdoutTerminal(t *testing.T) {
 	_, p12, _, env := testPKI(t)
-	pdfIn := testutil.SamplePath(t, sample.PDF)
-	xmlIn := testutil.SamplePath(t, sample.Invoice)
+	pdfIn, xmlIn := samples(t)
 	for _, cmd := range []string{"pdf", "file"} {
 		in := pdfIn
 		r := kysoTTYOut(t, true, env, nil, "sign", cmd, in, "-", "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
