@@ -82,18 +82,30 @@ func checkTools(t *testing.T, data []byte, n int, password string) {
 	checkQpdf(t, path, password)
 }
 
-func checkPdfsig(t *testing.T, path string, n int, password string) {
+// pdfsigBlocks runs pdfsig -nocert on the file at path (opened with
+// password when it is set) and returns its report split into one block
+// per signature field, and the whole report.
+func pdfsigBlocks(t *testing.T, path, password string) ([]string, string) {
 	t.Helper()
 	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
 	args := []string{"-nocert"}
 	if password != "" {
 		args = append(args, "-upw", password)
 	}
-	out, err := exec.Command(pdfsig, append(args, path)...).CombinedOutput()
+	out, err := exec.Command(pdfsig, append(args, path)...).Output()
 	text := string(out)
+	if ee, ok := err.(*exec.ExitError); ok {
+		text += string(ee.Stderr)
+	}
 	require.NoError(t, err, "pdfsig: %s", text)
+	return sigBlock.Split(text, -1)[1:], text
+}
+
+func checkPdfsig(t *testing.T, path string, n int, password string) {
+	t.Helper()
+	all, text := pdfsigBlocks(t, path, password)
 	var blocks []string
-	for _, b := range sigBlock.Split(text, -1)[1:] {
+	for _, b := range all {
 		if !strings.Contains(b, "The signature form field is not signed.") {
 			blocks = append(blocks, b)
 		}
@@ -105,7 +117,10 @@ func checkPdfsig(t *testing.T, path string, n int, password string) {
 	require.Contains(t, blocks[n-1], "Total document signed", text)
 }
 
-func checkMutool(t *testing.T, path string, n int, password string) {
+// mutoolParts runs mutool sign -v on the file at path (opened with
+// password when it is set) and returns its report split into one part per
+// signature field, and the whole report.
+func mutoolParts(t *testing.T, path, password string) ([]string, string) {
 	t.Helper()
 	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
 	args := []string{"sign", "-v"}
@@ -115,8 +130,14 @@ func checkMutool(t *testing.T, path string, n int, password string) {
 	out, err := exec.Command(mutool, append(args, path)...).CombinedOutput()
 	text := string(out)
 	require.NoError(t, err, "mutool: %s", text)
+	return strings.Split(text, "Verifying signature")[1:], text
+}
+
+func checkMutool(t *testing.T, path string, n int, password string) {
+	t.Helper()
+	all, text := mutoolParts(t, path, password)
 	var parts []string
-	for _, p := range strings.Split(text, "Verifying signature")[1:] {
+	for _, p := range all {
 		if !strings.Contains(p, "Signature is not signed.") {
 			parts = append(parts, p)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
@@ -102,24 +103,6 @@ func pdfboxStyleSign(t *testing.T, in []byte, id *pkitest.Identity) []byte {
 	require.Less(t, len(der), reserve)
 	copy(out[c+1:], strings.ToUpper(hex.EncodeToString(der)))
 	return out
-}
-
-// mutoolSign signs field 6 of in with mutool sign (RSA, SHA-1).
-func mutoolSign(t *testing.T, in []byte, id *pkitest.Identity) []byte {
-	t.Helper()
-	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
-	dir := t.TempDir()
-	p12, err := id.PKCS12Legacy("pw")
-	require.NoError(t, err)
-	inPath, out, pfx := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf"), filepath.Join(dir, "id.p12")
-	require.NoError(t, os.WriteFile(inPath, in, 0o644))
-	require.NoError(t, os.WriteFile(pfx, p12, 0o600))
-	res, err := exec.Command(mutool, "sign", "-s", pfx, "-P", "pw", "-o", out, inPath, "6").CombinedOutput()
-	require.NoError(t, err, string(res))
-	signed, err := os.ReadFile(out)
-	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(signed, in))
-	return signed
 }
 
 // popplerSign signs in with pdfsig -add-signature into a new field, with
@@ -213,7 +196,7 @@ func TestCoSignAfterPDFBoxStyle(t *testing.T) {
 // mutool signature is TOTAL_PASSED before and after).
 func TestCoSignAfterMutool(t *testing.T) {
 	p := pkitest.New(t)
-	signed := mutoolSign(t, producerBase(true), p.MustIssue(pkitest.RSAKey(2048)))
+	signed := check.MutoolSign(t, producerBase(true), p.MustIssue(pkitest.RSAKey(2048)), "6")
 	o := onlineOptions(p)
 	lax := verify.VietnamPolicy()
 	lax.Hashes = append(lax.Hashes, crypto.SHA1)

@@ -3,32 +3,15 @@ package pdf
 import (
 	"fmt"
 	"image"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
 // renderCropBox renders page 1 at 72 dpi as viewers show it: its crop
 // box (pdftoppm -cropbox).
 func renderCropBox(t *testing.T, data []byte) image.Image {
-	tool := testutil.Tool(t, "pdftoppm", "poppler-utils")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "p.pdf")
-	require.NoError(t, os.WriteFile(path, data, 0o644))
-	out, err := exec.Command(tool, "-cropbox", "-png", "-r", "72", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, "p")).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	f, err := os.Open(filepath.Join(dir, "p.png"))
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
+	return renderPage(t, data, "-cropbox")
 }
 
 // TestCropBoxRotatedRender: on a page shown through a /CropBox that

@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
@@ -40,29 +42,18 @@ func officialLetter(t *testing.T) []byte {
 		"BT /F1 12 Tf 400 300 Td (CHU TICH) Tj ET",
 	}
 	page2 := []string{"BT /F1 11 Tf 72 700 Td (Phu luc: danh sach don vi) Tj ET"}
-	var b bytes.Buffer
-	var offs []int
-	obj := func(s string) {
-		offs = append(offs, b.Len())
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.27563 841.8898] /Resources << /Font << /F1 7 0 R >> >> /Contents 5 0 R >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.27563 841.8898] /Resources << /Font << /F1 7 0 R >> >> /Contents 6 0 R >>",
 	}
-	b.WriteString("%PDF-1.7\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.27563 841.8898] /Resources << /Font << /F1 7 0 R >> >> /Contents 5 0 R >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.27563 841.8898] /Resources << /Font << /F1 7 0 R >> >> /Contents 6 0 R >>")
 	for _, p := range [][]string{page1, page2} {
 		c := strings.Join(p, "\n")
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c), c))
+		objs = append(objs, fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(c), c))
 	}
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
-	return b.Bytes()
+	objs = append(objs, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	return sample.BuildPDF(objs, "")
 }
 
 // pngOf draws a w×h PNG: a filled disc (seal) or an ink stroke.
@@ -211,16 +202,16 @@ func TestEOfficeFlows(t *testing.T) {
 	ms, err := pdf.FindText(bytes.NewReader(letter), int64(len(letter)), "So:", nil)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
-	img := render72(t, final, 1)
+	img := check.Render(t, final, 1)
 	numberArea := pdf.Rect{X: ms[0].Rect.X + ms[0].Rect.W + 2, Y: ms[0].Rect.Y - 3, W: 70, H: ms[0].Rect.H + 6}
 	assert.Greater(t, inked(img, numberArea), 60, "number drawn after So:")
 	// Both pages as stored renderings (the times drawn differ from run to
 	// run; the tolerance allows for that, not for anything moved).
-	for i, im := range []image.Image{img, render72(t, final, 2)} {
+	for i, im := range []image.Image{img, check.Render(t, final, 2)} {
 		pdf.GoldenCompare(t, im, filepath.Join("testdata", "golden", fmt.Sprintf("flows-page%d.png", i+1)), 0.015)
 	}
 	// The initials are on page 2 too.
-	img2 := render72(t, final, 2)
+	img2 := check.Render(t, final, 2)
 	assert.Greater(t, inked(img2, pdf.Rect{X: 595 - 135, Y: 10, W: 120, H: 35}), 30, "initials on page 2")
 	// The seal is red over the left third of the chairman's signature.
 	third := pdf.Rect{X: handBox.X, Y: handBox.Y, W: handBox.W / 3, H: handBox.H}
@@ -237,32 +228,8 @@ func distinct(re *regexp.Regexp, s string) int {
 	return len(seen)
 }
 
-func render72(t *testing.T, path string, page int) image.Image {
-	t.Helper()
-	prefix := filepath.Join(t.TempDir(), "p")
-	out, err := exec.Command(testutil.Tool(t, "pdftoppm", "poppler-utils"), "-r", "72", "-png", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-singlefile", path, prefix).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	f, err := os.Open(prefix + ".png")
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
-}
-
 func countRGB(img image.Image, r pdf.Rect, pred func(r, g, b uint32) bool) int {
-	h := img.Bounds().Dy()
-	a := image.Rect(int(r.X), h-int(r.Y+r.H), int(r.X+r.W), h-int(r.Y)).Intersect(img.Bounds())
-	n := 0
-	for y := a.Min.Y; y < a.Max.Y; y++ {
-		for x := a.Min.X; x < a.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if pred(cr>>8, cg>>8, cb>>8) {
-				n++
-			}
-		}
-	}
-	return n
+	return check.Count(img, check.Area(img, r.X, r.Y, r.W, r.H), pred)
 }
 
 func inked(img image.Image, r pdf.Rect) int {

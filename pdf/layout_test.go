@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/kyso-vn/kyso/internal/testutil"
+	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
@@ -259,26 +258,18 @@ func TestLayoutGolden(t *testing.T) {
 	}
 }
 
-func renderPage(t *testing.T, data []byte) image.Image {
+// renderPage renders page 1 of data at 72 dpi (check.Render; args such as
+// "-cropbox" go to pdftoppm).
+func renderPage(t *testing.T, data []byte, args ...string) image.Image {
 	t.Helper()
-	tool := testutil.Tool(t, "pdftoppm", "poppler-utils")
-	dir := t.TempDir()
-	path := filepath.Join(dir, "p.pdf")
+	path := filepath.Join(t.TempDir(), "p.pdf")
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	out, err := exec.Command(tool, "-png", "-r", "72", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, "p")).CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	f, err := os.Open(filepath.Join(dir, "p.png"))
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
+	return check.Render(t, path, 1, args...)
 }
 
 // pixelsOf is r as pixels of a page rendered at 72 dpi (y flipped).
 func pixelsOf(img image.Image, r Rect) image.Rectangle {
-	h := img.Bounds().Dy()
-	return image.Rect(int(r.X), h-int(r.Y+r.H), int(r.X+r.W), h-int(r.Y)).Intersect(img.Bounds())
+	return check.Area(img, r.X, r.Y, r.W, r.H)
 }
 
 func crop(img image.Image, r Rect) image.Image {
@@ -288,17 +279,7 @@ func crop(img image.Image, r Rect) image.Image {
 }
 
 func countPixels(img image.Image, r Rect, pred func(r, g, b uint32) bool) int {
-	n := 0
-	a := pixelsOf(img, r)
-	for y := a.Min.Y; y < a.Max.Y; y++ {
-		for x := a.Min.X; x < a.Max.X; x++ {
-			cr, cg, cb, _ := img.At(x, y).RGBA()
-			if pred(cr>>8, cg>>8, cb>>8) {
-				n++
-			}
-		}
-	}
-	return n
+	return check.Count(img, pixelsOf(img, r), pred)
 }
 
 func darkPixels(img image.Image, r Rect) int {

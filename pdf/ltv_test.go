@@ -99,15 +99,7 @@ func ltvTools(t *testing.T, data []byte, sigs, dts int, password string, roots .
 	path := filepath.Join(dir, "ltv.pdf")
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 
-	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
-	args := []string{"-nocert"}
-	if password != "" {
-		args = append(args, "-upw", password)
-	}
-	out, err := exec.Command(pdfsig, append(args, path)...).Output()
-	text := string(out)
-	require.NoError(t, err, "pdfsig: %s", text)
-	blocks := sigBlock.Split(text, -1)[1:]
+	blocks, text := pdfsigBlocks(t, path, password)
 	require.Len(t, blocks, sigs+dts, text)
 	for i, b := range blocks {
 		if i < sigs {
@@ -134,15 +126,7 @@ func ltvTools(t *testing.T, data []byte, sigs, dts int, password string, roots .
 		}
 	}
 
-	mutool := testutil.Tool(t, "mutool", "mupdf-tools")
-	args = []string{"sign", "-v"}
-	if password != "" {
-		args = append(args, "-p", password)
-	}
-	out, err = exec.Command(mutool, append(args, path)...).CombinedOutput()
-	text = string(out)
-	require.NoError(t, err, "mutool: %s", text)
-	parts := strings.Split(text, "Verifying signature")[1:]
+	parts, text := mutoolParts(t, path, password)
 	require.Len(t, parts, sigs+dts, text)
 	for i, p := range parts {
 		require.NotContains(t, p, "Digest error", text)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
 // A new field must not take the name of an existing non-terminal field
@@ -42,17 +43,26 @@ func TestNewFieldNameAvoidsParentNames(t *testing.T) {
 	require.Equal(t, "Signature2", uniqueFieldName(fieldNames([]field{{fullName: "Signature1.a"}, {fullName: "Other"}}), "Signature"))
 }
 
+// preparedSimple prepares a signature of testdata/simple.pdf for a new
+// identity and returns the document, the identity, the Prepared and its
+// serialised state.
+func preparedSimple(t testing.TB) (in []byte, id *pkitest.Identity, p *Prepared, state []byte) {
+	t.Helper()
+	id = sharedPKI(t).MustIssue()
+	in = corpus(t, "simple.pdf")
+	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
+	require.NoError(t, err)
+	state, err = p.MarshalBinary()
+	require.NoError(t, err)
+	return in, id, p, state
+}
+
 // A state whose placeholder disagrees with its /ByteRange (edited or
 // corrupted in storage, digest recomputed to match) is refused: Finish
 // would otherwise write a signature over other bytes than the ones the
 // document says are signed.
 func TestTwoPhaseStateByteRangeMismatch(t *testing.T) {
-	id := sharedPKI(t).MustIssue()
-	in := corpus(t, "simple.pdf")
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(t, err)
-	state, err := p.MarshalBinary()
-	require.NoError(t, err)
+	in, _, _, state := preparedSimple(t)
 
 	tamper := func(edit func(st *preparedState)) []byte {
 		var st preparedState
@@ -145,19 +155,10 @@ func objStmDoc(t *testing.T, pad int) []byte {
 		fmt.Fprintf(&raw, "%d 0 ", num)
 		first := raw.Len()
 		raw.WriteString(o)
-		raw.Write(padding)
-		var z bytes.Buffer
-		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
-		zw.Write(raw.Bytes())
-		zw.Close()
-		offs[stm] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n<</Type/ObjStm/N 1/First %d/Filter/FlateDecode/Length %d>>stream\n", stm, first, z.Len())
-		out.Write(z.Bytes())
-		out.WriteString("\nendstream\nendobj\n")
+		writeObjStm(&out, offs, stm, 1, first, raw.Bytes(), padding)
 	}
 	// A hybrid-style file would need an xref stream for the compressed
 	// objects: use one xref stream for everything.
-	xs := out.Len()
 	var rows []byte
 	rows = append(rows, 0, 0, 0, 0, 0xff, 0xff)
 	for i := range objs {
@@ -167,10 +168,42 @@ func objStmDoc(t *testing.T, pad int) []byte {
 		o := offs[10+i]
 		rows = append(rows, 1, byte(o>>16), byte(o>>8), byte(o), 0, 0)
 	}
-	fmt.Fprintf(&out, "14 0 obj\n<</Type/XRef/Size 14/W[1 3 2]/Index[0 5 10 4]/Root 1 0 R/Length %d>>stream\n", len(rows))
-	out.Write(rows)
-	fmt.Fprintf(&out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
+	writeXRefStream(&out, 14, "/Size 14/W[1 3 2]/Index[0 5 10 4]/Root 1 0 R", rows)
 	return out.Bytes()
+}
+
+// writeObjStm appends object num to out as a FlateDecode object stream of n
+// objects whose header (object numbers and offsets) is first bytes long,
+// compressing parts in turn, and records its offset in offs.
+func writeObjStm(out *bytes.Buffer, offs map[int]int, num, n, first int, parts ...[]byte) {
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	for _, p := range parts {
+		zw.Write(p)
+	}
+	zw.Close()
+	offs[num] = out.Len()
+	fmt.Fprintf(out, "%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>stream\n", num, n, first, z.Len())
+	out.Write(z.Bytes())
+	out.WriteString("\nendstream\nendobj\n")
+}
+
+// xrefRows are the rows of a cross-reference stream with /W [1 4 2].
+type xrefRows []byte
+
+// add appends a row of type typ with fields a (4 bytes) and b (2 bytes).
+func (r *xrefRows) add(typ byte, a, b int) {
+	*r = append(*r, typ, byte(a>>24), byte(a>>16), byte(a>>8), byte(a), byte(b>>8), byte(b))
+}
+
+// writeXRefStream ends out with a cross-reference stream, object num, whose
+// dictionary holds /Type/XRef, entries and /Length, and whose data is rows,
+// then startxref pointing at it.
+func writeXRefStream(out *bytes.Buffer, num int, entries string, rows []byte) {
+	xs := out.Len()
+	fmt.Fprintf(out, "%d 0 obj\n<</Type/XRef%s/Length %d>>stream\n", num, entries, len(rows))
+	out.Write(rows)
+	fmt.Fprintf(out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
 }
 
 // Decoded object streams are cached within a memory budget: a small file
@@ -394,33 +427,19 @@ func objStmFieldsPDF(t *testing.T, n, pad int) []byte {
 			fmt.Fprintf(&body, "<</T(f%d)/FT/Tx>> ", i)
 		}
 		body.Write(bytes.Repeat([]byte{' '}, pad))
-		var z bytes.Buffer
-		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
-		zw.Write(hdr.Bytes())
-		zw.Write(body.Bytes())
-		zw.Close()
-		offs[10+s] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>stream\n", 10+s, (n-s+1)/2, hdr.Len(), z.Len())
-		out.Write(z.Bytes())
-		out.WriteString("\nendstream\nendobj\n")
+		writeObjStm(&out, offs, 10+s, (n-s+1)/2, hdr.Len(), hdr.Bytes(), body.Bytes())
 	}
-	xs := out.Len()
-	var rows []byte
-	row := func(typ byte, a, b int) {
-		rows = append(rows, typ, byte(a>>24), byte(a>>16), byte(a>>8), byte(a), byte(b>>8), byte(b))
-	}
-	row(0, 0, 0xffff)
+	var rows xrefRows
+	rows.add(0, 0, 0xffff)
 	for _, k := range []int{1, 2, 3} {
-		row(1, offs[k], 0)
+		rows.add(1, offs[k], 0)
 	}
-	row(1, offs[10], 0)
-	row(1, offs[11], 0)
+	rows.add(1, offs[10], 0)
+	rows.add(1, offs[11], 0)
 	for i := 0; i < n; i++ {
-		row(2, 10+i%2, i/2)
+		rows.add(2, 10+i%2, i/2)
 	}
-	fmt.Fprintf(&out, "12 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[0 4 10 2 100 %d]/Root 1 0 R/Length %d>>stream\n", 100+n, n, len(rows))
-	out.Write(rows)
-	fmt.Fprintf(&out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
+	writeXRefStream(&out, 12, fmt.Sprintf("/Size %d/W[1 4 2]/Index[0 4 10 2 100 %d]/Root 1 0 R", 100+n, n), rows)
 	return out.Bytes()
 }
 
@@ -524,12 +543,7 @@ func TestAES256PasswordNormalised(t *testing.T) {
 
 // Placeholder positions whose sum overflows are refused, not a panic.
 func TestTwoPhaseStateOverflow(t *testing.T) {
-	id := sharedPKI(t).MustIssue()
-	in := corpus(t, "simple.pdf")
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(t, err)
-	state, err := p.MarshalBinary()
-	require.NoError(t, err)
+	_, _, _, state := preparedSimple(t)
 	var st map[string]any
 	require.NoError(t, json.Unmarshal(state, &st))
 	for _, c := range [][2]json.Number{
@@ -548,13 +562,7 @@ func TestTwoPhaseStateOverflow(t *testing.T) {
 // FuzzPreparedState decodes arbitrary two-phase states and finishes the
 // ones it accepts: a typed error or a document, never a panic.
 func FuzzPreparedState(f *testing.F) {
-	id := sharedPKI(f).MustIssue()
-	in, err := os.ReadFile(filepath.Join("testdata", "simple.pdf"))
-	require.NoError(f, err)
-	p, err := Prepare(context.Background(), bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, nil)
-	require.NoError(f, err)
-	state, err := p.MarshalBinary()
-	require.NoError(f, err)
+	in, id, p, state := preparedSimple(f)
 	sig, err := id.Signer().SignDigest(context.Background(), p.Digest(), p.SignerOpts())
 	require.NoError(f, err)
 	f.Add(state)
@@ -623,35 +631,21 @@ func TestObjStmFirstDecodesBounded(t *testing.T) {
 	offs := fieldsHead(&out, n)
 	pad := make([]byte, 48<<20)
 	for i := 0; i < n; i++ {
-		var z bytes.Buffer
-		zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
 		hdr := fmt.Sprintf("%d 0 ", 100+i)
-		fmt.Fprintf(zw, "%s<</T(f%d)/FT/Tx>>", hdr, i)
-		zw.Write(pad)
-		zw.Close()
-		offs[10+i] = out.Len()
-		fmt.Fprintf(&out, "%d 0 obj\n<</Type/ObjStm/N 1/First %d/Filter/FlateDecode/Length %d>>stream\n", 10+i, len(hdr), z.Len())
-		out.Write(z.Bytes())
-		out.WriteString("\nendstream\nendobj\n")
+		writeObjStm(&out, offs, 10+i, 1, len(hdr), fmt.Appendf(nil, "%s<</T(f%d)/FT/Tx>>", hdr, i), pad)
 	}
-	xs := out.Len()
-	var rows []byte
-	row := func(typ byte, a, b int) {
-		rows = append(rows, typ, byte(a>>24), byte(a>>16), byte(a>>8), byte(a), byte(b>>8), byte(b))
-	}
-	row(0, 0, 0xffff)
+	var rows xrefRows
+	rows.add(0, 0, 0xffff)
 	for _, k := range []int{1, 2, 3} {
-		row(1, offs[k], 0)
+		rows.add(1, offs[k], 0)
 	}
 	for i := 0; i < n; i++ {
-		row(1, offs[10+i], 0)
+		rows.add(1, offs[10+i], 0)
 	}
 	for i := 0; i < n; i++ {
-		row(2, 10+i, 0)
+		rows.add(2, 10+i, 0)
 	}
-	fmt.Fprintf(&out, "%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[0 4 10 %d 100 %d]/Root 1 0 R/Length %d>>stream\n", 100+n, 101+n, n, n, len(rows))
-	out.Write(rows)
-	fmt.Fprintf(&out, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xs)
+	writeXRefStream(&out, 100+n, fmt.Sprintf("/Size %d/W[1 4 2]/Index[0 4 10 %d 100 %d]/Root 1 0 R", 101+n, n, n), rows)
 	in := out.Bytes()
 	require.Less(t, len(in), 2<<20)
 

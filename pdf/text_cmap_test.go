@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,18 +17,15 @@ func TestFindTextType0EmbeddedCMap(t *testing.T) {
 		"1 begincidrange <20> <7E> 1 endcidrange\nendcmap CMapName currentdict /CMap defineresource pop end end"
 	toUni := "1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange"
 	content := "BT /C0 10 Tf 1 0 0 1 100 700 Tm (AB CD) Tj ET"
-	objs := map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /C0 5 0 R >> >> >>",
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	doc := textPage{content: content, name: "C0",
 		// CIDs 1..95 are codes 0x20..0x7E; every CID is 600 wide (the
 		// default would be 1000).
-		5: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding 6 0 R /ToUnicode 7 0 R /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Test) /Supplement 0 >> /DW 1000 /W [1 95 600] >>] >>",
-		6: fmt.Sprintf("<< /Type /CMap /CMapName /Test-1byte /Length %d >>\nstream\n%s\nendstream", len(cmap), cmap),
-		7: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(toUni), toUni),
-	}
-	doc := classicPDF(objs)
+		font: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding 6 0 R /ToUnicode 7 0 R /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Test) /Supplement 0 >> /DW 1000 /W [1 95 600] >>] >>",
+		more: map[int]string{
+			6: streamObj("/Type /CMap /CMapName /Test-1byte", cmap),
+			7: streamObj("", toUni),
+		},
+	}.pdf()
 	ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "CD", nil)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)

@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,13 +15,7 @@ func TestFindTextTopToBottom(t *testing.T) {
 		"BT /F1 11 Tf 1 0 0 1 330 750 Tm (ngay 3) Tj ET\n" +
 		"BT /F1 11 Tf 1 0 0 1 72 750 Tm (ngay 1) Tj ET\n" +
 		"BT /F1 11 Tf 1 0 0 1 72 400 Tm (ngay 2) Tj ET"
-	doc := classicPDF(map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	})
+	doc := textPage{content: content, font: helvetica}.pdf()
 	ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "ngay", nil)
 	require.NoError(t, err)
 	var lines []string

@@ -13,13 +13,7 @@ import (
 // a landscape page on a portrait media box.
 func rotatedTextPage(rotate int, cm string) []byte {
 	content := "q " + cm + " cm BT /F1 12 Tf 1 0 0 1 100 300 Tm (Alpha Beta Gamma) Tj ET Q"
-	return classicPDF(map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate %d /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>", rotate),
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	})
+	return textPage{content: content, font: helvetica, page: fmt.Sprintf(" /Rotate %d", rotate)}.pdf()
 }
 
 // TestFindTextUprightOnRotatedPage: text drawn turned in user space (so

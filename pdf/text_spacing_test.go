@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,13 +18,7 @@ func TestFindTextLetterSpacing(t *testing.T) {
 		"BT /F1 12 Tf 1 0 0 1 100 700 Tm [(C) -50 (ONG) -3000 (HOA)] TJ ET",
 	} {
 		t.Run(content, func(t *testing.T) {
-			doc := classicPDF(map[int]string{
-				1: "<< /Type /Catalog /Pages 2 0 R >>",
-				2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-				3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-				4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-				5: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-			})
+			doc := textPage{content: content, font: helvetica}.pdf()
 			ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "cong hoa", nil)
 			require.NoError(t, err)
 			require.Len(t, ms, 1)

@@ -174,3 +174,44 @@ func TestSignAtTextAnchor(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(box.X+box.W/2), fmt.Sprint(m[0].Rect.X+m[0].Rect.W/2), "centred on the anchor")
 	assert.Less(t, box.Y+box.H, m[0].Rect.Y, "under it")
 }
+
+// textPage is a one-page document for the text-extraction tests: its page
+// draws content with font (object 5) as resource /Font /name (F1 when
+// empty); page adds entries to the page dictionary, res to its
+// /Resources, and more adds objects from 6 on.
+type textPage struct {
+	content, name, font string
+	page, res           string
+	more                map[int]string
+}
+
+// pdf writes the document with a classic xref table.
+func (p textPage) pdf() []byte {
+	name := p.name
+	if name == "" {
+		name = "F1"
+	}
+	objs := map[int]string{
+		1: "<< /Type /Catalog /Pages 2 0 R >>",
+		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		3: fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]%s /Contents 4 0 R /Resources << /Font << /%s 5 0 R >>%s >> >>", p.page, name, p.res),
+		4: streamObj("", p.content),
+		5: p.font,
+	}
+	for n, o := range p.more {
+		objs[n] = o
+	}
+	return classicPDF(objs)
+}
+
+// helvetica is the standard Type1 font most text tests draw with.
+const helvetica = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+// streamObj is a stream object holding data; entries, when not empty, go
+// into its dictionary before /Length.
+func streamObj(entries, data string) string {
+	if entries != "" {
+		entries += " "
+	}
+	return fmt.Sprintf("<< %s/Length %d >>\nstream\n%s\nendstream", entries, len(data), data)
+}

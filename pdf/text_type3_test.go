@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -16,15 +15,10 @@ import (
 func TestFindTextType3FontMatrix(t *testing.T) {
 	widths := strings.TrimSpace(strings.Repeat("50 ", 37)) // codes 32..68
 	content := "BT /T3 10 Tf 1 0 0 1 100 700 Tm (AB CD) Tj ET"
-	objs := map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /T3 5 0 R >> >> >>",
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		5: "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 50 70] /FontMatrix [0.01 0 0 0.01 0 0] /CharProcs << /A 6 0 R /B 6 0 R /C 6 0 R /D 6 0 R /space 6 0 R >> /Encoding << /Type /Encoding /Differences [32 /space 65 /A /B /C /D] >> /FirstChar 32 /LastChar 68 /Widths [" + widths + "] /Resources << >> >>",
-		6: "<< /Length 22 >>\nstream\n50 0 d0 0 0 40 70 re f\nendstream",
-	}
-	doc := classicPDF(objs)
+	doc := textPage{content: content, name: "T3",
+		font: "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 50 70] /FontMatrix [0.01 0 0 0.01 0 0] /CharProcs << /A 6 0 R /B 6 0 R /C 6 0 R /D 6 0 R /space 6 0 R >> /Encoding << /Type /Encoding /Differences [32 /space 65 /A /B /C /D] >> /FirstChar 32 /LastChar 68 /Widths [" + widths + "] /Resources << >> >>",
+		more: map[int]string{6: streamObj("", "50 0 d0 0 0 40 70 re f")},
+	}.pdf()
 	ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "CD", nil)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)

@@ -2,7 +2,6 @@ package pdf
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,14 +14,10 @@ import (
 func TestFindTextPredefinedUnicodeCMap(t *testing.T) {
 	// "Xin chào" in UCS-2.
 	content := "BT /C0 10 Tf 1 0 0 1 100 700 Tm <00580069006E00200063006800E0006F> Tj ET"
-	doc := classicPDF(map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /C0 5 0 R >> >> >>",
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+	doc := textPage{content: content, name: "C0",
 		// /W by code would give the letters a width of 1 (1/1000 em).
-		5: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /UniGB-UCS2-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 500 /W [32 255 1] >>] >>",
-	})
+		font: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /UniGB-UCS2-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 500 /W [32 255 1] >>] >>",
+	}.pdf()
 	ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "chào", nil)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
@@ -35,13 +30,9 @@ func TestFindTextPredefinedUnicodeCMap(t *testing.T) {
 // pair is one four-byte code, one glyph.
 func TestFindTextPredefinedUTF16CMap(t *testing.T) {
 	content := "BT /C0 10 Tf 1 0 0 1 100 700 Tm <D83DDE0000610062> Tj ET"
-	doc := classicPDF(map[int]string{
-		1: "<< /Type /Catalog /Pages 2 0 R >>",
-		2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /C0 5 0 R >> >> >>",
-		4: fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		5: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /UniJIS-UTF16-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 6 >> /DW 500 >>] >>",
-	})
+	doc := textPage{content: content, name: "C0",
+		font: "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /UniJIS-UTF16-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 6 >> /DW 500 >>] >>",
+	}.pdf()
 	ms, err := FindText(bytes.NewReader(doc), int64(len(doc)), "\U0001F600ab", nil)
 	require.NoError(t, err)
 	require.Len(t, ms, 1)

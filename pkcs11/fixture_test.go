@@ -2,10 +2,12 @@ package pkcs11
 
 import (
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	p11 "github.com/miekg/pkcs11"
 
+	"github.com/kyso-vn/kyso/internal/softhsm"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
@@ -30,17 +33,6 @@ const (
 	testSOPIN = "87654321"
 	viLabel   = "Chữ ký số Nguyễn" // 23 bytes of UTF-8 out of 32
 )
-
-// knownModules are the usual SoftHSM2 locations.
-var knownModules = []string{
-	"/usr/lib/softhsm/libsofthsm2.so",
-	"/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
-	"/usr/lib64/pkcs11/libsofthsm2.so",
-	"/usr/lib64/softhsm/libsofthsm2.so",
-	"/usr/local/lib/softhsm/libsofthsm2.so",
-	"/opt/homebrew/lib/softhsm/libsofthsm2.so",
-}
 
 // testKey is a key on a fixture token with its certificate.
 type testKey struct {
@@ -81,17 +73,9 @@ func setup(t testing.TB) *fixture {
 	testutil.Tool(t, "softhsm2-util", "softhsm2")
 	testutil.Tool(t, "pkcs11-tool", "opensc")
 	fixOnce.Do(func() {
-		mod := os.Getenv("KYSO_PKCS11_MODULE")
-		if mod == "" {
-			for _, p := range knownModules {
-				if _, err := os.Stat(p); err == nil {
-					mod = p
-					break
-				}
-			}
-		}
-		if mod == "" {
-			fixSkip = "SoftHSM2 module not found (set KYSO_PKCS11_MODULE or install Debian package softhsm2)"
+		mod, err := softhsm.FindModule()
+		if err != nil {
+			fixSkip = err.Error()
 			return
 		}
 		fix, fixErr = newFixture(mod)
@@ -353,7 +337,7 @@ func readPublicKey(m *Module, slot uint, id string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return rsaPublic(a[0].Value, a[1].Value), nil
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(a[0].Value), E: int(new(big.Int).SetBytes(a[1].Value).Int64())}, nil
 	}
 	a, err := c.GetAttributeValue(h, objs[0], []*p11.Attribute{p11.NewAttribute(p11.CKA_EC_PARAMS, nil), p11.NewAttribute(p11.CKA_EC_POINT, nil)})
 	if err != nil {
@@ -363,20 +347,16 @@ func readPublicKey(m *Module, slot uint, id string) (any, error) {
 	if _, err := asn1.Unmarshal(a[0].Value, &oid); err != nil {
 		return nil, err
 	}
-	var curve elliptic.Curve
+	var typ KeyType
 	switch oid.String() {
 	case "1.2.840.10045.3.1.7":
-		curve = elliptic.P256()
+		typ = ECP256
 	case "1.3.132.0.34":
-		curve = elliptic.P384()
+		typ = ECP384
 	default:
 		return nil, errors.New("unexpected curve " + oid.String())
 	}
-	var pt []byte
-	if _, err := asn1.Unmarshal(a[1].Value, &pt); err != nil {
-		return nil, err
-	}
-	return ecdsaPublic(curve, pt)
+	return ecPublic(typ, a[1].Value)
 }
 
 // writePrivateCert stores k's certificate with CKA_PRIVATE=true.

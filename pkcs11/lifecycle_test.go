@@ -254,23 +254,11 @@ func TestTokenLifecycle(t *testing.T) {
 // A wrong SO PIN reaches the token once; pkcs11-spy counts the C_Login
 // calls the token receives.
 func TestWrongSOPINIsNeverRetried(t *testing.T) {
-	f := setup(t)
-	spy := spyModule(t)
-	logFile := filepath.Join(t.TempDir(), "spy.log")
-	t.Setenv("PKCS11SPY", f.module)
-	t.Setenv("PKCS11SPY_OUTPUT", logFile)
-	m, err := Open(spy)
-	require.NoError(t, err)
-	defer m.Close()
-	count := func(call string) int {
-		b, err := os.ReadFile(logFile)
-		require.NoError(t, err)
-		return strings.Count(string(b), call)
-	}
+	_, m, count := spied(t)
 	tok := openToken(t, m, "kyso-unblock", Options{PIN: newPIN(testPIN).fn})
 	require.NoError(t, tok.Login(context.Background())) // a user login to be logged out
 	logins := count("C_Login")
-	_, err = tok.UnblockPIN(context.Background(), "11111111", "55556666")
+	_, err := tok.UnblockPIN(context.Background(), "11111111", "55556666")
 	require.ErrorIs(t, err, ErrSOPINIncorrect)
 	assert.Equal(t, logins+1, count("C_Login"), "one SO login attempt")
 	assert.Equal(t, 0, count("C_InitPIN"))

@@ -15,15 +15,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-func openModule(t *testing.T) (*fixture, *Module) {
-	t.Helper()
-	f := setup(t)
-	m, err := Open(f.module)
-	require.NoError(t, err)
-	t.Cleanup(func() { m.Close() })
-	return f, m
-}
-
 func registered(path string) (*library, bool) {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
@@ -107,7 +98,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestListSlotsAndTokens(t *testing.T) {
-	f, m := openModule(t)
+	f, m := openModuleTB(t)
 	info, err := m.Info()
 	require.NoError(t, err)
 	assert.Equal(t, "SoftHSM", info.Manufacturer)
@@ -142,7 +133,7 @@ func TestListSlotsAndTokens(t *testing.T) {
 }
 
 func TestSelectToken(t *testing.T) {
-	f, m := openModule(t)
+	f, m := openModuleTB(t)
 	ts, err := m.Tokens()
 	require.NoError(t, err)
 	var twins []TokenInfo

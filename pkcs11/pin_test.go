@@ -39,24 +39,46 @@ func spyModule(t *testing.T) string {
 	return ""
 }
 
-// TestWrongPINIsNeverRetried counts, with pkcs11-spy between kyso and
-// SoftHSM, the C_Login calls the token really receives: one per PIN the
-// user typed, never more, so the token's retry counter only moves when
-// the user tries.
-func TestWrongPINIsNeverRetried(t *testing.T) {
-	f := setup(t)
+// signConcurrently has n goroutines sign the SHA-256 digest of msg with
+// sg at once and returns their errors.
+func signConcurrently(sg *Signer, n int, msg string) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, msg), crypto.SHA256)
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// spied opens SoftHSM through pkcs11-spy, which logs every call kyso makes
+// to it; calls counts the calls named call in that log so far.
+func spied(t *testing.T) (f *fixture, m *Module, calls func(call string) int) {
+	t.Helper()
+	f = setup(t)
 	spy := spyModule(t)
 	logFile := filepath.Join(t.TempDir(), "spy.log")
 	t.Setenv("PKCS11SPY", f.module)
 	t.Setenv("PKCS11SPY_OUTPUT", logFile)
 	m, err := Open(spy)
 	require.NoError(t, err)
-	defer m.Close()
-	logins := func() int {
+	t.Cleanup(func() { m.Close() })
+	return f, m, func(call string) int {
 		b, err := os.ReadFile(logFile)
 		require.NoError(t, err)
-		return strings.Count(string(b), "C_Login")
+		return strings.Count(string(b), call)
 	}
+}
+
+// TestWrongPINIsNeverRetried counts, with pkcs11-spy between kyso and
+// SoftHSM, the C_Login calls the token really receives: one per PIN the
+// user typed, never more, so the token's retry counter only moves when
+// the user tries.
+func TestWrongPINIsNeverRetried(t *testing.T) {
+	f, m, calls := spied(t)
+	logins := func() int { return calls("C_Login") }
 
 	pin := newPIN("000000")
 	tok, err := m.OpenToken(TokenSpec{Label: "kyso-spy"}, Options{PIN: pin.fn, MaxSessions: 4})
@@ -104,9 +126,7 @@ func TestWrongPINIsNeverRetried(t *testing.T) {
 
 func TestWrongPINOnSignature(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-pin", Options{PIN: pin.fn, MaxSessions: 1})
-	sg := keySigner(t, f, tok, "kyso-pin/p256")
+	tok, sg, pin := countedSigner(t, f, m, "kyso-pin", "p256", Options{MaxSessions: 1})
 	ctx := context.Background()
 	d := digestOf(crypto.SHA256, "pin")
 
@@ -228,9 +248,7 @@ func TestNullPINReachesModule(t *testing.T) {
 // context-specific login before every signature.
 func TestAlwaysAuthenticate(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-main", Options{PIN: pin.fn})
-	sg := keySigner(t, f, tok, "kyso-main/always-auth")
+	tok, sg, pin := countedSigner(t, f, m, "kyso-main", "always-auth", Options{})
 	require.True(t, sg.key.alwaysAuth)
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
@@ -300,15 +318,7 @@ func TestConcurrentWrongPINTriedOnce(t *testing.T) {
 	closeAllSessions(t, f, tok.Info().Slot)
 
 	q = hookLoginQueue(t) // count only the signatures below
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Go(func() {
-			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "c"), crypto.SHA256)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range signConcurrently(sg, 8, "c") {
 		require.ErrorIs(t, err, ErrPINIncorrect)
 	}
 	assert.Equal(t, int32(1), calls.Load(), "one PIN attempt for eight waiting signatures")
@@ -393,15 +403,7 @@ func TestConcurrentWrongContextPINTriedOnce(t *testing.T) {
 	require.True(t, sg.key.alwaysAuth)
 
 	q = hookLoginQueue(t) // count only the signatures below
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range errs {
-		wg.Go(func() {
-			_, errs[i] = sg.SignDigest(context.Background(), digestOf(crypto.SHA256, "ctx"), crypto.SHA256)
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
+	for _, err := range signConcurrently(sg, n, "ctx") {
 		require.ErrorIs(t, err, ErrPINIncorrect)
 	}
 	assert.Equal(t, int32(1), contextCalls.Load(), "one context PIN attempt for eight waiting signatures")

@@ -37,9 +37,7 @@ func signLosingSession(t *testing.T, tok *Token, sg *Signer, d []byte, h crypto.
 // signature opens a new session and logs in again through the callback.
 func TestRecoverAfterSessionsClosed(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
-	sg := keySigner(t, f, tok, "kyso-lost/p256")
+	tok, sg, pin := countedSigner(t, f, m, "kyso-lost", "p256", Options{})
 	ctx := context.Background()
 	d := digestOf(crypto.SHA256, "lost")
 	_, err := sg.SignDigest(ctx, d, crypto.SHA256)
@@ -67,9 +65,7 @@ func TestRecoverAfterSessionsClosed(t *testing.T) {
 // the whole application (CKR_USER_NOT_LOGGED_IN).
 func TestRecoverAfterLogout(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-logout", Options{PIN: pin.fn, MaxSessions: 2})
-	sg := keySigner(t, f, tok, "kyso-logout/rsa2048")
+	tok, sg, pin := countedSigner(t, f, m, "kyso-logout", "rsa2048", Options{MaxSessions: 2})
 	ctx := context.Background()
 	d := digestOf(crypto.SHA384, "logout")
 	_, err := sg.SignDigest(ctx, d, crypto.SHA384)
@@ -100,9 +96,7 @@ func TestRecoverAfterLogout(t *testing.T) {
 // not used; once the certificate's own key is back, signing works again.
 func TestTokenReinitialised(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-reinit", Options{PIN: pin.fn})
-	sg := keySigner(t, f, tok, "kyso-reinit/p256")
+	tok, sg, _ := countedSigner(t, f, m, "kyso-reinit", "p256", Options{})
 	ctx := context.Background()
 	d := digestOf(crypto.SHA256, "reinit")
 	_, err := sg.SignDigest(ctx, d, crypto.SHA256)
@@ -138,9 +132,7 @@ func TestTokenReinitialised(t *testing.T) {
 // one. The Token finds it again by serial number.
 func TestTokenMovedToAnotherSlot(t *testing.T) {
 	f, m := openModuleTB(t)
-	pin := newPIN(testPIN)
-	tok := openToken(t, m, "kyso-lost", Options{PIN: pin.fn})
-	sg := keySigner(t, f, tok, "kyso-lost/p256")
+	tok, sg, pin := countedSigner(t, f, m, "kyso-lost", "p256", Options{})
 	real := tok.Info().Slot
 	d := digestOf(crypto.SHA256, "moved")
 

@@ -69,6 +69,17 @@ func openToken(t testing.TB, m *Module, label string, opts Options) *Token {
 	return tok
 }
 
+// countedSigner opens the token labelled label with a PIN callback that
+// counts its calls (set as opts.PIN) and returns the token, the signer of
+// its key label/key and the counter.
+func countedSigner(t testing.TB, f *fixture, m *Module, label, key string, opts Options) (*Token, *Signer, *pinCounter) {
+	t.Helper()
+	pin := newPIN(testPIN)
+	opts.PIN = pin.fn
+	tok := openToken(t, m, label, opts)
+	return tok, keySigner(t, f, tok, label+"/"+key), pin
+}
+
 func openModuleTB(t testing.TB) (*fixture, *Module) {
 	t.Helper()
 	f := setup(t)

@@ -60,19 +60,9 @@ func FuzzCSCAnswers(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s, err := c.Signer(ctx, "c", remote.Authorization{PIN: "1"})
-		if err != nil {
-			return
-		}
-		sigs, err := s.SignDigests(ctx, [][]byte{digest}, crypto.SHA256)
-		if err != nil {
-			return
-		}
-		if err := signer.CheckSignature(s.Certificate().PublicKey, digest, crypto.SHA256, sigs[0]); err != nil {
-			t.Fatalf("returned a signature that does not verify: %v", err)
-		}
+		signOrError(t, func(ctx context.Context) (batchSigner, error) {
+			return c.Signer(ctx, "c", remote.Authorization{PIN: "1"})
+		})
 	})
 }
 
@@ -99,20 +89,33 @@ func FuzzSP769Answers(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s, err := c.Signer(ctx, "u", "")
-		if err != nil {
-			return
-		}
-		sigs, err := s.SignDigests(ctx, [][]byte{digest}, crypto.SHA256)
-		if err != nil {
-			return
-		}
-		if err := signer.CheckSignature(s.Certificate().PublicKey, digest, crypto.SHA256, sigs[0]); err != nil {
-			t.Fatalf("returned a signature that does not verify: %v", err)
-		}
+		signOrError(t, func(ctx context.Context) (batchSigner, error) { return c.Signer(ctx, "u", "") })
 	})
+}
+
+// batchSigner is what both remote signers offer.
+type batchSigner interface {
+	Certificate() *x509.Certificate
+	SignDigests(ctx context.Context, digests [][]byte, opts crypto.SignerOpts) ([][]byte, error)
+}
+
+// signOrError asks open for a signer and has it sign digest, within 5 s:
+// an error at either step is a valid outcome, a signature that does not
+// verify fails t.
+func signOrError(t *testing.T, open func(ctx context.Context) (batchSigner, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := open(ctx)
+	if err != nil {
+		return
+	}
+	sigs, err := s.SignDigests(ctx, [][]byte{digest}, crypto.SHA256)
+	if err != nil {
+		return
+	}
+	if err := signer.CheckSignature(s.Certificate().PublicKey, digest, crypto.SHA256, sigs[0]); err != nil {
+		t.Fatalf("returned a signature that does not verify: %v", err)
+	}
 }
 
 // fuzzCert is a quick self-signed ECDSA certificate (base64 DER): the fuzz

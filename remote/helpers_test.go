@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/remote"
@@ -132,13 +132,12 @@ func xmlJob(t *testing.T, out string, s remote.BatchSigner, opts *kxml.SignOptio
 	}}
 }
 
+// checkPdfsig has pdfsig check the one signature of the PDF at path:
+// valid, by signerName.
 func checkPdfsig(t *testing.T, path, signerName string) {
 	t.Helper()
-	pdfsig := testutil.Tool(t, "pdfsig", "poppler-utils")
-	out, err := exec.Command(pdfsig, "-nocert", path).CombinedOutput()
-	require.NoError(t, err, "pdfsig: %s", out)
-	require.Contains(t, string(out), "Signature Validation: Signature is Valid.", "%s", out)
-	require.Contains(t, string(out), signerName, "%s", out)
+	out := check.PDFSig(t, path, 1)
+	require.Contains(t, out, signerName, out)
 }
 
 func listDir(t *testing.T, dir, pattern string) []string {

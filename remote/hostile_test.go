@@ -54,11 +54,7 @@ func hostileCSC(t testing.TB, certB64 string, answers map[string]string) string 
 // answers are typed errors, never signatures or panics.
 func TestHostileCSCAnswers(t *testing.T) {
 	p := pkitest.New(t)
-	id := p.MustIssue()
-	cert := base64.StdEncoding.EncodeToString(id.Cert.Raw)
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	good := base64.StdEncoding.EncodeToString(sig)
+	cert, good := encodedPair(t, p)
 	for name, tc := range map[string]struct {
 		answers map[string]string
 		want    error
@@ -91,6 +87,16 @@ func TestHostileCSCAnswers(t *testing.T) {
 	}
 }
 
+// encodedPair issues an identity from p and returns its certificate and
+// its signature of digest, base64-encoded as the services send them.
+func encodedPair(t *testing.T, p *pkitest.PKI) (cert, sig string) {
+	t.Helper()
+	id := p.MustIssue()
+	raw, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	return base64.StdEncoding.EncodeToString(id.Cert.Raw), base64.StdEncoding.EncodeToString(raw)
+}
+
 func mustSign(t *testing.T, p *pkitest.PKI) []byte {
 	sig, err := p.MustIssue().Signer().SignDigest(context.Background(), digest, crypto.SHA256)
 	require.NoError(t, err)
@@ -100,11 +106,7 @@ func mustSign(t *testing.T, p *pkitest.PKI) []byte {
 // TestHostileSP769Answers: the same for sp769.
 func TestHostileSP769Answers(t *testing.T) {
 	p := pkitest.New(t)
-	id := p.MustIssue()
-	cert := base64.StdEncoding.EncodeToString(id.Cert.Raw)
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	good := base64.StdEncoding.EncodeToString(sig)
+	cert, good := encodedPair(t, p)
 	for name, tc := range map[string]struct {
 		sign string
 		want error

@@ -15,9 +15,29 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 )
+
+// asyncMSSP serves an MSSP that accepts every MSS_Signature request
+// (REQUEST_OK) and answers MSS_StatusQuery with status; it offers nothing
+// else.
+func asyncMSSP(t *testing.T, status http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		switch params["action"] {
+		case "MSS_Signature":
+			_, _ = io.WriteString(w, sigResp(int(simpki.RequestOK), ""))
+		case "MSS_StatusQuery":
+			status(w, r)
+		default:
+			http.Error(w, "not offered", http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
 
 // TestCeilingBoundsAHangingStatusQuery: MaxWait caps the whole wait. An
 // MSSP that accepts the request and then never answers a status query must
@@ -26,22 +46,12 @@ import (
 // defect, not a loaded machine, can fail it.
 func TestCeilingBoundsAHangingStatusQuery(t *testing.T) {
 	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		switch params["action"] {
-		case "MSS_Signature":
-			_, _ = io.WriteString(w, sigResp(int(simpki.RequestOK), ""))
-		case "MSS_StatusQuery":
-			select { // hang until the client gives up
-			case <-r.Context().Done():
-			case <-release:
-			}
-		default:
-			http.Error(w, "not offered", http.StatusNotFound)
+	srv := asyncMSSP(t, func(w http.ResponseWriter, r *http.Request) {
+		select { // hang until the client gives up
+		case <-r.Context().Done():
+		case <-release:
 		}
-	}))
-	defer srv.Close()
+	})
 	defer close(release)
 	c, err := simpki.NewClient(simpki.Config{
 		URL: srv.URL, APID: "kyso-ap", Mode: simpki.AsynchClientServer,
@@ -61,39 +71,19 @@ func TestCeilingBoundsAHangingStatusQuery(t *testing.T) {
 // (OUTSTANDING_TRANSACTION) instead of a status. That means "ask again",
 // not an error.
 func TestOutstandingFaultKeepsPolling(t *testing.T) {
-	p := pkitest.New(t)
-	id := p.MustIssue()
-	digest := digestOf("x")
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
+	id, digest, sig := signedX(t)
 	var queries atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		switch params["action"] {
-		case "MSS_Signature":
-			_, _ = io.WriteString(w, sigResp(int(simpki.RequestOK), ""))
-		case "MSS_StatusQuery":
-			if queries.Add(1) <= 3 {
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = io.WriteString(w, envelopeHead+`<env:Fault><env:Code><env:Value>env:Receiver</env:Value><env:Subcode><env:Value xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#">mss:_504</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">OUTSTANDING_TRANSACTION</env:Text></env:Reason></env:Fault>`+envelopeTail)
-				return
-			}
-			s := strings.Replace(sigResp(int(simpki.Signature), `<mss:MSS_Signature><mss:Base64Signature>`+base64.StdEncoding.EncodeToString(sig)+`</mss:Base64Signature></mss:MSS_Signature>`),
-				"MSS_SignatureResp", "MSS_StatusResp", -1)
-			_, _ = io.WriteString(w, strings.Replace(s, "MSS_SignatureResponse", "MSS_StatusQueryResponse", -1))
-		default:
-			http.Error(w, "not offered", http.StatusNotFound)
+	srv := asyncMSSP(t, func(w http.ResponseWriter, r *http.Request) {
+		if queries.Add(1) <= 3 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, envelopeHead+`<env:Fault><env:Code><env:Value>env:Receiver</env:Value><env:Subcode><env:Value xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#">mss:_504</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">OUTSTANDING_TRANSACTION</env:Text></env:Reason></env:Fault>`+envelopeTail)
+			return
 		}
-	}))
-	defer srv.Close()
-	c, err := simpki.NewClient(simpki.Config{URL: srv.URL, APID: "kyso-ap", Mode: simpki.AsynchClientServer,
-		PollDelay: 5 * time.Millisecond, PollMaxInterval: 10 * time.Millisecond, MaxWait: 30 * time.Second})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+		s := strings.Replace(sigResp(int(simpki.Signature), `<mss:MSS_Signature><mss:Base64Signature>`+base64.StdEncoding.EncodeToString(sig)+`</mss:Base64Signature></mss:MSS_Signature>`),
+			"MSS_SignatureResp", "MSS_StatusResp", -1)
+		_, _ = io.WriteString(w, strings.Replace(s, "MSS_SignatureResponse", "MSS_StatusQueryResponse", -1))
+	})
+	requireSigns(t, simpki.Config{URL: srv.URL, APID: "kyso-ap", Mode: simpki.AsynchClientServer,
+		PollDelay: 5 * time.Millisecond, PollMaxInterval: 10 * time.Millisecond, MaxWait: 30 * time.Second}, id, digest, sig)
 	require.Equal(t, int32(4), queries.Load())
 }

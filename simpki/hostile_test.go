@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 )
 
@@ -24,11 +23,7 @@ import (
 // ErrProtocol, returned quickly, and never a signature; the same signature
 // in a well-formed answer is accepted (control).
 func TestHostileSOAPNeverSigns(t *testing.T) {
-	p := pkitest.New(t)
-	id := p.MustIssue()
-	digest := digestOf("x")
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
+	id, digest, sig := signedX(t)
 	sigEl := `<mss:MSS_Signature><mss:Base64Signature>` + base64.StdEncoding.EncodeToString(sig) + `</mss:Base64Signature></mss:MSS_Signature>`
 	good := sigResp(500, sigEl)
 	const dtd = `<?xml version="1.0"?><!DOCTYPE env:Envelope [<!ENTITY a "aaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY x SYSTEM "file:///etc/passwd">]>`
@@ -88,13 +83,7 @@ func TestHostileSOAPNeverSigns(t *testing.T) {
 		_, _ = io.WriteString(w, good)
 	}))
 	defer srv.Close()
-	c, err := simpki.NewClient(simpki.Config{URL: srv.URL, APID: "kyso-ap"})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+	requireSigns(t, simpki.Config{URL: srv.URL, APID: "kyso-ap"}, id, digest, sig)
 }
 
 type repeatReader byte

@@ -2,8 +2,6 @@ package simpki_test
 
 import (
 	"bytes"
-	"context"
-	"crypto"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
 )
@@ -25,11 +22,7 @@ import (
 // MSSP_TransID once it knows it, ignores the stray notification and takes
 // the genuine one.
 func TestNotificationMustMatchTheTransaction(t *testing.T) {
-	p := pkitest.New(t)
-	id := p.MustIssue()
-	digest := digestOf("x")
-	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
+	id, digest, sig := signedX(t)
 
 	notif := simpki.NewNotificationHandler()
 	ap := httptestServer(t, notif)
@@ -76,13 +69,7 @@ func TestNotificationMustMatchTheTransaction(t *testing.T) {
 	}))
 	defer mssp.Close()
 
-	c, err := simpki.NewClient(simpki.Config{URL: mssp.URL, APID: "kyso-ap", Mode: simpki.AsynchServerServer,
-		NotificationURL: notifyURL, Notifications: notif, MaxWait: 20 * time.Second})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, sig, got)
+	requireSigns(t, simpki.Config{URL: mssp.URL, APID: "kyso-ap", Mode: simpki.AsynchServerServer,
+		NotificationURL: notifyURL, Notifications: notif, MaxWait: 20 * time.Second}, id, digest, sig)
 	<-genuineSent
 }

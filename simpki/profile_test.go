@@ -268,9 +268,7 @@ func TestDigestInfoOption(t *testing.T) {
 	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
 	require.NoError(t, err)
 	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
-		hh := h.New()
-		hh.Write([]byte("x"))
-		d := hh.Sum(nil)
+		d := hashOf(h, "x")
 		sig, err := s.SignDigest(context.Background(), d, h)
 		require.NoError(t, err)
 		require.NoError(t, signer.CheckSignature(id.Cert.PublicKey, d, h, sig))

@@ -109,13 +109,7 @@ func TestMalformedAnswersAreErrors(t *testing.T) {
 		_, _ = io.WriteString(w, sigResp(500, `<mss:MSS_Signature><mss:Base64Signature>`+b64(goodSig)+`</mss:Base64Signature></mss:MSS_Signature>`))
 	}))
 	defer srv.Close()
-	c, err := simpki.NewClient(simpki.Config{URL: srv.URL, APID: "kyso-ap"})
-	require.NoError(t, err)
-	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
-	require.NoError(t, err)
-	sig, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
-	require.NoError(t, err)
-	require.Equal(t, goodSig, sig)
+	requireSigns(t, simpki.Config{URL: srv.URL, APID: "kyso-ap"}, id, digest, goodSig)
 }
 
 // TestCMSFromAnotherCertificate: the Signer expects one certificate and

@@ -79,9 +79,7 @@ func (r *replay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			require.NoError(r.t, err)
 		}
 		if r.forge {
-			hh := h.New()
-			hh.Write([]byte("another document"))
-			dtbs = hh.Sum(nil)
+			dtbs = hashOf(h, "another document")
 		}
 		raw, err := r.id.Signer().SignDigest(context.Background(), dtbs, h)
 		require.NoError(r.t, err)

@@ -70,6 +70,38 @@ func digestOf(s string) []byte {
 	return d[:]
 }
 
+// hashOf is the digest of s with h.
+func hashOf(h crypto.Hash, s string) []byte {
+	w := h.New()
+	w.Write([]byte(s))
+	return w.Sum(nil)
+}
+
+// signedX issues an identity from a new test PKI and returns it with the
+// SHA-256 digest of "x" and its signature of that digest, the answer an
+// MSSP double sends.
+func signedX(t *testing.T) (id *pkitest.Identity, digest, sig []byte) {
+	t.Helper()
+	id = pkitest.New(t).MustIssue()
+	digest = digestOf("x")
+	sig, err := id.Signer().SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	return id, digest, sig
+}
+
+// requireSigns has a client with cfg sign digest for the SIM 0912345678,
+// whose certificate is id's, and requires the answer to be sig.
+func requireSigns(t *testing.T, cfg simpki.Config, id *pkitest.Identity, digest, sig []byte) {
+	t.Helper()
+	c, err := simpki.NewClient(cfg)
+	require.NoError(t, err)
+	s, err := simpki.New(context.Background(), c, "0912345678", simpki.Options{Certificate: id.Cert})
+	require.NoError(t, err)
+	got, err := s.SignDigest(context.Background(), digest, crypto.SHA256)
+	require.NoError(t, err)
+	require.Equal(t, sig, got)
+}
+
 func TestNormalizeMSISDN(t *testing.T) {
 	for _, in := range []string{
 		"0912345678", "+84912345678", "84912345678", "0912 345 678", "+84 912-345-678",
@@ -188,9 +220,7 @@ func TestHashes(t *testing.T) {
 	s, err := simpki.New(context.Background(), e.client(format(simpki.FormatCMS)), "0912345678", simpki.Options{Certificate: id.Cert})
 	require.NoError(t, err)
 	for _, h := range []crypto.Hash{crypto.SHA1, crypto.SHA256, crypto.SHA384, crypto.SHA512} {
-		hh := h.New()
-		hh.Write([]byte("x"))
-		d := hh.Sum(nil)
+		d := hashOf(h, "x")
 		sig, err := s.SignDigest(context.Background(), d, h)
 		require.NoError(t, err, h)
 		require.NoError(t, signer.CheckSignature(id.Cert.PublicKey, d, h, sig))

@@ -11,11 +11,12 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"log"
 	"os"
 	"strings"
+
+	"github.com/kyso-vn/kyso/internal/sample"
 )
 
 func main() {
@@ -63,20 +64,7 @@ func samplePDF() []byte {
 		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
 		"<< /Title (Cong van 42/STTTT-VP) /Producer (kyso testdata/gen.go) >>",
 	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R /ID [<6b79736f2d73616d706c652d706466> <6b79736f2d73616d706c652d706466>] >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
+	return sample.BuildPDF(objs, "/Info 6 0 R /ID [<6b79736f2d73616d706c652d706466> <6b79736f2d73616d706c652d706466>]")
 }
 
 const invoice = `<?xml version="1.0" encoding="UTF-8"?>

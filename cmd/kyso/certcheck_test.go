@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
@@ -20,10 +21,7 @@ import (
 func TestSignCertificateCheck(t *testing.T) {
 	p := pkitest.New(t)
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 	write := func(name string, id *pkitest.Identity) string {
 		b, err := id.PKCS12("pw")
 		require.NoError(t, err)
@@ -104,7 +102,7 @@ func TestSignCertificateCheck(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "không xác định được trạng thái")
 	assert.Contains(t, r.stderr, "could not be determined")
-	_, err = os.Stat(out)
+	_, err := os.Stat(out)
 	assert.NoError(t, err)
 }
 
@@ -118,8 +116,7 @@ func TestSignNegativeSerialP12(t *testing.T) {
 	dir := t.TempDir()
 	p12 := filepath.Join(dir, "neg.p12")
 	require.NoError(t, os.WriteFile(p12, b, 0o600))
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "neg.pdf")
 	r := kyso(t, []string{"KYSO_P12_PASS=pw"}, "", "sign", "pdf", pdfIn, out, "--p12", p12, "--pass-env", "KYSO_P12_PASS")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -30,10 +29,7 @@ import (
 // .p12, its password and the environment holding it (KYSO_TEST_PASS).
 func testPKI(t *testing.T) (dir, p12, pass string, env []string) {
 	t.Helper()
-	dir = filepath.Join(t.TempDir(), "pki")
-	r := kyso(t, nil, "", "pki", "init", dir)
-	require.Equal(t, 0, r.code, r.stderr)
-	pass = regexp.MustCompile(`PKCS#12 password: (\S+)`).FindStringSubmatch(r.stdout)[1]
+	dir, pass = initPKI(t, t.TempDir())
 	return dir, filepath.Join(dir, pkitest.FileSigner), pass, []string{"KYSO_TEST_PASS=" + pass}
 }
 
@@ -103,8 +99,7 @@ func TestSignToStdout(t *testing.T) {
 	pkiDir, p12, _, env := testPKI(t)
 	key := []string{"--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check"}
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 
 	r := kyso(t, env, "", append([]string{"sign", "pdf", pdfIn, "-", "--reason", "stdout"}, key...)...)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -117,8 +112,7 @@ func TestSignToStdout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "no file named \"-\" or temporary file")
 
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	xmlIn := testutil.SamplePath(t, sample.Invoice)
 	r = kyso(t, env, "", append([]string{"sign", "xml", xmlIn, "-"}, key...)...)
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "→ standard output (seller")
@@ -150,10 +144,7 @@ func TestSignRefusesOverwrite(t *testing.T) {
 	_, p12, _, env := testPKI(t)
 	key := []string{"--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check"}
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 
 	for _, c := range []struct{ cmd, in, out string }{
 		{"pdf", pdfIn, "out.pdf"}, {"xml", xmlIn, "out.xml"}, {"file", xmlIn, "out.p7s"},
@@ -221,8 +212,7 @@ func TestSignRefusesOverwrite(t *testing.T) {
 func TestErrorMessagesPlain(t *testing.T) {
 	_, _, _, penv := testPKI(t)
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	// A SEQUENCE of two INTEGERs where PKCS#12 and CMS want a SEQUENCE
 	// holding a ContentInfo: Go's decoder reports a tag mismatch with a
 	// dump of its struct tags.

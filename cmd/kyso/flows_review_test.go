@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
-	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
 // TestFlowApproveVisibleSize: with --flow approve the anchor places the
@@ -18,13 +18,11 @@ import (
 // default 180 x 110 pt.
 func TestFlowApproveVisibleSize(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir, pass := initPKI(t, dir)
-	env := []string{"KYSO_TEST_P12_PASS=" + pass}
-	in, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	_, env, key := flowKey(t, dir)
+	in := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "approved.pdf")
-	r := kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
-		"--flow", "approve", "--anchor", "giam doc", "--field", "GiamDoc", "--visible", "1:0,0,150,60")
+	r := kyso(t, env, "", append(append([]string{"sign", "pdf", in, out}, key...),
+		"--flow", "approve", "--anchor", "giam doc", "--field", "GiamDoc", "--visible", "1:0,0,150,60")...)
 	require.Equal(t, 0, r.code, r.stderr)
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
@@ -39,15 +37,13 @@ func TestFlowApproveVisibleSize(t *testing.T) {
 // no output — not a library error about an "ImageOnly appearance".
 func TestFlowIssueVisibleNeedsSeal(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir, pass := initPKI(t, dir)
-	env := []string{"KYSO_TEST_P12_PASS=" + pass}
-	in, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	_, env, key := flowKey(t, dir)
+	in := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "issued.pdf")
-	r := kyso(t, env, "", "sign", "pdf", in, out, "--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet",
-		"--flow", "issue", "--number", "1", "--number-anchor", "CONG VAN", "--date-anchor", "dien tu", "--visible", "1:300,100,100,100")
+	r := kyso(t, env, "", append(append([]string{"sign", "pdf", in, out}, key...),
+		"--flow", "issue", "--number", "1", "--number-anchor", "CONG VAN", "--date-anchor", "dien tu", "--visible", "1:300,100,100,100")...)
 	require.Equal(t, 2, r.code, r.stderr)
 	require.Contains(t, r.stderr, "--seal")
-	_, err = os.Stat(out)
+	_, err := os.Stat(out)
 	require.True(t, os.IsNotExist(err))
 }

@@ -17,6 +17,15 @@ import (
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
+// flowKey runs "kyso pki init" in dir and returns the PKI's directory, the
+// environment holding the signer's PKCS#12 password and the flags that
+// sign quietly with it.
+func flowKey(t *testing.T, dir string) (pkiDir string, env, key []string) {
+	t.Helper()
+	pkiDir, pass := initPKI(t, dir)
+	return pkiDir, []string{"KYSO_TEST_P12_PASS=" + pass}, []string{"--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet"}
+}
+
 // TestFlows runs the e-office flows from the command line on the sample
 // letter: initials, the director's approval placed under "GIAM DOC", the
 // clerk's issuing (number, date, seal over the director's signature), the
@@ -24,11 +33,8 @@ import (
 // verifies with pdfsig and kyso verify; what the flows wrote reads back.
 func TestFlows(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir, pass := initPKI(t, dir)
-	env := []string{"KYSO_TEST_P12_PASS=" + pass}
-	key := []string{"--p12", filepath.Join(pkiDir, pkitest.FileSigner), "--pass-env", "KYSO_TEST_P12_PASS", "--quiet"}
-	in, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pkiDir, env, key := flowKey(t, dir)
+	in := testutil.SamplePath(t, sample.PDF)
 	seal := sealPNG(t)
 
 	steps := []struct {

@@ -249,10 +249,7 @@ func TestEndToEnd(t *testing.T) {
 	tsa := srv.base + "/tsa"
 	proxy := "HTTP_PROXY=" + srv.base
 
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 
 	// A visible, certified B-T signature with an image; flags after the files.
 	signed := filepath.Join(dir, "signed.pdf")
@@ -412,8 +409,7 @@ func TestSignErrors(t *testing.T) {
 	dir := t.TempDir()
 	pkiDir, pass := initPKI(t, dir)
 	p12 := filepath.Join(pkiDir, pkitest.FileSigner)
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "out.pdf")
 
 	cases := []struct {
@@ -498,16 +494,14 @@ func TestPKCS11(t *testing.T) {
 	assert.Contains(t, r.stdout, `token "`+softhsm.Label+`" serial `+tok.Serial)
 	assert.Contains(t, r.stdout, "Đặng Thùy Trâm")
 
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "token.pdf")
 	r = kyso(t, env, "", "sign", "pdf", pdfIn, out, "--pkcs11", tok.Module, "--serial", tok.Serial, "--pin-env", "KYSO_TEST_PIN", "--tsa", pki.TSAURL())
 	require.Equal(t, 0, r.code, r.stderr)
 	check.PDFSig(t, out, 1)
 
 	// PIN on standard input; certificate chosen by thumbprint.
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	xmlIn := testutil.SamplePath(t, sample.Invoice)
 	xmlOut := filepath.Join(dir, "token.xml")
 	thumb := fmt.Sprintf("%X", tok.Identity.Cert.SerialNumber.Bytes())
 	r = kyso(t, env, tok.PIN+"\n", "sign", "xml", xmlIn, xmlOut, "--pkcs11", tok.Module, "--token", softhsm.Label, "--cert", thumb)
@@ -537,8 +531,7 @@ func TestSIM(t *testing.T) {
 	id := pki.MustIssue(pkitest.Person("Nguyễn Thị Minh Khai", "001190012345"))
 	require.NoError(t, mssp.AddSubscriber(mssptest.Subscriber{MSISDN: "0912345678", Key: id.Signer()}))
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "sim.pdf")
 	env := []string{"KYSO_TEST_AP_PASS=ap-secret"}
 	r := kyso(t, env, "", "sign", "pdf", pdfIn, out, "--sim", "0912 345 678", "--mssp", mssp.URL(),
@@ -573,8 +566,7 @@ func TestServeSIM(t *testing.T) {
 	srv := servePKIArgs(t, pkiDir, "--sim", "0987 654 321", "--sim-delay", "100ms")
 	mssp := srv.waitFor(t, regexp.MustCompile(`MSSP\s+(http://127\.0\.0\.1:\d+/\S+)`))[1]
 
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "sim.pdf")
 	r = kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0987654321", "--mssp", mssp, "--display", "Quyết định 7")
 	require.Equal(t, 0, r.code, r.stderr)
@@ -605,6 +597,12 @@ func TestServeSIM(t *testing.T) {
 	assert.Equal(t, 1, r.code, r.stderr)
 	assert.NoFileExists(t, filepath.Join(dir, "no.pdf"))
 	srv.stop(t)
+}
+
+// samples returns the paths of the sample letter and e-invoice.
+func samples(t *testing.T) (pdfIn, xmlIn string) {
+	t.Helper()
+	return testutil.SamplePath(t, sample.PDF), testutil.SamplePath(t, sample.Invoice)
 }
 
 // initPKI runs kyso pki init in dir/pki and returns that directory and

@@ -98,8 +98,7 @@ func TestRemoteCSCBatch(t *testing.T) {
 // An e-invoice signed through an sp769 service, one document.
 func TestRemoteSP769XML(t *testing.T) {
 	e := newRemoteEnv(t, remotetest.Credential{Script: []remotetest.Step{{Delay: 200 * time.Millisecond}}})
-	in, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	in := testutil.SamplePath(t, sample.Invoice)
 	out := filepath.Join(t.TempDir(), "hd.xml")
 	r := kyso(t, []string{"KYSO_T_SP=" + e.srv.SPPassword()}, "", "sign", "xml", in, out,
 		"--sp769", e.srv.SP769URL(), "--sp-id", e.srv.SPID(), "--sp-pass-env", "KYSO_T_SP", "--sp-user", "an")
@@ -196,8 +195,7 @@ func TestServeRemote(t *testing.T) {
 		assert.Equal(t, "TOTAL_PASSED", f.Indication)
 	}
 
-	in, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	in := testutil.SamplePath(t, sample.Invoice)
 	out := filepath.Join(dir, "hd.xml")
 	r = kyso(t, []string{"KYSO_SP_PASS=" + spCmd[1]}, "", "sign", "xml", in, out, "--sp769", sp, "--sp-id", spCmd[2], "--sp-pass-env", "KYSO_SP_PASS", "--sp-user", spCmd[3])
 	require.Equal(t, 0, r.code, r.stderr)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/simpki/mssptest"
@@ -27,10 +28,7 @@ import (
 func TestSIMProfiles(t *testing.T) {
 	pki := pkitest.New(t)
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 	rootPEM := filepath.Join(dir, "root.pem")
 	require.NoError(t, os.WriteFile(rootPEM, pkitest.PEM(pki.Root.Cert), 0o644))
 	env := []string{"KYSO_TEST_AP_PASS=ap-secret"}
@@ -178,8 +176,7 @@ func TestServeSIMProfile(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	srv := servePKIArgs(t, pkiDir, "--sim", "0987 654 321", "--sim-delay", "100ms", "--sim-profile", "vgca")
 	m := srv.waitFor(t, regexp.MustCompile(`--mssp (http://127\.0\.0\.1:\d+/\S+) --sim-profile vgca`))
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "vgca.pdf")
 	r = kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0987654321", "--mssp", m[1], "--sim-profile", "vgca", "--sim-mode", "synch")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -119,10 +119,7 @@ func TestTokenKeygenImportSign(t *testing.T) {
 	thumb := fmt.Sprintf("%X", sha256.Sum256(blk.Bytes))
 	assert.Contains(t, r.stdout, "SHA-256 "+thumb)
 
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 	pdfOut, xmlOut := filepath.Join(dir, "signed.pdf"), filepath.Join(dir, "signed.xml")
 	r = kyso(t, env, "", append([]string{"sign", "pdf", pdfIn, pdfOut, "--cert", thumb}, sel...)...)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -169,8 +166,7 @@ func TestTokenPINCommands(t *testing.T) {
 
 	// Wrong logins (SoftHSM2 never locks, see pkcs11.TestTokenLifecycle),
 	// then the SO unblocks: a wrong SO PIN first, once.
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	for i := 0; i < 3; i++ {
 		r = kyso(t, withEnv("BAD=99999999"), "", append([]string{"sign", "pdf", pdfIn, filepath.Join(t.TempDir(), "x.pdf"), "--pin-env", "BAD"}, sel...)...)
 		require.Equal(t, 2, r.code, r.stderr)

@@ -168,8 +168,7 @@ func kysoTTYOut(t *testing.T, stdoutTTY bool, env []string, dialog []string, arg
 func TestPasswordPromptNoEcho(t *testing.T) {
 	_, p12, pass, _ := testPKI(t)
 	dir := t.TempDir()
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "prompted.pdf")
 
 	r := kysoTTY(t, nil, []string{"password of signer.p12: ", pass + "\n"}, "sign", "pdf", pdfIn, out, "--p12", p12, "--no-cert-check")
@@ -194,8 +193,7 @@ func TestPasswordPromptNoEcho(t *testing.T) {
 // The token PIN asked by "kyso sign" is not echoed either.
 func TestTokenPINPromptNoEcho(t *testing.T) {
 	_, tok, env := tokenEnv(t)
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(t.TempDir(), "token.pdf")
 	r := kysoTTY(t, env, []string{`PIN cho / for "` + softhsm.Label + `": `, tok.PIN + "\n"},
 		"sign", "pdf", pdfIn, out, "--pkcs11", tok.Module, "--token", softhsm.Label, "--no-cert-check")
@@ -243,8 +241,7 @@ func TestWriteErrorNamesOutput(t *testing.T) {
 		testutil.Missing(t, "no /proc: "+err.Error())
 	}
 	_, p12, _, env := testPKI(t)
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	r := kyso(t, env, "", "sign", "pdf", pdfIn, "/proc/kyso-out.pdf", "--p12", p12, "--pass-env", "KYSO_TEST_PASS", "--no-cert-check")
 	assert.Equal(t, 2, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "writing /proc/kyso-out.pdf: ")
@@ -256,10 +253,7 @@ func TestWriteErrorNamesOutput(t *testing.T) {
 // is shown.
 func TestStdoutTerminal(t *testing.T) {
 	_, p12, _, env := testPKI(t)
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
-	xmlIn, err := sample.Path(sample.Invoice)
-	require.NoError(t, err)
+	pdfIn, xmlIn := samples(t)
 	for _, cmd := range []string{"pdf", "file"} {
 		in := pdfIn
 		r := kysoTTYOut(t, true, env, nil, "sign", cmd, in, "-", "--p12", p12, "--pass-env", "KYSO_TEST_PASS")
@@ -276,8 +270,7 @@ func TestStdoutTerminal(t *testing.T) {
 // and leaves the terminal echoing.
 func TestPromptInterrupt(t *testing.T) {
 	_, p12, _, _ := testPKI(t)
-	pdfIn, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	pdfIn := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(t.TempDir(), "x.pdf")
 	r := kysoTTY(t, nil, []string{"password of signer.p12: ", "\x03"}, "sign", "pdf", pdfIn, out, "--p12", p12, "--no-cert-check")
 	assert.Equal(t, 1, r.code, r.screen)

@@ -1,26 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
 	"github.com/kyso-vn/kyso/xml"
 )
 
 func TestEInvoice(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	res, err := run(ctx, &out, t.TempDir())
-	require.NoError(t, err, out.String())
+	res, out := testutil.RunExample(t, run, t.TempDir())
 
 	require.Len(t, res.Report.Signatures, 3)
 	names := map[string]bool{}
@@ -44,8 +38,8 @@ func TestEInvoice(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, ok, "CQT covers MCCQT")
 
-	assert.Contains(t, out.String(), "Cơ quan thuế cấp mã 00")
-	assert.Contains(t, out.String(), "Kết luận chung: Chữ ký hợp lệ")
+	assert.Contains(t, out, "Cơ quan thuế cấp mã 00")
+	assert.Contains(t, out, "Kết luận chung: Chữ ký hợp lệ")
 
 	// xmlsec1 agrees on every slot.
 	root := pkitest.PEM(res.Root)

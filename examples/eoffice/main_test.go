@@ -1,16 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"github.com/kyso-vn/kyso/pdf"
 	"image"
-	"image/png"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,11 +14,7 @@ import (
 )
 
 func TestEOffice(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
-	res, err := run(ctx, &out, t.TempDir())
-	require.NoError(t, err, out.String())
+	res, _ := testutil.RunExample(t, run, t.TempDir())
 
 	require.Len(t, res.Report.Signatures, 2)
 	for _, s := range res.Report.Signatures {
@@ -43,32 +32,9 @@ func TestEOffice(t *testing.T) {
 
 	// Render the page: the seal is red where it was placed, and the
 	// leader's text is drawn to the right of it.
-	tool := testutil.Tool(t, "pdftoppm", "poppler-utils")
-	prefix := filepath.Join(t.TempDir(), "page")
-	const dpi = 72 // one pixel per point
-	outb, err := exec.Command(tool, "-r", "72", "-png", "-singlefile", res.Final, prefix).CombinedOutput()
-	require.NoError(t, err, string(outb))
-	f, err := os.Open(prefix + ".png")
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	h := img.Bounds().Dy()
-	toPx := func(r pdf.Rect) image.Rectangle { // PDF points → pixels (y flipped)
-		return image.Rect(int(r.X*dpi/72), h-int((r.Y+r.H)*dpi/72), int((r.X+r.W)*dpi/72), h-int(r.Y*dpi/72))
-	}
-	count := func(area image.Rectangle, pred func(r, g, b uint32) bool) int {
-		n := 0
-		for y := area.Min.Y; y < area.Max.Y; y++ {
-			for x := area.Min.X; x < area.Max.X; x++ {
-				r, g, b, _ := img.At(x, y).RGBA()
-				if pred(r>>8, g>>8, b>>8) {
-					n++
-				}
-			}
-		}
-		return n
-	}
+	img := check.Render(t, res.Final, 1)
+	toPx := func(r pdf.Rect) image.Rectangle { return check.Area(img, r.X, r.Y, r.W, r.H) }
+	count := func(area image.Rectangle, pred func(r, g, b uint32) bool) int { return check.Count(img, area, pred) }
 	im := res.LeaderImage
 	sealRect := res.Seal // the seal is the right part of the agency's box
 	sealRect.X, sealRect.W = sealRect.X+sealRect.W-pdf.MM(36), pdf.MM(36)

@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
 )
@@ -19,12 +17,8 @@ import (
 // TestQuickstart runs the program's logic and checks both verdicts, the
 // printed reports, and the signed files with independent tools.
 func TestQuickstart(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	dir := t.TempDir()
-	var out bytes.Buffer
-	res, err := run(ctx, &out, dir)
-	require.NoError(t, err, out.String())
+	res, text := testutil.RunExample(t, run, dir)
 
 	for name, rep := range map[string]*verify.Report{"pdf": res.PDF, "invoice": res.Invoice} {
 		require.Len(t, rep.Signatures, 1, name)
@@ -43,7 +37,6 @@ func TestQuickstart(t *testing.T) {
 	assert.Equal(t, "Trần Thị Bích Ngọc", res.PDF.Signatures[0].Signer.Name)
 	assert.Equal(t, "Công ty TNHH Phần mềm Kyso", res.Invoice.Signatures[0].Signer.Name)
 
-	text := out.String()
 	assert.Contains(t, text, "Kết luận chung: Chữ ký hợp lệ")
 	assert.Contains(t, text, "Overall result: Signature valid")
 	assert.Contains(t, text, "PDF: TOTAL_PASSED, e-invoice: TOTAL_PASSED")

@@ -90,8 +90,7 @@ func TestSnippetsWork(t *testing.T) {
 	require.NoError(t, os.WriteFile(p12File, p12, 0o600))
 	roots := filepath.Join(dir, "roots.pem")
 	require.NoError(t, os.WriteFile(roots, pkitest.PEM(p.Root.Cert), 0o644))
-	in, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	in := testutil.SamplePath(t, sample.PDF)
 	out := filepath.Join(dir, "signed.pdf")
 
 	ctx := context.Background()

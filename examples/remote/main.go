@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/remote"
 	"github.com/kyso-vn/kyso/remote/remotetest"
@@ -131,7 +132,7 @@ func run(ctx context.Context, w io.Writer, c config) ([]string, error) {
 	// Phase 1: prepare every document.
 	var jobs []remote.Job
 	for i := range c.N {
-		in := samplePDF(fmt.Sprintf("Cong van so %d/UBND", i+1))
+		in := sample.MinimalPDF(fmt.Sprintf("Cong van so %d/UBND", i+1))
 		p, err := pdf.Prepare(ctx, bytes.NewReader(in), int64(len(in)), s.Certificate(), s.Chain(),
 			&pdf.Options{Reason: "Phê duyệt", Location: "Hà Nội", TimestampURL: ca.TSAURL(), HTTPClient: ca.HTTPClient()})
 		if err != nil {
@@ -195,29 +196,3 @@ func run(ctx context.Context, w io.Writer, c config) ([]string, error) {
 
 const invoice = `<?xml version="1.0" encoding="UTF-8"?>
 <HDon><DLHDon Id="DLHDon"><TTChung><PBan>2.0.1</PBan><THDon>Hóa đơn giá trị gia tăng</THDon><KHMSHDon>1</KHMSHDon><KHHDon>C26TKY</KHHDon><SHDon>123</SHDon><NLap>2026-12-03</NLap><DVTTe>VND</DVTTe></TTChung><NDHDon><NBan><Ten>Công ty TNHH Phần mềm Kyso</Ten><MST>0101234567</MST></NBan><NMua><Ten>Công ty Cổ phần Mua Hàng</Ten><MST>0109876543</MST></NMua><TToan><TgTTTBSo>1100000</TgTTTBSo><TgTTTBChu>Một triệu một trăm nghìn đồng</TgTTTBChu></TToan></NDHDon></DLHDon><DSCKS><NBan/></DSCKS></HDon>`
-
-// samplePDF returns a one-page PDF with a classic xref table.
-func samplePDF(text string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	stream := fmt.Sprintf("BT /F1 18 Tf 72 720 Td (%s) Tj ET", text)
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
-}

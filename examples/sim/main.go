@@ -38,6 +38,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/sample"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/simpki"
@@ -138,7 +139,7 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 		script, wants = append(script, s), append(wants, want)
 	}
 
-	doc := minimalPDF()
+	doc := sample.MinimalPDF("Hop dong mua ban so 12/2026")
 	if c.In != "" {
 		var err error
 		if doc, err = os.ReadFile(c.In); err != nil {
@@ -288,30 +289,4 @@ func printPhone(w io.Writer, mssp *mssptest.Server, msisdn string, skip int) int
 		fmt.Fprintf(w, "  Giao dịch %s: %s (%d %s)\n", tx.MSSPTransID, tx.State, int(tx.Code), tx.Code)
 	}
 	return len(texts)
-}
-
-// minimalPDF returns a one-page PDF with a classic xref table.
-func minimalPDF() []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	stream := "BT /F1 18 Tf 72 720 Td (Hop dong mua ban so 12/2026) Tj ET"
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(stream), stream),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }

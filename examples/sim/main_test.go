@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/check"
+	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/simpki"
 	"github.com/kyso-vn/kyso/verify"
 )
 
 func TestRun(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testutil.Context(t, time.Minute)
 
 	// The default: the user approves, then declines.
 	out := filepath.Join(t.TempDir(), "signed.pdf")
@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, w.String(), "Người ký đã từ chối trên điện thoại")
 	data, err := os.ReadFile(out)
 	require.NoError(t, err)
-	require.True(t, bytes.HasPrefix(data, minimalPDF()))
+	require.True(t, bytes.HasPrefix(data, sample.MinimalPDF("Hop dong mua ban so 12/2026")))
 	check.PDFSig(t, out, 1)
 
 	// Without -out the file goes to a temporary directory, not the

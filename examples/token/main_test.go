@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -30,8 +29,7 @@ func TestToken(t *testing.T) {
 	tok := softhsm.New(t, pki.MustIssue(pkitest.Person("Võ Thị Sáu", "052199001234")))
 	root := filepath.Join(t.TempDir(), "root.pem")
 	require.NoError(t, os.WriteFile(root, pkitest.PEM(pki.Root.Cert), 0o644))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testutil.Context(t, time.Minute)
 
 	t.Run("list", func(t *testing.T) {
 		var out bytes.Buffer
@@ -87,8 +85,7 @@ func TestToken(t *testing.T) {
 // its configuration once per process, so this runs in a child process.
 func TestDemo(t *testing.T) {
 	if os.Getenv("KYSO_TOKEN_DEMO_CHILD") == "1" {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
+		ctx := testutil.Context(t, time.Minute)
 		var out bytes.Buffer
 		res, err := demo(ctx, &out, config{PINEnv: "KYSO_UNSET_PIN_VAR"})
 		require.NoError(t, err, out.String())

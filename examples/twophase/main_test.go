@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/kyso-vn/kyso/internal/check"
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/pdf"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 	"github.com/kyso-vn/kyso/verify"
@@ -21,12 +20,8 @@ import (
 )
 
 func TestTwoPhase(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	var out bytes.Buffer
 	dir := t.TempDir()
-	res, err := run(ctx, &out, dir)
-	require.NoError(t, err, out.String())
+	res, _ := testutil.RunExample(t, run, dir)
 	assert.Equal(t, verify.TotalPassed, res.PDF.Indication())
 	assert.Equal(t, verify.TotalPassed, res.Invoice.Indication())
 	assert.Equal(t, verify.TimeFromTimestamp, res.PDF.Signatures[0].TimeSource, "the TSA was reached in Finish")
@@ -43,11 +38,9 @@ func TestTwoPhase(t *testing.T) {
 // A signature made with another key is refused when finishing, and no
 // output file appears.
 func TestTwoPhaseWrongKey(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	ctx := testutil.Context(t, time.Minute)
 	dir := t.TempDir()
-	_, err := run(ctx, io.Discard, dir)
-	require.NoError(t, err)
+	testutil.RunExample(t, run, dir)
 	server, wire := filepath.Join(dir, "server"), filepath.Join(dir, "wire")
 	require.NoError(t, os.Remove(filepath.Join(server, "sample-signed.pdf")))
 	require.NoError(t, os.Remove(filepath.Join(server, "invoice-signed.xml")))
@@ -66,7 +59,7 @@ func TestTwoPhaseWrongKey(t *testing.T) {
 	}
 	require.NoError(t, writeJSON(filepath.Join(wire, "response.json"), resp))
 
-	err = finish(ctx, io.Discard, server, wire, nil)
+	err := finish(ctx, io.Discard, server, wire, nil)
 	require.Error(t, err)
 	assert.NoFileExists(t, filepath.Join(server, "sample-signed.pdf"))
 	assert.NoFileExists(t, filepath.Join(server, "invoice-signed.xml"))
@@ -78,8 +71,7 @@ func TestTwoPhaseWrongKey(t *testing.T) {
 	assert.Error(t, err)
 	var pp pdf.Prepared
 	require.NoError(t, unmarshalFile(filepath.Join(server, "pdf.state"), &pp))
-	src, err := sample.Path(sample.PDF)
-	require.NoError(t, err)
+	src := testutil.SamplePath(t, sample.PDF)
 	dst := filepath.Join(server, "impostor.pdf")
 	assert.Error(t, pp.FinishFile(ctx, dst, src, resp.Signatures[0]))
 	assert.NoFileExists(t, dst)

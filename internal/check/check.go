@@ -1,7 +1,8 @@
 // Package check runs the independent validators (pdfsig, xmlsec1) over the
-// documents the example programs and the kyso command produce, for their
-// tests. A missing tool skips the test through internal/testutil (or fails
-// it under KYSO_REQUIRE_TOOLS=1).
+// documents the example programs, the kyso command and the packages
+// produce, for their tests, and signs with an independent signer (mutool)
+// for interoperability tests. A missing tool skips the test through
+// internal/testutil (or fails it under KYSO_REQUIRE_TOOLS=1).
 package check
 
 import (

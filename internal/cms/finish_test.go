@@ -40,11 +40,7 @@ func TestTwoPhaseAcrossProcesses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := pki.issue(t, tc.kind, "Vũ Quang Huy")
-			h := tc.opts.Hash
-			if h == 0 {
-				h = crypto.SHA256
-			}
-			digest := hashBytes(h, []byte("tài liệu"))
+			digest := optsDigest(tc.opts, []byte("tài liệu"))
 			p, err := Prepare(s.Certificate(), s.Chain(), digest, tc.opts)
 			require.NoError(t, err)
 			state, err := p.MarshalBinary()

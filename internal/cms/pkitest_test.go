@@ -101,11 +101,7 @@ func TestPKITestIdentitiesSignTimestampAndOpenSSLVerify(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.id.Signer()
-			h := tc.opts.Hash
-			if h == 0 {
-				h = crypto.SHA256
-			}
-			digest := hashBytes(h, content)
+			digest := optsDigest(tc.opts, content)
 			der, err := Sign(context.Background(), s, digest, tc.opts)
 			require.NoError(t, err)
 			der, err = AddTimestamp(context.Background(), der, client)

@@ -16,6 +16,16 @@ import (
 	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
+// optsDigest is content's digest with the hash opts names (SHA-256 when
+// unset, as Sign defaults).
+func optsDigest(opts Options, content []byte) []byte {
+	h := opts.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	return hashBytes(h, content)
+}
+
 func TestSignVerifyRoundTrip(t *testing.T) {
 	pki := newTestPKI(t)
 	content := []byte("Cộng hòa Xã hội Chủ nghĩa Việt Nam — văn bản thử nghiệm")
@@ -33,11 +43,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := pki.issue(t, tc.kind, "Nguyễn Văn An")
-			h := tc.opts.Hash
-			if h == 0 {
-				h = crypto.SHA256
-			}
-			digest := hashBytes(h, content)
+			digest := optsDigest(tc.opts, content)
 			der, err := Sign(context.Background(), s, digest, tc.opts)
 			require.NoError(t, err)
 
@@ -73,11 +79,7 @@ func TestOpenSSLVerifiesOurSignedData(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := pki.issue(t, tc.kind, "Trần Thị Bình")
-			h := tc.opts.Hash
-			if h == 0 {
-				h = crypto.SHA256
-			}
-			der, err := Sign(context.Background(), s, hashBytes(h, content), tc.opts)
+			der, err := Sign(context.Background(), s, optsDigest(tc.opts, content), tc.opts)
 			require.NoError(t, err)
 			opensslVerifies(t, openssl, filepath.Join(dir, tc.name+".p7s"), der, content, contentPath, ca)
 		})

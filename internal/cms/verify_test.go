@@ -12,6 +12,14 @@ import (
 )
 
 // mutate re-encodes der after f has changed its SignedData.
+// mustParse parses der, which must be well-formed.
+func mustParse(t *testing.T, der []byte) *SignedData {
+	t.Helper()
+	sd, err := Parse(der)
+	require.NoError(t, err)
+	return sd
+}
+
 func mutate(t *testing.T, der []byte, f func(sd *signedDataASN)) []byte {
 	t.Helper()
 	var ci contentInfo
@@ -41,8 +49,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		require.NoError(t, err)
 		der, err := p.Finish(sig)
 		require.NoError(t, err)
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		assert.ErrorIs(t, sd.Verify(digest), ErrESSMismatch)
 	})
 	t.Run("content-type-attribute-differs", func(t *testing.T) {
@@ -53,8 +60,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		require.NoError(t, err)
 		der, err := p.Finish(sig)
 		require.NoError(t, err)
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		err = sd.Verify(digest)
 		assert.ErrorIs(t, err, ErrFormat)
 		assert.ErrorContains(t, err, "differs from eContentType")
@@ -63,8 +69,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		der := mutate(t, good, func(sd *signedDataASN) {
 			sd.Certificates = certificateSet(s.Chain())
 		})
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		assert.ErrorIs(t, sd.Verify(digest), ErrNoSignerCertificate)
 	})
 	t.Run("signature-value-flipped", func(t *testing.T) {
@@ -72,8 +77,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 			sd.SignerInfos[0].Signature = append([]byte(nil), sd.SignerInfos[0].Signature...)
 			sd.SignerInfos[0].Signature[10] ^= 1
 		})
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		assert.ErrorIs(t, sd.Verify(digest), ErrSignatureInvalid)
 	})
 	t.Run("signed-attributes-changed", func(t *testing.T) {
@@ -83,8 +87,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		der := mutate(t, good, func(sd *signedDataASN) {
 			sd.SignerInfos[0].SignedAttrs = asn1.RawValue{FullBytes: retag(p.signedAttrs, 0xA0)}
 		})
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		assert.ErrorIs(t, sd.Verify(other), ErrSignatureInvalid)
 		assert.ErrorIs(t, sd.Verify(digest), ErrHashMismatch)
 	})
@@ -99,8 +102,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		der := mutate(t, good, func(sd *signedDataASN) {
 			sd.SignerInfos[0].SignatureAlgorithm = pkix.AlgorithmIdentifier{Algorithm: oidSHA384WithRSA, Parameters: asn1NULL}
 		})
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		assert.ErrorIs(t, sd.Verify(digest), ErrFormat)
 	})
 	t.Run("mixed-forms", func(t *testing.T) {
@@ -125,8 +127,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 			oct, _ := asn1.Marshal(si.RawSignedAttrs)
 			sd.EncapContentInfo.EContent = asn1.RawValue{FullBytes: encodeTLV(0xA0, oct)}
 		})
-		sd, err := Parse(der)
-		require.NoError(t, err)
+		sd := mustParse(t, der)
 		err = sd.Verify(nil)
 		assert.ErrorIs(t, err, ErrFormat)
 		assert.ErrorContains(t, err, "itself a SET OF attributes")
@@ -137,8 +138,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		// Indefinite length at the top: parsed as BER, flagged, verifies.
 		ber := append([]byte{0x30, 0x80}, good[4:]...)
 		ber = append(ber, 0, 0)
-		sd, err := Parse(ber)
-		require.NoError(t, err)
+		sd := mustParse(t, ber)
 		assert.True(t, sd.BER)
 		assert.Equal(t, ber, sd.Raw)
 		require.NoError(t, sd.Verify(digest))
@@ -150,8 +150,7 @@ func TestVerifyRejectsForgeries(t *testing.T) {
 		assert.False(t, sd.BER)
 	})
 	t.Run("wrong-digest-length", func(t *testing.T) {
-		sd, err := Parse(good)
-		require.NoError(t, err)
+		sd := mustParse(t, good)
 		assert.ErrorIs(t, sd.Verify(digest[:20]), ErrHashMismatch)
 	})
 }
@@ -162,8 +161,7 @@ func TestEncapsulatedContent(t *testing.T) {
 	content := []byte("<HDon>hóa đơn</HDon>")
 	der, err := Sign(context.Background(), s, nil, Options{Content: content, ContentType: asn1.ObjectIdentifier{1, 2, 3, 4}})
 	require.NoError(t, err)
-	sd, err := Parse(der)
-	require.NoError(t, err)
+	sd := mustParse(t, der)
 	assert.Equal(t, 3, sd.Version)
 	assert.Equal(t, content, sd.Content)
 	assert.Equal(t, "1.2.3.4", sd.ContentType.String())

@@ -1,7 +1,9 @@
 // Package sample finds the sample documents (testdata/sample.pdf,
 // testdata/invoice.xml) that the example programs and the kyso command's
 // tests sign, whether they run from the repository root (go run
-// ./examples/NAME) or from their own directory (go test).
+// ./examples/NAME) or from their own directory (go test), and builds the
+// small generated PDFs that examples, tests and testdata/gen.go sign
+// (BuildPDF, MinimalPDF).
 package sample
 
 import (
