@@ -8,7 +8,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"slices"
 	"time"
@@ -308,20 +307,6 @@ func (r *run) fetchAIA(ctx context.Context, certs []*x509.Certificate) []*x509.C
 	}
 	r.aia = append(r.aia, out...)
 	return out
-}
-
-// pemBlock returns the bytes of the first PEM block of type typ in data.
-func pemBlock(data []byte, typ string) []byte {
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return nil
-		}
-		if b.Type == typ {
-			return b.Bytes
-		}
-	}
 }
 
 // displayName is a short human name for a certificate.

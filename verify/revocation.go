@@ -86,13 +86,7 @@ type revOCSP struct {
 }
 
 func (d *revData) addCRL(der []byte, origin, url string) error {
-	crl, err := x509.ParseRevocationList(der)
-	if err != nil {
-		// Some CAs publish PEM CRLs.
-		if b := pemBlock(der, "X509 CRL"); b != nil {
-			crl, err = x509.ParseRevocationList(b)
-		}
-	}
+	crl, err := revinfo.ParseCRL(der) // DER, or the PEM some CAs publish
 	if err != nil {
 		d.problems = append(d.problems, msg("revocation.crl-unparsable", origin, err))
 		return err
