@@ -15,16 +15,18 @@
 //     distribution points. It returns a [Set] of DER certificates, OCSP
 //     responses and CRLs, deduplicated.
 //   - [Set] holds validation data and merges sets without duplicates;
-//     [Set.Add] and friends let callers supply their own evidence.
+//     [Set.AddSupplied], [Set.AddCert] and friends let callers supply their
+//     own evidence.
 //   - [CheckOCSP] and [CheckCRL] are the checks applied to every answer,
 //     fetched or supplied.
 //   - The layer below them is shared with the verify package, so that what
 //     B-LT embeds and what verify accepts are checked by the same code:
 //     [ParseOCSP], [MatchCertID], [CheckResponder], [CheckSingle],
-//     [NewOCSPRequest] and [NonceMatches] for OCSP; [EvalCRL] and
-//     [ParseIDP] for CRLs; [Request] for bounded HTTP GET and OCSP POST.
-//     verify keeps the judgement: which evidence counts for which time,
-//     verdicts and report wording.
+//     [NewOCSPRequest] and [NonceMatches] for OCSP; [ParseCRL] (DER or
+//     PEM), [EvalCRL] and [ParseIDP] for CRLs; [Request] for bounded HTTP
+//     GET and OCSP POST; [Cache], the one cache of fetched data (verify's
+//     Cache keeps its expiry policy over one). verify keeps the judgement:
+//     which evidence counts for which time, verdicts and report wording.
 //
 // # What is checked
 //
