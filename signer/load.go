@@ -231,9 +231,9 @@ func LoadPEM(data []byte, password string, opts ...Option) (Signer, error) {
 			}
 			key, keyBlock = k, block.Type
 		default:
-			cs, err := parsePEMCertBlock(block)
+			cs, err := certparse.ParsePEMBlock(block)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
 			}
 			certs = append(certs, cs...)
 		}
@@ -269,118 +269,12 @@ func LoadKeyPair(key, certs []byte, password string, opts ...Option) (Signer, er
 // application-policies extension counts as handled (see
 // internal/certparse).
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	if isPEM(data) {
-		rest := data
-		for {
-			var block *pem.Block
-			block, rest = pem.Decode(rest)
-			if block == nil {
-				break
-			}
-			cs, err := parsePEMCertBlock(block)
-			if err != nil {
-				return nil, err
-			}
-			certs = append(certs, cs...)
-		}
-	} else if len(data) > 0 {
-		if p7, err := parsePKCS7Certs(data); err == nil {
-			certs = p7
-		} else {
-			cs, err := certparse.ParseAll(data)
-			if err != nil {
-				return nil, fmt.Errorf("signer: parsing DER certificates: %w", err)
-			}
-			certs = cs
-		}
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%w in input", ErrNoCertificate)
-	}
-	return certs, nil
-}
-
-// parsePEMCertBlock returns the certificates in a certificate-bearing PEM
-// block, and nothing for other blocks.
-func parsePEMCertBlock(block *pem.Block) ([]*x509.Certificate, error) {
-	switch block.Type {
-	case "CERTIFICATE", "X509 CERTIFICATE":
-		c, err := certparse.Parse(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
-		}
-		return []*x509.Certificate{c}, nil
-	case "TRUSTED CERTIFICATE":
-		// OpenSSL's trusted form: the certificate followed by trust settings.
-		var raw asn1.RawValue
-		if _, err := asn1.Unmarshal(block.Bytes, &raw); err != nil {
-			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
-		}
-		c, err := certparse.Parse(raw.FullBytes)
-		if err != nil {
-			return nil, fmt.Errorf("signer: parsing PEM %s: %w", block.Type, err)
-		}
-		return []*x509.Certificate{c}, nil
-	case "PKCS7":
-		cs, err := parsePKCS7Certs(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("signer: parsing PEM PKCS7: %w", err)
-		}
-		return cs, nil
-	}
-	return nil, nil
-}
-
-var (
-	oidSignedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-)
-
-type p7ContentInfo struct {
-	ContentType asn1.ObjectIdentifier
-	Content     asn1.RawValue `asn1:"explicit,tag:0"`
-}
-
-type p7SignedData struct {
-	Version          int
-	DigestAlgorithms asn1.RawValue
-	EncapContent     asn1.RawValue
-	Certificates     asn1.RawValue `asn1:"optional,tag:0"`
-}
-
-// parsePKCS7Certs reads the certificates of a DER PKCS#7/CMS SignedData
-// (the certs-only bundles CAs publish as .p7b/.p7c).
-func parsePKCS7Certs(der []byte) ([]*x509.Certificate, error) {
-	var ci p7ContentInfo
-	if rest, err := asn1.Unmarshal(der, &ci); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("not a PKCS#7 ContentInfo: %v", errOr(err, "trailing data"))
-	}
-	if !ci.ContentType.Equal(oidSignedData) {
-		return nil, fmt.Errorf("PKCS#7 content type %s is not signedData", ci.ContentType)
-	}
-	var sd p7SignedData
-	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
-		return nil, fmt.Errorf("malformed PKCS#7 SignedData: %w", err)
-	}
-	if len(sd.Certificates.Bytes) == 0 {
-		return nil, fmt.Errorf("%w in PKCS#7 bundle", ErrNoCertificate)
-	}
-	var certs []*x509.Certificate
-	rest := sd.Certificates.Bytes
-	for len(rest) > 0 {
-		var raw asn1.RawValue
-		var err error
-		if rest, err = asn1.Unmarshal(rest, &raw); err != nil {
-			return nil, fmt.Errorf("malformed PKCS#7 certificate set: %w", err)
-		}
-		if raw.Class != asn1.ClassUniversal || raw.Tag != asn1.TagSequence {
-			continue // attribute certificates and other choices
-		}
-		c, err := certparse.Parse(raw.FullBytes)
-		if err != nil {
-			return nil, fmt.Errorf("PKCS#7 certificate: %w", err)
-		}
-		certs = append(certs, c)
+	certs, err := certparse.ParseBundle(data)
+	switch {
+	case errors.Is(err, certparse.ErrNoCertificates):
+		return nil, fmt.Errorf("%w%s", ErrNoCertificate, strings.TrimPrefix(err.Error(), certparse.ErrNoCertificates.Error()))
+	case err != nil:
+		return nil, fmt.Errorf("signer: parsing certificates: %w", err)
 	}
 	return certs, nil
 }

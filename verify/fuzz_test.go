@@ -37,7 +37,7 @@ func p7bFromCerts(certs ...*x509.Certificate) []byte {
 		tlv(0xa0, set),
 		{0x31, 0x00}, // signerInfos
 	}, nil))
-	return tlv(0x30, append(append([]byte{0x06, 0x09}, oidSignedData...), tlv(0xa0, sd)...))
+	return tlv(0x30, append([]byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}, tlv(0xa0, sd)...)) // signedData
 }
 
 // FuzzParseCertificates covers the trust-bundle loader: PEM, DER,

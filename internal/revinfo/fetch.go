@@ -194,18 +194,11 @@ func (f *Fetcher) fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.C
 	return nil, fmt.Errorf("%w: issuer of %q: %v", ErrNoIssuer, c.Subject.CommonName, last)
 }
 
-// parseCerts reads one DER certificate, several concatenated, or PEM.
+// parseCerts reads the certificates of an AIA download: one DER
+// certificate or several, a .p7c bundle (DER or PEM), or PEM.
 func parseCerts(b []byte) []*x509.Certificate {
-	if cs, err := certparse.ParseAll(b); err == nil {
-		return cs
-	}
-	var out []*x509.Certificate
-	for _, blk := range pemBlocks(b, "CERTIFICATE") {
-		if c, err := certparse.Parse(blk); err == nil {
-			out = append(out, c)
-		}
-	}
-	return out
+	cs, _ := certparse.ParseBundle(b)
+	return cs
 }
 
 // answer finds or fetches one answer for c.

@@ -7,12 +7,16 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/kyso-vn/kyso/internal/testutil"
 	"github.com/kyso-vn/kyso/signer/pkitest"
 )
 
@@ -254,4 +258,36 @@ func TestParseCRLDERAndPEM(t *testing.T) {
 	require.Error(t, err)
 	_, err = ParseCRL(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: []byte{0x30, 0x00}}))
 	require.Error(t, err, "a PEM block holding garbage")
+}
+
+// An AIA download in any of the encodings CAs publish yields the issuer:
+// a DER certificate, a .p7c bundle (as NEAC publishes), or PEM.
+func TestParseCertsAIA(t *testing.T) {
+	p := pkitest.New(t)
+	for name, body := range map[string][]byte{
+		"DER": p.CA.Cert.Raw,
+		"PEM": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CA.Cert.Raw}),
+		"p7c": opensslP7C(t, p.CA.Cert, p.Root.Cert),
+	} {
+		got := parseCerts(body)
+		require.NotEmpty(t, got, name)
+		require.True(t, got[0].Equal(p.CA.Cert), name)
+	}
+}
+
+// opensslP7C makes a DER certs-only PKCS#7 bundle of certs with openssl.
+func opensslP7C(t *testing.T, certs ...*x509.Certificate) []byte {
+	tool := testutil.Tool(t, "openssl", "openssl")
+	dir := t.TempDir()
+	var pemData []byte
+	for _, c := range certs {
+		pemData = append(pemData, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	in, out := filepath.Join(dir, "certs.pem"), filepath.Join(dir, "certs.p7c")
+	require.NoError(t, os.WriteFile(in, pemData, 0o600))
+	b, err := exec.Command(tool, "crl2pkcs7", "-nocrl", "-certfile", in, "-outform", "DER", "-out", out).CombinedOutput()
+	require.NoError(t, err, string(b))
+	der, err := os.ReadFile(out)
+	require.NoError(t, err)
+	return der
 }
