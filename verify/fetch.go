@@ -12,8 +12,9 @@ import (
 
 // Cache keeps fetched CRLs, OCSP responses and AIA certificates in memory
 // so that validating many signatures from the same CAs fetches each only
-// once. Entries expire at the data's nextUpdate (or after MaxAge); failures
-// are remembered for FailureTTL. It is safe for concurrent use.
+// once. Entries are kept for MaxAge, failures for FailureTTL; OCSP
+// requests, which carry a nonce, are never cached. It is safe for
+// concurrent use.
 type Cache struct {
 	// MaxAge bounds how long any entry is kept; zero means one hour.
 	MaxAge time.Duration
