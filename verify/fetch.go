@@ -31,7 +31,7 @@ func (c *Cache) get(key string, now time.Time) ([]byte, error, bool) {
 	return c.store.Get(key, now)
 }
 
-func (c *Cache) put(key string, data []byte, err error, now, until time.Time) {
+func (c *Cache) put(key string, data []byte, err error, now time.Time) {
 	maxAge, failTTL := c.MaxAge, c.FailureTTL
 	if maxAge <= 0 {
 		maxAge = time.Hour
@@ -42,8 +42,6 @@ func (c *Cache) put(key string, data []byte, err error, now, until time.Time) {
 	exp := now.Add(maxAge)
 	if err != nil {
 		exp = now.Add(failTTL)
-	} else if !until.IsZero() && until.Before(exp) {
-		exp = until
 	}
 	c.store.Put(key, data, err, now, exp)
 }
@@ -90,7 +88,7 @@ func (f *fetcher) do(ctx context.Context, key string, fetch func(context.Context
 		err = fmt.Errorf("%w: %v", ErrFetch, err)
 	}
 	if key != "" && ctx.Err() == nil {
-		f.cache.put(key, data, err, now, time.Time{})
+		f.cache.put(key, data, err, now)
 	}
 	return data, err
 }
