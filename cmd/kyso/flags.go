@@ -99,5 +99,15 @@ func (e *env) inOut(fs *flag.FlagSet, k *keyFlags, args []string, synopsis, cmd,
 	if err := checkOutput(out, k.force); err != nil {
 		return nil, "", "", err
 	}
+	if err := checkURLFlag(fs, "tsa"); err != nil {
+		return nil, "", "", err
+	}
+	inputs := pos
+	if k.outDir == "" {
+		inputs = pos[:1]
+	}
+	if err := checkInputs(inputs...); err != nil {
+		return nil, "", "", err
+	}
 	return pos, in, out, nil
 }

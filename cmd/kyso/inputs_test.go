@@ -1,0 +1,92 @@
+package main
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/internal/sample"
+)
+
+// Hostile arguments to the sign commands: a directory or a missing file as
+// IN and a --tsa that is not a URL are input errors (exit status 2) found
+// before the key is opened; a TSA that cannot be reached and a truncated
+// .p7s are reported without Go's internal wording.
+func TestSignHostileArguments(t *testing.T) {
+	_, p12, _, env := testPKI(t)
+	dir := t.TempDir()
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	xmlIn, err := sample.Path(sample.Invoice)
+	require.NoError(t, err)
+	sub := filepath.Join(dir, "sub")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	missing := filepath.Join(dir, "missing.pdf")
+	// A wrong password: any mention of it would show the key was opened.
+	wrong := []string{"KYSO_TEST_PASS=wrong"}
+	key := []string{"--p12", p12, "--pass-env", "KYSO_TEST_PASS"}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sign", "pdf", sub, filepath.Join(dir, "o.pdf")}, sub + ": is a directory, not a file to sign"},
+		{[]string{"sign", "xml", sub, filepath.Join(dir, "o.xml")}, sub + ": is a directory, not a file to sign"},
+		{[]string{"sign", "file", sub, filepath.Join(dir, "o.p7s")}, sub + ": is a directory, not a file to sign"},
+		{[]string{"sign", "file", missing, filepath.Join(dir, "o.p7s")}, missing + ": no such file or directory"},
+		{[]string{"sign", "pdf", pdfIn, missing, "--out-dir", sub}, missing + ": no such file or directory"},
+		{[]string{"sign", "pdf", pdfIn, filepath.Join(dir, "o.pdf"), "--tsa", "notaurl"}, `--tsa "notaurl": want an http:// or https:// URL`},
+		{[]string{"sign", "file", pdfIn, filepath.Join(dir, "o.p7s"), "--tsa", "ftp://tsa.example/"}, `--tsa "ftp://tsa.example/": want an http:// or https:// URL`},
+	} {
+		name := strings.Join(c.args, " ")
+		r := kyso(t, wrong, "", append(c.args, key...)...)
+		assert.Equal(t, 2, r.code, "kyso %s: %s", name, r.stderr)
+		assert.Contains(t, r.stderr, c.want, name)
+		assert.NotContains(t, r.stderr, "password", "%s: the key is not opened", name)
+		assert.NotContains(t, r.stderr, "OCSP", "%s: the certificate is not checked", name)
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "nothing written but the directory made here")
+	entries, err = os.ReadDir(sub)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+
+	// A TSA that refuses connections: the operation failed (1), worded
+	// without Go's request dump.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	tsa := "http://" + l.Addr().String() + "/tsa"
+	require.NoError(t, l.Close())
+	for _, args := range [][]string{
+		{"sign", "pdf", pdfIn, filepath.Join(dir, "t.pdf"), "--no-cert-check", "--tsa", tsa},
+		{"sign", "xml", xmlIn, filepath.Join(dir, "t.xml"), "--no-cert-check", "--xades", "B-T", "--tsa", tsa},
+		{"sign", "file", xmlIn, filepath.Join(dir, "t.p7s"), "--level", "B-T", "--tsa", tsa},
+	} {
+		name := strings.Join(args, " ")
+		r := kyso(t, env, "", append(args, key...)...)
+		assert.Equal(t, 1, r.code, "kyso %s: %s", name, r.stderr)
+		assert.Contains(t, r.stderr, tsa+": connection refused", name)
+		for _, internal := range []string{`Post "`, "dial tcp", "connect:"} {
+			assert.NotContains(t, r.stderr, internal, name)
+		}
+		assert.NoFileExists(t, args[3])
+	}
+
+	// A truncated .p7s: the ASN.1 decoder's "syntax error" is reworded.
+	r := kyso(t, env, "", append([]string{"sign", "file", xmlIn, filepath.Join(dir, "s.p7s")}, key...)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	p7s, err := os.ReadFile(filepath.Join(dir, "s.p7s"))
+	require.NoError(t, err)
+	trunc := filepath.Join(dir, "trunc.p7s")
+	require.NoError(t, os.WriteFile(trunc, p7s[:300], 0o644))
+	r = kyso(t, env, "", "sign", "file", xmlIn, filepath.Join(dir, "a.p7s"), "--augment", trunc, "--level", "B-T", "--tsa", tsa)
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "malformed ASN.1 (DER) data")
+	assert.NotContains(t, r.stderr, "asn1:")
+}
