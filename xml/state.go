@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
 )
@@ -97,6 +98,12 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	}
 	if len(rest) != 0 {
 		return fmt.Errorf("%w: trailing data", ErrBadState)
+	}
+	if q.tsaURL != "" {
+		u, uerr := url.Parse(q.tsaURL)
+		if q.level < XAdESBaselineT || uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: time-stamp authority %q", ErrBadState, q.tsaURL)
+		}
 	}
 	alg, ok := sigAlgs[q.method]
 	if !ok {

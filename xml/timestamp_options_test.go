@@ -84,3 +84,36 @@ func TestPreparedFields(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The TSA URL a state carries is checked like the rest of it: only a B-T
+// or B-LT state has one, and it is an http or https URL.
+func TestStateTimestampURLChecked(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	ctx := context.Background()
+	restore := func(q *Prepared) error {
+		t.Helper()
+		st, err := q.MarshalBinary()
+		require.NoError(t, err)
+		return new(Prepared).UnmarshalBinary(st)
+	}
+	opts := Seller()
+	opts.XAdES, opts.TimestampURL = XAdESBaselineT, p.TSAURL()
+	bt, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, opts)
+	require.NoError(t, err)
+	require.NoError(t, restore(bt))
+	for _, u := range []string{"file:///etc/passwd", "tsa.example", "http://"} {
+		q := *bt
+		q.tsaURL = u
+		assert.ErrorIs(t, restore(&q), ErrBadState, u)
+	}
+	bb, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, Seller())
+	require.NoError(t, err)
+	q := *bb
+	q.tsaURL = p.TSAURL()
+	assert.ErrorIs(t, restore(&q), ErrBadState, "a B-B state names no TSA")
+
+	st, err := bt.MarshalBinary()
+	require.NoError(t, err)
+	assert.ErrorIs(t, new(Prepared).UnmarshalBinary(append(st, 1, 'x')), ErrBadState, "trailing data after the URL")
+}
