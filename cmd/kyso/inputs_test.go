@@ -90,3 +90,23 @@ func TestSignHostileArguments(t *testing.T) {
 	assert.Contains(t, r.stderr, "malformed ASN.1 (DER) data")
 	assert.NotContains(t, r.stderr, "asn1:")
 }
+
+// An MSSP that cannot be reached is named as such, not as an invalid
+// answer, and without Go's request dump; the operation failed (exit 1).
+func TestSIMUnreachableMSSP(t *testing.T) {
+	dir := t.TempDir()
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	mssp := "http://" + l.Addr().String() + "/mssp"
+	require.NoError(t, l.Close())
+	out := filepath.Join(dir, "out.pdf")
+	r := kyso(t, nil, "", "sign", "pdf", pdfIn, out, "--sim", "0912345678", "--mssp", mssp, "--no-cert-check")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "cannot reach the MSSP ("+mssp+": connection refused)")
+	for _, internal := range []string{`Post "`, "dial tcp", "invalid answer"} {
+		assert.NotContains(t, r.stderr, internal)
+	}
+	assert.NoFileExists(t, out)
+}
