@@ -61,6 +61,9 @@ func helpFor(fs *flag.FlagSet, w io.Writer, synopsis string, err error) error {
 			}
 			fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
 		})
+		if x := exitHelp(synopsis); x != "" {
+			fmt.Fprintf(w, "\n%s", x)
+		}
 	}
 	return err
 }

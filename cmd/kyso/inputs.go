@@ -65,7 +65,17 @@ func netReason(ue *url.Error) string {
 	}
 	var op *net.OpError
 	if errors.As(ue.Err, &op) && op.Err != nil {
-		return op.Err.Error()
+		return innerReason(op)
 	}
 	return strings.TrimPrefix(ue.Err.Error(), "net/http: ")
+}
+
+// innerReason is the system's reason for a failed network operation
+// ("address already in use"), without the operation and the system call.
+func innerReason(op *net.OpError) string {
+	var errno syscall.Errno
+	if errors.As(op.Err, &errno) {
+		return errno.Error()
+	}
+	return op.Err.Error()
 }

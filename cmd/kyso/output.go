@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -194,8 +195,12 @@ func message(err error) string {
 		msg = strings.Replace(msg, context.DeadlineExceeded.Error(), "hết thời gian chờ / timed out", 1)
 	}
 	var ue *url.Error
+	var op *net.OpError
 	if errors.As(err, &ue) {
 		msg = strings.Replace(msg, ue.Error(), netReason(ue), 1)
+	} else if errors.As(err, &op) && op.Op == "listen" && op.Addr != nil {
+		// "listen tcp 127.0.0.1:8080: bind: address already in use"
+		msg = strings.Replace(msg, op.Error(), "không mở được cổng / cannot listen on "+op.Addr.String()+": "+innerReason(op), 1)
 	}
 	if m := asn1SyntaxText.FindStringSubmatch(msg); m != nil {
 		// Wrapped with %v rather than %w somewhere below.
