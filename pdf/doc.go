@@ -106,4 +106,16 @@
 //
 // This package makes no trust decision about existing signatures; package
 // verify does.
+//
+// # Errors
+//
+// Every error wraps one of the package's sentinels (or an error of the
+// signer or the context); match them with errors.Is: [ErrMalformed],
+// [ErrUnsupported] and [ErrWrongPassword] for the input, [ErrBadOptions]
+// (and [ErrBadRect], [ErrAnchorNotFound]) for the options, [ErrFieldNotFound],
+// [ErrFieldSigned] and [ErrNotPermitted] for where the signature would go,
+// [ErrTimestamp] and [ErrValidationData] for the time-stamp authority and
+// the B-LT evidence, [ErrPlaceholderTooSmall], [ErrInputChanged] and
+// [ErrBadState] for the two phases, [ErrNoSignatures] for validation data
+// asked of an unsigned document.
 package pdf

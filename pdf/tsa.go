@@ -20,7 +20,7 @@ func probeTimestampSize(ctx context.Context, url string, c *http.Client, h crypt
 	return n, nil
 }
 
-// addTimestamp adds a signature timestamp (PAdES B-T) to the CMS.
+// addTimestamp adds a signature time-stamp (PAdES B-T) to the CMS.
 func addTimestamp(ctx context.Context, der []byte, url string, c *http.Client, h crypto.Hash) ([]byte, error) {
 	tc := &cms.TSAClient{URL: url, HTTPClient: c, Hash: h}
 	out, err := cms.AddTimestamp(ctx, der, tc)
