@@ -71,7 +71,7 @@
 //
 // # Errors
 //
-// Every error wraps one of the package's sentinels (or an error of the
+// Errors wrap the package's sentinels (or an error of the
 // signer or the context); match them with errors.Is: [ErrMalformed] for the
 // input, [ErrBadOptions] and [ErrTooLarge] for the options,
 // [ErrContentMismatch] for content that is not what was signed,

@@ -109,7 +109,7 @@
 //
 // # Errors
 //
-// Every error wraps one of the package's sentinels (or an error of the
+// Errors wrap the package's sentinels (or an error of the
 // signer or the context); match them with errors.Is: [ErrMalformed],
 // [ErrUnsupported] and [ErrWrongPassword] for the input, [ErrBadOptions]
 // (and [ErrBadRect], [ErrAnchorNotFound]) for the options, [ErrFieldNotFound],

@@ -84,7 +84,7 @@
 //
 // # Errors
 //
-// Every error wraps one of the package's sentinels (or signer's, or an error
+// Errors wrap the package's sentinels (or signer's, or an error
 // of the context); match them with errors.Is: [ErrModuleLoad] and
 // [ErrWrongArchitecture] for the module, [ErrTokenNotFound],
 // [ErrAmbiguousToken], [ErrTokenNotPresent], [ErrTokenBusy] and [ErrClosed]

@@ -27,7 +27,7 @@
 //
 // # Errors
 //
-// Every error wraps one of the package's sentinels (or an error of the key
+// Errors wrap the package's sentinels (or an error of the key
 // or the context); match them with errors.Is: [ErrWrongPassword],
 // [ErrNoKey], [ErrNoCertificate], [ErrKeyMismatch] and [ErrNegativeSerial]
 // for the key files, [ErrBadSubject] for a subject to encode,

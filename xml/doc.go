@@ -154,7 +154,7 @@
 //
 // # Errors
 //
-// Every error wraps one of the package's sentinels (or an error of the
+// Errors wrap the package's sentinels (or an error of the
 // signer or the context); match them with errors.Is: [ErrSyntax],
 // [ErrDOCTYPE], [ErrDuplicateAttr], [ErrUndeclaredPrefix], [ErrEncoding] and
 // [ErrLimit] (a [*SyntaxError]) for the input, [ErrNotFound] and
