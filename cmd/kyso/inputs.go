@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -78,4 +79,20 @@ func innerReason(op *net.OpError) string {
 		return errno.Error()
 	}
 	return op.Err.Error()
+}
+
+// goKeyType matches Go's names of key types ("ed25519.PrivateKey",
+// "*dsa.PublicKey") as the library's errors print them with %T.
+var goKeyType = regexp.MustCompile(`\*?(rsa|ecdsa|ed25519|ecdh|dsa)\.(Private|Public)Key\b`)
+
+// keyTypeNames are the names people know those key types by.
+var keyTypeNames = map[string]string{"rsa": "RSA", "ecdsa": "ECDSA", "ed25519": "Ed25519", "ecdh": "ECDH (X25519)", "dsa": "DSA"}
+
+// plainKeyTypes replaces Go's key type names in msg by the algorithm's
+// name: "private key type ed25519.PrivateKey" becomes "private key type
+// Ed25519".
+func plainKeyTypes(msg string) string {
+	return goKeyType.ReplaceAllStringFunc(msg, func(m string) string {
+		return keyTypeNames[goKeyType.FindStringSubmatch(m)[1]]
+	})
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kyso-vn/kyso/internal/sample"
+	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
 // Hostile arguments to the sign commands: a directory or a missing file as
@@ -109,4 +111,27 @@ func TestSIMUnreachableMSSP(t *testing.T) {
 		assert.NotContains(t, r.stderr, internal)
 	}
 	assert.NoFileExists(t, out)
+}
+
+// A key kyso does not sign with is named as people know it (Ed25519), not
+// by its Go type (ed25519.PrivateKey).
+func TestUnsupportedKeyNamed(t *testing.T) {
+	openssl := testutil.Tool(t, "openssl", "openssl")
+	dir := t.TempDir()
+	key, cert, p12 := filepath.Join(dir, "ed.key"), filepath.Join(dir, "ed.pem"), filepath.Join(dir, "ed.p12")
+	for _, args := range [][]string{
+		{"req", "-x509", "-newkey", "ed25519", "-keyout", key, "-out", cert, "-days", "30", "-nodes", "-subj", "/CN=Ed25519 test"},
+		{"pkcs12", "-export", "-inkey", key, "-in", cert, "-out", p12, "-passout", "pass:secret"},
+	} {
+		out, err := exec.Command(openssl, args...).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	pdfIn, err := sample.Path(sample.PDF)
+	require.NoError(t, err)
+	r := kyso(t, []string{"KYSO_ED_PASS=secret"}, "", "sign", "pdf", pdfIn, filepath.Join(dir, "out.pdf"),
+		"--p12", p12, "--pass-env", "KYSO_ED_PASS", "--no-cert-check")
+	assert.Equal(t, 2, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "private key type Ed25519")
+	assert.NotContains(t, r.stderr, "ed25519.PrivateKey")
+	assert.Equal(t, "public key type DSA, key RSA", plainKeyTypes("public key type *dsa.PublicKey, key *rsa.PrivateKey"))
 }

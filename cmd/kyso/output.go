@@ -210,5 +210,5 @@ func message(err error) string {
 		// Wrapped with %v rather than %w somewhere below: cut the dump.
 		msg = msg[:i] + "malformed ASN.1 (DER) data"
 	}
-	return msg
+	return plainKeyTypes(msg)
 }
