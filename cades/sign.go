@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -123,6 +124,9 @@ func (o *Options) tsaURL() string {
 	return o.TSA
 }
 
+// signingHashes are the digest algorithms Options.Hash may name.
+var signingHashes = []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512}
+
 // level returns the effective level, or an error for inconsistent options.
 func (o *Options) level() (Level, error) {
 	l := o.Level
@@ -132,6 +136,8 @@ func (o *Options) level() (Level, error) {
 	switch {
 	case l < LevelBB || l > LevelBLT:
 		return 0, fmt.Errorf("cades: %v: %w", l, ErrBadOptions)
+	case !slices.Contains(signingHashes, o.hash()):
+		return 0, fmt.Errorf("cades: hash %v (use SHA-256, SHA-384, SHA-512 or SHA3-256/384/512): %w: %w", o.hash(), ErrBadOptions, signer.ErrUnsupportedAlgorithm)
 	case l >= LevelBT && o.tsaURL() == "":
 		return 0, fmt.Errorf("cades: %v needs a TSA URL: %w", l, ErrBadOptions)
 	}

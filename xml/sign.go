@@ -286,7 +286,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 		o.Hash = crypto.SHA256
 	}
 	if o.Hash == crypto.SHA1 {
-		return nil, fmt.Errorf("%w: SHA-1 is not used for new signatures", ErrUnsupportedAlgorithm)
+		return nil, fmt.Errorf("%w: SHA-1 is not used for new signatures: %w", ErrUnsupportedAlgorithm, signer.ErrUnsupportedAlgorithm)
 	}
 	if o.CanonicalizationMethod == "" {
 		o.CanonicalizationMethod = C14N10

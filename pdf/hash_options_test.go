@@ -1,0 +1,25 @@
+package pdf
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kyso-vn/kyso/signer"
+)
+
+// A hash kyso does not sign PDFs with fails with the error the other
+// formats use for it, signer.ErrUnsupportedAlgorithm, and writes nothing.
+func TestUnsupportedHash(t *testing.T) {
+	in := corpus(t, "simple.pdf")
+	s := testSigner(t)
+	for _, h := range []crypto.Hash{crypto.SHA1, crypto.MD5, crypto.SHA3_256} {
+		var out bytes.Buffer
+		err := Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), s, &Options{Hash: h})
+		assert.ErrorIs(t, err, signer.ErrUnsupportedAlgorithm, "%v", h)
+		assert.Zero(t, out.Len())
+	}
+}

@@ -1,0 +1,34 @@
+package xml
+
+import (
+	"context"
+	"crypto"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/kyso-vn/kyso/signer"
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+)
+
+// A hash kyso does not sign with is refused with the error the other
+// formats use for it, signer.ErrUnsupportedAlgorithm (and this package's
+// ErrUnsupportedAlgorithm), named without Go's type names.
+func TestSignUnsupportedAlgorithm(t *testing.T) {
+	p := newPKI(t)
+	for _, id := range []*pkitest.Identity{p.MustIssue(), p.MustIssue(pkitest.RSAKey(2048))} {
+		for _, h := range []crypto.Hash{crypto.SHA1, crypto.MD5, crypto.SHA3_256} {
+			o := Seller()
+			o.Hash = h
+			out, err := Sign(context.Background(), gen.Invoice(1, false), id.Signer(), o)
+			assert.Nil(t, out)
+			assert.ErrorIs(t, err, signer.ErrUnsupportedAlgorithm, "%v", h)
+			assert.ErrorIs(t, err, ErrUnsupportedAlgorithm, "%v", h)
+			if err != nil {
+				assert.NotContains(t, err.Error(), "PublicKey")
+				assert.NotContains(t, err.Error(), "pss=")
+			}
+		}
+	}
+}
