@@ -29,3 +29,12 @@ func TestUnsupportedHash(t *testing.T) {
 		require.NoError(t, err, "%v", h)
 	}
 }
+
+// A zero Prepared (never prepared nor unmarshalled) fails with ErrBadState,
+// as in pdf and xml, instead of panicking.
+func TestZeroPreparedFinish(t *testing.T) {
+	var p cades.Prepared
+	out, err := p.Finish(context.Background(), []byte("x"))
+	assert.Nil(t, out)
+	assert.ErrorIs(t, err, cades.ErrBadState)
+}

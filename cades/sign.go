@@ -287,6 +287,9 @@ func (p *Prepared) SetLTV(o *LTVOptions) { p.LTV = o }
 // returned. At B-T and B-LT the TSA (and the OCSP/CRL servers) are asked
 // now.
 func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
+	if p == nil || p.cms == nil {
+		return nil, fmt.Errorf("%w: not prepared", ErrBadState)
+	}
 	var der []byte
 	var err error
 	if p.mode == modeCounter {

@@ -177,7 +177,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	if k, ok := p.cert.PublicKey.(*ecdsa.PublicKey); ok {
 		raw, err := ecdsaRaw(k, sig)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("xml: finishing: %w: %v", signer.ErrBadSignature, err)
 		}
 		value = raw
 	}
@@ -232,6 +232,9 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 // Sign adds a signature made by s to doc as opts describe and returns the
 // signed document. Existing signatures are left byte for byte as they were.
 func Sign(ctx context.Context, doc []byte, s signer.Signer, opts *SignOptions) ([]byte, error) {
+	if s == nil {
+		return nil, fmt.Errorf("xml: sign: %w", signer.ErrNoKey)
+	}
 	if opts != nil && !opts.PSS && signer.PrefersPSS(s) { // signer.WithPSS
 		o := *opts
 		o.PSS = true

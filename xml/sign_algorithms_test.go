@@ -32,3 +32,26 @@ func TestSignUnsupportedAlgorithm(t *testing.T) {
 		}
 	}
 }
+
+// The two-phase and one-call errors are the ones pdf and cades return: a
+// nil signer is signer.ErrNoKey (not a panic), a signature value that is
+// not one (garbage instead of an ECDSA signature) is
+// signer.ErrBadSignature, a zero Prepared is ErrBadState.
+func TestSignErrorsAsOtherFormats(t *testing.T) {
+	p := newPKI(t)
+	ctx := context.Background()
+	_, err := Sign(ctx, gen.Invoice(1, false), nil, Seller())
+	assert.ErrorIs(t, err, signer.ErrNoKey)
+
+	for _, id := range []*pkitest.Identity{p.MustIssue(), p.MustIssue(pkitest.RSAKey(2048))} {
+		prep, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, Seller())
+		if assert.NoError(t, err) {
+			out, err := prep.Finish(ctx, []byte("not a signature"))
+			assert.Nil(t, out)
+			assert.ErrorIs(t, err, signer.ErrBadSignature)
+		}
+	}
+	var zero Prepared
+	_, err = zero.Finish(ctx, []byte("x"))
+	assert.ErrorIs(t, err, ErrBadState)
+}
