@@ -23,3 +23,21 @@ func TestUnsupportedHash(t *testing.T) {
 		assert.Zero(t, out.Len())
 	}
 }
+
+// Every e-office flow refuses a nil signer with signer.ErrNoKey, as Sign
+// does, instead of panicking; Plan works without one.
+func TestFlowsNilSigner(t *testing.T) {
+	ctx := context.Background()
+	in := corpus(t, "simple.pdf")
+	var out bytes.Buffer
+	for name, err := range map[string]error{
+		"Initial": Initial(ctx, &out, bytes.NewReader(in), int64(len(in)), nil, &InitialsOptions{}),
+		"Approve": Approve(ctx, &out, bytes.NewReader(in), int64(len(in)), nil, &ApprovalOptions{}),
+		"Issue":   Issue(ctx, &out, bytes.NewReader(in), int64(len(in)), nil, &IssueOptions{Number: "1"}),
+	} {
+		assert.ErrorIs(t, err, signer.ErrNoKey, name)
+	}
+	assert.Zero(t, out.Len())
+	_, err := (&InitialsOptions{}).Plan(bytes.NewReader(in), int64(len(in)), nil)
+	assert.NoError(t, err)
+}
