@@ -49,7 +49,7 @@ func Detached(p7s []byte) (bool, error) {
 }
 
 // Augment raises the .p7s p7s to opts.Level: B-T adds a signature
-// time-stamp from opts.TSA to every SignerInfo that has no valid one; B-LT
+// time-stamp from opts.TimestampURL to every SignerInfo that has no valid one; B-LT
 // does that, then adds the certificates and revocation answers of every
 // signer's, countersigner's and TSA's chain (those already present are
 // kept and not fetched again). Only unsigned parts change: the signed
@@ -74,7 +74,7 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 		return out, nil
 	}
 	h := opts.hash()
-	client := &cms.TSAClient{URL: opts.TSA, HTTPClient: opts.HTTPClient, Hash: h}
+	client := &cms.TSAClient{URL: opts.tsaURL(), HTTPClient: opts.HTTPClient, Hash: h}
 	// Signatures needing a time-stamp, by value: re-encoding may reorder
 	// the SignerInfos SET.
 	var need [][]byte
@@ -428,6 +428,6 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	return &Prepared{cms: cp, level: lvl, tsa: opts.TSA, sigAt: at, hash: h, client: opts.HTTPClient, ltv: opts.LTV,
+	return &Prepared{cms: cp, level: lvl, tsa: opts.tsaURL(), sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV,
 		base: append([]byte(nil), derOf(p7s)...), index: index, mode: modeCounter}, nil
 }

@@ -54,7 +54,7 @@ func newFixture(t *testing.T, opts ...pkitest.CertOption) *fixture {
 func (f *fixture) opts(l cades.Level) *cades.Options {
 	o := &cades.Options{Level: l, HTTPClient: f.pki.HTTPClient()}
 	if l >= cades.LevelBT {
-		o.TSA = f.pki.TSAURL()
+		o.TimestampURL = f.pki.TSAURL()
 	}
 	return o
 }
@@ -244,7 +244,7 @@ func TestTwoPhase(t *testing.T) {
 	// Another process finishes.
 	var q cades.Prepared
 	require.NoError(t, q.UnmarshalBinary(state))
-	q.SetHTTPClient(f.pki.HTTPClient())
+	q.HTTPClient = f.pki.HTTPClient()
 	assert.Equal(t, at, q.SigningTime())
 	assert.Equal(t, cades.LevelBT, q.Level())
 
@@ -484,7 +484,7 @@ func TestBLTSuppliedEvidence(t *testing.T) {
 	require.NoError(t, err)
 	var q cades.Prepared
 	require.NoError(t, q.UnmarshalBinary(state))
-	q.SetHTTPClient(f.pki.HTTPClient()) // for the TSA
+	q.HTTPClient = f.pki.HTTPClient() // for the TSA
 	var ocsps [][]byte
 	for _, c := range []*x509.Certificate{f.id.Cert, f.pki.CA.Cert, f.pki.TSA.Cert} {
 		der, err := f.pki.OCSP(c)
@@ -493,7 +493,7 @@ func TestBLTSuppliedEvidence(t *testing.T) {
 	}
 	f.pki.SetOCSPMode(pkitest.OCSPUnavailable)
 	f.pki.SetCRLMode(pkitest.CRLUnavailable)
-	q.SetLTV(&cades.LTVOptions{Offline: true, OCSPResponses: ocsps, Certificates: []*x509.Certificate{f.pki.Root.Cert}})
+	q.LTV = &cades.LTVOptions{Offline: true, OCSPResponses: ocsps, Certificates: []*x509.Certificate{f.pki.Root.Cert}}
 	sig, err := s.SignDigest(context.Background(), q.Digest(), q.SignerOpts())
 	require.NoError(t, err)
 	p7s, err := q.Finish(context.Background(), sig)

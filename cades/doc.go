@@ -68,4 +68,13 @@
 // (BenchmarkSign1GB compares the two side by side).
 // Enveloping signatures hold their content in memory and are limited to
 // [MaxEnvelopedSize].
+//
+// # Errors
+//
+// Errors wrap the package's sentinels (or an error of the
+// signer or the context); match them with errors.Is: [ErrMalformed] for the
+// input, [ErrBadOptions] and [ErrTooLarge] for the options,
+// [ErrContentMismatch] for content that is not what was signed,
+// [ErrTimestamp] and [ErrValidationData] for the time-stamp authority and
+// the B-LT evidence, [ErrBadState] for the two phases.
 package cades

@@ -47,9 +47,9 @@ func ExampleSign() {
 
 	attachment := []byte("bản scan giấy tờ đính kèm hồ sơ")
 	p7s, err := cades.Sign(context.Background(), bytes.NewReader(attachment), s, &cades.Options{
-		Level:      cades.LevelBT,
-		TSA:        pki.TSAURL(),
-		HTTPClient: pki.HTTPClient(),
+		Level:        cades.LevelBT,
+		TimestampURL: pki.TSAURL(),
+		HTTPClient:   pki.HTTPClient(),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -111,7 +111,7 @@ func ExampleAugment() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	blt, err := cades.Augment(context.Background(), bb, &cades.Options{Level: cades.LevelBLT, TSA: pki.TSAURL(), HTTPClient: pki.HTTPClient()})
+	blt, err := cades.Augment(context.Background(), bb, &cades.Options{Level: cades.LevelBLT, TimestampURL: pki.TSAURL(), HTTPClient: pki.HTTPClient()})
 	if err != nil {
 		log.Fatal(err)
 	}

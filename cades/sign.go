@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -81,9 +82,15 @@ type Options struct {
 	Enveloping bool
 
 	// Level is the baseline level. The zero value is B-B, or B-T when
-	// TSA is set. B-T and B-LT need TSA.
+	// TimestampURL is set. B-T and B-LT need TimestampURL.
 	Level Level
-	// TSA is the URL of the RFC 3161 time-stamping authority.
+	// TimestampURL is the URL of the RFC 3161 time-stamping authority
+	// (the same field as in pdf.Options and xml.SignOptions).
+	TimestampURL string
+	// TSA is the former name of TimestampURL, read only when TimestampURL
+	// is empty.
+	//
+	// Deprecated: use TimestampURL.
 	TSA string
 	// HTTPClient is used for the TSA and, at B-LT, for OCSP, CRL and
 	// caIssuers requests (http.DefaultClient when nil).
@@ -109,16 +116,29 @@ type LTVOptions struct {
 	CRLs          [][]byte
 }
 
+// tsaURL returns TimestampURL, or the deprecated TSA.
+func (o *Options) tsaURL() string {
+	if o.TimestampURL != "" {
+		return o.TimestampURL
+	}
+	return o.TSA
+}
+
+// signingHashes are the digest algorithms Options.Hash may name.
+var signingHashes = []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512}
+
 // level returns the effective level, or an error for inconsistent options.
 func (o *Options) level() (Level, error) {
 	l := o.Level
-	if l == LevelBB && o.TSA != "" {
+	if l == LevelBB && o.tsaURL() != "" {
 		l = LevelBT
 	}
 	switch {
 	case l < LevelBB || l > LevelBLT:
 		return 0, fmt.Errorf("cades: %v: %w", l, ErrBadOptions)
-	case l >= LevelBT && o.TSA == "":
+	case !slices.Contains(signingHashes, o.hash()):
+		return 0, fmt.Errorf("cades: hash %v (use SHA-256, SHA-384, SHA-512 or SHA3-256/384/512): %w: %w", o.hash(), ErrBadOptions, signer.ErrUnsupportedAlgorithm)
+	case l >= LevelBT && o.tsaURL() == "":
 		return 0, fmt.Errorf("cades: %v needs a TSA URL: %w", l, ErrBadOptions)
 	}
 	return l, nil
@@ -173,6 +193,14 @@ var timeNow = time.Now
 // SignerOpts); Finish completes the .p7s. The signed attributes, signing
 // time included, are fixed, so finishing later gives a valid signature.
 type Prepared struct {
+	// HTTPClient, when set, is used by Finish for the TSA and the B-LT
+	// requests (Options.HTTPClient by default). LTV, when set, controls how
+	// Finish collects B-LT validation data (Options.LTV by default).
+	// Neither is part of the serialised state: set them after
+	// UnmarshalBinary when the defaults will not do.
+	HTTPClient *http.Client
+	LTV        *LTVOptions
+
 	cms   *cms.Prepared
 	level Level
 	tsa   string
@@ -182,10 +210,6 @@ type Prepared struct {
 	base  []byte
 	index int // SignerInfo countersigned
 	mode  mode
-
-	// Not serialised: set again with SetHTTPClient / SetLTV.
-	client *http.Client
-	ltv    *LTVOptions
 }
 
 // Prepare reads the content once from r and fixes the signed attributes of
@@ -224,7 +248,7 @@ func Prepare(ctx context.Context, r io.Reader, cert *x509.Certificate, chain []*
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	return &Prepared{cms: p, level: lvl, tsa: opts.TSA, sigAt: at, hash: h, client: opts.HTTPClient, ltv: opts.LTV}, nil
+	return &Prepared{cms: p, level: lvl, tsa: opts.tsaURL(), sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV}, nil
 }
 
 // Digest returns the digest the signer's key must sign.
@@ -246,13 +270,15 @@ func (p *Prepared) Certificate() *x509.Certificate { return p.cms.Certificate() 
 // Level returns the level Finish produces.
 func (p *Prepared) Level() Level { return p.level }
 
-// SetHTTPClient sets the client Finish uses for the TSA and B-LT requests
-// (needed after UnmarshalBinary when the default client will not do).
-func (p *Prepared) SetHTTPClient(c *http.Client) { p.client = c }
+// SetHTTPClient sets p.HTTPClient.
+//
+// Deprecated: set the HTTPClient field, as with pdf.Prepared.
+func (p *Prepared) SetHTTPClient(c *http.Client) { p.HTTPClient = c }
 
-// SetLTV sets how Finish collects B-LT validation data (after
-// UnmarshalBinary; LTVOptions are not serialised).
-func (p *Prepared) SetLTV(o *LTVOptions) { p.ltv = o }
+// SetLTV sets p.LTV.
+//
+// Deprecated: set the LTV field, as with pdf.Prepared.
+func (p *Prepared) SetLTV(o *LTVOptions) { p.LTV = o }
 
 // Finish completes the .p7s with sig, a signature over Digest: raw RSA,
 // ECDSA (DER or r‖s) or a whole CMS returned by a backend that builds its
@@ -261,6 +287,9 @@ func (p *Prepared) SetLTV(o *LTVOptions) { p.ltv = o }
 // returned. At B-T and B-LT the TSA (and the OCSP/CRL servers) are asked
 // now.
 func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
+	if p == nil || p.cms == nil {
+		return nil, fmt.Errorf("%w: not prepared", ErrBadState)
+	}
 	var der []byte
 	var err error
 	if p.mode == modeCounter {
@@ -286,7 +315,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	if p.level == LevelBB {
 		return der, nil
 	}
-	return Augment(ctx, der, &Options{Level: p.level, TSA: p.tsa, HTTPClient: p.client, LTV: p.ltv, Hash: p.hash})
+	return Augment(ctx, der, &Options{Level: p.level, TimestampURL: p.tsa, HTTPClient: p.HTTPClient, LTV: p.LTV, Hash: p.hash})
 }
 
 // Sign reads the content once from r and returns a CAdES signature of it

@@ -38,8 +38,8 @@ func init() {
 // MarshalBinary serialises p (versioned JSON: the signed attributes as
 // their exact DER, the level, the TSA URL and, for AddSigner and
 // CounterSign, the .p7s being extended) so that another process can
-// finish it with UnmarshalBinary and Finish. HTTP clients and LTVOptions
-// are not serialised: set them again with SetHTTPClient and SetLTV.
+// finish it with UnmarshalBinary and Finish. The HTTPClient and LTV fields
+// are not serialised (UnmarshalBinary keeps those already set).
 func (p *Prepared) MarshalBinary() ([]byte, error) {
 	c, err := p.cms.MarshalBinary()
 	if err != nil {
@@ -121,7 +121,8 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
-	*p = Prepared{cms: &cp, level: lvl, tsa: st.TSA, sigAt: st.SigningTime, hash: h, base: st.Base, index: st.Index, mode: m}
+	*p = Prepared{cms: &cp, level: lvl, tsa: st.TSA, sigAt: st.SigningTime, hash: h, base: st.Base, index: st.Index, mode: m,
+		HTTPClient: p.HTTPClient, LTV: p.LTV}
 	return nil
 }
 

@@ -10,9 +10,10 @@
 //   - [SignFile] signs a file into another (or the same) file atomically:
 //     a temporary file renamed on success, so a failure leaves no partial
 //     output. It reads the input once, hashing while it copies.
-//   - [Prepare] and [Prepared.Finish] / [Prepared.FinishFile] split signing
-//     in two phases for keys that live elsewhere (a browser plugin holding a
-//     USB token, a SIM card behind an MSSP): Prepare pins the signing time,
+//   - [Prepare] and [Prepared.Finish] (over files: [PrepareFile] and
+//     [Prepared.FinishFile]) split signing in two phases for keys that live
+//     elsewhere (a browser plugin holding a USB token, a SIM card behind an
+//     MSSP): Prepare pins the signing time,
 //     the field, the placeholder and the byte ranges and returns the digest
 //     to sign; the state survives [Prepared.MarshalBinary] and
 //     [Prepared.UnmarshalBinary], so Finish may run minutes later in another
@@ -105,4 +106,16 @@
 //
 // This package makes no trust decision about existing signatures; package
 // verify does.
+//
+// # Errors
+//
+// Errors wrap the package's sentinels (or an error of the
+// signer or the context); match them with errors.Is: [ErrMalformed],
+// [ErrUnsupported] and [ErrWrongPassword] for the input, [ErrBadOptions]
+// (and [ErrBadRect], [ErrAnchorNotFound]) for the options, [ErrFieldNotFound],
+// [ErrFieldSigned] and [ErrNotPermitted] for where the signature would go,
+// [ErrTimestamp] and [ErrValidationData] for the time-stamp authority and
+// the B-LT evidence, [ErrPlaceholderTooSmall], [ErrInputChanged] and
+// [ErrBadState] for the two phases, [ErrNoSignatures] for validation data
+// asked of an unsigned document.
 package pdf

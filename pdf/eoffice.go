@@ -138,6 +138,9 @@ type planner interface {
 }
 
 func signPlanned(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.Signer, p planner) error {
+	if s == nil {
+		return fmt.Errorf("pdf: sign: %w", signer.ErrNoKey)
+	}
 	opts, err := p.Plan(r, size, s)
 	if err != nil {
 		return err
@@ -579,8 +582,8 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 			return nil, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, p, n)
 		}
 		name := ""
-		if c := s.Certificate(); c != nil {
-			name = c.Subject.CommonName
+		if s != nil && s.Certificate() != nil {
+			name = s.Certificate().Subject.CommonName
 		}
 		pw, _ := all[p-1].displayedSize()
 		return &Appearance{Rect: Rect{X: pw - 130, Y: 15, W: 110, H: 24}, Lines: []string{name}, ImageLayout: TextOnly}, nil

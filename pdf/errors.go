@@ -6,8 +6,8 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package wraps one of these
-// (or an error from the signer or the TSA), so callers can match them with
-// errors.Is.
+// (or an error from the signer or the context), so callers can match them
+// with errors.Is.
 var (
 	// ErrMalformed: the input is not a readable PDF (bad xref, truncated
 	// objects, reference loops, …).
@@ -42,4 +42,8 @@ var (
 	// degenerate, or cannot hold what is to be drawn in it. It wraps
 	// ErrBadOptions.
 	ErrBadRect = fmt.Errorf("%w: bad rectangle", ErrBadOptions)
+	// ErrTimestamp: the TSA could not be reached, refused, or returned a
+	// token that does not check out (signature and document time-stamps
+	// alike).
+	ErrTimestamp = errors.New("pdf: time-stamp failed")
 )

@@ -399,7 +399,7 @@ func probeTSA(ctx context.Context, opts *DocTimestampOptions) (*cms.Token, error
 	}
 	tok, err := client.Timestamp(ctx, make([]byte, h.Size()), h)
 	if err != nil {
-		return nil, fmt.Errorf("pdf: asking the TSA for the document time-stamp: %w", err)
+		return nil, fmt.Errorf("pdf: asking the TSA for the document time-stamp: %w: %w", ErrTimestamp, err)
 	}
 	return tok, nil
 }
@@ -619,7 +619,7 @@ func docTimestampUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *Do
 	if reserve <= 0 {
 		n, err := client.TokenSize(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("pdf: sizing the document time-stamp: %w", err)
+			return nil, fmt.Errorf("pdf: sizing the document time-stamp: %w: %w", ErrTimestamp, err)
 		}
 		reserve = reserveFor(n)
 	}
@@ -635,7 +635,7 @@ func docTimestampUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *Do
 	digest := p.sumUpdate(hh)
 	tok, err := client.Timestamp(ctx, digest, h)
 	if err != nil {
-		return nil, fmt.Errorf("pdf: document time-stamp: %w", err)
+		return nil, fmt.Errorf("pdf: document time-stamp: %w: %w", ErrTimestamp, err)
 	}
 	if room := (p.contentsLen - 2) / 2; len(tok.DER) > room {
 		return nil, fmt.Errorf("%w: time-stamp token is %d bytes, %d reserved", ErrPlaceholderTooSmall, len(tok.DER), room)

@@ -54,7 +54,7 @@ type Options struct {
 	// (/Lock in the field, FieldMDP transform in the signature).
 	Lock *FieldLock
 
-	// TimestampURL, when set, adds an RFC 3161 signature timestamp from
+	// TimestampURL, when set, adds an RFC 3161 signature time-stamp from
 	// that TSA (PAdES B-T). HTTPClient is used for the request
 	// (http.DefaultClient when nil).
 	TimestampURL string
@@ -78,7 +78,7 @@ type Options struct {
 
 	// Reserve is the number of bytes reserved for the CMS signature. Zero
 	// means an estimate from the certificate chain, the signature size
-	// and a probe timestamp from the TSA, with headroom. Setting it saves
+	// and a probe time-stamp from the TSA, with headroom. Setting it saves
 	// the probe request (one per signature) on busy servers; a CMS that
 	// does not fit fails with ErrPlaceholderTooSmall.
 	Reserve int

@@ -4,7 +4,7 @@
 // It is built on github.com/miekg/pkcs11 and is the only kyso package that
 // uses cgo.
 //
-// Entry points:
+// # Entry points
 //
 //   - [Open] loads a module by path. A module is loaded and C_Initialize'd
 //     once per process however many times it is opened; C_Finalize runs
@@ -81,4 +81,18 @@
 // The tests run against SoftHSM2 (Debian softhsm2) with tokens prepared by
 // softhsm2-util and pkcs11-tool (Debian opensc) in a temporary directory.
 // They find the module through KYSO_PKCS11_MODULE or a list of known paths.
+//
+// # Errors
+//
+// Errors wrap the package's sentinels (or signer's, or an error
+// of the context); match them with errors.Is: [ErrModuleLoad] and
+// [ErrWrongArchitecture] for the module, [ErrTokenNotFound],
+// [ErrAmbiguousToken], [ErrTokenNotPresent], [ErrTokenBusy] and [ErrClosed]
+// for the token, [ErrPINRequired], [ErrPINIncorrect], [ErrPINLocked],
+// [ErrPINExpired], [ErrPINCountLow] and [ErrPINFinalTry] (a [*PINError]),
+// [ErrSOPINIncorrect], [ErrSOPINLocked] and [ErrNewPINInvalid] for PINs,
+// [ErrAmbiguousKey], [ErrMechanismNotSupported], [ErrSessionLost] and
+// [ErrNoSession] for signing, [ErrKeyNotOnToken], [ErrKeyInUse],
+// [ErrBadChain], [ErrKeyNotProtected], [ErrBadCSR] and [ErrBadKeyType] for the
+// token's life.
 package pkcs11

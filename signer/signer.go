@@ -6,7 +6,7 @@
 // know whether the key lives in memory, on a USB token (package pkcs11) or on
 // a SIM card behind a mobile operator (package simpki).
 //
-// Entry points:
+// # Entry points
 //
 //   - [New] turns any crypto.Signer (an HSM library, a cloud KMS client, an
 //     in-memory key) plus its certificate chain into a Signer.
@@ -24,6 +24,17 @@
 // has not chosen a scheme and then pass *rsa.PSSOptions with
 // rsa.PSSSaltLengthEqualsHash to SignDigest, which always signs as its opts
 // say.
+//
+// # Errors
+//
+// Errors wrap the package's sentinels (or an error of the key
+// or the context); match them with errors.Is: [ErrWrongPassword],
+// [ErrNoKey], [ErrNoCertificate], [ErrKeyMismatch] and [ErrNegativeSerial]
+// for the key files, [ErrBadSubject] for a subject to encode,
+// [ErrUnsupportedAlgorithm] and [ErrBadSignature] for signing. The backends
+// reuse the last two and ErrWrongPassword: a wrong token or service PIN
+// matches ErrWrongPassword, and a signature that does not verify under the
+// certificate is refused with ErrBadSignature.
 package signer
 
 import (

@@ -15,6 +15,24 @@
 // SOAP version; every valid xs:dateTime, with or without time zone and
 // fractional seconds. It writes the form its profile names.
 //
+// # Entry points
+//
+//   - [NewClient] configures the connection to one MSSP: endpoint, AP_ID and
+//     password, its [Profile], MSSP_ID, signature profile and format,
+//     DigestInfo form, messaging mode
+//     ([Synch], [AsynchClientServer] with MSS_StatusReq polling,
+//     [AsynchServerServer] with a [NotificationHandler] receiving the
+//     MSSP's callback), TLS client certificates, and optional signing of
+//     every request with the AP's key.
+//   - [New] turns a phone number into a [Signer], a signer.Signer that the
+//     pdf and xml packages sign with like any other key. Its certificate
+//     comes from configuration, from the MSSP's profile query, or from a
+//     first CMS signature of a challenge.
+//   - [Client.Sign] is the low-level call: one digest, one transaction, the
+//     raw signature and, for CMS formats, the MSSP's CMS.
+//   - [NormalizeMSISDN] reads Vietnamese numbers in every usual spelling
+//     (0912…, +84912…, 84912…).
+//
 // # Profiles
 //
 // [ProfileETSI] (the default) is TS 102 204 v1.1.2 as written and as the
@@ -104,34 +122,22 @@
 // TestParseDateTime. The kyso command's --sim-profile, --sim-mode and
 // --sim-format are exercised by cmd/kyso TestSIMProfiles.
 //
-// Entry points:
-//
-//   - [NewClient] configures the connection to one MSSP: endpoint, AP_ID and
-//     password, its [Profile], MSSP_ID, signature profile and format,
-//     DigestInfo form, messaging mode
-//     ([Synch], [AsynchClientServer] with MSS_StatusReq polling,
-//     [AsynchServerServer] with a [NotificationHandler] receiving the
-//     MSSP's callback), TLS client certificates, and optional signing of
-//     every request with the AP's key.
-//   - [New] turns a phone number into a [Signer], a signer.Signer that the
-//     pdf and xml packages sign with like any other key. Its certificate
-//     comes from configuration, from the MSSP's profile query, or from a
-//     first CMS signature of a challenge.
-//   - [Client.Sign] is the low-level call: one digest, one transaction, the
-//     raw signature and, for CMS formats, the MSSP's CMS.
-//   - [NormalizeMSISDN] reads Vietnamese numbers in every usual spelling
-//     (0912…, +84912…, 84912…).
+// # Errors
 //
 // What the MSSP reports (read through its profile's status codes) comes
 // back as a [*StatusError] matching a sentinel
 // a caller can act on: [ErrUserCancel] (401), [ErrExpired] (208),
 // [ErrPINBlocked] (402), [ErrCardBlocked] (403), [ErrNoKeyFound] (404),
 // [ErrNoCertFound] (422), [ErrUnknownClient] (105), [ErrUnauthorized] (104),
-// [ErrOTA] (209), [ErrMSSPInternal] (900). 504 OUTSTANDING_TRANSACTION only
-// means "poll again". SOAP faults, HTTP errors and malformed answers are
-// errors ([ErrProtocol]), never signatures, and a signature that does not
-// verify under the subscriber's certificate is refused
-// (signer.ErrBadSignature).
+// [ErrOTA] (209), [ErrMSSPInternal] (900), and [ErrRejected] for any other
+// fault code. 504 OUTSTANDING_TRANSACTION only means "poll again". SOAP
+// faults, HTTP errors, an MSSP that cannot be reached and malformed answers
+// are errors ([ErrProtocol]), never signatures; [ErrTimeout] is the client's
+// own ceiling on waiting; a signature that does not verify under the
+// subscriber's certificate is refused (signer.ErrBadSignature), and so is a
+// CMS that does not fit the document ([ErrNotRawSignature],
+// [ErrNoSignedAttributes]). [ErrInvalidMSISDN] is a phone number that is not
+// a Vietnamese mobile number. Match them all with errors.Is.
 //
 // When the caller's context ends while the user has not answered, the
 // client sends the MSSP an MSS_ReceiptReq with status 401 and a message for

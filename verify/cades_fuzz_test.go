@@ -24,7 +24,7 @@ func FuzzCAdES(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	bt, err := cades.Augment(ctx, bb, &cades.Options{TSA: p.TSAURL(), HTTPClient: p.HTTPClient()})
+	bt, err := cades.Augment(ctx, bb, &cades.Options{TimestampURL: p.TSAURL(), HTTPClient: p.HTTPClient()})
 	if err != nil {
 		f.Fatal(err)
 	}

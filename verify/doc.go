@@ -119,4 +119,17 @@
 //
 // Every failed check is listed in [SignatureReport.Findings]; the verdict
 // is the most serious one (proven failures first).
+//
+// # Errors
+//
+// A signature that fails is a verdict in the report, not an error. Errors
+// are for what cannot be judged at all, and wrap one of the package's
+// sentinels (or an error of the context); match them with errors.Is:
+// [ErrUnknownFormat] and [ErrPDF] for the document, [ErrNoTrustAnchors],
+// [ErrNoCertificates], [ErrFingerprintMismatch], [ErrUnknownAnchor],
+// [ErrAnchorUnverified] and [ErrRegimeMismatch] for the trust anchors,
+// [ErrFetch] for revocation data and certificates that could not be
+// fetched. [CheckSigner] refuses a certificate before signing with
+// [ErrCertExpired], [ErrCertNotYetValid], [ErrCertRevoked] or
+// [ErrCertNotForSigning].
 package verify

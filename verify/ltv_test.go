@@ -143,7 +143,7 @@ func TestXAdESLTValuesAfterExpiry(t *testing.T) {
 	opts := kxml.Seller()
 	opts.IncludeChain = true
 	opts.XAdES = kxml.XAdESBaselineT
-	opts.TSA = kxml.TSA(p.TSAURL(), p.HTTPClient())
+	opts.TimestampURL, opts.HTTPClient = p.TSAURL(), p.HTTPClient()
 	doc := []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <HDon><DLHDon Id="data"><TTChung><THDon>Hóa đơn giá trị gia tăng</THDon><SHDon>1</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
 	signed, err := kxml.Sign(context.Background(), doc, id.Signer(), opts)
@@ -186,7 +186,7 @@ func TestXAdESBaselineLTAfterExpiry(t *testing.T) {
 	sign := func(level kxml.XAdESLevel) []byte {
 		opts := kxml.Seller()
 		opts.XAdES = level
-		opts.TSA = kxml.TSA(p.TSAURL(), p.HTTPClient())
+		opts.TimestampURL, opts.HTTPClient = p.TSAURL(), p.HTTPClient()
 		opts.LTV = &kxml.LTVOptions{HTTPClient: p.HTTPClient()}
 		out, err := kxml.Sign(context.Background(), doc, id.Signer(), opts)
 		require.NoError(t, err)

@@ -85,7 +85,7 @@ type Options struct {
 	// that the documents it validates existed (an archive's receipt time,
 	// the tax authority's acceptance of an e-invoice). It counts as proof
 	// of existence for the algorithm policy (weak hashes and keys, see
-	// AlgorithmPolicy.SHA1ProvenBefore) when no earlier timestamp proves
+	// AlgorithmPolicy.SHA1ProvenBefore) when no earlier time-stamp proves
 	// it; it never changes the time certificates and revocation are
 	// judged at. Reports say when it was used.
 	ProofOfExistence time.Time

@@ -56,7 +56,7 @@ func TestXMLWrappedInvoiceFails(t *testing.T) {
 			opts.SigningTime = signAt
 			opts.XAdES = level
 			if level != kxml.XAdESNone {
-				opts.TSA = kxml.TSA(e.pki.TSAURL(), e.pki.HTTPClient())
+				opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 			}
 			signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
 			require.NoError(t, err)
@@ -220,7 +220,7 @@ func TestXMLFailedTimestampReported(t *testing.T) {
 	opts := kxml.Seller()
 	opts.SigningTime = signAt
 	opts.XAdES = kxml.XAdESBaselineT
-	opts.TSA = kxml.TSA(e.pki.TSAURL(), e.pki.HTTPClient())
+	opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 	signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
 	require.NoError(t, err)
 	e.pki.SetTime(checkAt)

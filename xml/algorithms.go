@@ -3,11 +3,14 @@ package xml
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/kyso-vn/kyso/signer"
 
 	// Hash implementations used by the algorithm tables.
 	_ "crypto/sha1"
@@ -55,7 +58,7 @@ func digestURI(h crypto.Hash) (string, error) {
 			return u, nil
 		}
 	}
-	return "", fmt.Errorf("%w: digest %v", ErrUnsupportedAlgorithm, h)
+	return "", fmt.Errorf("%w: digest %v: %w", ErrUnsupportedAlgorithm, h, signer.ErrUnsupportedAlgorithm)
 }
 
 type sigAlg struct {
@@ -94,7 +97,24 @@ func signatureMethodFor(pub crypto.PublicKey, h crypto.Hash, pss bool) (string, 
 			}
 		}
 	}
-	return "", fmt.Errorf("%w: %T with %v (pss=%v)", ErrUnsupportedAlgorithm, pub, h, pss)
+	scheme := keyName(pub)
+	if pss {
+		scheme += "-PSS"
+	}
+	return "", fmt.Errorf("%w: %s key with %v: %w", ErrUnsupportedAlgorithm, scheme, h, signer.ErrUnsupportedAlgorithm)
+}
+
+// keyName names a public key's algorithm for messages.
+func keyName(pub crypto.PublicKey) string {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return "RSA"
+	case *ecdsa.PublicKey:
+		return "ECDSA"
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return "unsupported"
 }
 
 // signerOpts returns what a signer.Signer needs for the algorithm.
@@ -130,7 +150,7 @@ func verifySignatureValue(pub crypto.PublicKey, a sigAlg, digest, value []byte) 
 		}
 		return fmt.Errorf("ECDSA SignatureValue is %d bytes, want r||s of %d", len(value), 2*size)
 	}
-	return fmt.Errorf("%w: key %T does not match the signature method", ErrUnsupportedAlgorithm, pub)
+	return fmt.Errorf("%w: %s key does not match the signature method", ErrUnsupportedAlgorithm, keyName(pub))
 }
 
 // ecdsaRaw converts an ASN.1 DER ECDSA signature to the r||s form of

@@ -157,8 +157,8 @@ func ExampleSign_longTerm() {
 
 	opts := xml.Seller()
 	opts.XAdES = xml.XAdESBaselineLT
-	opts.TSA = xml.TSA(pki.TSAURL(), nil)
-	opts.LTV = &xml.LTVOptions{HTTPClient: pki.HTTPClient()}
+	opts.TimestampURL = pki.TSAURL()
+	opts.HTTPClient = pki.HTTPClient() // for the TSA, OCSP and CRL requests
 	signed, err := xml.Sign(context.Background(), invoice, id.Signer(), opts)
 	if err != nil {
 		log.Fatal(err)

@@ -14,11 +14,11 @@ import (
 )
 
 // LTVOptions control how XAdES B-LT validation data is collected
-// (SignOptions.LTV, Prepared.SetLTV).
+// (SignOptions.LTV, Prepared.LTV).
 type LTVOptions struct {
 	// HTTPClient fetches OCSP responses, CRLs and missing issuer
-	// certificates (http.DefaultClient when nil); Timeout bounds each
-	// request (10 s when zero).
+	// certificates (SignOptions.HTTPClient, then http.DefaultClient, when
+	// nil); Timeout bounds each request (10 s when zero).
 	HTTPClient *http.Client
 	Timeout    time.Duration
 	// Offline forbids network access: the evidence must be supplied.
@@ -34,9 +34,13 @@ type LTVOptions struct {
 // ltValues returns the XAdES CertificateValues and RevocationValues for
 // the signer's chain and the chain of the TSA that issued tok.
 func (p *Prepared) ltValues(ctx context.Context, tok []byte) (string, error) {
-	lo := p.ltv
-	if lo == nil {
-		lo = &LTVOptions{}
+	lo := &LTVOptions{}
+	if p.LTV != nil {
+		c := *p.LTV
+		lo = &c
+	}
+	if lo.HTTPClient == nil {
+		lo.HTTPClient = p.HTTPClient
 	}
 	targets := []*x509.Certificate{p.cert}
 	cands := append(append([]*x509.Certificate(nil), p.chain...), lo.Certificates...)

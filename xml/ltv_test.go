@@ -45,7 +45,7 @@ func TestXAdESBaselineLT(t *testing.T) {
 	id := p.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
 	ctx := context.Background()
 	o := Seller()
-	o.XAdES, o.TSA = XAdESBaselineLT, TSA(p.TSAURL(), nil)
+	o.XAdES, o.TimestampURL = XAdESBaselineLT, p.TSAURL()
 	o.LTV = &LTVOptions{HTTPClient: p.HTTPClient()}
 	out, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
 	require.NoError(t, err)
@@ -91,8 +91,7 @@ func TestXAdESBaselineLT(t *testing.T) {
 	require.NoError(t, err)
 	var later Prepared
 	require.NoError(t, later.UnmarshalBinary(state))
-	later.SetTimestamper(TSA(p.TSAURL(), nil))
-	later.SetLTV(&LTVOptions{Offline: true, OCSPResponses: sup, Certificates: append(id.Chain, p.Root.Cert)})
+	later.LTV = &LTVOptions{Offline: true, OCSPResponses: sup, Certificates: append(id.Chain, p.Root.Cert)}
 	sig, err := id.Signer().SignDigest(ctx, prep.Digest(), prep.SignerOpts())
 	require.NoError(t, err)
 	out, err = later.Finish(ctx, sig)
@@ -102,7 +101,7 @@ func TestXAdESBaselineLT(t *testing.T) {
 	assert.Len(t, ocsps, 3)
 
 	// Offline without the TSA's answer: a clear error.
-	later.SetLTV(&LTVOptions{Offline: true, OCSPResponses: sup[:2], Certificates: append(id.Chain, p.Root.Cert)})
+	later.LTV = &LTVOptions{Offline: true, OCSPResponses: sup[:2], Certificates: append(id.Chain, p.Root.Cert)}
 	_, err = later.Finish(ctx, sig)
 	require.ErrorIs(t, err, ErrValidationData)
 	require.ErrorIs(t, err, revinfo.ErrNoRevocationInfo)

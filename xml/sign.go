@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,10 @@ var ErrBreaksSignature = errors.New("xml: signing here would invalidate an exist
 // ErrBadOptions: the signing options are inconsistent (an unknown XAdES
 // level, B-T without a time-stamp authority, nothing to sign).
 var ErrBadOptions = errors.New("xml: invalid options")
+
+// ErrTimestamp: the TSA could not be reached, refused, or returned a token
+// that does not check out.
+var ErrTimestamp = errors.New("xml: time-stamp failed")
 
 // Ref names data a new signature covers.
 type Ref struct {
@@ -86,12 +91,21 @@ type SignOptions struct {
 	ReferenceC14N string
 	// XAdES selects XAdES B-B, B-T or B-LT qualifying properties.
 	XAdES XAdESLevel
-	// TSA time-stamps the signature for XAdESBaselineT and
-	// XAdESBaselineLT.
+	// TimestampURL is the RFC 3161 time-stamping authority that
+	// time-stamps the signature for XAdESBaselineT and XAdESBaselineLT
+	// (the same field as in pdf.Options and cades.Options). HTTPClient is
+	// used for it and, unless LTV names its own, for the B-LT requests
+	// (http.DefaultClient's settings when nil).
+	TimestampURL string
+	HTTPClient   *http.Client
+	// TSA, when TimestampURL is empty, time-stamps the signature.
+	//
+	// Deprecated: use TimestampURL and HTTPClient, which the prepared
+	// state also carries to another process.
 	TSA Timestamper
 	// LTV controls how XAdESBaselineLT collects its validation data
 	// (supplied evidence, offline mode, HTTP client). Nil: fetched online
-	// with http.DefaultClient.
+	// with HTTPClient.
 	LTV *LTVOptions
 	// TaxAuthorityCode, for the tax-authority profile, is the MCCQT code
 	// inserted (with an Id) after DLHDon when the invoice has none yet.
@@ -105,6 +119,14 @@ type SignOptions struct {
 // serialisable with MarshalBinary; the state pins the whole prepared
 // document, so finishing in another process gives the same result.
 type Prepared struct {
+	// HTTPClient, when set, is used by Finish for the TSA and the B-LT
+	// requests (SignOptions.HTTPClient by default). LTV, when set, controls
+	// how Finish collects XAdES B-LT validation data (SignOptions.LTV by
+	// default). Neither is part of the serialised state: set them after
+	// UnmarshalBinary when the defaults will not do.
+	HTTPClient *http.Client
+	LTV        *LTVOptions
+
 	out         string // document with an empty SignatureValue
 	valueOff    int    // where the base64 SignatureValue goes
 	unsignedOff int    // where XAdES UnsignedProperties go (-1: none)
@@ -115,10 +137,10 @@ type Prepared struct {
 	hash        crypto.Hash
 	// canonical SignatureValue element around its text, for B-T.
 	svPrefix, svSuffix string
-	tsa                Timestamper
-	// For B-LT (not serialised): candidate issuers and collection options.
+	tsaURL             string      // serialised
+	tsa                Timestamper // deprecated SignOptions.TSA, not serialised
+	// For B-LT (not serialised): candidate issuers.
 	chain []*x509.Certificate
-	ltv   *LTVOptions
 }
 
 // Digest returns the digest of the canonical SignedInfo, to be signed.
@@ -131,14 +153,17 @@ func (p *Prepared) SignerOpts() crypto.SignerOpts { return sigAlgs[p.method].sig
 // SignatureMethod returns the SignatureMethod URI.
 func (p *Prepared) SignatureMethod() string { return p.method }
 
-// SetTimestamper sets the TSA used by Finish for XAdES B-T (needed after
-// UnmarshalBinary, as a Timestamper is not serialisable).
+// SetTimestamper sets the TSA used by Finish for XAdES B-T in place of the
+// prepared TimestampURL.
+//
+// Deprecated: prepare with SignOptions.TimestampURL, which the state
+// carries; set the HTTPClient field for the client.
 func (p *Prepared) SetTimestamper(t Timestamper) { p.tsa = t }
 
-// SetLTV sets how Finish collects XAdES B-LT validation data (after
-// UnmarshalBinary, as LTVOptions are not serialisable; without it the data
-// is fetched online, issuers through their AIA URLs).
-func (p *Prepared) SetLTV(o *LTVOptions) { p.ltv = o }
+// SetLTV sets p.LTV.
+//
+// Deprecated: set the LTV field, as with pdf.Prepared.
+func (p *Prepared) SetLTV(o *LTVOptions) { p.LTV = o }
 
 // Finish completes the document with sig, the raw signature over Digest:
 // RSA bytes, or ECDSA as ASN.1 DER (what signer.Signer returns) or r||s.
@@ -152,7 +177,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	if k, ok := p.cert.PublicKey.(*ecdsa.PublicKey); ok {
 		raw, err := ecdsaRaw(k, sig)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("xml: finishing: %w: %v", signer.ErrBadSignature, err)
 		}
 		value = raw
 	}
@@ -162,14 +187,21 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	b64 := base64.StdEncoding.EncodeToString(value)
 	var unsigned string
 	if p.level >= XAdESBaselineT {
-		if p.tsa == nil {
-			return nil, fmt.Errorf("%w: XAdES B-T needs a TSA (SignOptions.TSA or SetTimestamper)", ErrBadOptions)
+		tsa := p.tsa
+		if tsa == nil && p.tsaURL != "" {
+			tsa = TSA(p.tsaURL, p.HTTPClient)
+		}
+		if tsa == nil {
+			return nil, fmt.Errorf("%w: XAdES B-T needs a TSA (SignOptions.TimestampURL)", ErrBadOptions)
 		}
 		h := p.hash.New()
 		h.Write([]byte(p.svPrefix + b64 + p.svSuffix))
-		tok, err := p.tsa.Timestamp(ctx, h.Sum(nil), p.hash)
+		tok, err := tsa.Timestamp(ctx, h.Sum(nil), p.hash)
 		if err != nil {
-			return nil, fmt.Errorf("xml: signature time-stamp: %w", err)
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("xml: signature time-stamp: %w", ctx.Err())
+			}
+			return nil, fmt.Errorf("xml: signature time-stamp: %w: %w", ErrTimestamp, err)
 		}
 		unsigned = `<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp Id="` +
 			"TS-" + randomID() + `"><CanonicalizationMethod Algorithm="` + C14N10 + `"/><xades:EncapsulatedTimeStamp>` +
@@ -200,6 +232,9 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 // Sign adds a signature made by s to doc as opts describe and returns the
 // signed document. Existing signatures are left byte for byte as they were.
 func Sign(ctx context.Context, doc []byte, s signer.Signer, opts *SignOptions) ([]byte, error) {
+	if s == nil {
+		return nil, fmt.Errorf("xml: sign: %w", signer.ErrNoKey)
+	}
 	if opts != nil && !opts.PSS && signer.PrefersPSS(s) { // signer.WithPSS
 		o := *opts
 		o.PSS = true
@@ -254,7 +289,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 		o.Hash = crypto.SHA256
 	}
 	if o.Hash == crypto.SHA1 {
-		return nil, fmt.Errorf("%w: SHA-1 is not used for new signatures", ErrUnsupportedAlgorithm)
+		return nil, fmt.Errorf("%w: SHA-1 is not used for new signatures: %w", ErrUnsupportedAlgorithm, signer.ErrUnsupportedAlgorithm)
 	}
 	if o.CanonicalizationMethod == "" {
 		o.CanonicalizationMethod = C14N10
@@ -270,8 +305,8 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	if o.XAdES < XAdESNone || o.XAdES > XAdESBaselineLT {
 		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.XAdES)
 	}
-	if o.XAdES >= XAdESBaselineT && o.TSA == nil {
-		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TSA", ErrBadOptions)
+	if o.XAdES >= XAdESBaselineT && o.TimestampURL == "" && o.TSA == nil {
+		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TimestampURL", ErrBadOptions)
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
 	if err != nil {
@@ -462,8 +497,13 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	if err := (Canonicalizer{Method: o.CanonicalizationMethod}).Element(h, si); err != nil {
 		return nil, err
 	}
-	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, tsa: o.TSA, unsignedOff: -1,
-		chain: append([]*x509.Certificate(nil), chain...), ltv: o.LTV}
+	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, unsignedOff: -1,
+		chain: append([]*x509.Certificate(nil), chain...), LTV: o.LTV, HTTPClient: o.HTTPClient}
+	if o.XAdES >= XAdESBaselineT {
+		if p.tsaURL = o.TimestampURL; p.tsaURL == "" {
+			p.tsa = o.TSA
+		}
+	}
 	if o.XAdES >= XAdESBaselineT {
 		sv := findDS(sig2, "SignatureValue")
 		var buf byteSink

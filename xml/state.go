@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
 )
@@ -34,11 +35,15 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 	putInt(int(p.hash))
 	put([]byte(p.svPrefix))
 	put([]byte(p.svSuffix))
+	if p.tsaURL != "" {
+		put([]byte(p.tsaURL))
+	}
 	return b, nil
 }
 
-// UnmarshalBinary restores a state written by MarshalBinary. A B-T
-// signature needs SetTimestamper before Finish. The state is checked for
+// UnmarshalBinary restores a state written by MarshalBinary (the TSA URL
+// included; the HTTPClient and LTV fields already set are kept). The state
+// is checked for
 // consistency (it parses the prepared document once): a state whose
 // SignedInfo, SignatureValue slot or certificate do not fit together is
 // refused with ErrBadState rather than finished into a document that cannot
@@ -85,11 +90,20 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	q.hash = crypto.Hash(getInt())
 	q.svPrefix = string(get())
 	q.svSuffix = string(get())
+	if len(rest) > 0 {
+		q.tsaURL = string(get()) // absent from states without a TSA
+	}
 	if err != nil {
 		return err
 	}
 	if len(rest) != 0 {
 		return fmt.Errorf("%w: trailing data", ErrBadState)
+	}
+	if q.tsaURL != "" {
+		u, uerr := url.Parse(q.tsaURL)
+		if q.level < XAdESBaselineT || uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: time-stamp authority %q", ErrBadState, q.tsaURL)
+		}
 	}
 	alg, ok := sigAlgs[q.method]
 	if !ok {
@@ -108,6 +122,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if err := q.checkConsistent(); err != nil {
 		return err
 	}
+	q.HTTPClient, q.LTV = p.HTTPClient, p.LTV
 	*p = q
 	return nil
 }

@@ -46,6 +46,9 @@ const TypeSignatureProperties = "http://www.w3.org/2000/09/xmldsig#SignatureProp
 
 // Timestamper obtains RFC 3161 time-stamp tokens (DER ContentInfo) over a
 // digest. TSA returns one for an HTTP time-stamping authority.
+//
+// Deprecated: set SignOptions.TimestampURL and HTTPClient (a client's
+// RoundTripper can add whatever a TSA needs, such as credentials).
 type Timestamper interface {
 	// Timestamp returns a token whose message imprint is digest, computed
 	// with hash.
@@ -55,6 +58,8 @@ type Timestamper interface {
 // TSA returns a Timestamper that asks the RFC 3161 server at url (POST,
 // application/timestamp-query). client may be nil for a default client with
 // a 60-second timeout.
+//
+// Deprecated: set SignOptions.TimestampURL and HTTPClient.
 func TSA(url string, client *http.Client) Timestamper {
 	return &tsaClient{c: &cms.TSAClient{URL: url, HTTPClient: client}}
 }

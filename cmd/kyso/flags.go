@@ -61,6 +61,9 @@ func helpFor(fs *flag.FlagSet, w io.Writer, synopsis string, err error) error {
 			}
 			fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
 		})
+		if x := exitHelp(synopsis); x != "" {
+			fmt.Fprintf(w, "\n%s", x)
+		}
 	}
 	return err
 }
@@ -97,6 +100,16 @@ func (e *env) inOut(fs *flag.FlagSet, k *keyFlags, args []string, synopsis, cmd,
 	}
 	in, out = batchArgs(pos, k.outDir)
 	if err := checkOutput(out, k.force); err != nil {
+		return nil, "", "", err
+	}
+	if err := checkURLFlag(fs, "tsa"); err != nil {
+		return nil, "", "", err
+	}
+	inputs := pos
+	if k.outDir == "" {
+		inputs = pos[:1]
+	}
+	if err := checkInputs(inputs...); err != nil {
 		return nil, "", "", err
 	}
 	return pos, in, out, nil

@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Help for the commands that group subcommands ("kyso sign", "kyso pki");
 // "kyso token" has its own in token.go, and every leaf command prints its
@@ -53,6 +56,9 @@ func (e *env) groupHelp(args []string, text, name string) (ok bool, code int, er
 		return true, 0, usagef("%s: give a subcommand", name)
 	case isHelp(args[0]):
 		fmt.Fprint(e.stdout, text)
+		if x := exitHelp("kyso " + name); x != "" && !strings.Contains(text, "Exit status") {
+			fmt.Fprintf(e.stdout, "\n%s", x)
+		}
 		return true, exitOK, nil
 	}
 	return false, 0, nil

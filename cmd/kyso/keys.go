@@ -133,7 +133,7 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	certs, err := tok.Certificates(ctx)
 	if err != nil {
 		release()
-		return nil, nil, err
+		return nil, nil, tokenErr(err) // a wrong or locked PIN exits 2
 	}
 	var c pkcs11.Certificate
 	if k.cert != "" {
@@ -145,9 +145,12 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 				ee = append(ee, x)
 			}
 		}
-		if len(ee) == 1 {
+		switch len(ee) {
+		case 1:
 			c = ee[0]
-		} else {
+		case 0:
+			err = errors.New("no end-entity certificate on the token (import one with kyso token import-cert; see kyso tokens)")
+		default:
 			err = fmt.Errorf("%d end-entity certificates on the token; choose one with --cert (see kyso tokens)", len(ee))
 		}
 	}
@@ -158,10 +161,7 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	s, err := tok.Signer(ctx, c)
 	if err != nil {
 		release()
-		if errors.Is(err, signer.ErrWrongPassword) || errors.Is(err, pkcs11.ErrPINLocked) {
-			return nil, nil, inputErr(err)
-		}
-		return nil, nil, err
+		return nil, nil, tokenErr(err)
 	}
 	return s, release, nil
 }

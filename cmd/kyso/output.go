@@ -7,10 +7,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
+
+// asn1SyntaxText is Go's wording of an ASN.1 syntax error ("asn1: syntax
+// error: data truncated") when it was flattened into a string below.
+var asn1SyntaxText = regexp.MustCompile(`asn1: syntax error: ([^:]+)`)
 
 // Where the sign commands write, and how errors are worded for people.
 
@@ -187,9 +194,21 @@ func message(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		msg = strings.Replace(msg, context.DeadlineExceeded.Error(), "hết thời gian chờ / timed out", 1)
 	}
+	var ue *url.Error
+	var op *net.OpError
+	if errors.As(err, &ue) {
+		msg = strings.Replace(msg, ue.Error(), netReason(ue), 1)
+	} else if errors.As(err, &op) && op.Op == "listen" && op.Addr != nil {
+		// "listen tcp 127.0.0.1:8080: bind: address already in use"
+		msg = strings.Replace(msg, op.Error(), "không mở được cổng / cannot listen on "+op.Addr.String()+": "+innerReason(op), 1)
+	}
+	if m := asn1SyntaxText.FindStringSubmatch(msg); m != nil {
+		// Wrapped with %v rather than %w somewhere below.
+		msg = strings.Replace(msg, m[0], "malformed ASN.1 (DER) data ("+m[1]+")", 1)
+	}
 	if i := strings.Index(msg, "asn1: structure error:"); i >= 0 {
 		// Wrapped with %v rather than %w somewhere below: cut the dump.
 		msg = msg[:i] + "malformed ASN.1 (DER) data"
 	}
-	return msg
+	return plainKeyTypes(msg)
 }

@@ -46,7 +46,7 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 	if n > 1 {
 		return 0, usagef("give at most one of --cosign, --countersign, --augment")
 	}
-	opts := &cades.Options{TSA: *tsa, Enveloping: *enveloping}
+	opts := &cades.Options{TimestampURL: *tsa, Enveloping: *enveloping}
 	switch *level {
 	case "":
 	case "B-B":
@@ -155,7 +155,7 @@ func filepathOf(names ...string) string {
 }
 
 func levelOf(o *cades.Options) string {
-	if o.Level == cades.LevelBB && o.TSA != "" {
+	if o.Level == cades.LevelBB && o.TimestampURL != "" {
 		return cades.LevelBT.String()
 	}
 	return o.Level.String()

@@ -69,7 +69,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 			return 0, usagef("--xades %s needs --tsa URL", *xades)
 		}
 		opts.XAdES = kxml.XAdESBaselineT
-		opts.TSA = kxml.TSA(*tsa, nil)
+		opts.TimestampURL = *tsa
 		if *xades == "B-LT" {
 			// OCSP responses and CRLs come through the default client,
 			// which honours HTTP_PROXY / HTTPS_PROXY.

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -220,6 +221,12 @@ func simErr(err error) error {
 	var f *simFailure
 	if err == nil || errors.As(err, &f) {
 		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// simpki reports a transport failure as ErrProtocol; it is not an
+		// invalid answer but none at all.
+		return &simFailure{err: err, msg: fmt.Sprintf("ký số trên SIM không thành công: không kết nối được MSSP / SIM signing failed: cannot reach the MSSP (%s: %s)", ue.URL, netReason(ue))}
 	}
 	for _, s := range simSentinels {
 		if errors.Is(err, s.err) {

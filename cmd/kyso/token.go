@@ -56,7 +56,7 @@ func (e *env) token(ctx context.Context, args []string) (int, error) {
 	case "delete":
 		return c.delete(ctx, rest)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(e.stdout, tokenUsage)
+		fmt.Fprint(e.stdout, tokenUsage+"\n"+tokenExitHelp)
 		return exitOK, nil
 	default:
 		return 0, usagef("token: unknown subcommand %q (keygen, import-cert, change-pin, unblock-pin, delete)", sub)

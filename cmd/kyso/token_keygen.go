@@ -101,6 +101,9 @@ func (c *tokenCmd) keygen(ctx context.Context, args []string) (int, error) {
 	// Refuse to overwrite an existing request before touching the token.
 	out, err := os.OpenFile(*csrOut, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
+		if st, serr := os.Stat(*csrOut); serr == nil && st.IsDir() {
+			return 0, usagef("--csr %s: is a directory", *csrOut)
+		}
 		return 0, inputErr(fmt.Errorf("--csr: %w", err))
 	}
 	written := false

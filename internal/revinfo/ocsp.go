@@ -268,9 +268,6 @@ func WrapBasic(basic []byte) ([]byte, error) {
 	return asn1.Marshal(ocspResponseASN{Response: ocspResponseBytes{ResponseType: oidOCSPBasic, Response: basic}})
 }
 
-// OIDOCSPNoCheck returns id-pkix-ocsp-nocheck.
-func OIDOCSPNoCheck() asn1.ObjectIdentifier { return slices.Clone(oidOCSPNoCheck) }
-
 // HasOCSPNoCheck reports whether c carries id-pkix-ocsp-nocheck.
 func HasOCSPNoCheck(c *x509.Certificate) bool {
 	for _, e := range c.Extensions {

@@ -14,6 +14,12 @@
 // counts every call, so a test can assert that a batch took exactly one
 // authorization and one signing request.
 //
+// # Entry points
+//
+// [New] (for tests; closed by t.Cleanup) or [Start] + [Server.Close], then
+// [Server.AddUser], [Server.CSCURL] or [Server.SP769URL] for the clients,
+// [Server.Calls] and [Server.Phone] for what happened:
+//
 //	srv := remotetest.New(t, remotetest.Config{})
 //	srv.AddUser(remotetest.User{ID: "nguyenvana", Password: "pw", Credentials: []remotetest.Credential{
 //		{ID: "cred-1", Key: id.Signer(), PIN: "123456", Script: []remotetest.Step{{Delay: time.Second}}},

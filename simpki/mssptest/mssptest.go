@@ -20,7 +20,9 @@
 // CMS answers carry signed attributes, as Swisscom's do. Requests are read
 // in every form whatever the profile.
 //
-// Entry points: [New] (for tests; closed by t.Cleanup) or [Start] + Close,
+// # Entry points
+//
+// [New] (for tests; closed by t.Cleanup) or [Start] + Close,
 // then [Server.AddSubscriber], [Server.URL], [Server.Requests] and
 // [Server.Phone].
 package mssptest

@@ -1,0 +1,119 @@
+package xml
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kyso-vn/kyso/signer/pkitest"
+	"github.com/kyso-vn/kyso/xml/internal/gen"
+)
+
+// The time-stamp authority is SignOptions.TimestampURL with HTTPClient,
+// as in pdf and cades; the deprecated Timestamper in SignOptions.TSA still
+// works when TimestampURL is empty. A TSA that cannot be reached fails
+// with ErrTimestamp and no document.
+func TestTimestampURL(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	ctx := context.Background()
+
+	for name, o := range map[string]*SignOptions{
+		"TimestampURL": {TimestampURL: p.TSAURL(), HTTPClient: p.HTTPClient()},
+		"TSA":          {TSA: TSA(p.TSAURL(), p.HTTPClient())},
+	} {
+		opts := Seller()
+		opts.XAdES, opts.TimestampURL, opts.HTTPClient, opts.TSA = XAdESBaselineT, o.TimestampURL, o.HTTPClient, o.TSA
+		out, err := Sign(ctx, gen.Invoice(1, false), id.Signer(), opts)
+		require.NoError(t, err, name)
+		s := mustVerifyOne(t, out, "NBan", nil)
+		require.Len(t, s.XAdES.Timestamps, 1, name)
+		assert.NoError(t, s.XAdES.Timestamps[0].Err, name)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := "http://" + l.Addr().String() + "/tsa"
+	require.NoError(t, l.Close())
+	opts := Seller()
+	opts.XAdES, opts.TimestampURL = XAdESBaselineT, dead
+	out, err := Sign(ctx, gen.Invoice(1, false), id.Signer(), opts)
+	assert.ErrorIs(t, err, ErrTimestamp)
+	assert.Nil(t, out)
+}
+
+// Late settings are the Prepared fields HTTPClient and LTV, as in pdf and
+// cades; UnmarshalBinary keeps those already set, and the B-LT requests use
+// HTTPClient when LTV names no client of its own.
+func TestPreparedFields(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	ctx := context.Background()
+	opts := Seller()
+	opts.XAdES, opts.TimestampURL = XAdESBaselineLT, p.TSAURL()
+	prep, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, opts)
+	require.NoError(t, err)
+	state, err := prep.MarshalBinary()
+	require.NoError(t, err)
+	sig, err := id.Signer().SignDigest(ctx, prep.Digest(), prep.SignerOpts())
+	require.NoError(t, err)
+
+	var requests atomic.Int32
+	base := p.HTTPClient()
+	client := &http.Client{Timeout: base.Timeout, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		return base.Transport.RoundTrip(r)
+	})}
+	later := Prepared{HTTPClient: client, LTV: &LTVOptions{}}
+	require.NoError(t, later.UnmarshalBinary(state))
+	assert.Same(t, client, later.HTTPClient)
+	require.NotNil(t, later.LTV)
+	out, err := later.Finish(ctx, sig)
+	require.NoError(t, err)
+	mustVerifyOne(t, out, "NBan", nil)
+	_, ocsps, _ := ltvValues(t, out)
+	assert.Len(t, ocsps, 3, "signer, TSA and issuing CA")
+	assert.GreaterOrEqual(t, int(requests.Load()), 4, "the TSA and the OCSP requests went through HTTPClient")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The TSA URL a state carries is checked like the rest of it: only a B-T
+// or B-LT state has one, and it is an http or https URL.
+func TestStateTimestampURLChecked(t *testing.T) {
+	p := newPKI(t)
+	id := p.MustIssue(pkitest.RSAKey(2048))
+	ctx := context.Background()
+	restore := func(q *Prepared) error {
+		t.Helper()
+		st, err := q.MarshalBinary()
+		require.NoError(t, err)
+		return new(Prepared).UnmarshalBinary(st)
+	}
+	opts := Seller()
+	opts.XAdES, opts.TimestampURL = XAdESBaselineT, p.TSAURL()
+	bt, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, opts)
+	require.NoError(t, err)
+	require.NoError(t, restore(bt))
+	for _, u := range []string{"file:///etc/passwd", "tsa.example", "http://"} {
+		q := *bt
+		q.tsaURL = u
+		assert.ErrorIs(t, restore(&q), ErrBadState, u)
+	}
+	bb, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, Seller())
+	require.NoError(t, err)
+	q := *bb
+	q.tsaURL = p.TSAURL()
+	assert.ErrorIs(t, restore(&q), ErrBadState, "a B-B state names no TSA")
+
+	st, err := bt.MarshalBinary()
+	require.NoError(t, err)
+	assert.ErrorIs(t, new(Prepared).UnmarshalBinary(append(st, 1, 'x')), ErrBadState, "trailing data after the URL")
+}
