@@ -1,5 +1,7 @@
 // Package testutil holds helpers shared by kyso's tests: finding external
-// tools (pdfsig, xmlsec1, softhsm2-util, …) and the shared real-world vectors.
+// tools (pdfsig, xmlsec1, softhsm2-util, …) and the shared real-world
+// vectors, the sample documents and small generated PDFs, a test context
+// with a deadline, and running an example program's run function.
 //
 // A test that needs something missing skips with a clear message, except when
 // KYSO_REQUIRE_TOOLS=1 (as in CI), where it fails instead.
