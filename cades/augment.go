@@ -74,7 +74,7 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 		return out, nil
 	}
 	h := opts.hash()
-	client := &cms.TSAClient{URL: opts.tsaURL(), HTTPClient: opts.HTTPClient, Hash: h}
+	client := &cms.TSAClient{URL: opts.TimestampURL, HTTPClient: opts.HTTPClient, Hash: h}
 	// Signatures needing a time-stamp, by value: re-encoding may reorder
 	// the SignerInfos SET.
 	var need [][]byte
@@ -428,6 +428,6 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	return &Prepared{cms: cp, level: lvl, tsa: opts.tsaURL(), sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV,
+	return &Prepared{cms: cp, level: lvl, tsa: opts.TimestampURL, sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV,
 		base: append([]byte(nil), derOf(p7s)...), index: index, mode: modeCounter}, nil
 }

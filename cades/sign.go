@@ -87,11 +87,6 @@ type Options struct {
 	// TimestampURL is the URL of the RFC 3161 time-stamping authority
 	// (the same field as in pdf.Options and xml.SignOptions).
 	TimestampURL string
-	// TSA is the former name of TimestampURL, read only when TimestampURL
-	// is empty.
-	//
-	// Deprecated: use TimestampURL.
-	TSA string
 	// HTTPClient is used for the TSA and, at B-LT, for OCSP, CRL and
 	// caIssuers requests (http.DefaultClient when nil).
 	HTTPClient *http.Client
@@ -116,21 +111,13 @@ type LTVOptions struct {
 	CRLs          [][]byte
 }
 
-// tsaURL returns TimestampURL, or the deprecated TSA.
-func (o *Options) tsaURL() string {
-	if o.TimestampURL != "" {
-		return o.TimestampURL
-	}
-	return o.TSA
-}
-
 // signingHashes are the digest algorithms Options.Hash may name.
 var signingHashes = []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512}
 
 // level returns the effective level, or an error for inconsistent options.
 func (o *Options) level() (Level, error) {
 	l := o.Level
-	if l == LevelBB && o.tsaURL() != "" {
+	if l == LevelBB && o.TimestampURL != "" {
 		l = LevelBT
 	}
 	switch {
@@ -138,7 +125,7 @@ func (o *Options) level() (Level, error) {
 		return 0, fmt.Errorf("cades: %v: %w", l, ErrBadOptions)
 	case !slices.Contains(signingHashes, o.hash()):
 		return 0, fmt.Errorf("cades: hash %v (use SHA-256, SHA-384, SHA-512 or SHA3-256/384/512): %w: %w", o.hash(), ErrBadOptions, signer.ErrUnsupportedAlgorithm)
-	case l >= LevelBT && o.tsaURL() == "":
+	case l >= LevelBT && o.TimestampURL == "":
 		return 0, fmt.Errorf("cades: %v needs a TSA URL: %w", l, ErrBadOptions)
 	}
 	return l, nil
@@ -248,7 +235,7 @@ func Prepare(ctx context.Context, r io.Reader, cert *x509.Certificate, chain []*
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	return &Prepared{cms: p, level: lvl, tsa: opts.tsaURL(), sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV}, nil
+	return &Prepared{cms: p, level: lvl, tsa: opts.TimestampURL, sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV}, nil
 }
 
 // Digest returns the digest the signer's key must sign.
@@ -269,16 +256,6 @@ func (p *Prepared) Certificate() *x509.Certificate { return p.cms.Certificate() 
 
 // Level returns the level Finish produces.
 func (p *Prepared) Level() Level { return p.level }
-
-// SetHTTPClient sets p.HTTPClient.
-//
-// Deprecated: set the HTTPClient field, as with pdf.Prepared.
-func (p *Prepared) SetHTTPClient(c *http.Client) { p.HTTPClient = c }
-
-// SetLTV sets p.LTV.
-//
-// Deprecated: set the LTV field, as with pdf.Prepared.
-func (p *Prepared) SetLTV(o *LTVOptions) { p.LTV = o }
 
 // Finish completes the .p7s with sig, a signature over Digest: raw RSA,
 // ECDSA (DER or r‖s) or a whole CMS returned by a backend that builds its

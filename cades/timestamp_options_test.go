@@ -14,24 +14,20 @@ import (
 	"github.com/kyso-vn/kyso/internal/cms"
 )
 
-// The time-stamp authority is Options.TimestampURL, as in pdf and xml; the
-// deprecated Options.TSA still names it when TimestampURL is empty. A TSA
-// that cannot be reached fails with ErrTimestamp.
+// The time-stamp authority is Options.TimestampURL, as in pdf and xml. A
+// TSA that cannot be reached fails with ErrTimestamp.
 func TestTimestampURL(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	content, err := os.ReadFile(f.in)
 	require.NoError(t, err)
 
-	old := &cades.Options{Level: cades.LevelBT, TSA: f.pki.TSAURL(), HTTPClient: f.pki.HTTPClient()}
-	for name, o := range map[string]*cades.Options{"TimestampURL": f.opts(cades.LevelBT), "TSA": old} {
-		p7s, err := cades.Sign(ctx, bytes.NewReader(content), f.id.Signer(), o)
-		require.NoError(t, err, name)
-		sd, err := cms.Parse(p7s)
-		require.NoError(t, err, name)
-		require.Len(t, sd.SignerInfos, 1, name)
-		assert.Len(t, sd.SignerInfos[0].Timestamps, 1, name)
-	}
+	p7s, err := cades.Sign(ctx, bytes.NewReader(content), f.id.Signer(), f.opts(cades.LevelBT))
+	require.NoError(t, err)
+	sd, err := cms.Parse(p7s)
+	require.NoError(t, err)
+	require.Len(t, sd.SignerInfos, 1)
+	assert.Len(t, sd.SignerInfos[0].Timestamps, 1)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

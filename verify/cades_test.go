@@ -173,7 +173,7 @@ func TestCAdESValuesAttributes(t *testing.T) {
 	p, _ := cadesEnv(t)
 	id := p.MustIssue(pkitest.Person("Vũ Thị Hà", "001190077777"))
 	p7s, err := cades.Sign(context.Background(), bytes.NewReader(content), id.Signer(),
-		&cades.Options{Level: cades.LevelBT, TSA: p.TSAURL(), HTTPClient: p.HTTPClient()})
+		&cades.Options{Level: cades.LevelBT, TimestampURL: p.TSAURL(), HTTPClient: p.HTTPClient()})
 	require.NoError(t, err)
 	offline, err := New(Options{Trust: func() *TrustStore { ts := NewTrustStore(); ts.AddCertificate(p.Root.Cert, "root"); return ts }()})
 	require.NoError(t, err)

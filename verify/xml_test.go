@@ -94,7 +94,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	opts.SigningTime = signAt
 	opts.IncludeChain = true
 	opts.XAdES = kxml.XAdESBaselineT
-	opts.TSA = kxml.TSA(e.pki.TSAURL(), e.pki.HTTPClient())
+	opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 	signed, err := kxml.Sign(context.Background(), invoice(), id.Signer(), opts)
 	require.NoError(t, err)
 	e.pki.SetTime(checkAt)

@@ -98,11 +98,6 @@ type SignOptions struct {
 	// (http.DefaultClient's settings when nil).
 	TimestampURL string
 	HTTPClient   *http.Client
-	// TSA, when TimestampURL is empty, time-stamps the signature.
-	//
-	// Deprecated: use TimestampURL and HTTPClient, which the prepared
-	// state also carries to another process.
-	TSA Timestamper
 	// LTV controls how XAdESBaselineLT collects its validation data
 	// (supplied evidence, offline mode, HTTP client). Nil: fetched online
 	// with HTTPClient.
@@ -137,8 +132,7 @@ type Prepared struct {
 	hash        crypto.Hash
 	// canonical SignatureValue element around its text, for B-T.
 	svPrefix, svSuffix string
-	tsaURL             string      // serialised
-	tsa                Timestamper // deprecated SignOptions.TSA, not serialised
+	tsaURL             string // serialised
 	// For B-LT (not serialised): candidate issuers.
 	chain []*x509.Certificate
 }
@@ -152,18 +146,6 @@ func (p *Prepared) SignerOpts() crypto.SignerOpts { return sigAlgs[p.method].sig
 
 // SignatureMethod returns the SignatureMethod URI.
 func (p *Prepared) SignatureMethod() string { return p.method }
-
-// SetTimestamper sets the TSA used by Finish for XAdES B-T in place of the
-// prepared TimestampURL.
-//
-// Deprecated: prepare with SignOptions.TimestampURL, which the state
-// carries; set the HTTPClient field for the client.
-func (p *Prepared) SetTimestamper(t Timestamper) { p.tsa = t }
-
-// SetLTV sets p.LTV.
-//
-// Deprecated: set the LTV field, as with pdf.Prepared.
-func (p *Prepared) SetLTV(o *LTVOptions) { p.LTV = o }
 
 // Finish completes the document with sig, the raw signature over Digest:
 // RSA bytes, or ECDSA as ASN.1 DER (what signer.Signer returns) or r||s.
@@ -187,16 +169,12 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	b64 := base64.StdEncoding.EncodeToString(value)
 	var unsigned string
 	if p.level >= XAdESBaselineT {
-		tsa := p.tsa
-		if tsa == nil && p.tsaURL != "" {
-			tsa = TSA(p.tsaURL, p.HTTPClient)
-		}
-		if tsa == nil {
+		if p.tsaURL == "" {
 			return nil, fmt.Errorf("%w: XAdES B-T needs a TSA (SignOptions.TimestampURL)", ErrBadOptions)
 		}
 		h := p.hash.New()
 		h.Write([]byte(p.svPrefix + b64 + p.svSuffix))
-		tok, err := tsa.Timestamp(ctx, h.Sum(nil), p.hash)
+		tok, err := timestamp(ctx, p.tsaURL, p.HTTPClient, h.Sum(nil), p.hash)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("xml: signature time-stamp: %w", ctx.Err())
@@ -305,7 +283,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	if o.XAdES < XAdESNone || o.XAdES > XAdESBaselineLT {
 		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.XAdES)
 	}
-	if o.XAdES >= XAdESBaselineT && o.TimestampURL == "" && o.TSA == nil {
+	if o.XAdES >= XAdESBaselineT && o.TimestampURL == "" {
 		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TimestampURL", ErrBadOptions)
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
@@ -500,9 +478,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, unsignedOff: -1,
 		chain: append([]*x509.Certificate(nil), chain...), LTV: o.LTV, HTTPClient: o.HTTPClient}
 	if o.XAdES >= XAdESBaselineT {
-		if p.tsaURL = o.TimestampURL; p.tsaURL == "" {
-			p.tsa = o.TSA
-		}
+		p.tsaURL = o.TimestampURL
 	}
 	if o.XAdES >= XAdESBaselineT {
 		sv := findDS(sig2, "SignatureValue")

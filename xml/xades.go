@@ -25,7 +25,7 @@ const (
 	// XAdESBaselineB adds SignedProperties with SigningTime and
 	// SigningCertificateV2 (ETSI EN 319 132-1 B-B).
 	XAdESBaselineB
-	// XAdESBaselineT adds a signature time-stamp from SignOptions.TSA (B-T).
+	// XAdESBaselineT adds a signature time-stamp from SignOptions.TimestampURL (B-T).
 	XAdESBaselineT
 	// XAdESBaselineLT is B-T plus the validation data (ETSI EN 319 132-1
 	// B-LT): after the SignatureTimeStamp, CertificateValues with the
@@ -44,30 +44,12 @@ const TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
 // reference to their SigningTime object.
 const TypeSignatureProperties = "http://www.w3.org/2000/09/xmldsig#SignatureProperties"
 
-// Timestamper obtains RFC 3161 time-stamp tokens (DER ContentInfo) over a
-// digest. TSA returns one for an HTTP time-stamping authority.
-//
-// Deprecated: set SignOptions.TimestampURL and HTTPClient (a client's
-// RoundTripper can add whatever a TSA needs, such as credentials).
-type Timestamper interface {
-	// Timestamp returns a token whose message imprint is digest, computed
-	// with hash.
-	Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error)
-}
-
-// TSA returns a Timestamper that asks the RFC 3161 server at url (POST,
-// application/timestamp-query). client may be nil for a default client with
-// a 60-second timeout.
-//
-// Deprecated: set SignOptions.TimestampURL and HTTPClient.
-func TSA(url string, client *http.Client) Timestamper {
-	return &tsaClient{c: &cms.TSAClient{URL: url, HTTPClient: client}}
-}
-
-type tsaClient struct{ c *cms.TSAClient }
-
-func (t *tsaClient) Timestamp(ctx context.Context, digest []byte, hash crypto.Hash) ([]byte, error) {
-	tok, err := t.c.Timestamp(ctx, digest, hash)
+// timestamp asks the RFC 3161 server at url (POST,
+// application/timestamp-query) for a token over digest; client may be nil
+// for a default client with a 60-second timeout. It returns the token's
+// DER ContentInfo.
+func timestamp(ctx context.Context, url string, client *http.Client, digest []byte, hash crypto.Hash) ([]byte, error) {
+	tok, err := (&cms.TSAClient{URL: url, HTTPClient: client}).Timestamp(ctx, digest, hash)
 	if err != nil {
 		return nil, err
 	}
