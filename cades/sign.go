@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -42,10 +43,15 @@ func (l Level) String() string {
 	return fmt.Sprintf("Level(%d)", int(l))
 }
 
-// ParseLevel parses "B-B", "B-T" or "B-LT".
+// ParseLevel reads "B-B", "B-T" or "B-LT" (case-insensitive, the "B-"
+// optional), as pdf.ParseLevel and xml.ParseLevel do for their formats.
 func ParseLevel(s string) (Level, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if !strings.HasPrefix(u, "B-") {
+		u = "B-" + u
+	}
 	for _, l := range []Level{LevelBB, LevelBT, LevelBLT} {
-		if l.String() == s {
+		if l.String() == u {
 			return l, nil
 		}
 	}

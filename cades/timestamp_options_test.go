@@ -66,3 +66,15 @@ func TestPreparedFields(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, sd.SignerInfos[0].Timestamps, 1)
 }
+
+// The level names read as in pdf and xml: ETSI names, any case, the "B-"
+// optional.
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]cades.Level{"B-B": cades.LevelBB, "b-t": cades.LevelBT, "LT": cades.LevelBLT} {
+		got, err := cades.ParseLevel(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	_, err := cades.ParseLevel("B-LTA")
+	assert.ErrorIs(t, err, cades.ErrBadOptions)
+}

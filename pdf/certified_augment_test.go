@@ -24,7 +24,7 @@ func TestAugmentAfterCertification(t *testing.T) {
 	for _, perm := range []int{1, 2, 3} {
 		var buf bytes.Buffer
 		require.NoError(t, pdf.Sign(ctx, &buf, bytes.NewReader(in), int64(len(in)), id.Signer(),
-			&pdf.Options{Level: pdf.LevelT, TimestampURL: p.TSAURL(), Certify: perm}))
+			&pdf.Options{Level: pdf.LevelBT, TimestampURL: p.TSAURL(), Certify: perm}))
 		certified := append([]byte(nil), buf.Bytes()...)
 
 		allPass := func(doc []byte, n int, what string) {
@@ -51,11 +51,11 @@ func TestAugmentAfterCertification(t *testing.T) {
 		pdf.LTVToolsForTest(t, buf.Bytes(), 1, 1, "", p.Root.Cert)
 
 		// Augment to B-LT and B-LTA in one call.
-		for _, level := range []pdf.Level{pdf.LevelLT, pdf.LevelLTA} {
+		for _, level := range []pdf.Level{pdf.LevelBLT, pdf.LevelBLTA} {
 			buf.Reset()
 			require.NoError(t, pdf.Augment(ctx, &buf, bytes.NewReader(certified), int64(len(certified)), level, nil, dts), "P=%d %v", perm, level)
 			n := 1
-			if level == pdf.LevelLTA {
+			if level == pdf.LevelBLTA {
 				n = 2
 			}
 			allPass(buf.Bytes(), n, "Augment "+level.String())
@@ -64,7 +64,7 @@ func TestAugmentAfterCertification(t *testing.T) {
 
 		// A new signature: refused after P=1 (at any level), allowed
 		// after P=2 and P=3.
-		for _, level := range []pdf.Level{pdf.LevelB, pdf.LevelLT} {
+		for _, level := range []pdf.Level{pdf.LevelBB, pdf.LevelBLT} {
 			buf.Reset()
 			err := pdf.Sign(ctx, &buf, bytes.NewReader(certified), int64(len(certified)), id.Signer(),
 				&pdf.Options{Level: level, TimestampURL: p.TSAURL()})
@@ -74,7 +74,7 @@ func TestAugmentAfterCertification(t *testing.T) {
 				continue
 			}
 			require.NoError(t, err, "P=%d %v", perm, level)
-			if level == pdf.LevelLT { // (at B-B nothing in the file answers for revocation offline)
+			if level == pdf.LevelBLT { // (at B-B nothing in the file answers for revocation offline)
 				allPass(buf.Bytes(), 2, "approval signature "+level.String())
 			}
 		}

@@ -61,7 +61,7 @@
 // imprint the hash of the byte ranges as for a signature); the TSA is asked
 // once before the DSS is written, so that the DSS also holds the evidence
 // for the document time-stamp's own TSA chain and the file validates
-// offline as it is. Renewal ([Augment] with LevelLTA on an archived file)
+// offline as it is. Renewal ([Augment] with LevelBLTA on an archived file)
 // adds fresh evidence for every signature and document time-stamp, then a
 // new document time-stamp. These updates are allowed on certified
 // documents, including DocMDP P=1 (ISO 32000-2 and PAdES allow DSS and

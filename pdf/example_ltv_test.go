@@ -24,7 +24,7 @@ func ExampleSign_longTerm() {
 	in := exampleInput()
 	var out bytes.Buffer
 	err = pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), s, &pdf.Options{
-		Level:        pdf.LevelLTA,
+		Level:        pdf.LevelBLTA,
 		TimestampURL: pki.TSAURL(),
 		// LTV: &pdf.LTVOptions{VRI: true, Offline: true, OCSPResponses: …},
 	})
@@ -89,14 +89,14 @@ func ExampleAugment() {
 	in := exampleInput()
 	var archived bytes.Buffer
 	err = pdf.Sign(context.Background(), &archived, bytes.NewReader(in), int64(len(in)), pki.MustIssue().Signer(),
-		&pdf.Options{Level: pdf.LevelLTA, TimestampURL: pki.TSAURL()})
+		&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: pki.TSAURL()})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	var renewed bytes.Buffer
 	err = pdf.Augment(context.Background(), &renewed, bytes.NewReader(archived.Bytes()), int64(archived.Len()),
-		pdf.LevelLTA, nil, &pdf.DocTimestampOptions{TimestampURL: pki.TSAURL()})
+		pdf.LevelBLTA, nil, &pdf.DocTimestampOptions{TimestampURL: pki.TSAURL()})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -26,19 +26,19 @@ import (
 type Level int
 
 const (
-	// LevelB is PAdES B-B: the signature alone. It is the zero value; with
+	// LevelBB is PAdES B-B: the signature alone. It is the zero value; with
 	// Options.TimestampURL set it becomes B-T, as before levels existed.
-	LevelB Level = iota
-	// LevelT is B-T: a signature time-stamp from Options.TimestampURL.
-	LevelT
-	// LevelLT is B-LT: B-T, then a DSS (Document Security Store) in its own
+	LevelBB Level = iota
+	// LevelBT is B-T: a signature time-stamp from Options.TimestampURL.
+	LevelBT
+	// LevelBLT is B-LT: B-T, then a DSS (Document Security Store) in its own
 	// incremental update with the certificates and revocation data (OCSP
 	// preferred, else CRLs) of the signer's chain and the time-stamp
 	// authority's chain.
-	LevelLT
-	// LevelLTA is B-LTA: B-LT, then a document time-stamp (ETSI.RFC3161)
+	LevelBLT
+	// LevelBLTA is B-LTA: B-LT, then a document time-stamp (ETSI.RFC3161)
 	// over the whole file in a further update.
-	LevelLTA
+	LevelBLTA
 )
 
 var levelNames = []string{"B-B", "B-T", "B-LT", "B-LTA"}
@@ -166,9 +166,9 @@ func AddDocumentTimestamp(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 }
 
 // Augment raises an already signed PDF — signed by kyso or by any other
-// tool, B-B or B-T, or already archived — to level LevelLT (a DSS update)
-// or LevelLTA (a DSS update, then a document time-stamp from dts). On an
-// archived (B-LTA) file, Augment with LevelLTA is the renewal: fresh
+// tool, B-B or B-T, or already archived — to level LevelBLT (a DSS update)
+// or LevelBLTA (a DSS update, then a document time-stamp from dts). On an
+// archived (B-LTA) file, Augment with LevelBLTA is the renewal: fresh
 // validation data, including for the previous document time-stamps, and a
 // new document time-stamp over everything. Earlier revisions are never
 // touched: the input is an exact prefix of the output.
@@ -210,18 +210,18 @@ func writeAppended(w io.Writer, r io.ReaderAt, size int64, tail []byte) error {
 }
 
 // augmentTail returns what follows r (size bytes) and its already built
-// tail pre: pre, a DSS update and, for LevelLTA, a document time-stamp.
+// tail pre: pre, a DSS update and, for LevelBLTA, a document time-stamp.
 func augmentTail(ctx context.Context, r io.ReaderAt, size int64, pre []byte, level Level, ltv *LTVOptions, dts *DocTimestampOptions) ([]byte, error) {
-	if level != LevelLT && level != LevelLTA {
+	if level != LevelBLT && level != LevelBLTA {
 		return nil, fmt.Errorf("%w: augmenting needs level B-LT or B-LTA, not %v", ErrBadOptions, level)
 	}
-	if level == LevelLTA && (dts == nil || dts.TimestampURL == "") {
+	if level == LevelBLTA && (dts == nil || dts.TimestampURL == "") {
 		return nil, fmt.Errorf("%w: B-LTA needs a TSA for the document time-stamp", ErrBadOptions)
 	}
 	tail := append([]byte(nil), pre...)
 	cur := &tailReader{r: r, size: size, tail: tail}
 	var tsa []*x509.Certificate
-	if level == LevelLTA {
+	if level == LevelBLTA {
 		// Ask the TSA once now: the probe token sizes the placeholder and
 		// names the TSA certificate, whose validation data then goes into
 		// this DSS, so the new document time-stamp can be validated from
@@ -244,7 +244,7 @@ func augmentTail(ctx context.Context, r io.ReaderAt, size int64, pre []byte, lev
 		return nil, err
 	}
 	tail = append(tail, dss...)
-	if level == LevelLTA {
+	if level == LevelBLTA {
 		cur = &tailReader{r: r, size: size, tail: tail}
 		ts, err := docTimestampUpdate(ctx, cur, cur.Size(), dts)
 		if err != nil {

@@ -205,7 +205,7 @@ func TestSignBLT(t *testing.T) {
 	id := p.MustIssue()
 	var buf bytes.Buffer
 	require.NoError(t, Sign(context.Background(), &buf, bytes.NewReader(in), int64(len(in)), id.Signer(),
-		&Options{Level: LevelLT, TimestampURL: p.TSAURL()}))
+		&Options{Level: LevelBLT, TimestampURL: p.TSAURL()}))
 	out := buf.Bytes()
 	require.True(t, bytes.HasPrefix(out, in))
 
@@ -236,7 +236,7 @@ func TestSignBLTA(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := corpus(t, c.name)
-			out := signLevel(t, in, LevelLTA, func(o *Options) { o.Password = c.password })
+			out := signLevel(t, in, LevelBLTA, func(o *Options) { o.Password = c.password })
 			prior := 0
 			if c.name == "mutool-signed.pdf" {
 				prior = 1
@@ -297,11 +297,11 @@ func TestDocumentTimestampToken(t *testing.T) {
 func TestRenewArchive(t *testing.T) {
 	p := sharedPKI(t)
 	in := corpus(t, "simple.pdf")
-	first := signLevel(t, in, LevelLTA, nil)
+	first := signLevel(t, in, LevelBLTA, nil)
 	before := readDSS(t, first, "")
 
 	var buf bytes.Buffer
-	err := Augment(context.Background(), &buf, bytes.NewReader(first), int64(len(first)), LevelLTA,
+	err := Augment(context.Background(), &buf, bytes.NewReader(first), int64(len(first)), LevelBLTA,
 		&LTVOptions{VRI: true}, &DocTimestampOptions{TimestampURL: p.TSAURL()})
 	require.NoError(t, err)
 	out := buf.Bytes()
@@ -402,13 +402,13 @@ func signBytesPKI(t *testing.T, p *pkitest.PKI, in []byte, s signer.Signer) []by
 func TestLevelOptions(t *testing.T) {
 	in := corpus(t, "simple.pdf")
 	s := testSigner(t)
-	for _, l := range []Level{LevelT, LevelLT, LevelLTA} {
+	for _, l := range []Level{LevelBT, LevelBLT, LevelBLTA} {
 		err := Sign(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), s, &Options{Level: l})
 		require.ErrorIs(t, err, ErrBadOptions, "%v without a TSA", l)
 	}
 	err := Sign(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), s, &Options{Level: 7})
 	require.ErrorIs(t, err, ErrBadOptions)
-	for s, want := range map[string]Level{"B-B": LevelB, "b-t": LevelT, "LT": LevelLT, " B-LTA ": LevelLTA} {
+	for s, want := range map[string]Level{"B-B": LevelBB, "b-t": LevelBT, "LT": LevelBLT, " B-LTA ": LevelBLTA} {
 		got, err := ParseLevel(s)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
@@ -416,9 +416,9 @@ func TestLevelOptions(t *testing.T) {
 	}
 	_, err = ParseLevel("B-LTV")
 	require.ErrorIs(t, err, ErrBadOptions)
-	err = Augment(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), LevelT, nil, nil)
+	err = Augment(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), LevelBT, nil, nil)
 	require.ErrorIs(t, err, ErrBadOptions)
-	err = Augment(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), LevelLTA, nil, nil)
+	err = Augment(context.Background(), &bytes.Buffer{}, bytes.NewReader(in), int64(len(in)), LevelBLTA, nil, nil)
 	require.ErrorIs(t, err, ErrBadOptions)
 }
 
@@ -436,7 +436,7 @@ func TestSignFileAndFinishFileLTA(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, in, 0o640))
 	ctx := context.Background()
 	// In place.
-	require.NoError(t, SignFile(ctx, path, path, id.Signer(), &Options{Level: LevelLTA, TimestampURL: p.TSAURL()}))
+	require.NoError(t, SignFile(ctx, path, path, id.Signer(), &Options{Level: LevelBLTA, TimestampURL: p.TSAURL()}))
 	out, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.True(t, bytes.HasPrefix(out, in))
@@ -448,7 +448,7 @@ func TestSignFileAndFinishFileLTA(t *testing.T) {
 	// Two-phase, finished into a file.
 	src := filepath.Join(dir, "src.pdf")
 	require.NoError(t, os.WriteFile(src, in, 0o644))
-	prep, err := Prepare(ctx, bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &Options{Level: LevelLT, TimestampURL: p.TSAURL()})
+	prep, err := Prepare(ctx, bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain, &Options{Level: LevelBLT, TimestampURL: p.TSAURL()})
 	require.NoError(t, err)
 	sig, err := id.Signer().SignDigest(ctx, prep.Digest(), prep.SignerOpts())
 	require.NoError(t, err)
@@ -465,7 +465,7 @@ func TestSignFileAndFinishFileLTA(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, in, 0o644))
 	p2.SetOCSPMode(pkitest.OCSPHTTPError)
 	p2.SetCRLMode(pkitest.CRLUnavailable)
-	err = SignFile(ctx, filepath.Join(dir, "never.pdf"), bad, p2.MustIssue().Signer(), &Options{Level: LevelLT, TimestampURL: p2.TSAURL()})
+	err = SignFile(ctx, filepath.Join(dir, "never.pdf"), bad, p2.MustIssue().Signer(), &Options{Level: LevelBLT, TimestampURL: p2.TSAURL()})
 	require.ErrorIs(t, err, ErrValidationData)
 	_, err = os.Stat(filepath.Join(dir, "never.pdf"))
 	require.True(t, os.IsNotExist(err))
@@ -481,7 +481,7 @@ func BenchmarkSignLevel(b *testing.B) {
 	p := sharedPKI(b)
 	s := testSigner(b)
 	in := corpus(b, "simple.pdf")
-	for _, l := range []Level{LevelT, LevelLT, LevelLTA} {
+	for _, l := range []Level{LevelBT, LevelBLT, LevelBLTA} {
 		b.Run(l.String(), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				var out bytes.Buffer

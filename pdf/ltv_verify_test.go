@@ -47,9 +47,9 @@ func TestLTAValidatesAfterExpiryAndRevocation(t *testing.T) {
 	ctx := context.Background()
 	var lta, bt bytes.Buffer
 	require.NoError(t, pdf.Sign(ctx, &lta, bytes.NewReader(in), int64(len(in)), id.Signer(),
-		&pdf.Options{Level: pdf.LevelLTA, TimestampURL: p.TSAURL()}))
+		&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: p.TSAURL()}))
 	require.NoError(t, pdf.Sign(ctx, &bt, bytes.NewReader(in), int64(len(in)), id.Signer(),
-		&pdf.Options{Level: pdf.LevelT, TimestampURL: p.TSAURL()}))
+		&pdf.Options{Level: pdf.LevelBT, TimestampURL: p.TSAURL()}))
 
 	// After signing: the CA is revoked (later than the time-stamps), then
 	// the signer's and the CA's certificates expire.
@@ -101,7 +101,7 @@ func TestAugmentMutoolSigned(t *testing.T) {
 
 	ctx := context.Background()
 	lta := filepath.Join(dir, "lta.pdf")
-	require.NoError(t, pdf.AugmentFile(ctx, lta, signed, pdf.LevelLTA, &pdf.LTVOptions{HTTPClient: p.HTTPClient()},
+	require.NoError(t, pdf.AugmentFile(ctx, lta, signed, pdf.LevelBLTA, &pdf.LTVOptions{HTTPClient: p.HTTPClient()},
 		&pdf.DocTimestampOptions{TimestampURL: p.TSAURL()}))
 	got, err := os.ReadFile(lta)
 	require.NoError(t, err)
@@ -151,7 +151,7 @@ func TestCertifiedLTA(t *testing.T) {
 	for _, perm := range []int{1, 2, 3} {
 		var out bytes.Buffer
 		require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
-			&pdf.Options{Level: pdf.LevelLTA, TimestampURL: p.TSAURL(), Certify: perm}))
+			&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: p.TSAURL(), Certify: perm}))
 		rep := verifyAt(t, p, out.Bytes(), t0.AddDate(0, 0, 1))
 		require.Len(t, rep.Signatures, 2)
 		for _, s := range rep.Signatures {
@@ -166,7 +166,7 @@ func TestTwoPhaseLTA(t *testing.T) {
 	p, id, t0, in := ltvScenario(t)
 	ctx := context.Background()
 	prep, err := pdf.Prepare(ctx, bytes.NewReader(in), int64(len(in)), id.Cert, id.Chain,
-		&pdf.Options{Level: pdf.LevelLTA, TimestampURL: p.TSAURL()})
+		&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: p.TSAURL()})
 	require.NoError(t, err)
 	state, err := prep.MarshalBinary()
 	require.NoError(t, err)

@@ -61,10 +61,10 @@ type Options struct {
 	HTTPClient   *http.Client
 
 	// Level is the PAdES baseline level. The zero value is B-B (B-T when
-	// TimestampURL is set). LevelT, LevelLT and LevelLTA need
-	// TimestampURL; LevelLT and LevelLTA append a DSS update with the
+	// TimestampURL is set). LevelBT, LevelBLT and LevelBLTA need
+	// TimestampURL; LevelBLT and LevelBLTA append a DSS update with the
 	// validation data of the new signature and of every earlier one, and
-	// LevelLTA then a document time-stamp from the same TSA. Each is its
+	// LevelBLTA then a document time-stamp from the same TSA. Each is its
 	// own incremental update, after the signature's.
 	Level Level
 	// LTV controls how B-LT validation data is collected (supplied

@@ -346,7 +346,7 @@ func TestDocTimestampWidgetHasNoAppearance(t *testing.T) {
 // are.
 func TestDSSIndirectArraysUpdatedInPlace(t *testing.T) {
 	p := sharedPKI(t)
-	signed := signBytes(t, corpus(t, "simple.pdf"), testSigner(t), &Options{Level: LevelT, TimestampURL: p.TSAURL()})
+	signed := signBytes(t, corpus(t, "simple.pdf"), testSigner(t), &Options{Level: LevelBT, TimestampURL: p.TSAURL()})
 	d := openBytes(t, signed)
 	rootRef, cat, err := d.catalog()
 	require.NoError(t, err)

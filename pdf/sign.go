@@ -99,8 +99,8 @@ func layout(ctx context.Context, r io.ReaderAt, size int64, cert *x509.Certifica
 		return nil, fmt.Errorf("%w: hash %v (use SHA-256, SHA-384 or SHA-512)", signer.ErrUnsupportedAlgorithm, h)
 	}
 	switch opts.Level {
-	case LevelB:
-	case LevelT, LevelLT, LevelLTA:
+	case LevelBB:
+	case LevelBT, LevelBLT, LevelBLTA:
 		if opts.TimestampURL == "" {
 			return nil, fmt.Errorf("%w: level %v needs TimestampURL", ErrBadOptions, opts.Level)
 		}
@@ -210,7 +210,7 @@ func (p *Prepared) Finish(ctx context.Context, w io.Writer, r io.ReaderAt, size 
 	if size != p.base {
 		return fmt.Errorf("%w: input is %d bytes, prepared for %d", ErrInputChanged, size, p.base)
 	}
-	if p.level >= LevelLT {
+	if p.level >= LevelBLT {
 		// Check the input and build every update before writing anything.
 		h := p.hash.New()
 		if err := copyRange(h, r, 0, size); err != nil {
@@ -286,7 +286,7 @@ func (p *Prepared) contents(ctx context.Context, sig []byte) ([]byte, error) {
 // ltvTail returns sigUpdate followed by the B-LT / B-LTA updates for the
 // document r (size bytes) signed by sigUpdate.
 func (p *Prepared) ltvTail(ctx context.Context, r io.ReaderAt, size int64, sigUpdate []byte) ([]byte, error) {
-	if p.level < LevelLT {
+	if p.level < LevelBLT {
 		return sigUpdate, nil
 	}
 	lo := LTVOptions{HTTPClient: p.HTTPClient}
@@ -314,7 +314,7 @@ func (p *Prepared) appendSigned(ctx context.Context, f *os.File, size int64, con
 	if err := p.writeUpdate(f, contents); err != nil {
 		return err
 	}
-	if p.level < LevelLT {
+	if p.level < LevelBLT {
 		return nil
 	}
 	tail, err := p.ltvTail(ctx, f, size+int64(len(p.update)), nil)
@@ -370,7 +370,7 @@ func Sign(ctx context.Context, w io.Writer, r io.ReaderAt, size int64, s signer.
 	if err != nil {
 		return err
 	}
-	if p.level >= LevelLT {
+	if p.level >= LevelBLT {
 		return p.writeLT(ctx, w, r, size, contents)
 	}
 	if err := copyRange(w, r, 0, size); err != nil {
@@ -569,7 +569,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	if err := np.checkLayout(); err != nil {
 		return err
 	}
-	if np.level < LevelB || np.level > LevelLTA || np.level >= LevelT && np.tsaURL == "" {
+	if np.level < LevelBB || np.level > LevelBLTA || np.level >= LevelBT && np.tsaURL == "" {
 		return fmt.Errorf("%w: level %d", ErrBadState, st.Level)
 	}
 	if err := np.prepareCMS(); err != nil {

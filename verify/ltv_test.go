@@ -55,13 +55,13 @@ func TestPDFCorpusSignedVerifies(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in, err := os.ReadFile(f)
 			require.NoError(t, err)
-			for _, level := range []pdf.Level{pdf.LevelT, pdf.LevelLTA} {
+			for _, level := range []pdf.Level{pdf.LevelBT, pdf.LevelBLTA} {
 				var out bytes.Buffer
 				require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
 					&pdf.Options{Level: level, TimestampURL: p.TSAURL(), Password: password, LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}}))
 				v := ltvValidator(t, p, time.Time{}, verify.RevocationOnline)
 				at := time.Time{}
-				if level == pdf.LevelLTA {
+				if level == pdf.LevelBLTA {
 					at = t0.AddDate(3, 0, 0)
 					v = ltvValidator(t, p, at, verify.RevocationOffline)
 				}
@@ -71,7 +71,7 @@ func TestPDFCorpusSignedVerifies(t *testing.T) {
 				require.NoError(t, err)
 				require.NotEmpty(t, rep.Signatures)
 				last := rep.Signatures[len(rep.Signatures)-1]
-				if level == pdf.LevelLTA {
+				if level == pdf.LevelBLTA {
 					last = rep.Signatures[len(rep.Signatures)-2]
 				}
 				require.Equal(t, verify.TotalPassed, last.Indication, "%v: %+v", level, last.Findings)
@@ -142,7 +142,7 @@ func TestXAdESLTValuesAfterExpiry(t *testing.T) {
 		pkitest.Validity(t0.Add(-time.Hour), t0.AddDate(0, 6, 0)))
 	opts := kxml.Seller()
 	opts.IncludeChain = true
-	opts.XAdES = kxml.XAdESBaselineT
+	opts.Level = kxml.LevelBT
 	opts.TimestampURL, opts.HTTPClient = p.TSAURL(), p.HTTPClient()
 	doc := []byte(`<?xml version="1.0" encoding="UTF-8"?>
 <HDon><DLHDon Id="data"><TTChung><THDon>Hóa đơn giá trị gia tăng</THDon><SHDon>1</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
@@ -183,16 +183,16 @@ func TestXAdESBaselineLTAfterExpiry(t *testing.T) {
 	id := p.MustIssue(pkitest.IssuedBy(ca), pkitest.Organization("Công ty TNHH Kyso", "0312345678"),
 		pkitest.Validity(t0.Add(-time.Hour), t0.AddDate(0, 6, 0)))
 	doc := []byte(`<HDon><DLHDon Id="data"><TTChung><SHDon>7</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
-	sign := func(level kxml.XAdESLevel) []byte {
+	sign := func(level kxml.Level) []byte {
 		opts := kxml.Seller()
-		opts.XAdES = level
+		opts.Level = level
 		opts.TimestampURL, opts.HTTPClient = p.TSAURL(), p.HTTPClient()
 		opts.LTV = &kxml.LTVOptions{HTTPClient: p.HTTPClient()}
 		out, err := kxml.Sign(context.Background(), doc, id.Signer(), opts)
 		require.NoError(t, err)
 		return out
 	}
-	lt, bt := sign(kxml.XAdESBaselineLT), sign(kxml.XAdESBaselineT)
+	lt, bt := sign(kxml.LevelBLT), sign(kxml.LevelBT)
 	p.MustRevoke(id.Chain[0], t0.Add(24*time.Hour), ocsp.KeyCompromise)
 	p.MustRevoke(id.Cert, t0.Add(48*time.Hour), ocsp.KeyCompromise)
 	v := ltvValidator(t, p, t0.AddDate(3, 0, 0), verify.RevocationOffline)
@@ -215,7 +215,7 @@ func TestDSSVRIOnly(t *testing.T) {
 	for _, vri := range []bool{true, false} {
 		var out bytes.Buffer
 		require.NoError(t, pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
-			&pdf.Options{Level: pdf.LevelLT, TimestampURL: p.TSAURL(), LTV: &pdf.LTVOptions{VRI: vri}}))
+			&pdf.Options{Level: pdf.LevelBLT, TimestampURL: p.TSAURL(), LTV: &pdf.LTVOptions{VRI: vri}}))
 		// Hide the DSS-wide /OCSPs array (same length: offsets stay right).
 		doc := bytes.Replace(out.Bytes(), []byte("/OCSPs "), []byte("/Xcsps "), 1)
 		require.NotEqual(t, out.Bytes(), doc)

@@ -104,7 +104,7 @@ func TestPDFLTAIndependentTSAWithoutRoot(t *testing.T) {
 	in = minimalPDFWithXref(in)
 	var out bytes.Buffer
 	err := pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
-		&pdf.Options{Level: pdf.LevelLTA, TimestampURL: tsa.URL, LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}})
+		&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: tsa.URL, LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}})
 	require.NoError(t, err)
 
 	at := p.Now().AddDate(10, 0, 0)

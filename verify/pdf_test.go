@@ -447,7 +447,7 @@ func TestPDFLongTermOffline(t *testing.T) {
 	e.pki.SetTime(signAt)
 	signed := e.signPDF(t, minimalPDF("LTV"), alice, &pdf.Options{Field: "Alice"})
 	var lta bytes.Buffer
-	err := pdf.Augment(context.Background(), &lta, bytes.NewReader(signed), int64(len(signed)), pdf.LevelLTA,
+	err := pdf.Augment(context.Background(), &lta, bytes.NewReader(signed), int64(len(signed)), pdf.LevelBLTA,
 		&pdf.LTVOptions{HTTPClient: e.pki.HTTPClient(), Time: signAt},
 		&pdf.DocTimestampOptions{TimestampURL: e.pki.TSAURL(), HTTPClient: e.pki.HTTPClient()})
 	require.NoError(t, err)

@@ -48,14 +48,14 @@ func TestXMLWrappedInvoiceFails(t *testing.T) {
 	e := newEnv(t)
 	id := e.pki.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
 	e.pki.SetTime(signAt)
-	for _, level := range []kxml.XAdESLevel{kxml.XAdESNone, kxml.XAdESBaselineT} {
-		name := map[kxml.XAdESLevel]string{kxml.XAdESNone: "XML-DSig", kxml.XAdESBaselineT: "XAdES"}[level]
+	for _, level := range []kxml.Level{kxml.LevelNone, kxml.LevelBT} {
+		name := map[kxml.Level]string{kxml.LevelNone: "XML-DSig", kxml.LevelBT: "XAdES"}[level]
 		t.Run(name, func(t *testing.T) {
 			e.pki.SetTime(signAt)
 			opts := kxml.Seller()
 			opts.SigningTime = signAt
-			opts.XAdES = level
-			if level != kxml.XAdESNone {
+			opts.Level = level
+			if level != kxml.LevelNone {
 				opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 			}
 			signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
@@ -219,7 +219,7 @@ func TestXMLFailedTimestampReported(t *testing.T) {
 	e.pki.SetTime(signAt)
 	opts := kxml.Seller()
 	opts.SigningTime = signAt
-	opts.XAdES = kxml.XAdESBaselineT
+	opts.Level = kxml.LevelBT
 	opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 	signed, err := kxml.Sign(context.Background(), layoutInvoice(), id.Signer(), opts)
 	require.NoError(t, err)

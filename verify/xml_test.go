@@ -93,7 +93,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	opts := kxml.Seller()
 	opts.SigningTime = signAt
 	opts.IncludeChain = true
-	opts.XAdES = kxml.XAdESBaselineT
+	opts.Level = kxml.LevelBT
 	opts.TimestampURL, opts.HTTPClient = e.pki.TSAURL(), e.pki.HTTPClient()
 	signed, err := kxml.Sign(context.Background(), invoice(), id.Signer(), opts)
 	require.NoError(t, err)

@@ -20,10 +20,10 @@
 //     token plugins and SIM PKI: Prepare returns the SignedInfo digest and a
 //     serialisable state ([Prepared.MarshalBinary]); Finish inserts the
 //     raw signature (RSA, or ECDSA as DER or r||s) after checking it.
-//   - [SignOptions.XAdES] adds XAdES qualifying properties next to the
+//   - [SignOptions.Level] adds XAdES qualifying properties next to the
 //     plain invoice layout: B-B (SignedProperties), B-T (a
 //     SignatureTimeStamp from [SignOptions.TimestampURL]) or B-LT
-//     ([XAdESBaselineLT]: also CertificateValues and RevocationValues for
+//     ([LevelBLT]: also CertificateValues and RevocationValues for
 //     the signer's and the TSA's chains, fetched online or supplied in
 //     [LTVOptions], so the invoice validates offline after its
 //     certificates expire).

@@ -156,7 +156,7 @@ func ExampleSign_longTerm() {
 	invoice := []byte(`<HDon><DLHDon Id="data"><TTChung><SHDon>1</SHDon></TTChung></DLHDon><DSCKS><NBan/></DSCKS></HDon>`)
 
 	opts := xml.Seller()
-	opts.XAdES = xml.XAdESBaselineLT
+	opts.Level = xml.LevelBLT
 	opts.TimestampURL = pki.TSAURL()
 	opts.HTTPClient = pki.HTTPClient() // for the TSA, OCSP and CRL requests
 	signed, err := xml.Sign(context.Background(), invoice, id.Signer(), opts)

@@ -113,7 +113,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	f.Add(inv)
 	o := Seller()
-	o.XAdES = XAdESBaselineB
+	o.Level = LevelBB
 	o.ReferenceC14N = ExcC14N
 	if x, err := Sign(ctx, gen.Invoice(1, false), s, o); err == nil {
 		f.Add(x)

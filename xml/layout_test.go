@@ -63,7 +63,7 @@ func TestLayoutWrappingVariants(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o := Seller()
 			if xades {
-				o.XAdES = XAdESBaselineB
+				o.Level = LevelBB
 			}
 			signed, err := Sign(context.Background(), gen.Invoice(3, true), selfSigned(t), o)
 			require.NoError(t, err)

@@ -45,7 +45,7 @@ func TestXAdESBaselineLT(t *testing.T) {
 	id := p.MustIssue(pkitest.Organization("Công ty TNHH Kyso", "0312345678"))
 	ctx := context.Background()
 	o := Seller()
-	o.XAdES, o.TimestampURL = XAdESBaselineLT, p.TSAURL()
+	o.Level, o.TimestampURL = LevelBLT, p.TSAURL()
 	o.LTV = &LTVOptions{HTTPClient: p.HTTPClient()}
 	out, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
 	require.NoError(t, err)

@@ -89,16 +89,17 @@ type SignOptions struct {
 	// ReferenceC14N, when set, adds this canonicalization transform to each
 	// reference (default: none, i.e. implicit C14N 1.0).
 	ReferenceC14N string
-	// XAdES selects XAdES B-B, B-T or B-LT qualifying properties.
-	XAdES XAdESLevel
+	// Level selects XAdES B-B, B-T or B-LT qualifying properties; the zero
+	// value, LevelNone, is plain XML-DSig.
+	Level Level
 	// TimestampURL is the RFC 3161 time-stamping authority that
-	// time-stamps the signature for XAdESBaselineT and XAdESBaselineLT
+	// time-stamps the signature for LevelBT and LevelBLT
 	// (the same field as in pdf.Options and cades.Options). HTTPClient is
 	// used for it and, unless LTV names its own, for the B-LT requests
 	// (http.DefaultClient's settings when nil).
 	TimestampURL string
 	HTTPClient   *http.Client
-	// LTV controls how XAdESBaselineLT collects its validation data
+	// LTV controls how LevelBLT collects its validation data
 	// (supplied evidence, offline mode, HTTP client). Nil: fetched online
 	// with HTTPClient.
 	LTV *LTVOptions
@@ -128,7 +129,7 @@ type Prepared struct {
 	digest      []byte
 	method      string
 	cert        *x509.Certificate
-	level       XAdESLevel
+	level       Level
 	hash        crypto.Hash
 	// canonical SignatureValue element around its text, for B-T.
 	svPrefix, svSuffix string
@@ -168,7 +169,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 	}
 	b64 := base64.StdEncoding.EncodeToString(value)
 	var unsigned string
-	if p.level >= XAdESBaselineT {
+	if p.level >= LevelBT {
 		if p.tsaURL == "" {
 			return nil, fmt.Errorf("%w: XAdES B-T needs a TSA (SignOptions.TimestampURL)", ErrBadOptions)
 		}
@@ -184,7 +185,7 @@ func (p *Prepared) Finish(ctx context.Context, sig []byte) ([]byte, error) {
 		unsigned = `<xades:UnsignedProperties><xades:UnsignedSignatureProperties><xades:SignatureTimeStamp Id="` +
 			"TS-" + randomID() + `"><CanonicalizationMethod Algorithm="` + C14N10 + `"/><xades:EncapsulatedTimeStamp>` +
 			base64.StdEncoding.EncodeToString(tok) + `</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp>`
-		if p.level >= XAdESBaselineLT {
+		if p.level >= LevelBLT {
 			values, err := p.ltValues(ctx, tok)
 			if err != nil {
 				return nil, err
@@ -280,10 +281,10 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 			return nil, err
 		}
 	}
-	if o.XAdES < XAdESNone || o.XAdES > XAdESBaselineLT {
-		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.XAdES)
+	if o.Level < LevelNone || o.Level > LevelBLT {
+		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.Level)
 	}
-	if o.XAdES >= XAdESBaselineT && o.TimestampURL == "" {
+	if o.Level >= LevelBT && o.TimestampURL == "" {
 		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TimestampURL", ErrBadOptions)
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
@@ -390,7 +391,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 		}
 		refs = append(refs, plannedRef{uri: "#" + id, typ: r.Type, el: el, enveloped: o.Enveloped || el.IsAncestorOf(host)})
 	}
-	if len(refs) == 0 && !o.SigningTimeObject && o.XAdES == XAdESNone {
+	if len(refs) == 0 && !o.SigningTimeObject && o.Level == LevelNone {
 		return nil, fmt.Errorf("%w: nothing to sign: no references", ErrBadOptions)
 	}
 	if err := checkExistingSignatures(d, ids, modified); err != nil {
@@ -475,12 +476,12 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	if err := (Canonicalizer{Method: o.CanonicalizationMethod}).Element(h, si); err != nil {
 		return nil, err
 	}
-	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.XAdES, hash: o.Hash, unsignedOff: -1,
+	p := &Prepared{digest: h.Sum(nil), method: method, cert: cert, level: o.Level, hash: o.Hash, unsignedOff: -1,
 		chain: append([]*x509.Certificate(nil), chain...), LTV: o.LTV, HTTPClient: o.HTTPClient}
-	if o.XAdES >= XAdESBaselineT {
+	if o.Level >= LevelBT {
 		p.tsaURL = o.TimestampURL
 	}
-	if o.XAdES >= XAdESBaselineT {
+	if o.Level >= LevelBT {
 		sv := findDS(sig2, "SignatureValue")
 		var buf byteSink
 		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil {
@@ -515,7 +516,7 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	out := b.String()
 	p.valueOff = strings.Index(out, markValue)
 	out = strings.Replace(out, markValue, "", 1)
-	if o.XAdES >= XAdESBaselineT {
+	if o.Level >= LevelBT {
 		p.unsignedOff = strings.Index(out, markUnsigned)
 	}
 	out = strings.Replace(out, markUnsigned, "", 1)
@@ -547,7 +548,7 @@ func (f *fragment) internalIDs() []string {
 	if f.o.SigningTimeObject {
 		ids = append(ids, f.o.ObjectID)
 	}
-	if f.o.XAdES != XAdESNone {
+	if f.o.Level != LevelNone {
 		ids = append(ids, f.spID)
 	}
 	return ids
@@ -597,7 +598,7 @@ func (f *fragment) render(digests [][]byte, marks bool) (string, error) {
 	if o.SigningTimeObject {
 		writeRef("#"+o.ObjectID, TypeSignatureProperties, false)
 	}
-	if o.XAdES != XAdESNone {
+	if o.Level != LevelNone {
 		writeRef("#"+f.spID, TypeSignedProperties, false)
 	}
 	b.WriteString(`</SignedInfo><SignatureValue>`)
@@ -616,7 +617,7 @@ func (f *fragment) render(digests [][]byte, marks bool) (string, error) {
 		b.WriteString(`<Object Id="` + attrEsc(o.ObjectID) + `"><SignatureProperties><SignatureProperty Target="#` + attrEsc(o.SignatureID) +
 			`"><SigningTime>` + o.SigningTime.In(vietnam).Format("2006-01-02T15:04:05") + `</SigningTime></SignatureProperty></SignatureProperties></Object>`)
 	}
-	if o.XAdES != XAdESNone {
+	if o.Level != LevelNone {
 		b.WriteString(`<Object><xades:QualifyingProperties xmlns:xades="` + NamespaceXAdES + `" Target="#` + attrEsc(o.SignatureID) + `">`)
 		if err := xadesSignedProperties(&b, f.spID, o.SigningTime, f.certs[0], o.Hash); err != nil {
 			return "", err

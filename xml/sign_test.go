@@ -223,7 +223,7 @@ func TestXAdES(t *testing.T) {
 	ctx := context.Background()
 
 	o := Seller()
-	o.XAdES = XAdESBaselineB
+	o.Level = LevelBB
 	out, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
 	require.NoError(t, err)
 	s := mustVerifyOne(t, out, "NBan", nil)
@@ -234,7 +234,7 @@ func TestXAdES(t *testing.T) {
 	checkWithXMLSec(t, out, s, "DLHDon")
 
 	o = Seller()
-	o.XAdES = XAdESBaselineT
+	o.Level = LevelBT
 	o.TimestampURL = p.TSAURL()
 	out, err = Sign(ctx, gen.Invoice(2, false), id.Signer(), o)
 	require.NoError(t, err)
@@ -245,15 +245,15 @@ func TestXAdES(t *testing.T) {
 	checkWithXMLSec(t, out, s, "DLHDon")
 
 	// A changed SignatureValue breaks the time-stamp imprint too.
-	o.XAdES = XAdESBaselineB
+	o.Level = LevelBB
 	o.TimestampURL = ""
-	_, err = Prepare(ctx, gen.Invoice(1, false), id.Cert, nil, &SignOptions{XAdES: XAdESBaselineT})
+	_, err = Prepare(ctx, gen.Invoice(1, false), id.Cert, nil, &SignOptions{Level: LevelBT})
 	assert.Error(t, err, "B-T without a TSA")
 
 	// A time-stamp over another signature does not verify here.
 	out2, err := Sign(ctx, gen.Invoice(2, false), id.Signer(), func() *SignOptions {
 		o := Seller()
-		o.XAdES, o.TimestampURL = XAdESBaselineT, p.TSAURL()
+		o.Level, o.TimestampURL = LevelBT, p.TSAURL()
 		return o
 	}())
 	require.NoError(t, err)
@@ -340,7 +340,7 @@ func TestTwoPhaseXAdESBT(t *testing.T) {
 	p := newPKI(t)
 	id := p.MustIssue(pkitest.RSAKey(2048))
 	o := Seller()
-	o.XAdES, o.TimestampURL = XAdESBaselineT, p.TSAURL()
+	o.Level, o.TimestampURL = LevelBT, p.TSAURL()
 	prep, err := Prepare(context.Background(), gen.Invoice(2, false), id.Cert, id.Chain, o)
 	require.NoError(t, err)
 	state, err := prep.MarshalBinary()

@@ -86,7 +86,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	q.digest = append([]byte(nil), get()...)
 	q.method = string(get())
 	certDER := get()
-	q.level = XAdESLevel(getInt())
+	q.level = Level(getInt())
 	q.hash = crypto.Hash(getInt())
 	q.svPrefix = string(get())
 	q.svSuffix = string(get())
@@ -101,7 +101,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 	}
 	if q.tsaURL != "" {
 		u, uerr := url.Parse(q.tsaURL)
-		if q.level < XAdESBaselineT || uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if q.level < LevelBT || uerr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("%w: time-stamp authority %q", ErrBadState, q.tsaURL)
 		}
 	}
@@ -113,7 +113,7 @@ func (p *Prepared) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("%w: digest does not match the method", ErrBadState)
 	}
 	if q.valueOff < 0 || q.valueOff > len(q.out) || q.unsignedOff < -1 || q.unsignedOff > len(q.out) ||
-		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < XAdESNone || q.level > XAdESBaselineLT {
+		(q.unsignedOff >= 0 && q.unsignedOff < q.valueOff) || q.level < LevelNone || q.level > LevelBLT {
 		return fmt.Errorf("%w: offsets", ErrBadState)
 	}
 	if q.cert, err = certparse.Parse(certDER); err != nil {
@@ -194,7 +194,7 @@ func (q *Prepared) checkConsistent() error {
 	if der, err := decodeBase64(first.Text()); err != nil || string(der) != string(q.cert.Raw) {
 		return bad("KeyInfo names another certificate than the state")
 	}
-	if q.level >= XAdESBaselineT {
+	if q.level >= LevelBT {
 		var buf byteSink
 		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil || string(buf.b) != q.svPrefix+q.svSuffix {
 			return bad("the time-stamped SignatureValue form does not match")

@@ -72,7 +72,7 @@ func TestTwoPhaseTamperedStateRefused(t *testing.T) {
 
 	// The same holds for XAdES B-T states (unsigned-properties slot).
 	o := Seller()
-	o.XAdES, o.TimestampURL = XAdESBaselineT, p.TSAURL()
+	o.Level, o.TimestampURL = LevelBT, p.TSAURL()
 	rsa := p.MustIssue(pkitest.RSAKey(2048))
 	bt, err := Prepare(context.Background(), gen.Invoice(1, false), rsa.Cert, rsa.Chain, o)
 	require.NoError(t, err)

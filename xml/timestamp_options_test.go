@@ -23,7 +23,7 @@ func TestTimestampURL(t *testing.T) {
 	ctx := context.Background()
 
 	opts := Seller()
-	opts.XAdES, opts.TimestampURL, opts.HTTPClient = XAdESBaselineT, p.TSAURL(), p.HTTPClient()
+	opts.Level, opts.TimestampURL, opts.HTTPClient = LevelBT, p.TSAURL(), p.HTTPClient()
 	out, err := Sign(ctx, gen.Invoice(1, false), id.Signer(), opts)
 	require.NoError(t, err)
 	s := mustVerifyOne(t, out, "NBan", nil)
@@ -35,7 +35,7 @@ func TestTimestampURL(t *testing.T) {
 	dead := "http://" + l.Addr().String() + "/tsa"
 	require.NoError(t, l.Close())
 	opts = Seller()
-	opts.XAdES, opts.TimestampURL = XAdESBaselineT, dead
+	opts.Level, opts.TimestampURL = LevelBT, dead
 	out, err = Sign(ctx, gen.Invoice(1, false), id.Signer(), opts)
 	assert.ErrorIs(t, err, ErrTimestamp)
 	assert.Nil(t, out)
@@ -49,7 +49,7 @@ func TestPreparedFields(t *testing.T) {
 	id := p.MustIssue(pkitest.RSAKey(2048))
 	ctx := context.Background()
 	opts := Seller()
-	opts.XAdES, opts.TimestampURL = XAdESBaselineLT, p.TSAURL()
+	opts.Level, opts.TimestampURL = LevelBLT, p.TSAURL()
 	prep, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, opts)
 	require.NoError(t, err)
 	state, err := prep.MarshalBinary()
@@ -92,7 +92,7 @@ func TestStateTimestampURLChecked(t *testing.T) {
 		return new(Prepared).UnmarshalBinary(st)
 	}
 	opts := Seller()
-	opts.XAdES, opts.TimestampURL = XAdESBaselineT, p.TSAURL()
+	opts.Level, opts.TimestampURL = LevelBT, p.TSAURL()
 	bt, err := Prepare(ctx, gen.Invoice(1, false), id.Cert, id.Chain, opts)
 	require.NoError(t, err)
 	require.NoError(t, restore(bt))
@@ -110,4 +110,21 @@ func TestStateTimestampURLChecked(t *testing.T) {
 	st, err := bt.MarshalBinary()
 	require.NoError(t, err)
 	assert.ErrorIs(t, new(Prepared).UnmarshalBinary(append(st, 1, 'x')), ErrBadState, "trailing data after the URL")
+}
+
+// The level names read as in pdf and cades: ETSI names, any case, the "B-"
+// optional; "none" (or nothing) is plain XML-DSig.
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]Level{"": LevelNone, "none": LevelNone, "B-B": LevelBB, "b-t": LevelBT, "LT": LevelBLT} {
+		got, err := ParseLevel(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, l := range []Level{LevelNone, LevelBB, LevelBT, LevelBLT} {
+		got, err := ParseLevel(l.String())
+		require.NoError(t, err)
+		assert.Equal(t, l, got)
+	}
+	_, err := ParseLevel("B-LTA")
+	assert.ErrorIs(t, err, ErrBadOptions)
 }

@@ -16,26 +16,62 @@ import (
 	"github.com/kyso-vn/kyso/internal/cms"
 )
 
-// XAdES levels for SignOptions.XAdES.
-type XAdESLevel int
+// Level is a XAdES baseline level (ETSI EN 319 132-1) for
+// SignOptions.Level, named as pdf.Level and cades.Level are.
+type Level int
 
 const (
-	// XAdESNone produces plain XML-DSig (what Vietnamese invoices use).
-	XAdESNone XAdESLevel = iota
-	// XAdESBaselineB adds SignedProperties with SigningTime and
+	// LevelNone produces plain XML-DSig (what Vietnamese invoices use).
+	LevelNone Level = iota
+	// LevelBB adds SignedProperties with SigningTime and
 	// SigningCertificateV2 (ETSI EN 319 132-1 B-B).
-	XAdESBaselineB
-	// XAdESBaselineT adds a signature time-stamp from SignOptions.TimestampURL (B-T).
-	XAdESBaselineT
-	// XAdESBaselineLT is B-T plus the validation data (ETSI EN 319 132-1
+	LevelBB
+	// LevelBT adds a signature time-stamp from SignOptions.TimestampURL (B-T).
+	LevelBT
+	// LevelBLT is B-T plus the validation data (ETSI EN 319 132-1
 	// B-LT): after the SignatureTimeStamp, CertificateValues with the
 	// certificates of the signer's and the TSA's chains up to the root,
 	// and RevocationValues with an OCSP response (preferred) or a CRL for
 	// each certificate below the root — fetched online, or supplied
 	// through SignOptions.LTV. All are unsigned properties: the signed
 	// bytes are those of B-T.
-	XAdESBaselineLT
+	LevelBLT
 )
+
+// String returns the ETSI name of the level ("B-B", "B-T", "B-LT"), or
+// "none" for plain XML-DSig.
+func (l Level) String() string {
+	switch l {
+	case LevelNone:
+		return "none"
+	case LevelBB:
+		return "B-B"
+	case LevelBT:
+		return "B-T"
+	case LevelBLT:
+		return "B-LT"
+	}
+	return fmt.Sprintf("Level(%d)", int(l))
+}
+
+// ParseLevel reads "B-B", "B-T" or "B-LT" (case-insensitive, the "B-"
+// optional), or "none" or "" for plain XML-DSig, as pdf.ParseLevel and
+// cades.ParseLevel do for their formats.
+func ParseLevel(s string) (Level, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	if u == "" || u == "NONE" {
+		return LevelNone, nil
+	}
+	if !strings.HasPrefix(u, "B-") {
+		u = "B-" + u
+	}
+	for _, l := range []Level{LevelBB, LevelBT, LevelBLT} {
+		if l.String() == u {
+			return l, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: unknown XAdES level %q (B-B, B-T or B-LT)", ErrBadOptions, s)
+}
 
 // TypeSignedProperties is the Reference Type of XAdES SignedProperties.
 const TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"

@@ -67,7 +67,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	default:
 		return 0, usagef("--level %q: want B-B, B-T, B-LT or B-LTA", *level)
 	}
-	if *vri && opts.Level < pdf.LevelLT {
+	if *vri && opts.Level < pdf.LevelBLT {
 		return 0, usagef("--vri needs --level B-LT or B-LTA")
 	}
 	if *certify < 0 || *certify > 3 {
@@ -137,7 +137,7 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	if opts.TimestampURL != "" {
 		lvl = "B-T"
 	}
-	if opts.Level >= pdf.LevelLT {
+	if opts.Level >= pdf.LevelBLT {
 		lvl = opts.Level.String()
 	}
 	fmt.Fprintf(e.messages(out), "Đã ký / signed %s → %s (PAdES %s) by %s\n", in, shownName(out), lvl, s.Certificate().Subject.CommonName)

@@ -57,27 +57,19 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 		opts.Location = *into
 	}
 	opts.IncludeChain = *chain
-	switch *xades {
-	case "":
-		if *tsa != "" {
-			return 0, usagef("--tsa needs --xades B-T")
-		}
-	case "B-B":
-		opts.XAdES = kxml.XAdESBaselineB
-	case "B-T", "B-LT":
-		if *tsa == "" {
-			return 0, usagef("--xades %s needs --tsa URL", *xades)
-		}
-		opts.XAdES = kxml.XAdESBaselineT
-		opts.TimestampURL = *tsa
-		if *xades == "B-LT" {
-			// OCSP responses and CRLs come through the default client,
-			// which honours HTTP_PROXY / HTTPS_PROXY.
-			opts.XAdES = kxml.XAdESBaselineLT
-		}
-	default:
+	level, err := kxml.ParseLevel(*xades)
+	if err != nil {
 		return 0, usagef("--xades %q: want B-B, B-T or B-LT", *xades)
 	}
+	switch opts.Level = level; {
+	case level < kxml.LevelBT && *tsa != "":
+		return 0, usagef("--tsa needs --xades B-T")
+	case level >= kxml.LevelBT && *tsa == "":
+		return 0, usagef("--xades %s needs --tsa URL", level)
+	}
+	// At B-LT, OCSP responses and CRLs come through the default client,
+	// which honours HTTP_PROXY / HTTPS_PROXY.
+	opts.TimestampURL = *tsa
 
 	if k.outDir != "" {
 		if len(refs) > 0 {
