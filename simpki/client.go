@@ -351,7 +351,7 @@ func (c *Client) msisdn(canonical string) string {
 // against the requested digest, under the response's or the requested
 // certificate whenever one is known.
 //
-// Errors: *StatusError (matching ErrUserCancel, ErrExpired, ErrPINBlocked,
+// Errors: *StatusError (matching ErrDeclined, ErrExpired, ErrPINLocked,
 // …) for what the MSSP reports; ErrProtocol for anything malformed; ctx's
 // error when the caller gave up; ErrTimeout at MaxWait.
 func (c *Client) Sign(ctx context.Context, req *Request) (*Response, error) {

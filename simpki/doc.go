@@ -126,8 +126,8 @@
 //
 // What the MSSP reports (read through its profile's status codes) comes
 // back as a [*StatusError] matching a sentinel
-// a caller can act on: [ErrUserCancel] (401), [ErrExpired] (208),
-// [ErrPINBlocked] (402), [ErrCardBlocked] (403), [ErrNoKeyFound] (404),
+// a caller can act on: [ErrDeclined] (401), [ErrExpired] (208),
+// [ErrPINLocked] (402), [ErrCardBlocked] (403), [ErrNoKeyFound] (404),
 // [ErrNoCertFound] (422), [ErrUnknownClient] (105), [ErrUnauthorized] (104),
 // [ErrOTA] (209), [ErrMSSPInternal] (900), and [ErrRejected] for any other
 // fault code. 504 OUTSTANDING_TRANSACTION only means "poll again". SOAP

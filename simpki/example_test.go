@@ -89,7 +89,7 @@ func ExampleClient_Sign() {
 		MSISDN: "0912345678", Digest: digest[:], Hash: crypto.SHA256, Display: "Tờ khai thuế tháng 10",
 	})
 	switch {
-	case errors.Is(err, simpki.ErrUserCancel):
+	case errors.Is(err, simpki.ErrDeclined):
 		fmt.Println("the user declined on the phone")
 	case errors.Is(err, simpki.ErrExpired):
 		fmt.Println("no answer in time; ask again")

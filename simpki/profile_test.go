@@ -166,9 +166,9 @@ func TestProfilesWithSimulator(t *testing.T) {
 					step mssptest.Step
 					want error
 				}{
-					{mssptest.Step{Outcome: mssptest.Cancel, Delay: 20 * time.Millisecond}, simpki.ErrUserCancel},
+					{mssptest.Step{Outcome: mssptest.Cancel, Delay: 20 * time.Millisecond}, simpki.ErrDeclined},
 					{mssptest.Step{Outcome: mssptest.Expire, Delay: 40 * time.Millisecond}, simpki.ErrExpired},
-					{mssptest.Step{Outcome: mssptest.WrongPIN, Delay: 5 * time.Millisecond}, simpki.ErrPINBlocked},
+					{mssptest.Step{Outcome: mssptest.WrongPIN, Delay: 5 * time.Millisecond}, simpki.ErrPINLocked},
 					{mssptest.Step{Outcome: mssptest.Approve, Delay: time.Minute}, context.DeadlineExceeded},
 				} {
 					n := fmt.Sprintf("03%d%d00010%d", mi, len(p.Name), i)

@@ -67,7 +67,7 @@ func TestMalformedAnswersAreErrors(t *testing.T) {
 		{"soap-1.1-envelope", 200, `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>`, []error{simpki.ErrProtocol}, nil},
 		{"empty-body", 200, envelopeHead + envelopeTail, []error{simpki.ErrProtocol}, nil},
 		{"fault-without-code", 500, envelopeHead + `<env:Fault><env:Code><env:Value>env:Receiver</env:Value></env:Code><env:Reason><env:Text xml:lang="en">boom</env:Text></env:Reason></env:Fault>` + envelopeTail, []error{simpki.ErrProtocol}, nil},
-		{"fault-401", 500, envelopeHead + `<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#">mss:_401</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">USER_CANCEL</env:Text></env:Reason></env:Fault>` + envelopeTail, []error{simpki.ErrUserCancel}, nil},
+		{"fault-401", 500, envelopeHead + `<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value xmlns:mss="http://uri.etsi.org/TS102204/v1.1.2#">mss:_401</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">USER_CANCEL</env:Text></env:Reason></env:Fault>` + envelopeTail, []error{simpki.ErrDeclined}, nil},
 		{"signature-status-without-signature", 200, sigResp(500, ""), []error{simpki.ErrProtocol}, nil},
 		{"status-without-code", 200, strings.Replace(sigResp(500, ""), `Value="500"`, `Value="abc"`, 1), []error{simpki.ErrProtocol}, nil},
 		{"unexpected-status", 200, sigResp(100, ""), []error{simpki.ErrProtocol}, nil},

@@ -172,17 +172,17 @@ func TestRecordedAnswers(t *testing.T) {
 		{"swisscom/async/cms", simpki.ProfileETSI(), simpki.AsynchClientServer, simpki.FormatCMS, map[string][]string{
 			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 		{"swisscom/async/cancel", simpki.ProfileETSI(), simpki.AsynchClientServer, "", map[string][]string{
-			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "fault-401.xml"}}, simpki.ErrUserCancel, 0, false},
+			"MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", sw + "fault-401.xml"}}, simpki.ErrDeclined, 0, false},
 		{"ficom/synch", simpki.ProfileFiCom(), simpki.Synch, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "MSS_SignatureResp.xml"}}, nil, 0, false},
 		{"ficom/synch/pin-blocked", simpki.ProfileFiCom(), simpki.Synch, "", map[string][]string{
-			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "fault-402.xml"}}, simpki.ErrPINBlocked, 0, false},
+			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {fc + "fault-402.xml"}}, simpki.ErrPINLocked, 0, false},
 		{"ficom/async/expired", simpki.ProfileFiCom(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_ProfileReq": {fc + "MSS_ProfileResp.xml"}, "MSS_SignatureReq": {sw + "MSS_SignatureResp.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", fc + "fault-208.xml"}}, simpki.ErrExpired, 0, false},
 		{"vgca/synch", simpki.ProfileVGCA(), simpki.Synch, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-synch.xml"}}, nil, 0, false},
 		{"vgca/synch/cancel", simpki.ProfileVGCA(), simpki.Synch, "", map[string][]string{
-			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-cancel.xml"}}, simpki.ErrUserCancel, 405, false},
+			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-cancel.xml"}}, simpki.ErrDeclined, 405, false},
 		{"vgca/async", simpki.ProfileVGCA(), simpki.AsynchClientServer, "", map[string][]string{
 			"MSS_RegistrationReq": {vg + "MSS_RegistrationResp.xml"}, "MSS_SignatureReq": {vg + "MSS_SignatureResp-ack.xml"}, "MSS_StatusReq": {sw + "MSS_StatusResp-outstanding.xml", vg + "MSS_StatusResp-signature.xml"}}, nil, 0, false},
 		{"vgca/async/expired", simpki.ProfileVGCA(), simpki.AsynchClientServer, "", map[string][]string{

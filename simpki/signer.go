@@ -283,8 +283,8 @@ func (s *Signer) Chain() []*x509.Certificate { return append([]*x509.Certificate
 //
 // The returned signature has been checked under Certificate(); a signature
 // that does not verify is refused with an error matching
-// signer.ErrBadSignature. Errors the MSSP reports match ErrUserCancel,
-// ErrExpired, ErrPINBlocked and the other sentinels of this package.
+// signer.ErrBadSignature. Errors the MSSP reports match ErrDeclined,
+// ErrExpired, ErrPINLocked and the other sentinels of this package.
 func (s *Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if opts == nil {
 		return nil, fmt.Errorf("simpki: %w: no hash given", signer.ErrUnsupportedAlgorithm)

@@ -280,7 +280,7 @@ func TestCertificateFromFirstCMSSignature(t *testing.T) {
 	// Discovery the user declines fails with the user's answer.
 	e.subscriber("0987654321", []mssptest.Step{{Outcome: mssptest.Cancel}})
 	_, err = simpki.New(context.Background(), e.client(), "0987654321", simpki.Options{Source: simpki.CertFromSignature})
-	require.ErrorIs(t, err, simpki.ErrUserCancel)
+	require.ErrorIs(t, err, simpki.ErrDeclined)
 }
 
 func TestRefusesUnsupportedAlgorithms(t *testing.T) {

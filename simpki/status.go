@@ -61,16 +61,16 @@ func (c StatusCode) String() string {
 // Sentinel errors a caller can act on; match them with errors.Is. Every
 // error the MSSP reports is a *StatusError that matches one of them.
 var (
-	// ErrUserCancel (401): the user declined on the phone. Do not retry
+	// ErrDeclined (401): the user declined on the phone. Do not retry
 	// without asking the user.
-	ErrUserCancel = errors.New("simpki: the user cancelled the request on the phone")
+	ErrDeclined = errors.New("simpki: the user cancelled the request on the phone")
 	// ErrExpired (208): the user did not answer before the MSSP's time-out.
 	// The request may be sent again.
 	ErrExpired = errors.New("simpki: the request expired before the user answered")
-	// ErrPINBlocked (402): too many wrong PINs; the signature PIN is blocked
+	// ErrPINLocked (402): too many wrong PINs; the signature PIN is blocked
 	// and must be unblocked with the PUK at the operator. Also matches
 	// signer.ErrWrongPassword.
-	ErrPINBlocked = errors.New("simpki: the signature PIN is blocked")
+	ErrPINLocked = errors.New("simpki: the signature PIN is blocked")
 	// ErrCardBlocked (403): the SIM card is blocked; the operator must help.
 	ErrCardBlocked = errors.New("simpki: the SIM card is blocked")
 	// ErrNoKeyFound (404): the SIM has no signature key. Also matches
@@ -144,11 +144,11 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Unwrap() []error {
 	switch e.Code {
 	case UserCancel:
-		return []error{ErrUserCancel}
+		return []error{ErrDeclined}
 	case ExpiredTransaction:
 		return []error{ErrExpired}
 	case PINNRBlocked:
-		return []error{ErrPINBlocked, signer.ErrWrongPassword}
+		return []error{ErrPINLocked, signer.ErrWrongPassword}
 	case CardBlocked:
 		return []error{ErrCardBlocked}
 	case NoKeyFound:

@@ -42,9 +42,9 @@ func TestStatusPaths(t *testing.T) {
 		want  []error
 		code  simpki.StatusCode
 	}{
-		{"cancel", []mssptest.Step{{Outcome: mssptest.Cancel, Delay: 30 * time.Millisecond}}, []error{simpki.ErrUserCancel}, simpki.UserCancel},
+		{"cancel", []mssptest.Step{{Outcome: mssptest.Cancel, Delay: 30 * time.Millisecond}}, []error{simpki.ErrDeclined}, simpki.UserCancel},
 		{"expire", []mssptest.Step{{Outcome: mssptest.Expire, Delay: 50 * time.Millisecond}}, []error{simpki.ErrExpired}, simpki.ExpiredTransaction},
-		{"pin-blocked", []mssptest.Step{{Outcome: mssptest.WrongPIN, Delay: 10 * time.Millisecond}}, []error{simpki.ErrPINBlocked, signer.ErrWrongPassword}, simpki.PINNRBlocked},
+		{"pin-blocked", []mssptest.Step{{Outcome: mssptest.WrongPIN, Delay: 10 * time.Millisecond}}, []error{simpki.ErrPINLocked, signer.ErrWrongPassword}, simpki.PINNRBlocked},
 		{"card-blocked", []mssptest.Step{{Outcome: mssptest.CardBlocked}}, []error{simpki.ErrCardBlocked}, simpki.CardBlocked},
 		{"no-key", []mssptest.Step{{Outcome: mssptest.NoKey}}, []error{simpki.ErrNoKeyFound, signer.ErrNoKey}, simpki.NoKeyFound},
 		{"no-cert", []mssptest.Step{{Outcome: mssptest.NoCert}}, []error{simpki.ErrNoCertFound, signer.ErrNoCertificate}, simpki.NoCertFound},
@@ -104,9 +104,9 @@ func TestWrongPINThenBlock(t *testing.T) {
 	_, err = s.SignDigest(context.Background(), digestOf("1"), crypto.SHA256)
 	require.NoError(t, err)
 	_, err = s.SignDigest(context.Background(), digestOf("2"), crypto.SHA256)
-	require.ErrorIs(t, err, simpki.ErrPINBlocked)
+	require.ErrorIs(t, err, simpki.ErrPINLocked)
 	_, err = s.SignDigest(context.Background(), digestOf("3"), crypto.SHA256)
-	require.ErrorIs(t, err, simpki.ErrPINBlocked)
+	require.ErrorIs(t, err, simpki.ErrPINLocked)
 }
 
 func TestUnknownNumberAndBadCredentials(t *testing.T) {
@@ -385,7 +385,7 @@ func TestSlowNetwork(t *testing.T) {
 func TestStatusErrorMessages(t *testing.T) {
 	err := &simpki.StatusError{Code: simpki.UserCancel, Message: "USER_CANCEL", MSSPTransID: "t1"}
 	require.Equal(t, "simpki: MSSP answered 401 USER_CANCEL [transaction t1]", err.Error())
-	require.True(t, errors.Is(err, simpki.ErrUserCancel))
+	require.True(t, errors.Is(err, simpki.ErrDeclined))
 	require.False(t, errors.Is(err, simpki.ErrExpired))
 	require.ErrorIs(t, &simpki.StatusError{Code: simpki.WrongParam}, simpki.ErrRejected)
 	require.ErrorIs(t, &simpki.StatusError{Code: simpki.OutstandingTransaction}, simpki.ErrProtocol)

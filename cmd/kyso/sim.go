@@ -197,9 +197,9 @@ var simSentinels = []struct {
 	vi  string
 	en  string
 }{
-	{simpki.ErrUserCancel, "người ký đã từ chối trên điện thoại", "the signer declined on the phone"},
+	{simpki.ErrDeclined, "người ký đã từ chối trên điện thoại", "the signer declined on the phone"},
 	{simpki.ErrExpired, "hết thời gian chờ người ký xác nhận", "the request expired before the signer confirmed it"},
-	{simpki.ErrPINBlocked, "mã PIN ký số trên SIM đã bị khóa; liên hệ nhà mạng để mở khóa bằng mã PUK", "the SIM's signature PIN is blocked; the operator unblocks it with the PUK"},
+	{simpki.ErrPINLocked, "mã PIN ký số trên SIM đã bị khóa; liên hệ nhà mạng để mở khóa bằng mã PUK", "the SIM's signature PIN is blocked; the operator unblocks it with the PUK"},
 	{simpki.ErrCardBlocked, "SIM đã bị khóa; liên hệ nhà mạng", "the SIM card is blocked; contact the operator"},
 	{simpki.ErrNoKeyFound, "SIM chưa có khóa ký số", "the SIM holds no signature key"},
 	{simpki.ErrNoCertFound, "chưa có chứng thư số cho khóa trên SIM", "the MSSP holds no certificate for the SIM key"},

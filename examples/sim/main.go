@@ -9,7 +9,7 @@
 //
 // By default it sends two requests: the user approves the first (the
 // signed PDF is written and verified) and declines the second on the phone
-// (the application gets simpki.ErrUserCancel and writes nothing).
+// (the application gets simpki.ErrDeclined and writes nothing).
 //
 //	go run ./examples/sim
 //	go run ./examples/sim -in contract.pdf -out contract-signed.pdf -user approve
@@ -89,12 +89,12 @@ func step(user string) (mssptest.Step, error, error) {
 	case "approve":
 		s.Outcome = mssptest.Approve
 	case "cancel":
-		s.Outcome, want = mssptest.Cancel, simpki.ErrUserCancel
+		s.Outcome, want = mssptest.Cancel, simpki.ErrDeclined
 	case "expire":
 		s.Outcome, want = mssptest.Expire, simpki.ErrExpired
 	case "wrongpin":
 		// The user keeps entering a wrong PIN until the SIM blocks it.
-		s.Outcome, s.Delay, want = mssptest.WrongPIN, 300*time.Millisecond, simpki.ErrPINBlocked
+		s.Outcome, s.Delay, want = mssptest.WrongPIN, 300*time.Millisecond, simpki.ErrPINLocked
 	case "ota":
 		s.Outcome, want = mssptest.OTAFailure, simpki.ErrOTA
 	default:
@@ -106,7 +106,7 @@ func step(user string) (mssptest.Step, error, error) {
 // run does the demonstration: one signature request per c.Users entry.
 // It fails when a request ends otherwise than the user's scripted action
 // says (an approved request that does not verify, a cancellation that is
-// not reported as simpki.ErrUserCancel, …).
+// not reported as simpki.ErrDeclined, …).
 func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 	var mode simpki.Mode
 	switch c.Mode {
@@ -263,11 +263,11 @@ func run(ctx context.Context, w io.Writer, c config) ([]outcome, error) {
 // refusal says in Vietnamese why the SIM did not sign.
 func refusal(err error) string {
 	switch {
-	case errors.Is(err, simpki.ErrUserCancel):
+	case errors.Is(err, simpki.ErrDeclined):
 		return "Người ký đã từ chối trên điện thoại"
 	case errors.Is(err, simpki.ErrExpired):
 		return "Hết thời gian chờ xác nhận"
-	case errors.Is(err, simpki.ErrPINBlocked):
+	case errors.Is(err, simpki.ErrPINLocked):
 		return "Mã PIN chữ ký đã bị khóa"
 	case errors.Is(err, simpki.ErrOTA):
 		return "Nhà mạng không liên lạc được với điện thoại"

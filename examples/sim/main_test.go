@@ -30,7 +30,7 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, out, res[0].Out)
 	require.NotNil(t, res[0].Report)
 	assert.Equal(t, verify.TotalPassed, res[0].Report.Indication())
-	assert.ErrorIs(t, res[1].Err, simpki.ErrUserCancel)
+	assert.ErrorIs(t, res[1].Err, simpki.ErrDeclined)
 	assert.Empty(t, res[1].Out)
 	assert.Equal(t, 2, strings.Count(w.String(), "┃ Hợp đồng"), w.String())
 	assert.Contains(t, w.String(), "Người ký đã từ chối trên điện thoại")
@@ -51,7 +51,7 @@ func TestRun(t *testing.T) {
 	no := filepath.Join(t.TempDir(), "no.pdf")
 	res, err = run(ctx, &bytes.Buffer{}, config{Out: no, MSISDN: "0912345678", Title: "x", Users: []string{"wrongpin"}, Mode: "async"})
 	require.NoError(t, err)
-	assert.ErrorIs(t, res[0].Err, simpki.ErrPINBlocked)
+	assert.ErrorIs(t, res[0].Err, simpki.ErrPINLocked)
 	assert.NoFileExists(t, no)
 
 	// Each MSSP profile, the user approving then declining.
@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		res, err := run(ctx, &bytes.Buffer{}, config{Out: out, MSISDN: "0912345678", Title: "x", Users: []string{"approve", "cancel"}, Mode: "async", Profile: p.Name})
 		require.NoError(t, err, p.Name)
 		assert.Equal(t, verify.TotalPassed, res[0].Report.Indication(), p.Name)
-		assert.ErrorIs(t, res[1].Err, simpki.ErrUserCancel, p.Name)
+		assert.ErrorIs(t, res[1].Err, simpki.ErrDeclined, p.Name)
 		check.PDFSig(t, out, 1)
 	}
 	_, err = run(ctx, &bytes.Buffer{}, config{MSISDN: "0912345678", Users: []string{"approve"}, Mode: "synch", Profile: "viettel"})

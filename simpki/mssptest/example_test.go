@@ -48,7 +48,7 @@ func ExampleServer_AddSubscriber() {
 	}
 	digest := sha256.Sum256([]byte("Công văn số 1"))
 	_, err = s.SignDigest(simpki.WithDisplay(context.Background(), "Công văn số 1"), digest[:], crypto.SHA256)
-	fmt.Println(errors.Is(err, simpki.ErrPINBlocked))
+	fmt.Println(errors.Is(err, simpki.ErrPINLocked))
 
 	for _, r := range mssp.Requests() {
 		fmt.Println(r.Operation, r.MSISDN, r.MimeType)

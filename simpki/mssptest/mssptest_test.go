@@ -108,7 +108,7 @@ func TestReregisterUnblocks(t *testing.T) {
 	d := sha256.Sum256([]byte("x"))
 	for i := 0; i < 2; i++ {
 		_, err = s.SignDigest(context.Background(), d[:], crypto.SHA256)
-		require.ErrorIs(t, err, simpki.ErrPINBlocked)
+		require.ErrorIs(t, err, simpki.ErrPINLocked)
 	}
 	add()
 	_, err = s.SignDigest(context.Background(), d[:], crypto.SHA256)
