@@ -511,7 +511,7 @@ func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x
 			n = len(pages)
 		}
 		if n < 1 || n > len(pages) {
-			return ref{}, fmt.Errorf("widget %d: %w: page %d out of range (document has %d pages)", i+1, ErrBadOptions, x.Page, len(pages))
+			return ref{}, fmt.Errorf("widget %d: %w", i+1, errPageRange(x.Page, len(pages)))
 		}
 		pg := pages[n-1]
 		rect, err := x.Appearance.Rect.toUserSpace(pg)

@@ -579,7 +579,7 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 			p = n
 		}
 		if p < 1 || p > n {
-			return nil, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, p, n)
+			return nil, errPageRange(p, n)
 		}
 		name := ""
 		if s != nil && s.Certificate() != nil {

@@ -47,3 +47,12 @@ var (
 	// alike).
 	ErrTimestamp = errors.New("pdf: time-stamp failed")
 )
+
+// errPageRange says that page p is not among the document's n pages.
+func errPageRange(p, n int) error {
+	pages := fmt.Sprintf("%d pages", n)
+	if n == 1 {
+		pages = "1 page"
+	}
+	return fmt.Errorf("%w: page %d out of range (the document has %s)", ErrBadOptions, p, pages)
+}

@@ -160,7 +160,7 @@ func (d *document) page(n int) (pageInfo, error) {
 		return pageInfo{}, err
 	}
 	if !ok {
-		return pageInfo{}, fmt.Errorf("%w: page %d out of range (document has %d pages)", ErrBadOptions, n, count)
+		return pageInfo{}, errPageRange(n, count)
 	}
 	return found, nil
 }
