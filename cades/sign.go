@@ -9,10 +9,10 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/baseline"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
@@ -30,30 +30,16 @@ const (
 	LevelBLT
 )
 
+var levelNames = []string{"B-B", "B-T", "B-LT"}
+
 // String returns "B-B", "B-T" or "B-LT".
-func (l Level) String() string {
-	switch l {
-	case LevelBB:
-		return "B-B"
-	case LevelBT:
-		return "B-T"
-	case LevelBLT:
-		return "B-LT"
-	}
-	return fmt.Sprintf("Level(%d)", int(l))
-}
+func (l Level) String() string { return baseline.Name(int(l), levelNames) }
 
 // ParseLevel reads "B-B", "B-T" or "B-LT" (case-insensitive, the "B-"
 // optional), as pdf.ParseLevel and xml.ParseLevel do for their formats.
 func ParseLevel(s string) (Level, error) {
-	u := strings.ToUpper(strings.TrimSpace(s))
-	if !strings.HasPrefix(u, "B-") {
-		u = "B-" + u
-	}
-	for _, l := range []Level{LevelBB, LevelBT, LevelBLT} {
-		if l.String() == u {
-			return l, nil
-		}
+	if i := baseline.Parse(s, levelNames); i >= 0 {
+		return Level(i), nil
 	}
 	return 0, fmt.Errorf("cades: level %q: want B-B, B-T or B-LT: %w", s, ErrBadOptions)
 }

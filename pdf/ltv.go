@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/baseline"
 	"github.com/kyso-vn/kyso/internal/ber"
 	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/internal/revinfo"
@@ -44,26 +45,13 @@ const (
 var levelNames = []string{"B-B", "B-T", "B-LT", "B-LTA"}
 
 // String returns the ETSI name of the level: "B-B", "B-T", "B-LT" or "B-LTA".
-func (l Level) String() string {
-	if l >= 0 && int(l) < len(levelNames) {
-		return levelNames[l]
-	}
-	return fmt.Sprintf("Level(%d)", int(l))
-}
+func (l Level) String() string { return baseline.Name(int(l), levelNames) }
 
 // ParseLevel reads "B-B", "B-T", "B-LT" or "B-LTA" (case-insensitive, the
 // "B-" optional).
 func ParseLevel(s string) (Level, error) {
-	u := strings.ToUpper(strings.TrimSpace(s))
-	if !strings.HasPrefix(u, "B-") {
-		u = "B-" + u
-	}
-	if u == "B-LTA" || u == "B-LT" || u == "B-T" || u == "B-B" {
-		for i, n := range levelNames {
-			if n == u {
-				return Level(i), nil
-			}
-		}
+	if i := baseline.Parse(s, levelNames); i >= 0 {
+		return Level(i), nil
 	}
 	return 0, fmt.Errorf("%w: unknown PAdES level %q (B-B, B-T, B-LT or B-LTA)", ErrBadOptions, s)
 }

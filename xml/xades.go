@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/baseline"
 	"github.com/kyso-vn/kyso/internal/cms"
 )
 
@@ -40,35 +41,19 @@ const (
 
 // String returns the ETSI name of the level ("B-B", "B-T", "B-LT"), or
 // "none" for plain XML-DSig.
-func (l Level) String() string {
-	switch l {
-	case LevelNone:
-		return "none"
-	case LevelBB:
-		return "B-B"
-	case LevelBT:
-		return "B-T"
-	case LevelBLT:
-		return "B-LT"
-	}
-	return fmt.Sprintf("Level(%d)", int(l))
-}
+func (l Level) String() string { return baseline.Name(int(l), levelNames) }
+
+var levelNames = []string{"none", "B-B", "B-T", "B-LT"}
 
 // ParseLevel reads "B-B", "B-T" or "B-LT" (case-insensitive, the "B-"
 // optional), or "none" or "" for plain XML-DSig, as pdf.ParseLevel and
 // cades.ParseLevel do for their formats.
 func ParseLevel(s string) (Level, error) {
-	u := strings.ToUpper(strings.TrimSpace(s))
-	if u == "" || u == "NONE" {
+	if strings.TrimSpace(s) == "" {
 		return LevelNone, nil
 	}
-	if !strings.HasPrefix(u, "B-") {
-		u = "B-" + u
-	}
-	for _, l := range []Level{LevelBB, LevelBT, LevelBLT} {
-		if l.String() == u {
-			return l, nil
-		}
+	if i := baseline.Parse(s, levelNames); i >= 0 {
+		return Level(i), nil
 	}
 	return 0, fmt.Errorf("%w: unknown XAdES level %q (B-B, B-T or B-LT)", ErrBadOptions, s)
 }

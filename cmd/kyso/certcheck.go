@@ -62,3 +62,19 @@ func (c *certCheckFlags) run(ctx context.Context, e *env, s signer.Signer) int {
 	}
 	return exitOK
 }
+
+// openChecked opens the signer k names and checks its certificate with c.
+// It returns the signer and its release function, or the exit code of a
+// refused check (exitOK otherwise) or an error, having released the
+// signer.
+func (c *certCheckFlags) openChecked(ctx context.Context, e *env, k *keyFlags, docName string) (signer.Signer, func(), int, error) {
+	s, release, err := k.open(ctx, e, docName)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if code := c.run(ctx, e, s); code != exitOK {
+		release()
+		return nil, nil, code, nil
+	}
+	return s, release, exitOK, nil
+}

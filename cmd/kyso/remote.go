@@ -197,14 +197,11 @@ func (e *env) signBatch(ctx context.Context, k *keyFlags, cc *certCheckFlags, in
 	if err != nil {
 		return 0, err
 	}
-	s, release, err := k.open(ctx, e, fmt.Sprintf("%d tài liệu", len(inputs)))
-	if err != nil {
-		return 0, err
+	s, release, code, err := cc.openChecked(ctx, e, k, fmt.Sprintf("%d tài liệu", len(inputs)))
+	if s == nil {
+		return code, err
 	}
 	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
 	jobs := make([]remote.Job, len(inputs))
 	for i, in := range inputs {
 		job, cleanup, err := prepare(s, in)

@@ -107,14 +107,11 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		return exitOK, nil
 	}
 
-	s, release, err := k.open(ctx, e, filepath.Base(in))
-	if err != nil {
-		return 0, err
+	s, release, code, err := cc.openChecked(ctx, e, &k, filepath.Base(in))
+	if s == nil {
+		return code, err
 	}
 	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
 	var p7s []byte
 	what := "CAdES " + levelOf(opts)
 	switch {

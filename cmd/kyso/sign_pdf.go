@@ -107,14 +107,11 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	if err != nil {
 		return 0, inputErr(err)
 	}
-	s, release, err := k.open(ctx, e, filepath.Base(in))
-	if err != nil {
-		return 0, err
+	s, release, code, err := cc.openChecked(ctx, e, &k, filepath.Base(in))
+	if s == nil {
+		return code, err
 	}
 	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
 	if opts, err = flow.plan(f, st.Size(), s, opts); err != nil {
 		return 0, classifySignErr(fmt.Errorf("%s: %w", in, err))
 	}

@@ -86,14 +86,11 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 			return 0, inputErr(err)
 		}
 	}
-	s, release, err := k.open(ctx, e, filepath.Base(in))
-	if err != nil {
-		return 0, err
+	s, release, code, err := cc.openChecked(ctx, e, &k, filepath.Base(in))
+	if s == nil {
+		return code, err
 	}
 	defer release()
-	if code := cc.run(ctx, e, s); code != exitOK {
-		return code, nil
-	}
 	signed, err := kxml.Sign(ctx, doc, s, opts)
 	if err != nil {
 		if *profile == "cqt" && *mccqt == "" && errors.Is(err, kxml.ErrNotFound) {
