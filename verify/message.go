@@ -179,10 +179,14 @@ func placeholder(p string, m Message, lang Language) string {
 		}
 	case "term":
 		if t, ok := messageCatalogue["term."+a]; ok {
-			if lang == Vietnamese {
-				return t.vi
+			return t.in(lang)
+		}
+		// A term followed by a PDF name ("stream /Form") translates its
+		// word and keeps the name.
+		if w, name, ok := strings.Cut(a, " /"); ok {
+			if t, ok := messageCatalogue["term."+w]; ok {
+				return t.in(lang) + " /" + name
 			}
-			return t.en
 		}
 	}
 	return a
@@ -190,6 +194,14 @@ func placeholder(p string, m Message, lang Language) string {
 
 // template is one catalogue entry: the English and Vietnamese texts.
 type template struct{ en, vi string }
+
+// in is the text in lang.
+func (t template) in(lang Language) string {
+	if lang == Vietnamese {
+		return t.vi
+	}
+	return t.en
+}
 
 // messageCatalogue holds every code's texts; it is assembled from the
 // per-topic tables at start-up and never changed afterwards.

@@ -242,3 +242,37 @@ func modifiedText(s *SignatureReport) string {
 func allowedText(s *SignatureReport) string {
 	return strings.Join(texts(s.Coverage.AllowedChanges), "\n")
 }
+
+// A term argument that names a PDF object by its kind and /Subtype
+// ("stream /Form", from describe) translates the kind and keeps the name;
+// an unknown word stays as it is.
+func TestMessageTermWithName(t *testing.T) {
+	m := msg("pdf.change.object", "stream /Form", "changed")
+	assert.Equal(t, "stream /Form changed after signing", m.String())
+	assert.Equal(t, "luồng dữ liệu /Form bị thay đổi sau khi ký", m.Text(Vietnamese))
+	m = msg("pdf.change.object", "/FontDescriptor", "added")
+	assert.Equal(t, "/FontDescriptor được thêm sau khi ký", m.Text(Vietnamese))
+	m = msg("pdf.change.not-annotation", "widget /X")
+	assert.Contains(t, m.Text(Vietnamese), "(widget /X)")
+}
+
+// One change after signing is worded in the singular; more give the
+// count and the first.
+func TestModifiedAfterSigningCount(t *testing.T) {
+	change := func(n int) Message {
+		return Change{Revision: 2, Object: n, Path: "/Root/Pages", Rule: ruleDefault,
+			Detail: msg("pdf.change.page-tree", "changed")}.Message()
+	}
+	finding := func(changes ...Message) Message {
+		r := &run{rep: &SignatureReport{}}
+		r.modifiedAfterSigning(&Evidence{Coverage: Coverage{ModifiedAfterSigning: changes}})
+		require.Len(t, r.rep.Findings, 1)
+		return r.rep.Findings[0].Detail
+	}
+	one := finding(change(3))
+	assert.Equal(t, "the document was modified after signing in a way the signature does not permit: revision 2, object 3 at /Root/Pages: page tree changed after signing: pages added, removed or re-parented (rule reject-by-default)", one.String())
+	assert.NotContains(t, one.String(), "1 changes")
+	assert.Equal(t, "tài liệu đã bị sửa đổi sau khi ký theo cách chữ ký không cho phép: phiên bản 2, đối tượng 3 tại /Root/Pages: cây trang bị thay đổi sau khi ký: trang bị thêm, xoá hoặc chuyển chỗ (quy tắc reject-by-default)", one.Text(Vietnamese))
+	two := finding(change(3), change(4))
+	assert.Equal(t, "the document was modified after signing in ways the signature does not permit (2 changes; the first: revision 2, object 3 at /Root/Pages: page tree changed after signing: pages added, removed or re-parented (rule reject-by-default))", two.String())
+}

@@ -475,7 +475,10 @@ func (r *run) integrityFailed(sub SubIndication, code string, err error) {
 // modifiedAfterSigning records the changes made after signing that the
 // signature does not permit.
 func (r *run) modifiedAfterSigning(ev *Evidence) {
-	if n := len(ev.Coverage.ModifiedAfterSigning); n > 0 {
+	switch n := len(ev.Coverage.ModifiedAfterSigning); {
+	case n == 1:
+		r.fail(FormatFailure, "signature.modified-after-signing-one", ev.Coverage.ModifiedAfterSigning[0])
+	case n > 1:
 		r.fail(FormatFailure, "signature.modified-after-signing", n, ev.Coverage.ModifiedAfterSigning[0])
 	}
 }
