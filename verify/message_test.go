@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -177,9 +178,11 @@ func TestReportTextLanguages(t *testing.T) {
 
 // requireKnownCodes fails when any message of rep has a code the
 // catalogue lacks (a code written as a variable's value, which
-// TestMessageCatalogue cannot see).
+// TestMessageCatalogue cannot see) or fills its template wrongly
+// (messageShape), or when rep does not survive a JSON round trip.
 func requireKnownCodes(t *testing.T, rep *Report) {
 	t.Helper()
+	defer requireJSONRoundTrip(t, rep)
 	var check func(where string, m Message)
 	check = func(where string, m Message) {
 		if m.IsZero() {
@@ -187,6 +190,9 @@ func requireKnownCodes(t *testing.T, rep *Report) {
 		}
 		if _, ok := messageCatalogue[m.Code]; !ok {
 			t.Errorf("%s: code %q is not in the catalogue", where, m.Code)
+		}
+		for _, p := range messageShape(m) {
+			t.Errorf("%s: %s", where, p)
 		}
 		if m.Cause != nil {
 			check(where, *m.Cause)
@@ -221,6 +227,47 @@ func requireKnownCodes(t *testing.T, rep *Report) {
 			all(s.ID+" revocation", rv.Problems)
 		}
 	}
+}
+
+// messageShape lists what is wrong with how m fills its template: an
+// argument the template shows but m lacks (it would render empty), a
+// cause the template drops or lacks, a term argument the term list does
+// not translate, a time or date argument that is not RFC 3339.
+func messageShape(m Message) []string {
+	tpl, ok := messageCatalogue[m.Code]
+	if !ok {
+		return nil
+	}
+	var out []string
+	hasCause := strings.Contains(tpl.en, "{cause}")
+	switch {
+	case hasCause && m.Cause == nil:
+		out = append(out, m.Code+": the template shows a cause and the message has none")
+	case !hasCause && m.Cause != nil:
+		out = append(out, m.Code+": the template drops the message's cause "+m.Cause.Code)
+	}
+	for _, p := range regexp.MustCompile(`\{(\d+)(?::([a-z]+))?\}`).FindAllStringSubmatch(tpl.en+tpl.vi, -1) {
+		n, _ := strconv.Atoi(p[1])
+		if n >= len(m.Args) {
+			out = append(out, fmt.Sprintf("%s: the template shows argument %d and the message has %d", m.Code, n, len(m.Args)))
+			continue
+		}
+		a := m.Args[n]
+		switch p[2] {
+		case "time", "date":
+			if _, err := time.Parse(time.RFC3339, a); err != nil {
+				out = append(out, fmt.Sprintf("%s: argument %d (%s) is %q, not RFC 3339", m.Code, n, p[2], a))
+			}
+		case "term":
+			word, _, named := strings.Cut(a, " /")
+			_, known := messageCatalogue["term."+a]
+			_, knownWord := messageCatalogue["term."+word]
+			if !known && !(named && knownWord) && !strings.HasPrefix(a, "/") && a != "null" {
+				out = append(out, fmt.Sprintf("%s: argument %d %q is not in the term list", m.Code, n, a))
+			}
+		}
+	}
+	return out
 }
 
 // codes lists the codes of messages.

@@ -752,7 +752,9 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 		return
 	}
 	seen := map[int]bool{}
-	rule, detail := ruleSignature, "pdf.change.signature-appearance-added"
+	// rule is the rule of the last owner; each rule allows with its own
+	// code below.
+	rule := ruleSignature
 	for _, w := range owners {
 		if seen[w] {
 			continue
@@ -782,7 +784,7 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 				return
 			}
 		case fi.isField:
-			rule, detail = ruleFormFill, "pdf.change.form-filled"
+			rule = ruleFormFill
 			switch {
 			case j.docMDP == 1:
 				j.refuse(n, ruleDocMDP1, "pdf.change.p1-field-appearance", fi.name, j.verb(n, existed))
@@ -799,10 +801,17 @@ func (j *changeJudge) appearance(n int, owners []int, existed bool) {
 				j.refuse(n, ruleAnnotations, "pdf.change.annotation-appearance", j.verb(n, existed))
 				return
 			}
-			rule, detail = ruleAnnotations, "pdf.change.annotation-changed"
+			rule = ruleAnnotations
 		}
 	}
-	j.allow(n, rule, detail)
+	switch rule {
+	case ruleFormFill:
+		j.allow(n, rule, "pdf.change.form-filled")
+	case ruleAnnotations:
+		j.allow(n, rule, "pdf.change.annotation-changed")
+	default:
+		j.allow(n, rule, "pdf.change.signature-appearance-added")
+	}
 }
 
 // catalog allows the catalog to change in /AcroForm (judged as the form),
