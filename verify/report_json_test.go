@@ -50,8 +50,8 @@ func TestReportJSONRoundTrip(t *testing.T) {
 				Problems: []Message{msg("timestamp.tsa-chain", msg("chain.no-path", &Message{Code: "x509.unknown-authority"}))}}},
 			Coverage: Coverage{Description: msg("pdf.coverage", 10, 20, 50, 100), References: []string{"0 10", "20 30"},
 				ModifiedAfterSigning: []Message{change.Message()}, Changes: []Change{change}},
-			Findings: []Finding{{Indication: TotalFailed, SubIndication: FormatFailure, Detail: msg("signature.modified-after-signing-one", change.Message())}},
-			Warnings: []Message{msg("time.self-declared")},
+			Findings:    []Finding{{Indication: TotalFailed, SubIndication: FormatFailure, Detail: msg("signature.modified-after-signing-one", change.Message())}},
+			Warnings:    []Message{msg("time.self-declared")},
 			Information: []Message{msg("algorithm.pkcs1v15")},
 		}},
 	}
