@@ -47,19 +47,16 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 		return 0, usagef("give at most one of --cosign, --countersign, --augment")
 	}
 	opts := &cades.Options{TimestampURL: *tsa, Enveloping: *enveloping}
-	switch *level {
-	case "":
-	case "B-B":
-		if *tsa != "" {
-			return 0, usagef("--level B-B takes no --tsa (use B-T)")
-		}
-	default:
+	if *level != "" {
+		// The level as cades reads it ("b-b", "lt"), judged once parsed.
 		l, err := cades.ParseLevel(*level)
-		if err != nil {
+		switch {
+		case err != nil:
 			return 0, usagef("--level %q: want B-B, B-T or B-LT", *level)
-		}
-		if *tsa == "" {
-			return 0, usagef("--level %s needs --tsa URL", *level)
+		case l == cades.LevelBB && *tsa != "":
+			return 0, usagef("--level B-B takes no --tsa (use B-T)")
+		case l != cades.LevelBB && *tsa == "":
+			return 0, usagef("--level %s needs --tsa URL", l)
 		}
 		// OCSP responses and CRLs are fetched with the default client,
 		// which honours HTTP_PROXY / HTTPS_PROXY.

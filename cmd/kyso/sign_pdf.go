@@ -43,29 +43,31 @@ func (e *env) signPDF(ctx context.Context, args []string) (int, error) {
 	*quiet = *quiet || !isTerminal(e.stderr)
 
 	opts := &pdf.Options{Reason: *reason, Location: *location, Field: *field, Certify: *certify}
-	switch *level {
-	case "":
+	// The level as pdf reads it ("b-t", "lta"), judged once parsed.
+	l, err := pdf.ParseLevel(*level)
+	switch {
+	case *level == "":
 		opts.TimestampURL = *tsa
-	case "B-B":
+	case err != nil:
+		return 0, usagef("--level %q: want B-B, B-T, B-LT or B-LTA", *level)
+	case l == pdf.LevelBB:
 		if *tsa != "" {
 			return 0, usagef("--level B-B takes no --tsa (use B-T)")
 		}
-	case "B-T":
+	case l == pdf.LevelBT:
 		if *tsa == "" {
 			return 0, usagef("--level B-T needs --tsa URL")
 		}
 		opts.TimestampURL = *tsa
-	case "B-LT", "B-LTA":
+	default: // B-LT, B-LTA
 		if *tsa == "" {
-			return 0, usagef("--level %s needs --tsa URL (the signature time-stamp, and the document time-stamp of B-LTA)", *level)
+			return 0, usagef("--level %s needs --tsa URL (the signature time-stamp, and the document time-stamp of B-LTA)", l)
 		}
 		opts.TimestampURL = *tsa
-		opts.Level, _ = pdf.ParseLevel(*level)
+		opts.Level = l
 		// OCSP responses and CRLs are fetched with the default client,
 		// which honours HTTP_PROXY / HTTPS_PROXY.
 		opts.LTV = &pdf.LTVOptions{VRI: *vri}
-	default:
-		return 0, usagef("--level %q: want B-B, B-T, B-LT or B-LTA", *level)
 	}
 	if *vri && opts.Level < pdf.LevelBLT {
 		return 0, usagef("--vri needs --level B-LT or B-LTA")
