@@ -17,7 +17,7 @@ import (
 	"github.com/kyso-vn/kyso/internal/cms"
 )
 
-// Level is a XAdES baseline level (ETSI EN 319 132-1) for
+// Level is an XAdES baseline level (ETSI EN 319 132-1) for
 // SignOptions.Level, named as pdf.Level and cades.Level are.
 type Level int
 
@@ -274,7 +274,7 @@ func checkIssuerSerial(certEl *Node, cert *x509.Certificate) error {
 	return nil
 }
 
-// checkCounterSignature requires a Signature inside a XAdES
+// checkCounterSignature requires a Signature inside an XAdES
 // CounterSignature to sign the SignatureValue of the signature it
 // countersigns (ETSI EN 319 132-1 §5.2.7.2), not a copy or other data.
 func checkCounterSignature(s *Signature) error {
