@@ -130,7 +130,8 @@ func (m Message) MarshalJSON() ([]byte, error) {
 }
 
 // expand fills a template: {N} is argument N, {N:time} argument N (RFC
-// 3339) as a time in lang's convention, {N:date} its date, {N:term}
+// 3339) as a time in lang's convention, {N:date} its date in Vietnam
+// (GMT+7), in lang's convention, {N:term}
 // argument N translated through the term list, {cause} the cause's text.
 func expand(tpl string, m Message, lang Language) string {
 	var b strings.Builder
@@ -171,11 +172,14 @@ func placeholder(p string, m Message, lang Language) string {
 			return fmtTime(lang, t)
 		}
 	case "date":
+		// A date is the calendar date in Vietnam, in both languages: the
+		// deadlines it shows are Vietnamese dates (--sha1-before
+		// 2021-01-01 is midnight GMT+7, whose UTC date is the day before).
 		if t, err := time.Parse(time.RFC3339, a); err == nil {
 			if lang == Vietnamese {
 				return t.In(vietnamTime).Format("02/01/2006")
 			}
-			return t.UTC().Format("2006-01-02")
+			return t.In(vietnamTime).Format("2006-01-02")
 		}
 	case "term":
 		if t, ok := messageCatalogue["term."+a]; ok {

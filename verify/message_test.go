@@ -323,3 +323,18 @@ func TestModifiedAfterSigningCount(t *testing.T) {
 	two := finding(change(3), change(4))
 	assert.Equal(t, "the document was modified after signing in ways the signature does not permit (2 changes; the first: revision 2, object 3 at /Root/Pages: page tree changed after signing: pages added, removed or re-parented (rule reject-by-default))", two.String())
 }
+
+// A date is the calendar date in Vietnam in both languages: the CLI's
+// --sha1-before 2021-01-01 is midnight GMT+7, which English showed as
+// 2020-12-31 (the UTC date), while it printed 2021-01-01 before messages
+// were data; dates given at midnight UTC keep their day.
+func TestMessageDateIsVietnamDate(t *testing.T) {
+	before := time.Date(2021, 1, 1, 0, 0, 0, 0, vietnamTime)
+	poe := time.Date(2020, 6, 1, 8, 0, 0, 0, time.UTC)
+	m := msg("algorithm.sha1-accepted", poe, before)
+	assert.Equal(t, "SHA-1 accepted by the caller's policy: proof of existence at 2020-06-01T08:00:00Z, before 2021-01-01", m.String())
+	assert.Contains(t, m.Text(Vietnamese), "trước ngày 01/01/2021")
+	m = msg("algorithm.sunset", sha1Sunset, msg("algorithm.hash", "SHA-1"))
+	assert.Equal(t, "hash SHA-1 was acceptable only until 2012-08-01 and no proof of existence predates that", m.String())
+	assert.Contains(t, m.Text(Vietnamese), "đến ngày 01/08/2012")
+}
