@@ -30,6 +30,7 @@ func TestRealworldXMLUntrusted(t *testing.T) {
 	require.NoError(t, err)
 	rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), data)
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	require.Len(t, rep.Signatures, 2)
 	for _, s := range rep.Signatures {
 		assert.True(t, s.Integrity.Intact, "%s: %+v", s.ID, s.Findings)
@@ -71,6 +72,7 @@ func TestRealworldXMLPinnedLeaf(t *testing.T) {
 		require.NoError(t, err)
 		rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), data)
 		require.NoError(t, err)
+		requireKnownCodes(t, rep)
 		require.Len(t, rep.Signatures, 2)
 		s := rep.Signatures[0]
 		assert.Equal(t, c.ind, s.Indication, "%v: %+v", c.at, s.Findings)
@@ -103,6 +105,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	require.NoError(t, err)
 	rep, err := NewXMLVerifier(v).VerifyBytes(context.Background(), signed)
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	require.Len(t, rep.Signatures, 1)
 	s := rep.Signatures[0]
 	assert.Equal(t, TotalPassed, s.Indication, "%+v\n%s", s.Findings, s.Text(English))
@@ -113,6 +116,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	tampered := bytes.Replace(signed, []byte("1100000"), []byte("9100000"), 1)
 	rep, err = NewXMLVerifier(v).VerifyBytes(context.Background(), tampered)
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	assert.Equal(t, TotalFailed, rep.Signatures[0].Indication)
 	assert.Equal(t, HashFailure, rep.Signatures[0].SubIndication)
 
@@ -121,6 +125,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	m.Handle("XML", IsXML, NewXMLVerifier(v))
 	rep, err = VerifyBytes(context.Background(), &m, signed)
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	assert.Equal(t, TotalPassed, rep.Indication())
 	_, err = VerifyBytes(context.Background(), &m, []byte("%PDF-1.7\n"))
 	assert.ErrorIs(t, err, ErrUnknownFormat)
@@ -128,6 +133,7 @@ func TestXMLInvoiceWithPKI(t *testing.T) {
 	// No signature at all.
 	rep, err = NewXMLVerifier(v).VerifyBytes(context.Background(), invoice())
 	require.NoError(t, err)
+	requireKnownCodes(t, rep)
 	assert.Equal(t, NoSignatureFound, rep.Indication())
 	assert.True(t, strings.Contains(rep.Text(Vietnamese), "Tài liệu không có chữ ký số."))
 }
