@@ -183,21 +183,7 @@ func TestReportTextLanguages(t *testing.T) {
 func requireKnownCodes(t *testing.T, rep *Report) {
 	t.Helper()
 	defer requireJSONRoundTrip(t, rep)
-	var check func(where string, m Message)
-	check = func(where string, m Message) {
-		if m.IsZero() {
-			return
-		}
-		if _, ok := messageCatalogue[m.Code]; !ok {
-			t.Errorf("%s: code %q is not in the catalogue", where, m.Code)
-		}
-		for _, p := range messageShape(m) {
-			t.Errorf("%s: %s", where, p)
-		}
-		if m.Cause != nil {
-			check(where, *m.Cause)
-		}
-	}
+	check := func(where string, m Message) { requireKnownMessage(t, where, m) }
 	all := func(where string, ms []Message) {
 		for _, m := range ms {
 			check(where, m)
@@ -226,6 +212,24 @@ func requireKnownCodes(t *testing.T, rep *Report) {
 		for _, rv := range s.Revocation {
 			all(s.ID+" revocation", rv.Problems)
 		}
+	}
+}
+
+// requireKnownMessage fails when m or a cause of m has a code the
+// catalogue lacks or fills its template wrongly (messageShape).
+func requireKnownMessage(t *testing.T, where string, m Message) {
+	t.Helper()
+	if m.IsZero() {
+		return
+	}
+	if _, ok := messageCatalogue[m.Code]; !ok {
+		t.Errorf("%s: code %q is not in the catalogue", where, m.Code)
+	}
+	for _, p := range messageShape(m) {
+		t.Errorf("%s: %s", where, p)
+	}
+	if m.Cause != nil {
+		requireKnownMessage(t, where, *m.Cause)
 	}
 }
 

@@ -57,6 +57,7 @@ func TestCheckSigner(t *testing.T) {
 			var ce *SignerCheckError
 			require.True(t, errors.As(err, &ce))
 			assert.Contains(t, err.Error(), c.vi)
+			requireKnownMessage(t, c.name, ce.Message)
 			if c.name == "revoked (CRL)" {
 				assert.Contains(t, err.Error(), "source: CRL")
 			}
@@ -66,6 +67,7 @@ func TestCheckSigner(t *testing.T) {
 			assert.True(t, res.Skipped)
 			require.Len(t, res.Warnings, 1)
 			assert.Contains(t, res.Warnings[0].Text(Vietnamese), "Chưa kiểm tra")
+			requireKnownMessage(t, "warning", res.Warnings[0])
 		})
 	}
 
@@ -81,6 +83,7 @@ func TestCheckSigner(t *testing.T) {
 	assert.Equal(t, StatusUnknown, res.Revocation.Status)
 	assert.Contains(t, res.Warnings[0].Text(Vietnamese), "không xác định được trạng thái")
 	assert.Contains(t, res.Warnings[0].Text(English), "could not be reached")
+	requireKnownMessage(t, "warning", res.Warnings[0])
 
 	// A key below Circular 15's minimum: a warning (signing is the
 	// caller's choice), status still checked.
@@ -89,6 +92,7 @@ func TestCheckSigner(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Warnings, 1)
 	assert.Contains(t, res.Warnings[0].Text(Vietnamese), "Thông tư 15/2025")
+	requireKnownMessage(t, "warning", res.Warnings[0])
 	assert.Equal(t, StatusGood, res.Revocation.Status)
 
 	// Offline, without data: a warning too.
