@@ -23,7 +23,7 @@ var dynamicCodePrefixes = []string{"label.", "indication.", "sub.", "id.", "term
 // TestMessageCodesWritten closes what scanning string literals cannot
 // see: wherever the package passes a code — the code parameter of msg,
 // errorMsg, word, fail, refuse, allow and any other function or closure
-// taking one, and Message{Code: …} — the code must be a literal or a
+// taking one, Message{Code: …} and m.Code = … — the code must be a literal or a
 // package constant naming a catalogue entry (whatever its family), the
 // caller's own code parameter passed on, or a prefix of
 // dynamicCodePrefixes joined to a value. A code held in a variable or
@@ -157,6 +157,13 @@ func TestMessageCodesWritten(t *testing.T) {
 				}
 				if i, ok := takesLabel[name]; ok && i < len(v.Args) {
 					checkCode(v.Args[i], "label.")
+				}
+			case *ast.AssignStmt:
+				// m.Code = …
+				for i, lhs := range v.Lhs {
+					if sel, ok := lhs.(*ast.SelectorExpr); ok && sel.Sel.Name == "Code" && i < len(v.Rhs) {
+						checkCode(v.Rhs[i], "")
+					}
 				}
 			case *ast.CompositeLit:
 				if id, ok := v.Type.(*ast.Ident); ok && id.Name == "Message" {
