@@ -28,7 +28,7 @@ type Level int
 
 const (
 	// LevelBB is PAdES B-B: the signature alone. It is the zero value; with
-	// Options.TimestampURL set it becomes B-T, as before levels existed.
+	// Options.TimestampURL set it becomes B-T (Options.Level need not be set).
 	LevelBB Level = iota
 	// LevelBT is B-T: a signature time-stamp from Options.TimestampURL.
 	LevelBT
