@@ -93,8 +93,9 @@ type SignOptions struct {
 	// value, LevelNone, is plain XML-DSig.
 	Level Level
 	// TimestampURL is the RFC 3161 time-stamping authority that
-	// time-stamps the signature for LevelBT and LevelBLT
-	// (the same field as in pdf.Options and cades.Options). HTTPClient is
+	// time-stamps the signature for LevelBT and LevelBLT, and makes
+	// LevelBB B-T (the same field as in pdf.Options and cades.Options);
+	// with LevelNone it is ErrBadOptions. HTTPClient is
 	// used for it and, unless LTV names its own, for the B-LT requests
 	// (http.DefaultClient's settings when nil).
 	TimestampURL string
@@ -284,8 +285,14 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 	if o.Level < LevelNone || o.Level > LevelBLT {
 		return nil, fmt.Errorf("%w: unknown XAdES level %d", ErrBadOptions, o.Level)
 	}
-	if o.Level >= LevelBT && o.TimestampURL == "" {
+	switch {
+	case o.Level >= LevelBT && o.TimestampURL == "":
 		return nil, fmt.Errorf("%w: XAdES B-T needs SignOptions.TimestampURL", ErrBadOptions)
+	case o.Level == LevelBB && o.TimestampURL != "":
+		// B-B with a time-stamp authority is B-T, as in pdf and cades.
+		o.Level = LevelBT
+	case o.Level == LevelNone && o.TimestampURL != "":
+		return nil, fmt.Errorf("%w: SignOptions.TimestampURL needs XAdES (Level LevelBB, LevelBT or LevelBLT): plain XML-DSig carries no time-stamp", ErrBadOptions)
 	}
 	method, err := signatureMethodFor(cert.PublicKey, o.Hash, o.PSS)
 	if err != nil {
