@@ -26,7 +26,8 @@ var ErrSlotOccupied = errors.New("xml: signature slot already holds a signature"
 var ErrBreaksSignature = errors.New("xml: signing here would invalidate an existing signature")
 
 // ErrBadOptions: the signing options are inconsistent (an unknown XAdES
-// level, B-T without a time-stamp authority, nothing to sign).
+// level, B-T without a time-stamp authority, a time-stamp authority for plain
+// XML-DSig, nothing to sign).
 var ErrBadOptions = errors.New("xml: invalid options")
 
 // ErrTimestamp: the TSA could not be reached, refused, or returned a token
