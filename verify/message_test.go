@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kyso-vn/kyso/signer"
 	kxml "github.com/kyso-vn/kyso/xml"
 )
 
@@ -356,4 +357,22 @@ func TestVietnameseToneMarks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Every identifier type signer.ParseIdentity gives (UID prefixes, ETSI EN
+// 319 412-1 serialNumber and organizationIdentifier schemes) has its
+// label in both languages: a report said "TINVN: 0312345678" where it
+// says "Mã số thuế: 0312345678".
+func TestIdentifierLabels(t *testing.T) {
+	for _, typ := range []string{signer.IDCitizen, signer.IDLegacyID, signer.IDTaxCode, signer.IDPassport, signer.IDBudget,
+		"VATVN", "NTRVN", "PASVN", "IDCVN", "PNOVN", "TAXVN", "TINVN"} {
+		_, ok := messageCatalogue["id."+typ]
+		assert.True(t, ok, "no label for identifier type %s", typ)
+	}
+	rep := &SignatureReport{Indication: TotalPassed, Signer: &SignerInfo{Name: "Nguyễn Văn An",
+		Identifiers: []IdentifierInfo{{Type: "TINVN", Value: "0312345678"}, {Type: "PASVN", Value: "C1234567"}}}}
+	vi := rep.Text(Vietnamese)
+	assert.Contains(t, vi, "  Mã số thuế: 0312345678\n")
+	assert.Contains(t, vi, "  Số hộ chiếu: C1234567\n")
+	assert.Contains(t, rep.Text(English), "  Tax code (MST): 0312345678\n")
 }

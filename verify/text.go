@@ -160,6 +160,20 @@ var reportLabels = map[string]template{
 		"Mã quan hệ ngân sách"},
 	"id.VATVN": {"Tax code (MST)",
 		"Mã số thuế"},
+	// ETSI EN 319 412-1 semantics identifiers (serialNumber,
+	// organizationIdentifier), as signer.ParseIdentity reads them.
+	"id.TINVN": {"Tax code (MST)",
+		"Mã số thuế"},
+	"id.TAXVN": {"Tax code (MST)",
+		"Mã số thuế"},
+	"id.PASVN": {"Passport",
+		"Số hộ chiếu"},
+	"id.IDCVN": {"Identity card (IDC)",
+		"Số thẻ căn cước"},
+	"id.PNOVN": {"Personal identification number (PNO)",
+		"Số định danh cá nhân"},
+	"id.NTRVN": {"Business registration number (NTR)",
+		"Mã số doanh nghiệp"},
 }
 
 // word returns the catalogue text of code in lang.
