@@ -35,6 +35,7 @@ func TestMessageCodesWritten(t *testing.T) {
 	fset := token.NewFileSet()
 	var parsed []*ast.File
 	consts := map[string]string{}
+	typed := map[string][]string{} // type name → its constants' values
 	// takesCode: function or closure name → index of its code parameter;
 	// takesLabel: the same for a label parameter (Report.Text's line).
 	takesCode, takesLabel := map[string]int{}, map[string]int{}
@@ -75,6 +76,9 @@ func TestMessageCodesWritten(t *testing.T) {
 						if i < len(vs.Values) {
 							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
 								consts[n.Name], _ = strconv.Unquote(lit.Value)
+								if typ, ok := vs.Type.(*ast.Ident); ok {
+									typed[typ.Name] = append(typed[typ.Name], consts[n.Name])
+								}
 							}
 						}
 					}
@@ -179,8 +183,31 @@ func TestMessageCodesWritten(t *testing.T) {
 			return true
 		})
 	}
-	// The values the dynamic families are built from.
-	for _, st := range []RevocationStatus{StatusGood, StatusRevoked, StatusUnknown, StatusNotChecked} {
-		assert.Contains(t, messageCatalogue, "label."+string(st))
+	// The values the dynamic families are built from: every constant of
+	// Indication, SubIndication, RevocationStatus and xml.LayoutProblem,
+	// as declared (a new one without its text would render empty).
+	layout, err := parser.ParseFile(fset, filepath.Join("..", "xml", "layout.go"), nil, 0)
+	require.NoError(t, err)
+	for _, d := range layout.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.CONST {
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				if typ, ok := vs.Type.(*ast.Ident); ok && typ.Name == "LayoutProblem" {
+					for _, v := range vs.Values {
+						if lit, ok := v.(*ast.BasicLit); ok {
+							p, _ := strconv.Unquote(lit.Value)
+							typed["xml.LayoutProblem"] = append(typed["xml.LayoutProblem"], p)
+						}
+					}
+				}
+			}
+		}
+	}
+	for typ, prefix := range map[string]string{"Indication": "indication.", "SubIndication": "sub.", "RevocationStatus": "label.", "xml.LayoutProblem": "xml.layout."} {
+		require.NotEmpty(t, typed[typ], "no constants of %s found", typ)
+		for _, v := range typed[typ] {
+			_, ok := messageCatalogue[prefix+v]
+			assert.True(t, ok, "%s %q has no catalogue entry %s", typ, v, prefix+v)
+		}
 	}
 }
