@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/kyso-vn/kyso/internal/cms"
@@ -227,4 +228,18 @@ func ExampleMessage() {
 	// revocation.unknown
 	// revocation status of "Nguyễn Văn An" unknown: no usable revocation data (offline mode: only embedded data was used)
 	// không rõ tình trạng thu hồi của "Nguyễn Văn An": không có dữ liệu thu hồi dùng được (chế độ ngoại tuyến: chỉ dùng dữ liệu nhúng trong tài liệu)
+}
+
+// The codes a report may carry can be listed, to map them to an
+// application's own texts.
+func ExampleMessageCodes() {
+	for _, code := range verify.MessageCodes() {
+		if strings.HasPrefix(code, "revocation.why-") {
+			fmt.Println(code)
+		}
+	}
+	// Output:
+	// revocation.why-none-obtained
+	// revocation.why-offline
+	// revocation.why-unreachable
 }

@@ -90,6 +90,19 @@ func errMessage(err error) *Message {
 	return &Message{Code: codeTechnical, Args: []string{err.Error()}}
 }
 
+// MessageCodes returns every code a report may carry, sorted: for
+// integrators who map codes to their own texts or alerts. The label.*,
+// indication.*, sub.*, id.* and term.* entries are the report's words, not
+// remarks.
+func MessageCodes() []string {
+	codes := make([]string, 0, len(messageCatalogue))
+	for code := range messageCatalogue {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
 // IsZero reports whether m is empty.
 func (m Message) IsZero() bool { return m.Code == "" }
 

@@ -86,7 +86,7 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 		return 0, err
 	}
 	if opts.Trust.Len() == 0 {
-		fmt.Fprintln(e.stderr, "kyso: no trust anchors given (--trust, --trust-dir): no chain can be trusted, only integrity is checked")
+		fmt.Fprintln(e.stderr, "kyso: chưa có chứng thư số gốc tin cậy (--trust, --trust-dir): chỉ kiểm tra được tính toàn vẹn / no trust anchors given: no chain can be trusted, only integrity is checked")
 	}
 	v, err := verify.New(opts)
 	if err != nil {
@@ -186,7 +186,7 @@ func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, n
 			}
 		}
 		if content == "" {
-			fmt.Fprintf(stderr, "kyso: %s is a detached signature and its content was not found: give --content FILE\n", name)
+			fmt.Fprintf(stderr, "kyso: %s là chữ ký tách rời, không tìm thấy tệp được ký: dùng --content FILE / %s is a detached signature and its content was not found: give --content FILE\n", name, name)
 		}
 	}
 	if content == "" {
