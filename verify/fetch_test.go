@@ -75,6 +75,14 @@ func TestFetchSizeCap(t *testing.T) {
 	assert.Equal(t, TryLater, r.SubIndication, "%+v", r.Findings)
 	require.NotEmpty(t, r.Revocation)
 	assert.True(t, strings.Contains(strings.Join(texts(r.Revocation[0].Problems), "\n"), "cap"), r.Revocation[0].Problems)
+	// The text report says why the status is unknown, under its line.
+	for _, lang := range []Language{Vietnamese, English} {
+		text := r.Text(lang)
+		line := word(lang, "label.revocation") + " [" + r.Revocation[0].Subject + "]: " + word(lang, "label.unknown")
+		i := strings.Index(text, line)
+		require.GreaterOrEqual(t, i, 0, text)
+		assert.Contains(t, text[i:], "\n   - "+r.Revocation[0].Problems[0].Text(lang), text)
+	}
 }
 
 // Key usage policy: nonRepudiation required.

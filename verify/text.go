@@ -340,6 +340,13 @@ func (s *SignatureReport) text(lang Language) string {
 			st += " — " + rv.Source + ", " + msg("term."+rv.Origin).Text(lang)
 		}
 		fmt.Fprintf(&b, "  %s [%s]: %s\n", word(lang, "label.revocation"), rv.Subject, st)
+		// Why the status is unknown: the data refused and the fetches
+		// that failed.
+		if rv.Status == StatusUnknown {
+			for _, p := range rv.Problems {
+				fmt.Fprintf(&b, "   - %s\n", p.Text(lang))
+			}
+		}
 	}
 	for _, ts := range s.Timestamps {
 		// A damaged token has no time or TSA to show; an invalid one says
