@@ -85,6 +85,10 @@ func errMessage(err error) *Message {
 	}
 	var invalid x509.CertificateInvalidError
 	if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+		if c := invalid.Cert; c != nil {
+			m := msg("x509.outside-validity", displayName(c), c.NotBefore, c.NotAfter)
+			return &m
+		}
 		return &Message{Code: "x509.expired", Args: []string{invalid.Detail}}
 	}
 	return &Message{Code: codeTechnical, Args: []string{err.Error()}}

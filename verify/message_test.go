@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -375,4 +377,17 @@ func TestIdentifierLabels(t *testing.T) {
 	assert.Contains(t, vi, "  Mã số thuế: 0312345678\n")
 	assert.Contains(t, vi, "  Số hộ chiếu: C1234567\n")
 	assert.Contains(t, rep.Text(English), "  Tax code (MST): 0312345678\n")
+}
+
+// crypto/x509's path errors get kyso's wording: an unknown issuer, and a
+// certificate outside its validity named with its period (Go's "current
+// time … is after …" detail is not shown).
+func TestX509ErrorMessages(t *testing.T) {
+	nb := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := &x509.Certificate{Subject: pkix.Name{CommonName: "CA 1"}, NotBefore: nb, NotAfter: nb.AddDate(1, 0, 0)}
+	m := msg("chain.ca-not-valid", x509.CertificateInvalidError{Cert: c, Reason: x509.Expired, Detail: "current time 2026-01-01T00:00:00Z is after 2021-01-01T00:00:00Z"})
+	assert.Equal(t, `a CA certificate was not valid at the signature time: certificate "CA 1" is valid only from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z`, m.String())
+	assert.Equal(t, `một chứng thư số của tổ chức cấp không có hiệu lực tại thời điểm ký: chứng thư số "CA 1" chỉ có hiệu lực từ 07:00:00 01/01/2020 (GMT+7) đến 07:00:00 01/01/2021 (GMT+7)`, m.Text(Vietnamese))
+	m = msg("chain.no-path", x509.UnknownAuthorityError{Cert: c})
+	assert.Equal(t, "không có đường dẫn tới chứng thư số gốc tin cậy: chứng thư số được cấp bởi một tổ chức không được tin cậy", m.Text(Vietnamese))
 }

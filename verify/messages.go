@@ -20,6 +20,8 @@ var generalMessages = map[string]template{
 		"{0}"},
 	"x509.unknown-authority": {"certificate signed by unknown authority",
 		"chứng thư số được cấp bởi một tổ chức không được tin cậy"},
+	"x509.outside-validity": {"certificate \"{0}\" is valid only from {1:time} to {2:time}",
+		"chứng thư số \"{0}\" chỉ có hiệu lực từ {1:time} đến {2:time}"},
 	"x509.expired": {"certificate has expired or is not yet valid: {0}",
 		"chứng thư số đã hết hạn hoặc chưa có hiệu lực: {0}"},
 	"signature.malformed": {"malformed signature: {cause}",
