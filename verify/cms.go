@@ -65,7 +65,7 @@ func cmsEvidence(sd *cms.SignedData, digests map[crypto.Hash][]byte, format stri
 			classifyCMSError(ev, sub.Verify(digests[si.Hash]))
 		}
 		for _, t := range si.Timestamps {
-			ev.Timestamps = append(ev.Timestamps, tokenEvidence(t, si.Signature))
+			ev.Timestamps = append(ev.Timestamps, tokenEvidence(t, "signature", t.VerifyData(si.Signature)))
 		}
 		// A time-stamp attribute that does not parse lies outside what the
 		// signature covers: it costs the time-stamp (no proof of
@@ -102,10 +102,12 @@ func classifyCMSError(ev *Evidence, err error) {
 	}
 }
 
-func tokenEvidence(t *cms.Token, signature []byte) Timestamp {
+// tokenEvidence is the evidence of the time-stamp token t of the given kind
+// ("signature", "document"), whose check gave verr.
+func tokenEvidence(t *cms.Token, kind string, verr error) Timestamp {
 	ts := Timestamp{
-		Kind: "signature", GenTime: t.GenTime, SignerCert: t.TSACertificate, Certificates: t.Certificates,
-		ImprintAlgorithm: t.HashAlgorithm, Err: t.VerifyData(signature),
+		Kind: kind, GenTime: t.GenTime, SignerCert: t.TSACertificate, Certificates: t.Certificates,
+		ImprintAlgorithm: t.HashAlgorithm, Err: verr,
 	}
 	if t.SignedData != nil {
 		if len(t.SignedData.SignerInfos) > 0 {

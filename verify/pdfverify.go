@@ -450,9 +450,7 @@ func docTimestampEvidence(doc io.ReaderAt, br [4]int64, der []byte) *Evidence {
 	default:
 		ev.FormatErr = verr
 	}
-	ts := tokenEvidence(tok, nil)
-	ts.Kind, ts.Err = "document", verr
-	ev.Timestamps = []Timestamp{ts}
+	ev.Timestamps = []Timestamp{tokenEvidence(tok, "document", verr)}
 	return ev
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/kyso-vn/kyso/signer"
@@ -143,7 +144,7 @@ func CheckSigner(ctx context.Context, s signer.Signer, o SignerCheckOptions) (*S
 	}
 
 	// 3. The issuer: the signer's chain, intermediates, anchors, AIA.
-	cands := append(s.Chain(), o.Intermediates...)
+	cands := slices.Concat(s.Chain(), o.Intermediates)
 	cands = append(cands, trust.certs()...)
 	issuer := issuerAmong(leaf, cands)
 	if issuer == nil && mode == RevocationOnline {
