@@ -30,24 +30,9 @@ var (
 	OIDAttrRevocationValues = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 24}
 )
 
-// decodeSignedData decodes a (DER or BER) ContentInfo holding a SignedData
-// into its raw form for re-encoding, after checking it parses.
-func decodeSignedData(der []byte) (*SignedData, signedDataASN, error) {
-	var raw signedDataASN
-	sd, err := Parse(der)
-	if err != nil {
-		return nil, raw, err
-	}
-	der = toDER(der)
-	var ci contentInfo
-	if err := unmarshalExact(der, &ci); err != nil {
-		return nil, raw, formatErr("ContentInfo: %v", err)
-	}
-	if err := unmarshalExact(ci.Content.Bytes, &raw); err != nil {
-		return nil, raw, formatErr("SignedData: %v", err)
-	}
-	return sd, raw, nil
-}
+// decodeSignedData decodes a (DER or BER) ContentInfo holding a SignedData,
+// checking it parses, and returns with it its raw form for re-encoding.
+func decodeSignedData(der []byte) (*SignedData, signedDataASN, error) { return parse(der, 0) }
 
 // AddUnsignedAttributes returns cmsDER with attrs appended to the unsigned
 // attributes of SignerInfo index (0-based, in the order Parse returns
