@@ -164,17 +164,12 @@ func Merge(dst, src []byte) ([]byte, error) {
 			draw.Version = 3
 		}
 	}
-	out, err := marshalContentInfo(draw)
-	if err != nil {
-		return nil, err
-	}
-	var crls [][]byte
-	var certs [][]byte
-	certs = append(certs, ssd.RawCertificates...)
-	crls = append(crls, ssd.RawCRLs...)
 	// RawCRLs already hold whole RevocationInfoChoices (OCSP included), so
 	// they are merged as CRL items.
-	return addRawValidation(out, certs, crls)
+	if err := mergeValidation(&draw, ssd.RawCertificates, ssd.RawCRLs); err != nil {
+		return nil, err
+	}
+	return marshalContentInfo(draw)
 }
 
 // addRawValidation merges certificates and whole RevocationInfoChoice
@@ -187,10 +182,20 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := mergeValidation(&raw, certs, choices); err != nil {
+		return nil, err
+	}
+	return marshalContentInfo(raw)
+}
+
+// mergeValidation adds to raw the certificates and whole
+// RevocationInfoChoice encodings it does not hold yet.
+func mergeValidation(raw *signedDataASN, certs, choices [][]byte) error {
 	var items []asn1.RawValue
+	var err error
 	if len(raw.Certificates.FullBytes) > 0 {
 		if items, err = splitDER(raw.Certificates.Bytes); err != nil {
-			return nil, formatErr("certificates: %v", err)
+			return formatErr("certificates: %v", err)
 		}
 	}
 	if merged, changed := mergeItems(items, certs); changed {
@@ -199,7 +204,7 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 	items = nil
 	if len(raw.CRLs.FullBytes) > 0 {
 		if items, err = splitDER(raw.CRLs.Bytes); err != nil {
-			return nil, formatErr("crls: %v", err)
+			return formatErr("crls: %v", err)
 		}
 	}
 	if merged, changed := mergeItems(items, choices); changed {
@@ -210,7 +215,7 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 			}
 		}
 	}
-	return marshalContentInfo(raw)
+	return nil
 }
 
 // PrepareCountersignature builds the signed attributes of an RFC 5652
