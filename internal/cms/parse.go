@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/ber"
 	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
@@ -87,6 +88,9 @@ type SignerInfo struct {
 // input over MaxInputSize, and never panics. BER input (indefinite lengths,
 // constructed OCTET STRINGs, as streaming encoders write) is converted to
 // DER and parsed, with SignedData.BER set; Raw keeps the input as given.
+// (Some producers — streaming CMS encoders, some Windows and Java signing
+// plug-ins — emit BER. The signature over signed attributes is always
+// checked against their DER encoding, as RFC 5652 §5.4 defines it.)
 func Parse(der []byte) (*SignedData, error) {
 	sd, _, err := parse(der, 0)
 	return sd, err
@@ -102,7 +106,7 @@ func parse(der []byte, depth int) (*SignedData, signedDataASN, error) {
 	if err == nil {
 		return sd, raw, nil
 	}
-	conv, cerr := berToDER(der)
+	conv, cerr := ber.ToDER(der)
 	if cerr != nil || string(conv) == string(der) {
 		return nil, raw, err
 	}
@@ -121,7 +125,7 @@ func toDER(der []byte) []byte {
 	if unmarshalExact(der, &ci) == nil {
 		return der
 	}
-	if conv, err := berToDER(der); err == nil {
+	if conv, err := ber.ToDER(der); err == nil {
 		return conv
 	}
 	return der
