@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // Errors of the trust-anchor loaders.
@@ -53,10 +52,7 @@ func (a *Anchor) Name() string {
 	if a.Known != nil {
 		return a.Known.Name
 	}
-	if a.Cert.Subject.CommonName != "" {
-		return a.Cert.Subject.CommonName
-	}
-	return signer.DisplayName(a.Cert.Subject)
+	return displayName(a.Cert)
 }
 
 // TrustStore is a set of trust anchors. Nothing is trusted by default and
