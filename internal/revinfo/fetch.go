@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -285,21 +284,6 @@ func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, erro
 	}
 	f.cache.Put(key, data, nil, now, time.Time{})
 	return data, nil
-}
-
-// pemBlocks returns the contents of the PEM blocks of type typ in b.
-func pemBlocks(b []byte, typ string) [][]byte {
-	var out [][]byte
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			return out
-		}
-		if blk.Type == typ {
-			out = append(out, blk.Bytes)
-		}
-	}
 }
 
 func isHTTP(u string) bool {
