@@ -122,7 +122,8 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if err != nil {
 		return nil, fmt.Errorf("%w: CRL: %v", ErrBadResponse, err)
 	}
-	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+	// EvalCRL checks that issuer issued the CRL; this, that it issued cert.
+	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
 		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
 	}
 	res, err := EvalCRL(crl, cert, issuer, now, skew)
