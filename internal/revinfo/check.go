@@ -95,16 +95,15 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew t
 	default:
 		a.Status, a.RevokedAt = Revoked, single.Revoked.RevocationTime
 	}
-	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+	if err := stale(a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
 	return a, nil
 }
 
-func current(this, next, now time.Time, skew time.Duration) error {
-	if this.After(now.Add(skew)) {
-		return fmt.Errorf("thisUpdate %s is in the future", this.UTC().Format(time.RFC3339))
-	}
+// stale fails when nextUpdate has passed at now (within skew). A thisUpdate
+// in the future is refused before, by CheckSingle and EvalCRL.
+func stale(next, now time.Time, skew time.Duration) error {
 	if !next.IsZero() && next.Add(skew).Before(now) {
 		return fmt.Errorf("nextUpdate %s has passed", next.UTC().Format(time.RFC3339))
 	}
@@ -141,7 +140,7 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if res.Revoked {
 		a.Status, a.RevokedAt = Revoked, res.RevokedAt
 	}
-	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+	if err := stale(a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrBadResponse, issuer.Subject.CommonName, err)
 	}
 	return a, nil
