@@ -69,6 +69,11 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew t
 	if err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
+	return checkOCSP(resp, cert, issuer, now, skew)
+}
+
+// checkOCSP is CheckOCSP on a parsed response.
+func checkOCSP(resp *Response, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
 	var single *SingleResponse
 	for i := range resp.Singles {
 		if MatchCertID(resp.Singles[i].CertID, cert, issuer) {
@@ -121,6 +126,11 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if err != nil {
 		return nil, fmt.Errorf("%w: CRL: %v", ErrBadResponse, err)
 	}
+	return checkCRL(crl, cert, issuer, now, skew)
+}
+
+// checkCRL is CheckCRL on a parsed CRL.
+func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
 	// EvalCRL checks that issuer issued the CRL; this, that it issued cert.
 	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
 		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
