@@ -200,6 +200,18 @@ func LookupKnownAnchor(name string) *KnownAnchor {
 	return nil
 }
 
+// knownAnchorOf returns a copy of the first built-in anchor whose
+// (possibly partial) fingerprint agrees with fp, or nil.
+func knownAnchorOf(fp [32]byte) *KnownAnchor {
+	for i := range knownAnchors {
+		if knownAnchors[i].matchesPartial(fp) {
+			k := knownAnchors[i]
+			return &k
+		}
+	}
+	return nil
+}
+
 // matchesPartial reports whether fp agrees with the known parts of k's
 // fingerprint (and k has some).
 func (k *KnownAnchor) matchesPartial(fp [32]byte) bool {

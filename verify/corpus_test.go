@@ -16,17 +16,6 @@ import (
 	"github.com/kyso-vn/kyso/internal/testutil"
 )
 
-// corpusDir returns ../shared/corpus/<name> next to the module root, or
-// skips (fails under KYSO_REQUIRE_TOOLS=1) when it is absent.
-func corpusDir(t *testing.T, name string) string {
-	t.Helper()
-	p := filepath.Join(testutil.RepoRoot(t), "..", "shared", "corpus", name)
-	if _, err := os.Stat(p); err != nil {
-		testutil.Missing(t, "corpus "+name+" not found in ../shared/corpus/")
-	}
-	return p
-}
-
 // readTSV reads a tab-separated table with a header row into maps.
 func readTSV(t *testing.T, path string) []map[string]string {
 	t.Helper()
@@ -129,7 +118,7 @@ func runCorpusCase(t *testing.T, dir string, c corpusCase) {
 // (../shared/corpus/attacks/SOURCES.tsv, PDF rows): every attack caught,
 // every original accepted.
 func TestPDFCorpusAttacks(t *testing.T) {
-	dir := corpusDir(t, "attacks")
+	dir := testutil.Corpus(t, "attacks")
 	for _, r := range readTSV(t, filepath.Join(dir, "SOURCES.tsv")) {
 		if !strings.HasPrefix(r["file"], "pdf/") {
 			continue // XML rows belong to the XML verifier's tests
@@ -152,7 +141,7 @@ func TestPDFCorpusAttacks(t *testing.T) {
 // The files whose outcome pyHanko's own tests assert
 // (../shared/corpus/pyhanko/CASES.tsv).
 func TestPDFCorpusPyHanko(t *testing.T) {
-	dir := corpusDir(t, "pyhanko")
+	dir := testutil.Corpus(t, "pyhanko")
 	for _, r := range readTSV(t, filepath.Join(dir, "CASES.tsv")) {
 		c := corpusCase{id: strings.TrimSuffix(r["file"], ".pdf"), file: r["file"], attack: r["expect"] == "reject", check: r["check_sig"]}
 		if r["expect"] != "reject" && r["expect"] != "accept" {

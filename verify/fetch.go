@@ -61,34 +61,32 @@ func (f *fetcher) request() revinfo.Request {
 	return revinfo.Request{Client: f.client, Timeout: f.timeout, MaxSize: f.max}
 }
 
-// get fetches a URL with GET (CRLs, AIA certificates). Only http and https
-// URLs are fetched (LDAP URLs are ignored by the caller).
+// get fetches a URL with GET (CRLs, AIA certificates), through the cache.
+// Only http and https URLs are fetched (LDAP URLs are ignored by the
+// caller).
 func (f *fetcher) get(ctx context.Context, u string) ([]byte, error) {
-	return f.do(ctx, "GET "+u, func(ctx context.Context) ([]byte, error) {
-		return f.request().Get(ctx, u)
-	})
+	key, now := "GET "+u, time.Now()
+	if data, err, ok := f.cache.get(key, now); ok {
+		return data, err
+	}
+	data, err := f.request().Get(ctx, u)
+	err = fetchErr(err)
+	if ctx.Err() == nil {
+		f.cache.put(key, data, err, now)
+	}
+	return data, err
 }
 
 // postOCSP sends an OCSP request. It is not cached: each carries a nonce.
 func (f *fetcher) postOCSP(ctx context.Context, u string, req []byte) ([]byte, error) {
-	return f.do(ctx, "", func(ctx context.Context) ([]byte, error) {
-		return f.request().PostOCSP(ctx, u, req)
-	})
+	data, err := f.request().PostOCSP(ctx, u, req)
+	return data, fetchErr(err)
 }
 
-func (f *fetcher) do(ctx context.Context, key string, fetch func(context.Context) ([]byte, error)) ([]byte, error) {
-	now := time.Now()
-	if key != "" {
-		if data, err, ok := f.cache.get(key, now); ok {
-			return data, err
-		}
-	}
-	data, err := fetch(ctx)
+// fetchErr wraps a failed request in ErrFetch.
+func fetchErr(err error) error {
 	if err != nil {
-		err = fmt.Errorf("%w: %v", ErrFetch, err)
+		return fmt.Errorf("%w: %v", ErrFetch, err)
 	}
-	if key != "" && ctx.Err() == nil {
-		f.cache.put(key, data, err, now)
-	}
-	return data, err
+	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,9 +98,11 @@ func TestPDFLTAIndependentTSAWithoutRoot(t *testing.T) {
 	tsa := startOpenSSLTSA(t, unit, tsaCA.Cert)
 	id := p.MustIssue()
 
-	in := []byte("%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n" +
-		"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")
-	in = minimalPDFWithXref(in)
+	in := testutil.BuildPDF([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+	})
 	var out bytes.Buffer
 	err := pdf.Sign(context.Background(), &out, bytes.NewReader(in), int64(len(in)), id.Signer(),
 		&pdf.Options{Level: pdf.LevelBLTA, TimestampURL: tsa.URL, LTV: &pdf.LTVOptions{HTTPClient: p.HTTPClient()}})
@@ -122,18 +123,4 @@ func TestPDFLTAIndependentTSAWithoutRoot(t *testing.T) {
 	require.NotEmpty(t, sig.Timestamps)
 	assert.True(t, sig.Timestamps[0].Valid, "%+v", sig.Timestamps[0])
 	assert.Equal(t, verify.TimeFromTimestamp, sig.TimeSource)
-}
-
-// minimalPDFWithXref appends a classic xref table and trailer to objs,
-// which hold objects 1 to 3.
-func minimalPDFWithXref(objs []byte) []byte {
-	var b bytes.Buffer
-	b.Write(objs)
-	xref := b.Len()
-	b.WriteString("xref\n0 4\n0000000000 65535 f \n")
-	for i := 1; i <= 3; i++ {
-		fmt.Fprintf(&b, "%010d 00000 n \n", bytes.Index(objs, []byte(fmt.Sprintf("%d 0 obj", i))))
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", xref)
-	return b.Bytes()
 }

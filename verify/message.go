@@ -130,11 +130,7 @@ func (m Message) Text(lang Language) string {
 		}
 		return s
 	}
-	tpl := t.en
-	if lang == Vietnamese {
-		tpl = t.vi
-	}
-	return expand(tpl, m, lang)
+	return expand(t.in(lang), m, lang)
 }
 
 // MarshalJSON adds the English text to the code, arguments and cause.

@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
-	"github.com/kyso-vn/kyso/signer"
 )
 
 // Errors of the trust-anchor loaders.
@@ -53,10 +52,7 @@ func (a *Anchor) Name() string {
 	if a.Known != nil {
 		return a.Known.Name
 	}
-	if a.Cert.Subject.CommonName != "" {
-		return a.Cert.Subject.CommonName
-	}
-	return signer.DisplayName(a.Cert.Subject)
+	return displayName(a.Cert)
 }
 
 // TrustStore is a set of trust anchors. Nothing is trusted by default and
@@ -83,21 +79,16 @@ func Fingerprint(c *x509.Certificate) string {
 // certificate twice keeps the first entry.
 func (s *TrustStore) AddCertificate(c *x509.Certificate, source string) *Anchor {
 	c = certparse.Handle(c)
-	fp := Fingerprint(c)
+	raw := sha256.Sum256(c.Raw)
+	fp := hex.EncodeToString(raw[:]) // Fingerprint(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a, ok := s.byFP[fp]; ok {
 		return a
 	}
 	a := &Anchor{Cert: c, SHA256: fp, Source: source}
-	raw := sha256.Sum256(c.Raw)
-	for i := range knownAnchors {
-		if knownAnchors[i].matchesPartial(raw) {
-			k := knownAnchors[i]
-			a.Known = &k
-			a.Regime = k.Regime
-			break
-		}
+	if k := knownAnchorOf(raw); k != nil {
+		a.Known, a.Regime = k, k.Regime
 	}
 	s.anchors = append(s.anchors, a)
 	s.byFP[fp] = a
@@ -127,11 +118,8 @@ func (s *TrustStore) AddFor(r Regime, data []byte, source string) (int, error) {
 		return 0, fmt.Errorf("verify: trust anchors from %s: %w", source, err)
 	}
 	for _, c := range certs {
-		raw := sha256.Sum256(c.Raw)
-		for i := range knownAnchors {
-			if knownAnchors[i].matchesPartial(raw) && knownAnchors[i].Regime != r {
-				return 0, fmt.Errorf("%w: %q is a %s anchor, not %s", ErrRegimeMismatch, knownAnchors[i].Name, knownAnchors[i].Regime, r)
-			}
+		if k := knownAnchorOf(sha256.Sum256(c.Raw)); k != nil && k.Regime != r {
+			return 0, fmt.Errorf("%w: %q is a %s anchor, not %s", ErrRegimeMismatch, k.Name, k.Regime, r)
 		}
 	}
 	for _, c := range certs {

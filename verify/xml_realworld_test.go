@@ -145,15 +145,6 @@ var xmlsecDisagrees = map[string]string{
 	"test__xades__nonconformant-X_BE_CONN_10.xml": "xmlsec1 --verify --insecure: OK, SignedInfo references 2/2; signxml's InvalidDigest is its own conformance rule",
 }
 
-func corpusPath(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join(testutil.RepoRoot(t), "..", "shared", "corpus", rel)
-	if _, err := os.Stat(p); err != nil {
-		testutil.Missing(t, "attack corpus file "+rel+" not found in ../shared/corpus/")
-	}
-	return p
-}
-
 // The XML rows of ../shared/corpus/attacks/SOURCES.tsv, with the pass
 // criteria of ../shared/corpus/README.md: an attack is never TOTAL_PASSED
 // and its report shows the manipulation (a HASH_FAILURE,
@@ -161,7 +152,7 @@ func corpusPath(t *testing.T, rel string) string {
 // TOTAL_FAILED (INDETERMINATE only for trust, time, revocation or
 // algorithm reasons).
 func TestXMLAttackCorpus(t *testing.T) {
-	rows := readTSV(t, corpusPath(t, "attacks/SOURCES.tsv"))
+	rows := readTSV(t, testutil.Corpus(t, "attacks/SOURCES.tsv"))
 	n := 0
 	for _, row := range rows {
 		file := row["file"]
@@ -175,11 +166,11 @@ func TestXMLAttackCorpus(t *testing.T) {
 			case strings.HasPrefix(expect, "not a usable case"), strings.HasPrefix(expect, "either outcome acceptable"):
 				t.Skipf("corpus: %s", expect)
 			}
-			data, err := os.ReadFile(corpusPath(t, "attacks/"+file))
+			data, err := os.ReadFile(testutil.Corpus(t, "attacks/"+file))
 			require.NoError(t, err)
 			trust := NewTrustStore()
 			if tf := row["trust"]; tf != "-" && tf != "" {
-				pem, err := os.ReadFile(corpusPath(t, "attacks/"+tf))
+				pem, err := os.ReadFile(testutil.Corpus(t, "attacks/"+tf))
 				require.NoError(t, err)
 				if _, err = trust.Add(pem, tf); err != nil {
 					// A trust certificate with a negative serial number

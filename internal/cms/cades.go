@@ -30,24 +30,9 @@ var (
 	OIDAttrRevocationValues = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 24}
 )
 
-// decodeSignedData decodes a (DER or BER) ContentInfo holding a SignedData
-// into its raw form for re-encoding, after checking it parses.
-func decodeSignedData(der []byte) (*SignedData, signedDataASN, error) {
-	var raw signedDataASN
-	sd, err := Parse(der)
-	if err != nil {
-		return nil, raw, err
-	}
-	der = toDER(der)
-	var ci contentInfo
-	if err := unmarshalExact(der, &ci); err != nil {
-		return nil, raw, formatErr("ContentInfo: %v", err)
-	}
-	if err := unmarshalExact(ci.Content.Bytes, &raw); err != nil {
-		return nil, raw, formatErr("SignedData: %v", err)
-	}
-	return sd, raw, nil
-}
+// decodeSignedData decodes a (DER or BER) ContentInfo holding a SignedData,
+// checking it parses, and returns with it its raw form for re-encoding.
+func decodeSignedData(der []byte) (*SignedData, signedDataASN, error) { return parse(der, 0) }
 
 // AddUnsignedAttributes returns cmsDER with attrs appended to the unsigned
 // attributes of SignerInfo index (0-based, in the order Parse returns
@@ -179,17 +164,12 @@ func Merge(dst, src []byte) ([]byte, error) {
 			draw.Version = 3
 		}
 	}
-	out, err := marshalContentInfo(draw)
-	if err != nil {
-		return nil, err
-	}
-	var crls [][]byte
-	var certs [][]byte
-	certs = append(certs, ssd.RawCertificates...)
-	crls = append(crls, ssd.RawCRLs...)
 	// RawCRLs already hold whole RevocationInfoChoices (OCSP included), so
 	// they are merged as CRL items.
-	return addRawValidation(out, certs, crls)
+	if err := mergeValidation(&draw, ssd.RawCertificates, ssd.RawCRLs); err != nil {
+		return nil, err
+	}
+	return marshalContentInfo(draw)
 }
 
 // addRawValidation merges certificates and whole RevocationInfoChoice
@@ -202,10 +182,20 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := mergeValidation(&raw, certs, choices); err != nil {
+		return nil, err
+	}
+	return marshalContentInfo(raw)
+}
+
+// mergeValidation adds to raw the certificates and whole
+// RevocationInfoChoice encodings it does not hold yet.
+func mergeValidation(raw *signedDataASN, certs, choices [][]byte) error {
 	var items []asn1.RawValue
+	var err error
 	if len(raw.Certificates.FullBytes) > 0 {
 		if items, err = splitDER(raw.Certificates.Bytes); err != nil {
-			return nil, formatErr("certificates: %v", err)
+			return formatErr("certificates: %v", err)
 		}
 	}
 	if merged, changed := mergeItems(items, certs); changed {
@@ -214,7 +204,7 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 	items = nil
 	if len(raw.CRLs.FullBytes) > 0 {
 		if items, err = splitDER(raw.CRLs.Bytes); err != nil {
-			return nil, formatErr("crls: %v", err)
+			return formatErr("crls: %v", err)
 		}
 	}
 	if merged, changed := mergeItems(items, choices); changed {
@@ -225,7 +215,7 @@ func addRawValidation(cmsDER []byte, certs, choices [][]byte) ([]byte, error) {
 			}
 		}
 	}
-	return marshalContentInfo(raw)
+	return nil
 }
 
 // PrepareCountersignature builds the signed attributes of an RFC 5652

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/ber"
 	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
@@ -87,29 +88,35 @@ type SignerInfo struct {
 // input over MaxInputSize, and never panics. BER input (indefinite lengths,
 // constructed OCTET STRINGs, as streaming encoders write) is converted to
 // DER and parsed, with SignedData.BER set; Raw keeps the input as given.
+// (Some producers — streaming CMS encoders, some Windows and Java signing
+// plug-ins — emit BER. The signature over signed attributes is always
+// checked against their DER encoding, as RFC 5652 §5.4 defines it.)
 func Parse(der []byte) (*SignedData, error) {
-	return parse(der, 0)
+	sd, _, err := parse(der, 0)
+	return sd, err
 }
 
-func parse(der []byte, depth int) (*SignedData, error) {
+// parse is Parse at nesting depth; it also returns the SignedData as
+// decoded from (the DER form of) der, for callers that re-encode it.
+func parse(der []byte, depth int) (*SignedData, signedDataASN, error) {
 	if len(der) > MaxInputSize {
-		return nil, formatErr("input of %d bytes exceeds %d", len(der), MaxInputSize)
+		return nil, signedDataASN{}, formatErr("input of %d bytes exceeds %d", len(der), MaxInputSize)
 	}
-	sd, err := parseDER(der, depth)
+	sd, raw, err := parseDER(der, depth)
 	if err == nil {
-		return sd, nil
+		return sd, raw, nil
 	}
-	conv, cerr := berToDER(der)
+	conv, cerr := ber.ToDER(der)
 	if cerr != nil || string(conv) == string(der) {
-		return nil, err
+		return nil, raw, err
 	}
-	sd, err2 := parseDER(conv, depth)
+	sd, raw, err2 := parseDER(conv, depth)
 	if err2 != nil {
-		return nil, err
+		return nil, raw, err
 	}
 	sd.Raw = append([]byte(nil), der...)
 	sd.BER = true
-	return sd, nil
+	return sd, raw, nil
 }
 
 // toDER returns der, or its DER conversion when it is BER.
@@ -118,32 +125,32 @@ func toDER(der []byte) []byte {
 	if unmarshalExact(der, &ci) == nil {
 		return der
 	}
-	if conv, err := berToDER(der); err == nil {
+	if conv, err := ber.ToDER(der); err == nil {
 		return conv
 	}
 	return der
 }
 
-func parseDER(der []byte, depth int) (*SignedData, error) {
+func parseDER(der []byte, depth int) (*SignedData, signedDataASN, error) {
 	var ci contentInfo
+	var raw signedDataASN
 	if err := unmarshalExact(der, &ci); err != nil {
-		return nil, formatErr("ContentInfo: %v", err)
+		return nil, raw, formatErr("ContentInfo: %v", err)
 	}
 	if !ci.ContentType.Equal(OIDSignedData) {
-		return nil, formatErr("content type %v is not signedData", ci.ContentType)
+		return nil, raw, formatErr("content type %v is not signedData", ci.ContentType)
 	}
-	var raw signedDataASN
 	if !ci.Content.IsCompound {
-		return nil, formatErr("ContentInfo content is not [0] EXPLICIT")
+		return nil, raw, formatErr("ContentInfo content is not [0] EXPLICIT")
 	}
 	if err := unmarshalExact(ci.Content.Bytes, &raw); err != nil {
-		return nil, formatErr("SignedData: %v", err)
+		return nil, raw, formatErr("SignedData: %v", err)
 	}
 	sd := &SignedData{Raw: append([]byte(nil), der...), Version: raw.Version, ContentType: raw.EncapContentInfo.EContentType}
 	switch raw.Version {
 	case 1, 3, 4, 5:
 	default:
-		return nil, formatErr("SignedData version %d", raw.Version)
+		return nil, raw, formatErr("SignedData version %d", raw.Version)
 	}
 	for _, a := range raw.DigestAlgorithms {
 		if h, err := hashFromAlgorithm(a); err == nil {
@@ -153,20 +160,20 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 	if w := raw.EncapContentInfo.EContent; len(w.FullBytes) > 0 {
 		var ec asn1.RawValue
 		if !w.IsCompound || unmarshalExact(w.Bytes, &ec) != nil {
-			return nil, formatErr("eContent is not [0] EXPLICIT OCTET STRING")
+			return nil, raw, formatErr("eContent is not [0] EXPLICIT OCTET STRING")
 		}
 		if ec.Class != asn1.ClassUniversal || ec.Tag != asn1.TagOctetString || ec.IsCompound {
-			return nil, formatErr("eContent is not a primitive OCTET STRING")
+			return nil, raw, formatErr("eContent is not a primitive OCTET STRING")
 		}
 		sd.Content = append([]byte{}, ec.Bytes...)
 	}
 	if len(raw.Certificates.FullBytes) > 0 {
 		if !raw.Certificates.IsCompound {
-			return nil, formatErr("certificates field is not constructed")
+			return nil, raw, formatErr("certificates field is not constructed")
 		}
 		items, err := splitDER(raw.Certificates.Bytes)
 		if err != nil {
-			return nil, formatErr("certificates: %v", err)
+			return nil, raw, formatErr("certificates: %v", err)
 		}
 		for _, it := range items {
 			if it.Class != asn1.ClassUniversal || it.Tag != asn1.TagSequence {
@@ -181,20 +188,20 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 	if len(raw.CRLs.FullBytes) > 0 {
 		items, err := splitDER(raw.CRLs.Bytes)
 		if err != nil {
-			return nil, formatErr("crls: %v", err)
+			return nil, raw, formatErr("crls: %v", err)
 		}
 		for _, it := range items {
 			sd.RawCRLs = append(sd.RawCRLs, it.FullBytes)
 		}
 	}
 	if len(raw.SignerInfos) == 0 {
-		return nil, formatErr("no SignerInfo")
+		return nil, raw, formatErr("no SignerInfo")
 	}
 	withAttrs := 0
 	for i, r := range raw.SignerInfos {
 		si, err := parseSignerInfo(r, sd, depth, false)
 		if err != nil {
-			return nil, fmt.Errorf("cms: SignerInfo %d: %w", i, err)
+			return nil, raw, fmt.Errorf("cms: SignerInfo %d: %w", i, err)
 		}
 		if si.RawSignedAttrs != nil {
 			withAttrs++
@@ -202,9 +209,9 @@ func parseDER(der []byte, depth int) (*SignedData, error) {
 		sd.SignerInfos = append(sd.SignerInfos, si)
 	}
 	if withAttrs != 0 && withAttrs != len(sd.SignerInfos) {
-		return nil, formatErr("SignerInfos mix signatures with and without signed attributes")
+		return nil, raw, formatErr("SignerInfos mix signatures with and without signed attributes")
 	}
-	return sd, nil
+	return sd, raw, nil
 }
 
 func parseSignerInfo(r signerInfoASN, sd *SignedData, depth int, counter bool) (*SignerInfo, error) {

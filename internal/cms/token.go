@@ -69,7 +69,7 @@ type tstInfoASN struct {
 func ParseToken(der []byte) (*Token, error) { return parseToken(der, 1) }
 
 func parseToken(der []byte, depth int) (*Token, error) {
-	sd, err := parse(der, depth)
+	sd, _, err := parse(der, depth)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,11 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew t
 	if err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
+	return checkOCSP(resp, cert, issuer, now, skew)
+}
+
+// checkOCSP is CheckOCSP on a parsed response.
+func checkOCSP(resp *Response, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
 	var single *SingleResponse
 	for i := range resp.Singles {
 		if MatchCertID(resp.Singles[i].CertID, cert, issuer) {
@@ -95,16 +100,15 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, now time.Time, skew t
 	default:
 		a.Status, a.RevokedAt = Revoked, single.Revoked.RevocationTime
 	}
-	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+	if err := stale(a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: OCSP response for %q: %v", ErrBadResponse, cert.Subject.CommonName, err)
 	}
 	return a, nil
 }
 
-func current(this, next, now time.Time, skew time.Duration) error {
-	if this.After(now.Add(skew)) {
-		return fmt.Errorf("thisUpdate %s is in the future", this.UTC().Format(time.RFC3339))
-	}
+// stale fails when nextUpdate has passed at now (within skew). A thisUpdate
+// in the future is refused before, by CheckSingle and EvalCRL.
+func stale(next, now time.Time, skew time.Duration) error {
 	if !next.IsZero() && next.Add(skew).Before(now) {
 		return fmt.Errorf("nextUpdate %s has passed", next.UTC().Format(time.RFC3339))
 	}
@@ -122,7 +126,13 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if err != nil {
 		return nil, fmt.Errorf("%w: CRL: %v", ErrBadResponse, err)
 	}
-	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) || !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
+	return checkCRL(crl, cert, issuer, now, skew)
+}
+
+// checkCRL is CheckCRL on a parsed CRL.
+func checkCRL(crl *x509.RevocationList, cert, issuer *x509.Certificate, now time.Time, skew time.Duration) (*Answer, error) {
+	// EvalCRL checks that issuer issued the CRL; this, that it issued cert.
+	if !bytes.Equal(cert.RawIssuer, issuer.RawSubject) {
 		return nil, fmt.Errorf("%w: CRL of %q does not cover %q", ErrBadResponse, crl.Issuer.CommonName, cert.Subject.CommonName)
 	}
 	res, err := EvalCRL(crl, cert, issuer, now, skew)
@@ -140,7 +150,7 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate, now time.Time, skew ti
 	if res.Revoked {
 		a.Status, a.RevokedAt = Revoked, res.RevokedAt
 	}
-	if err := current(a.ThisUpdate, a.NextUpdate, now, skew); err != nil {
+	if err := stale(a.NextUpdate, now, skew); err != nil {
 		return nil, fmt.Errorf("%w: CRL of %q: %v", ErrBadResponse, issuer.Subject.CommonName, err)
 	}
 	return a, nil

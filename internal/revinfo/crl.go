@@ -3,6 +3,7 @@ package revinfo
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"slices"
 	"time"
@@ -23,11 +24,26 @@ var ErrNotApplicable = errors.New("not about this certificate")
 func ParseCRL(b []byte) (*x509.RevocationList, error) {
 	crl, err := x509.ParseRevocationList(b)
 	if err != nil {
-		if blks := pemBlocks(b, "X509 CRL"); len(blks) > 0 {
-			crl, err = x509.ParseRevocationList(blks[0])
+		if blk := firstPEM(b, "X509 CRL"); blk != nil {
+			crl, err = x509.ParseRevocationList(blk)
 		}
 	}
 	return crl, err
+}
+
+// firstPEM returns the contents of the first PEM block of type typ in b,
+// or nil.
+func firstPEM(b []byte, typ string) []byte {
+	for {
+		blk, rest := pem.Decode(b)
+		if blk == nil {
+			return nil
+		}
+		if blk.Type == typ {
+			return blk.Bytes
+		}
+		b = rest
+	}
 }
 
 // CRLResult is what a checked CRL says about one certificate.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,16 +76,26 @@ func (f *Fetcher) skew() time.Duration {
 // (wrapping the last fetch error) when a chain or an answer is missing.
 func (f *Fetcher) Collect(ctx context.Context, targets, candidates []*x509.Certificate, supplied *Set) (*Set, error) {
 	pool := append(append([]*x509.Certificate(nil), targets...), candidates...)
-	var sup struct {
-		ocsps, crls [][]byte
-	}
+	// Supplied answers are parsed once here, not for every certificate
+	// they might answer for (a CRL may run to megabytes). What does not
+	// parse could answer for none.
+	var sup supplies
 	if supplied != nil {
 		for _, d := range supplied.Certs {
 			if c, err := certparse.Parse(d); err == nil {
 				pool = append(pool, c)
 			}
 		}
-		sup.ocsps, sup.crls = supplied.OCSPs, supplied.CRLs
+		for _, d := range supplied.OCSPs {
+			if r, err := ParseOCSP(d); err == nil {
+				sup.ocsps = append(sup.ocsps, r)
+			}
+		}
+		for _, d := range supplied.CRLs {
+			if crl, err := x509.ParseRevocationList(d); err == nil {
+				sup.crls = append(sup.crls, suppliedCRL{d, crl})
+			}
+		}
 	}
 	out := &Set{}
 	done := map[string]bool{}
@@ -108,7 +117,7 @@ func (f *Fetcher) Collect(ctx context.Context, targets, candidates []*x509.Certi
 				continue
 			}
 			issuer := chain[i+1]
-			raw, a, err := f.answer(ctx, c, issuer, sup.ocsps, sup.crls)
+			raw, a, err := f.answer(ctx, c, issuer, &sup)
 			if err != nil {
 				return nil, err
 			}
@@ -201,17 +210,29 @@ func parseCerts(b []byte) []*x509.Certificate {
 	return cs
 }
 
+// supplies are the parsed answers a caller supplied to Collect.
+type supplies struct {
+	ocsps []*Response // Raw is the DER as supplied
+	crls  []suppliedCRL
+}
+
+// suppliedCRL is a supplied CRL as given (what is embedded) and parsed.
+type suppliedCRL struct {
+	der []byte
+	crl *x509.RevocationList
+}
+
 // answer finds or fetches one answer for c.
-func (f *Fetcher) answer(ctx context.Context, c, issuer *x509.Certificate, ocsps, crls [][]byte) ([]byte, *Answer, error) {
+func (f *Fetcher) answer(ctx context.Context, c, issuer *x509.Certificate, sup *supplies) ([]byte, *Answer, error) {
 	now, skew := f.now(), f.skew()
-	for _, d := range ocsps {
-		if a, err := CheckOCSP(d, c, issuer, now, skew); err == nil {
-			return d, a, nil
+	for _, r := range sup.ocsps {
+		if a, err := checkOCSP(r, c, issuer, now, skew); err == nil {
+			return r.Raw, a, nil
 		}
 	}
-	for _, d := range crls {
-		if a, err := CheckCRL(d, c, issuer, now, skew); err == nil {
-			return d, a, nil
+	for _, s := range sup.crls {
+		if a, err := checkCRL(s.crl, c, issuer, now, skew); err == nil {
+			return s.der, a, nil
 		}
 	}
 	if f.Offline {
@@ -285,21 +306,6 @@ func (f *Fetcher) cached(key string, fetch func() ([]byte, error)) ([]byte, erro
 	}
 	f.cache.Put(key, data, nil, now, time.Time{})
 	return data, nil
-}
-
-// pemBlocks returns the contents of the PEM blocks of type typ in b.
-func pemBlocks(b []byte, typ string) [][]byte {
-	var out [][]byte
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			return out
-		}
-		if blk.Type == typ {
-			out = append(out, blk.Bytes)
-		}
-	}
 }
 
 func isHTTP(u string) bool {

@@ -201,11 +201,18 @@ func MatchCertID(id CertID, cert, issuer *x509.Certificate) bool {
 	if h == 0 || !h.Available() || id.SerialNumber == nil || cert.SerialNumber.Cmp(id.SerialNumber) != 0 {
 		return false
 	}
+	nh, kh := issuerHashes(h, issuer)
+	return bytes.Equal(nh, id.IssuerNameHash) && bytes.Equal(kh, id.IssuerKeyHash)
+}
+
+// issuerHashes returns the CertID issuerNameHash and issuerKeyHash of
+// issuer under h.
+func issuerHashes(h crypto.Hash, issuer *x509.Certificate) (name, key []byte) {
 	nh := h.New()
 	nh.Write(issuer.RawSubject)
 	kh := h.New()
 	kh.Write(SubjectPublicKeyBits(issuer))
-	return bytes.Equal(nh.Sum(nil), id.IssuerNameHash) && bytes.Equal(kh.Sum(nil), id.IssuerKeyHash)
+	return nh.Sum(nil), kh.Sum(nil)
 }
 
 // SubjectPublicKeyBits returns the subjectPublicKey BIT STRING content of c.
@@ -223,10 +230,7 @@ func SubjectPublicKeyBits(c *x509.Certificate) []byte {
 // NewOCSPRequest builds a DER OCSP request for cert with a SHA-256 CertID
 // and a fresh 16-byte nonce, which it returns.
 func NewOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err error) {
-	nh := crypto.SHA256.New()
-	nh.Write(issuer.RawSubject)
-	kh := crypto.SHA256.New()
-	kh.Write(SubjectPublicKeyBits(issuer))
+	nh, kh := issuerHashes(crypto.SHA256, issuer)
 	nonce = make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, nil, err
@@ -238,8 +242,8 @@ func NewOCSPRequest(cert, issuer *x509.Certificate) (der, nonce []byte, err erro
 	req := ocspRequestASN{TBSRequest: ocspTBSRequest{
 		RequestList: []ocspRequestEntry{{Cert: CertID{
 			HashAlgorithm:  pkix.AlgorithmIdentifier{Algorithm: oidSHA256, Parameters: asn1.NullRawValue},
-			IssuerNameHash: nh.Sum(nil),
-			IssuerKeyHash:  kh.Sum(nil),
+			IssuerNameHash: nh,
+			IssuerKeyHash:  kh,
 			SerialNumber:   cert.SerialNumber,
 		}}},
 		RequestExtensions: []pkix.Extension{{Id: oidOCSPNonce, Value: nonceValue}},

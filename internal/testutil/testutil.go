@@ -52,9 +52,23 @@ func RepoRoot(t testing.TB) string {
 // module root, or skips/fails t when that folder is absent (a user's clone).
 func Realworld(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(RepoRoot(t), "..", "shared", "realworld", name)
+	return shared(t, "realworld", name, "real-world vector")
+}
+
+// Corpus returns the path of a file or folder in ../shared/corpus/ (rel
+// like "attacks/SOURCES.tsv" or "pyhanko"), or skips/fails t when it is
+// absent.
+func Corpus(t testing.TB, rel string) string {
+	t.Helper()
+	return shared(t, "corpus", rel, "corpus entry")
+}
+
+// shared returns the path of name in ../shared/dir/, or skips/fails t.
+func shared(t testing.TB, dir, name, what string) string {
+	t.Helper()
+	p := filepath.Join(RepoRoot(t), "..", "shared", dir, name)
 	if _, err := os.Stat(p); err != nil {
-		Missing(t, "real-world vector "+name+" not found in ../shared/realworld/")
+		Missing(t, what+" "+name+" not found in ../shared/"+dir+"/")
 	}
 	return p
 }
