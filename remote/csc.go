@@ -216,13 +216,9 @@ func (c *CSCClient) tokenURL(ctx context.Context) (string, error) {
 	if c.cfg.TokenURL != "" {
 		return c.cfg.TokenURL, nil
 	}
-	var info CSCInfo
-	status, body, hdr, err := postJSON(ctx, c.hc, c.base+"/info", nil, map[string]any{}, &info)
+	info, err := c.Info(ctx)
 	if err != nil {
-		return "", fmt.Errorf("remote: csc info: %w", err)
-	}
-	if status/100 != 2 {
-		return "", cscError("info", status, body, hdr)
+		return "", err
 	}
 	if info.OAuth2 == "" {
 		return "", fmt.Errorf("remote: csc: %w: the service announces no oauth2 base URI; set TokenURL", ErrProtocol)
