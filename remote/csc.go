@@ -235,22 +235,7 @@ func (c *CSCClient) postForm(ctx context.Context, u string, out any) (int, []byt
 	}
 	req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	var buf strings.Builder
-	if _, err := copyLimited(&buf, resp.Body); err != nil {
-		return resp.StatusCode, nil, resp.Header, err
-	}
-	data := []byte(buf.String())
-	if resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, data, resp.Header, fmt.Errorf("%w: %v", ErrProtocol, err)
-		}
-	}
-	return resp.StatusCode, data, resp.Header, nil
+	return doJSON(c.hc, req, out)
 }
 
 // CSCInfo is the answer of the info method.
