@@ -418,11 +418,7 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 	if index < 0 || index >= len(sd.SignerInfos) {
 		return nil, fmt.Errorf("cades: countersign: no SignerInfo %d (the .p7s has %d): %w", index, len(sd.SignerInfos), ErrBadOptions)
 	}
-	at := opts.SigningTime
-	if at.IsZero() {
-		at = timeNow()
-	}
-	at = at.UTC().Truncate(1e9)
+	at := opts.signingTime()
 	h := opts.hash()
 	cp, err := cms.PrepareCountersignature(cert, chain, sd.SignerInfos[index].Signature, cms.Options{Hash: h, PSS: opts.PSS, SigningTime: at})
 	if err != nil {

@@ -123,6 +123,16 @@ func (o *Options) level() (Level, error) {
 	return l, nil
 }
 
+// signingTime returns the signing time to pin: SigningTime, or now when
+// it is zero, in UTC and to the second (as the attribute holds it).
+func (o *Options) signingTime() time.Time {
+	at := o.SigningTime
+	if at.IsZero() {
+		at = timeNow()
+	}
+	return at.UTC().Truncate(time.Second)
+}
+
 func (o *Options) hash() crypto.Hash {
 	if o.Hash == 0 {
 		return crypto.SHA256
@@ -208,11 +218,7 @@ func Prepare(ctx context.Context, r io.Reader, cert *x509.Certificate, chain []*
 	if !h.Available() {
 		return nil, fmt.Errorf("cades: hash %v: %w", h, ErrBadOptions)
 	}
-	at := opts.SigningTime
-	if at.IsZero() {
-		at = timeNow()
-	}
-	at = at.UTC().Truncate(time.Second)
+	at := opts.signingTime()
 	var digest, content []byte
 	if dr, ok := r.(digestReader); ok && !opts.Enveloping {
 		digest = dr.digest
