@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -101,6 +102,16 @@ type sp769Status struct {
 	Data       json.RawMessage `json:"data"`
 }
 
+// decodeStatus reads the status envelope of an answer or a call-back,
+// keeping status_code as the service wrote it.
+func decodeStatus(body []byte) (sp769Status, error) {
+	var st sp769Status
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&st)
+	return st, err
+}
+
 // Messages of the sp769 services that public clients act on.
 const (
 	// SP769WaitMessage is SmartCA's message for "the user has not
@@ -154,7 +165,6 @@ func sp769Error(op string, httpStatus int, st sp769Status, hdr http.Header) *Err
 
 // post sends in to path and decodes the envelope, returning its data.
 func (c *SP769Client) post(ctx context.Context, op, path string, in any) (*sp769Status, error) {
-	var st sp769Status
 	status, body, hdr, err := postJSON(ctx, c.hc, c.base+"/"+path, nil, in, nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -162,9 +172,8 @@ func (c *SP769Client) post(ctx context.Context, op, path string, in any) (*sp769
 		}
 		return nil, fmt.Errorf("remote: sp769 %s: %w", op, err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if derr := dec.Decode(&st); derr != nil {
+	st, derr := decodeStatus(body)
+	if derr != nil {
 		if status/100 != 2 {
 			return nil, sp769Error(op, status, sp769Status{Message: http.StatusText(status)}, hdr)
 		}
@@ -504,10 +513,8 @@ func (h *SP769Callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var st sp769Status
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
+	st, err := decodeStatus(body)
+	if err != nil {
 		http.Error(w, "malformed call-back", http.StatusBadRequest)
 		return
 	}
