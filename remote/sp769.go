@@ -102,6 +102,11 @@ type sp769Status struct {
 	Data       json.RawMessage `json:"data"`
 }
 
+// ok reports whether status_code says success: absent, 200 or 0.
+func (st sp769Status) ok() bool {
+	return st.StatusCode == "" || st.StatusCode == "200" || st.StatusCode == "0"
+}
+
 // decodeStatus reads the status envelope of an answer or a call-back,
 // keeping status_code as the service wrote it.
 func decodeStatus(body []byte) (sp769Status, error) {
@@ -179,7 +184,7 @@ func (c *SP769Client) post(ctx context.Context, op, path string, in any) (*sp769
 		}
 		return nil, fmt.Errorf("remote: sp769 %s: %w: %v", op, ErrProtocol, derr)
 	}
-	if status/100 != 2 || (st.StatusCode != "" && st.StatusCode != "200" && st.StatusCode != "0") {
+	if status/100 != 2 || !st.ok() {
 		return nil, sp769Error(op, status, st, hdr)
 	}
 	return &st, nil
@@ -397,7 +402,7 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 				return nil, waitError("sp769", "sign", ctx.Err())
 			case s := <-wait:
 				got = &s
-				if s.StatusCode != "" && s.StatusCode != "200" && s.StatusCode != "0" {
+				if !s.ok() {
 					return nil, sp769Error("callback", 0, s, nil)
 				}
 			case <-time.After(c.cfg.PollInterval):
