@@ -280,18 +280,21 @@ func CheckContent(ctx context.Context, p7s []byte, r io.Reader) error {
 	if sd.Content == nil && r == nil {
 		return fmt.Errorf("cades: checking a detached .p7s needs its content: %w", ErrBadOptions)
 	}
-	_, err = checkSigners(ctx, sd, r, crypto.SHA256)
+	_, err = checkSigners(ctx, sd, r, 0)
 	return err
 }
 
 // checkSigners hashes the content (r, or the encapsulated content) once
 // with every digest algorithm in use plus h, checks every SignerInfo, and
-// returns the digest made with h.
+// returns the digest made with h (nil when h is 0: no further digest).
 func checkSigners(ctx context.Context, sd *cms.SignedData, r io.Reader, h crypto.Hash) ([]byte, error) {
 	if sd.Content != nil {
 		r = bytes.NewReader(sd.Content)
 	}
-	hs := map[crypto.Hash]hash.Hash{h: h.New()}
+	hs := map[crypto.Hash]hash.Hash{}
+	if h != 0 {
+		hs[h] = h.New()
+	}
 	for _, si := range sd.SignerInfos {
 		if _, ok := hs[si.Hash]; !ok && si.Hash.Available() {
 			hs[si.Hash] = si.Hash.New()
@@ -312,6 +315,9 @@ func checkSigners(ctx context.Context, sd *cms.SignedData, r io.Reader, h crypto
 		if err := checkExisting(sd, si, d.Sum(nil)); err != nil {
 			return nil, fmt.Errorf("cades: existing SignerInfo %d: %w", i+1, err)
 		}
+	}
+	if h == 0 {
+		return nil, nil
 	}
 	return hs[h].Sum(nil), nil
 }
