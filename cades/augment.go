@@ -251,12 +251,8 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	if err != nil {
 		return nil, err
 	}
-	if sd.Content != nil {
-		r = bytes.NewReader(sd.Content)
-	} else {
-		r = digestReader{digest}
-	}
-	p, err := Prepare(ctx, r, cert, chain, &o)
+	// The content is copied: the caller may reuse p7s before Finish.
+	p, err := Prepare(ctx, digestReader{digest: digest, content: bytes.Clone(sd.Content)}, cert, chain, &o)
 	if err != nil {
 		return nil, err
 	}
@@ -357,9 +353,10 @@ func copyContent(ctx context.Context, w io.Writer, r io.Reader) error {
 	}
 }
 
-// digestReader stands for content whose digest is already known: Prepare
-// recognises it and does not hash again.
-type digestReader struct{ digest []byte }
+// digestReader stands for content whose digest is already known (and,
+// for an enveloping signature, the content itself): Prepare recognises it
+// and does not read or hash again.
+type digestReader struct{ digest, content []byte }
 
 func (digestReader) Read([]byte) (int, error) { return 0, io.EOF }
 

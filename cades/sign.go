@@ -140,6 +140,14 @@ func (o *Options) hash() crypto.Hash {
 	return o.Hash
 }
 
+// checkEnvelopedSize refuses content over MaxEnvelopedSize.
+func checkEnvelopedSize(content []byte) error {
+	if len(content) > MaxEnvelopedSize {
+		return fmt.Errorf("cades: enveloping content over %d bytes: %w", MaxEnvelopedSize, ErrTooLarge)
+	}
+	return nil
+}
+
 // digestContent reads r once and returns its digest, or (enveloping) the
 // content itself too.
 func digestContent(ctx context.Context, r io.Reader, h crypto.Hash, envelop bool) (digest, content []byte, err error) {
@@ -151,8 +159,8 @@ func digestContent(ctx context.Context, r io.Reader, h crypto.Hash, envelop bool
 		if err != nil {
 			return nil, nil, fmt.Errorf("cades: reading content: %w", err)
 		}
-		if len(content) > MaxEnvelopedSize {
-			return nil, nil, fmt.Errorf("cades: enveloping content over %d bytes: %w", MaxEnvelopedSize, ErrTooLarge)
+		if err := checkEnvelopedSize(content); err != nil {
+			return nil, nil, err
 		}
 		d := h.New()
 		d.Write(content)
@@ -220,8 +228,11 @@ func Prepare(ctx context.Context, r io.Reader, cert *x509.Certificate, chain []*
 	}
 	at := opts.signingTime()
 	var digest, content []byte
-	if dr, ok := r.(digestReader); ok && !opts.Enveloping {
-		digest = dr.digest
+	if dr, ok := r.(digestReader); ok {
+		digest, content = dr.digest, dr.content
+		if err := checkEnvelopedSize(content); err != nil {
+			return nil, err
+		}
 	} else if digest, content, err = digestContent(ctx, r, h, opts.Enveloping); err != nil {
 		return nil, err
 	}
