@@ -779,11 +779,7 @@ func (s *CSCSigner) MaxBatch() int { return s.cr.Multisign }
 
 // SignDigest signs one digest: a batch of one.
 func (s *CSCSigner) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	sigs, err := s.SignDigests(ctx, [][]byte{digest}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sigs[0], nil
+	return signOne(ctx, s, digest, opts)
 }
 
 // SignDigests signs all digests under one authorization: one

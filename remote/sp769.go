@@ -598,11 +598,7 @@ func (s *SP769Signer) Chain() []*x509.Certificate {
 
 // SignDigest signs one digest: a batch of one.
 func (s *SP769Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	sigs, err := s.SignDigests(ctx, [][]byte{digest}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sigs[0], nil
+	return signOne(ctx, s, digest, opts)
 }
 
 // SignDigests sends one sign request with a sign_files entry per digest
