@@ -18,13 +18,14 @@ import (
 )
 
 // parse parses a .p7s (DER, BER or a PEM "PKCS7"/"CMS" block), mapping
-// errors to ErrMalformed.
-func parse(p7s []byte) (*cms.SignedData, error) {
-	sd, err := cms.Parse(derOf(p7s))
+// errors to ErrMalformed. It returns the bytes parsed too (derOf(p7s)).
+func parse(p7s []byte) (*cms.SignedData, []byte, error) {
+	der := derOf(p7s)
+	sd, err := cms.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return sd, nil
+	return sd, der, nil
 }
 
 // derOf returns the DER of a PEM "PKCS7" or "CMS" block, or b unchanged.
@@ -41,7 +42,7 @@ func derOf(b []byte) []byte {
 
 // Detached reports whether the .p7s p7s is detached (holds no content).
 func Detached(p7s []byte) (bool, error) {
-	sd, err := parse(p7s)
+	sd, _, err := parse(p7s)
 	if err != nil {
 		return false, err
 	}
@@ -65,11 +66,11 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
-	out := append([]byte(nil), derOf(p7s)...)
+	out := append([]byte(nil), der...)
 	if lvl == LevelBB {
 		return out, nil
 	}
@@ -133,7 +134,7 @@ func hashOf(h crypto.Hash, b []byte) []byte {
 
 // addLTV adds the B-LT validation data to p7s.
 func addLTV(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
-	sd, err := parse(p7s)
+	sd, _, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +235,7 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	if opts == nil {
 		opts = &Options{}
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +257,7 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	if err != nil {
 		return nil, err
 	}
-	p.base = append([]byte(nil), derOf(p7s)...)
+	p.base = append([]byte(nil), der...)
 	p.mode = modeParallel
 	return p, nil
 }
@@ -269,7 +270,7 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 // check: that is the verify package's job); it is the check to make before
 // extending a .p7s, and AddSigner makes it.
 func CheckContent(ctx context.Context, p7s []byte, r io.Reader) error {
-	sd, err := parse(p7s)
+	sd, _, err := parse(p7s)
 	if err != nil {
 		return err
 	}
@@ -367,13 +368,15 @@ func (digestReader) Read([]byte) (int, error) { return 0, io.EOF }
 // content; for detached signatures Merge cannot see the content, so verify
 // the result against it (or use AddSigner, which checks).
 func Merge(p7s, other []byte) ([]byte, error) {
-	if _, err := parse(p7s); err != nil {
+	_, der, err := parse(p7s)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := parse(other); err != nil {
+	_, otherDER, err := parse(other)
+	if err != nil {
 		return nil, err
 	}
-	out, err := cms.Merge(derOf(p7s), derOf(other))
+	out, err := cms.Merge(der, otherDER)
 	if err != nil {
 		if errors.Is(err, cms.ErrHashMismatch) {
 			return nil, fmt.Errorf("%w: %w", ErrContentMismatch, err)
@@ -414,7 +417,7 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 	if opts.Enveloping {
 		return nil, fmt.Errorf("cades: a countersignature has no content to envelop: %w", ErrBadOptions)
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
@@ -428,5 +431,5 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
 	return &Prepared{cms: cp, level: lvl, tsa: opts.TimestampURL, sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV,
-		base: append([]byte(nil), derOf(p7s)...), index: index, mode: modeCounter}, nil
+		base: append([]byte(nil), der...), index: index, mode: modeCounter}, nil
 }
