@@ -112,7 +112,10 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 	if lvl < LevelBLT {
 		return out, nil
 	}
-	return addLTV(ctx, out, opts)
+	if len(need) > 0 {
+		sd = nil // out has changed: addLTV parses it again
+	}
+	return addLTV(ctx, out, sd, opts)
 }
 
 // hasValidTimestamp reports whether si carries a signature time-stamp
@@ -132,11 +135,13 @@ func hashOf(h crypto.Hash, b []byte) []byte {
 	return d.Sum(nil)
 }
 
-// addLTV adds the B-LT validation data to p7s.
-func addLTV(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
-	sd, _, err := parse(p7s)
-	if err != nil {
-		return nil, err
+// addLTV adds the B-LT validation data to p7s; sd is p7s parsed, or nil.
+func addLTV(ctx context.Context, p7s []byte, sd *cms.SignedData, opts *Options) ([]byte, error) {
+	if sd == nil {
+		var err error
+		if sd, _, err = parse(p7s); err != nil {
+			return nil, err
+		}
 	}
 	lo := opts.LTV
 	if lo == nil {
