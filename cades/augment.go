@@ -18,13 +18,14 @@ import (
 )
 
 // parse parses a .p7s (DER, BER or a PEM "PKCS7"/"CMS" block), mapping
-// errors to ErrMalformed.
-func parse(p7s []byte) (*cms.SignedData, error) {
-	sd, err := cms.Parse(derOf(p7s))
+// errors to ErrMalformed. It returns the bytes parsed too (derOf(p7s)).
+func parse(p7s []byte) (*cms.SignedData, []byte, error) {
+	der := derOf(p7s)
+	sd, err := cms.Parse(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return sd, nil
+	return sd, der, nil
 }
 
 // derOf returns the DER of a PEM "PKCS7" or "CMS" block, or b unchanged.
@@ -41,7 +42,7 @@ func derOf(b []byte) []byte {
 
 // Detached reports whether the .p7s p7s is detached (holds no content).
 func Detached(p7s []byte) (bool, error) {
-	sd, err := parse(p7s)
+	sd, _, err := parse(p7s)
 	if err != nil {
 		return false, err
 	}
@@ -65,11 +66,11 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
-	out := append([]byte(nil), derOf(p7s)...)
+	out := append([]byte(nil), der...)
 	if lvl == LevelBB {
 		return out, nil
 	}
@@ -111,7 +112,10 @@ func Augment(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
 	if lvl < LevelBLT {
 		return out, nil
 	}
-	return addLTV(ctx, out, opts)
+	if len(need) > 0 {
+		sd = nil // out has changed: addLTV parses it again
+	}
+	return addLTV(ctx, out, sd, opts)
 }
 
 // hasValidTimestamp reports whether si carries a signature time-stamp
@@ -131,11 +135,13 @@ func hashOf(h crypto.Hash, b []byte) []byte {
 	return d.Sum(nil)
 }
 
-// addLTV adds the B-LT validation data to p7s.
-func addLTV(ctx context.Context, p7s []byte, opts *Options) ([]byte, error) {
-	sd, err := parse(p7s)
-	if err != nil {
-		return nil, err
+// addLTV adds the B-LT validation data to p7s; sd is p7s parsed, or nil.
+func addLTV(ctx context.Context, p7s []byte, sd *cms.SignedData, opts *Options) ([]byte, error) {
+	if sd == nil {
+		var err error
+		if sd, _, err = parse(p7s); err != nil {
+			return nil, err
+		}
 	}
 	lo := opts.LTV
 	if lo == nil {
@@ -234,7 +240,7 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	if opts == nil {
 		opts = &Options{}
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
@@ -251,16 +257,12 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 	if err != nil {
 		return nil, err
 	}
-	if sd.Content != nil {
-		r = bytes.NewReader(sd.Content)
-	} else {
-		r = digestReader{digest}
-	}
-	p, err := Prepare(ctx, r, cert, chain, &o)
+	// The content is copied: the caller may reuse p7s before Finish.
+	p, err := Prepare(ctx, digestReader{digest: digest, content: bytes.Clone(sd.Content)}, cert, chain, &o)
 	if err != nil {
 		return nil, err
 	}
-	p.base = append([]byte(nil), derOf(p7s)...)
+	p.base = append([]byte(nil), der...)
 	p.mode = modeParallel
 	return p, nil
 }
@@ -273,25 +275,28 @@ func PrepareAddSigner(ctx context.Context, p7s []byte, r io.Reader, cert *x509.C
 // check: that is the verify package's job); it is the check to make before
 // extending a .p7s, and AddSigner makes it.
 func CheckContent(ctx context.Context, p7s []byte, r io.Reader) error {
-	sd, err := parse(p7s)
+	sd, _, err := parse(p7s)
 	if err != nil {
 		return err
 	}
 	if sd.Content == nil && r == nil {
 		return fmt.Errorf("cades: checking a detached .p7s needs its content: %w", ErrBadOptions)
 	}
-	_, err = checkSigners(ctx, sd, r, crypto.SHA256)
+	_, err = checkSigners(ctx, sd, r, 0)
 	return err
 }
 
 // checkSigners hashes the content (r, or the encapsulated content) once
 // with every digest algorithm in use plus h, checks every SignerInfo, and
-// returns the digest made with h.
+// returns the digest made with h (nil when h is 0: no further digest).
 func checkSigners(ctx context.Context, sd *cms.SignedData, r io.Reader, h crypto.Hash) ([]byte, error) {
 	if sd.Content != nil {
 		r = bytes.NewReader(sd.Content)
 	}
-	hs := map[crypto.Hash]hash.Hash{h: h.New()}
+	hs := map[crypto.Hash]hash.Hash{}
+	if h != 0 {
+		hs[h] = h.New()
+	}
 	for _, si := range sd.SignerInfos {
 		if _, ok := hs[si.Hash]; !ok && si.Hash.Available() {
 			hs[si.Hash] = si.Hash.New()
@@ -312,6 +317,9 @@ func checkSigners(ctx context.Context, sd *cms.SignedData, r io.Reader, h crypto
 		if err := checkExisting(sd, si, d.Sum(nil)); err != nil {
 			return nil, fmt.Errorf("cades: existing SignerInfo %d: %w", i+1, err)
 		}
+	}
+	if h == 0 {
+		return nil, nil
 	}
 	return hs[h].Sum(nil), nil
 }
@@ -351,9 +359,10 @@ func copyContent(ctx context.Context, w io.Writer, r io.Reader) error {
 	}
 }
 
-// digestReader stands for content whose digest is already known: Prepare
-// recognises it and does not hash again.
-type digestReader struct{ digest []byte }
+// digestReader stands for content whose digest is already known (and,
+// for an enveloping signature, the content itself): Prepare recognises it
+// and does not read or hash again.
+type digestReader struct{ digest, content []byte }
 
 func (digestReader) Read([]byte) (int, error) { return 0, io.EOF }
 
@@ -364,13 +373,15 @@ func (digestReader) Read([]byte) (int, error) { return 0, io.EOF }
 // content; for detached signatures Merge cannot see the content, so verify
 // the result against it (or use AddSigner, which checks).
 func Merge(p7s, other []byte) ([]byte, error) {
-	if _, err := parse(p7s); err != nil {
+	_, der, err := parse(p7s)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := parse(other); err != nil {
+	_, otherDER, err := parse(other)
+	if err != nil {
 		return nil, err
 	}
-	out, err := cms.Merge(derOf(p7s), derOf(other))
+	out, err := cms.Merge(der, otherDER)
 	if err != nil {
 		if errors.Is(err, cms.ErrHashMismatch) {
 			return nil, fmt.Errorf("%w: %w", ErrContentMismatch, err)
@@ -411,23 +422,19 @@ func PrepareCounterSign(ctx context.Context, p7s []byte, index int, cert *x509.C
 	if opts.Enveloping {
 		return nil, fmt.Errorf("cades: a countersignature has no content to envelop: %w", ErrBadOptions)
 	}
-	sd, err := parse(p7s)
+	sd, der, err := parse(p7s)
 	if err != nil {
 		return nil, err
 	}
 	if index < 0 || index >= len(sd.SignerInfos) {
 		return nil, fmt.Errorf("cades: countersign: no SignerInfo %d (the .p7s has %d): %w", index, len(sd.SignerInfos), ErrBadOptions)
 	}
-	at := opts.SigningTime
-	if at.IsZero() {
-		at = timeNow()
-	}
-	at = at.UTC().Truncate(1e9)
+	at := opts.signingTime()
 	h := opts.hash()
 	cp, err := cms.PrepareCountersignature(cert, chain, sd.SignerInfos[index].Signature, cms.Options{Hash: h, PSS: opts.PSS, SigningTime: at})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
 	return &Prepared{cms: cp, level: lvl, tsa: opts.TimestampURL, sigAt: at, hash: h, HTTPClient: opts.HTTPClient, LTV: opts.LTV,
-		base: append([]byte(nil), derOf(p7s)...), index: index, mode: modeCounter}, nil
+		base: append([]byte(nil), der...), index: index, mode: modeCounter}, nil
 }

@@ -123,11 +123,29 @@ func (o *Options) level() (Level, error) {
 	return l, nil
 }
 
+// signingTime returns the signing time to pin: SigningTime, or now when
+// it is zero, in UTC and to the second (as the attribute holds it).
+func (o *Options) signingTime() time.Time {
+	at := o.SigningTime
+	if at.IsZero() {
+		at = timeNow()
+	}
+	return at.UTC().Truncate(time.Second)
+}
+
 func (o *Options) hash() crypto.Hash {
 	if o.Hash == 0 {
 		return crypto.SHA256
 	}
 	return o.Hash
+}
+
+// checkEnvelopedSize refuses content over MaxEnvelopedSize.
+func checkEnvelopedSize(content []byte) error {
+	if len(content) > MaxEnvelopedSize {
+		return fmt.Errorf("cades: enveloping content over %d bytes: %w", MaxEnvelopedSize, ErrTooLarge)
+	}
+	return nil
 }
 
 // digestContent reads r once and returns its digest, or (enveloping) the
@@ -141,8 +159,8 @@ func digestContent(ctx context.Context, r io.Reader, h crypto.Hash, envelop bool
 		if err != nil {
 			return nil, nil, fmt.Errorf("cades: reading content: %w", err)
 		}
-		if len(content) > MaxEnvelopedSize {
-			return nil, nil, fmt.Errorf("cades: enveloping content over %d bytes: %w", MaxEnvelopedSize, ErrTooLarge)
+		if err := checkEnvelopedSize(content); err != nil {
+			return nil, nil, err
 		}
 		d := h.New()
 		d.Write(content)
@@ -208,14 +226,13 @@ func Prepare(ctx context.Context, r io.Reader, cert *x509.Certificate, chain []*
 	if !h.Available() {
 		return nil, fmt.Errorf("cades: hash %v: %w", h, ErrBadOptions)
 	}
-	at := opts.SigningTime
-	if at.IsZero() {
-		at = timeNow()
-	}
-	at = at.UTC().Truncate(time.Second)
+	at := opts.signingTime()
 	var digest, content []byte
-	if dr, ok := r.(digestReader); ok && !opts.Enveloping {
-		digest = dr.digest
+	if dr, ok := r.(digestReader); ok {
+		digest, content = dr.digest, dr.content
+		if err := checkEnvelopedSize(content); err != nil {
+			return nil, err
+		}
 	} else if digest, content, err = digestContent(ctx, r, h, opts.Enveloping); err != nil {
 		return nil, err
 	}

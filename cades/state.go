@@ -30,7 +30,7 @@ var modeNames = map[mode]string{modeNew: "", modeParallel: "parallel", modeCount
 var hashByName = map[string]crypto.Hash{}
 
 func init() {
-	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA3_256, crypto.SHA3_384, crypto.SHA3_512} {
+	for _, h := range signingHashes {
 		hashByName[h.String()] = h
 	}
 }

@@ -122,6 +122,14 @@ func (k *KeyPair) CertificateRequest(ctx context.Context, opts CSROptions) ([]by
 		}
 		attrs = append(attrs, CSRAttribute{Type: oidExtensionRequest, Values: [][]byte{exts}})
 	}
+	for _, a := range attrs {
+		for _, v := range a.Values {
+			var rv asn1.RawValue
+			if rest, err := asn1.Unmarshal(v, &rv); err != nil || len(rest) != 0 {
+				return nil, fmt.Errorf("%w: attribute %v holds a value that is not one DER element", ErrBadCSR, a.Type)
+			}
+		}
+	}
 	var info cryptobyte.Builder
 	info.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1Int64(0)
@@ -136,14 +144,6 @@ func (k *KeyPair) CertificateRequest(ctx context.Context, opts CSROptions) ([]by
 	tbs, err := info.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadCSR, err)
-	}
-	for _, a := range attrs {
-		for _, v := range a.Values {
-			var rv asn1.RawValue
-			if rest, err := asn1.Unmarshal(v, &rv); err != nil || len(rest) != 0 {
-				return nil, fmt.Errorf("%w: attribute %v holds a value that is not one DER element", ErrBadCSR, a.Type)
-			}
-		}
 	}
 	hh := h.New()
 	hh.Write(tbs)

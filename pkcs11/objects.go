@@ -1,8 +1,6 @@
 package pkcs11
 
 import (
-	"github.com/kyso-vn/kyso/internal/certparse"
-
 	"bytes"
 	"context"
 	"crypto"
@@ -19,6 +17,7 @@ import (
 
 	p11 "github.com/miekg/pkcs11"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/signer"
 )
 

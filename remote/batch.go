@@ -92,6 +92,15 @@ func checkBatch(digests [][]byte, opts crypto.SignerOpts, max int) error {
 	return nil
 }
 
+// signOne signs one digest with s as a batch of one.
+func signOne(ctx context.Context, s BatchSigner, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	sigs, err := s.SignDigests(ctx, [][]byte{digest}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return sigs[0], nil
+}
+
 // Sequential makes a BatchSigner of any signer.Signer by signing the
 // digests one after the other (with a software key or a token that is
 // what batch signing amounts to).

@@ -216,13 +216,9 @@ func (c *CSCClient) tokenURL(ctx context.Context) (string, error) {
 	if c.cfg.TokenURL != "" {
 		return c.cfg.TokenURL, nil
 	}
-	var info CSCInfo
-	status, body, hdr, err := postJSON(ctx, c.hc, c.base+"/info", nil, map[string]any{}, &info)
+	info, err := c.Info(ctx)
 	if err != nil {
-		return "", fmt.Errorf("remote: csc info: %w", err)
-	}
-	if status/100 != 2 {
-		return "", cscError("info", status, body, hdr)
+		return "", err
 	}
 	if info.OAuth2 == "" {
 		return "", fmt.Errorf("remote: csc: %w: the service announces no oauth2 base URI; set TokenURL", ErrProtocol)
@@ -239,22 +235,7 @@ func (c *CSCClient) postForm(ctx context.Context, u string, out any) (int, []byt
 	}
 	req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	var buf strings.Builder
-	if _, err := copyLimited(&buf, resp.Body); err != nil {
-		return resp.StatusCode, nil, resp.Header, err
-	}
-	data := []byte(buf.String())
-	if resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, data, resp.Header, fmt.Errorf("%w: %v", ErrProtocol, err)
-		}
-	}
-	return resp.StatusCode, data, resp.Header, nil
+	return doJSON(c.hc, req, out)
 }
 
 // CSCInfo is the answer of the info method.
@@ -457,7 +438,7 @@ func (c *CSCClient) Authorize(ctx context.Context, cr *Credential, hashes [][]by
 	in := map[string]any{"credentialID": cr.ID, "numSignatures": n}
 	if len(hashes) > 0 {
 		in["hashes"] = b64All(hashes)
-		in["hashAlgorithmOID"] = hashOIDs[h]
+		in["hashAlgorithmOID"] = hashOIDs[h].String()
 	}
 	ad := a.authData(cr)
 	if ad == nil && cr.AuthMode == "explicit" {
@@ -619,22 +600,23 @@ func b64All(hs [][]byte) []string {
 	return out
 }
 
-// Object identifiers used by the CSC API (dotted strings).
-var hashOIDs = map[crypto.Hash]string{
-	crypto.SHA1:     "1.3.14.3.2.26",
-	crypto.SHA256:   "2.16.840.1.101.3.4.2.1",
-	crypto.SHA384:   "2.16.840.1.101.3.4.2.2",
-	crypto.SHA512:   "2.16.840.1.101.3.4.2.3",
-	crypto.SHA3_256: "2.16.840.1.101.3.4.2.8",
-	crypto.SHA3_384: "2.16.840.1.101.3.4.2.9",
-	crypto.SHA3_512: "2.16.840.1.101.3.4.2.10",
+// Object identifiers used by the CSC API (sent as dotted strings).
+var hashOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
+	crypto.SHA1:     {1, 3, 14, 3, 2, 26},
+	crypto.SHA256:   {2, 16, 840, 1, 101, 3, 4, 2, 1},
+	crypto.SHA384:   {2, 16, 840, 1, 101, 3, 4, 2, 2},
+	crypto.SHA512:   {2, 16, 840, 1, 101, 3, 4, 2, 3},
+	crypto.SHA3_256: {2, 16, 840, 1, 101, 3, 4, 2, 8},
+	crypto.SHA3_384: {2, 16, 840, 1, 101, 3, 4, 2, 9},
+	crypto.SHA3_512: {2, 16, 840, 1, 101, 3, 4, 2, 10},
 }
+
+var oidMGF1 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
 
 const (
 	oidRSA       = "1.2.840.113549.1.1.1"
 	oidRSAPSS    = "1.2.840.113549.1.1.10"
 	oidECPublic  = "1.2.840.10045.2.1"
-	oidMGF1      = "1.2.840.113549.1.1.8"
 	oidSHA256RSA = "1.2.840.113549.1.1.11"
 )
 
@@ -659,7 +641,7 @@ func signAlgorithm(cr *Credential, opts crypto.SignerOpts) (algo, params, hashOI
 		return "", "", "", fmt.Errorf("remote: %w: no hash given", signer.ErrUnsupportedAlgorithm)
 	}
 	h := opts.HashFunc()
-	hashOID = hashOIDs[h]
+	hashOID = hashOIDs[h].String()
 	if hashOID == "" {
 		return "", "", "", fmt.Errorf("remote: %w: hash %v", signer.ErrUnsupportedAlgorithm, h)
 	}
@@ -706,12 +688,7 @@ func signAlgorithm(cr *Credential, opts crypto.SignerOpts) (algo, params, hashOI
 // for hash h, MGF1 with h, and the salt length of opts (the hash size when
 // it is automatic or "equals hash").
 func pssParams(h crypto.Hash, o *rsa.PSSOptions) (string, error) {
-	hashOID, err := parseOID(hashOIDs[h])
-	if err != nil {
-		return "", err
-	}
-	mgfOID, _ := parseOID(oidMGF1)
-	hashAlg := pkix.AlgorithmIdentifier{Algorithm: hashOID, Parameters: asn1.NullRawValue}
+	hashAlg := pkix.AlgorithmIdentifier{Algorithm: hashOIDs[h], Parameters: asn1.NullRawValue}
 	hashDER, err := asn1.Marshal(hashAlg)
 	if err != nil {
 		return "", err
@@ -727,25 +704,13 @@ func pssParams(h crypto.Hash, o *rsa.PSSOptions) (string, error) {
 	}
 	der, err := asn1.Marshal(params{
 		Hash: hashAlg,
-		MGF:  pkix.AlgorithmIdentifier{Algorithm: mgfOID, Parameters: asn1.RawValue{FullBytes: hashDER}},
+		MGF:  pkix.AlgorithmIdentifier{Algorithm: oidMGF1, Parameters: asn1.RawValue{FullBytes: hashDER}},
 		Salt: salt,
 	})
 	if err != nil {
 		return "", err
 	}
 	return base64.StdEncoding.EncodeToString(der), nil
-}
-
-func parseOID(s string) (asn1.ObjectIdentifier, error) {
-	var oid asn1.ObjectIdentifier
-	for _, part := range strings.Split(s, ".") {
-		var n int
-		if _, err := fmt.Sscanf(part, "%d", &n); err != nil {
-			return nil, fmt.Errorf("remote: bad OID %q", s)
-		}
-		oid = append(oid, n)
-	}
-	return oid, nil
 }
 
 // CSCSigner is a credential of a CSC service as a signer.Signer and a
@@ -814,11 +779,7 @@ func (s *CSCSigner) MaxBatch() int { return s.cr.Multisign }
 
 // SignDigest signs one digest: a batch of one.
 func (s *CSCSigner) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	sigs, err := s.SignDigests(ctx, [][]byte{digest}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sigs[0], nil
+	return signOne(ctx, s, digest, opts)
 }
 
 // SignDigests signs all digests under one authorization: one

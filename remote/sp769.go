@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -101,6 +102,21 @@ type sp769Status struct {
 	Data       json.RawMessage `json:"data"`
 }
 
+// ok reports whether status_code says success: absent, 200 or 0.
+func (st sp769Status) ok() bool {
+	return st.StatusCode == "" || st.StatusCode == "200" || st.StatusCode == "0"
+}
+
+// decodeStatus reads the status envelope of an answer or a call-back,
+// keeping status_code as the service wrote it.
+func decodeStatus(body []byte) (sp769Status, error) {
+	var st sp769Status
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&st)
+	return st, err
+}
+
 // Messages of the sp769 services that public clients act on.
 const (
 	// SP769WaitMessage is SmartCA's message for "the user has not
@@ -154,7 +170,6 @@ func sp769Error(op string, httpStatus int, st sp769Status, hdr http.Header) *Err
 
 // post sends in to path and decodes the envelope, returning its data.
 func (c *SP769Client) post(ctx context.Context, op, path string, in any) (*sp769Status, error) {
-	var st sp769Status
 	status, body, hdr, err := postJSON(ctx, c.hc, c.base+"/"+path, nil, in, nil)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -162,15 +177,14 @@ func (c *SP769Client) post(ctx context.Context, op, path string, in any) (*sp769
 		}
 		return nil, fmt.Errorf("remote: sp769 %s: %w", op, err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if derr := dec.Decode(&st); derr != nil {
+	st, derr := decodeStatus(body)
+	if derr != nil {
 		if status/100 != 2 {
 			return nil, sp769Error(op, status, sp769Status{Message: http.StatusText(status)}, hdr)
 		}
 		return nil, fmt.Errorf("remote: sp769 %s: %w: %v", op, ErrProtocol, derr)
 	}
-	if status/100 != 2 || (st.StatusCode != "" && st.StatusCode != "200" && st.StatusCode != "0") {
+	if status/100 != 2 || !st.ok() {
 		return nil, sp769Error(op, status, st, hdr)
 	}
 	return &st, nil
@@ -388,7 +402,7 @@ func (c *SP769Client) Sign(ctx context.Context, r SP769SignRequest) ([]SignedFil
 				return nil, waitError("sp769", "sign", ctx.Err())
 			case s := <-wait:
 				got = &s
-				if s.StatusCode != "" && s.StatusCode != "200" && s.StatusCode != "0" {
+				if !s.ok() {
 					return nil, sp769Error("callback", 0, s, nil)
 				}
 			case <-time.After(c.cfg.PollInterval):
@@ -504,10 +518,8 @@ func (h *SP769Callbacks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var st sp769Status
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	if err := dec.Decode(&st); err != nil {
+	st, err := decodeStatus(body)
+	if err != nil {
 		http.Error(w, "malformed call-back", http.StatusBadRequest)
 		return
 	}
@@ -586,11 +598,7 @@ func (s *SP769Signer) Chain() []*x509.Certificate {
 
 // SignDigest signs one digest: a batch of one.
 func (s *SP769Signer) SignDigest(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	sigs, err := s.SignDigests(ctx, [][]byte{digest}, opts)
-	if err != nil {
-		return nil, err
-	}
-	return sigs[0], nil
+	return signOne(ctx, s, digest, opts)
 }
 
 // SignDigests sends one sign request with a sign_files entry per digest

@@ -60,6 +60,12 @@ func postJSON(ctx context.Context, hc *http.Client, url string, hdr http.Header,
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
+	return doJSON(hc, req, out)
+}
+
+// doJSON sends req and reads the answer (at most maxResponse bytes),
+// decoding a non-empty 2xx body into out, as postJSON describes.
+func doJSON(hc *http.Client, req *http.Request, out any) (int, []byte, http.Header, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, nil, nil, err
@@ -125,13 +131,4 @@ func normalizeECDSA(pub crypto.PublicKey, sig []byte) []byte {
 		return sig
 	}
 	return der
-}
-
-// copyLimited copies at most maxResponse bytes from r to w.
-func copyLimited(w io.Writer, r io.Reader) (int64, error) {
-	n, err := io.Copy(w, io.LimitReader(r, maxResponse+1))
-	if err == nil && n > maxResponse {
-		err = fmt.Errorf("%w: answer over %d bytes", ErrProtocol, maxResponse)
-	}
-	return n, err
 }

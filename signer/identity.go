@@ -130,30 +130,29 @@ func ParseIdentity(name pkix.Name) Identity {
 	for _, atv := range nameAttributes(name) {
 		v := norm.NFC.String(attrString(atv.Value))
 		t := atv.Type
-		switch {
-		case t.Equal(oidCommonName):
-			setFirst(&id.CommonName, v)
-		case t.Equal(oidOrganization):
-			setFirst(&id.Organization, v)
-		case t.Equal(oidTitle):
-			setFirst(&id.Title, v)
-		case t.Equal(oidProvince), t.Equal(oidLocality), t.Equal(oidOrgUnit):
-			// Old CA2 certificates put the tax code in the province
-			// (ST=MST:0106054453); others an identifier in L or OU. Such
-			// a value is an identifier, not a place or unit.
+		// Old CA2 certificates put the tax code in the province
+		// (ST=MST:0106054453); others an identifier in L or OU. Such a
+		// value is an identifier, not a place or unit.
+		if t.Equal(oidProvince) || t.Equal(oidLocality) || t.Equal(oidOrgUnit) {
 			if x, ok := knownUIDForm(v); ok {
 				x.Attribute = t
 				id.IDs = append(id.IDs, x)
 				continue
 			}
-			switch {
-			case t.Equal(oidProvince):
-				setFirst(&id.Province, v)
-			case t.Equal(oidLocality):
-				setFirst(&id.Locality, v)
-			default:
-				id.OrganizationalUnits = append(id.OrganizationalUnits, v)
-			}
+		}
+		switch {
+		case t.Equal(oidCommonName):
+			setFirst(&id.CommonName, v)
+		case t.Equal(oidOrganization):
+			setFirst(&id.Organization, v)
+		case t.Equal(oidOrgUnit):
+			id.OrganizationalUnits = append(id.OrganizationalUnits, v)
+		case t.Equal(oidTitle):
+			setFirst(&id.Title, v)
+		case t.Equal(oidLocality):
+			setFirst(&id.Locality, v)
+		case t.Equal(oidProvince):
+			setFirst(&id.Province, v)
 		case t.Equal(oidStreet):
 			setFirst(&id.Street, v)
 		case t.Equal(oidCountry):

@@ -90,12 +90,14 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 	if err := checkPKCS12Work(data, 0); err != nil {
 		return nil, err
 	}
+	der := data // what DecodeChain read: data, or its DER form
 	key, cert, cas, err := pkcs12.DecodeChain(data, password)
 	if err != nil && strings.Contains(err.Error(), "asn1:") {
 		// Perhaps BER, as BouncyCastle and EJBCA write it.
-		der, berErr := pkcs12FromBER(data, password)
+		b, berErr := pkcs12FromBER(data, password)
 		switch {
 		case berErr == nil:
+			der = b
 			key, cert, cas, err = pkcs12.DecodeChain(der, password)
 		case !errors.Is(berErr, errBER):
 			return nil, berErr
@@ -106,7 +108,7 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 		// negative serials. Legacy files (3DES/RC2, SHA-1 MAC, as the
 		// Vietnamese CA tools export them) are read again without that
 		// step; other files get ErrNegativeSerial with the way out.
-		if s, lerr := loadLegacyPKCS12(data, password, opts); lerr == nil {
+		if s, lerr := loadLegacyPKCS12(der, password, opts); lerr == nil {
 			return s, nil
 		}
 	}
@@ -120,14 +122,10 @@ func LoadPKCS12(data []byte, password string, opts ...Option) (Signer, error) {
 	return assemble(k, append([]*x509.Certificate{cert}, cas...), opts)
 }
 
-// loadLegacyPKCS12 reads a legacy PKCS#12 file (MAC checked by
+// loadLegacyPKCS12 reads a legacy PKCS#12 file in DER (MAC checked by
 // golang.org/x/crypto/pkcs12) whose certificates are parsed by
 // internal/certparse, so that negative serial numbers load.
-func loadLegacyPKCS12(data []byte, password string, opts []Option) (Signer, error) {
-	der := data
-	if b, err := pkcs12FromBER(data, password); err == nil {
-		der = b
-	}
+func loadLegacyPKCS12(der []byte, password string, opts []Option) (Signer, error) {
 	blocks, err := legacypkcs12.ToPEM(der, password)
 	if err != nil {
 		return nil, err

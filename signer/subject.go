@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -30,37 +31,30 @@ type NameAttribute struct {
 // subjectKeys are the attribute keys ParseSubject accepts (upper-cased),
 // with the ASN.1 string type MarshalSubject writes for them.
 var subjectKeys = map[string]asn1.ObjectIdentifier{
-	"CN":                     {2, 5, 4, 3},
-	"SN":                     {2, 5, 4, 4},
-	"SURNAME":                {2, 5, 4, 4},
-	"SERIALNUMBER":           {2, 5, 4, 5},
-	"C":                      {2, 5, 4, 6},
-	"L":                      {2, 5, 4, 7},
-	"ST":                     {2, 5, 4, 8},
-	"S":                      {2, 5, 4, 8},
-	"STREET":                 {2, 5, 4, 9},
-	"O":                      {2, 5, 4, 10},
-	"OU":                     {2, 5, 4, 11},
-	"T":                      {2, 5, 4, 12},
-	"TITLE":                  {2, 5, 4, 12},
-	"POSTALCODE":             {2, 5, 4, 17},
-	"G":                      {2, 5, 4, 42},
-	"GN":                     {2, 5, 4, 42},
-	"GIVENNAME":              {2, 5, 4, 42},
-	"ORGANIZATIONIDENTIFIER": {2, 5, 4, 97},
-	"UID":                    {0, 9, 2342, 19200300, 100, 1, 1},
-	"DC":                     {0, 9, 2342, 19200300, 100, 1, 25},
-	"E":                      {1, 2, 840, 113549, 1, 9, 1},
-	"EMAIL":                  {1, 2, 840, 113549, 1, 9, 1},
-	"EMAILADDRESS":           {1, 2, 840, 113549, 1, 9, 1},
+	"CN":                     oidCommonName,
+	"SN":                     oidSurname,
+	"SURNAME":                oidSurname,
+	"SERIALNUMBER":           OIDSerialNumber,
+	"C":                      oidCountry,
+	"L":                      oidLocality,
+	"ST":                     oidProvince,
+	"S":                      oidProvince,
+	"STREET":                 oidStreet,
+	"O":                      oidOrganization,
+	"OU":                     oidOrgUnit,
+	"T":                      oidTitle,
+	"TITLE":                  oidTitle,
+	"POSTALCODE":             oidPostalCode,
+	"G":                      oidGivenName,
+	"GN":                     oidGivenName,
+	"GIVENNAME":              oidGivenName,
+	"ORGANIZATIONIDENTIFIER": OIDOrganizationIdentifier,
+	"UID":                    OIDUserID,
+	"DC":                     oidDomainComp,
+	"E":                      oidEmailAddress,
+	"EMAIL":                  oidEmailAddress,
+	"EMAILADDRESS":           oidEmailAddress,
 }
-
-var (
-	oidSubjCountry = asn1.ObjectIdentifier{2, 5, 4, 6}
-	oidSubjSerial  = asn1.ObjectIdentifier{2, 5, 4, 5}
-	oidSubjEmail   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
-	oidSubjDC      = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}
-)
 
 // maxSubjectValue bounds one attribute value (in bytes); RFC 5280's upper
 // bounds are smaller, but Vietnamese CAs exceed them for company names.
@@ -177,7 +171,7 @@ func subjectKey(key string) (asn1.ObjectIdentifier, error) {
 		return nil, fmt.Errorf("%w: empty attribute key", ErrBadSubject)
 	}
 	if oid, ok := subjectKeys[strings.ToUpper(key)]; ok {
-		return oid, nil
+		return slices.Clone(oid), nil // the caller may change it
 	}
 	dotted := key
 	if len(key) > 4 && strings.EqualFold(key[:4], "OID.") {
@@ -222,15 +216,15 @@ func checkNameValue(a NameAttribute) error {
 		return fmt.Errorf("%w: value of %s is not UTF-8 text", ErrBadSubject, a.Type)
 	}
 	switch {
-	case a.Type.Equal(oidSubjCountry):
+	case a.Type.Equal(oidCountry):
 		if len(v) != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z' {
 			return fmt.Errorf("%w: country %q must be two capital letters (VN)", ErrBadSubject, v)
 		}
-	case a.Type.Equal(oidSubjSerial):
+	case a.Type.Equal(OIDSerialNumber):
 		if !isPrintable(v) {
 			return fmt.Errorf("%w: serialNumber %q must be PrintableString (letters, digits, space, '()+,-./:=?)", ErrBadSubject, v)
 		}
-	case a.Type.Equal(oidSubjEmail), a.Type.Equal(oidSubjDC):
+	case a.Type.Equal(oidEmailAddress), a.Type.Equal(oidDomainComp):
 		for _, r := range v {
 			if r >= utf8.RuneSelf {
 				return fmt.Errorf("%w: %s %q must be ASCII", ErrBadSubject, a.Type, v)
@@ -281,9 +275,9 @@ func MarshalSubject(attrs []NameAttribute) ([]byte, error) {
 			}
 			tag := cbasn1.UTF8String
 			switch {
-			case a.Type.Equal(oidSubjCountry), a.Type.Equal(oidSubjSerial):
+			case a.Type.Equal(oidCountry), a.Type.Equal(OIDSerialNumber):
 				tag = cbasn1.PrintableString
-			case a.Type.Equal(oidSubjEmail), a.Type.Equal(oidSubjDC):
+			case a.Type.Equal(oidEmailAddress), a.Type.Equal(oidDomainComp):
 				tag = cbasn1.IA5String
 			}
 			b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {

@@ -1,8 +1,6 @@
 package simpki
 
 import (
-	"github.com/kyso-vn/kyso/internal/certparse"
-
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -16,6 +14,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/kyso-vn/kyso/internal/certparse"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
 )

@@ -1,8 +1,6 @@
 package wire
 
 import (
-	"github.com/kyso-vn/kyso/internal/certparse"
-
 	"bytes"
 	"context"
 	"crypto"
@@ -18,6 +16,8 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/russellhaering/goxmldsig/etreeutils"
+
+	"github.com/kyso-vn/kyso/internal/certparse"
 )
 
 // XML-DSig algorithm identifiers used for AP request signatures.
