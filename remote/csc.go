@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 )
 
@@ -583,7 +584,7 @@ func checkSignatures(api string, cert *x509.Certificate, hashes [][]byte, opts c
 		if err != nil {
 			return nil, fmt.Errorf("remote: %s: %w: signature %d is not base64: %v", api, ErrProtocol, i, err)
 		}
-		sig = normalizeECDSA(cert.PublicKey, sig)
+		sig = cms.NormalizeSignature(cert.PublicKey, sig)
 		if err := signer.CheckSignature(cert.PublicKey, hashes[i], opts, sig); err != nil {
 			return nil, fmt.Errorf("remote: %s: signature %d of %d: %w", api, i+1, len(b64), err)
 		}

@@ -3,13 +3,9 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"encoding/asn1"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"strconv"
 	"time"
@@ -107,28 +103,4 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
-}
-
-// normalizeECDSA returns an ECDSA signature as ASN.1 DER: services return
-// either DER or the fixed-size r||s form.
-func normalizeECDSA(pub crypto.PublicKey, sig []byte) []byte {
-	k, ok := pub.(*ecdsa.PublicKey)
-	if !ok {
-		return sig
-	}
-	n := (k.Curve.Params().BitSize + 7) / 8
-	if len(sig) != 2*n {
-		return sig
-	}
-	var rs struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(sig, &rs); err == nil && len(rest) == 0 {
-		return sig // already DER (a DER signature can have exactly 2n bytes)
-	}
-	rs.R = new(big.Int).SetBytes(sig[:n])
-	rs.S = new(big.Int).SetBytes(sig[n:])
-	der, err := asn1.Marshal(rs)
-	if err != nil {
-		return sig
-	}
-	return der
 }

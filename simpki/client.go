@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,6 +20,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/kyso-vn/kyso/internal/certparse"
+	"github.com/kyso-vn/kyso/internal/cms"
 	"github.com/kyso-vn/kyso/signer"
 	"github.com/kyso-vn/kyso/simpki/internal/wire"
 )
@@ -724,7 +722,7 @@ func (c *Client) finish(req *Request, tx *transaction, sig *wire.Signature, form
 			out.Certificate = cert
 		}
 		if out.Certificate != nil {
-			raw = normalizeECDSA(out.Certificate.PublicKey, raw)
+			raw = cms.NormalizeSignature(out.Certificate.PublicKey, raw)
 			if err := signer.CheckSignature(out.Certificate.PublicKey, req.Digest, req.Hash, raw); err != nil {
 				return nil, fmt.Errorf("%w: %w [transaction %s]", ErrProtocol, err, tx.msspTransID)
 			}
@@ -760,7 +758,7 @@ func (c *Client) finish(req *Request, tx *transaction, sig *wire.Signature, form
 			out.Chain = append(out.Chain, x)
 		}
 	}
-	s := normalizeECDSA(cert.PublicKey, cs.Signature)
+	s := cms.NormalizeSignature(cert.PublicKey, cs.Signature)
 	if cs.SignedAttrs == nil {
 		if err := signer.CheckSignature(cert.PublicKey, req.Digest, req.Hash, s); err != nil {
 			return nil, fmt.Errorf("%w: the MSSP's CMS: %w [transaction %s]", ErrProtocol, err, tx.msspTransID)
@@ -779,25 +777,4 @@ func (c *Client) finish(req *Request, tx *transaction, sig *wire.Signature, form
 	}
 	out.Verified = true
 	return out, nil
-}
-
-// normalizeECDSA turns an r‖s ECDSA signature into DER; anything else is
-// returned unchanged.
-func normalizeECDSA(pub crypto.PublicKey, sig []byte) []byte {
-	k, ok := pub.(*ecdsa.PublicKey)
-	if !ok {
-		return sig
-	}
-	size := (k.Curve.Params().BitSize + 7) / 8
-	if len(sig) != 2*size {
-		return sig
-	}
-	var v struct{ R, S *big.Int }
-	if rest, err := asn1.Unmarshal(sig, &v); err == nil && len(rest) == 0 {
-		return sig
-	}
-	if der, ok := wire.ECDSARawToDER(sig, size); ok {
-		return der
-	}
-	return sig
 }

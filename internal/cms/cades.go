@@ -259,7 +259,7 @@ func (p *Prepared) FinishSignerInfo(sig []byte) ([]byte, error) {
 	if len(sig) == 0 {
 		return nil, fmt.Errorf("cms: finish: empty signature: %w", signer.ErrBadSignature)
 	}
-	sig = normalizeSignature(p.cert.PublicKey, sig)
+	sig = NormalizeSignature(p.cert.PublicKey, sig)
 	if err := signer.CheckSignature(p.cert.PublicKey, p.digest, p.SignerOpts(), sig); err != nil {
 		return nil, fmt.Errorf("cms: finish countersignature for %q: %w", p.cert.Subject.CommonName, err)
 	}

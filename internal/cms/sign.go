@@ -219,7 +219,7 @@ func (p *Prepared) Finish(sig []byte) ([]byte, error) {
 
 // finishRaw checks and embeds a raw signature value.
 func (p *Prepared) finishRaw(sig []byte) ([]byte, error) {
-	sig = normalizeSignature(p.cert.PublicKey, sig)
+	sig = NormalizeSignature(p.cert.PublicKey, sig)
 	if err := signer.CheckSignature(p.cert.PublicKey, p.digest, p.SignerOpts(), sig); err != nil {
 		return nil, fmt.Errorf("cms: finish: signature for %q: %w", p.cert.Subject.CommonName, err)
 	}
@@ -268,9 +268,10 @@ func (p *Prepared) finishFromCMS(der []byte) ([]byte, error) {
 	return append([]byte(nil), toDER(der)...), nil
 }
 
-// normalizeSignature converts a raw r‖s ECDSA signature to ASN.1 DER; other
-// signatures are returned unchanged.
-func normalizeSignature(pub crypto.PublicKey, sig []byte) []byte {
+// NormalizeSignature converts a raw r‖s ECDSA signature (what PKCS#11,
+// MSSPs and remote signing services may return) to ASN.1 DER; DER ECDSA and
+// other signatures are returned unchanged.
+func NormalizeSignature(pub crypto.PublicKey, sig []byte) []byte {
 	k, ok := pub.(*ecdsa.PublicKey)
 	if !ok {
 		return sig

@@ -269,15 +269,3 @@ func ecdsaDERToRaw(der []byte, size int) ([]byte, error) {
 	v.S.FillBytes(out[size:])
 	return out, nil
 }
-
-// ECDSARawToDER converts an r‖s ECDSA signature of a key of size bytes to
-// ASN.1 DER. It reports false when raw does not have that shape.
-func ECDSARawToDER(raw []byte, size int) ([]byte, bool) {
-	if len(raw) != 2*size {
-		return nil, false
-	}
-	r := new(big.Int).SetBytes(raw[:size])
-	s := new(big.Int).SetBytes(raw[size:])
-	der, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
-	return der, err == nil
-}
