@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"hash"
@@ -18,26 +17,14 @@ import (
 )
 
 // parse parses a .p7s (DER, BER or a PEM "PKCS7"/"CMS" block), mapping
-// errors to ErrMalformed. It returns the bytes parsed too (derOf(p7s)).
+// errors to ErrMalformed. It returns the bytes parsed too (cms.UnPEM(p7s)).
 func parse(p7s []byte) (*cms.SignedData, []byte, error) {
-	der := derOf(p7s)
+	der := cms.UnPEM(p7s)
 	sd, err := cms.Parse(der)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return sd, der, nil
-}
-
-// derOf returns the DER of a PEM "PKCS7" or "CMS" block, or b unchanged.
-func derOf(b []byte) []byte {
-	t := bytes.TrimLeft(b, " \t\r\n")
-	if !bytes.HasPrefix(t, []byte("-----BEGIN ")) {
-		return b
-	}
-	if blk, _ := pem.Decode(t); blk != nil && (blk.Type == "PKCS7" || blk.Type == "CMS") {
-		return blk.Bytes
-	}
-	return b
 }
 
 // Detached reports whether the .p7s p7s is detached (holds no content).

@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -42,19 +41,6 @@ func IsCMS(head []byte) bool {
 	}
 	oid := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}
 	return len(head) >= i+len(oid) && bytes.Equal(head[i:i+len(oid)], oid)
-}
-
-// unPEMCMS returns the DER of a PEM "PKCS7" or "CMS" block, or b unchanged.
-func unPEMCMS(b []byte) []byte {
-	t := bytes.TrimLeft(b, " \t\r\n")
-	if !bytes.HasPrefix(t, []byte("-----BEGIN ")) {
-		return b
-	}
-	blk, _ := pem.Decode(t)
-	if blk == nil || (blk.Type != "PKCS7" && blk.Type != "CMS") {
-		return b
-	}
-	return blk.Bytes
 }
 
 // CMSVerifier verifies a CMS/CAdES signature file on its own (through

@@ -209,7 +209,7 @@ func addAdbeRevocation(ev *Evidence, der []byte) error {
 // an error; the error is for an unreadable content stream or cancellation.
 func (v *Validator) VerifyDetached(ctx context.Context, signature []byte, content io.Reader) (*Report, error) {
 	rep := v.NewReport("CMS")
-	sd, err := cms.Parse(unPEMCMS(signature))
+	sd, err := cms.Parse(cms.UnPEM(signature))
 	if err != nil {
 		rep.Signatures = append(rep.Signatures, v.Validate(ctx, &Evidence{Format: "CMS", FormatErr: err}))
 		return rep, nil

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"time"
@@ -425,4 +426,18 @@ func (sd *SignedData) SignerCertificate(si *SignerInfo) (*x509.Certificate, erro
 // the key pub (a crypto.Hash, or *rsa.PSSOptions).
 func (si *SignerInfo) SignerOpts(pub crypto.PublicKey) (crypto.SignerOpts, error) {
 	return signerOptsFor(si.SignatureAlgorithm, si.Hash, pub)
+}
+
+// UnPEM returns the DER of a .p7s/.p7m written as PEM (a "PKCS7" or "CMS"
+// block, as openssl writes with -outform PEM); any other input is returned
+// as it is, for Parse to judge.
+func UnPEM(b []byte) []byte {
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if !bytes.HasPrefix(t, []byte("-----BEGIN ")) {
+		return b
+	}
+	if blk, _ := pem.Decode(t); blk != nil && (blk.Type == "PKCS7" || blk.Type == "CMS") {
+		return blk.Bytes
+	}
+	return b
 }
