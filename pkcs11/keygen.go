@@ -37,7 +37,14 @@ var ErrBadKeyType = errors.New("pkcs11: unknown key type (want rsa-2048, rsa-307
 // ParseKeyType reads "rsa-2048", "rsa-3072", "ec-p256" or "ec-p384"
 // (case-insensitive; "rsa2048", "p256", "ecdsa-p256" are accepted too).
 func ParseKeyType(s string) (KeyType, error) {
-	k := strings.NewReplacer("-", "", "_", "", "ecdsa", "", "ec", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	k := strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	// "ec-p256", "ecdsa-p384": the family prefix is optional (and "secp…"
+	// keeps its "ec").
+	if t, ok := strings.CutPrefix(k, "ecdsa"); ok {
+		k = t
+	} else if t, ok := strings.CutPrefix(k, "ec"); ok {
+		k = t
+	}
 	switch k {
 	case "rsa2048":
 		return RSA2048, nil
