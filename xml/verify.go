@@ -725,20 +725,8 @@ func (v *verifier) digestPipeline(p *refPlan, c Canonicalizer, ref Reference) Re
 	var octets []byte
 	if p.textFirst {
 		var b strings.Builder
-		var walk func(*Node)
-		walk = func(e *Node) {
-			for n := e.first; n != nil; n = n.next {
-				switch {
-				case n == c.Exclude:
-				case n.kind == TextNode:
-					b.WriteString(n.data)
-				case n.kind == ElementNode:
-					walk(n)
-				}
-			}
-		}
 		if ref.Element != c.Exclude {
-			walk(ref.Element)
+			writeText(&b, ref.Element, c.Exclude)
 		}
 		if b.Len() > v.budget {
 			return fail(fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor))
