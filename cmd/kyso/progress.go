@@ -66,6 +66,30 @@ func (c *countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return n, err
 }
 
+// progressReader shows progress for f when it is big.
+func progressReader(f *os.File, stderr io.Writer, label string, quiet bool) io.Reader {
+	st, err := f.Stat()
+	if quiet || err != nil || st.Size() <= progressMin {
+		return f
+	}
+	return &countingReader{r: f, p: newProgress(stderr, label, st.Size())}
+}
+
+type countingReader struct {
+	r io.Reader
+	p *progress
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.add(n)
+	if err == io.EOF {
+		c.p.done()
+		c.p = nil
+	}
+	return n, err
+}
+
 // readFile reads a whole file, with progress when it is big.
 func readFile(path string, stderr io.Writer, quiet bool, label string) ([]byte, error) {
 	f, err := os.Open(path)

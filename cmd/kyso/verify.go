@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,11 +196,6 @@ func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, n
 		return nil, fmt.Errorf("--content: %w", err)
 	}
 	defer c.Close()
-	r := e0(stderr).progressReader(c, "kiểm tra / verifying "+filepath.Base(content), quiet)
+	r := progressReader(c, stderr, "kiểm tra / verifying "+filepath.Base(content), quiet)
 	return v.VerifyDetached(ctx, sig, r)
-}
-
-// e0 wraps stderr as an env for progressReader.
-func e0(stderr io.Writer) *env {
-	return &env{stderr: stderr, stdout: io.Discard, stdin: bytes.NewReader(nil)}
 }
