@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -104,19 +105,11 @@ func readFile(path string, stderr io.Writer, quiet bool, label string) ([]byte, 
 	if quiet || st.Size() <= progressMin {
 		return io.ReadAll(f)
 	}
-	p := newProgress(stderr, label, st.Size())
-	b := make([]byte, 0, st.Size())
-	buf := make([]byte, 1<<20)
-	for {
-		n, err := f.Read(buf)
-		b = append(b, buf[:n]...)
-		p.add(n)
-		if err == io.EOF {
-			p.done()
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	// Read straight into a buffer of the file's size (and ReadFrom's
+	// margin), through the counting reader that reports progress.
+	b := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	if _, err := b.ReadFrom(&countingReader{r: f, p: newProgress(stderr, label, st.Size())}); err != nil {
+		return nil, err
 	}
+	return b.Bytes(), nil
 }
