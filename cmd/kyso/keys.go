@@ -85,9 +85,9 @@ func (k *keyFlags) openP12(e *env) (signer.Signer, func(), error) {
 	case k.passEnv != "" && k.passFile != "":
 		return nil, nil, usagef("give --pass-env or --pass-file, not both")
 	case k.passEnv != "":
-		v, ok := os.LookupEnv(k.passEnv)
-		if !ok {
-			return nil, nil, usagef("--pass-env: environment variable %s is not set", k.passEnv)
+		v, err := envValue("pass-env", k.passEnv)
+		if err != nil {
+			return nil, nil, err
 		}
 		pass = v
 	case k.passFile != "":
@@ -176,11 +176,7 @@ func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 			fmt.Fprintln(e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
 		}
 		if k.pinEnv != "" {
-			v, ok := os.LookupEnv(k.pinEnv)
-			if !ok {
-				return "", usagef("--pin-env: environment variable %s is not set", k.pinEnv)
-			}
-			return v, nil
+			return envValue("pin-env", k.pinEnv)
 		}
 		if isTerminal(e.stdin) {
 			pin, err := e.readSecret(fmt.Sprintf("PIN cho / for %q: ", req.Token.Label))

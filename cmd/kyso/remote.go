@@ -47,6 +47,9 @@ func (k *remoteFlags) register(fs *flag.FlagSet) {
 // isRemote reports whether a remote key source was chosen.
 func (k *remoteFlags) isRemote() bool { return k.csc != "" || k.sp769 != "" }
 
+// envValue returns the value of the environment variable name that flag
+// --flagName gives ("" when name is empty), or a usage error when it is not
+// set.
 func envValue(flagName, name string) (string, error) {
 	if name == "" {
 		return "", nil

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/kyso-vn/kyso/pkcs11"
@@ -111,11 +110,7 @@ func (c *tokenCmd) open(pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
 // of standard input.
 func (c *tokenCmd) secret(flagName, env, prompt string) (string, error) {
 	if env != "" {
-		v, ok := os.LookupEnv(env)
-		if !ok {
-			return "", usagef("--%s: environment variable %s is not set", flagName, env)
-		}
-		return v, nil
+		return envValue(flagName, env)
 	}
 	if isTerminal(c.e.stdin) {
 		return c.e.readSecret(prompt)
