@@ -113,10 +113,8 @@ func (k *remoteFlags) openRemote(ctx context.Context, e *env, what string) (sign
 
 // remoteErr makes refusals of what the user typed exit with status 2.
 func remoteErr(err error) error {
-	for _, target := range []error{remote.ErrWrongCredentials, remote.ErrPINIncorrect, remote.ErrNotFound, remote.ErrAmbiguous} {
-		if errors.Is(err, target) {
-			return usageError{err}
-		}
+	if errorsIsAny(err, remote.ErrWrongCredentials, remote.ErrPINIncorrect, remote.ErrNotFound, remote.ErrAmbiguous) {
+		return usageError{err}
 	}
 	return err
 }

@@ -183,10 +183,8 @@ func isEnveloping(p7s []byte) bool {
 // classifyCAdESErr makes errors caused by the input or the options exit
 // with status 2.
 func classifyCAdESErr(err error) error {
-	for _, target := range []error{cades.ErrMalformed, cades.ErrBadOptions, cades.ErrTooLarge, cades.ErrContentMismatch} {
-		if errors.Is(err, target) {
-			return usageError{err}
-		}
+	if errorsIsAny(err, cades.ErrMalformed, cades.ErrBadOptions, cades.ErrTooLarge, cades.ErrContentMismatch) {
+		return usageError{err}
 	}
 	var u usageError
 	if errors.As(err, &u) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -165,15 +164,6 @@ func tokenErr(err error) error {
 		return inputErr(err)
 	}
 	return err
-}
-
-func errorsIsAny(err error, targets ...error) bool {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return true
-		}
-	}
-	return false
 }
 
 // nameOf parses a DER name (one MarshalSubject wrote).
