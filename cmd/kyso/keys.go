@@ -120,16 +120,10 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	if k.token == "" && k.serial == "" {
 		return nil, nil, usagef("--pkcs11 needs --token LABEL or --serial SERIAL")
 	}
-	mod, err := pkcs11.Open(k.module)
+	tok, release, err := openToken(k.module, k.token, k.serial, k.pinFunc(e))
 	if err != nil {
-		return nil, nil, inputErr(err)
+		return nil, nil, err
 	}
-	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: k.token, Serial: k.serial}, pkcs11.Options{PIN: k.pinFunc(e)})
-	if err != nil {
-		mod.Close()
-		return nil, nil, inputErr(err)
-	}
-	release := func() { tok.Close(); mod.Close() }
 	certs, err := tok.Certificates(ctx)
 	if err != nil {
 		release()

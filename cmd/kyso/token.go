@@ -92,11 +92,17 @@ func (c *tokenCmd) parse(fs *flag.FlagSet, args []string, synopsis string) error
 
 // open loads the module and selects the token.
 func (c *tokenCmd) open(pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
-	mod, err := pkcs11.Open(c.module)
+	return openToken(c.module, c.token, c.serial, pin)
+}
+
+// openToken loads the PKCS#11 module and opens the token with this label
+// or serial; release closes both. Failures are input errors (exit 2).
+func openToken(module, label, serial string, pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
+	mod, err := pkcs11.Open(module)
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: c.token, Serial: c.serial}, pkcs11.Options{PIN: pin})
+	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: label, Serial: serial}, pkcs11.Options{PIN: pin})
 	if err != nil {
 		mod.Close()
 		return nil, nil, inputErr(err)
