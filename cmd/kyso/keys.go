@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,14 +161,27 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	return s, release, nil
 }
 
+// finalPINWarning warns that the next wrong user PIN locks the token.
+const finalPINWarning = "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token"
+
+// pinNotice tells the user on w, before a PIN is asked for req, to type it
+// on the reader's own PIN pad (it returns true: nothing is to be asked) or
+// that one more wrong PIN locks the token.
+func pinNotice(w io.Writer, req pkcs11.PINRequest) bool {
+	if req.ProtectedPath {
+		fmt.Fprintf(w, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		return true
+	}
+	if req.FinalTry {
+		fmt.Fprintln(w, finalPINWarning)
+	}
+	return false
+}
+
 func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 	return func(ctx context.Context, req pkcs11.PINRequest) (string, error) {
-		if req.ProtectedPath {
-			fmt.Fprintf(e.stderr, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		if pinNotice(e.stderr, req) {
 			return "", nil
-		}
-		if req.FinalTry {
-			fmt.Fprintln(e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
 		}
 		if k.pinEnv != "" {
 			return envValue("pin-env", k.pinEnv)

@@ -132,12 +132,8 @@ func (c *tokenCmd) secret(flagName, env, prompt string) (string, error) {
 // pinFunc asks for the user PIN when the token needs a login.
 func (c *tokenCmd) pinFunc() pkcs11.PINFunc {
 	return func(ctx context.Context, req pkcs11.PINRequest) (string, error) {
-		if req.ProtectedPath {
-			fmt.Fprintf(c.e.stderr, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		if pinNotice(c.e.stderr, req) {
 			return "", nil
-		}
-		if req.FinalTry {
-			fmt.Fprintln(c.e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
 		}
 		return c.secret("pin-env", c.pinEnv, fmt.Sprintf("PIN cho / for %q: ", req.Token.Label))
 	}
