@@ -201,19 +201,22 @@ func (n *Node) Text() string {
 		return n.first.data
 	}
 	var b strings.Builder
-	var walk func(*Node)
-	walk = func(e *Node) {
-		for c := e.first; c != nil; c = c.next {
-			switch c.kind {
-			case TextNode:
-				b.WriteString(c.data)
-			case ElementNode:
-				walk(c)
-			}
+	writeText(&b, n, nil)
+	return b.String()
+}
+
+// writeText appends the character data of e's descendants to b, in
+// document order, leaving out the subtree skip (nil for none).
+func writeText(b *strings.Builder, e, skip *Node) {
+	for c := e.first; c != nil; c = c.next {
+		switch {
+		case c == skip:
+		case c.kind == TextNode:
+			b.WriteString(c.data)
+		case c.kind == ElementNode:
+			writeText(b, c, skip)
 		}
 	}
-	walk(n)
-	return b.String()
 }
 
 // Elements returns the child elements of n.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // Input encodings. XML 1.0 §4.3.3 requires every processor to read UTF-8
@@ -87,11 +86,12 @@ func latin1(data []byte) string {
 	if ascii {
 		return string(data)
 	}
-	b := make([]byte, 0, len(data)+len(data)/8)
+	var b strings.Builder
+	b.Grow(len(data) + len(data)/8)
 	for _, c := range data {
-		b = utf8.AppendRune(b, rune(c))
+		b.WriteRune(rune(c))
 	}
-	return string(b)
+	return b.String()
 }
 
 // decodeUTF16 decodes UTF-16 text (after the byte order mark, if any).
@@ -100,28 +100,28 @@ func decodeUTF16(data []byte, bigEndian, bom bool) (string, string, error) {
 	if len(data)%2 != 0 {
 		return "", "", &SyntaxError{Offset: len(data), Line: 1, Msg: "odd number of bytes in a UTF-16 document", Err: ErrEncoding}
 	}
-	units := make([]uint16, len(data)/2)
-	for i := range units {
+	unit := func(i int) uint16 {
 		if bigEndian {
-			units[i] = uint16(data[2*i])<<8 | uint16(data[2*i+1])
-		} else {
-			units[i] = uint16(data[2*i+1])<<8 | uint16(data[2*i])
+			return uint16(data[2*i])<<8 | uint16(data[2*i+1])
 		}
+		return uint16(data[2*i+1])<<8 | uint16(data[2*i])
 	}
-	b := make([]byte, 0, len(units)+len(units)/2)
-	for i := 0; i < len(units); i++ {
-		u := units[i]
+	n := len(data) / 2
+	var b strings.Builder
+	b.Grow(n + n/2)
+	for i := 0; i < n; i++ {
+		u := unit(i)
 		switch {
 		case u < 0xD800 || u > 0xDFFF:
-			b = utf8.AppendRune(b, rune(u))
-		case u < 0xDC00 && i+1 < len(units) && units[i+1] >= 0xDC00 && units[i+1] <= 0xDFFF:
-			b = utf8.AppendRune(b, utf16.DecodeRune(rune(u), rune(units[i+1])))
+			b.WriteRune(rune(u))
+		case u < 0xDC00 && i+1 < n && unit(i+1) >= 0xDC00 && unit(i+1) <= 0xDFFF:
+			b.WriteRune(utf16.DecodeRune(rune(u), rune(unit(i+1))))
 			i++
 		default:
 			return "", "", &SyntaxError{Offset: 2 * i, Line: 1, Msg: "unpaired UTF-16 surrogate", Err: ErrEncoding}
 		}
 	}
-	s := string(b)
+	s := b.String()
 	declared, _ := declaredEncoding(s)
 	switch n := strings.ToLower(declared); {
 	case n == "utf-16" || n == "utf16" || n == "utf-16le" && !bigEndian || n == "utf-16be" && bigEndian:

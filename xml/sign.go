@@ -488,8 +488,6 @@ func Prepare(ctx context.Context, doc []byte, cert *x509.Certificate, chain []*x
 		chain: append([]*x509.Certificate(nil), chain...), LTV: o.LTV, HTTPClient: o.HTTPClient}
 	if o.Level >= LevelBT {
 		p.tsaURL = o.TimestampURL
-	}
-	if o.Level >= LevelBT {
 		sv := findDS(sig2, "SignatureValue")
 		var buf byteSink
 		if err := (Canonicalizer{Method: C14N10}).Element(&buf, sv); err != nil {

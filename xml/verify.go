@@ -338,6 +338,10 @@ type verifier struct {
 // to the same data are served from a cache).
 const canonBudgetFactor = 16
 
+// errCanonBudget is the error once a verification has used up its
+// canonical-data budget.
+var errCanonBudget = fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor)
+
 // dsChildren returns the element children of n, failing on anything that is
 // not whitespace text or an element (comments are tolerated).
 func dsChildren(n *Node) ([]*Node, error) {
@@ -451,7 +455,7 @@ func (v *verifier) verifyInto(s *Signature, layoutErr *error) error {
 	// Canonical SignedInfo, within the canonical-data budget (it may hold
 	// arbitrary content under DigestMethod, and nothing is verified yet).
 	if v.budget <= 0 {
-		return fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor)
+		return errCanonBudget
 	}
 	var si byteSink
 	si.b = make([]byte, 0, 2048)
@@ -725,23 +729,11 @@ func (v *verifier) digestPipeline(p *refPlan, c Canonicalizer, ref Reference) Re
 	var octets []byte
 	if p.textFirst {
 		var b strings.Builder
-		var walk func(*Node)
-		walk = func(e *Node) {
-			for n := e.first; n != nil; n = n.next {
-				switch {
-				case n == c.Exclude:
-				case n.kind == TextNode:
-					b.WriteString(n.data)
-				case n.kind == ElementNode:
-					walk(n)
-				}
-			}
-		}
 		if ref.Element != c.Exclude {
-			walk(ref.Element)
+			writeText(&b, ref.Element, c.Exclude)
 		}
 		if b.Len() > v.budget {
-			return fail(fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor))
+			return fail(errCanonBudget)
 		}
 		octets = []byte(b.String())
 		v.budget -= len(octets)
@@ -766,7 +758,7 @@ func (v *verifier) digestPipeline(p *refPlan, c Canonicalizer, ref Reference) Re
 			return fail(fmt.Errorf("%w: re-parsing the octets of a canonicalization: %w", ErrReference, err))
 		}
 		if v.budget <= 0 {
-			return fail(fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor))
+			return fail(errCanonBudget)
 		}
 		cc := st.c
 		cc.limit = v.budget
@@ -806,9 +798,8 @@ func (v *verifier) canonical(c Canonicalizer, ref Reference) (*canonEntry, error
 	if entry, ok := v.cache[key]; ok {
 		return entry, nil
 	}
-	budgetErr := fmt.Errorf("%w: canonicalized data exceeds %d times the document size", ErrLimit, canonBudgetFactor)
 	if v.budget <= 0 {
-		return nil, budgetErr
+		return nil, errCanonBudget
 	}
 	// The budget bounds the output while it is written.
 	c.limit = v.budget
@@ -825,7 +816,7 @@ func (v *verifier) canonical(c Canonicalizer, ref Reference) (*canonEntry, error
 	}
 	v.budget -= len(sink.b)
 	if v.budget < 0 {
-		return nil, budgetErr
+		return nil, errCanonBudget
 	}
 	if v.cache == nil {
 		v.cache = make(map[canonKey]*canonEntry)

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/kyso-vn/kyso/pdf"
 )
@@ -16,13 +15,8 @@ type appearanceFlags struct {
 	sealMM   float64
 	fontSize float64
 	email    bool
-	lines    stringList
+	lines    multiFlag
 }
-
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, "|") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 var layouts = map[string]pdf.ImageLayout{
 	"image-left":  pdf.ImageLeft,

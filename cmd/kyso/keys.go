@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,9 +86,9 @@ func (k *keyFlags) openP12(e *env) (signer.Signer, func(), error) {
 	case k.passEnv != "" && k.passFile != "":
 		return nil, nil, usagef("give --pass-env or --pass-file, not both")
 	case k.passEnv != "":
-		v, ok := os.LookupEnv(k.passEnv)
-		if !ok {
-			return nil, nil, usagef("--pass-env: environment variable %s is not set", k.passEnv)
+		v, err := envValue("pass-env", k.passEnv)
+		if err != nil {
+			return nil, nil, err
 		}
 		pass = v
 	case k.passFile != "":
@@ -120,16 +121,10 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	if k.token == "" && k.serial == "" {
 		return nil, nil, usagef("--pkcs11 needs --token LABEL or --serial SERIAL")
 	}
-	mod, err := pkcs11.Open(k.module)
+	tok, release, err := openToken(k.module, k.token, k.serial, k.pinFunc(e))
 	if err != nil {
-		return nil, nil, inputErr(err)
+		return nil, nil, err
 	}
-	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: k.token, Serial: k.serial}, pkcs11.Options{PIN: k.pinFunc(e)})
-	if err != nil {
-		mod.Close()
-		return nil, nil, inputErr(err)
-	}
-	release := func() { tok.Close(); mod.Close() }
 	certs, err := tok.Certificates(ctx)
 	if err != nil {
 		release()
@@ -166,21 +161,30 @@ func (k *keyFlags) openPKCS11(ctx context.Context, e *env) (signer.Signer, func(
 	return s, release, nil
 }
 
+// finalPINWarning warns that the next wrong user PIN locks the token.
+const finalPINWarning = "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token"
+
+// pinNotice tells the user on w, before a PIN is asked for req, to type it
+// on the reader's own PIN pad (it returns true: nothing is to be asked) or
+// that one more wrong PIN locks the token.
+func pinNotice(w io.Writer, req pkcs11.PINRequest) bool {
+	if req.ProtectedPath {
+		fmt.Fprintf(w, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		return true
+	}
+	if req.FinalTry {
+		fmt.Fprintln(w, finalPINWarning)
+	}
+	return false
+}
+
 func (k *keyFlags) pinFunc(e *env) pkcs11.PINFunc {
 	return func(ctx context.Context, req pkcs11.PINRequest) (string, error) {
-		if req.ProtectedPath {
-			fmt.Fprintf(e.stderr, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		if pinNotice(e.stderr, req) {
 			return "", nil
 		}
-		if req.FinalTry {
-			fmt.Fprintln(e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
-		}
 		if k.pinEnv != "" {
-			v, ok := os.LookupEnv(k.pinEnv)
-			if !ok {
-				return "", usagef("--pin-env: environment variable %s is not set", k.pinEnv)
-			}
-			return v, nil
+			return envValue("pin-env", k.pinEnv)
 		}
 		if isTerminal(e.stdin) {
 			pin, err := e.readSecret(fmt.Sprintf("PIN cho / for %q: ", req.Token.Label))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -66,6 +67,30 @@ func (c *countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return n, err
 }
 
+// progressReader shows progress for f when it is big.
+func progressReader(f *os.File, stderr io.Writer, label string, quiet bool) io.Reader {
+	st, err := f.Stat()
+	if quiet || err != nil || st.Size() <= progressMin {
+		return f
+	}
+	return &countingReader{r: f, p: newProgress(stderr, label, st.Size())}
+}
+
+type countingReader struct {
+	r io.Reader
+	p *progress
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.p.add(n)
+	if err == io.EOF {
+		c.p.done()
+		c.p = nil
+	}
+	return n, err
+}
+
 // readFile reads a whole file, with progress when it is big.
 func readFile(path string, stderr io.Writer, quiet bool, label string) ([]byte, error) {
 	f, err := os.Open(path)
@@ -80,19 +105,11 @@ func readFile(path string, stderr io.Writer, quiet bool, label string) ([]byte, 
 	if quiet || st.Size() <= progressMin {
 		return io.ReadAll(f)
 	}
-	p := newProgress(stderr, label, st.Size())
-	b := make([]byte, 0, st.Size())
-	buf := make([]byte, 1<<20)
-	for {
-		n, err := f.Read(buf)
-		b = append(b, buf[:n]...)
-		p.add(n)
-		if err == io.EOF {
-			p.done()
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	// Read straight into a buffer of the file's size (and ReadFrom's
+	// margin), through the counting reader that reports progress.
+	b := bytes.NewBuffer(make([]byte, 0, st.Size()+bytes.MinRead))
+	if _, err := b.ReadFrom(&countingReader{r: f, p: newProgress(stderr, label, st.Size())}); err != nil {
+		return nil, err
 	}
+	return b.Bytes(), nil
 }

@@ -47,6 +47,9 @@ func (k *remoteFlags) register(fs *flag.FlagSet) {
 // isRemote reports whether a remote key source was chosen.
 func (k *remoteFlags) isRemote() bool { return k.csc != "" || k.sp769 != "" }
 
+// envValue returns the value of the environment variable name that flag
+// --flagName gives ("" when name is empty), or a usage error when it is not
+// set.
 func envValue(flagName, name string) (string, error) {
 	if name == "" {
 		return "", nil
@@ -110,10 +113,8 @@ func (k *remoteFlags) openRemote(ctx context.Context, e *env, what string) (sign
 
 // remoteErr makes refusals of what the user typed exit with status 2.
 func remoteErr(err error) error {
-	for _, target := range []error{remote.ErrWrongCredentials, remote.ErrPINIncorrect, remote.ErrNotFound, remote.ErrAmbiguous} {
-		if errors.Is(err, target) {
-			return usageError{err}
-		}
+	if errorsIsAny(err, remote.ErrWrongCredentials, remote.ErrPINIncorrect, remote.ErrNotFound, remote.ErrAmbiguous) {
+		return usageError{err}
 	}
 	return err
 }

@@ -42,16 +42,24 @@ func proxyHint(err error) string {
 // classifySignErr makes errors caused by the input or the options exit
 // with status 2.
 func classifySignErr(err error) error {
-	for _, target := range []error{
+	if errorsIsAny(err,
 		pdf.ErrMalformed, pdf.ErrUnsupported, pdf.ErrWrongPassword, pdf.ErrFieldNotFound,
 		pdf.ErrFieldSigned, pdf.ErrNotPermitted, pdf.ErrBadOptions,
 		kxml.ErrSyntax, kxml.ErrDOCTYPE, kxml.ErrNotFound, kxml.ErrAmbiguous, kxml.ErrSlotOccupied,
 		kxml.ErrLimit, kxml.ErrEncoding, kxml.ErrUndeclaredPrefix, kxml.ErrDuplicateAttr,
 		signer.ErrWrongPassword,
-	} {
-		if errors.Is(err, target) {
-			return usageError{err}
-		}
+	) {
+		return usageError{err}
 	}
 	return err
+}
+
+// errorsIsAny reports whether err matches any of targets (errors.Is).
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
 }

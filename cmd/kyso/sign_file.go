@@ -124,7 +124,7 @@ func (e *env) signFile(ctx context.Context, args []string) (int, error) {
 			return 0, inputErr(err)
 		}
 		defer f.Close()
-		p7s, err = cades.Sign(ctx, e.progressReader(f, label, *quiet), s, opts)
+		p7s, err = cades.Sign(ctx, progressReader(f, e.stderr, label, *quiet), s, opts)
 		if *enveloping {
 			what += ", enveloping"
 		}
@@ -167,7 +167,7 @@ func (e *env) contentReader(in, label string, quiet bool, p7s []byte) io.Reader 
 		return errReader{inputErr(err)}
 	}
 	// Closed when the process exits; the CLI opens at most two.
-	return e.progressReader(f, label, quiet)
+	return progressReader(f, e.stderr, label, quiet)
 }
 
 type errReader struct{ err error }
@@ -180,37 +180,11 @@ func isEnveloping(p7s []byte) bool {
 	return err == nil && !d
 }
 
-// progressReader shows progress for f when it is big.
-func (e *env) progressReader(f *os.File, label string, quiet bool) io.Reader {
-	st, err := f.Stat()
-	if quiet || err != nil || st.Size() <= progressMin {
-		return f
-	}
-	return &countingReader{r: f, p: newProgress(e.stderr, label, st.Size())}
-}
-
-type countingReader struct {
-	r io.Reader
-	p *progress
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.p.add(n)
-	if err == io.EOF {
-		c.p.done()
-		c.p = nil
-	}
-	return n, err
-}
-
 // classifyCAdESErr makes errors caused by the input or the options exit
 // with status 2.
 func classifyCAdESErr(err error) error {
-	for _, target := range []error{cades.ErrMalformed, cades.ErrBadOptions, cades.ErrTooLarge, cades.ErrContentMismatch} {
-		if errors.Is(err, target) {
-			return usageError{err}
-		}
+	if errorsIsAny(err, cades.ErrMalformed, cades.ErrBadOptions, cades.ErrTooLarge, cades.ErrContentMismatch) {
+		return usageError{err}
 	}
 	var u usageError
 	if errors.As(err, &u) {

@@ -115,6 +115,7 @@ func (e *env) signXML(ctx context.Context, args []string) (int, error) {
 func resolveRefs(doc []byte, refs []string) ([]kxml.Ref, error) {
 	var d *kxml.Document
 	var out []kxml.Ref
+	idAttrs := kxml.DefaultIDAttrs() // a new slice each call: once, not per element
 	for _, r := range refs {
 		if !strings.HasPrefix(r, "#") {
 			out = append(out, kxml.Ref{Path: r})
@@ -133,7 +134,7 @@ func resolveRefs(doc []byte, refs []string) ([]kxml.Ref, error) {
 		var found []*kxml.Node
 		var walk func(n *kxml.Node)
 		walk = func(n *kxml.Node) {
-			for _, a := range kxml.DefaultIDAttrs() {
+			for _, a := range idAttrs {
 				if v, ok := n.Attr(a); ok && v == id {
 					found = append(found, n)
 					break

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/kyso-vn/kyso/pdf"
@@ -95,13 +94,9 @@ func (k *keyFlags) openSIM(ctx context.Context, e *env, docName string) (signer.
 	if k.mssp == "" {
 		return nil, nil, usagef("--sim needs --mssp URL")
 	}
-	var pass string
-	if k.apPassEnv != "" {
-		v, ok := os.LookupEnv(k.apPassEnv)
-		if !ok {
-			return nil, nil, usagef("--ap-pass-env: environment variable %s is not set", k.apPassEnv)
-		}
-		pass = v
+	pass, err := envValue("ap-pass-env", k.apPassEnv)
+	if err != nil {
+		return nil, nil, err
 	}
 	cfg, err := k.simConfig(pass)
 	if err != nil {

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/kyso-vn/kyso/pkcs11"
@@ -94,11 +92,17 @@ func (c *tokenCmd) parse(fs *flag.FlagSet, args []string, synopsis string) error
 
 // open loads the module and selects the token.
 func (c *tokenCmd) open(pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
-	mod, err := pkcs11.Open(c.module)
+	return openToken(c.module, c.token, c.serial, pin)
+}
+
+// openToken loads the PKCS#11 module and opens the token with this label
+// or serial; release closes both. Failures are input errors (exit 2).
+func openToken(module, label, serial string, pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
+	mod, err := pkcs11.Open(module)
 	if err != nil {
 		return nil, nil, inputErr(err)
 	}
-	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: c.token, Serial: c.serial}, pkcs11.Options{PIN: pin})
+	tok, err := mod.OpenToken(pkcs11.TokenSpec{Label: label, Serial: serial}, pkcs11.Options{PIN: pin})
 	if err != nil {
 		mod.Close()
 		return nil, nil, inputErr(err)
@@ -111,11 +115,7 @@ func (c *tokenCmd) open(pin pkcs11.PINFunc) (*pkcs11.Token, func(), error) {
 // of standard input.
 func (c *tokenCmd) secret(flagName, env, prompt string) (string, error) {
 	if env != "" {
-		v, ok := os.LookupEnv(env)
-		if !ok {
-			return "", usagef("--%s: environment variable %s is not set", flagName, env)
-		}
-		return v, nil
+		return envValue(flagName, env)
 	}
 	if isTerminal(c.e.stdin) {
 		return c.e.readSecret(prompt)
@@ -132,12 +132,8 @@ func (c *tokenCmd) secret(flagName, env, prompt string) (string, error) {
 // pinFunc asks for the user PIN when the token needs a login.
 func (c *tokenCmd) pinFunc() pkcs11.PINFunc {
 	return func(ctx context.Context, req pkcs11.PINRequest) (string, error) {
-		if req.ProtectedPath {
-			fmt.Fprintf(c.e.stderr, "Nhập PIN trên thiết bị / enter the PIN on the reader for %q\n", req.Token.Label)
+		if pinNotice(c.e.stderr, req) {
 			return "", nil
-		}
-		if req.FinalTry {
-			fmt.Fprintln(c.e.stderr, "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token")
 		}
 		return c.secret("pin-env", c.pinEnv, fmt.Sprintf("PIN cho / for %q: ", req.Token.Label))
 	}
@@ -170,15 +166,6 @@ func tokenErr(err error) error {
 		return inputErr(err)
 	}
 	return err
-}
-
-func errorsIsAny(err error, targets ...error) bool {
-	for _, t := range targets {
-		if errors.Is(err, t) {
-			return true
-		}
-	}
-	return false
 }
 
 // nameOf parses a DER name (one MarshalSubject wrote).

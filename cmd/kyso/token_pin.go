@@ -49,7 +49,7 @@ func (c *tokenCmd) changePIN(ctx context.Context, args []string) (int, error) {
 			return nil
 		},
 		finalTry:  func(st pkcs11.PINStatus) bool { return st.FinalTry },
-		finalWarn: "Cảnh báo: nhập sai PIN lần nữa token sẽ bị khóa / one more wrong PIN locks the token",
+		finalWarn: finalPINWarning,
 		do: func(ctx context.Context, tok *pkcs11.Token, oldPIN, newPIN string) (pkcs11.PINChange, error) {
 			return tok.ChangePIN(ctx, oldPIN, newPIN)
 		},

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,13 +130,9 @@ func (e *env) verify(ctx context.Context, args []string) (int, error) {
 	return code, nil
 }
 
-// verifyFile verifies one file, with progress when it is big.
-func verifyFile(ctx context.Context, v verify.Verifier, name string, stderr io.Writer, quiet bool) (*verify.Report, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// verifyFile verifies the open file f, named name, with progress when it
+// is big.
+func verifyFile(ctx context.Context, v verify.Verifier, f *os.File, name string, stderr io.Writer, quiet bool) (*verify.Report, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -162,17 +157,17 @@ func verifyFile(ctx context.Context, v verify.Verifier, name string, stderr io.W
 // (.p7s/.p7m) with its content (content, or the file next to it named
 // without the .p7s/.sig extension), anything else through mux.
 func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, name, content string, stderr io.Writer, quiet bool) (*verify.Report, error) {
-	head := make([]byte, 1024)
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
-	n, _ := io.ReadFull(f, head)
-	f.Close()
+	defer f.Close()
+	head := make([]byte, 1024)
+	n, _ := f.ReadAt(head, 0)
 	if !verify.IsCMS(head[:n]) {
-		return verifyFile(ctx, mux, name, stderr, quiet)
+		return verifyFile(ctx, mux, f, name, stderr, quiet)
 	}
-	sig, err := os.ReadFile(name)
+	sig, err := io.ReadAll(f)
 	if err != nil {
 		return nil, err
 	}
@@ -197,11 +192,6 @@ func verifyPath(ctx context.Context, mux verify.Verifier, v *verify.Validator, n
 		return nil, fmt.Errorf("--content: %w", err)
 	}
 	defer c.Close()
-	r := e0(stderr).progressReader(c, "kiểm tra / verifying "+filepath.Base(content), quiet)
+	r := progressReader(c, stderr, "kiểm tra / verifying "+filepath.Base(content), quiet)
 	return v.VerifyDetached(ctx, sig, r)
-}
-
-// e0 wraps stderr as an env for progressReader.
-func e0(stderr io.Writer) *env {
-	return &env{stderr: stderr, stdout: io.Discard, stdin: bytes.NewReader(nil)}
 }

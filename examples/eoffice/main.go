@@ -50,19 +50,19 @@ func withTextLeft(r pdf.Rect, w float64) pdf.Rect {
 }
 
 // sealPlace is the agency's box: the seal over the left third of the
-// leader's signature image (as laid out in leader), the text left of it.
-func sealPlace(leader *pdf.Appearance) (pdf.Rect, error) {
-	if _, err := pdf.PlanAppearance(leader, nil, time.Time{}); err != nil {
-		return pdf.Rect{}, err
-	}
-	return withTextLeft(pdf.SealRect(leaderImage(leader), sealSize), 110), nil
+// leader's signature image img (see leaderImage), the text left of it.
+func sealPlace(img pdf.Rect) pdf.Rect {
+	return withTextLeft(pdf.SealRect(img, sealSize), 110)
 }
 
 // leaderImage is where the leader's signature image lands on the page.
-func leaderImage(leader *pdf.Appearance) pdf.Rect {
-	l, _ := pdf.PlanAppearance(leader, nil, time.Time{})
+func leaderImage(leader *pdf.Appearance) (pdf.Rect, error) {
+	l, err := pdf.PlanAppearance(leader, nil, time.Time{})
+	if err != nil {
+		return pdf.Rect{}, err
+	}
 	b := l.ImageBox
-	return pdf.Rect{X: leader.Rect.X + b[0], Y: leader.Rect.Y + b[1], W: b[2] - b[0], H: b[3] - b[1]}
+	return pdf.Rect{X: leader.Rect.X + b[0], Y: leader.Rect.Y + b[1], W: b[2] - b[0], H: b[3] - b[1]}, nil
 }
 
 func main() {
@@ -128,10 +128,11 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		return nil, err
 	}
 	leaderAp := &pdf.Appearance{Rect: leaderRect, Image: hand, ImageLayout: pdf.ImageAbove}
-	sealRect, err := sealPlace(leaderAp)
+	handRect, err := leaderImage(leaderAp)
 	if err != nil {
 		return nil, err
 	}
+	sealRect := sealPlace(handRect)
 	err = pdf.SignFile(ctx, leaderPDF, src, leader.Signer(), &pdf.Options{
 		Field:        "LanhDao",
 		Page:         1,
@@ -193,7 +194,7 @@ func run(ctx context.Context, w io.Writer, dir string) (*result, error) {
 		fmt.Fprintf(w, "Chữ ký %d: %-14s %s — %s\n", i+1, s.Indication, who, verify.Describe(verify.Vietnamese, s.Indication, s.SubIndication))
 	}
 	fmt.Fprintf(w, "\n%s", rep.Text(verify.Vietnamese))
-	res := &result{Final: finalPDF, Report: rep, Leader: leaderRect, LeaderImage: leaderImage(leaderAp), Seal: sealRect}
+	res := &result{Final: finalPDF, Report: rep, Leader: leaderRect, LeaderImage: handRect, Seal: sealRect}
 	if rep.Indication() != verify.TotalPassed || len(rep.Signatures) != 2 {
 		return res, errNotPassed
 	}
