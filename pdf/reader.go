@@ -514,16 +514,9 @@ func (d *document) readIndirect(off int64, want int, decrypt bool) (object, erro
 		if want >= 0 && t1.i != int64(want) {
 			return fmt.Errorf("%w: xref points object %d to object %d at %d", ErrMalformed, want, t1.i, off)
 		}
-		r := ref{Num: int(t1.i), Gen: int(t2.i)}
 		var dec func([]byte) []byte
-		if decrypt && d.sec != nil && !(d.sec.hasEnRef && d.sec.encRef.Num == r.Num) {
-			dec = func(b []byte) []byte {
-				out, err := d.sec.decrypt(r, d.sec.strM, b)
-				if err != nil {
-					return b // keep undecryptable strings (e.g. a signature's /Contents) as they are
-				}
-				return out
-			}
+		if decrypt {
+			dec = d.stringDecrypter(ref{Num: int(t1.i), Gen: int(t2.i)})
 		}
 		start := l.pos
 		o, err := l.parseObject(0, dec)
@@ -587,6 +580,23 @@ func (d *document) readIndirect(off int64, want int, decrypt bool) (object, erro
 		return nil
 	})
 	return result, err
+}
+
+// stringDecrypter returns what decrypts the strings of object r as they
+// are written in the file, or nil when they are in clear (no encryption,
+// or r is the /Encrypt dictionary). A string that does not decrypt (e.g. a
+// signature's /Contents) is kept as it is.
+func (d *document) stringDecrypter(r ref) func([]byte) []byte {
+	if d.sec == nil || d.sec.hasEnRef && d.sec.encRef.Num == r.Num {
+		return nil
+	}
+	return func(b []byte) []byte {
+		out, err := d.sec.decrypt(r, d.sec.strM, b)
+		if err != nil {
+			return b
+		}
+		return out
+	}
 }
 
 // streamData reads, decrypts and decodes a stream that lives in the file.
