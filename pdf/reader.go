@@ -253,22 +253,18 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
+		// An error ends open, so a section half read is never used.
 		sec := &xrefSection{offset: off}
 		if d.keepSections {
 			sec.entries = map[int]XRefEntry{}
-		}
-		if d.keepSections {
 			d.recording = sec
+			d.sectionsRead = append(d.sectionsRead, sec)
 		}
 		trailer, form, free, err := d.readSection(off)
 		if err != nil {
-			d.recording = nil
 			return fmt.Errorf("pdf: reading xref at %d: %w", off, err)
 		}
 		sec.trailer, sec.form = trailer, form
-		if d.keepSections {
-			d.sectionsRead = append(d.sectionsRead, sec)
-		}
 		if first {
 			d.xrefForm = form
 			d.trailer = trailer.clone()
@@ -287,7 +283,6 @@ func (d *document) readChain(off int64) error {
 			seen[xs] = true
 			sec.hybrid = xs
 			if _, _, _, err := d.readSection(xs); err != nil {
-				d.recording = nil
 				return fmt.Errorf("pdf: reading hybrid xref stream at %d: %w", xs, err)
 			}
 		}
