@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -630,30 +629,13 @@ func FieldRect(r io.ReaderAt, size int64, password, fieldName string) (int, Rect
 				}
 			}
 		}
-		pg, ok := d.pageOf(wref)
+		page, pg, ok := d.pageOf(wref)
 		if !ok {
 			return 0, Rect{}, fmt.Errorf("%w: field %q has no widget on a page", ErrFieldNotFound, fieldName)
 		}
-		ra, _ := d.resolve(w["Rect"]).(array)
-		if len(ra) != 4 {
+		c, ok := d.rectOf(w["Rect"])
+		if !ok {
 			return 0, Rect{}, fmt.Errorf("%w: field %q has no /Rect", ErrMalformed, fieldName)
-		}
-		var c [4]float64
-		for i := range ra {
-			c[i], _ = d.numOf(ra[i])
-		}
-		c = [4]float64{math.Min(c[0], c[2]), math.Min(c[1], c[3]), math.Max(c[0], c[2]), math.Max(c[1], c[3])}
-		n := 0
-		page := 0
-		if err := d.pages(func(i int, p pageInfo) bool {
-			n++
-			if p.ref == pg.ref {
-				page = n
-				return false
-			}
-			return true
-		}); err != nil {
-			return 0, Rect{}, err
 		}
 		return page, fromUserSpace(pg, c), nil
 	}
