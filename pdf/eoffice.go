@@ -300,8 +300,7 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 		if t.IsZero() {
 			t = opts.SigningTime
 		}
-		t = t.In(vietnamTime())
-		date = fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		date = dateWords(t)
 		// After a printed "ngày" the words go on from it.
 		if a := string(normaliseForSearch(dateAnchor.Text, true)); dateAnchor.Where != PlaceRight || !strings.HasSuffix(a, "ngày") {
 			date = "ngày " + date
@@ -402,7 +401,6 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if t.IsZero() {
 		t = time.Now()
 	}
-	t = t.In(vietnamTime())
 	lines := []string{form, o.Agency}
 	num := ""
 	if o.Number != "" {
@@ -412,7 +410,7 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if place != "" {
 		place += ", "
 	}
-	lines = append(lines, num+place+fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year()))
+	lines = append(lines, num+place+"ngày "+dateWords(t))
 	// Bottom right of the last page (on A4 portrait, 300 pt from the left).
 	opts, err := o.StampOptions.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
@@ -500,6 +498,13 @@ func (so StampOptions) place(r io.ReaderAt, size int64, lines []string, def Rect
 	opts.Page = page
 	opts.Appearance = &Appearance{Rect: rect, Lines: lines, ImageLayout: TextOnly}
 	return &opts, nil
+}
+
+// dateWords writes the date of t in Vietnam as a document's date line has
+// it after "ngày": "03 tháng 12 năm 2026".
+func dateWords(t time.Time) string {
+	t = t.In(vietnamTime())
+	return fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
 }
 
 // pageSize is a page's displayed width and height.
