@@ -351,12 +351,10 @@ func (o *IncomingOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o == nil || o.Number == "" {
 		return nil, fmt.Errorf("%w: the incoming stamp needs the incoming number", ErrBadOptions)
 	}
+	so := o.timed()
 	t := o.Date
 	if t.IsZero() {
-		t = o.SigningTime
-	}
-	if t.IsZero() {
-		t = time.Now()
+		t = so.SigningTime
 	}
 	t = t.In(vietnamTime())
 	lines := []string{}
@@ -367,7 +365,7 @@ func (o *IncomingOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o.Transfer != "" {
 		lines = append(lines, "Chuyển: "+o.Transfer)
 	}
-	return o.StampOptions.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
+	return so.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
 }
 
 // CopyOptions describe a certified copy ("SAO Y").
@@ -397,10 +395,7 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if form == "" {
 		form = "SAO Y"
 	}
-	t := o.SigningTime
-	if t.IsZero() {
-		t = time.Now()
-	}
+	so := o.timed()
 	lines := []string{form, o.Agency}
 	num := ""
 	if o.Number != "" {
@@ -410,9 +405,9 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if place != "" {
 		place += ", "
 	}
-	lines = append(lines, num+place+"ngày "+dateWords(t))
+	lines = append(lines, num+place+"ngày "+dateWords(so.SigningTime))
 	// Bottom right of the last page (on A4 portrait, 300 pt from the left).
-	opts, err := o.StampOptions.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
+	opts, err := so.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -443,10 +438,7 @@ func (o *AppendixOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o == nil || o.Number == "" || o.Agency == "" {
 		return nil, fmt.Errorf("%w: an appendix signature needs the document number and the agency", ErrBadOptions)
 	}
-	so := o.StampOptions
-	if so.SigningTime.IsZero() {
-		so.SigningTime = time.Now()
-	}
+	so := o.timed()
 	t := so.SigningTime.In(vietnamTime())
 	lines := []string{o.Number, t.Format("02/01/2006 15:04:05") + " (" + gmtOffset(t) + ")", o.Agency}
 	opts, err := so.place(r, size, lines, Rect{X: -220, Y: -60, W: 200, H: 45}, 1)
@@ -459,14 +451,21 @@ func (o *AppendixOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	return opts, nil
 }
 
-// place fills Options.Appearance for a stamped block: the caller's Rect,
-// else its Anchor, else def on page defPage (negative X/Y in def count
-// from the right/top edge of the page as displayed).
+// timed returns so with its signing time set (now, when zero): the time a
+// stamp prints is then the signature's own.
+func (so StampOptions) timed() StampOptions {
+	if so.SigningTime.IsZero() {
+		so.SigningTime = time.Now()
+	}
+	return so
+}
+
+// place fills Options.Appearance for a stamped block (lines written at
+// so's signing time; see timed): the caller's Rect, else its Anchor, else
+// def on page defPage (negative X/Y in def count from the right/top edge
+// of the page as displayed).
 func (so StampOptions) place(r io.ReaderAt, size int64, lines []string, def Rect, defPage int) (*Options, error) {
 	opts := so.Options
-	if opts.SigningTime.IsZero() {
-		opts.SigningTime = time.Now()
-	}
 	if opts.Appearance != nil {
 		return &opts, nil
 	}
