@@ -486,8 +486,8 @@ func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x
 	kids := array{wref}
 	// The page tree is walked once, not once per widget (initials on
 	// every page of a long document).
-	var pages []pageInfo
-	if err := d.pages(func(_ int, p pageInfo) bool { pages = append(pages, p); return true }); err != nil {
+	pages, err := d.allPages()
+	if err != nil {
 		return ref{}, err
 	}
 	for i, x := range opts.Widgets {

@@ -554,8 +554,8 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 	if err != nil {
 		return nil, err
 	}
-	var all []pageInfo
-	if err := d.pages(func(_ int, p pageInfo) bool { all = append(all, p); return true }); err != nil {
+	all, err := d.allPages()
+	if err != nil {
 		return nil, err
 	}
 	n := len(all)

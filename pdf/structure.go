@@ -156,6 +156,13 @@ func (d *document) pages(fn func(i int, p pageInfo) bool) error {
 	return err
 }
 
+// allPages returns the pages in order.
+func (d *document) allPages() ([]pageInfo, error) {
+	var out []pageInfo
+	err := d.pages(func(_ int, p pageInfo) bool { out = append(out, p); return true })
+	return out, err
+}
+
 // page returns page number n (1-based; -1 is the last page).
 func (d *document) page(n int) (pageInfo, error) {
 	var found pageInfo

@@ -120,11 +120,11 @@ func newTextSearch(r io.ReaderAt, size int64, password string) (*textSearch, err
 	if err != nil {
 		return nil, err
 	}
-	ts := &textSearch{d: d, lines: map[int][]textLineRun{}}
-	if err := d.pages(func(i int, p pageInfo) bool { ts.pages = append(ts.pages, p); return true }); err != nil {
+	pages, err := d.allPages()
+	if err != nil {
 		return nil, err
 	}
-	return ts, nil
+	return &textSearch{d: d, pages: pages, lines: map[int][]textLineRun{}}, nil
 }
 
 // find is FindText on the opened document (opts.Password is not used).
