@@ -270,7 +270,7 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 	if err != nil {
 		return nil, err
 	}
-	tt, err := parseTrueType(defaultFont())
+	tt, err := defaultTrueType()
 	if err != nil {
 		return nil, err
 	}

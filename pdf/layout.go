@@ -141,11 +141,13 @@ func appearanceText(ap *Appearance, cert *x509.Certificate, t time.Time) ([]text
 	if len(lines) == 0 {
 		return lines, nil, nil
 	}
-	fontData := ap.Font
-	if fontData == nil {
-		fontData = defaultFont()
+	var tt *trueType
+	var err error
+	if ap.Font != nil {
+		tt, err = parseTrueType(ap.Font)
+	} else {
+		tt, err = defaultTrueType()
 	}
-	tt, err := parseTrueType(fontData)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -498,3 +500,7 @@ func imageSize(data []byte) (w, h int, err error) {
 }
 
 func defaultFont() []byte { return liberationserifregular.TTF }
+
+// defaultTrueType is defaultFont parsed, once per process (it is
+// standardMetrics' Times font too).
+func defaultTrueType() (*trueType, error) { return stdFonts["serif"]() }

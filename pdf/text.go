@@ -17,7 +17,6 @@ import (
 	"github.com/go-fonts/liberation/liberationsansbold"
 	"github.com/go-fonts/liberation/liberationsansregular"
 	"github.com/go-fonts/liberation/liberationserifbold"
-	"github.com/go-fonts/liberation/liberationserifregular"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -1310,10 +1309,20 @@ func isMarks(rs []rune) bool {
 	return true
 }
 
-var (
-	stdFontsOnce sync.Once
-	stdFonts     map[string]*trueType
-)
+// stdFonts parses each Liberation font standardMetrics names when first
+// asked for, once per process ("serif" is also the appearances' default
+// font; a parsed font is never modified).
+var stdFonts = func() map[string]func() (*trueType, error) {
+	m := map[string]func() (*trueType, error){}
+	for k, data := range map[string][]byte{
+		"sans": liberationsansregular.TTF, "sans-bold": liberationsansbold.TTF,
+		"serif": defaultFont(), "serif-bold": liberationserifbold.TTF,
+		"mono": liberationmonoregular.TTF, "mono-bold": liberationmonoregular.TTF,
+	} {
+		m[k] = sync.OnceValues(func() (*trueType, error) { return parseTrueType(data) })
+	}
+	return m
+}()
 
 // standardMetrics returns the metrics of the Liberation font that matches
 // a standard 14 font's widths (Helvetica/Arial: Liberation Sans; Times:
@@ -1336,20 +1345,18 @@ func standardMetrics(base string) measurer {
 	if strings.Contains(base, "Bold") {
 		family += "-bold"
 	}
-	stdFontsOnce.Do(func() {
-		stdFonts = map[string]*trueType{}
-		for k, data := range map[string][]byte{
-			"sans": liberationsansregular.TTF, "sans-bold": liberationsansbold.TTF,
-			"serif": liberationserifregular.TTF, "serif-bold": liberationserifbold.TTF,
-			"mono": liberationmonoregular.TTF, "mono-bold": liberationmonoregular.TTF,
-		} {
-			if tt, err := parseTrueType(data); err == nil {
-				stdFonts[k] = tt
-			}
-		}
-	})
-	if tt := stdFonts[family]; tt != nil {
+	if tt := stdFont(family); tt != nil {
 		return ttMeasurer{tt}
 	}
 	return nil
+}
+
+// stdFont returns the Liberation font of a family in stdFonts, nil when
+// it does not parse.
+func stdFont(family string) *trueType {
+	tt, err := stdFonts[family]()
+	if err != nil {
+		return nil
+	}
+	return tt
 }
