@@ -71,10 +71,7 @@ func (r Rect) toUserSpace(pg pageInfo) ([4]float64, error) {
 		return [4]float64{}, err
 	}
 	x0, y0, pw, ph := pg.viewBox()
-	dw, dh := pw, ph // displayed size
-	if pg.rotate == 90 || pg.rotate == 270 {
-		dw, dh = ph, pw
-	}
+	dw, dh := pg.displayedSize()
 	const tol = 0.5
 	if r.X < -tol || r.Y < -tol || r.X+r.W > dw+tol || r.Y+r.H > dh+tol {
 		return [4]float64{}, fmt.Errorf("%w: rectangle %+v is not inside the page (%g x %g pt as displayed)", ErrBadRect, r, round2(dw), round2(dh))
