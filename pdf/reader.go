@@ -781,8 +781,11 @@ func (d *document) intOf(o object) (int64, bool) {
 	return 0, false
 }
 
-func (d *document) numOf(o object) (float64, bool) {
-	switch v := d.resolve(o).(type) {
+func (d *document) numOf(o object) (float64, bool) { return number(d.resolve(o)) }
+
+// number is the value of an integer or real o (no reference followed).
+func number(o object) (float64, bool) {
+	switch v := o.(type) {
 	case int64:
 		return float64(v), true
 	case float64:

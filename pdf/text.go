@@ -445,13 +445,8 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 		if i >= len(operands) {
 			return 0
 		}
-		switch v := operands[i].(type) {
-		case int64:
-			return float64(v)
-		case float64:
-			return v
-		}
-		return 0
+		v, _ := number(operands[i])
+		return v
 	}
 	show := func(s []byte) {
 		if gs.font == nil {
@@ -575,16 +570,9 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 			if len(operands) > 0 {
 				if a, ok := operands[len(operands)-1].(array); ok {
 					for _, e := range a {
-						switch v := e.(type) {
-						case pdfString:
-							show(v)
-						case int64, float64:
-							adj := 0.0
-							if i, ok := v.(int64); ok {
-								adj = float64(i)
-							} else {
-								adj = v.(float64)
-							}
+						if s, ok := e.(pdfString); ok {
+							show(s)
+						} else if adj, ok := number(e); ok {
 							tm = matrix{1, 0, 0, 1, -adj / 1000 * gs.size * gs.hscale, 0}.mul(tm)
 						}
 					}
