@@ -879,7 +879,7 @@ func (d *document) readFont(fd dict) (*textFont, error) {
 			f.toUni = m
 		} else if data, err := d.streamOf(r); err == nil {
 			var work int
-			f.toUni, work = parseToUnicodeWork(data)
+			f.toUni, work = parseToUnicode(data)
 			if err := d.spendFontWork(work); err != nil {
 				return nil, err
 			}
@@ -926,15 +926,9 @@ func (d *document) readCIDWidths(f *textFont, o object) (work int) {
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
-// CMap. Codes map to UTF-16BE text.
-func parseToUnicode(data []byte) map[int]string {
-	m, _ := parseToUnicodeWork(data)
-	return m
-}
-
-// parseToUnicodeWork is parseToUnicode that also returns the work done
-// (mappings written).
-func parseToUnicodeWork(data []byte) (m map[int]string, work int) {
+// CMap (codes map to UTF-16BE text) and returns the work done (mappings
+// written).
+func parseToUnicode(data []byte) (m map[int]string, work int) {
 	m = map[int]string{}
 	l := &lexer{buf: data, final: true}
 	var pending []object
