@@ -235,7 +235,7 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		if widget != nil {
 			if p, ok := widget["P"].(ref); ok {
 				if pd := d.dictOf(p); pd != nil {
-					if found, ok := d.pageOf(widgetRef); ok {
+					if _, found, ok := d.pageOf(widgetRef); ok {
 						pg = found
 					} else {
 						pg, err = d.pageByRef(p)
@@ -246,7 +246,7 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 				}
 			}
 			if pg.dict == nil {
-				if found, ok := d.pageOf(widgetRef); ok {
+				if _, found, ok := d.pageOf(widgetRef); ok {
 					pg = found
 				}
 			}
@@ -296,18 +296,9 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 				}
 				widget["Rect"] = array{rect[0], rect[1], rect[2], rect[3]}
 			} else {
-				wr, _ := d.resolve(widget["Rect"]).(array)
-				if len(wr) != 4 {
+				var ok bool
+				if rect, ok = d.rectOf(widget["Rect"]); !ok {
 					return nil, fmt.Errorf("%w: field %q has no /Rect", ErrMalformed, opts.Field)
-				}
-				for i := range wr {
-					rect[i], _ = d.numOf(wr[i])
-				}
-				if rect[0] > rect[2] {
-					rect[0], rect[2] = rect[2], rect[0]
-				}
-				if rect[1] > rect[3] {
-					rect[1], rect[3] = rect[3], rect[1]
 				}
 			}
 			ap, err := buildAppearance(u, opts.Appearance, rect, pg.rotate, cert, signingTime)
@@ -373,7 +364,7 @@ func build(r io.ReaderAt, size int64, cert *x509.Certificate, chain []*x509.Cert
 		}
 	} else if pg.dict != nil && opts.Appearance != nil {
 		// A field whose widget is not yet in its page's /Annots.
-		if _, ok := d.pageOf(widgetRef); !ok {
+		if _, _, ok := d.pageOf(widgetRef); !ok {
 			if err := appendToArray(u, d, pg.ref, pg.dict, "Annots", widgetRef); err != nil {
 				return nil, err
 			}
@@ -495,8 +486,8 @@ func addWidgets(u *update, d *document, wref ref, w dict, opts *Options, cert *x
 	kids := array{wref}
 	// The page tree is walked once, not once per widget (initials on
 	// every page of a long document).
-	var pages []pageInfo
-	if err := d.pages(func(_ int, p pageInfo) bool { pages = append(pages, p); return true }); err != nil {
+	pages, err := d.allPages()
+	if err != nil {
 		return ref{}, err
 	}
 	for i, x := range opts.Widgets {

@@ -101,6 +101,11 @@ type Revision struct {
 	Defined, Freed, Repointed []int
 }
 
+// exported is e as an XRefEntry.
+func (e xrefEntry) exported() XRefEntry {
+	return XRefEntry{Type: int(e.typ), Offset: e.offset, Gen: e.gen}
+}
+
 // xrefSection is what readChain records of one section.
 type xrefSection struct {
 	offset  int64
@@ -115,7 +120,7 @@ func (d *document) record(n int, e xrefEntry) {
 		return
 	}
 	if _, ok := d.recording.entries[n]; !ok {
-		d.recording.entries[n] = XRefEntry{Type: int(e.typ), Offset: e.offset, Gen: e.gen}
+		d.recording.entries[n] = e.exported()
 	}
 }
 
@@ -165,7 +170,7 @@ func (doc *Document) Encrypted() bool { return doc.d.sec != nil }
 // Entry returns the cross-reference entry in force for object num.
 func (doc *Document) Entry(num int) (XRefEntry, bool) {
 	e, ok := doc.d.xref[num]
-	return XRefEntry{Type: int(e.typ), Offset: e.offset, Gen: e.gen}, ok
+	return e.exported(), ok
 }
 
 // NumObjects returns one more than the largest object number in use.

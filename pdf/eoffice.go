@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -271,7 +270,7 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 	if err != nil {
 		return nil, err
 	}
-	tt, err := parseTrueType(defaultFont())
+	tt, err := defaultTrueType()
 	if err != nil {
 		return nil, err
 	}
@@ -301,8 +300,7 @@ func (o *IssueOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Option
 		if t.IsZero() {
 			t = opts.SigningTime
 		}
-		t = t.In(vietnamTime())
-		date = fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
+		date = dateWords(t)
 		// After a printed "ngày" the words go on from it.
 		if a := string(normaliseForSearch(dateAnchor.Text, true)); dateAnchor.Where != PlaceRight || !strings.HasSuffix(a, "ngày") {
 			date = "ngày " + date
@@ -353,12 +351,10 @@ func (o *IncomingOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o == nil || o.Number == "" {
 		return nil, fmt.Errorf("%w: the incoming stamp needs the incoming number", ErrBadOptions)
 	}
+	so := o.timed()
 	t := o.Date
 	if t.IsZero() {
-		t = o.SigningTime
-	}
-	if t.IsZero() {
-		t = time.Now()
+		t = so.SigningTime
 	}
 	t = t.In(vietnamTime())
 	lines := []string{}
@@ -369,7 +365,7 @@ func (o *IncomingOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o.Transfer != "" {
 		lines = append(lines, "Chuyển: "+o.Transfer)
 	}
-	return o.StampOptions.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
+	return so.place(r, size, lines, Rect{X: 40, Y: -100, W: 190, H: 70}, 1)
 }
 
 // CopyOptions describe a certified copy ("SAO Y").
@@ -399,11 +395,7 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if form == "" {
 		form = "SAO Y"
 	}
-	t := o.SigningTime
-	if t.IsZero() {
-		t = time.Now()
-	}
-	t = t.In(vietnamTime())
+	so := o.timed()
 	lines := []string{form, o.Agency}
 	num := ""
 	if o.Number != "" {
@@ -413,9 +405,9 @@ func (o *CopyOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Options
 	if place != "" {
 		place += ", "
 	}
-	lines = append(lines, num+place+fmt.Sprintf("ngày %02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year()))
+	lines = append(lines, num+place+"ngày "+dateWords(so.SigningTime))
 	// Bottom right of the last page (on A4 portrait, 300 pt from the left).
-	opts, err := o.StampOptions.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
+	opts, err := so.place(r, size, lines, Rect{X: -(595.28 - 300), Y: 40, W: 260, H: 90}, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -446,10 +438,7 @@ func (o *AppendixOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	if o == nil || o.Number == "" || o.Agency == "" {
 		return nil, fmt.Errorf("%w: an appendix signature needs the document number and the agency", ErrBadOptions)
 	}
-	so := o.StampOptions
-	if so.SigningTime.IsZero() {
-		so.SigningTime = time.Now()
-	}
+	so := o.timed()
 	t := so.SigningTime.In(vietnamTime())
 	lines := []string{o.Number, t.Format("02/01/2006 15:04:05") + " (" + gmtOffset(t) + ")", o.Agency}
 	opts, err := so.place(r, size, lines, Rect{X: -220, Y: -60, W: 200, H: 45}, 1)
@@ -462,14 +451,21 @@ func (o *AppendixOptions) Plan(r io.ReaderAt, size int64, _ signer.Signer) (*Opt
 	return opts, nil
 }
 
-// place fills Options.Appearance for a stamped block: the caller's Rect,
-// else its Anchor, else def on page defPage (negative X/Y in def count
-// from the right/top edge of the page as displayed).
+// timed returns so with its signing time set (now, when zero): the time a
+// stamp prints is then the signature's own.
+func (so StampOptions) timed() StampOptions {
+	if so.SigningTime.IsZero() {
+		so.SigningTime = time.Now()
+	}
+	return so
+}
+
+// place fills Options.Appearance for a stamped block (lines written at
+// so's signing time; see timed): the caller's Rect, else its Anchor, else
+// def on page defPage (negative X/Y in def count from the right/top edge
+// of the page as displayed).
 func (so StampOptions) place(r io.ReaderAt, size int64, lines []string, def Rect, defPage int) (*Options, error) {
 	opts := so.Options
-	if opts.SigningTime.IsZero() {
-		opts.SigningTime = time.Now()
-	}
 	if opts.Appearance != nil {
 		return &opts, nil
 	}
@@ -501,6 +497,13 @@ func (so StampOptions) place(r io.ReaderAt, size int64, lines []string, def Rect
 	opts.Page = page
 	opts.Appearance = &Appearance{Rect: rect, Lines: lines, ImageLayout: TextOnly}
 	return &opts, nil
+}
+
+// dateWords writes the date of t in Vietnam as a document's date line has
+// it after "ngày": "03 tháng 12 năm 2026".
+func dateWords(t time.Time) string {
+	t = t.In(vietnamTime())
+	return fmt.Sprintf("%02d tháng %02d năm %d", t.Day(), int(t.Month()), t.Year())
 }
 
 // pageSize is a page's displayed width and height.
@@ -551,8 +554,8 @@ func (o *InitialsOptions) Plan(r io.ReaderAt, size int64, s signer.Signer) (*Opt
 	if err != nil {
 		return nil, err
 	}
-	var all []pageInfo
-	if err := d.pages(func(_ int, p pageInfo) bool { all = append(all, p); return true }); err != nil {
+	all, err := d.allPages()
+	if err != nil {
 		return nil, err
 	}
 	n := len(all)
@@ -630,30 +633,13 @@ func FieldRect(r io.ReaderAt, size int64, password, fieldName string) (int, Rect
 				}
 			}
 		}
-		pg, ok := d.pageOf(wref)
+		page, pg, ok := d.pageOf(wref)
 		if !ok {
 			return 0, Rect{}, fmt.Errorf("%w: field %q has no widget on a page", ErrFieldNotFound, fieldName)
 		}
-		ra, _ := d.resolve(w["Rect"]).(array)
-		if len(ra) != 4 {
+		c, ok := d.rectOf(w["Rect"])
+		if !ok {
 			return 0, Rect{}, fmt.Errorf("%w: field %q has no /Rect", ErrMalformed, fieldName)
-		}
-		var c [4]float64
-		for i := range ra {
-			c[i], _ = d.numOf(ra[i])
-		}
-		c = [4]float64{math.Min(c[0], c[2]), math.Min(c[1], c[3]), math.Max(c[0], c[2]), math.Max(c[1], c[3])}
-		n := 0
-		page := 0
-		if err := d.pages(func(i int, p pageInfo) bool {
-			n++
-			if p.ref == pg.ref {
-				page = n
-				return false
-			}
-			return true
-		}); err != nil {
-			return 0, Rect{}, err
 		}
 		return page, fromUserSpace(pg, c), nil
 	}

@@ -71,10 +71,7 @@ func (r Rect) toUserSpace(pg pageInfo) ([4]float64, error) {
 		return [4]float64{}, err
 	}
 	x0, y0, pw, ph := pg.viewBox()
-	dw, dh := pw, ph // displayed size
-	if pg.rotate == 90 || pg.rotate == 270 {
-		dw, dh = ph, pw
-	}
+	dw, dh := pg.displayedSize()
 	const tol = 0.5
 	if r.X < -tol || r.Y < -tol || r.X+r.W > dw+tol || r.Y+r.H > dh+tol {
 		return [4]float64{}, fmt.Errorf("%w: rectangle %+v is not inside the page (%g x %g pt as displayed)", ErrBadRect, r, round2(dw), round2(dh))
@@ -141,11 +138,13 @@ func appearanceText(ap *Appearance, cert *x509.Certificate, t time.Time) ([]text
 	if len(lines) == 0 {
 		return lines, nil, nil
 	}
-	fontData := ap.Font
-	if fontData == nil {
-		fontData = defaultFont()
+	var tt *trueType
+	var err error
+	if ap.Font != nil {
+		tt, err = parseTrueType(ap.Font)
+	} else {
+		tt, err = defaultTrueType()
 	}
-	tt, err := parseTrueType(fontData)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -498,3 +497,7 @@ func imageSize(data []byte) (w, h int, err error) {
 }
 
 func defaultFont() []byte { return liberationserifregular.TTF }
+
+// defaultTrueType is defaultFont parsed, once per process (it is
+// standardMetrics' Times font too).
+func defaultTrueType() (*trueType, error) { return stdFonts["serif"]() }

@@ -428,19 +428,26 @@ func dssUpdate(ctx context.Context, r io.ReaderAt, size int64, opts *LTVOptions,
 	// Every chain (signers, their TSAs, the document time-stamp's TSA) is
 	// built from all certificates at hand: an independent TSA's tokens
 	// often omit the root that a signer's chain carries.
+	// Each signature's CMS is parsed once; one that does not parse fails
+	// in its turn below.
+	type evidence struct {
+		targets, cands []*x509.Certificate
+		err            error
+	}
+	ev := make([]evidence, len(sigs))
 	var atHand []*x509.Certificate
-	for _, e := range sigs {
-		if targets, cands, err := sigEvidence(e); err == nil {
-			atHand = append(append(atHand, targets...), cands...)
+	for i, e := range sigs {
+		v := &ev[i]
+		if v.targets, v.cands, v.err = sigEvidence(e); v.err == nil {
+			atHand = append(append(atHand, v.targets...), v.cands...)
 		}
 	}
 	atHand = append(atHand, opts.Certificates...)
 	for i, e := range sigs {
-		targets, cands, err := sigEvidence(e)
-		if err != nil {
-			return nil, err
+		if ev[i].err != nil {
+			return nil, ev[i].err
 		}
-		set, err := f.Collect(ctx, targets, append(cands, atHand...), supplied)
+		set, err := f.Collect(ctx, ev[i].targets, append(ev[i].cands, atHand...), supplied)
 		if err != nil {
 			return nil, fmt.Errorf("%w: signature %q: %w", ErrValidationData, e.field, err)
 		}

@@ -253,22 +253,18 @@ func (d *document) readChain(off int64) error {
 		if d.sections > maxSections {
 			return fmt.Errorf("%w: more than %d xref sections", ErrMalformed, maxSections)
 		}
+		// An error ends open, so a section half read is never used.
 		sec := &xrefSection{offset: off}
 		if d.keepSections {
 			sec.entries = map[int]XRefEntry{}
-		}
-		if d.keepSections {
 			d.recording = sec
+			d.sectionsRead = append(d.sectionsRead, sec)
 		}
 		trailer, form, free, err := d.readSection(off)
 		if err != nil {
-			d.recording = nil
 			return fmt.Errorf("pdf: reading xref at %d: %w", off, err)
 		}
 		sec.trailer, sec.form = trailer, form
-		if d.keepSections {
-			d.sectionsRead = append(d.sectionsRead, sec)
-		}
 		if first {
 			d.xrefForm = form
 			d.trailer = trailer.clone()
@@ -287,7 +283,6 @@ func (d *document) readChain(off int64) error {
 			seen[xs] = true
 			sec.hybrid = xs
 			if _, _, _, err := d.readSection(xs); err != nil {
-				d.recording = nil
 				return fmt.Errorf("pdf: reading hybrid xref stream at %d: %w", xs, err)
 			}
 		}
@@ -514,16 +509,9 @@ func (d *document) readIndirect(off int64, want int, decrypt bool) (object, erro
 		if want >= 0 && t1.i != int64(want) {
 			return fmt.Errorf("%w: xref points object %d to object %d at %d", ErrMalformed, want, t1.i, off)
 		}
-		r := ref{Num: int(t1.i), Gen: int(t2.i)}
 		var dec func([]byte) []byte
-		if decrypt && d.sec != nil && !(d.sec.hasEnRef && d.sec.encRef.Num == r.Num) {
-			dec = func(b []byte) []byte {
-				out, err := d.sec.decrypt(r, d.sec.strM, b)
-				if err != nil {
-					return b // keep undecryptable strings (e.g. a signature's /Contents) as they are
-				}
-				return out
-			}
+		if decrypt {
+			dec = d.stringDecrypter(ref{Num: int(t1.i), Gen: int(t2.i)})
 		}
 		start := l.pos
 		o, err := l.parseObject(0, dec)
@@ -587,6 +575,23 @@ func (d *document) readIndirect(off int64, want int, decrypt bool) (object, erro
 		return nil
 	})
 	return result, err
+}
+
+// stringDecrypter returns what decrypts the strings of object r as they
+// are written in the file, or nil when they are in clear (no encryption,
+// or r is the /Encrypt dictionary). A string that does not decrypt (e.g. a
+// signature's /Contents) is kept as it is.
+func (d *document) stringDecrypter(r ref) func([]byte) []byte {
+	if d.sec == nil || d.sec.hasEnRef && d.sec.encRef.Num == r.Num {
+		return nil
+	}
+	return func(b []byte) []byte {
+		out, err := d.sec.decrypt(r, d.sec.strM, b)
+		if err != nil {
+			return b
+		}
+		return out
+	}
 }
 
 // streamData reads, decrypts and decodes a stream that lives in the file.
@@ -776,8 +781,11 @@ func (d *document) intOf(o object) (int64, bool) {
 	return 0, false
 }
 
-func (d *document) numOf(o object) (float64, bool) {
-	switch v := d.resolve(o).(type) {
+func (d *document) numOf(o object) (float64, bool) { return number(d.resolve(o)) }
+
+// number is the value of an integer or real o (no reference followed).
+func number(o object) (float64, bool) {
+	switch v := o.(type) {
 	case int64:
 		return float64(v), true
 	case float64:

@@ -150,18 +150,7 @@ func (d *document) source(num int) *source {
 			if t1.kind != tokInt || t2.kind != tokInt || t3.kind != tokKeyword || string(t3.s) != "obj" || t1.i != int64(num) || t2.i != int64(e.gen) {
 				return fmt.Errorf("%w: no object header for %d at %d", ErrMalformed, num, e.offset)
 			}
-			r := ref{Num: num, Gen: e.gen}
-			var dec func([]byte) []byte
-			if d.sec != nil && !(d.sec.hasEnRef && d.sec.encRef.Num == num) {
-				dec = func(b []byte) []byte {
-					out, err := d.sec.decrypt(r, d.sec.strM, b)
-					if err != nil {
-						return b
-					}
-					return out
-				}
-			}
-			n, err := l.parseNode(0, dec)
+			n, err := l.parseNode(0, d.stringDecrypter(ref{Num: num, Gen: e.gen}))
 			if err != nil {
 				return err
 			}

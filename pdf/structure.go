@@ -37,18 +37,34 @@ type pageInfo struct {
 // as its lower-left corner and its width and height in default user
 // space (ISO 32000-1 §14.11.2).
 func (p pageInfo) viewBox() (x0, y0, w, h float64) {
-	norm := func(b [4]float64) [4]float64 {
-		return [4]float64{math.Min(b[0], b[2]), math.Min(b[1], b[3]), math.Max(b[0], b[2]), math.Max(b[1], b[3])}
-	}
-	v := norm(p.mediaBox)
+	v := normRect(p.mediaBox)
 	if p.hasCrop {
-		c := norm(p.cropBox)
+		c := normRect(p.cropBox)
 		in := [4]float64{math.Max(v[0], c[0]), math.Max(v[1], c[1]), math.Min(v[2], c[2]), math.Min(v[3], c[3])}
 		if in[2]-in[0] >= 1 && in[3]-in[1] >= 1 {
 			v = in
 		}
 	}
 	return v[0], v[1], v[2] - v[0], v[3] - v[1]
+}
+
+// normRect orders a rectangle's corners: lower left, then upper right.
+func normRect(b [4]float64) [4]float64 {
+	return [4]float64{math.Min(b[0], b[2]), math.Min(b[1], b[3]), math.Max(b[0], b[2]), math.Max(b[1], b[3])}
+}
+
+// rectOf reads o as a rectangle (an array of four numbers), its corners
+// ordered by normRect.
+func (d *document) rectOf(o object) ([4]float64, bool) {
+	a, _ := d.resolve(o).(array)
+	if len(a) != 4 {
+		return [4]float64{}, false
+	}
+	var c [4]float64
+	for i := range a {
+		c[i], _ = d.numOf(a[i])
+	}
+	return normRect(c), true
 }
 
 // displayedSize is the width and height of the page as displayed: its
@@ -140,6 +156,13 @@ func (d *document) pages(fn func(i int, p pageInfo) bool) error {
 	return err
 }
 
+// allPages returns the pages in order.
+func (d *document) allPages() ([]pageInfo, error) {
+	var out []pageInfo
+	err := d.pages(func(_ int, p pageInfo) bool { out = append(out, p); return true })
+	return out, err
+}
+
 // page returns page number n (1-based; -1 is the last page).
 func (d *document) page(n int) (pageInfo, error) {
 	var found pageInfo
@@ -165,21 +188,22 @@ func (d *document) page(n int) (pageInfo, error) {
 	return found, nil
 }
 
-// pageOf finds the page whose /Annots holds the widget w.
-func (d *document) pageOf(w ref) (pageInfo, bool) {
+// pageOf finds the page whose /Annots holds the widget w, and its number
+// (from 1).
+func (d *document) pageOf(w ref) (int, pageInfo, bool) {
 	var found pageInfo
-	ok := false
+	num := 0
 	_ = d.pages(func(i int, p pageInfo) bool {
 		annots, _ := d.resolve(p.dict["Annots"]).(array)
 		for _, a := range annots {
 			if ar, isRef := a.(ref); isRef && ar.Num == w.Num {
-				found, ok = p, true
+				found, num = p, i+1
 				return false
 			}
 		}
 		return true
 	})
-	return found, ok
+	return num, found, num > 0
 }
 
 // field is a terminal form field found in the AcroForm tree.

@@ -17,7 +17,6 @@ import (
 	"github.com/go-fonts/liberation/liberationsansbold"
 	"github.com/go-fonts/liberation/liberationsansregular"
 	"github.com/go-fonts/liberation/liberationserifbold"
-	"github.com/go-fonts/liberation/liberationserifregular"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -120,11 +119,11 @@ func newTextSearch(r io.ReaderAt, size int64, password string) (*textSearch, err
 	if err != nil {
 		return nil, err
 	}
-	ts := &textSearch{d: d, lines: map[int][]textLineRun{}}
-	if err := d.pages(func(i int, p pageInfo) bool { ts.pages = append(ts.pages, p); return true }); err != nil {
+	pages, err := d.allPages()
+	if err != nil {
 		return nil, err
 	}
-	return ts, nil
+	return &textSearch{d: d, pages: pages, lines: map[int][]textLineRun{}}, nil
 }
 
 // find is FindText on the opened document (opts.Password is not used).
@@ -446,13 +445,8 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 		if i >= len(operands) {
 			return 0
 		}
-		switch v := operands[i].(type) {
-		case int64:
-			return float64(v)
-		case float64:
-			return v
-		}
-		return 0
+		v, _ := number(operands[i])
+		return v
 	}
 	show := func(s []byte) {
 		if gs.font == nil {
@@ -576,16 +570,9 @@ func (ex *extractor) runFrom(data []byte, res dict, gs gstate, depth int) error 
 			if len(operands) > 0 {
 				if a, ok := operands[len(operands)-1].(array); ok {
 					for _, e := range a {
-						switch v := e.(type) {
-						case pdfString:
-							show(v)
-						case int64, float64:
-							adj := 0.0
-							if i, ok := v.(int64); ok {
-								adj = float64(i)
-							} else {
-								adj = v.(float64)
-							}
+						if s, ok := e.(pdfString); ok {
+							show(s)
+						} else if adj, ok := number(e); ok {
 							tm = matrix{1, 0, 0, 1, -adj / 1000 * gs.size * gs.hscale, 0}.mul(tm)
 						}
 					}
@@ -892,7 +879,7 @@ func (d *document) readFont(fd dict) (*textFont, error) {
 			f.toUni = m
 		} else if data, err := d.streamOf(r); err == nil {
 			var work int
-			f.toUni, work = parseToUnicodeWork(data)
+			f.toUni, work = parseToUnicode(data)
 			if err := d.spendFontWork(work); err != nil {
 				return nil, err
 			}
@@ -939,15 +926,9 @@ func (d *document) readCIDWidths(f *textFont, o object) (work int) {
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
-// CMap. Codes map to UTF-16BE text.
-func parseToUnicode(data []byte) map[int]string {
-	m, _ := parseToUnicodeWork(data)
-	return m
-}
-
-// parseToUnicodeWork is parseToUnicode that also returns the work done
-// (mappings written).
-func parseToUnicodeWork(data []byte) (m map[int]string, work int) {
+// CMap (codes map to UTF-16BE text) and returns the work done (mappings
+// written).
+func parseToUnicode(data []byte) (m map[int]string, work int) {
 	m = map[int]string{}
 	l := &lexer{buf: data, final: true}
 	var pending []object
@@ -1310,10 +1291,20 @@ func isMarks(rs []rune) bool {
 	return true
 }
 
-var (
-	stdFontsOnce sync.Once
-	stdFonts     map[string]*trueType
-)
+// stdFonts parses each Liberation font standardMetrics names when first
+// asked for, once per process ("serif" is also the appearances' default
+// font; a parsed font is never modified).
+var stdFonts = func() map[string]func() (*trueType, error) {
+	m := map[string]func() (*trueType, error){}
+	for k, data := range map[string][]byte{
+		"sans": liberationsansregular.TTF, "sans-bold": liberationsansbold.TTF,
+		"serif": defaultFont(), "serif-bold": liberationserifbold.TTF,
+		"mono": liberationmonoregular.TTF, "mono-bold": liberationmonoregular.TTF,
+	} {
+		m[k] = sync.OnceValues(func() (*trueType, error) { return parseTrueType(data) })
+	}
+	return m
+}()
 
 // standardMetrics returns the metrics of the Liberation font that matches
 // a standard 14 font's widths (Helvetica/Arial: Liberation Sans; Times:
@@ -1336,20 +1327,18 @@ func standardMetrics(base string) measurer {
 	if strings.Contains(base, "Bold") {
 		family += "-bold"
 	}
-	stdFontsOnce.Do(func() {
-		stdFonts = map[string]*trueType{}
-		for k, data := range map[string][]byte{
-			"sans": liberationsansregular.TTF, "sans-bold": liberationsansbold.TTF,
-			"serif": liberationserifregular.TTF, "serif-bold": liberationserifbold.TTF,
-			"mono": liberationmonoregular.TTF, "mono-bold": liberationmonoregular.TTF,
-		} {
-			if tt, err := parseTrueType(data); err == nil {
-				stdFonts[k] = tt
-			}
-		}
-	})
-	if tt := stdFonts[family]; tt != nil {
+	if tt := stdFont(family); tt != nil {
 		return ttMeasurer{tt}
 	}
 	return nil
+}
+
+// stdFont returns the Liberation font of a family in stdFonts, nil when
+// it does not parse.
+func stdFont(family string) *trueType {
+	tt, err := stdFonts[family]()
+	if err != nil {
+		return nil
+	}
+	return tt
 }

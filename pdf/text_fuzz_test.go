@@ -36,7 +36,7 @@ func FuzzPageText(f *testing.F) {
 		for _, l := range groupLines(ex.glyphs) {
 			_ = l.find([]rune("a b"), true)
 		}
-		m := parseToUnicode(cmap)
+		m, _ := parseToUnicode(cmap)
 		if len(m) > 1<<16 {
 			t.Fatalf("%d mappings", len(m))
 		}
