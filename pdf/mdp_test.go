@@ -71,3 +71,20 @@ func TestFieldLock(t *testing.T) {
 	sigs = readSignatures(t, out2, "")
 	require.Equal(t, name("All"), sigs[1].dict["Reference"].(array)[0].(dict)["TransformParams"].(dict)["Action"])
 }
+
+// A certification level written as a real number (/P 1.0) is read alike
+// by signing and by Document.DocMDP (which the verifier uses), as the
+// stricter integer part: Document.DocMDP read it as the default level 2.
+func TestCertificationLevelReal(t *testing.T) {
+	out := signBytes(t, corpus(t, "objstm.pdf"), testSigner(t), &Options{Certify: 1})
+	i := bytes.Index(out, []byte("/P 1/V /1.2"))
+	require.GreaterOrEqual(t, i, 0, "the certification's TransformParams as kyso writes them")
+	real := append([]byte(nil), out...)
+	copy(real[i:], "/P 1./V/1.2") // the same length: offsets stay valid
+	st, err := openBytes(t, real).signatureState()
+	require.NoError(t, err)
+	require.Equal(t, 1, st.docMDP)
+	doc, err := Open(bytes.NewReader(real), int64(len(real)), nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, doc.DocMDP())
+}

@@ -216,33 +216,11 @@ func (doc *Document) dictAt(o object) (dict, error) {
 // certification signature (the catalog's /Perms /DocMDP), 2 when P is
 // absent, and 0 when the document is not certified.
 func (doc *Document) DocMDP() int {
-	d := doc.d
-	_, cat, err := d.catalog()
+	_, cat, err := doc.d.catalog()
 	if err != nil {
 		return 0
 	}
-	perms := d.dictOf(cat["Perms"])
-	if perms == nil {
-		return 0
-	}
-	sig := d.dictOf(perms["DocMDP"])
-	if sig == nil {
-		return 0
-	}
-	level := 2
-	refs, _ := d.resolve(sig["Reference"]).(array)
-	for _, r := range refs {
-		rd := d.dictOf(r)
-		if rd == nil || d.nameOf(rd["TransformMethod"]) != "DocMDP" {
-			continue
-		}
-		if tp := d.dictOf(rd["TransformParams"]); tp != nil {
-			if p, ok := d.resolve(tp["P"]).(int64); ok && p >= 1 && p <= 3 {
-				level = int(p)
-			}
-		}
-	}
-	return level
+	return doc.d.docMDP(cat)
 }
 
 func (d *document) nameOf(o object) name {

@@ -303,24 +303,38 @@ func (d *document) signatureState() (signatureState, error) {
 	if err != nil {
 		return st, err
 	}
-	if perms := d.dictOf(cat["Perms"]); perms != nil {
-		if sig := d.dictOf(perms["DocMDP"]); sig != nil {
-			st.docMDP = 2
-			refs, _ := d.resolve(sig["Reference"]).(array)
-			for _, r := range refs {
-				rd := d.dictOf(r)
-				if rd == nil || rd.name("TransformMethod") != "DocMDP" {
-					continue
-				}
-				if tp := d.dictOf(rd["TransformParams"]); tp != nil {
-					if p, ok := d.intOf(tp["P"]); ok && p >= 1 && p <= 3 {
-						st.docMDP = int(p)
-					}
-				}
+	st.docMDP = d.docMDP(cat)
+	return st, nil
+}
+
+// docMDP returns the permission level P (1–3) of the certification
+// signature the catalog cat names (/Perms /DocMDP), 2 when P is absent and
+// 0 when the document is not certified. A real P is read as its integer
+// part, the stricter reading. Signing and Document.DocMDP (which the
+// verifier's change analysis uses) both read it here.
+func (d *document) docMDP(cat dict) int {
+	perms := d.dictOf(cat["Perms"])
+	if perms == nil {
+		return 0
+	}
+	sig := d.dictOf(perms["DocMDP"])
+	if sig == nil {
+		return 0
+	}
+	level := 2
+	refs, _ := d.resolve(sig["Reference"]).(array)
+	for _, r := range refs {
+		rd := d.dictOf(r)
+		if rd == nil || d.nameOf(rd["TransformMethod"]) != "DocMDP" {
+			continue
+		}
+		if tp := d.dictOf(rd["TransformParams"]); tp != nil {
+			if p, ok := d.intOf(tp["P"]); ok && p >= 1 && p <= 3 {
+				level = int(p)
 			}
 		}
 	}
-	return st, nil
+	return level
 }
 
 // fieldNames returns the fully qualified names of the fields fs and of
